@@ -1,0 +1,71 @@
+/** @module edge-server/app — the Hono app: ingest, admin, the storefront script and the demo shop. */
+import { getConnInfo } from '@hono/node-server/conninfo';
+import { type Context, Hono } from 'hono';
+import { compress } from 'hono/compress';
+import { secureHeaders } from 'hono/secure-headers';
+import { storefrontApp } from '../../examples/storefront/app';
+import { ApiError, handleError } from './errors';
+import type { RateLimitOptions } from './middleware/rate-limit';
+import { adminRoute } from './routes/admin';
+import { assetsRoute } from './routes/assets';
+import { eventsRoute } from './routes/events';
+import type { Storage } from './storage';
+
+export interface AppOptions {
+  storage: Storage;
+  operatorToken: string;
+  /** Where `aisle.js` was built; default `dist` under the working directory. */
+  distDir?: string;
+  /** Serve the demo shop at /demo/ (default true). */
+  demo?: boolean;
+  rateLimit?: Omit<RateLimitOptions, 'storage' | 'clientId'>;
+  /** Trust the first address in X-Forwarded-For (behind a load balancer). Default false. */
+  trustProxy?: boolean;
+  maxBytes?: number;
+  now?: () => number;
+}
+
+export function createApp(options: AppOptions) {
+  const { storage, operatorToken, distDir = 'dist', demo = true, trustProxy = false } = options;
+  const clientId = (c: Context) => {
+    if (trustProxy) {
+      const forwarded = c.req.header('X-Forwarded-For')?.split(',')[0]?.trim();
+      if (forwarded) return forwarded;
+    }
+    try {
+      return getConnInfo(c).remote.address ?? 'unknown';
+    } catch {
+      return 'unknown'; // not running under @hono/node-server (in-process requests)
+    }
+  };
+
+  // Not strict: /demo and /demo/ are the same page.
+  const app = new Hono({ strict: false });
+  app.onError(handleError);
+  app.notFound((c) => c.json({ error: 'not found', details: [{ path: c.req.path, message: 'no such route' }] }, 404));
+  app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin', contentSecurityPolicy: undefined }));
+  app.use('/aisle.js', compress());
+  app.use('/demo/*', compress());
+
+  app.get('/healthz', async (c) => c.json({ ok: true, storage: storage.kind }));
+  app.route(
+    '/',
+    eventsRoute({
+      storage,
+      maxBytes: options.maxBytes,
+      now: options.now,
+      rateLimit: { ...options.rateLimit, clientId },
+    }),
+  );
+  app.route('/', adminRoute({ storage, token: operatorToken }));
+  app.route('/', assetsRoute({ distDir }));
+  if (demo) {
+    app.get('/', (c) => c.redirect('/demo/'));
+    app.route('/demo', storefrontApp());
+  }
+  // Anything under /v1 that is not a route still gets a JSON answer, never HTML.
+  app.all('/v1/*', () => {
+    throw new ApiError(404, 'not found', [{ path: '', message: 'no such API route' }]);
+  });
+  return app;
+}

@@ -1,0 +1,74 @@
+/** @module edge-server — `npm start`: the edge server with the demo shop, on PORT (8787) with data in AISLE_DATA_DIR (./.aisle). */
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { serve } from '@hono/node-server';
+import { createApp } from './app';
+import { openStorage } from './storage';
+
+/** The operator token: AISLE_OPERATOR_TOKEN, else the one generated on first start and kept in the data dir. */
+function operatorToken(dataDir: string): { token: string; generated: boolean } {
+  const fromEnv = process.env.AISLE_OPERATOR_TOKEN?.trim();
+  if (fromEnv) return { token: fromEnv, generated: false };
+  const file = join(dataDir, 'operator-token');
+  try {
+    const kept = readFileSync(file, 'utf8').trim();
+    if (kept) return { token: kept, generated: false };
+  } catch {
+    // first start
+  }
+  const token = randomBytes(24).toString('base64url');
+  writeFileSync(file, `${token}\n`, { mode: 0o600 });
+  return { token, generated: true };
+}
+
+async function main() {
+  const port = Number(process.env.PORT ?? 8787);
+  const host = process.env.HOST ?? '0.0.0.0';
+  const dataDir = resolve(process.env.AISLE_DATA_DIR ?? '.aisle');
+  await mkdir(dataDir, { recursive: true });
+  const storage = openStorage(process.env.AISLE_DATABASE_URL ?? join(dataDir, 'aisle.db'));
+  const version = await storage.migrate();
+  const { token, generated } = operatorToken(dataDir);
+  const fromEnv = !!process.env.AISLE_OPERATOR_TOKEN?.trim();
+
+  // The demo shop's own site key, allowed from the origins this server answers on.
+  const demo = await storage.getSite('demo');
+  const origins = new Set([...(demo?.origins ?? []), `http://localhost:${port}`, `http://127.0.0.1:${port}`]);
+  if (process.env.AISLE_PUBLIC_URL) origins.add(new URL(process.env.AISLE_PUBLIC_URL).origin);
+  await storage.putSite({
+    key: 'demo',
+    name: 'Aisle demo shop',
+    origins: [...origins],
+    created_at: demo?.created_at ?? Date.now(),
+  });
+
+  const app = createApp({ storage, operatorToken: token, trustProxy: process.env.AISLE_TRUST_PROXY === '1' });
+  const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
+    console.log(
+      `Aisle edge server on http://localhost:${info.port}  (${storage.kind}, schema v${version}, data in ${dataDir})`,
+    );
+    console.log(`  demo shop:      http://localhost:${info.port}/demo/`);
+    console.log(
+      `  storefront tag: <script async src="http://localhost:${info.port}/aisle.js" data-site="demo"></script>`,
+    );
+    console.log(
+      `  operator token: ${fromEnv ? '(from AISLE_OPERATOR_TOKEN)' : `${token}  (${generated ? 'generated; ' : ''}kept in ${join(dataDir, 'operator-token')})`}`,
+    );
+    console.log(
+      `  stats:          curl -H "Authorization: Bearer $TOKEN" http://localhost:${info.port}/v1/admin/stats`,
+    );
+  });
+  const stop = () => {
+    server.close(() => void storage.close().then(() => process.exit(0)));
+    setTimeout(() => process.exit(0), 3000).unref();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error('[edge] could not start:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

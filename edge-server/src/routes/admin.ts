@@ -1,0 +1,75 @@
+/** @module edge-server/routes/admin — operator endpoints: stats, sites, event export. All need the operator token. */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { ApiError } from '../errors';
+import { operatorAuth } from '../middleware/operator-auth';
+import type { Storage } from '../storage';
+
+const SiteInput = z.strictObject({
+  key: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/, 'at most 64 letters, digits, _ or -')
+    .optional(),
+  name: z.string().min(1).max(200),
+  origins: z
+    .array(
+      z
+        .string()
+        .regex(
+          /^https?:\/\/(\*\.)?[A-Za-z0-9.-]+(:\d+)?$/,
+          'an origin such as https://shop.example or https://*.shop.example',
+        ),
+    )
+    .min(1)
+    .max(50),
+});
+
+const EventsQuery = z.object({
+  site: z.string().max(64).optional(),
+  type: z.string().max(40).optional(),
+  after: z.coerce.number().int().min(0).optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).optional(),
+});
+
+async function parse<T>(schema: z.ZodType<T>, input: unknown): Promise<T> {
+  const r = schema.safeParse(input);
+  if (r.success) return r.data;
+  throw new ApiError(
+    400,
+    'invalid input',
+    r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+  );
+}
+
+async function jsonBody(req: { text(): Promise<string> }) {
+  try {
+    return JSON.parse(await req.text());
+  } catch (cause) {
+    throw new ApiError(400, 'request body is not valid JSON', [{ path: '', message: (cause as Error).message }]);
+  }
+}
+
+export function adminRoute({ storage, token }: { storage: Storage; token: string }) {
+  const app = new Hono();
+  app.use('/v1/admin/*', operatorAuth({ token }));
+
+  app.get('/v1/admin/stats', async (c) => c.json(await storage.stats(c.req.query('site') || undefined)));
+
+  app.get('/v1/admin/sites', async (c) => c.json({ sites: await storage.listSites() }));
+
+  app.post('/v1/admin/sites', async (c) => {
+    const input = await parse(SiteInput, await jsonBody(c.req));
+    const key = input.key ?? `site_${crypto.randomUUID().replace(/-/g, '').slice(0, 16)}`;
+    const existing = await storage.getSite(key);
+    const site = { key, name: input.name, origins: input.origins, created_at: existing?.created_at ?? Date.now() };
+    await storage.putSite(site);
+    return c.json(site, existing ? 200 : 201);
+  });
+
+  app.get('/v1/admin/events', async (c) => {
+    const q = await parse(EventsQuery, c.req.query());
+    const rows = await storage.events(q);
+    return c.json({ events: rows, next: rows.length ? rows[rows.length - 1].seq : (q.after ?? 0) });
+  });
+  return app;
+}

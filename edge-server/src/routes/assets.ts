@@ -1,0 +1,40 @@
+/** @module edge-server/routes/assets — serves the storefront script the merchant's tag loads. */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Hono } from 'hono';
+import { ApiError } from '../errors';
+
+/** Serves `aisle.js` (and its source map) from `distDir`, with an ETag and a short cache so fixes reach stores within minutes. */
+export function assetsRoute({ distDir }: { distDir: string }) {
+  const app = new Hono();
+  const cache = new Map<string, { body: string; etag: string }>();
+  const load = async (name: string) => {
+    const hit = cache.get(name);
+    if (hit) return hit;
+    let body: string;
+    try {
+      body = await readFile(join(distDir, name), 'utf8');
+    } catch {
+      throw new ApiError(503, `${name} is not built`, [{ path: name, message: 'run `npm run build` first' }]);
+    }
+    const entry = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
+    cache.set(name, entry);
+    return entry;
+  };
+  for (const [name, type] of [
+    ['aisle.js', 'text/javascript; charset=utf-8'],
+    ['aisle.js.map', 'application/json'],
+  ] as const) {
+    app.get(`/${name}`, async (c) => {
+      const { body, etag } = await load(name);
+      c.header('ETag', etag);
+      c.header('Cache-Control', 'public, max-age=300, stale-while-revalidate=86400');
+      c.header('Access-Control-Allow-Origin', '*');
+      if (c.req.header('If-None-Match') === etag) return c.body(null, 304);
+      c.header('Content-Type', type);
+      return c.body(body);
+    });
+  }
+  return app;
+}

@@ -1,0 +1,86 @@
+/** @module edge-server/storage/migrations — versioned schema changes, applied in order, once. */
+
+export interface Migration {
+  version: number;
+  name: string;
+  statements: string[];
+}
+
+export const SQLITE_MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'events and sites',
+    statements: [
+      `CREATE TABLE sites (
+        key TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        origins TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      )`,
+      // seq gives a stable export order and cursor; event_id is the deduplication key.
+      `CREATE TABLE events (
+        seq INTEGER PRIMARY KEY,
+        event_id TEXT NOT NULL UNIQUE,
+        site TEXT NOT NULL,
+        type TEXT NOT NULL,
+        ts INTEGER NOT NULL,
+        anonymous_id TEXT NOT NULL,
+        session_id TEXT NOT NULL,
+        user_id TEXT,
+        received_at INTEGER NOT NULL,
+        payload TEXT NOT NULL
+      )`,
+      'CREATE INDEX events_site_ts ON events (site, ts)',
+      'CREATE INDEX events_anonymous ON events (anonymous_id)',
+      'CREATE INDEX events_user ON events (user_id) WHERE user_id IS NOT NULL',
+    ],
+  },
+];
+
+/** Hash partitions of the PostgreSQL events table: writes spread evenly, and the primary key stays `event_id` alone. */
+export const PG_EVENT_PARTITIONS = 8;
+
+export const PG_MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'events and sites',
+    statements: [
+      `CREATE TABLE sites (
+        key text PRIMARY KEY,
+        name text NOT NULL,
+        origins jsonb NOT NULL,
+        created_at bigint NOT NULL
+      )`,
+      // Partitioned by hash of event_id rather than by time: PostgreSQL requires the partition key
+      // in every unique constraint, and deduplication must hold on event_id alone.
+      `CREATE TABLE events (
+        seq bigint GENERATED ALWAYS AS IDENTITY,
+        event_id uuid NOT NULL,
+        site text NOT NULL,
+        type text NOT NULL,
+        ts bigint NOT NULL,
+        anonymous_id text NOT NULL,
+        session_id text NOT NULL,
+        user_id text,
+        received_at bigint NOT NULL,
+        payload jsonb NOT NULL,
+        PRIMARY KEY (event_id)
+      ) PARTITION BY HASH (event_id)`,
+      ...Array.from(
+        { length: PG_EVENT_PARTITIONS },
+        (_, i) =>
+          `CREATE TABLE events_p${i} PARTITION OF events FOR VALUES WITH (MODULUS ${PG_EVENT_PARTITIONS}, REMAINDER ${i})`,
+      ),
+      'CREATE INDEX events_seq ON events (seq)',
+      'CREATE INDEX events_site_ts ON events (site, ts)',
+      'CREATE INDEX events_anonymous ON events (anonymous_id)',
+      'CREATE INDEX events_user ON events (user_id) WHERE user_id IS NOT NULL',
+      `CREATE UNLOGGED TABLE rate_limits (
+        key text NOT NULL,
+        window_start bigint NOT NULL,
+        hits integer NOT NULL,
+        PRIMARY KEY (key, window_start)
+      )`,
+    ],
+  },
+];

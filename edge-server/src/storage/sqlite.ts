@@ -1,0 +1,183 @@
+/** @module edge-server/storage/sqlite — the embedded default: one file, WAL, one process. */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { AisleEvent } from '../../../shared-models/src/schema/event';
+import { SQLITE_MIGRATIONS } from './migrations';
+import type { EventQuery, Site, Stats, Storage, StoredEvent } from './types';
+
+interface EventRow {
+  seq: number;
+  site: string;
+  received_at: number;
+  payload: string;
+}
+
+/** Opens (creating if needed) an SQLite store at `file`, or in memory for `:memory:`. */
+export function openSqlite(file: string): Storage {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  // NORMAL is durable across application crashes in WAL mode; only an OS crash may lose the last commits.
+  db.pragma('synchronous = NORMAL');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+  // Rate-limit counters live in memory: an SQLite store has exactly one edge node.
+  const hits = new Map<string, number>();
+  let statements: ReturnType<typeof prepare> | undefined;
+
+  function prepare() {
+    const insert = db.prepare(
+      `INSERT OR IGNORE INTO events (event_id, site, type, ts, anonymous_id, session_id, user_id, received_at, payload)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    return {
+      insertMany: db.transaction((site: string, events: readonly AisleEvent[], receivedAt: number) => {
+        let accepted = 0;
+        for (const e of events) {
+          const r = insert.run(
+            e.event_id,
+            site,
+            e.type,
+            e.ts,
+            e.anonymous_id,
+            e.session_id,
+            e.user_id ?? null,
+            receivedAt,
+            JSON.stringify(e),
+          );
+          accepted += r.changes;
+        }
+        return accepted;
+      }),
+      getSite: db.prepare<[string], { key: string; name: string; origins: string; created_at: number }>(
+        'SELECT key, name, origins, created_at FROM sites WHERE key = ?',
+      ),
+      putSite: db.prepare(
+        `INSERT INTO sites (key, name, origins, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (key) DO UPDATE SET name = excluded.name, origins = excluded.origins`,
+      ),
+    };
+  }
+  const s = () => {
+    statements ??= prepare();
+    return statements;
+  };
+  const toSite = (r: { key: string; name: string; origins: string; created_at: number }): Site => ({
+    ...r,
+    origins: JSON.parse(r.origins),
+  });
+
+  return {
+    kind: 'sqlite',
+    async migrate() {
+      db.exec(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at INTEGER)',
+      );
+      const applied = new Set(
+        db
+          .prepare<[], { version: number }>('SELECT version FROM schema_migrations')
+          .all()
+          .map((r) => r.version),
+      );
+      for (const m of SQLITE_MIGRATIONS) {
+        if (applied.has(m.version)) continue;
+        db.transaction(() => {
+          for (const sql of m.statements) db.exec(sql);
+          db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(
+            m.version,
+            m.name,
+            Date.now(),
+          );
+        })();
+      }
+      return Math.max(0, ...SQLITE_MIGRATIONS.map((m) => m.version));
+    },
+    async insertEvents(site, events, receivedAt) {
+      if (!events.length) return { accepted: 0, duplicates: 0 };
+      const accepted = s().insertMany(site, events, receivedAt);
+      return { accepted, duplicates: events.length - accepted };
+    },
+    async events(q: EventQuery = {}) {
+      const where = ['seq > ?'];
+      const args: (string | number)[] = [q.after ?? 0];
+      if (q.site) {
+        where.push('site = ?');
+        args.push(q.site);
+      }
+      if (q.type) {
+        where.push('type = ?');
+        args.push(q.type);
+      }
+      args.push(Math.min(10_000, q.limit ?? 1000));
+      const rows = db
+        .prepare<(string | number)[], EventRow>(
+          `SELECT seq, site, received_at, payload FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`,
+        )
+        .all(...args);
+      return rows.map(
+        (r): StoredEvent => ({ seq: r.seq, site: r.site, received_at: r.received_at, event: JSON.parse(r.payload) }),
+      );
+    },
+    async stats(site) {
+      const filter = site ? 'WHERE site = ?' : '';
+      const args = site ? [site] : [];
+      const byType: Record<string, number> = {};
+      for (const r of db
+        .prepare<string[], { type: string; n: number }>(
+          `SELECT type, COUNT(*) AS n FROM events ${filter} GROUP BY type`,
+        )
+        .all(...args))
+        byType[r.type] = r.n;
+      const bySite: Record<string, number> = {};
+      for (const r of db
+        .prepare<string[], { site: string; n: number }>(
+          `SELECT site, COUNT(*) AS n FROM events ${filter} GROUP BY site`,
+        )
+        .all(...args))
+        bySite[r.site] = r.n;
+      const span = db
+        .prepare<string[], { first: number | null; last: number | null }>(
+          `SELECT MIN(ts) AS first, MAX(ts) AS last FROM events ${filter}`,
+        )
+        .get(...args);
+      const sites = db.prepare<[], { n: number }>('SELECT COUNT(*) AS n FROM sites').get()?.n ?? 0;
+      const stats: Stats = {
+        events: Object.values(byType).reduce((a, b) => a + b, 0),
+        byType,
+        sites,
+        bySite,
+        firstTs: span?.first ?? null,
+        lastTs: span?.last ?? null,
+      };
+      return stats;
+    },
+    async getSite(key) {
+      const row = s().getSite.get(key);
+      return row ? toSite(row) : null;
+    },
+    async putSite(site) {
+      s().putSite.run(site.key, site.name, JSON.stringify(site.origins), site.created_at);
+    },
+    async listSites() {
+      return db
+        .prepare<[], { key: string; name: string; origins: string; created_at: number }>(
+          'SELECT key, name, origins, created_at FROM sites ORDER BY key',
+        )
+        .all()
+        .map(toSite);
+    },
+    async hit(key, windowStart) {
+      const k = `${windowStart}|${key}`;
+      const n = (hits.get(k) ?? 0) + 1;
+      hits.set(k, n);
+      if (hits.size > 50_000) {
+        for (const old of hits.keys()) if (!old.startsWith(`${windowStart}|`)) hits.delete(old);
+      }
+      return n;
+    },
+    async close() {
+      db.close();
+    },
+  };
+}

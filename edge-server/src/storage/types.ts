@@ -1,0 +1,60 @@
+/** @module edge-server/storage/types — the one interface both storage adapters implement. */
+import type { AisleEvent } from '../../../shared-models/src/schema/event';
+
+export interface Site {
+  /** Public, write-only key used in the embed tag. */
+  key: string;
+  name: string;
+  /** Origins allowed to send events: `https://shop.example`, or `https://*.shop.example` for subdomains. */
+  origins: string[];
+  created_at: number;
+}
+
+export interface StoredEvent {
+  seq: number;
+  site: string;
+  received_at: number;
+  event: AisleEvent;
+}
+
+export interface InsertResult {
+  accepted: number;
+  duplicates: number;
+}
+
+export interface Stats {
+  events: number;
+  byType: Record<string, number>;
+  /** Number of registered sites. */
+  sites: number;
+  bySite: Record<string, number>;
+  firstTs: number | null;
+  lastTs: number | null;
+}
+
+export interface EventQuery {
+  site?: string;
+  type?: string;
+  /** Return events stored after this sequence number (a cursor). */
+  after?: number;
+  limit?: number;
+}
+
+export interface Storage {
+  readonly kind: 'sqlite' | 'postgres';
+  /** Applies pending schema migrations; resolves to the schema version now in place. */
+  migrate(): Promise<number>;
+  /** Stores events once each: an `event_id` already stored counts as a duplicate and changes nothing. */
+  insertEvents(site: string, events: readonly AisleEvent[], receivedAt: number): Promise<InsertResult>;
+  events(query?: EventQuery): Promise<StoredEvent[]>;
+  stats(site?: string): Promise<Stats>;
+  getSite(key: string): Promise<Site | null>;
+  putSite(site: Site): Promise<void>;
+  listSites(): Promise<Site[]>;
+  /**
+   * Counts one hit against `key` in the fixed window starting at `windowStart` and returns the
+   * hits so far. Shared by every edge node on the same database.
+   */
+  hit(key: string, windowStart: number): Promise<number>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,370 @@
+/** @module capture/tracker — builds events, applies consent, and hands them to the local store and the outbox. */
+import { EVENT_TYPE_PATTERN } from '../../../shared-models/src/schema/constants';
+import type { AisleEvent, AisleItem } from '../../../shared-models/src/schema/event';
+import type { Meta } from '../store/db';
+import type { EventStore, StoreLimits } from '../store/events';
+import { createMemoryStore } from '../store/memory';
+import { type SessionState, settleSessions } from '../store/session';
+import { createOutbox, type FlushResult } from '../sync/outbox';
+import { awaitingDecision, type Consent, type ConsentMode, type ConsentState, resolveConsent } from './consent';
+import type { CaptureContext } from './context';
+import { createDeduper } from './dedupe';
+import { hashId, uuid } from './ids';
+import { createLogger, type LogLevel } from './logger';
+import { type EventFields, toFields } from './normalize';
+import { pageContext } from './page';
+
+export interface TrackerConfig {
+  site: string;
+  /** Origin of the edge server. */
+  endpoint: string;
+  consentMode: ConsentMode;
+  /** Query parameters kept in captured URLs. */
+  urlParams: readonly string[];
+  /** Wait after an event before sending, so that events travel in batches. */
+  flushDelayMs: number;
+  batchSize: number;
+  limits: StoreLimits;
+  logLevel: LogLevel;
+}
+
+export interface TrackerDeps {
+  win: Window;
+  doc: Document;
+  /** Opens the event store; the storefront script passes IndexedDB, tests may pass memory. */
+  openStore: () => Promise<EventStore>;
+  fetch?: typeof fetch;
+}
+
+export interface Status {
+  /** Filled in by the inference worker once models run; null until then. */
+  backend: string | null;
+  models: Record<string, { version: string; loadedFrom?: string }>;
+  consent: ConsentState;
+  /** Events captured on this device and not yet acknowledged by the server. */
+  queued: number;
+  storage: 'indexeddb' | 'memory';
+  errors: string[];
+}
+
+export type Listener = (payload: unknown) => void;
+
+export interface Tracker {
+  /** Resolves when stored state (ids, consent) is loaded. */
+  ready: Promise<void>;
+  track(type: string, props?: Record<string, unknown>): void;
+  /** Tags later events with a SHA-256 of the id (salted with the site key); `null` forgets it. */
+  identify(userId: string | null): Promise<void>;
+  /** Reads consent, or changes part of it and persists the choice. */
+  consent(update?: Partial<Consent>): Promise<ConsentState>;
+  on(name: string, fn: Listener): () => void;
+  status(): Promise<Status>;
+  /** The shopper's local history, newest first. */
+  history(limit?: number): Promise<AisleEvent[]>;
+  flush(): Promise<void>;
+  /** Erases everything captured on this device and starts a new anonymous id. The consent choice stays. */
+  erase(): Promise<void>;
+  /** The context collectors use. */
+  context: CaptureContext;
+  /** Called by the page lifecycle: the page is hidden or left. */
+  hidden(): void;
+  leaving(): void;
+  /** Called on an in-page navigation: new page context. */
+  navigated(): void;
+}
+
+/** Events kept in memory while an opt-in store waits for the shopper's choice. */
+const MAX_HELD = 100;
+/** One action reported by two channels (a click and a dataLayer push) within this window counts once. */
+const DEDUPE_MS = 2000;
+/** Views are counted once per page (or in-page route), however many sources report them. */
+const PAGE_MS = 30 * 60_000;
+
+const itemKey = (f: EventFields) => (f.items ?? []).map((i) => i.item_id).join(',');
+
+export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker {
+  const { win, doc } = deps;
+  const listeners = new Map<string, Set<Listener>>();
+  const fire = (name: string, payload: unknown) => {
+    for (const fn of listeners.get(name) ?? []) {
+      try {
+        fn(payload);
+      } catch (cause) {
+        log.log('warn', `an aisle.on('${name}') listener threw`, cause);
+      }
+    }
+  };
+  const log = createLogger(config.logLevel, (message) => fire('error', message));
+  const gpc = (win.navigator as Navigator & { globalPrivacyControl?: boolean }).globalPrivacyControl === true;
+  let consent = resolveConsent(config.consentMode, gpc, null);
+  let store: EventStore = createMemoryStore();
+  let storage: Status['storage'] = 'memory';
+  let ids: Meta['ids'] = { anonymous_id: '' };
+  let session: SessionState | undefined;
+  let isReady = false;
+  let scheduled = false;
+  /** While ids change (identify, erase), stamping waits so no event gets half of the old identity. */
+  let identifying: Promise<void> | null = null;
+  let lastWrite: Promise<unknown> = Promise.resolve();
+  const pending: AisleEvent[] = [];
+  const held: AisleEvent[] = [];
+  // Events of this page bound for the server and not yet acknowledged: the exit beacon's payload.
+  const unsent = new Map<string, AisleEvent>();
+  let page = pageContext(doc, config.urlParams);
+  let pageSeq = 0;
+  let pageItem: AisleItem | undefined;
+  const shouldCount = createDeduper(DEDUPE_MS);
+
+  const outbox = createOutbox({
+    endpoint: config.endpoint,
+    site: config.site,
+    batchSize: config.batchSize,
+    logger: log,
+    fetch: deps.fetch,
+    locks: win.navigator.locks,
+    store: {
+      peek: (n) => store.peek(n),
+      remove: async (ids) => {
+        await store.remove(ids);
+        for (const id of ids) unsent.delete(id);
+      },
+      count: () => store.count(),
+    },
+    onResult: (r: FlushResult) => fire('sync', r),
+  });
+
+  /** Stamps ids on what was captured, applies consent, and starts the write. Synchronous up to the write. */
+  function process() {
+    scheduled = false;
+    if (!isReady || !pending.length) return;
+    if (identifying) {
+      void identifying.then(process);
+      return;
+    }
+    const batch = pending.splice(0);
+    if (awaitingDecision(consent)) {
+      held.push(...batch);
+      held.splice(0, Math.max(0, held.length - MAX_HELD));
+      return;
+    }
+    const to = { history: consent.personalization, outbox: consent.analytics };
+    if (!to.history && !to.outbox) return;
+    for (const e of batch) {
+      e.anonymous_id = ids.anonymous_id;
+      if (ids.user_id) e.user_id = ids.user_id;
+    }
+    session = settleSessions(session, batch, uuid);
+    if (to.outbox) {
+      for (const e of batch) unsent.set(e.event_id, e);
+      // Bounded: the beacon carries at most 60 KB anyway.
+      for (const id of unsent.keys()) {
+        if (unsent.size <= 300) break;
+        unsent.delete(id);
+      }
+    }
+    lastWrite = store
+      .commit(batch, to)
+      .then((s) => {
+        session = s ?? session;
+        if (to.outbox) outbox.schedule(config.flushDelayMs);
+        for (const e of batch) fire('event', e);
+      })
+      .catch((cause) => log.log('error', 'could not store events', cause));
+  }
+
+  function enqueue(type: string, fields: EventFields) {
+    const e = {
+      event_id: uuid(),
+      type,
+      ts: Date.now(),
+      anonymous_id: '',
+      session_id: '',
+      page,
+      ...fields,
+    } as AisleEvent;
+    pending.push(e);
+    if (!scheduled) {
+      scheduled = true;
+      queueMicrotask(process);
+    }
+  }
+
+  const dedupeKey = (type: string, f: EventFields) =>
+    type.startsWith('view_item')
+      ? [pageSeq, type, itemKey(f), f.item_list_name].join('|')
+      : [type, itemKey(f), f.search_term, f.transaction_id].join('|');
+
+  const context: CaptureContext = {
+    win,
+    doc,
+    log,
+    emit(type, fields = {}, channel = 'markup') {
+      if (shouldCount(dedupeKey(type, fields), channel, type.startsWith('view_item') ? PAGE_MS : DEDUPE_MS)) {
+        enqueue(type, fields);
+      }
+    },
+    pageItem: () => pageItem,
+    setPageItem(item) {
+      pageItem ??= item;
+    },
+  };
+
+  async function openStore() {
+    try {
+      // Some private modes leave indexedDB.open pending forever; do not wait on it.
+      const opened = await Promise.race([
+        deps.openStore(),
+        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('IndexedDB did not open in 5 s')), 5000)),
+      ]);
+      store = opened;
+      storage = 'indexeddb';
+    } catch (cause) {
+      log.log('warn', 'IndexedDB unavailable; events are kept in memory for this page only', cause);
+    }
+  }
+
+  async function init() {
+    await openStore();
+    const [storedIds, storedSession, storedConsent] = await Promise.all([
+      store.meta.get('ids'),
+      store.meta.get('session'),
+      store.meta.get('consent'),
+    ]);
+    ids = storedIds?.anonymous_id ? storedIds : { anonymous_id: uuid() };
+    if (!storedIds) await store.meta.set('ids', ids);
+    session = storedSession;
+    consent = resolveConsent(config.consentMode, gpc, storedConsent);
+    isReady = true;
+    process();
+    // Whatever earlier pages left in the outbox goes out now.
+    if (consent.analytics) outbox.schedule(0);
+    await store.prune(config.limits);
+  }
+
+  const ready = init().catch((cause) => {
+    isReady = true;
+    log.log('error', 'aisle could not start', cause);
+  });
+
+  async function setConsent(update?: Partial<Consent>): Promise<ConsentState> {
+    await ready;
+    if (!update || typeof update !== 'object') return { ...consent };
+    const next = {
+      analytics: typeof update.analytics === 'boolean' ? update.analytics : consent.analytics,
+      personalization: typeof update.personalization === 'boolean' ? update.personalization : consent.personalization,
+    };
+    const before = consent;
+    consent = resolveConsent(config.consentMode, gpc, next);
+    await store.meta.set('consent', { ...next, ts: Date.now() });
+    // Withdrawn consent stops what was waiting too: nothing queued leaves the device afterwards.
+    if (before.analytics && !consent.analytics) {
+      await store.clear('outbox');
+      unsent.clear();
+    }
+    if (before.personalization && !consent.personalization) await store.clear('history');
+    if (held.length) {
+      pending.unshift(...held.splice(0));
+      process();
+    }
+    if (consent.analytics) outbox.schedule(0);
+    fire('consent', { ...consent });
+    return { ...consent };
+  }
+
+  return {
+    ready,
+    context,
+    track(type, props) {
+      if (typeof type !== 'string' || !EVENT_TYPE_PATTERN.test(type.trim().toLowerCase())) {
+        log.log('warn', `aisle.track: "${String(type)}" is not an event name (snake_case, at most 40 characters)`);
+        return;
+      }
+      const t = type.trim().toLowerCase();
+      const fields = toFields(props && typeof props === 'object' ? props : {}, true);
+      // Explicit calls always count, and they claim the key so that an automatic channel repeating them is dropped.
+      shouldCount(dedupeKey(t, fields), 'api');
+      enqueue(t, fields);
+    },
+    async identify(userId) {
+      await ready;
+      const run = async () => {
+        if (userId === null || userId === undefined || String(userId).trim() === '') delete ids.user_id;
+        else {
+          const hashed = await hashId(String(userId), config.site);
+          if (!hashed) {
+            log.log('warn', 'aisle.identify needs a secure (https) page to hash the id; ignored');
+            return;
+          }
+          ids = { ...ids, user_id: hashed };
+        }
+        await store.meta.set('ids', ids);
+      };
+      identifying = run().finally(() => {
+        identifying = null;
+      });
+      await identifying;
+    },
+    consent: setConsent,
+    on(name, fn) {
+      if (typeof fn !== 'function') return () => {};
+      const set = listeners.get(name) ?? new Set();
+      listeners.set(name, set.add(fn));
+      return () => set.delete(fn);
+    },
+    async status() {
+      await ready;
+      return {
+        backend: null,
+        models: {},
+        consent: { ...consent },
+        queued: (consent.analytics ? await store.count() : 0) + pending.length + held.length,
+        storage,
+        errors: log.recent(),
+      };
+    },
+    async history(limit) {
+      await ready;
+      await lastWrite;
+      return store.history(limit);
+    },
+    async flush() {
+      await ready;
+      process();
+      await lastWrite;
+      if (consent.analytics) await outbox.flush();
+    },
+    async erase() {
+      await ready;
+      const run = async () => {
+        pending.length = 0;
+        held.length = 0;
+        unsent.clear();
+        await lastWrite;
+        await Promise.all([store.clear('history'), store.clear('outbox'), store.meta.delete('session')]);
+        ids = { anonymous_id: uuid() };
+        session = undefined;
+        await store.meta.set('ids', ids);
+      };
+      identifying = run().finally(() => {
+        identifying = null;
+      });
+      await identifying;
+    },
+    hidden() {
+      process();
+      if (consent.analytics) void lastWrite.then(() => outbox.flush());
+    },
+    leaving() {
+      process();
+      if (consent.analytics) outbox.beacon([...unsent.values()]);
+    },
+    navigated() {
+      const next = pageContext(doc, config.urlParams);
+      if (next.url === page.url) return;
+      page = { ...next, referrer: page.url };
+      pageSeq++;
+      pageItem = undefined;
+      enqueue('page_view', {});
+    },
+  };
+}

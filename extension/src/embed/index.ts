@@ -1,0 +1,76 @@
+/** @module embed — the storefront script: `<script async src="https://EDGE/aisle.js" data-site="KEY">`. */
+import { guard } from '../capture/logger';
+import { startCapture } from '../capture/start';
+import { createTracker, type Listener, type Tracker } from '../capture/tracker';
+import { openShopperDb } from '../store/db';
+import { createEventStore } from '../store/events';
+import { readConfig } from './config';
+
+/** The page-facing API, `window.aisle`. Every method is safe to call with anything; none throws. */
+export interface AisleApi {
+  version: string;
+  track(type: string, props?: Record<string, unknown>): void;
+  identify(userId: string | null): Promise<void>;
+  consent: Tracker['consent'];
+  on(name: string, fn: Listener): () => void;
+  status: Tracker['status'];
+  history: Tracker['history'];
+  flush(): Promise<void>;
+  erase(): Promise<void>;
+}
+
+declare const __AISLE_VERSION__: string;
+
+type Queued = [keyof AisleApi, ...unknown[]];
+
+function install() {
+  const w = window as Window & { aisle?: unknown };
+  // A second copy of the tag on the page must not capture everything twice.
+  if (w.aisle && typeof w.aisle === 'object' && 'version' in w.aisle) return;
+  const script =
+    (document.currentScript as HTMLScriptElement | null) ??
+    document.querySelector<HTMLScriptElement>('script[data-site][src*="aisle"]');
+  const config = readConfig(script, location.href);
+  if (!config) {
+    console.warn('[aisle] the script tag needs data-site="SITE_KEY"; nothing is captured');
+    return;
+  }
+  const tracker = createTracker(config, {
+    win: window,
+    doc: document,
+    openStore: async () => createEventStore(await openShopperDb()),
+  });
+  const { log } = tracker.context;
+  const settle = <T>(where: string, p: () => Promise<T>) =>
+    Promise.resolve()
+      .then(p)
+      .catch((cause) => {
+        log.log('error', `${where} failed`, cause);
+        return undefined as T;
+      });
+  const api: AisleApi = {
+    version: __AISLE_VERSION__,
+    track: (type, props) => guard(log, 'aisle.track', tracker.track)(type, props),
+    identify: (userId) => settle('aisle.identify', () => tracker.identify(userId)),
+    consent: (update) => settle('aisle.consent', () => tracker.consent(update)),
+    on: (name, fn) => guard(log, 'aisle.on', tracker.on)(name, fn) ?? (() => false),
+    status: () => settle('aisle.status', tracker.status),
+    history: (limit) => settle('aisle.history', () => tracker.history(limit)),
+    flush: () => settle('aisle.flush', tracker.flush),
+    erase: () => settle('aisle.erase', tracker.erase),
+  };
+  // Calls made before the script loaded, through the stub `window.aisle = window.aisle || []`.
+  const queued = Array.isArray(w.aisle) ? (w.aisle as Queued[]) : [];
+  w.aisle = api;
+  guard(log, 'capture start', startCapture)(tracker);
+  for (const [method, ...args] of queued) {
+    const fn = api[method];
+    if (typeof fn === 'function') (fn as (...a: unknown[]) => unknown)(...args);
+  }
+}
+
+try {
+  install();
+} catch (cause) {
+  console.warn('[aisle] could not start', cause);
+}

@@ -1,0 +1,109 @@
+/** @module shared-models/schema/event — the one event schema used by the browser, the server and the trainer. */
+import { z } from 'zod';
+import { EVENT_TYPE_PATTERN, EVENTS_REQUIRING_ITEMS, LIMITS, MAX_CLOCK_SKEW_MS, MIN_EVENT_TS } from './constants';
+
+const text = (max: number) => z.string().max(max);
+const id = z
+  .string()
+  .min(1)
+  .max(LIMITS.id)
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'must contain only letters, digits and _ . : -');
+const money = z.number().finite().min(-1e12).max(1e12);
+
+/** One product in an event, in GA4's item shape. */
+export const ItemSchema = z.strictObject({
+  item_id: z.string().min(1).max(LIMITS.itemId),
+  item_name: text(LIMITS.name).optional(),
+  item_brand: text(LIMITS.name).optional(),
+  item_category: text(LIMITS.name).optional(),
+  item_category2: text(LIMITS.name).optional(),
+  item_category3: text(LIMITS.name).optional(),
+  item_category4: text(LIMITS.name).optional(),
+  item_category5: text(LIMITS.name).optional(),
+  item_variant: text(LIMITS.name).optional(),
+  item_list_id: text(LIMITS.name).optional(),
+  item_list_name: text(LIMITS.name).optional(),
+  affiliation: text(LIMITS.name).optional(),
+  coupon: text(LIMITS.shortText).optional(),
+  discount: money.optional(),
+  index: z.number().int().min(0).max(10_000).optional(),
+  price: money.optional(),
+  quantity: z.number().int().min(0).max(1_000_000).optional(),
+  in_stock: z.boolean().optional(),
+});
+
+const PageSchema = z.strictObject({
+  url: text(LIMITS.url),
+  referrer: text(LIMITS.url).optional(),
+  title: text(LIMITS.title).optional(),
+});
+
+const PropValue = z.union([z.string().max(LIMITS.propString), z.number().finite(), z.boolean(), z.null()]);
+const PropsSchema = z
+  .record(z.string().min(1).max(LIMITS.propKey), PropValue)
+  .refine((o) => Object.keys(o).length <= LIMITS.props, `at most ${LIMITS.props} properties`);
+
+/** Every field an event may carry. Unknown top-level fields are refused so typos surface early. */
+const EventShape = z.strictObject({
+  event_id: z.uuid(),
+  type: z.string().regex(EVENT_TYPE_PATTERN, 'must be snake_case, starting with a letter, at most 40 characters'),
+  ts: z.number().int(),
+  anonymous_id: id,
+  session_id: id,
+  user_id: id.optional(),
+  items: z.array(ItemSchema).max(LIMITS.items).optional(),
+  value: money.optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as EUR')
+    .optional(),
+  transaction_id: text(LIMITS.shortText).optional(),
+  coupon: text(LIMITS.shortText).optional(),
+  shipping_tier: text(LIMITS.shortText).optional(),
+  payment_type: text(LIMITS.shortText).optional(),
+  search_term: text(LIMITS.searchTerm).optional(),
+  item_list_id: text(LIMITS.name).optional(),
+  item_list_name: text(LIMITS.name).optional(),
+  method: text(LIMITS.shortText).optional(),
+  content_type: text(LIMITS.shortText).optional(),
+  rating: z.number().min(0).max(5).optional(),
+  engagement_ms: z.number().int().min(0).max(86_400_000).optional(),
+  scroll_depth: z.number().min(0).max(100).optional(),
+  page: PageSchema.optional(),
+  props: PropsSchema.optional(),
+});
+
+export type AisleItem = z.infer<typeof ItemSchema>;
+export type AisleEvent = z.infer<typeof EventShape>;
+
+/**
+ * The event schema with the rules that tie fields together. `now` bounds `ts` (no events from
+ * the future beyond a day of clock skew); the trainer passes the time its data was exported.
+ */
+export function eventSchema(now: number = Date.now()) {
+  return EventShape.superRefine((e, ctx) => {
+    if (e.ts < MIN_EVENT_TS || e.ts > now + MAX_CLOCK_SKEW_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ts'],
+        message: `must be milliseconds since 1970 between 2000 and now, got ${e.ts}`,
+      });
+    }
+    if (EVENTS_REQUIRING_ITEMS.includes(e.type) && !e.items?.length) {
+      ctx.addIssue({ code: 'custom', path: ['items'], message: `${e.type} needs at least one item` });
+    }
+    if (e.type === 'search' && !e.search_term?.trim()) {
+      ctx.addIssue({ code: 'custom', path: ['search_term'], message: 'search needs a search_term' });
+    }
+    if (e.type === 'purchase' && e.value === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['value'], message: 'purchase needs a value' });
+    }
+    if (e.type === 'user_engagement' && e.engagement_ms === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['engagement_ms'], message: 'user_engagement needs engagement_ms' });
+    }
+    // GA4's rule: a monetary value means nothing without its currency.
+    if (e.value !== undefined && !e.currency) {
+      ctx.addIssue({ code: 'custom', path: ['currency'], message: 'currency is required when value is set' });
+    }
+  });
+}

@@ -1,0 +1,245 @@
+/**
+ * Consent, Global Privacy Control, identity hashing, erasure, and the promise that nothing the
+ * page does — or feeds the script — makes it throw, add DOM, or capture a form value.
+ */
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type AisleWindow,
+  aisleReady,
+  chromiumAvailable,
+  launch,
+  servePage,
+  type TestBrowser,
+  type TestPage,
+} from '../helpers/browser';
+import { startServer, type TestServer, tempSqlite } from '../helpers/server';
+
+const productPage = (tag: string, extra = '') => `<!doctype html><html><head><title>Test product</title>
+<script>window.dataLayer = window.dataLayer || [];</script>${tag}</head><body>
+<main data-aisle-item="SKU-T1" data-aisle-name="Test Boot" data-aisle-price="50" data-aisle-category="Shoes">
+<h1>Test Boot</h1><button id="add" data-aisle-action="add_to_cart" data-aisle-currency="EUR">Add</button></main>${extra}</body></html>`;
+
+const TAG = '<script async src="/aisle.js" data-site="demo"></script>';
+const OPT_IN_TAG = '<script async src="/aisle.js" data-site="demo" data-consent="opt-in"></script>';
+
+describe.runIf(chromiumAvailable())('privacy and robustness in Chromium', () => {
+  let server: TestServer;
+  let browser: TestBrowser;
+  let remove: () => void;
+
+  beforeAll(async () => {
+    const db = tempSqlite();
+    remove = db.remove;
+    server = await startServer(db.storage);
+    browser = await launch();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    remove?.();
+  });
+
+  /** Opens `html` at a fresh path of the server's origin in a fresh shopper's browser context. */
+  async function open(html: string, before?: (page: TestPage) => Promise<unknown>): Promise<TestPage> {
+    const page = await browser.isolatedPage();
+    const url = `${server.url}/test/${Math.random().toString(36).slice(2)}.html`;
+    await servePage(page, url, html);
+    await before?.(page);
+    await page.goto(url, { waitUntil: 'load' });
+    await aisleReady(page);
+    return page;
+  }
+  const call = <T>(page: TestPage, fn: (a: AisleWindow['aisle']) => Promise<T> | T) =>
+    page.evaluate(`(${fn.toString()})(window.aisle)`) as Promise<T>;
+  const serverEventsOf = async (anonymousId: string) =>
+    (await server.storage.events({ limit: 10_000 })).map((s) => s.event).filter((e) => e.anonymous_id === anonymousId);
+  /** The anonymous id as stored in the shopper's IndexedDB. */
+  const anonymousIdOf = (page: TestPage) =>
+    page.evaluate(
+      () =>
+        new Promise<string>((resolve, reject) => {
+          const req = indexedDB.open('aisle');
+          req.onerror = () => reject(req.error);
+          req.onsuccess = () => {
+            const get = req.result.transaction('meta').objectStore('meta').get('ids');
+            get.onsuccess = () => resolve(get.result.anonymous_id);
+          };
+        }),
+    );
+
+  it('in opt-in mode keeps everything in memory until the shopper agrees, then sends this page', async () => {
+    const page = await open(productPage(OPT_IN_TAG));
+    await page.click('#add');
+    await call(page, (a) => a.flush());
+    expect(await call(page, (a) => a.history())).toEqual([]);
+    const id = await anonymousIdOf(page);
+    expect(await serverEventsOf(id)).toEqual([]);
+    expect((await call(page, (a) => a.status())).queued).toBeGreaterThanOrEqual(3);
+
+    await call(page, (a) => a.consent({ analytics: true, personalization: true }));
+    await call(page, (a) => a.flush());
+    expect((await serverEventsOf(id)).map((e) => e.type).sort()).toEqual(['add_to_cart', 'page_view', 'view_item']);
+
+    // The choice is remembered on the next page.
+    await page.reload({ waitUntil: 'load' });
+    await aisleReady(page);
+    await call(page, (a) => a.flush());
+    expect((await serverEventsOf(id)).filter((e) => e.type === 'page_view')).toHaveLength(2);
+    expect(page.errors).toEqual([]);
+  });
+
+  it('in opt-in mode drops everything when the shopper declines', async () => {
+    const page = await open(productPage(OPT_IN_TAG));
+    await page.click('#add');
+    await call(page, (a) => a.consent({ analytics: false, personalization: false }));
+    await page.click('#add');
+    await call(page, (a) => a.flush());
+    expect(await call(page, (a) => a.history())).toEqual([]);
+    expect((await call(page, (a) => a.status())).queued).toBe(0);
+    expect(await serverEventsOf(await anonymousIdOf(page))).toEqual([]);
+  });
+
+  it('honours Global Privacy Control: nothing leaves the device, on-device history still works', async () => {
+    const page = await open(productPage(TAG), (p) =>
+      p.evaluateOnNewDocument(() =>
+        Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', { get: () => true }),
+      ),
+    );
+    await page.click('#add');
+    await call(page, (a) => a.flush());
+    const status = await call(page, (a) => a.status());
+    expect(status.consent).toMatchObject({ gpc: true, analytics: false });
+    expect((await call(page, (a) => a.history())).map((e) => e.type)).toContain('add_to_cart');
+    expect(await serverEventsOf(await anonymousIdOf(page))).toEqual([]);
+  });
+
+  it('sends nothing more once analytics consent is withdrawn, not even what was queued', async () => {
+    const page = await open(productPage(TAG));
+    await call(page, (a) => a.flush());
+    const id = await anonymousIdOf(page);
+    const before = (await serverEventsOf(id)).length;
+    await page.setOfflineMode(true);
+    await page.click('#add');
+    await call(page, (a) => a.flush());
+    await call(page, (a) => a.consent({ analytics: false }));
+    await page.setOfflineMode(false);
+    await page.click('#add');
+    await call(page, (a) => a.flush());
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await serverEventsOf(id)).length).toBe(before);
+  });
+
+  it('hashes the shopper id on the device, salted with the site key', async () => {
+    const page = await open(productPage(TAG));
+    await call(page, (a) => a.identify('jane@example.com'));
+    await page.click('#add');
+    await call(page, (a) => a.flush());
+    const events = await serverEventsOf(await anonymousIdOf(page));
+    const expected = createHash('sha256').update('demo:jane@example.com').digest('hex');
+    expect(events.find((e) => e.type === 'add_to_cart')?.user_id).toBe(expected);
+    expect(JSON.stringify(events)).not.toContain('jane@example.com');
+  });
+
+  it('erases the local history and starts a new anonymous id on request', async () => {
+    const page = await open(productPage(TAG));
+    const before = await anonymousIdOf(page);
+    await page.click('#add');
+    await new Promise((r) => setTimeout(r, 50));
+    await call(page, (a) => a.erase());
+    expect(await call(page, (a) => a.history())).toEqual([]);
+    expect((await call(page, (a) => a.status())).queued).toBe(0);
+    expect(await anonymousIdOf(page)).not.toBe(before);
+  });
+
+  it('never captures values of forms other than search', async () => {
+    const forms = `<form id="news"><input name="email"><input type="password" name="pw"><button>Join</button></form>
+      <form id="find"><input type="search" name="query"><button>Go</button></form>
+      <script>for (const f of document.forms) f.addEventListener('submit', (e) => e.preventDefault());</script>`;
+    const page = await open(productPage(TAG, forms));
+    await page.type('#news input[name=email]', 'secret.person@example.com');
+    await page.type('#news input[name=pw]', 'hunter2');
+    await page.click('#news button');
+    await page.type('#find input', 'wool socks');
+    await page.click('#find button');
+    await call(page, (a) => a.flush());
+    const events = await serverEventsOf(await anonymousIdOf(page));
+    expect(events.filter((e) => e.type === 'search').map((e) => e.search_term)).toEqual(['wool socks']);
+    const text = JSON.stringify(events);
+    expect(text).not.toContain('secret.person');
+    expect(text).not.toContain('hunter2');
+  });
+
+  it('survives whatever the page throws at it and keeps capturing', async () => {
+    const hostile = `<script type="application/ld+json">{ not json</script>
+      <script type="application/ld+json">{"@type":"Product","offers":"free"}</script>
+      <script>
+        const loop = {}; loop.self = loop;
+        dataLayer.push(null, 7, 'x', loop, { event: 'add_to_cart', ecommerce: { items: 'many' } });
+        dataLayer.push({ event: 'purchase', ecommerce: { value: 'a lot', currency: 'euros', items: [{ price: 1 }] } });
+        window.pushResult = dataLayer.push({ event: 'noop' });
+      </script>`;
+    const page = await open(productPage(TAG, hostile));
+    await page.evaluate(() => {
+      const a = (window as unknown as AisleWindow).aisle as unknown as Record<string, (...args: unknown[]) => unknown>;
+      const evil = {
+        get value() {
+          throw new Error('getter');
+        },
+      };
+      a.track(undefined);
+      a.track('Not Allowed!');
+      a.track('like', evil);
+      a.track(Symbol('x') as unknown as string);
+      a.on(123 as unknown as string, 'not a function');
+      a.on('event', () => {
+        throw new Error('listener');
+      });
+      a.consent('yes');
+      a.identify({ toString: null });
+      a.track('like', { item_id: 'SKU-T1' });
+    });
+    await call(page, (a) => a.flush());
+    expect(page.errors).toEqual([]);
+    expect(await page.evaluate(() => (window as unknown as { pushResult: unknown }).pushResult)).toBeTypeOf('number');
+    const types = (await serverEventsOf(await anonymousIdOf(page))).map((e) => e.type);
+    expect(types).toContain('like');
+    expect(types).toContain('view_item');
+  });
+
+  it('adds no element to the page and shifts no layout', async () => {
+    const measure = async (html: string) => {
+      const page = await browser.isolatedPage();
+      const url = `${server.url}/test/${Math.random().toString(36).slice(2)}.html`;
+      await servePage(page, url, html);
+      await page.evaluateOnNewDocument(() => {
+        (window as unknown as { shifts: number }).shifts = 0;
+        new PerformanceObserver((list) => {
+          for (const e of list.getEntries())
+            (window as unknown as { shifts: number }).shifts += (e as unknown as { value: number }).value;
+        }).observe({ type: 'layout-shift', buffered: true });
+      });
+      await page.goto(url, { waitUntil: 'networkidle0' });
+      await new Promise((r) => setTimeout(r, 300));
+      return page.evaluate(() => ({
+        nodes: document.getElementsByTagName('*').length,
+        shifts: (window as unknown as { shifts: number }).shifts,
+      }));
+    };
+    const without = await measure(productPage(''));
+    const withTag = await measure(productPage(TAG));
+    expect(withTag.nodes).toBe(without.nodes + 1); // the tag itself
+    expect(withTag.shifts).toBe(0);
+  });
+
+  it('replays calls made before the script loaded, and a second tag captures nothing twice', async () => {
+    const stub = `<script>window.aisle = window.aisle || []; aisle.push(['track', 'like', { item_id: 'SKU-EARLY' }]);</script>`;
+    const page = await open(productPage(`${stub}${TAG}${TAG}`));
+    await page.click('#add');
+    await call(page, (a) => a.flush());
+    const events = await serverEventsOf(await anonymousIdOf(page));
+    expect(events.filter((e) => e.type === 'like').map((e) => e.items?.[0].item_id)).toEqual(['SKU-EARLY']);
+    expect(events.filter((e) => e.type === 'add_to_cart')).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'page_view')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,98 @@
+/** @module test/helpers/browser — headless Chromium as ../shared/WEBGPU.md says to launch it here. */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export const ARGS = [
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--enable-unsafe-webgpu',
+  '--enable-unsafe-swiftshader',
+];
+
+export const chromiumAvailable = () => existsSync(CHROMIUM);
+
+export type TestPage = Page & { errors: string[] };
+
+export interface TestBrowser {
+  browser: Browser;
+  /** A new page that records every uncaught error in the page in `errors`. */
+  page(): Promise<TestPage>;
+  /** The same, in a fresh browser context: its own IndexedDB and storage, like another shopper. */
+  isolatedPage(): Promise<TestPage>;
+  close(): Promise<void>;
+}
+
+function track(page: Page): TestPage {
+  const p = page as TestPage;
+  p.errors = [];
+  p.on('pageerror', (err) => p.errors.push(String((err as Error).message ?? err)));
+  return p;
+}
+
+export async function launch(): Promise<TestBrowser> {
+  const userDataDir = mkdtempSync(join(tmpdir(), 'aisle-chromium-'));
+  const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, userDataDir });
+  return {
+    browser,
+    page: async () => track(await browser.newPage()),
+    isolatedPage: async () => track(await (await browser.createBrowserContext()).newPage()),
+    async close() {
+      await browser.close();
+      rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Waits until `fn` resolves truthy, polling; fails with `what` after `ms`. */
+export async function until<T>(what: string, fn: () => Promise<T> | T, ms = 15_000): Promise<NonNullable<T>> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v) return v as NonNullable<T>;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
+}
+
+/**
+ * Answers `url` with `html` from inside the browser, so that a test page shares the edge
+ * server's origin (and its site allow-list) without the server knowing about it.
+ */
+export async function servePage(page: Page, url: string, html: string) {
+  await page.setRequestInterception(true);
+  page.on('request', (req) => {
+    if (req.isInterceptResolutionHandled()) return;
+    if (req.url() === url) void req.respond({ status: 200, contentType: 'text/html; charset=utf-8', body: html });
+    else void req.continue();
+  });
+}
+
+/** What tests call on `window.aisle`. */
+export interface AisleWindow {
+  aisle: {
+    version: string;
+    track(type: string, props?: object): void;
+    identify(id: string | null): Promise<void>;
+    consent(update?: object): Promise<{ analytics: boolean; personalization: boolean; gpc: boolean; decided: boolean }>;
+    status(): Promise<{ queued: number; consent: { analytics: boolean; gpc: boolean } }>;
+    history(): Promise<{ event_id: string; type: string; anonymous_id: string; user_id?: string }[]>;
+    flush(): Promise<void>;
+    erase(): Promise<void>;
+  };
+}
+
+export const aisleReady = (page: Page) =>
+  page.waitForFunction(() => typeof (window as unknown as Partial<AisleWindow>).aisle?.version === 'string');

@@ -1,0 +1,150 @@
+/** The storage contract, on real SQLite and real PostgreSQL: migrations, exactly-once storage, sites, export cursor, shared counters. */
+
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openPostgres } from '../edge-server/src/storage/postgres';
+import { openSqlite } from '../edge-server/src/storage/sqlite';
+import type { Storage } from '../edge-server/src/storage/types';
+import { makeEvent, makeEvents } from './helpers/events';
+import { openTestPostgres, PG_URL, postgresAvailable, type TestPostgres } from './helpers/postgres';
+import { tempSqlite } from './helpers/server';
+
+interface Fixture {
+  storage: Storage;
+  /** A second handle on the same database: another edge node (or a restarted process). */
+  another(): Storage;
+  cleanup(): Promise<void>;
+}
+
+const adapters: { name: string; open(): Promise<Fixture> }[] = [
+  {
+    name: 'SQLite',
+    async open() {
+      const t = tempSqlite();
+      const others: Storage[] = [];
+      await t.storage.migrate();
+      return {
+        storage: t.storage,
+        another: () => {
+          const s = openSqlite(`${t.dir}/aisle.db`);
+          others.push(s);
+          return s;
+        },
+        cleanup: async () => {
+          await Promise.all([t.storage, ...others].map((s) => s.close()));
+          t.remove();
+        },
+      };
+    },
+  },
+];
+if (await postgresAvailable()) {
+  adapters.push({
+    name: 'PostgreSQL',
+    async open() {
+      const t: TestPostgres = await openTestPostgres();
+      return { storage: t.storage, another: t.another, cleanup: t.drop };
+    },
+  });
+}
+
+describe.each(adapters)('$name storage', (adapter) => {
+  let f: Fixture;
+  beforeAll(async () => {
+    f = await adapter.open();
+  });
+  afterAll(async () => {
+    await f?.cleanup();
+  });
+
+  it('migrates once: running the migrations again changes nothing', async () => {
+    await f.storage.insertEvents('demo', [makeEvent()], Date.now());
+    const again = f.another();
+    expect(await again.migrate()).toBe(1);
+    expect(await f.storage.migrate()).toBe(1);
+    expect((await f.storage.stats()).events).toBe(1);
+  });
+
+  it('stores each event_id once, even when two nodes insert the same batch at the same moment', async () => {
+    const other = f.another();
+    await other.migrate();
+    const batch = makeEvents(200, { type: 'add_to_cart' });
+    const [a, b] = await Promise.all([
+      f.storage.insertEvents('demo', batch, Date.now()),
+      other.insertEvents('demo', batch, Date.now()),
+    ]);
+    expect(a.accepted + b.accepted).toBe(200);
+    expect(a.duplicates + b.duplicates).toBe(200);
+    expect((await f.storage.stats()).byType.add_to_cart).toBe(200);
+  });
+
+  it('returns stored events intact, in order, page by page', async () => {
+    const batch = makeEvents(5, { type: 'purchase', value: 12.5, currency: 'EUR', transaction_id: 'T1' });
+    await f.storage.insertEvents('shop2', batch, 1234);
+    const first = await f.storage.events({ site: 'shop2', limit: 3 });
+    const rest = await f.storage.events({ site: 'shop2', after: first[2].seq });
+    expect([...first, ...rest].map((s) => s.event)).toEqual(batch);
+    expect(first[0]).toMatchObject({ site: 'shop2', received_at: 1234 });
+  });
+
+  it('filters stats by site', async () => {
+    const s = await f.storage.stats('shop2');
+    expect(s).toMatchObject({ events: 5, byType: { purchase: 5 }, bySite: { shop2: 5 } });
+  });
+
+  it('creates and updates sites', async () => {
+    await f.storage.putSite({ key: 's1', name: 'One', origins: ['https://one.example'], created_at: 5 });
+    await f.storage.putSite({
+      key: 's1',
+      name: 'One!',
+      origins: ['https://one.example', 'https://www.one.example'],
+      created_at: 9,
+    });
+    expect(await f.storage.getSite('s1')).toEqual({
+      key: 's1',
+      name: 'One!',
+      origins: ['https://one.example', 'https://www.one.example'],
+      created_at: 5,
+    });
+    expect(await f.storage.getSite('nope')).toBeNull();
+    expect((await f.storage.listSites()).map((s) => s.key)).toContain('s1');
+  });
+
+  it('counts rate-limit hits per key and window', async () => {
+    expect(await f.storage.hit('k', 1000)).toBe(1);
+    expect(await f.storage.hit('k', 1000)).toBe(2);
+    expect(await f.storage.hit('k', 2000)).toBe(1);
+    expect(await f.storage.hit('other', 1000)).toBe(1);
+  });
+});
+
+describe.runIf(adapters.length > 1)('PostgreSQL with several edge nodes', () => {
+  let t: TestPostgres;
+  beforeAll(async () => {
+    t = await openTestPostgres();
+  });
+  afterAll(async () => {
+    await t?.drop();
+  });
+
+  it('shares rate-limit counters between nodes', async () => {
+    const other = t.another();
+    await t.storage.hit('shared', 60_000);
+    expect(await other.hit('shared', 60_000)).toBe(2);
+  });
+
+  it('lets nodes that start together on an empty database migrate it once', async () => {
+    const schema = `${t.schema}_fresh`;
+    const nodes = [1, 2, 3].map(() => openPostgres({ connectionString: PG_URL, schema, poolSize: 1 }));
+    try {
+      expect(await Promise.all(nodes.map((n) => n.migrate()))).toEqual([1, 1, 1]);
+      expect((await nodes[0].insertEvents('demo', [makeEvent()], 1)).accepted).toBe(1);
+    } finally {
+      await Promise.all(nodes.map((n) => n.close()));
+      const client = new pg.Client({ connectionString: PG_URL });
+      await client.connect();
+      await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await client.end();
+    }
+  });
+});
