@@ -1,30 +1,37 @@
-/** @module vite.config — builds the storefront script (dist/aisle.js) and configures Vitest. */
+/**
+ * @module vite.config — builds the two storefront scripts and configures Vitest.
+ * `vite build` makes dist/aisle.js (every page loads it); `vite build --mode sync` makes
+ * dist/aisle-sync.js (storage and sync, loaded into a worker after the page is up).
+ */
 import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
-export default defineConfig({
-  define: { __AISLE_VERSION__: JSON.stringify(version) },
-  build: {
-    outDir: 'dist',
-    emptyOutDir: false,
-    target: 'es2020',
-    sourcemap: true,
-    lib: {
-      entry: 'extension/src/embed/index.ts',
-      name: 'aisleEmbed',
-      formats: ['iife'],
-      fileName: () => 'aisle.js',
+const ENTRIES = {
+  embed: { entry: 'extension/src/embed/index.ts', file: 'aisle.js', name: 'aisleEmbed' },
+  sync: { entry: 'extension/src/sync/worker.ts', file: 'aisle-sync.js', name: 'aisleSync' },
+};
+
+export default defineConfig(({ mode }) => {
+  const { entry, file, name } = mode === 'sync' ? ENTRIES.sync : ENTRIES.embed;
+  return {
+    define: { __AISLE_VERSION__: JSON.stringify(version) },
+    build: {
+      outDir: 'dist',
+      emptyOutDir: false,
+      target: 'es2020',
+      sourcemap: true,
+      lib: { entry, name, formats: ['iife'], fileName: () => file },
     },
-  },
-  test: {
-    include: ['**/*.test.ts'],
-    exclude: ['node_modules/**', 'dist/**'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    // Chromium and PostgreSQL tests start their own servers on random ports; files may run side by side.
-    pool: 'forks',
-    globalSetup: ['test/global-setup.ts'],
-  },
+    test: {
+      include: ['**/*.test.ts'],
+      exclude: ['node_modules/**', 'dist/**'],
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+      // Chromium and PostgreSQL tests start their own servers on random ports; files may run side by side.
+      pool: 'forks',
+      globalSetup: ['test/global-setup.ts'],
+    },
+  };
 });

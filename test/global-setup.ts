@@ -1,6 +1,7 @@
-/** @module test/global-setup — builds the storefront script once before the browser tests load it. */
+/** @module test/global-setup — builds both storefront scripts once before the browser tests load them. */
 import { build } from 'vite';
 
 export default async function setup() {
   await build({ logLevel: 'warn' });
+  await build({ logLevel: 'warn', mode: 'sync' });
 }

@@ -69,28 +69,22 @@ describe.runIf(chromiumAvailable())('offline and back', () => {
     await page.close();
   });
 
-  it('keeps what a page could not send across a reload and sends it from the next page', async () => {
+  it('keeps what a page could not send while the edge was down across a reload, and sends it from the next page', async () => {
     const page = await browser.page();
-    await page.setRequestInterception(true);
-    let edgeDown = true;
-    page.on('request', (req) => {
-      if (req.isInterceptResolutionHandled()) return;
-      if (edgeDown && req.url().includes('/v1/events')) void req.abort('connectionrefused');
-      else void req.continue();
-    });
+    server.setDown(true);
     await page.goto(`${server.url}/demo/c/shoes`, { waitUntil: 'load' });
     await aisleReady(page);
     await aisle(page).flush();
     const queuedBefore = await aisle(page).queued();
     expect(queuedBefore).toBeGreaterThan(0);
 
-    // Leave the page while the edge is unreachable: the exit beacon fails too.
+    // Leave the page while the edge is down: the exit beacon fails too.
     await page.reload({ waitUntil: 'load' });
     await aisleReady(page);
     const stillQueued = await aisle(page).queued();
     expect(stillQueued).toBeGreaterThan(queuedBefore);
 
-    edgeDown = false;
+    server.setDown(false);
     await aisle(page).flush();
     const all = await aisle(page).localIds();
     await until('both pages\u2019 events to arrive', async () => {
@@ -101,5 +95,20 @@ describe.runIf(chromiumAvailable())('offline and back', () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(page.errors).toEqual([]);
     await page.close();
+  });
+
+  it('delivers a burst of 1,500 events from one page, each once', async () => {
+    const page = await browser.isolatedPage();
+    await page.goto(`${server.url}/demo/`, { waitUntil: 'load' });
+    await aisleReady(page);
+    await page.evaluate(() => {
+      for (let i = 0; i < 1500; i++) (window as unknown as AisleWindow).aisle.track('like', { item_id: `SKU-B${i}` });
+    });
+    await aisle(page).flush();
+    const burst = (await server.storage.events({ type: 'like', limit: 10_000 })).filter((s) =>
+      s.event.items?.[0].item_id.startsWith('SKU-B'),
+    );
+    expect(burst).toHaveLength(1500);
+    expect(await aisle(page).queued()).toBe(0);
   });
 });

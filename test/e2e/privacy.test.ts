@@ -9,7 +9,6 @@ import {
   aisleReady,
   chromiumAvailable,
   launch,
-  servePage,
   type TestBrowser,
   type TestPage,
 } from '../helpers/browser';
@@ -40,11 +39,14 @@ describe.runIf(chromiumAvailable())('privacy and robustness in Chromium', () => 
     remove?.();
   });
 
-  /** Opens `html` at a fresh path of the server's origin in a fresh shopper's browser context. */
-  async function open(html: string, before?: (page: TestPage) => Promise<unknown>): Promise<TestPage> {
+  /** Opens `html` at a fresh path of the server's origin, in a fresh shopper's browser context. */
+  async function open(
+    html: string,
+    before?: (page: TestPage) => Promise<unknown>,
+    headers: Record<string, string> = {},
+  ): Promise<TestPage> {
     const page = await browser.isolatedPage();
-    const url = `${server.url}/test/${Math.random().toString(36).slice(2)}.html`;
-    await servePage(page, url, html);
+    const url = server.page(html, headers);
     await before?.(page);
     await page.goto(url, { waitUntil: 'load' });
     await aisleReady(page);
@@ -54,12 +56,13 @@ describe.runIf(chromiumAvailable())('privacy and robustness in Chromium', () => 
     page.evaluate(`(${fn.toString()})(window.aisle)`) as Promise<T>;
   const serverEventsOf = async (anonymousId: string) =>
     (await server.storage.events({ limit: 10_000 })).map((s) => s.event).filter((e) => e.anonymous_id === anonymousId);
-  /** The anonymous id as stored in the shopper's IndexedDB. */
+  /** The anonymous id as stored in the shopper's IndexedDB (once the script has created it). */
   const anonymousIdOf = (page: TestPage) =>
     page.evaluate(
-      () =>
+      async () =>
+        (await (window as unknown as AisleWindow).aisle.status()) &&
         new Promise<string>((resolve, reject) => {
-          const req = indexedDB.open('aisle');
+          const req = indexedDB.open('aisle-shopper');
           req.onerror = () => reject(req.error);
           req.onsuccess = () => {
             const get = req.result.transaction('meta').objectStore('meta').get('ids');
@@ -210,8 +213,7 @@ describe.runIf(chromiumAvailable())('privacy and robustness in Chromium', () => 
   it('adds no element to the page and shifts no layout', async () => {
     const measure = async (html: string) => {
       const page = await browser.isolatedPage();
-      const url = `${server.url}/test/${Math.random().toString(36).slice(2)}.html`;
-      await servePage(page, url, html);
+      const url = server.page(html);
       await page.evaluateOnNewDocument(() => {
         (window as unknown as { shifts: number }).shifts = 0;
         new PerformanceObserver((list) => {
@@ -241,5 +243,23 @@ describe.runIf(chromiumAvailable())('privacy and robustness in Chromium', () => 
     expect(events.filter((e) => e.type === 'like').map((e) => e.items?.[0].item_id)).toEqual(['SKU-EARLY']);
     expect(events.filter((e) => e.type === 'add_to_cart')).toHaveLength(1);
     expect(events.filter((e) => e.type === 'page_view')).toHaveLength(1);
+  });
+
+  it('syncs on the main thread when the page forbids workers, and still delivers', async () => {
+    const page = await open(productPage(TAG), undefined, { 'Content-Security-Policy': "worker-src 'none'" });
+    await page.click('#add');
+    await call(page, (a) => a.flush());
+    expect((await call(page, (a) => a.status())) as unknown).toMatchObject({
+      sync: 'main-thread',
+      storage: 'indexeddb',
+    });
+    const types = (await serverEventsOf(await anonymousIdOf(page))).map((e) => e.type);
+    expect(types.sort()).toEqual(['add_to_cart', 'page_view', 'view_item']);
+    expect(page.errors).toEqual([]);
+  });
+
+  it('runs storage and sync in a worker by default', async () => {
+    const page = await open(productPage(TAG));
+    expect((await call(page, (a) => a.status())) as unknown).toMatchObject({ sync: 'worker', storage: 'indexeddb' });
   });
 });

@@ -67,19 +67,6 @@ export async function until<T>(what: string, fn: () => Promise<T> | T, ms = 15_0
   throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
 }
 
-/**
- * Answers `url` with `html` from inside the browser, so that a test page shares the edge
- * server's origin (and its site allow-list) without the server knowing about it.
- */
-export async function servePage(page: Page, url: string, html: string) {
-  await page.setRequestInterception(true);
-  page.on('request', (req) => {
-    if (req.isInterceptResolutionHandled()) return;
-    if (req.url() === url) void req.respond({ status: 200, contentType: 'text/html; charset=utf-8', body: html });
-    else void req.continue();
-  });
-}
-
 /** What tests call on `window.aisle`. */
 export interface AisleWindow {
   aisle: {

@@ -1,10 +1,11 @@
 /** @module test/helpers/events — valid events to start from, so each test states only what it changes. */
-import { randomUUID } from 'node:crypto';
 import type { AisleEvent } from '../../shared-models/src/schema/event';
+import { uuidv7 } from '../../shared-models/src/schema/ids';
 
 export function makeEvent(overrides: Partial<AisleEvent> & Record<string, unknown> = {}): AisleEvent {
   return {
-    event_id: randomUUID(),
+    // Version 7, as the storefront script makes them.
+    event_id: uuidv7(),
     type: 'view_item',
     ts: Date.now() - 1000,
     anonymous_id: 'anon-1',

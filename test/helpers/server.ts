@@ -14,6 +14,10 @@ export interface TestServer {
   url: string;
   storage: Storage;
   app: ReturnType<typeof createApp>;
+  /** While down, POST /v1/events answers 503, as an edge node in trouble would. */
+  setDown(down: boolean): void;
+  /** Serves `html` at a fresh `/test/...` path of the server's origin and returns its URL. */
+  page(html: string, headers?: Record<string, string>): string;
   close(): Promise<void>;
 }
 
@@ -35,7 +39,22 @@ export async function startServer(
 ): Promise<TestServer> {
   await storage.migrate();
   const app = createApp({ storage, operatorToken: TOKEN, ...options });
-  const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+  // Test pages share the server's origin, so the site allow-list and same-origin rules apply as on a shop.
+  const pages = new Map<string, { html: string; headers: Record<string, string> }>();
+  app.get('/test/:name', (c) => {
+    const found = pages.get(c.req.param('name'));
+    return found ? c.html(found.html, 200, found.headers) : c.notFound();
+  });
+  let counter = 0;
+  let down = false;
+  const server = serve({
+    fetch: (req, env) =>
+      down && new URL(req.url).pathname === '/v1/events'
+        ? Response.json({ error: 'service unavailable', details: [] }, { status: 503 })
+        : app.fetch(req, env),
+    port: 0,
+    hostname: '127.0.0.1',
+  });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const { port } = server.address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
@@ -49,6 +68,14 @@ export async function startServer(
     url,
     storage,
     app,
+    setDown(value) {
+      down = value;
+    },
+    page(html, headers = {}) {
+      const name = `page-${++counter}.html`;
+      pages.set(name, { html, headers });
+      return `${url}/test/${name}`;
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

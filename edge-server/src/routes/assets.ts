@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Hono } from 'hono';
 import { ApiError } from '../errors';
 
-/** Serves `aisle.js` (and its source map) from `distDir`, with an ETag and a short cache so fixes reach stores within minutes. */
+/** Serves `aisle.js` and `aisle-sync.js` (and their source maps) from `distDir`, with an ETag and a short cache so fixes reach stores within minutes. */
 export function assetsRoute({ distDir }: { distDir: string }) {
   const app = new Hono();
   const cache = new Map<string, { body: string; etag: string }>();
@@ -25,6 +25,8 @@ export function assetsRoute({ distDir }: { distDir: string }) {
   for (const [name, type] of [
     ['aisle.js', 'text/javascript; charset=utf-8'],
     ['aisle.js.map', 'application/json'],
+    ['aisle-sync.js', 'text/javascript; charset=utf-8'],
+    ['aisle-sync.js.map', 'application/json'],
   ] as const) {
     app.get(`/${name}`, async (c) => {
       const { body, etag } = await load(name);

@@ -2,15 +2,17 @@
 import { EVENT_TYPE_PATTERN } from '../../../shared-models/src/schema/constants';
 import type { AisleEvent, AisleItem } from '../../../shared-models/src/schema/event';
 import type { Meta } from '../store/db';
-import type { EventStore, StoreLimits } from '../store/events';
-import { createMemoryStore } from '../store/memory';
+import type { StoreLimits } from '../store/events';
 import { type SessionState, settleSessions } from '../store/session';
-import { createOutbox, type FlushResult } from '../sync/outbox';
+import { sendEventsBeacon } from '../sync/beacon';
+import type { Connection } from '../sync/connect';
+import type { Engine, EngineConfig } from '../sync/engine';
+import type { FlushResult } from '../sync/outbox';
 import { awaitingDecision, type Consent, type ConsentMode, type ConsentState, resolveConsent } from './consent';
 import type { CaptureContext } from './context';
 import { createDeduper } from './dedupe';
 import { hashId, uuid } from './ids';
-import { createLogger, type LogLevel } from './logger';
+import { createLogger, type Logger, type LogLevel } from './logger';
 import { type EventFields, toFields } from './normalize';
 import { pageContext } from './page';
 
@@ -31,9 +33,8 @@ export interface TrackerConfig {
 export interface TrackerDeps {
   win: Window;
   doc: Document;
-  /** Opens the event store; the storefront script passes IndexedDB, tests may pass memory. */
-  openStore: () => Promise<EventStore>;
-  fetch?: typeof fetch;
+  /** Reaches the storage-and-sync engine (in a worker, or on the main thread where workers are refused). */
+  connect: (config: EngineConfig, onResult: (r: FlushResult) => void, logger: Logger) => Promise<Connection>;
 }
 
 export interface Status {
@@ -44,6 +45,8 @@ export interface Status {
   /** Events captured on this device and not yet acknowledged by the server. */
   queued: number;
   storage: 'indexeddb' | 'memory';
+  /** Where storage and sync run: off the main thread in a worker, unless the page forbids it. */
+  sync: Connection['mode'] | 'starting';
   errors: string[];
 }
 
@@ -79,6 +82,12 @@ const MAX_HELD = 100;
 const DEDUPE_MS = 2000;
 /** Views are counted once per page (or in-page route), however many sources report them. */
 const PAGE_MS = 30 * 60_000;
+/**
+ * Events wait this long in memory to be written to IndexedDB together: its cost is mostly per
+ * request, and shoppers act in bursts. Hiding or leaving the page writes at once.
+ */
+const COMMIT_MS = 150;
+const COMMIT_MAX = 50;
 
 const itemKey = (f: EventFields) => (f.items ?? []).map((i) => i.item_id).join(',');
 
@@ -97,8 +106,8 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
   const log = createLogger(config.logLevel, (message) => fire('error', message));
   const gpc = (win.navigator as Navigator & { globalPrivacyControl?: boolean }).globalPrivacyControl === true;
   let consent = resolveConsent(config.consentMode, gpc, null);
-  let store: EventStore = createMemoryStore();
-  let storage: Status['storage'] = 'memory';
+  let engine: Engine | undefined;
+  let mode: Status['sync'] = 'starting';
   let ids: Meta['ids'] = { anonymous_id: '' };
   let session: SessionState | undefined;
   let isReady = false;
@@ -106,7 +115,12 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
   /** While ids change (identify, erase), stamping waits so no event gets half of the old identity. */
   let identifying: Promise<void> | null = null;
   let lastWrite: Promise<unknown> = Promise.resolve();
+  // Captured, not yet stamped with ids (waiting for init, identify or a microtask).
   const pending: AisleEvent[] = [];
+  // Stamped and waiting to be written together, all bound for the same stores.
+  const toWrite: AisleEvent[] = [];
+  let writeTo = { history: false, outbox: false };
+  let commitTimer: ReturnType<typeof setTimeout> | undefined;
   const held: AisleEvent[] = [];
   // Events of this page bound for the server and not yet acknowledged: the exit beacon's payload.
   const unsent = new Map<string, AisleEvent>();
@@ -115,25 +129,12 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
   let pageItem: AisleItem | undefined;
   const shouldCount = createDeduper(DEDUPE_MS);
 
-  const outbox = createOutbox({
-    endpoint: config.endpoint,
-    site: config.site,
-    batchSize: config.batchSize,
-    logger: log,
-    fetch: deps.fetch,
-    locks: win.navigator.locks,
-    store: {
-      peek: (n) => store.peek(n),
-      remove: async (ids) => {
-        await store.remove(ids);
-        for (const id of ids) unsent.delete(id);
-      },
-      count: () => store.count(),
-    },
-    onResult: (r: FlushResult) => fire('sync', r),
-  });
+  const onResult = (r: FlushResult) => {
+    for (const id of r.ids ?? []) unsent.delete(id);
+    fire('sync', r);
+  };
 
-  /** Stamps ids on what was captured, applies consent, and starts the write. Synchronous up to the write. */
+  /** Stamps ids on what was captured and applies consent; the write follows shortly, in one request. */
   function process() {
     scheduled = false;
     if (!isReady || !pending.length) return;
@@ -156,20 +157,38 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
     session = settleSessions(session, batch, uuid);
     if (to.outbox) {
       for (const e of batch) unsent.set(e.event_id, e);
-      // Bounded: the beacon carries at most 60 KB anyway.
+      // Bounded: the exit beacon carries at most 60 KB anyway.
       for (const id of unsent.keys()) {
         if (unsent.size <= 300) break;
         unsent.delete(id);
       }
     }
-    lastWrite = store
-      .commit(batch, to)
+    if (toWrite.length && (to.history !== writeTo.history || to.outbox !== writeTo.outbox)) commit();
+    writeTo = to;
+    toWrite.push(...batch);
+    for (const e of batch) fire('event', e);
+    if (toWrite.length >= COMMIT_MAX) commit();
+    else commitTimer ??= setTimeout(commit, COMMIT_MS);
+  }
+
+  /** Writes what waits to IndexedDB now; resolves when every write so far is done. */
+  function commit(): Promise<unknown> {
+    clearTimeout(commitTimer);
+    commitTimer = undefined;
+    if (!toWrite.length || !engine) return lastWrite;
+    const events = toWrite.splice(0);
+    const to = writeTo;
+    // Transactions over the same stores run in the order they were created, and messages to the
+    // worker arrive in order, so no chaining is needed.
+    const write = engine
+      .commit(events, to)
       .then((s) => {
         session = s ?? session;
-        if (to.outbox) outbox.schedule(config.flushDelayMs);
-        for (const e of batch) fire('event', e);
+        if (to.outbox) return engine?.schedule(config.flushDelayMs);
       })
       .catch((cause) => log.log('error', 'could not store events', cause));
+    lastWrite = Promise.all([lastWrite, write]);
+    return lastWrite;
   }
 
   function enqueue(type: string, fields: EventFields) {
@@ -209,42 +228,44 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
     },
   };
 
-  async function openStore() {
-    try {
-      // Some private modes leave indexedDB.open pending forever; do not wait on it.
-      const opened = await Promise.race([
-        deps.openStore(),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('IndexedDB did not open in 5 s')), 5000)),
-      ]);
-      store = opened;
-      storage = 'indexeddb';
-    } catch (cause) {
-      log.log('warn', 'IndexedDB unavailable; events are kept in memory for this page only', cause);
-    }
-  }
-
   async function init() {
-    await openStore();
+    const connection = await deps.connect(
+      {
+        endpoint: config.endpoint,
+        site: config.site,
+        batchSize: config.batchSize,
+        limits: config.limits,
+        logLevel: config.logLevel,
+      },
+      onResult,
+      log,
+    );
+    engine = connection.engine;
+    mode = connection.mode;
     const [storedIds, storedSession, storedConsent] = await Promise.all([
-      store.meta.get('ids'),
-      store.meta.get('session'),
-      store.meta.get('consent'),
+      engine.metaGet('ids'),
+      engine.metaGet('session'),
+      engine.metaGet('consent'),
     ]);
     ids = storedIds?.anonymous_id ? storedIds : { anonymous_id: uuid() };
-    if (!storedIds) await store.meta.set('ids', ids);
+    if (!storedIds) await engine.metaSet('ids', ids);
     session = storedSession;
     consent = resolveConsent(config.consentMode, gpc, storedConsent);
     isReady = true;
     process();
     // Whatever earlier pages left in the outbox goes out now.
-    if (consent.analytics) outbox.schedule(0);
-    await store.prune(config.limits);
+    if (consent.analytics) await engine.schedule(0);
   }
 
   const ready = init().catch((cause) => {
     isReady = true;
     log.log('error', 'aisle could not start', cause);
   });
+  /** The engine once started; calls made before resolve after it. */
+  const started = async () => {
+    await ready;
+    return engine;
+  };
 
   async function setConsent(update?: Partial<Consent>): Promise<ConsentState> {
     await ready;
@@ -254,19 +275,22 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
       personalization: typeof update.personalization === 'boolean' ? update.personalization : consent.personalization,
     };
     const before = consent;
+    // What was captured under the old choice is stored under it; the withdrawal below then clears it.
+    process();
+    await commit();
     consent = resolveConsent(config.consentMode, gpc, next);
-    await store.meta.set('consent', { ...next, ts: Date.now() });
+    await engine?.metaSet('consent', { ...next, ts: Date.now() });
     // Withdrawn consent stops what was waiting too: nothing queued leaves the device afterwards.
     if (before.analytics && !consent.analytics) {
-      await store.clear('outbox');
       unsent.clear();
+      await engine?.clear('outbox');
     }
-    if (before.personalization && !consent.personalization) await store.clear('history');
+    if (before.personalization && !consent.personalization) await engine?.clear('history');
     if (held.length) {
       pending.unshift(...held.splice(0));
       process();
     }
-    if (consent.analytics) outbox.schedule(0);
+    if (consent.analytics) await engine?.schedule(0);
     fire('consent', { ...consent });
     return { ...consent };
   }
@@ -297,7 +321,7 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
           }
           ids = { ...ids, user_id: hashed };
         }
-        await store.meta.set('ids', ids);
+        await engine?.metaSet('ids', ids);
       };
       identifying = run().finally(() => {
         identifying = null;
@@ -312,38 +336,45 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
       return () => set.delete(fn);
     },
     async status() {
-      await ready;
+      const e = await started();
+      process();
+      await commit();
       return {
         backend: null,
         models: {},
         consent: { ...consent },
-        queued: (consent.analytics ? await store.count() : 0) + pending.length + held.length,
-        storage,
+        queued: (consent.analytics && e ? await e.count() : 0) + pending.length + held.length,
+        storage: e?.storage ?? 'memory',
+        sync: mode,
         errors: log.recent(),
       };
     },
     async history(limit) {
-      await ready;
-      await lastWrite;
-      return store.history(limit);
+      const e = await started();
+      process();
+      await commit();
+      return e ? e.history(limit) : [];
     },
     async flush() {
-      await ready;
+      const e = await started();
+      // Clicks on data-aisle-action buttons are captured a task later; include them.
+      await new Promise((r) => setTimeout(r, 0));
       process();
-      await lastWrite;
-      if (consent.analytics) await outbox.flush();
+      await commit();
+      if (consent.analytics) await e?.flush();
     },
     async erase() {
       await ready;
       const run = async () => {
         pending.length = 0;
         held.length = 0;
+        toWrite.length = 0;
         unsent.clear();
-        await lastWrite;
-        await Promise.all([store.clear('history'), store.clear('outbox'), store.meta.delete('session')]);
+        await commit();
+        await Promise.all([engine?.clear('history'), engine?.clear('outbox'), engine?.metaDelete('session')]);
         ids = { anonymous_id: uuid() };
         session = undefined;
-        await store.meta.set('ids', ids);
+        await engine?.metaSet('ids', ids);
       };
       identifying = run().finally(() => {
         identifying = null;
@@ -352,11 +383,13 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
     },
     hidden() {
       process();
-      if (consent.analytics) void lastWrite.then(() => outbox.flush());
+      const written = commit();
+      if (consent.analytics) void written.then(() => engine?.flush());
     },
     leaving() {
       process();
-      if (consent.analytics) outbox.beacon([...unsent.values()]);
+      void commit();
+      if (consent.analytics) sendEventsBeacon(config.endpoint, config.site, [...unsent.values()]);
     },
     navigated() {
       const next = pageContext(doc, config.urlParams);

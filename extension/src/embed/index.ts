@@ -2,8 +2,7 @@
 import { guard } from '../capture/logger';
 import { startCapture } from '../capture/start';
 import { createTracker, type Listener, type Tracker } from '../capture/tracker';
-import { openShopperDb } from '../store/db';
-import { createEventStore } from '../store/events';
+import { connectEngine } from '../sync/connect';
 import { readConfig } from './config';
 
 /** The page-facing API, `window.aisle`. Every method is safe to call with anything; none throws. */
@@ -35,10 +34,13 @@ function install() {
     console.warn('[aisle] the script tag needs data-site="SITE_KEY"; nothing is captured');
     return;
   }
+  // The sync script comes from where this one came from, versioned so that caches never mix releases.
+  const syncUrl = `${config.endpoint}/aisle-sync.js?v=${__AISLE_VERSION__}`;
+  const prefer = script?.dataset.sync === 'main-thread' ? 'main-thread' : 'worker';
   const tracker = createTracker(config, {
     win: window,
     doc: document,
-    openStore: async () => createEventStore(await openShopperDb()),
+    connect: (engineConfig, onResult, logger) => connectEngine(syncUrl, engineConfig, onResult, logger, prefer),
   });
   const { log } = tracker.context;
   const settle = <T>(where: string, p: () => Promise<T>) =>

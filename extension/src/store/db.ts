@@ -9,45 +9,65 @@ export interface Meta {
   consent: { analytics: boolean; personalization: boolean; ts: number };
 }
 
+/**
+ * Events are stored in chunks, one record per write: IndexedDB's cost is mostly per request, and
+ * a page writes events in bursts. The key `[ts of the oldest event, chunk id, event count]` sorts
+ * chunks oldest first and lets counts be read from keys alone, without loading any event.
+ */
+export type ChunkKey = [ts: number, id: string, count: number];
+
 export interface ShopperDB extends DBSchema {
   /** Everything captured with personalisation consent, bounded by age and count. */
-  history: { key: string; value: AisleEvent; indexes: { ts: number } };
+  history: { key: ChunkKey; value: AisleEvent[] };
   /** Events waiting for the server's acknowledgement (analytics consent only). */
-  outbox: { key: string; value: AisleEvent; indexes: { ts: number } };
+  outbox: { key: ChunkKey; value: AisleEvent[] };
   meta: { key: keyof Meta; value: Meta[keyof Meta] };
 }
 
 export type Db = IDBPDatabase<ShopperDB>;
 
-export const DB_NAME = 'aisle';
+/** Specific enough not to collide with a database of the merchant's own on the same origin. */
+export const DB_NAME = 'aisle-shopper';
+const VERSION = 1;
+const STORES = ['history', 'outbox', 'meta'] as const;
 
-/** Opens (and, on first use, creates) the database. Migrations go in as `if (oldVersion < N)` steps. */
-export function openShopperDb(name = DB_NAME): Promise<Db> {
-  return openDB<ShopperDB>(name, 1, {
-    upgrade(db, oldVersion) {
-      if (oldVersion < 1) {
-        db.createObjectStore('history', { keyPath: 'event_id' }).createIndex('ts', 'ts');
-        db.createObjectStore('outbox', { keyPath: 'event_id' }).createIndex('ts', 'ts');
-        db.createObjectStore('meta');
-      }
-    },
-  });
+/**
+ * Version 1: chunked history and outbox (out-of-line keys) and meta. Later versions add
+ * `if (oldVersion < N)` steps. Creating only what is missing keeps this safe on any version.
+ */
+function upgrade(db: Db, _oldVersion: number) {
+  for (const name of STORES) if (!db.objectStoreNames.contains(name)) db.createObjectStore(name);
 }
 
-/** Deletes events older than `maxAgeMs`, then the oldest until at most `maxCount` remain. */
+/**
+ * Opens (and, on first use, creates) the database. A database of this name without our stores
+ * (made by another script, or half made) is repaired by opening it one version higher.
+ */
+export async function openShopperDb(name = DB_NAME): Promise<Db> {
+  let db: Db;
+  try {
+    db = await openDB<ShopperDB>(name, VERSION, { upgrade });
+  } catch (err) {
+    // Repaired to a higher version on an earlier visit: open it at whatever version it has.
+    if ((err as DOMException)?.name !== 'VersionError') throw err;
+    db = await openDB<ShopperDB>(name);
+  }
+  if (STORES.every((s) => db.objectStoreNames.contains(s))) return db;
+  const next = db.version + 1;
+  db.close();
+  return openDB<ShopperDB>(name, next, { upgrade });
+}
+
+/** Deletes chunks older than `maxAgeMs`, then the oldest until at most about `maxCount` events remain. */
 export async function prune(db: Db, store: 'history' | 'outbox', maxAgeMs: number, maxCount: number, now = Date.now()) {
   const tx = db.transaction(store, 'readwrite');
-  const index = tx.store.index('ts');
-  let cursor = await index.openCursor(IDBKeyRange.upperBound(now - maxAgeMs, true));
-  while (cursor) {
-    await cursor.delete();
-    cursor = await cursor.continue();
-  }
-  let excess = (await tx.store.count()) - maxCount;
-  cursor = excess > 0 ? await index.openCursor() : null;
-  while (cursor && excess-- > 0) {
-    await cursor.delete();
-    cursor = await cursor.continue();
+  // [cutoff] sorts before every [cutoff, id, n]: this range is exactly the chunks older than the cutoff.
+  await tx.store.delete(IDBKeyRange.upperBound([now - maxAgeMs], true));
+  const keys = await tx.store.getAllKeys();
+  let kept = 0;
+  for (let i = keys.length - 1; i >= 0; i--) {
+    kept += keys[i][2];
+    if (kept > maxCount) await tx.store.delete(keys[i]);
   }
   await tx.done;
 }

@@ -1,7 +1,7 @@
 /** @module store/events — the local history and the outbox over IndexedDB. */
 import type { AisleEvent } from '../../../shared-models/src/schema/event';
 import { uuid } from '../capture/ids';
-import { type Db, type Meta, prune } from './db';
+import { type ChunkKey, type Db, type Meta, prune } from './db';
 import { type SessionState, settleSessions } from './session';
 
 /** What the sync layer needs from the outbox; `createOutbox` takes any implementation of it. */
@@ -39,32 +39,82 @@ export interface StoreLimits {
   outboxMaxCount: number;
 }
 
+/** The number of events in a store, from chunk keys alone. */
+async function countEvents(db: Db, store: 'history' | 'outbox') {
+  return (await db.getAllKeys(store)).reduce((n, key) => n + key[2], 0);
+}
+
 export function createEventStore(db: Db): EventStore {
+  // Which chunk each event handed out by the last peek came from.
+  const peeked = new Map<string, ChunkKey>();
   return {
     async commit(events, to) {
       const tx = db.transaction(['meta', 'history', 'outbox'], 'readwrite');
       const meta = tx.objectStore('meta');
       const state = settleSessions((await meta.get('session')) as SessionState | undefined, events, uuid);
       if (state) meta.put(state, 'session');
-      for (const e of events) {
-        if (to.history) tx.objectStore('history').put(e);
-        if (to.outbox) tx.objectStore('outbox').put(e);
+      if (events.length) {
+        const key: ChunkKey = [events[0].ts, uuid(), events.length];
+        if (to.history) tx.objectStore('history').put(events, key);
+        if (to.outbox) tx.objectStore('outbox').put(events, key);
       }
       await tx.done;
       return state;
     },
-    peek: (limit) => db.getAllFromIndex('outbox', 'ts', null, limit),
-    async remove(ids) {
-      const tx = db.transaction('outbox', 'readwrite');
-      for (const id of ids) tx.store.delete(id);
-      await tx.done;
+    async peek(limit) {
+      const out: AisleEvent[] = [];
+      peeked.clear();
+      let cursor = await db.transaction('outbox').store.openCursor();
+      while (cursor && out.length < limit) {
+        const events = cursor.value.slice(0, limit - out.length);
+        for (const e of events) peeked.set(e.event_id, cursor.key);
+        out.push(...events);
+        cursor = await cursor.continue();
+      }
+      return out;
     },
-    count: () => db.count('outbox'),
+    async remove(ids) {
+      // Group by the chunk each event was peeked from: a chunk removed whole is deleted by key, unread.
+      const byChunk = new Map<string, { key: ChunkKey; ids: Set<string> }>();
+      const unknown = new Set<string>();
+      for (const id of ids) {
+        const key = peeked.get(id);
+        if (!key) {
+          unknown.add(id);
+          continue;
+        }
+        const group = byChunk.get(key[1]) ?? { key, ids: new Set<string>() };
+        byChunk.set(key[1], group.ids.add(id) && group);
+      }
+      const tx = db.transaction('outbox', 'readwrite');
+      const dropFrom = async (key: ChunkKey, events: AisleEvent[] | undefined, gone: Set<string>) => {
+        if (!events) return;
+        const kept = events.filter((e) => !gone.has(e.event_id));
+        if (gone === unknown) for (const e of events) unknown.delete(e.event_id);
+        if (kept.length === events.length) return;
+        await tx.store.delete(key);
+        if (kept.length) await tx.store.put(kept, [key[0], key[1], kept.length]);
+      };
+      for (const { key, ids: gone } of byChunk.values()) {
+        if (gone.size === key[2]) await tx.store.delete(key);
+        else await dropFrom(key, await tx.store.get(key), gone);
+      }
+      // Ids this store never handed out (another tab peeked them): look for them from the front.
+      if (unknown.size) {
+        for (const key of await tx.store.getAllKeys()) {
+          if (!unknown.size) break;
+          await dropFrom(key, await tx.store.get(key), unknown);
+        }
+      }
+      await tx.done;
+      for (const id of ids) peeked.delete(id);
+    },
+    count: () => countEvents(db, 'outbox'),
     async history(limit = 1000) {
       const out: AisleEvent[] = [];
-      let cursor = await db.transaction('history').store.index('ts').openCursor(null, 'prev');
+      let cursor = await db.transaction('history').store.openCursor(null, 'prev');
       while (cursor && out.length < limit) {
-        out.push(cursor.value);
+        for (let i = cursor.value.length - 1; i >= 0 && out.length < limit; i--) out.push(cursor.value[i]);
         cursor = await cursor.continue();
       }
       return out;

@@ -1,8 +1,8 @@
 /** @module sync/outbox — flushes the outbox to the edge in batches: one flush at a time, events removed only once settled. */
-import type { AisleEvent } from '../../../shared-models/src/schema/event';
 import type { Logger } from '../capture/logger';
 import type { OutboxStore } from '../store/events';
 import { createBackoff } from './backoff';
+import { BEACON_BYTES as KEEPALIVE_BYTES } from './beacon';
 
 export interface OutboxOptions {
   /** `https://edge.example` — the events go to `${endpoint}/v1/events`. */
@@ -27,22 +27,22 @@ export interface FlushResult {
   sent: number;
   /** Acknowledged (stored, duplicate or rejected as invalid) and removed from the outbox. */
   settled: number;
+  /** The ids of the settled events. */
+  ids?: string[];
   status: number | 'offline' | 'network-error';
   retryInMs?: number;
 }
 
 export interface Outbox {
-  /** Sends everything queued, batch by batch, until empty or a failure schedules a retry. */
-  flush(): Promise<void>;
+  /**
+   * Sends everything queued, batch by batch, until empty or a failure schedules a retry. With
+   * `keepalive` (the page is being hidden) requests outlive the page, within the browser's 64 KiB budget.
+   */
+  flush(options?: { keepalive?: boolean }): Promise<void>;
   /** Flushes after `delayMs` unless a flush is already due sooner. */
   schedule(delayMs: number): void;
-  /** Last words on page exit: `sendBeacon` of events that may not have reached IndexedDB. */
-  beacon(events: readonly AisleEvent[]): boolean;
   stop(): void;
 }
-
-/** keepalive requests and beacons share a 64 KiB budget per page; stay under it. */
-const KEEPALIVE_BYTES = 60_000;
 
 interface ServerError {
   details?: { index?: number }[];
@@ -89,7 +89,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
   }
 
   /** Sends one batch; returns false when flushing should stop for now. */
-  async function sendBatch(): Promise<boolean> {
+  async function sendBatch(keepalive: boolean): Promise<boolean> {
     const batch = await store.peek(batchSize);
     if (!batch.length) {
       backoff.reset();
@@ -107,7 +107,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
         method: 'POST',
         body,
         headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
-        keepalive: body.length < KEEPALIVE_BYTES,
+        keepalive: keepalive && body.length < KEEPALIVE_BYTES,
         credentials: 'omit',
       });
     } catch {
@@ -117,12 +117,14 @@ export function createOutbox(options: OutboxOptions): Outbox {
       return false;
     }
     const { status } = res;
+    // Read every answer to the end: an unread body keeps the request in flight, and with it its share of the keepalive budget.
+    const answer = await res.text().catch(() => '');
     if (status >= 200 && status < 300) {
       // Stored, duplicate, or rejected as invalid: none of them will ever change by resending.
       await store.remove(ids);
       batchSize = maxBatch;
       backoff.reset();
-      report({ sent: batch.length, settled: batch.length, status });
+      report({ sent: batch.length, settled: batch.length, ids, status });
       return true;
     }
     if (status === 408 || status === 429 || status >= 500) {
@@ -140,30 +142,36 @@ export function createOutbox(options: OutboxOptions): Outbox {
     }
     // Any other 4xx: the request itself was refused. Drop the events it names, or narrow the
     // batch until the one event that cannot be sent is alone, and drop that one.
-    const named = await res
-      .json()
-      .then((b: ServerError) => (b.details ?? []).map((d) => d.index).filter((i): i is number => Number.isInteger(i)))
-      .catch(() => [] as number[]);
+    let named: number[] = [];
+    try {
+      named = ((JSON.parse(answer) as ServerError).details ?? [])
+        .map((d) => d.index)
+        .filter((i): i is number => Number.isInteger(i));
+    } catch {
+      // not JSON: nothing named
+    }
     const bad = named.map((i) => ids[i]).filter(Boolean);
-    if (bad.length) await store.remove(bad);
-    else if (batch.length === 1) await store.remove(ids);
+    const dropped = bad.length ? bad : batch.length === 1 ? ids : [];
+    if (dropped.length) await store.remove(dropped);
     else batchSize = Math.max(1, Math.floor(batch.length / 2));
-    const settled = bad.length || (batch.length === 1 ? 1 : 0);
-    report({ sent: batch.length, settled, status });
+    const settled = dropped.length;
+    report({ sent: batch.length, settled, ids: dropped, status });
     logger?.log('warn', `server refused ${settled} event(s) with ${status}`);
     return true;
   }
 
-  async function drain() {
-    while (!stopped && (await sendBatch()));
+  async function drain(keepalive: boolean) {
+    while (!stopped && (await sendBatch(keepalive)));
   }
 
-  function flush(): Promise<void> {
+  function flush({ keepalive = false } = {}): Promise<void> {
     if (running) return running;
     const run = locks
       ? // ifAvailable: another tab is already flushing the same outbox; let it.
-        locks.request(`aisle-outbox:${site}`, { ifAvailable: true }, (lock) => (lock ? drain() : schedule(2000)))
-      : drain();
+        locks.request(`aisle-outbox:${site}`, { ifAvailable: true }, (lock) =>
+          lock ? drain(keepalive) : schedule(2000),
+        )
+      : drain(keepalive);
     running = Promise.resolve(run)
       .then(() => undefined)
       .catch((cause) => logger?.log('error', 'outbox flush failed', cause))
@@ -176,18 +184,6 @@ export function createOutbox(options: OutboxOptions): Outbox {
   return {
     flush,
     schedule,
-    beacon(events) {
-      if (!events.length || typeof navigator === 'undefined' || !navigator.sendBeacon) return false;
-      const kept: AisleEvent[] = [];
-      let size = 20;
-      for (const e of events) {
-        size += JSON.stringify(e).length + 1;
-        if (size > KEEPALIVE_BYTES) break;
-        kept.push(e);
-      }
-      const blob = new Blob([JSON.stringify({ events: kept })], { type: 'text/plain;charset=UTF-8' });
-      return navigator.sendBeacon(url, blob);
-    },
     stop() {
       stopped = true;
       clearTimeout(timer);

@@ -77,33 +77,36 @@ export type AisleItem = z.infer<typeof ItemSchema>;
 export type AisleEvent = z.infer<typeof EventShape>;
 
 /**
- * The event schema with the rules that tie fields together. `now` bounds `ts` (no events from
- * the future beyond a day of clock skew); the trainer passes the time its data was exported.
+ * The event schema with the rules that tie fields together. Built once: Zod compiles a schema on
+ * first use, and rebuilding it per batch costs three times the validation itself. The time bound
+ * on `ts` depends on the clock, so `tsError` checks it separately.
  */
-export function eventSchema(now: number = Date.now()) {
-  return EventShape.superRefine((e, ctx) => {
-    if (e.ts < MIN_EVENT_TS || e.ts > now + MAX_CLOCK_SKEW_MS) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['ts'],
-        message: `must be milliseconds since 1970 between 2000 and now, got ${e.ts}`,
-      });
-    }
-    if (EVENTS_REQUIRING_ITEMS.includes(e.type) && !e.items?.length) {
-      ctx.addIssue({ code: 'custom', path: ['items'], message: `${e.type} needs at least one item` });
-    }
-    if (e.type === 'search' && !e.search_term?.trim()) {
-      ctx.addIssue({ code: 'custom', path: ['search_term'], message: 'search needs a search_term' });
-    }
-    if (e.type === 'purchase' && e.value === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['value'], message: 'purchase needs a value' });
-    }
-    if (e.type === 'user_engagement' && e.engagement_ms === undefined) {
-      ctx.addIssue({ code: 'custom', path: ['engagement_ms'], message: 'user_engagement needs engagement_ms' });
-    }
-    // GA4's rule: a monetary value means nothing without its currency.
-    if (e.value !== undefined && !e.currency) {
-      ctx.addIssue({ code: 'custom', path: ['currency'], message: 'currency is required when value is set' });
-    }
-  });
+export const EventSchema = EventShape.superRefine((e, ctx) => {
+  if (EVENTS_REQUIRING_ITEMS.includes(e.type) && !e.items?.length) {
+    ctx.addIssue({ code: 'custom', path: ['items'], message: `${e.type} needs at least one item` });
+  }
+  if (e.type === 'search' && !e.search_term?.trim()) {
+    ctx.addIssue({ code: 'custom', path: ['search_term'], message: 'search needs a search_term' });
+  }
+  if (e.type === 'purchase' && e.value === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['value'], message: 'purchase needs a value' });
+  }
+  if (e.type === 'user_engagement' && e.engagement_ms === undefined) {
+    ctx.addIssue({ code: 'custom', path: ['engagement_ms'], message: 'user_engagement needs engagement_ms' });
+  }
+  // GA4's rule: a monetary value means nothing without its currency.
+  if (e.value !== undefined && !e.currency) {
+    ctx.addIssue({ code: 'custom', path: ['currency'], message: 'currency is required when value is set' });
+  }
+});
+
+/**
+ * Why `ts` is impossible at time `now` (before 2000, or beyond a day of clock skew in the future),
+ * or undefined when it is fine. The trainer passes the time its data was exported as `now`.
+ */
+export function tsError(ts: number, now: number = Date.now()): string | undefined {
+  if (ts < MIN_EVENT_TS || ts > now + MAX_CLOCK_SKEW_MS) {
+    return `must be milliseconds since 1970 between 2000 and now, got ${ts}`;
+  }
+  return undefined;
 }

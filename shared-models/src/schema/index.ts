@@ -1,4 +1,5 @@
 /** @module shared-models/schema — the event schema and its validator. */
 export * from './constants';
-export { type AisleEvent, type AisleItem, eventSchema, ItemSchema } from './event';
+export { type AisleEvent, type AisleItem, EventSchema, ItemSchema, tsError } from './event';
+export { uuidv7 } from './ids';
 export { type BatchValidation, type FieldError, type RejectedEvent, validateBatch, validateEvent } from './validate';

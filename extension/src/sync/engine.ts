@@ -1,0 +1,91 @@
+/** @module sync/engine — the storage-and-sync side of capture: the IndexedDB store and the outbox, behind one interface. */
+import type { AisleEvent } from '../../../shared-models/src/schema/event';
+import { createLogger, type Logger, type LogLevel } from '../capture/logger';
+import { type Meta, openShopperDb } from '../store/db';
+import { createEventStore, type EventStore, type StoreLimits } from '../store/events';
+import { createMemoryStore } from '../store/memory';
+import type { SessionState } from '../store/session';
+import { createOutbox, type FlushResult } from './outbox';
+
+export interface EngineConfig {
+  endpoint: string;
+  site: string;
+  batchSize: number;
+  limits: StoreLimits;
+  logLevel: LogLevel;
+}
+
+/** Where a batch of events goes: the local history, the outbox, or both. */
+export interface Destinations {
+  history: boolean;
+  outbox: boolean;
+}
+
+/**
+ * Everything the tracker asks of storage and sync. It runs in a dedicated worker where the page
+ * allows one, so IndexedDB and network work stay off the page's main thread; every method is
+ * async so that the same interface serves over postMessage.
+ */
+export interface Engine {
+  storage: 'indexeddb' | 'memory';
+  commit(events: AisleEvent[], to: Destinations): Promise<SessionState | undefined>;
+  history(limit?: number): Promise<AisleEvent[]>;
+  count(): Promise<number>;
+  clear(store: 'history' | 'outbox'): Promise<void>;
+  metaGet<K extends keyof Meta>(key: K): Promise<Meta[K] | undefined>;
+  metaSet<K extends keyof Meta>(key: K, value: Meta[K]): Promise<void>;
+  metaDelete(key: keyof Meta): Promise<void>;
+  flush(): Promise<void>;
+  schedule(delayMs: number): Promise<void>;
+}
+
+/** Some private modes leave indexedDB.open pending forever; give up after this and keep events in memory. */
+const OPEN_TIMEOUT_MS = 5000;
+
+export interface EngineHooks {
+  onResult?: (result: FlushResult) => void;
+  logger?: Logger;
+  fetch?: typeof fetch;
+}
+
+export async function createEngine(config: EngineConfig, hooks: EngineHooks = {}): Promise<Engine> {
+  const logger = hooks.logger ?? createLogger(config.logLevel);
+  let store: EventStore;
+  let storage: Engine['storage'] = 'indexeddb';
+  try {
+    const db = await Promise.race([
+      openShopperDb(),
+      new Promise<never>((_, reject) =>
+        setTimeout(() => reject(new Error('IndexedDB did not open in time')), OPEN_TIMEOUT_MS),
+      ),
+    ]);
+    store = createEventStore(db);
+  } catch (cause) {
+    logger.log('warn', 'IndexedDB unavailable; events are kept in memory for this page only', cause);
+    store = createMemoryStore();
+    storage = 'memory';
+  }
+  const outbox = createOutbox({
+    endpoint: config.endpoint,
+    site: config.site,
+    batchSize: config.batchSize,
+    store,
+    logger,
+    fetch: hooks.fetch,
+    locks: (globalThis.navigator as Navigator | undefined)?.locks,
+    onResult: hooks.onResult,
+  });
+  void store.prune(config.limits).catch((cause) => logger.log('warn', 'could not prune stored events', cause));
+  return {
+    storage,
+    commit: (events, to) => store.commit(events, to),
+    history: (limit) => store.history(limit),
+    count: () => store.count(),
+    clear: (which) => store.clear(which),
+    metaGet: (key) => store.meta.get(key),
+    metaSet: (key, value) => store.meta.set(key, value),
+    metaDelete: (key) => store.meta.delete(key),
+    flush: () => outbox.flush(),
+    schedule: async (delayMs) => outbox.schedule(delayMs),
+  };
+}

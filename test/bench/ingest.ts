@@ -1,0 +1,95 @@
+/** @module test/bench/ingest — events per second into the edge store, next to a no-op Hono endpoint in the same run. */
+import { fork } from 'node:child_process';
+import { makeEvent } from '../helpers/events';
+import { PG_URL, postgresAvailable } from '../helpers/postgres';
+import { median, type Row, report } from './report';
+
+const BATCH = 500;
+const BATCHES_PER_ROUND = 40;
+const ROUNDS = 5;
+const CONCURRENCY = 4;
+
+/**
+ * Unique events for every request, as devices send them: one shopper's events per batch, with
+ * the storefront script's version 7 ids. Duplicates would be cheaper to store and flatter the result.
+ */
+function bodies(n: number): string[] {
+  return Array.from({ length: n }, (_, b) => {
+    const shopper = `anon-${b}-${Math.random().toString(36).slice(2)}`;
+    return JSON.stringify({
+      events: Array.from({ length: BATCH }, (_, i) =>
+        makeEvent({
+          anonymous_id: shopper,
+          session_id: `${shopper}-s${Math.floor(i / 100)}`,
+          type: i % 5 ? 'view_item' : 'add_to_cart',
+          ...(i % 5 ? {} : { value: 20, currency: 'EUR' }),
+        }),
+      ),
+    });
+  });
+}
+
+async function round(port: number, batches: string[]): Promise<number> {
+  const url = `http://127.0.0.1:${port}/v1/events`;
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < batches.length) {
+        const body = batches[next++];
+        const res = await fetch(url, { method: 'POST', headers: { 'X-Aisle-Site': 'bench' }, body });
+        const json = (await res.json()) as { accepted: number };
+        if (res.status !== 200 || json.accepted !== BATCH)
+          throw new Error(`port ${port}: ${res.status} ${JSON.stringify(json).slice(0, 200)}`);
+      }
+    }),
+  );
+  return (batches.length * BATCH) / ((performance.now() - start) / 1000);
+}
+
+export async function benchIngest() {
+  const withPg = await postgresAvailable();
+  const child = fork(new URL('./ingest-servers.ts', import.meta.url), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, ...(withPg ? { BENCH_PG_URL: PG_URL } : {}) },
+  });
+  const { ports } = await new Promise<{ ports: Record<string, number> }>((resolve) =>
+    child.once('message', resolve as never),
+  );
+  const targets = Object.keys(ports);
+  const rates: Record<string, number[]> = Object.fromEntries(targets.map((t) => [t, []]));
+  try {
+    // Warm up every endpoint (JIT, SQLite page cache) before measuring.
+    for (const t of targets) await round(ports[t], bodies(4));
+    // Interleave the targets round by round so that drift on a shared machine hits all of them alike.
+    for (let r = 0; r < ROUNDS; r++) {
+      for (const t of targets) rates[t].push(await round(ports[t], bodies(BATCHES_PER_ROUND)));
+    }
+  } finally {
+    child.kill();
+  }
+  const noop = median(rates.noop);
+  const rows: Row[] = [{ metric: 'no-op Hono endpoint (baseline)', value: Math.round(noop), unit: 'events/s' }];
+  for (const t of targets.filter((x) => x !== 'noop')) {
+    const rate = median(rates[t]);
+    rows.push({
+      metric: `POST /v1/events into ${t === 'sqlite' ? 'SQLite' : 'PostgreSQL'}`,
+      value: Math.round(rate),
+      unit: 'events/s',
+    });
+    rows.push({
+      metric: `${t === 'sqlite' ? 'SQLite' : 'PostgreSQL'} share of the no-op rate`,
+      value: Math.round((rate / noop) * 1000) / 10,
+      unit: '%',
+      reference: t === 'sqlite' ? 'target >= 50 %' : undefined,
+      pass: t === 'sqlite' ? rate / noop >= 0.5 : undefined,
+    });
+  }
+  report(
+    'ingest',
+    `Ingest throughput: ${BATCH}-event batches, ${CONCURRENCY} concurrent clients, median of ${ROUNDS} rounds`,
+    rows,
+    { rates },
+  );
+  return rows;
+}

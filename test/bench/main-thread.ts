@@ -1,0 +1,99 @@
+/**
+ * @module test/bench/main-thread — main-thread time the script adds per captured event in
+ * Chromium: the same page, the same dataLayer pushes, with and without the tag, in the same run.
+ */
+import { launch, type TestBrowser } from '../helpers/browser';
+import { startServer, tempSqlite } from '../helpers/server';
+import { median, type Row, report } from './report';
+
+const EVENTS = 2000;
+const ROUNDS = 5;
+const TARGET_MS = 0.1;
+
+const page = (tag: string) => `<!doctype html><html><head><title>Bench</title>
+<script>window.dataLayer = window.dataLayer || [];</script>${tag}</head><body><main><h1>Bench</h1></main>
+<script>
+// One event per task, as a shopper's clicks arrive; a MessageChannel yields without setTimeout's 4 ms clamp.
+const channel = new MessageChannel();
+const nextTask = () => new Promise((r) => { channel.port1.onmessage = r; channel.port2.postMessage(0); });
+window.pushEvents = async (n, how) => {
+  for (let i = 0; i < n; i++) {
+    const item = { item_id: 'SKU-' + i, item_name: 'Item ' + i, item_category: 'Shoes', price: 10 + (i % 7), quantity: 1 };
+    if (how === 'track') window.aisle.track('add_to_wishlist', { items: [item] });
+    else dataLayer.push({ event: 'add_to_cart', ecommerce: { currency: 'EUR', value: item.price, items: [item] } });
+    await nextTask();
+  }
+  if (window.aisle) await window.aisle.flush();
+};
+</script></body></html>`;
+
+async function taskMs(browser: TestBrowser, url: string, html: string, how: 'datalayer' | 'track') {
+  const p = await browser.isolatedPage();
+  await p.goto(url, { waitUntil: 'networkidle0' });
+  if (html.includes('aisle.js'))
+    await p.waitForFunction(() => typeof (window as { aisle?: { version?: string } }).aisle?.version === 'string');
+  const cdp = await p.createCDPSession();
+  await cdp.send('Performance.enable');
+  const read = async () =>
+    ((await cdp.send('Performance.getMetrics')).metrics.find((m) => m.name === 'TaskDuration')?.value ?? 0) * 1000;
+  const before = await read();
+  await p.evaluate(
+    (n, h) => (window as unknown as { pushEvents(n: number, h: string): Promise<void> }).pushEvents(n, h),
+    EVENTS,
+    how,
+  );
+  const after = await read();
+  await p.browserContext().close();
+  return after - before;
+}
+
+export async function benchMainThread() {
+  const db = tempSqlite();
+  const server = await startServer(db.storage, { rateLimit: { perClient: 1e9, perSite: 1e9 } });
+  const browser = await launch();
+  const tag = '<script async src="/aisle.js" data-site="demo"></script>';
+  const perEvent: Record<string, number[]> = { datalayer: [], track: [] };
+  const baseline: number[] = [];
+  try {
+    for (let r = 0; r < ROUNDS; r++) {
+      const without = await taskMs(browser, server.page(page('')), page(''), 'datalayer');
+      const withDl = await taskMs(browser, server.page(page(tag)), page(tag), 'datalayer');
+      const withTrack = await taskMs(browser, server.page(page(tag)), page(tag), 'track');
+      baseline.push(without / EVENTS);
+      perEvent.datalayer.push((withDl - without) / EVENTS);
+      perEvent.track.push((withTrack - without) / EVENTS);
+    }
+    const stored = (await server.storage.stats()).events;
+    const rows: Row[] = [
+      { metric: 'page without the tag: main thread per dataLayer push', value: median(baseline), unit: 'ms' },
+      {
+        metric: 'added by the tag per dataLayer event (capture, IndexedDB, sync)',
+        value: median(perEvent.datalayer),
+        unit: 'ms',
+        reference: `target <= ${TARGET_MS} ms`,
+        pass: median(perEvent.datalayer) <= TARGET_MS,
+      },
+      {
+        metric: 'added by the tag per aisle.track() event',
+        value: median(perEvent.track),
+        unit: 'ms',
+        reference: `target <= ${TARGET_MS} ms`,
+        pass: median(perEvent.track) <= TARGET_MS,
+      },
+    ];
+    report(
+      'main-thread',
+      `Main-thread time per captured event in Chromium (${EVENTS} events, median of ${ROUNDS} rounds; ${stored} events reached the server)`,
+      rows,
+      {
+        perEvent,
+        baseline,
+      },
+    );
+    return rows;
+  } finally {
+    await browser.close();
+    await server.close();
+    db.remove();
+  }
+}

@@ -1,0 +1,44 @@
+/** @module test/bench/report — prints a benchmark's table and writes its JSON next to the others. */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+
+export const RESULTS_DIR = join(import.meta.dirname, 'results');
+
+export interface Row {
+  metric: string;
+  value: number;
+  unit: string;
+  /** What the value is compared with: a target from the issue or a baseline measured in the same run. */
+  reference?: string;
+  pass?: boolean;
+}
+
+export function report(name: string, title: string, rows: Row[], extra: Record<string, unknown> = {}) {
+  const cells = rows.map((r) => [
+    r.metric,
+    `${Number.isInteger(r.value) ? r.value : r.value.toFixed(r.value < 1 ? 4 : 2)} ${r.unit}`,
+    r.reference ?? '',
+    r.pass === undefined ? '' : r.pass ? 'yes' : 'NO',
+  ]);
+  const head = ['metric', 'value', 'reference', 'meets target'];
+  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) => `| ${c.map((x, i) => x.padEnd(widths[i])).join(' | ')} |`;
+  console.log(
+    `\n${title}\n${line(head)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${cells.map(line).join('\n')}`,
+  );
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const file = join(RESULTS_DIR, `${name}.json`);
+  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version };
+  writeFileSync(
+    file,
+    `${JSON.stringify({ name, title, at: new Date().toISOString(), machine, rows, ...extra }, null, 2)}\n`,
+  );
+  console.log(`(written to ${file})`);
+}
+
+export const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};

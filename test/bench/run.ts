@@ -1,0 +1,15 @@
+/** @module test/bench/run — `npm run bench`: every benchmark, each printing a table and writing JSON to test/bench/results/. */
+import { chromiumAvailable } from '../helpers/browser';
+import { benchIngest } from './ingest';
+import { benchMainThread } from './main-thread';
+import { benchSize } from './size';
+
+const only = process.argv.slice(2);
+const want = (name: string) => !only.length || only.includes(name);
+
+if (want('size')) benchSize();
+if (want('main-thread')) {
+  if (chromiumAvailable()) await benchMainThread();
+  else console.warn('\nmain-thread: skipped, Chromium not found at /usr/bin/chromium (apt-get install -y chromium)');
+}
+if (want('ingest')) await benchIngest();
