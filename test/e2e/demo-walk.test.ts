@@ -3,10 +3,10 @@
  * declined card, a purchase — and every step lands in the edge store, once, without a single
  * form value.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { AisleEvent } from '../../shared-models/src/schema/event';
-import { chromiumAvailable, launch, type TestBrowser, until } from '../helpers/browser';
-import { startServer, type TestServer, tempSqlite } from '../helpers/server';
+import { chromiumAvailable, until } from '../helpers/browser';
+import { useServerAndBrowser } from '../helpers/e2e';
 
 const SECRETS = [
   'Jane Shopper',
@@ -18,20 +18,15 @@ const SECRETS = [
 ];
 
 describe.runIf(chromiumAvailable())('the demo shop in Chromium', () => {
-  let server: TestServer;
-  let browser: TestBrowser;
-  let remove: () => void;
+  const e2e = useServerAndBrowser();
   let events: AisleEvent[] = [];
   let pageErrors: string[] = [];
   let selectedIndex = -1;
 
-  const stored = async () => (await server.storage.events({ limit: 10_000 })).map((s) => s.event);
+  const stored = async () => (await e2e.server.storage.events({ limit: 10_000 })).map((s) => s.event);
 
   beforeAll(async () => {
-    const db = tempSqlite();
-    remove = db.remove;
-    server = await startServer(db.storage);
-    browser = await launch();
+    const { server, browser } = e2e;
     const page = await browser.page();
     const go = async (path: string) => {
       await page.goto(`${server.url}${path}`, { waitUntil: 'networkidle0' });
@@ -73,12 +68,6 @@ describe.runIf(chromiumAvailable())('the demo shop in Chromium', () => {
     });
     pageErrors = page.errors;
   }, 90_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    remove?.();
-  });
 
   const ofType = (type: string) => events.filter((e) => e.type === type);
 

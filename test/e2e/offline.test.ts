@@ -2,34 +2,12 @@
  * The network goes away mid-session and comes back; a page is left while the edge is unreachable.
  * Every event captured on the device ends up in the store exactly once.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type AisleWindow,
-  aisleReady,
-  chromiumAvailable,
-  launch,
-  type TestBrowser,
-  type TestPage,
-  until,
-} from '../helpers/browser';
-import { startServer, type TestServer, tempSqlite } from '../helpers/server';
+import { describe, expect, it } from 'vitest';
+import { type AisleWindow, aisleReady, chromiumAvailable, type TestPage, until } from '../helpers/browser';
+import { useServerAndBrowser } from '../helpers/e2e';
 
 describe.runIf(chromiumAvailable())('offline and back', () => {
-  let server: TestServer;
-  let browser: TestBrowser;
-  let remove: () => void;
-
-  beforeAll(async () => {
-    const db = tempSqlite();
-    remove = db.remove;
-    server = await startServer(db.storage);
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    remove?.();
-  });
+  const e2e = useServerAndBrowser();
 
   const aisle = (page: TestPage) => ({
     flush: () => page.evaluate(() => (window as unknown as AisleWindow).aisle.flush()),
@@ -37,11 +15,11 @@ describe.runIf(chromiumAvailable())('offline and back', () => {
     localIds: () =>
       page.evaluate(async () => (await (window as unknown as AisleWindow).aisle.history()).map((e) => e.event_id)),
   });
-  const storedIds = async () => (await server.storage.events({ limit: 10_000 })).map((s) => s.event.event_id);
+  const storedIds = async () => (await e2e.server.storage.events({ limit: 10_000 })).map((s) => s.event.event_id);
 
   it('queues while offline, then delivers everything once when the network returns', async () => {
-    const page = await browser.page();
-    await page.goto(`${server.url}/demo/p/SKU-00002`, { waitUntil: 'networkidle0' });
+    const page = await e2e.browser.page();
+    await page.goto(`${e2e.server.url}/demo/p/SKU-00002`, { waitUntil: 'networkidle0' });
     await aisleReady(page);
     await aisle(page).flush();
 
@@ -70,9 +48,9 @@ describe.runIf(chromiumAvailable())('offline and back', () => {
   });
 
   it('keeps what a page could not send while the edge was down across a reload, and sends it from the next page', async () => {
-    const page = await browser.page();
-    server.setDown(true);
-    await page.goto(`${server.url}/demo/c/shoes`, { waitUntil: 'load' });
+    const page = await e2e.browser.page();
+    e2e.server.setDown(true);
+    await page.goto(`${e2e.server.url}/demo/c/shoes`, { waitUntil: 'load' });
     await aisleReady(page);
     await aisle(page).flush();
     const queuedBefore = await aisle(page).queued();
@@ -84,7 +62,7 @@ describe.runIf(chromiumAvailable())('offline and back', () => {
     const stillQueued = await aisle(page).queued();
     expect(stillQueued).toBeGreaterThan(queuedBefore);
 
-    server.setDown(false);
+    e2e.server.setDown(false);
     await aisle(page).flush();
     const all = await aisle(page).localIds();
     await until('both pages\u2019 events to arrive', async () => {
@@ -98,14 +76,14 @@ describe.runIf(chromiumAvailable())('offline and back', () => {
   });
 
   it('delivers a burst of 1,500 events from one page, each once', async () => {
-    const page = await browser.isolatedPage();
-    await page.goto(`${server.url}/demo/`, { waitUntil: 'load' });
+    const page = await e2e.browser.isolatedPage();
+    await page.goto(`${e2e.server.url}/demo/`, { waitUntil: 'load' });
     await aisleReady(page);
     await page.evaluate(() => {
       for (let i = 0; i < 1500; i++) (window as unknown as AisleWindow).aisle.track('like', { item_id: `SKU-B${i}` });
     });
     await aisle(page).flush();
-    const burst = (await server.storage.events({ type: 'like', limit: 10_000 })).filter((s) =>
+    const burst = (await e2e.server.storage.events({ type: 'like', limit: 10_000 })).filter((s) =>
       s.event.items?.[0].item_id.startsWith('SKU-B'),
     );
     expect(burst).toHaveLength(1500);

@@ -3,16 +3,9 @@
  * page does — or feeds the script — makes it throw, add DOM, or capture a form value.
  */
 import { createHash } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  type AisleWindow,
-  aisleReady,
-  chromiumAvailable,
-  launch,
-  type TestBrowser,
-  type TestPage,
-} from '../helpers/browser';
-import { startServer, type TestServer, tempSqlite } from '../helpers/server';
+import { describe, expect, it } from 'vitest';
+import { type AisleWindow, aisleReady, chromiumAvailable, type TestPage } from '../helpers/browser';
+import { useServerAndBrowser } from '../helpers/e2e';
 
 const productPage = (tag: string, extra = '') => `<!doctype html><html><head><title>Test product</title>
 <script>window.dataLayer = window.dataLayer || [];</script>${tag}</head><body>
@@ -23,21 +16,7 @@ const TAG = '<script async src="/aisle.js" data-site="demo"></script>';
 const OPT_IN_TAG = '<script async src="/aisle.js" data-site="demo" data-consent="opt-in"></script>';
 
 describe.runIf(chromiumAvailable())('privacy and robustness in Chromium', () => {
-  let server: TestServer;
-  let browser: TestBrowser;
-  let remove: () => void;
-
-  beforeAll(async () => {
-    const db = tempSqlite();
-    remove = db.remove;
-    server = await startServer(db.storage);
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    remove?.();
-  });
+  const e2e = useServerAndBrowser();
 
   /** Opens `html` at a fresh path of the server's origin, in a fresh shopper's browser context. */
   async function open(
@@ -45,8 +24,8 @@ describe.runIf(chromiumAvailable())('privacy and robustness in Chromium', () => 
     before?: (page: TestPage) => Promise<unknown>,
     headers: Record<string, string> = {},
   ): Promise<TestPage> {
-    const page = await browser.isolatedPage();
-    const url = server.page(html, headers);
+    const page = await e2e.browser.isolatedPage();
+    const url = e2e.server.page(html, headers);
     await before?.(page);
     await page.goto(url, { waitUntil: 'load' });
     await aisleReady(page);
@@ -55,7 +34,9 @@ describe.runIf(chromiumAvailable())('privacy and robustness in Chromium', () => 
   const call = <T>(page: TestPage, fn: (a: AisleWindow['aisle']) => Promise<T> | T) =>
     page.evaluate(`(${fn.toString()})(window.aisle)`) as Promise<T>;
   const serverEventsOf = async (anonymousId: string) =>
-    (await server.storage.events({ limit: 10_000 })).map((s) => s.event).filter((e) => e.anonymous_id === anonymousId);
+    (await e2e.server.storage.events({ limit: 10_000 }))
+      .map((s) => s.event)
+      .filter((e) => e.anonymous_id === anonymousId);
   /** The anonymous id as stored in the shopper's IndexedDB (once the script has created it). */
   const anonymousIdOf = (page: TestPage) =>
     page.evaluate(
@@ -212,8 +193,8 @@ describe.runIf(chromiumAvailable())('privacy and robustness in Chromium', () => 
 
   it('adds no element to the page and shifts no layout', async () => {
     const measure = async (html: string) => {
-      const page = await browser.isolatedPage();
-      const url = server.page(html);
+      const page = await e2e.browser.isolatedPage();
+      const url = e2e.server.page(html);
       await page.evaluateOnNewDocument(() => {
         (window as unknown as { shifts: number }).shifts = 0;
         new PerformanceObserver((list) => {

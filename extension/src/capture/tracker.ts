@@ -384,7 +384,7 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
     hidden() {
       process();
       const written = commit();
-      if (consent.analytics) void written.then(() => engine?.flush());
+      if (consent.analytics) void written.then(() => engine?.flush({ keepalive: true }));
     },
     leaving() {
       process();

@@ -35,7 +35,8 @@ export interface Engine {
   metaGet<K extends keyof Meta>(key: K): Promise<Meta[K] | undefined>;
   metaSet<K extends keyof Meta>(key: K, value: Meta[K]): Promise<void>;
   metaDelete(key: keyof Meta): Promise<void>;
-  flush(): Promise<void>;
+  /** With `keepalive` (the page is being hidden and may be closed) requests may outlive the page. */
+  flush(options?: { keepalive?: boolean }): Promise<void>;
   schedule(delayMs: number): Promise<void>;
 }
 
@@ -85,7 +86,7 @@ export async function createEngine(config: EngineConfig, hooks: EngineHooks = {}
     metaGet: (key) => store.meta.get(key),
     metaSet: (key, value) => store.meta.set(key, value),
     metaDelete: (key) => store.meta.delete(key),
-    flush: () => outbox.flush(),
+    flush: (options) => outbox.flush(options),
     schedule: async (delayMs) => outbox.schedule(delayMs),
   };
 }
