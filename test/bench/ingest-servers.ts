@@ -43,3 +43,8 @@ if (process.env.BENCH_PG_URL) {
 }
 process.send?.({ ports });
 process.on('SIGINT', () => process.exit(0));
+process.on('message', (m) => {
+  if (m !== 'cpu') return;
+  const { user, system } = process.cpuUsage();
+  process.send?.({ cpuMs: (user + system) / 1000 });
+});
