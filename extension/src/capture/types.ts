@@ -1,0 +1,69 @@
+/** @module capture/types — the tracker's configuration, dependencies, status and interface. */
+import type { AisleEvent } from '../../../shared-models/src/schema/event';
+import type { StoreLimits } from '../store/events';
+import type { Connection } from '../sync/connect';
+import type { EngineConfig } from '../sync/engine';
+import type { FlushResult } from '../sync/outbox';
+import type { Consent, ConsentMode, ConsentState } from './consent';
+import type { CaptureContext } from './context';
+import type { Logger, LogLevel } from './logger';
+
+export interface TrackerConfig {
+  site: string;
+  /** Origin of the edge server. */
+  endpoint: string;
+  consentMode: ConsentMode;
+  /** Query parameters kept in captured URLs. */
+  urlParams: readonly string[];
+  /** Wait after an event before sending, so that events travel in batches. */
+  flushDelayMs: number;
+  batchSize: number;
+  limits: StoreLimits;
+  logLevel: LogLevel;
+}
+
+export interface TrackerDeps {
+  win: Window;
+  doc: Document;
+  /** Reaches the storage-and-sync engine (in a worker, or on the main thread where workers are refused). */
+  connect: (config: EngineConfig, onResult: (r: FlushResult) => void, logger: Logger) => Promise<Connection>;
+}
+
+export interface Status {
+  /** Filled in by the inference worker once models run; null until then. */
+  backend: string | null;
+  models: Record<string, { version: string; loadedFrom?: string }>;
+  consent: ConsentState;
+  /** Events captured on this device and not yet acknowledged by the server. */
+  queued: number;
+  storage: 'indexeddb' | 'memory';
+  /** Where storage and sync run: off the main thread in a worker, unless the page forbids it. */
+  sync: Connection['mode'] | 'starting';
+  errors: string[];
+}
+
+export type Listener = (payload: unknown) => void;
+
+export interface Tracker {
+  /** Resolves when stored state (ids, consent) is loaded. */
+  ready: Promise<void>;
+  track(type: string, props?: Record<string, unknown>): void;
+  /** Tags later events with a SHA-256 of the id (salted with the site key); `null` forgets it. */
+  identify(userId: string | null): Promise<void>;
+  /** Reads consent, or changes part of it and persists the choice. */
+  consent(update?: Partial<Consent>): Promise<ConsentState>;
+  on(name: string, fn: Listener): () => void;
+  status(): Promise<Status>;
+  /** The shopper's local history, newest first. */
+  history(limit?: number): Promise<AisleEvent[]>;
+  flush(): Promise<void>;
+  /** Erases everything captured on this device and starts a new anonymous id. The consent choice stays. */
+  erase(): Promise<void>;
+  /** The context collectors use. */
+  context: CaptureContext;
+  /** Called by the page lifecycle: the page is hidden or left. */
+  hidden(): void;
+  leaving(): void;
+  /** Called on an in-page navigation: new page context. */
+  navigated(): void;
+}
