@@ -42,7 +42,6 @@ if (process.env.BENCH_PG_URL) {
   ports.postgres = await edge(openPostgres({ connectionString: process.env.BENCH_PG_URL, schema }));
 }
 process.send?.({ ports });
-process.on('SIGINT', () => process.exit(0));
 process.on('message', (m) => {
   if (m !== 'cpu') return;
   const { user, system } = process.cpuUsage();

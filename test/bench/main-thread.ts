@@ -2,7 +2,7 @@
  * @module test/bench/main-thread — main-thread time the script adds per captured event in
  * Chromium: the same page, the same dataLayer pushes, with and without the tag, in the same run.
  */
-import { launch, type TestBrowser } from '../helpers/browser';
+import { aisleReady, launch, type TestBrowser } from '../helpers/browser';
 import { startServer, tempSqlite } from '../helpers/server';
 import { median, type Row, report } from './report';
 
@@ -30,8 +30,7 @@ window.pushEvents = async (n, how) => {
 async function taskMs(browser: TestBrowser, url: string, html: string, how: 'datalayer' | 'track') {
   const p = await browser.isolatedPage();
   await p.goto(url, { waitUntil: 'networkidle0' });
-  if (html.includes('aisle.js'))
-    await p.waitForFunction(() => typeof (window as { aisle?: { version?: string } }).aisle?.version === 'string');
+  if (html.includes('aisle.js')) await aisleReady(p);
   const cdp = await p.createCDPSession();
   await cdp.send('Performance.enable');
   const read = async () =>

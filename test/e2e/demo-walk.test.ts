@@ -5,7 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { AisleEvent } from '../../shared-models/src/schema/event';
-import { chromiumAvailable, until } from '../helpers/browser';
+import { aisleReady, chromiumAvailable, until } from '../helpers/browser';
 import { useServerAndBrowser } from '../helpers/e2e';
 
 const SECRETS = [
@@ -30,7 +30,7 @@ describe.runIf(chromiumAvailable())('the demo shop in Chromium', () => {
     const page = await browser.page();
     const go = async (path: string) => {
       await page.goto(`${server.url}${path}`, { waitUntil: 'networkidle0' });
-      await page.waitForFunction(() => typeof (window as { aisle?: { version?: string } }).aisle?.version === 'string');
+      await aisleReady(page);
     };
     await go('/demo/');
     // The first product that is in stock, wherever it sits in the list.
@@ -39,7 +39,7 @@ describe.runIf(chromiumAvailable())('the demo shop in Chromium', () => {
     );
     await page.click(`[data-aisle-list="Featured"] li:nth-child(${selectedIndex + 1}) a`);
     await page.waitForSelector('article.product');
-    await page.waitForFunction(() => typeof (window as { aisle?: { version?: string } }).aisle?.version === 'string');
+    await aisleReady(page);
     await page.click('#add');
     await page.click('#wish');
     await page.click('#share');

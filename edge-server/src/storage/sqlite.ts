@@ -4,27 +4,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AisleEvent } from '../../../shared-models/src/schema/event';
 import { SQLITE_MIGRATIONS } from './migrations';
-import type { EventQuery, InsertResult, Site, Stats, Storage, StoredEvent } from './types';
-
-/** An event as the events table stores it: the indexed columns, then the whole event as JSON. */
-export type EventRowValues = [
-  event_id: string,
-  type: string,
-  ts: number,
-  anonymous_id: string,
-  session_id: string,
-  user_id: string | null,
-  payload: string,
-];
-
-/** Turns events into the values of their rows. */
-export const toRows = (events: readonly AisleEvent[]): EventRowValues[] =>
-  events.map((e) => [e.event_id, e.type, e.ts, e.anonymous_id, e.session_id, e.user_id ?? null, JSON.stringify(e)]);
-
-/** The SQLite adapter, plus its synchronous row-level insert. */
-export interface SqliteStorage extends Storage {
-  insertRows(site: string, rows: readonly EventRowValues[], receivedAt: number): InsertResult;
-}
+import type { EventQuery, Site, Stats, Storage, StoredEvent } from './types';
 
 interface EventRow {
   seq: number;
@@ -34,7 +14,7 @@ interface EventRow {
 }
 
 /** Opens (creating if needed) an SQLite store at `file`, or in memory for `:memory:`. */
-export function openSqlite(file: string): SqliteStorage {
+export function openSqlite(file: string): Storage {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
@@ -43,7 +23,6 @@ export function openSqlite(file: string): SqliteStorage {
   db.pragma('busy_timeout = 5000');
   // 64 MiB of page cache instead of the default 2 MiB: the indexes of a busy store stay in memory.
   db.pragma('cache_size = -65536');
-
   db.pragma('foreign_keys = ON');
   // Rate-limit counters live in memory: an SQLite store has exactly one edge node.
   const hits = new Map<string, number>();
@@ -55,10 +34,21 @@ export function openSqlite(file: string): SqliteStorage {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     return {
-      insertMany: db.transaction((site: string, rows: readonly EventRowValues[], receivedAt: number) => {
+      insertMany: db.transaction((site: string, events: readonly AisleEvent[], receivedAt: number) => {
         let accepted = 0;
-        for (const [id, type, ts, anonymousId, sessionId, userId, payload] of rows) {
-          accepted += insert.run(id, site, type, ts, anonymousId, sessionId, userId, receivedAt, payload).changes;
+        for (const e of events) {
+          const { event_id, type, ts, anonymous_id, session_id, user_id = null } = e;
+          accepted += insert.run(
+            event_id,
+            site,
+            type,
+            ts,
+            anonymous_id,
+            session_id,
+            user_id,
+            receivedAt,
+            JSON.stringify(e),
+          ).changes;
         }
         return accepted;
       }),
@@ -105,13 +95,10 @@ export function openSqlite(file: string): SqliteStorage {
       }
       return Math.max(0, ...SQLITE_MIGRATIONS.map((m) => m.version));
     },
-    insertRows(site, rows, receivedAt) {
-      if (!rows.length) return { accepted: 0, duplicates: 0 };
-      const accepted = s().insertMany(site, rows, receivedAt);
-      return { accepted, duplicates: rows.length - accepted };
-    },
     async insertEvents(site, events, receivedAt) {
-      return this.insertRows(site, toRows(events), receivedAt);
+      if (!events.length) return { accepted: 0, duplicates: 0 };
+      const accepted = s().insertMany(site, events, receivedAt);
+      return { accepted, duplicates: events.length - accepted };
     },
     async events(q: EventQuery = {}) {
       const where = ['seq > ?'];

@@ -1,5 +1,7 @@
 /** @module capture/ids — UUIDs and on-device hashing. */
 
+import { hex } from '../../../shared-models/src/schema/ids';
+
 /** Event and session ids: version 7 UUIDs, so the server indexes them at the cheap end. */
 export { uuidv7 as uuid } from '../../../shared-models/src/schema/ids';
 
@@ -11,6 +13,5 @@ export { uuidv7 as uuid } from '../../../shared-models/src/schema/ids';
 export async function hashId(value: string, salt: string): Promise<string | null> {
   if (!crypto.subtle) return null;
   const bytes = new TextEncoder().encode(`${salt}:${value.trim()}`);
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return Array.from(digest, (x) => x.toString(16).padStart(2, '0')).join('');
+  return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)));
 }

@@ -202,10 +202,20 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
     isReady = true;
     log.log('error', 'aisle could not start', cause);
   });
-  /** The engine once started; calls made before resolve after it. */
-  const started = async () => {
+  /** The engine once started, with everything captured so far stamped and written. */
+  const drained = async () => {
     await ready;
+    process();
+    await commit();
     return engine;
+  };
+  /** Runs a change of ids (identify, erase); stamping waits for it, so no event gets half of each identity. */
+  const changingIds = async (run: () => Promise<void>) => {
+    await ready;
+    identifying = run().finally(() => {
+      identifying = null;
+    });
+    await identifying;
   };
 
   async function setConsent(update?: Partial<Consent>): Promise<ConsentState> {
@@ -250,9 +260,8 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
       shouldCount(dedupeKey(t, fields), 'api');
       enqueue(t, fields);
     },
-    async identify(userId) {
-      await ready;
-      const run = async () => {
+    identify(userId) {
+      return changingIds(async () => {
         if (userId === null || userId === undefined || String(userId).trim() === '') delete ids.user_id;
         else {
           const hashed = await hashId(String(userId), config.site);
@@ -263,11 +272,7 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
           ids = { ...ids, user_id: hashed };
         }
         await engine?.metaSet('ids', ids);
-      };
-      identifying = run().finally(() => {
-        identifying = null;
       });
-      await identifying;
     },
     consent: setConsent,
     on(name, fn) {
@@ -277,9 +282,7 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
       return () => set.delete(fn);
     },
     async status() {
-      const e = await started();
-      process();
-      await commit();
+      const e = await drained();
       return {
         backend: null,
         models: {},
@@ -291,22 +294,17 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
       };
     },
     async history(limit) {
-      const e = await started();
-      process();
-      await commit();
+      const e = await drained();
       return e ? e.history(limit) : [];
     },
     async flush() {
-      const e = await started();
       // Clicks on data-aisle-action buttons are captured a task later; include them.
       await new Promise((r) => setTimeout(r, 0));
-      process();
-      await commit();
+      const e = await drained();
       if (consent.analytics) await e?.flush();
     },
-    async erase() {
-      await ready;
-      const run = async () => {
+    erase() {
+      return changingIds(async () => {
         pending.length = 0;
         held.length = 0;
         toWrite.length = 0;
@@ -316,11 +314,7 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
         ids = { anonymous_id: uuid() };
         session = undefined;
         await engine?.metaSet('ids', ids);
-      };
-      identifying = run().finally(() => {
-        identifying = null;
       });
-      await identifying;
     },
     hidden() {
       process();

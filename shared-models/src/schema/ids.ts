@@ -1,6 +1,7 @@
 /** @module shared-models/schema/ids — event ids that databases can index cheaply. */
 
-const hex = (bytes: Uint8Array) => Array.from(bytes, (x) => x.toString(16).padStart(2, '0')).join('');
+/** Lower-case hex of bytes. */
+export const hex = (bytes: Uint8Array) => Array.from(bytes, (x) => x.toString(16).padStart(2, '0')).join('');
 
 /**
  * A version 7 UUID (RFC 9562): 48 bits of Unix milliseconds, then 74 random bits. Ids made close
