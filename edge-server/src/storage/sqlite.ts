@@ -2,56 +2,39 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { AisleEvent } from '../../../shared-models/src/schema/event';
 import { SQLITE_MIGRATIONS } from './migrations';
+import { COLUMNS, configure, type EventRow, rowInserter, rowValues, toEvent } from './sqlite-rows';
+import { startWriter, type Writer } from './sqlite-writer';
 import type { EventQuery, Site, Stats, Storage, StoredEvent } from './types';
-
-interface EventRow {
-  seq: number;
-  site: string;
-  received_at: number;
-  payload: string;
-}
 
 /** Opens (creating if needed) an SQLite store at `file`, or in memory for `:memory:`. */
 export function openSqlite(file: string): Storage {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  // NORMAL is durable across application crashes in WAL mode; only an OS crash may lose the last commits.
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  // 64 MiB of page cache instead of the default 2 MiB: the indexes of a busy store stay in memory.
-  db.pragma('cache_size = -65536');
-  db.pragma('foreign_keys = ON');
+  configure(db);
+  // Batches are written on a thread of their own once it runs; until then, in memory, and if the
+  // thread fails, on this connection.
+  let writer: Writer | undefined;
+  const started =
+    file === ':memory:'
+      ? undefined
+      : startWriter(file, (error) => {
+          console.error(`aisle: SQLite writer thread failed, writing on the main thread: ${error.message}`);
+          writer = undefined;
+        }).then(
+          (w) => {
+            writer = w;
+          },
+          (error: Error) =>
+            console.error(`aisle: no SQLite writer thread, writing on the main thread: ${error.message}`),
+        );
   // Rate-limit counters live in memory: an SQLite store has exactly one edge node.
   const hits = new Map<string, number>();
   let statements: ReturnType<typeof prepare> | undefined;
 
   function prepare() {
-    const insert = db.prepare(
-      `INSERT OR IGNORE INTO events (event_id, site, type, ts, anonymous_id, session_id, user_id, received_at, payload)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
     return {
-      insertMany: db.transaction((site: string, events: readonly AisleEvent[], receivedAt: number) => {
-        let accepted = 0;
-        for (const e of events) {
-          const { event_id, type, ts, anonymous_id, session_id, user_id = null } = e;
-          accepted += insert.run(
-            event_id,
-            site,
-            type,
-            ts,
-            anonymous_id,
-            session_id,
-            user_id,
-            receivedAt,
-            JSON.stringify(e),
-          ).changes;
-        }
-        return accepted;
-      }),
+      insertRows: rowInserter(db),
       getSite: db.prepare<[string], { key: string; name: string; origins: string; created_at: number }>(
         'SELECT key, name, origins, created_at FROM sites WHERE key = ?',
       ),
@@ -97,7 +80,8 @@ export function openSqlite(file: string): Storage {
     },
     async insertEvents(site, events, receivedAt) {
       if (!events.length) return { accepted: 0, duplicates: 0 };
-      const accepted = s().insertMany(site, events, receivedAt);
+      const values = rowValues(site, events, receivedAt);
+      const accepted = writer ? await writer.insert(values) : s().insertRows(values);
       return { accepted, duplicates: events.length - accepted };
     },
     async events(q: EventQuery = {}) {
@@ -114,11 +98,11 @@ export function openSqlite(file: string): Storage {
       args.push(Math.min(10_000, q.limit ?? 1000));
       const rows = db
         .prepare<(string | number)[], EventRow>(
-          `SELECT seq, site, received_at, payload FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`,
+          `SELECT seq, ${COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`,
         )
         .all(...args);
       return rows.map(
-        (r): StoredEvent => ({ seq: r.seq, site: r.site, received_at: r.received_at, event: JSON.parse(r.payload) }),
+        (r): StoredEvent => ({ seq: r.seq, site: r.site, received_at: r.received_at, event: toEvent(r) }),
       );
     },
     async stats(site) {
@@ -179,6 +163,8 @@ export function openSqlite(file: string): Storage {
       return n;
     },
     async close() {
+      await started;
+      await writer?.close();
       db.close();
     },
   };

@@ -39,12 +39,13 @@ const PageSchema = z.strictObject({
 });
 
 const PropValue = z.union([z.string().max(LIMITS.propString), z.number().finite(), z.boolean(), z.null()]);
-const PropsSchema = z
-  .record(z.string().min(1).max(LIMITS.propKey), PropValue)
-  .refine((o) => Object.keys(o).length <= LIMITS.props, `at most ${LIMITS.props} properties`);
+const PropsSchema = z.record(z.string().min(1).max(LIMITS.propKey), PropValue);
 
-/** Every field an event may carry. Unknown top-level fields are refused so typos surface early. */
-const EventShape = z.strictObject({
+/**
+ * Every field an event may carry, each with its own rules: what a JSON Schema can say. Unknown
+ * top-level fields are refused so typos surface early.
+ */
+export const EventFieldsSchema = z.strictObject({
   event_id: z.uuid(),
   type: z.string().regex(EVENT_TYPE_PATTERN, 'must be snake_case, starting with a letter, at most 40 characters'),
   ts: z.number().int(),
@@ -74,29 +75,50 @@ const EventShape = z.strictObject({
 });
 
 export type AisleItem = z.infer<typeof ItemSchema>;
-export type AisleEvent = z.infer<typeof EventShape>;
+export type AisleEvent = z.infer<typeof EventFieldsSchema>;
+
+/** One broken rule that ties fields together, `path` in dotted form. */
+export interface CrossFieldIssue {
+  path: string;
+  message: string;
+}
+
+/**
+ * The rules that tie fields together, for an event whose fields each have the right shape. One
+ * function, so that the schema below and the compiled fast path in `validate` cannot drift apart.
+ */
+export function crossFieldIssues(e: AisleEvent): CrossFieldIssue[] {
+  const issues: CrossFieldIssue[] = [];
+  if (EVENTS_REQUIRING_ITEMS.includes(e.type) && !e.items?.length) {
+    issues.push({ path: 'items', message: `${e.type} needs at least one item` });
+  }
+  if (e.type === 'search' && !e.search_term?.trim()) {
+    issues.push({ path: 'search_term', message: 'search needs a search_term' });
+  }
+  if (e.type === 'purchase' && e.value === undefined) {
+    issues.push({ path: 'value', message: 'purchase needs a value' });
+  }
+  if (e.type === 'user_engagement' && e.engagement_ms === undefined) {
+    issues.push({ path: 'engagement_ms', message: 'user_engagement needs engagement_ms' });
+  }
+  // GA4's rule: a monetary value means nothing without its currency.
+  if (e.value !== undefined && !e.currency) {
+    issues.push({ path: 'currency', message: 'currency is required when value is set' });
+  }
+  if (e.props && Object.keys(e.props).length > LIMITS.props) {
+    issues.push({ path: 'props', message: `at most ${LIMITS.props} properties` });
+  }
+  return issues;
+}
 
 /**
  * The event schema with the rules that tie fields together. Built once: Zod compiles a schema on
  * first use, and rebuilding it per batch costs three times the validation itself. The time bound
  * on `ts` depends on the clock, so `tsError` checks it separately.
  */
-export const EventSchema = EventShape.superRefine((e, ctx) => {
-  if (EVENTS_REQUIRING_ITEMS.includes(e.type) && !e.items?.length) {
-    ctx.addIssue({ code: 'custom', path: ['items'], message: `${e.type} needs at least one item` });
-  }
-  if (e.type === 'search' && !e.search_term?.trim()) {
-    ctx.addIssue({ code: 'custom', path: ['search_term'], message: 'search needs a search_term' });
-  }
-  if (e.type === 'purchase' && e.value === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['value'], message: 'purchase needs a value' });
-  }
-  if (e.type === 'user_engagement' && e.engagement_ms === undefined) {
-    ctx.addIssue({ code: 'custom', path: ['engagement_ms'], message: 'user_engagement needs engagement_ms' });
-  }
-  // GA4's rule: a monetary value means nothing without its currency.
-  if (e.value !== undefined && !e.currency) {
-    ctx.addIssue({ code: 'custom', path: ['currency'], message: 'currency is required when value is set' });
+export const EventSchema = EventFieldsSchema.superRefine((e, ctx) => {
+  for (const issue of crossFieldIssues(e)) {
+    ctx.addIssue({ code: 'custom', path: issue.path.split('.'), message: issue.message });
   }
 });
 

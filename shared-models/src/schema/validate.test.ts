@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeEvent } from '../../../test/helpers/events';
-import { validateBatch, validateEvent } from './validate';
+import { EventSchema, tsError } from './event';
+import { acceptsFast, validateBatch, validateEvent } from './validate';
 
 const errorsOf = (input: unknown) => validateEvent(input).errors;
 
@@ -75,5 +76,86 @@ describe('validateBatch', () => {
   it('singles out strings over their limit', () => {
     const result = validateBatch([makeEvent(), makeEvent({ search_term: 'x'.repeat(201), type: 'search' })]);
     expect(result.overLong).toEqual([{ index: 1, errors: [expect.objectContaining({ path: 'search_term' })] }]);
+  });
+});
+
+describe('the compiled fast path', () => {
+  /** A small seeded generator, so that a disagreement found once is found again. */
+  function random(seed: number) {
+    let a = seed;
+    return () => {
+      a = (a + 0x6d2b79f5) | 0;
+      let t = Math.imul(a ^ (a >>> 15), 1 | a);
+      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const odd = [
+    '',
+    ' ',
+    'x'.repeat(101),
+    'x'.repeat(2049),
+    '😀'.repeat(60),
+    '😀'.repeat(70),
+    'EUR',
+    'eur',
+    'Not Snake',
+    'a_b',
+    'a/b',
+    0,
+    -1,
+    1.5,
+    1e13,
+    Date.now(),
+    true,
+    null,
+    [],
+    [{}],
+    {},
+    { item_id: 'A' },
+    Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i])),
+  ];
+
+  it('accepts exactly what the Zod schema accepts, on thousands of mutated events', () => {
+    const next = random(42);
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)];
+    const now = Date.now();
+    let fast = 0;
+    for (let n = 0; n < 4000; n++) {
+      const e: Record<string, unknown> = JSON.parse(
+        JSON.stringify(
+          makeEvent(
+            pick([
+              {},
+              { type: 'purchase', value: 12, currency: 'EUR', transaction_id: 'T1' },
+              { type: 'search', search_term: 'boots', items: undefined },
+              { type: 'review', rating: 4, props: { text: 'fine' } },
+              { type: 'user_engagement', engagement_ms: 1200, scroll_depth: 50, items: undefined },
+            ]),
+          ),
+        ),
+      );
+      for (let m = Math.floor(next() * 3); m > 0; m--) {
+        const target = next() < 0.3 && Array.isArray(e.items) && e.items.length ? e.items[0] : e;
+        const keys = Object.keys(target);
+        const key =
+          next() < 0.2
+            ? `extra_${m}`
+            : next() < 0.5
+              ? pick(keys)
+              : pick(['value', 'currency', 'user_id', 'props', 'page', 'rating', 'ts']);
+        if (next() < 0.25) delete target[key];
+        else target[key] = pick(odd);
+      }
+      const zod = EventSchema.safeParse(e);
+      const expected = zod.success && !tsError(zod.data.ts, now);
+      const accepted = acceptsFast(e, now);
+      if (accepted !== expected) throw new Error(`fast path says ${accepted}, Zod ${expected}: ${JSON.stringify(e)}`);
+      expect(validateEvent(e, now).errors.length === 0).toBe(expected);
+      if (accepted) fast++;
+    }
+    // Both verdicts are well represented, so agreement means something.
+    expect(fast).toBeGreaterThan(800);
+    expect(fast).toBeLessThan(3200);
   });
 });

