@@ -12,8 +12,8 @@ export function openSqlite(file: string): Storage {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
   configure(db);
-  // Batches are written on a thread of their own once it runs; until then, in memory, and if the
-  // thread fails, on this connection.
+  // Batches are written on a thread of their own once it runs. Until then, for an in-memory store
+  // (which no other connection can open), and if the thread fails, they are written on this connection.
   let writer: Writer | undefined;
   const started =
     file === ':memory:'

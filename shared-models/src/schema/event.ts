@@ -77,8 +77,8 @@ export const EventFieldsSchema = z.strictObject({
 export type AisleItem = z.infer<typeof ItemSchema>;
 export type AisleEvent = z.infer<typeof EventFieldsSchema>;
 
-/** One broken rule that ties fields together, `path` in dotted form. */
-export interface CrossFieldIssue {
+/** One problem with one field, `path` in dotted form (`items.0.price`). */
+export interface FieldError {
   path: string;
   message: string;
 }
@@ -87,8 +87,8 @@ export interface CrossFieldIssue {
  * The rules that tie fields together, for an event whose fields each have the right shape. One
  * function, so that the schema below and the compiled fast path in `validate` cannot drift apart.
  */
-export function crossFieldIssues(e: AisleEvent): CrossFieldIssue[] {
-  const issues: CrossFieldIssue[] = [];
+export function crossFieldIssues(e: AisleEvent): FieldError[] {
+  const issues: FieldError[] = [];
   if (EVENTS_REQUIRING_ITEMS.includes(e.type) && !e.items?.length) {
     issues.push({ path: 'items', message: `${e.type} needs at least one item` });
   }

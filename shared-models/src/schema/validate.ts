@@ -1,13 +1,9 @@
 /** @module shared-models/schema/validate — validates a batch of events and says what was wrong and where. */
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { z } from 'zod';
-import { type AisleEvent, crossFieldIssues, EventFieldsSchema, EventSchema, tsError } from './event';
+import { type AisleEvent, crossFieldIssues, EventFieldsSchema, EventSchema, type FieldError, tsError } from './event';
 
-/** One problem with one field, `path` in dotted form (`items.0.price`). */
-export interface FieldError {
-  path: string;
-  message: string;
-}
+export type { FieldError };
 
 export interface RejectedEvent {
   index: number;
