@@ -3,6 +3,7 @@
  * every bad input gets a 4xx naming what and where, and nothing already accepted is lost.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSqlite } from '../edge-server/src/storage/sqlite';
 import type { Storage } from '../edge-server/src/storage/types';
 import { makeEvent, makeEvents } from './helpers/events';
 import { openTestPostgres, postgresAvailable } from './helpers/postgres';
@@ -19,6 +20,14 @@ const adapters: Adapter[] = [
     async open() {
       const t = tempSqlite();
       return { storage: t.storage, cleanup: async () => t.remove() };
+    },
+  },
+  {
+    // No writer thread: the route's own parse, validate and insert on the main thread.
+    name: 'SQLite in memory',
+    async open() {
+      const storage = openSqlite(':memory:');
+      return { storage, cleanup: () => storage.close() };
     },
   },
 ];

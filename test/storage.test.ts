@@ -1,5 +1,6 @@
 /** The storage contract, on real SQLite and real PostgreSQL: migrations, exactly-once storage, sites, export cursor, shared counters. */
 
+import { execFileSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -150,6 +151,65 @@ describe('SQLite store from before migration 2', () => {
       await t.storage.close();
       t.remove();
     }
+  });
+});
+
+describe('SQLite writer thread', () => {
+  let t: ReturnType<typeof tempSqlite>;
+  beforeAll(async () => {
+    t = tempSqlite();
+    await t.storage.migrate();
+  });
+  afterAll(async () => {
+    await t?.storage.close();
+    t?.remove();
+  });
+  const body = (events: unknown[]) => new TextEncoder().encode(JSON.stringify({ events }));
+
+  it('parses, validates and stores a raw request body, and the main connection reads it at once', async () => {
+    const good = makeEvents(3);
+    const outcome = await t.storage.ingest?.('demo', body([...good, { type: 'nope' }, good[0]]), Date.now());
+    expect(outcome).toMatchObject({ ok: true, result: { accepted: 3, duplicates: 1, rejected: [{ index: 3 }] } });
+    const stored = (await t.storage.events({ site: 'demo' })).map((e) => e.event);
+    expect(stored).toEqual(good);
+  });
+
+  it("leaves a caller's shared buffer intact", async () => {
+    // Small Buffers share one pool: the thread must get a copy, not the pool.
+    const pooled = Buffer.from(JSON.stringify({ events: makeEvents(1) }));
+    const before = pooled.toString();
+    expect(await t.storage.ingest?.('demo', pooled, Date.now())).toMatchObject({ ok: true, result: { accepted: 1 } });
+    expect(pooled.toString()).toBe(before);
+  });
+
+  it('refuses malformed JSON, a body without events and an over-long field, storing nothing', async () => {
+    const count = async () => (await t.storage.stats('demo')).events;
+    const before = await count();
+    const refusals = await Promise.all([
+      t.storage.ingest?.('demo', new TextEncoder().encode('{"events": ['), Date.now()),
+      t.storage.ingest?.('demo', new TextEncoder().encode('{"evts": []}'), Date.now()),
+      t.storage.ingest?.('demo', body([makeEvent(), makeEvent({ search_term: 'x'.repeat(10_000) })]), Date.now()),
+    ]);
+    expect(refusals.map((r) => r && !r.ok && [r.status, r.error])).toEqual([
+      [400, 'request body is not valid JSON'],
+      [400, 'request body must be { "events": [...] }'],
+      [400, 'field too long'],
+    ]);
+    expect(await count()).toBe(before);
+  });
+
+  it('lets a script that closes its store go on and exit', () => {
+    const script = `
+      import { openSqlite } from ${JSON.stringify(new URL('../edge-server/src/storage/sqlite.ts', import.meta.url).href)};
+      const s = openSqlite(${JSON.stringify(`${t.dir}/other.db`)});
+      await s.migrate();
+      await s.close();
+      console.log('closed');`;
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(out.trim()).toBe('closed');
   });
 });
 

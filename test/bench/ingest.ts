@@ -5,8 +5,8 @@ import { PG_URL, postgresAvailable } from '../helpers/postgres';
 import { median, type Row, report } from './report';
 
 const BATCH = 500;
-const BATCHES_PER_ROUND = 40;
-const ROUNDS = 5;
+const BATCHES_PER_ROUND = 120;
+const ROUNDS = 9;
 const CONCURRENCY = 4;
 
 /**
@@ -86,6 +86,7 @@ export async function benchIngest() {
   }
   const name = (t: string) => (t === 'sqlite' ? 'SQLite' : 'PostgreSQL');
   const noop = median(rates.noop);
+  const share = (t: string) => median(rates[t].map((rate, r) => rate / rates.noop[r]));
   const rows: Row[] = [
     { metric: 'no-op Hono endpoint (baseline)', value: Math.round(noop), unit: 'events/s' },
     { metric: 'no-op: server CPU per batch', value: median(cpu.noop), unit: 'ms' },
@@ -96,11 +97,13 @@ export async function benchIngest() {
       { metric: `POST /v1/events into ${name(t)}`, value: Math.round(rate), unit: 'events/s' },
       { metric: `${name(t)}: server CPU per batch`, value: median(cpu[t]), unit: 'ms' },
       {
-        metric: `${name(t)} share of the no-op rate`,
-        value: Math.round((rate / noop) * 1000) / 10,
+        // Each round's share against the no-op round right before it, then the median: drift on a
+        // shared machine moves both of a pair alike, so the pairs agree better than the totals do.
+        metric: `${name(t)} share of the no-op rate (median of paired rounds)`,
+        value: Math.round(share(t) * 1000) / 10,
         unit: '%',
         reference: t === 'sqlite' ? 'target >= 50 %' : undefined,
-        pass: t === 'sqlite' ? rate / noop >= 0.5 : undefined,
+        pass: t === 'sqlite' ? share(t) >= 0.5 : undefined,
       },
     );
   }

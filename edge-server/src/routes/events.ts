@@ -2,8 +2,8 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { LIMITS } from '../../../shared-models/src/schema/constants';
-import { validateBatch } from '../../../shared-models/src/schema/validate';
 import { ApiError } from '../errors';
+import { ingestBody } from '../ingest';
 import { type RateLimitOptions, rateLimit } from '../middleware/rate-limit';
 import { type SiteEnv, siteKey } from '../middleware/site-key';
 import type { Storage } from '../storage';
@@ -34,37 +34,18 @@ export function eventsRoute(options: EventsRouteOptions) {
       },
     }),
     async function ingest(c) {
-      const text = await c.req.text();
-      let body: unknown;
-      try {
-        body = JSON.parse(text);
-      } catch (cause) {
-        throw new ApiError(400, 'request body is not valid JSON', [{ path: '', message: (cause as Error).message }]);
-      }
-      const events = (body as { events?: unknown } | null)?.events;
-      if (!body || typeof body !== 'object' || !Array.isArray(events)) {
-        throw new ApiError(400, 'request body must be { "events": [...] }', [
-          { path: 'events', message: 'expected an array' },
-        ]);
-      }
-      if (events.length > LIMITS.batchEvents) {
-        throw new ApiError(413, 'too many events in one request', [
-          { path: 'events', message: `got ${events.length}, at most ${LIMITS.batchEvents} per request` },
-        ]);
-      }
+      const body = new Uint8Array(await c.req.arrayBuffer());
+      const site = c.get('site').key;
       const receivedAt = now();
-      const checked = validateBatch(events, receivedAt);
-      // A string over its limit is a broken client or abuse, not a typo: refuse the request and name
-      // the events, so that a well-behaved client drops exactly those and resends the rest.
-      if (checked.overLong.length) {
-        throw new ApiError(
-          400,
-          'field too long',
-          checked.overLong.flatMap((r) => r.errors.map((e) => ({ index: r.index, ...e }))),
-        );
-      }
-      const { accepted, duplicates } = await storage.insertEvents(c.get('site').key, checked.valid, receivedAt);
-      return c.json({ accepted, duplicates, rejected: checked.rejected });
+      const outcome = storage.ingest
+        ? await storage.ingest(site, body, receivedAt)
+        : await ingestBody(
+            body,
+            receivedAt,
+            async (events) => (await storage.insertEvents(site, events, receivedAt)).accepted,
+          );
+      if (!outcome.ok) throw new ApiError(outcome.status, outcome.error, outcome.details);
+      return c.json(outcome.result);
     },
   );
   return app;

@@ -54,7 +54,7 @@ export function rowValues(site: string, events: readonly AisleEvent[], receivedA
 export function rowInserter(db: Database.Database): (values: unknown[]) => number {
   const chunk = db.prepare(`INSERT OR IGNORE INTO events (${COLUMNS}) VALUES ${Array(CHUNK).fill(ROW).join(', ')}`);
   const one = db.prepare(`INSERT OR IGNORE INTO events (${COLUMNS}) VALUES ${ROW}`);
-  return db.transaction((values: unknown[]) => {
+  const insert = db.transaction((values: unknown[]) => {
     const rows = values.length / WIDTH;
     let accepted = 0;
     let i = 0;
@@ -62,6 +62,9 @@ export function rowInserter(db: Database.Database): (values: unknown[]) => numbe
     for (; i < rows; i++) accepted += one.run(values.slice(i * WIDTH, (i + 1) * WIDTH)).changes;
     return accepted;
   });
+  // BEGIN IMMEDIATE: take the write lock first, waiting (busy_timeout) for another writer or a
+  // checkpoint to finish, rather than fail when a read snapshot cannot become a write.
+  return (values) => insert.immediate(values);
 }
 
 /** The connection settings every connection to the store uses. */
@@ -72,5 +75,7 @@ export function configure(db: Database.Database) {
   db.pragma('busy_timeout = 5000');
   // 64 MiB of page cache instead of the default 2 MiB: the indexes of a busy store stay in memory.
   db.pragma('cache_size = -65536');
+  // A log that grew under load is cut back to 64 MiB once it starts over.
+  db.pragma('journal_size_limit = 67108864');
   db.pragma('foreign_keys = ON');
 }

@@ -7,12 +7,18 @@
  * validation of the next request. SQLite allows one writer at a time, so one thread is enough; the
  * main connection keeps reading, which WAL mode allows alongside it.
  */
-import { Worker } from 'node:worker_threads';
+import type { IngestOutcome } from '../ingest';
 import type { WriteReply, WriteRequest } from './sqlite-writer-thread';
+import { tsWorker } from './ts-worker';
 
 export interface Writer {
   /** Inserts flat row values in one transaction; resolves with the number of new rows once committed. */
   insert(values: unknown[]): Promise<number>;
+  /**
+   * Parses, validates and stores a raw request body on the thread (`ingestBody`). The body's
+   * memory moves to the thread: the caller must not use it afterwards.
+   */
+  ingest(site: string, body: Uint8Array, receivedAt: number): Promise<IngestOutcome>;
   /** Waits for the batches in flight, then closes the thread's connection. */
   close(): Promise<void>;
 }
@@ -23,14 +29,12 @@ export interface Writer {
  */
 export function startWriter(file: string, onFailure: (error: Error) => void): Promise<Writer> {
   return new Promise((resolve, reject) => {
-    // The thread runs TypeScript the way the main process does: through tsx, registered first.
-    const tsx = import.meta.resolve('tsx/esm/api');
-    const entry = new URL('./sqlite-writer-thread.ts', import.meta.url).href;
-    const worker = new Worker(
-      `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); })`,
-      { eval: true, workerData: { file } },
+    const worker = tsWorker(
+      new URL('./sqlite-writer-thread.ts', import.meta.url),
+      { file },
+      { maxYoungGenerationSizeMb: 64 },
     );
-    const pending = new Map<number, { resolve(n: number): void; reject(e: Error): void }>();
+    const pending = new Map<number, { resolve(reply: WriteReply): void; reject(e: Error): void }>();
     let next = 0;
     let started = false;
     let idle: (() => void) | undefined;
@@ -50,17 +54,34 @@ export function startWriter(file: string, onFailure: (error: Error) => void): Pr
         started = true;
         // Idle, the thread must not keep alive a process that forgot to close its store.
         worker.unref();
+        const send = (request: WriteRequest, transfer: ArrayBuffer[] = []) =>
+          new Promise<WriteReply>((resolveReply, rejectReply) => {
+            pending.set(request.id, { resolve: resolveReply, reject: rejectReply });
+            if (pending.size === 1) worker.ref();
+            try {
+              worker.postMessage(request, transfer);
+            } catch {
+              worker.postMessage(request); // a buffer that cannot move is copied instead
+            }
+          });
         resolve({
-          insert(values) {
-            return new Promise<number>((resolveInsert, rejectInsert) => {
-              const id = next++;
-              pending.set(id, { resolve: resolveInsert, reject: rejectInsert });
-              if (pending.size === 1) worker.ref();
-              worker.postMessage({ id, values } satisfies WriteRequest);
-            });
+          async insert(values) {
+            const reply = await send({ id: next++, values });
+            if ('accepted' in reply) return reply.accepted;
+            throw new Error('error' in reply ? reply.error : 'unexpected reply from the SQLite writer thread');
+          },
+          async ingest(site, body, receivedAt) {
+            // Moved, not copied, when the bytes are a whole buffer of their own (as a request body is).
+            const whole = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
+            const transfer = whole && body.buffer instanceof ArrayBuffer ? [body.buffer] : [];
+            const reply = await send({ id: next++, site, body, receivedAt }, transfer);
+            if ('outcome' in reply) return reply.outcome;
+            throw new Error('error' in reply ? reply.error : 'unexpected reply from the SQLite writer thread');
           },
           async close() {
             if (pending.size) await new Promise<void>((done) => (idle = done));
+            // Held until it has exited: an unref'd thread would let the process end mid-close.
+            worker.ref();
             const exited = new Promise((done) => worker.once('exit', done));
             worker.postMessage('close');
             await exited;
@@ -74,8 +95,7 @@ export function startWriter(file: string, onFailure: (error: Error) => void): Pr
         worker.unref();
         idle?.();
       }
-      if ('error' in m) p?.reject(new Error(m.error));
-      else p?.resolve(m.accepted);
+      p?.resolve(m);
     });
   });
 }

@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { ingestBody } from '../ingest';
 import { SQLITE_MIGRATIONS } from './migrations';
 import { COLUMNS, configure, type EventRow, rowInserter, rowValues, toEvent } from './sqlite-rows';
 import { startWriter, type Writer } from './sqlite-writer';
@@ -76,6 +77,8 @@ export function openSqlite(file: string): Storage {
           );
         })();
       }
+      // Ready for traffic only once batches go to the writer thread (or it has failed to start).
+      await started;
       return Math.max(0, ...SQLITE_MIGRATIONS.map((m) => m.version));
     },
     async insertEvents(site, events, receivedAt) {
@@ -83,6 +86,10 @@ export function openSqlite(file: string): Storage {
       const values = rowValues(site, events, receivedAt);
       const accepted = writer ? await writer.insert(values) : s().insertRows(values);
       return { accepted, duplicates: events.length - accepted };
+    },
+    async ingest(site, body, receivedAt) {
+      if (writer) return writer.ingest(site, body, receivedAt);
+      return ingestBody(body, receivedAt, (events) => s().insertRows(rowValues(site, events, receivedAt)));
     },
     async events(q: EventQuery = {}) {
       const where = ['seq > ?'];
