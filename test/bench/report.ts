@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
+import { formatTable } from '../../training/src/table';
 
 export const RESULTS_DIR = join(import.meta.dirname, 'results');
 
@@ -21,12 +22,7 @@ export function report(name: string, title: string, rows: Row[], extra: Record<s
     r.reference ?? '',
     r.pass === undefined ? '' : r.pass ? 'yes' : 'NO',
   ]);
-  const head = ['metric', 'value', 'reference', 'meets target'];
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-  const line = (c: string[]) => `| ${c.map((x, i) => x.padEnd(widths[i])).join(' | ')} |`;
-  console.log(
-    `\n${title}\n${line(head)}\n|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|\n${cells.map(line).join('\n')}`,
-  );
+  console.log(`\n${title}\n${formatTable(['metric', 'value', 'reference', 'meets target'], cells)}`);
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = join(RESULTS_DIR, `${name}.json`);
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version };

@@ -2,6 +2,7 @@
 import { chromiumAvailable } from '../helpers/browser';
 import { benchIngest } from './ingest';
 import { benchMainThread } from './main-thread';
+import { benchRecommender } from './recommender';
 import { benchSize } from './size';
 
 const only = process.argv.slice(2);
@@ -13,3 +14,4 @@ if (want('main-thread')) {
   else console.warn('\nmain-thread: skipped, Chromium not found at /usr/bin/chromium (apt-get install -y chromium)');
 }
 if (want('ingest')) await benchIngest();
+if (want('recommender')) benchRecommender();

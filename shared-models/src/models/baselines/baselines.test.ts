@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { fitItemKnn, fitMarkov, fitPopularity } from '.';
+
+const top = (scores: Float32Array, exclude: number[] = []) => {
+  let best = 0;
+  for (let j = 1; j < scores.length; j++)
+    if (!exclude.includes(j) && (best === 0 || scores[j] > scores[best])) best = j;
+  return best;
+};
+
+describe('next-item baselines', () => {
+  // Items 1→2→3→4 always in that order; item 5 is in every history and more besides: the most popular.
+  const chains = [...Array.from({ length: 20 }, () => [5, 1, 2, 3, 4]), ...Array.from({ length: 10 }, () => [5])];
+  const size = 7;
+
+  it('popularity ranks the most frequent item first, the bucket never', () => {
+    const scores = fitPopularity(chains, size).score([]);
+    expect(top(scores)).toBe(5);
+    expect(scores[0]).toBe(0);
+  });
+
+  it('Markov follows what came after the last item', () => {
+    const markov = fitMarkov(chains, size);
+    expect(top(markov.score([1]))).toBe(2);
+    expect(top(markov.score([1, 2, 3]))).toBe(4);
+    // An item never seen before falls back to popularity.
+    expect(top(markov.score([6]))).toBe(5);
+  });
+
+  it('item-kNN recommends what the same shoppers had, and leans on the most recent item', () => {
+    const pairs = [
+      ...Array.from({ length: 10 }, () => [1, 2]),
+      ...Array.from({ length: 10 }, () => [3, 4]),
+      ...Array.from({ length: 30 }, () => [5]),
+    ];
+    const knn = fitItemKnn(pairs, size, { decay: 0.5 });
+    expect(top(knn.score([1]), [1])).toBe(2);
+    expect(top(knn.score([1, 3]), [1, 3])).toBe(4);
+    expect(top(knn.score([3, 1]), [1, 3])).toBe(2);
+    expect(knn.neighbours[1].items[0]).toBe(2);
+    expect(knn.neighbours[1].similarity[0]).toBeCloseTo(1);
+  });
+});

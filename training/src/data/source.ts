@@ -1,0 +1,71 @@
+/**
+ * @module training/data/source — where a command's events come from: an interchange file
+ * (`--events FILE`) or the edge store (`--from sqlite:PATH` or `--from postgres:URL`), read, never written.
+ */
+import { existsSync } from 'node:fs';
+import { openPostgres } from '../../../edge-server/src/storage/postgres';
+import { openSqlite } from '../../../edge-server/src/storage/sqlite';
+import type { Storage } from '../../../edge-server/src/storage/types';
+import type { AisleEvent } from '../../../shared-models/src/schema/event';
+import { DataError } from './errors';
+import { type Interaction, readInteractions, sortByTime } from './interchange';
+
+export interface SourceOptions {
+  events?: string;
+  from?: string;
+}
+
+/** The interactions of a command's source, sorted by time; a `DataError` when there is none or it is unusable. */
+export async function loadInteractions({ events, from }: SourceOptions): Promise<Interaction[]> {
+  if (events && from) throw new DataError('give either --events FILE or --from STORE, not both');
+  if (events) return readInteractions(events);
+  if (!from) throw new DataError('missing --events FILE (or --from sqlite:PATH | postgres:URL)');
+  const storage = openStore(from);
+  try {
+    const rows = await readStore(storage);
+    if (!rows.length) throw new DataError(`${from}: no events in the store`);
+    return sortByTime(rows);
+  } finally {
+    await storage.close();
+  }
+}
+
+function openStore(from: string): Storage {
+  if (from.startsWith('sqlite:')) {
+    const file = from.slice('sqlite:'.length);
+    // Opening a missing file would create an empty store; say it is missing instead.
+    if (!existsSync(file)) throw new DataError(`${file}: no such SQLite store`);
+    return openSqlite(file);
+  }
+  if (from.startsWith('postgres:') || from.startsWith('postgresql:')) return openPostgres({ connectionString: from });
+  throw new DataError(`--from ${from}: expected sqlite:PATH or postgres://…`);
+}
+
+async function readStore(storage: Storage): Promise<Interaction[]> {
+  const rows: Interaction[] = [];
+  let after = 0;
+  for (;;) {
+    let page: Awaited<ReturnType<Storage['events']>>;
+    try {
+      page = await storage.events({ after, limit: 10_000 });
+    } catch (error) {
+      throw new DataError(`cannot read events from the store: ${(error as Error).message}`);
+    }
+    if (!page.length) return rows;
+    for (const { event } of page) rows.push(...toInteractions(event));
+    after = page[page.length - 1].seq;
+  }
+}
+
+/** One interaction per item of the event (one without an item when it has none), keyed by the user id or, before sign-in, the device's anonymous id. */
+export function toInteractions(e: AisleEvent): Interaction[] {
+  const base = { user_id: e.user_id ?? e.anonymous_id, type: e.type, ts: e.ts, session_id: e.session_id };
+  if (!e.items?.length) return [{ ...base, item_id: '' }];
+  return e.items.map((item) => {
+    const row: Interaction = { ...base, item_id: item.item_id };
+    if (item.price !== undefined) row.price = item.price;
+    if (item.quantity !== undefined) row.quantity = item.quantity;
+    if (item.item_category !== undefined) row.category = item.item_category;
+    return row;
+  });
+}

@@ -1,0 +1,44 @@
+/**
+ * @module training/pipelines/recommender-baselines — the three baselines a recommender must beat:
+ * popularity, item-kNN (cosine, recency-weighted) and first-order Markov, fitted on the training part
+ * of a leave-last-out split, with item-kNN's settings chosen on the validation items.
+ */
+import { fitItemKnn, fitMarkov, fitPopularity, similarityTable } from '../../../shared-models/src/models/baselines';
+import type { NextItemScorer } from '../../../shared-models/src/models/baselines/types';
+import type { LeaveLastOut } from '../data/sequences';
+import { evaluateRanking, type RankingMetrics } from '../eval/ranking';
+
+export interface BaselineResult {
+  model: string;
+  /** The settings chosen on validation, for the report. */
+  settings: string;
+  valid: RankingMetrics;
+  test: RankingMetrics;
+}
+
+const KNN_NEIGHBOURS = [100, 1000];
+const KNN_DECAY = [1, 0.8, 0.6, 0.4];
+
+export function evaluateBaselines(split: LeaveLastOut, k = 10): BaselineResult[] {
+  const size = split.vocabulary.size;
+  const judged = (model: NextItemScorer, settings: string): BaselineResult => ({
+    model: model.name,
+    settings,
+    valid: evaluateRanking(model, split.valid, { k }),
+    test: evaluateRanking(model, split.test, { k }),
+  });
+  let best: { scorer: NextItemScorer; settings: string; ndcg: number } | undefined;
+  const table = similarityTable(split.train, size);
+  for (const neighbours of KNN_NEIGHBOURS) {
+    for (const decay of KNN_DECAY) {
+      const scorer = fitItemKnn(split.train, size, { neighbours, decay }, table);
+      const { ndcg } = evaluateRanking(scorer, split.valid, { k });
+      if (!best || ndcg > best.ndcg) best = { scorer, settings: `neighbours ${neighbours}, decay ${decay}`, ndcg };
+    }
+  }
+  return [
+    judged(fitPopularity(split.train, size), ''),
+    judged(fitMarkov(split.train, size), ''),
+    judged((best as NonNullable<typeof best>).scorer, (best as NonNullable<typeof best>).settings),
+  ];
+}
