@@ -24,3 +24,7 @@ export function movieLens100k(): Interaction[] {
     });
   return sortByTime(rows);
 }
+
+const ONLINE_SHOPPERS = join(SHARED_DATA, 'online-shoppers/online_shoppers_intention.csv');
+export const onlineShoppersMissing = () => missing(ONLINE_SHOPPERS);
+export const onlineShoppersFile = () => ONLINE_SHOPPERS;

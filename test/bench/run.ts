@@ -1,5 +1,6 @@
 /** @module test/bench/run — `npm run bench`: every benchmark, each printing a table and writing JSON to test/bench/results/. */
 import { chromiumAvailable } from '../helpers/browser';
+import { benchChurn } from './churn';
 import { benchIngest } from './ingest';
 import { benchMainThread } from './main-thread';
 import { benchRecommender } from './recommender';
@@ -15,3 +16,4 @@ if (want('main-thread')) {
 }
 if (want('ingest')) await benchIngest();
 if (want('recommender')) benchRecommender();
+if (want('churn')) await benchChurn();

@@ -3,18 +3,7 @@
  * shoppers keep to one category and walk its items in order, with some random views between.
  */
 import type { Interaction } from '../../training/src/data/interchange';
-
-/** A small seeded generator (mulberry32), so every run writes the same file. */
-export function random(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { random } from '../../training/src/data/random';
 
 export function shopLog({ users = 200, categories = 6, perCategory = 10, seed = 7 } = {}): Interaction[] {
   const rnd = random(seed);

@@ -3,11 +3,15 @@
  * non-zero exit for bad input (2 for a wrong command line, 1 for unusable data), never a stack trace.
  */
 import { parseArgs } from 'node:util';
+import { evalChurn, scoreChurn, trainChurn } from './commands/churn';
 import { type Command, UsageError, type Values } from './commands/command';
 import { evalRecommender } from './commands/eval-recommender';
 import { DataError } from './data/errors';
 
 const COMMANDS: Record<string, Command> = {
+  'train churn': trainChurn,
+  'score churn': scoreChurn,
+  'eval churn': evalChurn,
   'eval recommender': evalRecommender,
 };
 

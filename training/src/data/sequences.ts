@@ -28,8 +28,8 @@ export function userSequences(interactions: readonly Interaction[], vocabulary: 
   const byUser = new Map<string, number[]>();
   for (const r of interactions) {
     if (!r.item_id) continue;
-    let s = byUser.get(r.user_id);
-    if (!s) byUser.set(r.user_id, (s = []));
+    const s = byUser.get(r.user_id) ?? [];
+    byUser.set(r.user_id, s);
     s.push(vocabulary.indexOf(r.item_id));
   }
   return byUser;

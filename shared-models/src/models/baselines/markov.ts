@@ -14,8 +14,8 @@ export function fitMarkov(sequences: readonly (readonly number[])[], size: numbe
   for (const s of sequences) {
     for (let k = 1; k < s.length; k++) {
       if (!s[k - 1] || !s[k]) continue;
-      let row = next.get(s[k - 1]);
-      if (!row) next.set(s[k - 1], (row = new Map()));
+      const row = next.get(s[k - 1]) ?? new Map<number, number>();
+      next.set(s[k - 1], row);
       row.set(s[k], (row.get(s[k]) ?? 0) + 1);
     }
   }

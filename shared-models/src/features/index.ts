@@ -1,0 +1,3 @@
+/** @module shared-models/features — feature code shared by the trainer and the browser. */
+export * from './tabular';
+export * from './vocabulary';

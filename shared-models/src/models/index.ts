@@ -1,0 +1,4 @@
+/** @module shared-models/models — model definitions, their manifests and the next-item baselines (imports TensorFlow.js). */
+export * from './baselines';
+export * from './churn';
+export * from './manifest';

@@ -1,0 +1,56 @@
+/**
+ * @module shared-models/models/manifest — the manifest every exported model carries: what it is,
+ * which version, how its inputs are encoded, how good it is, and the SHA-256 of each weight shard.
+ * The signature (its own issue) is added over this same object.
+ */
+
+export const MANIFEST_VERSION = 1;
+
+export interface Shard {
+  /** File name next to the manifest (`model.json`, `weights.bin`). */
+  path: string;
+  /** Lower-case hex SHA-256 of the file's bytes. */
+  sha256: string;
+  size: number;
+}
+
+export interface ModelManifest {
+  manifest_version: typeof MANIFEST_VERSION;
+  name: 'recommender' | 'anomaly' | 'profile' | 'churn';
+  /** Only ever goes up: a device refuses a lower one. */
+  version: number;
+  /** Version of the feature encoding the model expects. */
+  feature_schema_version: number;
+  created_at: string;
+  shards: Shard[];
+  metrics: Record<string, unknown>;
+}
+
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** Thrown when a model's files do not match its manifest: such a model is never loaded. */
+export class ManifestError extends Error {
+  override name = 'ManifestError';
+}
+
+/**
+ * Checks every shard against the manifest before a model is built from it: its size and its
+ * SHA-256. The one place where verification happens, so the signature check joins it here.
+ */
+export async function verifyShards(manifest: ModelManifest, files: ReadonlyMap<string, Uint8Array>): Promise<void> {
+  if (manifest.manifest_version !== MANIFEST_VERSION) {
+    throw new ManifestError(`manifest version ${manifest.manifest_version} is not ${MANIFEST_VERSION}`);
+  }
+  for (const shard of manifest.shards) {
+    const bytes = files.get(shard.path);
+    if (!bytes) throw new ManifestError(`shard ${shard.path} is missing`);
+    if (bytes.byteLength !== shard.size) {
+      throw new ManifestError(`shard ${shard.path} has ${bytes.byteLength} bytes, the manifest says ${shard.size}`);
+    }
+    const actual = await sha256Hex(bytes);
+    if (actual !== shard.sha256) throw new ManifestError(`shard ${shard.path} does not match its SHA-256`);
+  }
+}

@@ -1,0 +1,183 @@
+/** Churn from a customer table, end to end: train, export, score in a fresh process, evaluate, refuse bad input. */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type ChurnManifest, createChurnModel } from '../shared-models/src/models/churn';
+import { useBackend } from '../training/src/backend';
+import { readTable } from '../training/src/data/table';
+import { loadModel } from '../training/src/model-files';
+import { customerTable } from './helpers/customers';
+
+const BIN = new URL('../training/bin/aisle.mjs', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'aisle-churn-'));
+const csv = join(dir, 'customers.csv');
+const model = join(dir, 'model');
+
+async function aisle(...args: string[]) {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
+      cwd: dir,
+      timeout: 120_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('aisle train / score / eval churn on a customer table', () => {
+  let trained: { code: number; stdout: string };
+  beforeAll(async () => {
+    writeFileSync(csv, customerTable());
+    await useBackend('wasm');
+    trained = await aisle(
+      'train',
+      'churn',
+      '--table',
+      csv,
+      '--label',
+      'churned',
+      '--id',
+      'customer_id',
+      '--categorical',
+      'region',
+      '--out',
+      model,
+    );
+  }, 120_000);
+
+  it('trains both networks, keeps one, and reports the metrics', () => {
+    expect(trained.code).toBe(0);
+    expect(trained.stdout).toMatch(/\| (logistic|mlp) \(kept\) /);
+    const manifest = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8')) as ChurnManifest;
+    expect(manifest).toMatchObject({ name: 'churn', version: 1, label: 'churned', positive: 'yes', source: 'table' });
+    expect(manifest.shards.map((s) => s.path)).toEqual(['model.json', 'weights.bin']);
+    // The signal is strong: tickets, tenure and plan decide most of it.
+    expect((manifest.metrics as { test: { rocAuc: number } }).test.rocAuc).toBeGreaterThan(0.75);
+    // Blanks are filled, the id is no feature, region codes are categories.
+    expect(manifest.tabular.columns.map((c) => `${c.name}:${c.kind}`)).toEqual([
+      'tenure_months:numeric',
+      'monthly_spend:numeric',
+      'support_tickets:numeric',
+      'plan:categorical',
+      'region:categorical',
+    ]);
+  });
+
+  it('scores every row in a fresh process exactly as the trainer does, with reasons', async () => {
+    const { network, manifest } = await loadModel<ChurnManifest>(model, 'churn');
+    const here = createChurnModel(network, manifest);
+    const rows = readTable(csv).rows;
+    const expected = here.score(rows);
+    here.dispose();
+    const out = join(dir, 'scores.ndjson');
+    expect(
+      (await aisle('score', 'churn', '--model', model, '--table', csv, '--id', 'customer_id', '--out', out)).code,
+    ).toBe(0);
+    const lines = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(rows.length);
+    lines.forEach((line, i) => {
+      expect(line.id).toBe(rows[i].customer_id);
+      expect(line.probability).toBeCloseTo(expected[i].probability, 6);
+      expect(line.reasons.length).toBeLessThanOrEqual(3);
+    });
+    // Heavy support users on the basic plan: the tickets are among their reasons.
+    const risky = lines.filter((_, i) => rows[i].plan === 'basic' && Number(rows[i].support_tickets) >= 5);
+    expect(risky.length).toBeGreaterThan(0);
+    for (const l of risky) expect(l.reasons.map((r: { feature: string }) => r.feature)).toContain('support_tickets');
+  });
+
+  it('evaluates on a labelled table, prints a table and writes JSON', async () => {
+    const r = await aisle('eval', 'churn', '--model', model, '--table', csv, '--out', 'churn-eval.json');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/ROC-AUC/);
+    const json = JSON.parse(readFileSync(join(dir, 'churn-eval.json'), 'utf8'));
+    expect(json.metrics.rocAuc).toBeGreaterThan(0.75);
+    expect(json.metrics.rows).toBe(1500);
+  });
+
+  it('leaves no tensor behind after load, score and dispose', async () => {
+    const before = tf.memory().numTensors;
+    const { network, manifest } = await loadModel<ChurnManifest>(model, 'churn');
+    const m = createChurnModel(network, manifest);
+    m.score(readTable(csv).rows.slice(0, 50));
+    m.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses a model whose weights do not match the manifest', async () => {
+    const tampered = join(dir, 'tampered');
+    await aisle(
+      'train',
+      'churn',
+      '--table',
+      csv,
+      '--label',
+      'churned',
+      '--id',
+      'customer_id',
+      '--out',
+      tampered,
+      '--epochs',
+      '2',
+    );
+    const weights = readFileSync(join(tampered, 'weights.bin'));
+    weights[0] ^= 0xff;
+    writeFileSync(join(tampered, 'weights.bin'), weights);
+    const r = await aisle(
+      'score',
+      'churn',
+      '--model',
+      tampered,
+      '--table',
+      csv,
+      '--id',
+      'customer_id',
+      '--out',
+      'x.ndjson',
+    );
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/weights\.bin does not match its SHA-256; refusing to load it/);
+  });
+
+  it('answers bad input with one line and a non-zero exit', async () => {
+    writeFileSync(join(dir, 'three.csv'), 'id,x,churned\n1,2,yes\n2,3,no\n3,4,maybe\n');
+    writeFileSync(join(dir, 'words.csv'), 'id,x,outcome\n1,2,stayed\n2,3,left\n');
+    const base = ['train', 'churn', '--id', 'customer_id', '--out', 'm'];
+    const cases: [string[], RegExp][] = [
+      [[...base, '--table', csv, '--label', 'gone'], /unknown label column gone \(columns: customer_id, tenure_months/],
+      [[...base, '--table', 'nope.csv', '--label', 'churned'], /nope\.csv: no such file/],
+      [
+        ['train', 'churn', '--table', 'three.csv', '--label', 'churned', '--id', 'id', '--out', 'm'],
+        /must have exactly two values, found 3/,
+      ],
+      [
+        ['train', 'churn', '--table', 'words.csv', '--label', 'outcome', '--id', 'id', '--out', 'm'],
+        /say which one is churn with --positive/,
+      ],
+      [[...base, '--table', csv, '--label', 'churned', '--epochs', 'zero'], /--epochs must be a whole number/],
+      [
+        ['score', 'churn', '--model', 'nowhere', '--table', csv, '--id', 'customer_id', '--out', 'x'],
+        /nowhere: no model here/,
+      ],
+      [
+        ['score', 'churn', '--model', model, '--table', 'three.csv', '--id', 'id', '--out', 'x'],
+        /lacks columns the model needs: tenure_months/,
+      ],
+    ];
+    const results = await Promise.all(cases.map(([args]) => aisle(...args)));
+    cases.forEach(([args, message], i) => {
+      expect({ args, failed: results[i].code !== 0 }).toEqual({ args, failed: true });
+      expect(results[i].stderr).toMatch(message);
+      expect(results[i].stderr.trim().split('\n')).toHaveLength(1);
+    });
+  });
+});

@@ -1,0 +1,207 @@
+/**
+ * @module training/commands/churn — `aisle train churn`, `aisle score churn` and `aisle eval churn`
+ * for a customer table: a label column, an id column, any numeric and categorical columns, blanks.
+ */
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { type ChurnManifest, createChurnModel } from '../../../shared-models/src/models/churn';
+import { useBackend } from '../backend';
+import { DataError } from '../data/errors';
+import { readTable, requireColumn } from '../data/table';
+import { type ClassificationMetrics, classify } from '../eval/classification';
+import { loadModel, nextVersion, saveModel } from '../model-files';
+import { trainChurnTable } from '../pipelines/churn-table';
+import { progress } from '../progress';
+import { formatTable } from '../table';
+import { type Command, intOption, stringOption, UsageError } from './command';
+
+const f4 = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : 'n/a');
+const METRIC_HEAD = ['ROC-AUC', 'PR-AUC', 'F1', 'precision', 'recall', 'accuracy', 'threshold'];
+const metricCells = (m: ClassificationMetrics) =>
+  [m.rocAuc, m.prAuc, m.f1, m.precision, m.recall, m.accuracy, m.threshold].map(f4);
+
+const writeJson = (file: string, value: unknown) => {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
+};
+
+const BACKEND_HELP = '  --backend NAME      wasm (default) or cpu';
+
+export const trainChurn: Command = {
+  summary: 'churn model from a customer table: logistic regression and an MLP, the better one exported',
+  help: `aisle train churn --table FILE --label COLUMN --id COLUMN --out DIR [--positive VALUE] [--categorical A,B] [--epochs 40] [--seed 42]
+
+Trains logistic regression and a small MLP (class-weighted) on 70 % of the rows, keeps the one with
+the better ROC-AUC on 15 %, calibrates it (Platt) and picks the F1-best threshold on that 15 %, and
+reports accuracy, precision, recall, F1, ROC-AUC and PR-AUC on the last 15 %. Writes DIR/model.json,
+DIR/weights.bin and DIR/manifest.json (version, encoding, calibration, threshold, metrics, SHA-256s).
+
+  --table FILE        CSV with a header row; blanks allowed
+  --label COLUMN      the column saying who churned (two values)
+  --id COLUMN         the customer id column (not a feature)
+  --positive VALUE    the label value meaning churn (default: TRUE/true/1/yes/churned)
+  --categorical A,B   numeric columns that are really categories (region codes, plan ids)
+  --epochs N          at most N epochs per network (default 40; stops early on validation loss)
+  --seed S            split and initialisation seed (default 42)
+${BACKEND_HELP}`,
+  options: {
+    table: { type: 'string' },
+    label: { type: 'string' },
+    id: { type: 'string' },
+    out: { type: 'string' },
+    positive: { type: 'string' },
+    categorical: { type: 'string' },
+    epochs: { type: 'string' },
+    seed: { type: 'string' },
+    backend: { type: 'string' },
+    events: { type: 'string' },
+  },
+  async run(values) {
+    if (values.events !== undefined) {
+      throw new UsageError(
+        'train churn --events (churn from behaviour) is not built yet; use --table FILE --label COLUMN --id COLUMN',
+      );
+    }
+    const table = readTable(stringOption(values, 'table', true));
+    const out = stringOption(values, 'out', true);
+    const label = stringOption(values, 'label', true);
+    const id = stringOption(values, 'id', true);
+    const epochs = intOption(values, 'epochs', 40);
+    const seed = intOption(values, 'seed', 42, 0);
+    const backend = await useBackend(stringOption(values, 'backend'));
+    const bar = progress('training');
+    const started = performance.now();
+    const result = await trainChurnTable(table, {
+      label,
+      id,
+      positive: stringOption(values, 'positive'),
+      categorical: stringOption(values, 'categorical')
+        ?.split(',')
+        .map((c) => c.trim())
+        .filter(Boolean),
+      epochs,
+      seed,
+      version: nextVersion(out),
+      onEpoch: (done, total) => bar.update(done, total),
+    }).finally(() => bar.stop());
+    const seconds = (performance.now() - started) / 1000;
+    const manifest = await saveModel<ChurnManifest>(out, result.network, result.manifest);
+    result.network.dispose();
+    console.log(
+      `${table.rows.length} rows (train ${result.rows.train}, validation ${result.rows.valid}, test ${result.rows.test}); ${backend}, ${seconds.toFixed(1)} s\n`,
+    );
+    console.log(
+      formatTable(
+        ['model', 'valid ROC-AUC', ...METRIC_HEAD.map((h) => `test ${h}`)],
+        result.compared.map((c, i) => [
+          `${c.architecture}${i === 0 ? ' (kept)' : ''}`,
+          f4(c.validRocAuc),
+          ...metricCells(c.test),
+        ]),
+      ),
+    );
+    console.log(`\nwrote ${out} (churn version ${manifest.version}, ${manifest.architecture})`);
+  },
+};
+
+export const scoreChurn: Command = {
+  summary: 'churn probability, flag and top-3 reasons for every row of a customer table',
+  help: `aisle score churn --model DIR --table FILE --id COLUMN --out FILE
+
+Writes one JSON line per row: {"id", "probability", "flagged", "reasons": [{"feature", "value", "effect"}]}.
+A reason is a column whose value raises the churn log-odds by "effect" against an average customer.
+
+  --model DIR     a model written by aisle train churn (its files are checked against the manifest)
+  --table FILE    CSV with the columns the model was trained on (extra columns are ignored)
+  --id COLUMN     the column that identifies each row in the output
+  --out FILE      where to write the JSON lines
+${BACKEND_HELP}`,
+  options: {
+    model: { type: 'string' },
+    table: { type: 'string' },
+    id: { type: 'string' },
+    out: { type: 'string' },
+    backend: { type: 'string' },
+  },
+  async run(values) {
+    const dir = stringOption(values, 'model', true);
+    const table = readTable(stringOption(values, 'table', true));
+    const id = requireColumn(table, stringOption(values, 'id', true), 'id');
+    const out = stringOption(values, 'out', true);
+    await useBackend(stringOption(values, 'backend'));
+    const { network, manifest } = await loadModel<ChurnManifest>(dir, 'churn');
+    const model = createChurnModel(network, manifest);
+    try {
+      const missing = manifest.tabular.columns.map((c) => c.name).filter((c) => !table.columns.includes(c));
+      if (missing.length) throw new DataError(`the table lacks columns the model needs: ${missing.join(', ')}`);
+      const scores = model.score(table.rows);
+      mkdirSync(dirname(out), { recursive: true });
+      const stream = createWriteStream(out);
+      table.rows.forEach((row, i) => {
+        stream.write(`${JSON.stringify({ id: row[id] ?? '', ...scores[i] })}\n`);
+      });
+      await new Promise<void>((resolve, reject) =>
+        stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
+      );
+      const flagged = scores.filter((s) => s.flagged).length;
+      console.log(`scored ${scores.length} rows, ${flagged} flagged at ${f4(manifest.threshold)}; wrote ${out}`);
+    } finally {
+      model.dispose();
+    }
+  },
+};
+
+export const evalChurn: Command = {
+  summary: "a churn model's accuracy, precision, recall, F1, ROC-AUC and PR-AUC on a labelled table",
+  help: `aisle eval churn --model DIR --table FILE [--label COLUMN] [--out FILE]
+
+Scores every row and compares with the label column (by default the one the model was trained on),
+at the model's own threshold. Prints a table and writes JSON (default eval-churn.json).
+
+  --model DIR     a model written by aisle train churn
+  --table FILE    CSV with the model's columns and the label
+  --label COLUMN  the label column (default: the training label)
+  --out FILE      where to write the metrics as JSON
+${BACKEND_HELP}`,
+  options: {
+    model: { type: 'string' },
+    table: { type: 'string' },
+    label: { type: 'string' },
+    out: { type: 'string' },
+    backend: { type: 'string' },
+  },
+  async run(values) {
+    const dir = stringOption(values, 'model', true);
+    const table = readTable(stringOption(values, 'table', true));
+    const out = stringOption(values, 'out') ?? 'eval-churn.json';
+    await useBackend(stringOption(values, 'backend'));
+    const { network, manifest } = await loadModel<ChurnManifest>(dir, 'churn');
+    const model = createChurnModel(network, manifest);
+    try {
+      const label = requireColumn(table, stringOption(values, 'label') ?? manifest.label, 'label');
+      const labels = table.rows.map((r) => ((r[label] ?? '').trim() === manifest.positive ? 1 : 0));
+      const probabilities = model.score(table.rows, 0).map((s) => s.probability);
+      const metrics = classify(probabilities, labels, manifest.threshold);
+      console.log(
+        formatTable(
+          ['model', 'rows', 'positives', ...METRIC_HEAD],
+          [
+            [
+              `churn v${manifest.version} (${manifest.architecture})`,
+              String(metrics.rows),
+              String(metrics.positives),
+              ...metricCells(metrics),
+            ],
+          ],
+        ),
+      );
+      writeJson(out, {
+        model: { name: manifest.name, version: manifest.version, architecture: manifest.architecture },
+        metrics,
+      });
+      console.log(`\n(written to ${out})`);
+    } finally {
+      model.dispose();
+    }
+  },
+};

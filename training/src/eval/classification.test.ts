@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { random } from '../data/random';
+import { averagePrecision, bestF1Threshold, classify, fitPlatt, rocAuc } from './classification';
+
+describe('classification metrics', () => {
+  it('ROC-AUC is 1 for a perfect ranking, 0.5 for ties, and counts pairs in between', () => {
+    expect(rocAuc([0.1, 0.2, 0.8, 0.9], [0, 0, 1, 1])).toBe(1);
+    expect(rocAuc([0.5, 0.5, 0.5, 0.5], [0, 1, 0, 1])).toBe(0.5);
+    // Positives at 0.8 and 0.3, negatives at 0.5 and 0.1: 3 of 4 pairs ordered right.
+    expect(rocAuc([0.8, 0.5, 0.3, 0.1], [1, 0, 1, 0])).toBe(0.75);
+  });
+
+  it('average precision rewards positives ranked first', () => {
+    expect(averagePrecision([0.9, 0.8, 0.1], [1, 1, 0])).toBe(1);
+    expect(averagePrecision([0.9, 0.8, 0.1], [0, 1, 1])).toBeCloseTo((1 / 2 + 2 / 3) / 2);
+  });
+
+  it('counts precision, recall and F1 at a threshold', () => {
+    expect(classify([0.9, 0.6, 0.4, 0.1], [1, 0, 1, 0], 0.5)).toMatchObject({
+      precision: 0.5,
+      recall: 0.5,
+      f1: 0.5,
+      accuracy: 0.5,
+    });
+  });
+
+  it('chooses the threshold with the best F1', () => {
+    expect(bestF1Threshold([0.9, 0.7, 0.3, 0.2], [1, 1, 0, 0])).toBe(0.7);
+  });
+
+  it('Platt scaling recovers a known slope and offset', () => {
+    const logits: number[] = [];
+    const labels: number[] = [];
+    const rnd = random(1);
+    for (let i = 0; i < 20_000; i++) {
+      const z = rnd() * 8 - 4;
+      logits.push(z);
+      labels.push(rnd() < 1 / (1 + Math.exp(-(2 * z - 1))) ? 1 : 0);
+    }
+    const { a, b } = fitPlatt(logits, labels);
+    expect(a).toBeCloseTo(2, 0);
+    expect(b).toBeCloseTo(-1, 0);
+  });
+});

@@ -1,0 +1,127 @@
+/** @module training/eval/classification — how well probabilities separate two classes, and how a threshold does. */
+
+export interface ClassificationMetrics {
+  accuracy: number;
+  precision: number;
+  recall: number;
+  f1: number;
+  rocAuc: number;
+  /** Average precision: the area under the precision-recall curve, step-wise. */
+  prAuc: number;
+  threshold: number;
+  positives: number;
+  rows: number;
+}
+
+/** ROC-AUC by ranks (Mann–Whitney U), ties counted half. */
+export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
+  let rankSum = 0;
+  let positives = 0;
+  for (let i = 0; i < order.length; ) {
+    let j = i;
+    while (j + 1 < order.length && scores[order[j + 1]] === scores[order[i]]) j++;
+    const rank = (i + j) / 2 + 1;
+    for (let k = i; k <= j; k++)
+      if (labels[order[k]]) {
+        rankSum += rank;
+        positives++;
+      }
+    i = j + 1;
+  }
+  const negatives = order.length - positives;
+  if (!positives || !negatives) return Number.NaN;
+  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
+}
+
+/** Average precision over the ranking by descending score. */
+export function averagePrecision(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);
+  const positives = order.reduce((n, i) => n + (labels[i] ? 1 : 0), 0);
+  if (!positives) return Number.NaN;
+  let hits = 0;
+  let sum = 0;
+  order.forEach((i, k) => {
+    if (labels[i]) {
+      hits++;
+      sum += hits / (k + 1);
+    }
+  });
+  return sum / positives;
+}
+
+export function classify(
+  probabilities: ArrayLike<number>,
+  labels: ArrayLike<number>,
+  threshold: number,
+): ClassificationMetrics {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  let tn = 0;
+  for (let i = 0; i < probabilities.length; i++) {
+    const predicted = probabilities[i] >= threshold;
+    if (predicted && labels[i]) tp++;
+    else if (predicted) fp++;
+    else if (labels[i]) fn++;
+    else tn++;
+  }
+  const precision = tp + fp ? tp / (tp + fp) : 0;
+  const recall = tp + fn ? tp / (tp + fn) : 0;
+  return {
+    accuracy: (tp + tn) / (probabilities.length || 1),
+    precision,
+    recall,
+    f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0,
+    rocAuc: rocAuc(probabilities, labels),
+    prAuc: averagePrecision(probabilities, labels),
+    threshold,
+    positives: tp + fn,
+    rows: probabilities.length,
+  };
+}
+
+/** The threshold among the given probabilities with the best F1. */
+export function bestF1Threshold(probabilities: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const candidates = [...new Set(Array.from(probabilities))].sort((a, b) => a - b);
+  let best = { threshold: 0.5, f1: -1 };
+  // At most 200 candidates: quantiles of the scores are as good as every distinct one.
+  const step = Math.max(1, Math.floor(candidates.length / 200));
+  for (let i = 0; i < candidates.length; i += step) {
+    const { f1 } = classify(probabilities, labels, candidates[i]);
+    if (f1 > best.f1) best = { threshold: candidates[i], f1 };
+  }
+  return best.threshold;
+}
+
+/** Platt scaling: a and b minimising log loss of sigmoid(a * logit + b), by Newton's method. */
+export function fitPlatt(logits: ArrayLike<number>, labels: ArrayLike<number>): { a: number; b: number } {
+  let a = 1;
+  let b = 0;
+  for (let iter = 0; iter < 50; iter++) {
+    let ga = 0;
+    let gb = 0;
+    let haa = 1e-9;
+    let hab = 0;
+    let hbb = 1e-9;
+    for (let i = 0; i < logits.length; i++) {
+      const z = logits[i];
+      const p = 1 / (1 + Math.exp(-(a * z + b)));
+      const d = p - labels[i];
+      const w = p * (1 - p);
+      ga += d * z;
+      gb += d;
+      haa += w * z * z;
+      hab += w * z;
+      hbb += w;
+    }
+    const det = haa * hbb - hab * hab;
+    if (Math.abs(det) < 1e-12) break;
+    const da = (hbb * ga - hab * gb) / det;
+    const db = (haa * gb - hab * ga) / det;
+    a -= da;
+    b -= db;
+    if (Math.abs(da) + Math.abs(db) < 1e-9) break;
+  }
+  return { a, b };
+}

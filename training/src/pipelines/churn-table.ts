@@ -1,0 +1,218 @@
+/**
+ * @module training/pipelines/churn-table — churn from a customer table: logistic regression and a
+ * small MLP with class weights, the better one on validation kept, its logit calibrated (Platt) and
+ * its threshold chosen for F1 on validation, then judged once on held-out test rows.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { encodeRows, fitTabular, inputSize, type TableRow } from '../../../shared-models/src/features/tabular';
+import {
+  type ChurnArchitecture,
+  type ChurnManifest,
+  churnNetwork,
+  createChurnModel,
+} from '../../../shared-models/src/models/churn';
+import { MANIFEST_VERSION } from '../../../shared-models/src/models/manifest';
+import { DataError } from '../data/errors';
+import { random } from '../data/random';
+import { requireColumn, type Table } from '../data/table';
+import { bestF1Threshold, type ClassificationMetrics, classify, fitPlatt, rocAuc } from '../eval/classification';
+
+export interface ChurnTableOptions {
+  label: string;
+  id?: string;
+  /** The label value meaning churn; by default the one of TRUE/true/1/yes/churned that the column has. */
+  positive?: string;
+  /** Columns to treat as categories although they hold numbers (region codes, plan ids). */
+  categorical?: string[];
+  epochs?: number;
+  seed?: number;
+  version?: number;
+  onEpoch?: (done: number, total: number) => void;
+}
+
+export interface ChurnTableResult {
+  network: tf.LayersModel;
+  manifest: Omit<ChurnManifest, 'shards'>;
+  /** Test-set metrics of both architectures, the kept one first. */
+  compared: { architecture: ChurnArchitecture; validRocAuc: number; test: ClassificationMetrics }[];
+  rows: { train: number; valid: number; test: number };
+}
+
+/** Epochs without a better validation loss before training stops. */
+const PATIENCE = 6;
+
+const POSITIVE_WORDS = ['true', '1', 'yes', 'y', 'churned', 'churn', 'positive'];
+
+/** Which label value is the positive class; a `DataError` unless the column has exactly two values. */
+export function positiveValue(rows: readonly TableRow[], label: string, positive?: string): string {
+  const values = [...new Set(rows.map((r) => (r[label] ?? '').trim()))];
+  if (values.includes('')) {
+    const line = rows.findIndex((r) => !(r[label] ?? '').trim()) + 2;
+    throw new DataError(`label ${label} is blank on line ${line}: every row needs a label`);
+  }
+  if (values.length !== 2) {
+    throw new DataError(
+      `label ${label} must have exactly two values, found ${values.length}: ${values.slice(0, 5).join(', ')}`,
+    );
+  }
+  if (positive !== undefined) {
+    if (!values.includes(positive))
+      throw new DataError(`--positive ${positive}: label ${label} holds ${values.join(' and ')}`);
+    return positive;
+  }
+  const found = values.find((v) => POSITIVE_WORDS.includes(v.toLowerCase()));
+  if (!found)
+    throw new DataError(`label ${label} holds ${values.join(' and ')}: say which one is churn with --positive`);
+  return found;
+}
+
+/** Stratified split, 70/15/15, the same for the same seed. */
+function split(labels: Uint8Array, seed: number): { train: number[]; valid: number[]; test: number[] } {
+  const rnd = random(seed);
+  const out = { train: [] as number[], valid: [] as number[], test: [] as number[] };
+  for (const cls of [0, 1]) {
+    const idx = [...labels.keys()].filter((i) => labels[i] === cls);
+    for (let i = idx.length - 1; i > 0; i--) {
+      const j = Math.floor(rnd() * (i + 1));
+      [idx[i], idx[j]] = [idx[j], idx[i]];
+    }
+    const a = Math.round(idx.length * 0.7);
+    const b = Math.round(idx.length * 0.85);
+    out.train.push(...idx.slice(0, a));
+    out.valid.push(...idx.slice(a, b));
+    out.test.push(...idx.slice(b));
+  }
+  return out;
+}
+
+export async function trainChurnTable(table: Table, options: ChurnTableOptions): Promise<ChurnTableResult> {
+  const { epochs = 40, seed = 42 } = options;
+  const label = requireColumn(table, options.label, 'label');
+  const id = options.id === undefined ? undefined : requireColumn(table, options.id, 'id');
+  for (const c of options.categorical ?? []) requireColumn(table, c, 'categorical');
+  const positive = positiveValue(table.rows, label, options.positive);
+  const labels = Uint8Array.from(table.rows, (r) => ((r[label] ?? '').trim() === positive ? 1 : 0));
+  const positives = labels.reduce((n, y) => n + y, 0);
+  if (positives < 10 || labels.length - positives < 10) {
+    throw new DataError(
+      `label ${label}: need at least 10 rows of each class, have ${positives} and ${labels.length - positives}`,
+    );
+  }
+  const features = table.columns.filter((c) => c !== label && c !== id);
+  if (!features.length) throw new DataError('no feature columns besides the label and the id');
+
+  const parts = split(labels, seed);
+  const pick = (idx: number[]) => idx.map((i) => table.rows[i]);
+  const tabular = fitTabular(pick(parts.train), features, new Set(options.categorical));
+  const size = inputSize(tabular);
+  const x = (idx: number[]) => tf.tensor2d(encodeRows(tabular, pick(idx)), [idx.length, size]);
+  const y = (idx: number[]) =>
+    tf.tensor2d(
+      Float32Array.from(idx, (i) => labels[i]),
+      [idx.length, 1],
+    );
+  const yOf = (idx: number[]) => Uint8Array.from(idx, (i) => labels[i]);
+  // Class weights: each class counts as much as the other in the loss, however rare churn is.
+  const trainPositives = parts.train.reduce((n, i) => n + labels[i], 0);
+  const classWeight = {
+    0: parts.train.length / (2 * (parts.train.length - trainPositives)),
+    1: parts.train.length / (2 * trainPositives),
+  };
+
+  const xTrain = x(parts.train);
+  const yTrain = y(parts.train);
+  const xValid = x(parts.valid);
+  const yValid = y(parts.valid);
+  const trained: { architecture: ChurnArchitecture; network: tf.Sequential; validRocAuc: number }[] = [];
+  try {
+    const architectures: ChurnArchitecture[] = ['logistic', 'mlp'];
+    for (const [n, architecture] of architectures.entries()) {
+      const network = churnNetwork(size, architecture, seed);
+      let best = Number.POSITIVE_INFINITY;
+      let waited = 0;
+      network.compile({
+        optimizer: tf.train.adam(architecture === 'logistic' ? 0.02 : 0.005),
+        loss: (yTrue: tf.Tensor, logit: tf.Tensor) => tf.losses.sigmoidCrossEntropy(yTrue, logit),
+      });
+      await network.fit(xTrain, yTrain, {
+        epochs,
+        batchSize: 128,
+        shuffle: true,
+        classWeight,
+        verbose: 0,
+        validationData: [xValid, yValid],
+        callbacks: new tf.CustomCallback({
+          onEpochEnd: async (epoch: number, logs?: tf.Logs) => {
+            options.onEpoch?.(n * epochs + epoch + 1, architectures.length * epochs);
+            // Early stopping on validation loss (tf.callbacks.earlyStopping cannot sit next to another callback here).
+            const loss = logs?.val_loss ?? Number.POSITIVE_INFINITY;
+            if (loss < best - 1e-4) {
+              best = loss;
+              waited = 0;
+            } else if (++waited >= PATIENCE) {
+              network.stopTraining = true;
+              options.onEpoch?.((n + 1) * epochs, architectures.length * epochs);
+            }
+          },
+        }),
+      });
+      const logits = tf.tidy(() => (network.predict(xValid) as tf.Tensor).dataSync() as Float32Array);
+      trained.push({ architecture, network, validRocAuc: rocAuc(logits, yOf(parts.valid)) });
+    }
+  } finally {
+    tf.dispose([xTrain, yTrain, xValid, yValid]);
+  }
+  trained.sort((a, b) => b.validRocAuc - a.validRocAuc);
+
+  const validRows = pick(parts.valid);
+  const testRows = pick(parts.test);
+  const compared = trained.map(({ architecture, network, validRocAuc }) => {
+    const draft = manifestFor(architecture, { a: 1, b: 0 }, 0.5);
+    const model = createChurnModel(network, draft);
+    const calibration = fitPlatt(model.logits(validRows), yOf(parts.valid));
+    const calibrated = (rows: TableRow[]) =>
+      Array.from(model.logits(rows), (z) => 1 / (1 + Math.exp(-(calibration.a * z + calibration.b))));
+    const threshold = bestF1Threshold(calibrated(validRows), yOf(parts.valid));
+    return {
+      architecture,
+      network,
+      validRocAuc,
+      calibration,
+      threshold,
+      test: classify(calibrated(testRows), yOf(parts.test), threshold),
+    };
+  });
+  for (const other of compared.slice(1)) other.network.dispose();
+  const kept = compared[0];
+
+  function manifestFor(architecture: ChurnArchitecture, calibration: { a: number; b: number }, threshold: number) {
+    return {
+      manifest_version: MANIFEST_VERSION,
+      name: 'churn',
+      version: options.version ?? 1,
+      feature_schema_version: tabular.version,
+      created_at: new Date().toISOString(),
+      source: 'table',
+      architecture,
+      label,
+      positive,
+      tabular,
+      calibration,
+      threshold,
+      metrics: {},
+      shards: [],
+    } satisfies ChurnManifest;
+  }
+  const { shards: _, ...manifest } = manifestFor(kept.architecture, kept.calibration, kept.threshold);
+  manifest.metrics = {
+    test: kept.test,
+    valid_roc_auc: kept.validRocAuc,
+    compared: Object.fromEntries(compared.map((c) => [c.architecture, { valid_roc_auc: c.validRocAuc, test: c.test }])),
+  };
+  return {
+    network: kept.network,
+    manifest,
+    compared: compared.map(({ architecture, validRocAuc, test }) => ({ architecture, validRocAuc, test })),
+    rows: { train: parts.train.length, valid: parts.valid.length, test: parts.test.length },
+  };
+}
