@@ -113,3 +113,71 @@ describe('aisle eval recommender', () => {
     expect(help.stdout).toMatch(/--events FILE/);
   });
 });
+
+describe('aisle train recommender and aisle recommend', () => {
+  const csv = join(dir, 'shop-rec.csv');
+  const model = join(dir, 'recommender');
+  let trained: { code: number; stdout: string };
+  beforeAll(async () => {
+    writeFileSync(csv, toCsv(shopLog({ seed: 11 })));
+    trained = await aisle('train', 'recommender', '--events', csv, '--out', model, '--epochs', '6');
+  }, 120_000);
+
+  it('trains, keeps the best epoch, and reports it next to the baselines', () => {
+    expect(trained.code).toBe(0);
+    expect(trained.stdout).toMatch(/\| recommender +\| /);
+    expect(trained.stdout).toMatch(/\| item-knn +\| /);
+    const manifest = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8'));
+    expect(manifest).toMatchObject({ name: 'recommender', version: 1 });
+    expect(manifest.shards.map((s: { path: string }) => s.path)).toEqual(['model.json', 'weights.bin']);
+    // Shoppers walk their category in order: the model must find it, far above popularity.
+    expect(manifest.metrics.ndcg_at_10).toBeGreaterThan(2 * manifest.metrics.compared.popularity.test);
+  });
+
+  it('recommends K distinct unseen items to every user, new users and unknown items included', async () => {
+    const extra = join(dir, 'visitors.csv');
+    writeFileSync(
+      extra,
+      'user_id,item_id,type,ts\nnewcomer,c1-i1,view_item,1767225600\nnewcomer,c1-i2,view_item,1767225660\nstranger,not-in-catalogue,view_item,1767225600\n',
+    );
+    const out = join(dir, 'recs.ndjson');
+    const r = await aisle('recommend', '--model', model, '--events', extra, '--k', '10', '--out', out);
+    expect(r.code).toBe(0);
+    const lines = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.user_id)).toEqual(['newcomer', 'stranger']);
+    for (const l of lines) {
+      expect(l.items).toHaveLength(10);
+      expect(new Set(l.items).size).toBe(10);
+    }
+    expect(lines[0].items).not.toContain('c1-i1');
+    expect(lines[0].items).not.toContain('c1-i2');
+    // After c1-i1 and c1-i2 in a shop whose shoppers walk categories in order, c1-i3 is the next step.
+    expect(lines[0].items.slice(0, 3)).toContain('c1-i3');
+  });
+
+  it('scores the same in a fresh process as in training (export round trip)', async () => {
+    const r = await aisle('eval', 'recommender', '--events', csv, '--model', model, '--out', 'rec-eval.json');
+    expect(r.code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8'));
+    const report = JSON.parse(readFileSync(join(dir, 'rec-eval.json'), 'utf8')) as EvalReport;
+    expect(report.results[0].test.ndcg).toBeCloseTo(manifest.metrics.ndcg_at_10, 6);
+  });
+
+  it('refuses bad input with one line', async () => {
+    const cases: [string[], RegExp][] = [
+      [['recommend', '--model', 'nowhere', '--events', csv, '--out', 'x'], /nowhere: no model here/],
+      [['recommend', '--model', model, '--events', csv, '--k', '0', '--out', 'x'], /--k must be a whole number/],
+      [['train', 'recommender', '--events', csv], /missing --out/],
+      [['recommend', '--model', join(dir, 'nowhere'), '--out', 'x'], /missing --events FILE/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => aisle(...args)));
+    cases.forEach(([args, message], i) => {
+      expect({ args, failed: results[i].code !== 0 }).toEqual({ args, failed: true });
+      expect(results[i].stderr).toMatch(message);
+      expect(results[i].stderr.trim().split('\n')).toHaveLength(1);
+    });
+  });
+});

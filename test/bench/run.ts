@@ -15,5 +15,5 @@ if (want('main-thread')) {
   else console.warn('\nmain-thread: skipped, Chromium not found at /usr/bin/chromium (apt-get install -y chromium)');
 }
 if (want('ingest')) await benchIngest();
-if (want('recommender')) benchRecommender();
+if (want('recommender')) await benchRecommender();
 if (want('churn')) await benchChurn();

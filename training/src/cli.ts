@@ -6,12 +6,15 @@ import { parseArgs } from 'node:util';
 import { evalChurn, scoreChurn, trainChurn } from './commands/churn';
 import { type Command, UsageError, type Values } from './commands/command';
 import { evalRecommender } from './commands/eval-recommender';
+import { recommendCommand, trainRecommenderCommand } from './commands/recommender';
 import { DataError } from './data/errors';
 
 const COMMANDS: Record<string, Command> = {
   'train churn': trainChurn,
   'score churn': scoreChurn,
   'eval churn': evalChurn,
+  'train recommender': trainRecommenderCommand,
+  recommend: recommendCommand,
   'eval recommender': evalRecommender,
 };
 

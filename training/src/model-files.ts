@@ -28,7 +28,6 @@ export async function saveModel<M extends ModelManifest>(
   network: tf.LayersModel,
   manifest: Omit<M, 'shards'>,
 ): Promise<M> {
-  mkdirSync(dir, { recursive: true });
   let files: { model: Uint8Array; weights: Uint8Array } | undefined;
   await network.save(
     tf.io.withSaveHandler(async (artifacts) => {
@@ -47,28 +46,37 @@ export async function saveModel<M extends ModelManifest>(
     }),
   );
   if (!files) throw new Error('TensorFlow.js saved nothing');
-  writeFileSync(join(dir, MODEL), files.model);
-  writeFileSync(join(dir, WEIGHTS), files.weights);
-  const shards = await Promise.all(
+  return saveFiles<M>(
+    dir,
     [
       [MODEL, files.model],
       [WEIGHTS, files.weights],
-    ].map(async ([path, bytes]) => ({
-      path: path as string,
-      sha256: await sha256Hex(bytes as Uint8Array),
-      size: (bytes as Uint8Array).byteLength,
-    })),
+    ],
+    manifest,
+  );
+}
+
+/** Writes `files` (name, bytes) and the manifest listing them with their SHA-256 and size. */
+export async function saveFiles<M extends ModelManifest>(
+  dir: string,
+  files: [string, Uint8Array][],
+  manifest: Omit<M, 'shards'>,
+): Promise<M> {
+  mkdirSync(dir, { recursive: true });
+  for (const [path, bytes] of files) writeFileSync(join(dir, path), bytes);
+  const shards = await Promise.all(
+    files.map(async ([path, bytes]) => ({ path, sha256: await sha256Hex(bytes), size: bytes.byteLength })),
   );
   const full = { ...manifest, shards } as M;
   writeFileSync(join(dir, MANIFEST), `${JSON.stringify(full, null, 2)}\n`);
   return full;
 }
 
-/** Reads `dir`, verifies every shard against the manifest, and builds the network. */
-export async function loadModel<M extends ModelManifest>(
+/** Reads `dir` and verifies every shard against its manifest; the files by name. */
+export async function loadFiles<M extends ModelManifest>(
   dir: string,
   name: M['name'],
-): Promise<{ network: tf.LayersModel; manifest: M }> {
+): Promise<{ files: Map<string, Uint8Array>; manifest: M }> {
   const path = join(dir, MANIFEST);
   if (!existsSync(path)) throw new DataError(`${dir}: no model here (no ${MANIFEST})`);
   let manifest: M;
@@ -89,16 +97,28 @@ export async function loadModel<M extends ModelManifest>(
     if (error instanceof ManifestError) throw new DataError(`${dir}: ${error.message}; refusing to load it`);
     throw error;
   }
+  return { files, manifest };
+}
+
+/** The bytes as an ArrayBuffer of their own. */
+export const arrayBufferOf = (bytes: Uint8Array): ArrayBuffer =>
+  bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+
+/** Reads `dir`, verifies every shard against the manifest, and builds the Layers network. */
+export async function loadModel<M extends ModelManifest>(
+  dir: string,
+  name: M['name'],
+): Promise<{ network: tf.LayersModel; manifest: M }> {
+  const { files, manifest } = await loadFiles<M>(dir, name);
   const model = JSON.parse(new TextDecoder().decode(files.get(MODEL))) as {
     modelTopology: tf.io.ModelArtifacts['modelTopology'];
     weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
   };
-  const weights = files.get(WEIGHTS) as Uint8Array;
   const network = await tf.loadLayersModel(
     tf.io.fromMemory({
       modelTopology: model.modelTopology,
       weightSpecs: model.weightsManifest[0].weights,
-      weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) as ArrayBuffer,
+      weightData: arrayBufferOf(files.get(WEIGHTS) as Uint8Array),
     }),
   );
   return { network, manifest };

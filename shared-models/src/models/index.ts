@@ -2,3 +2,4 @@
 export * from './baselines';
 export * from './churn';
 export * from './manifest';
+export * from './recommender';

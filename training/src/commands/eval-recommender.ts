@@ -4,16 +4,22 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { NextItemScorer } from '../../../shared-models/src/models/baselines/types';
+import type { RecommenderModel } from '../../../shared-models/src/models/recommender/model';
+import { useBackend } from '../backend';
 import { DataError } from '../data/errors';
+import type { LeaveLastOut } from '../data/sequences';
 import { leaveLastOut } from '../data/sequences';
 import { loadInteractions } from '../data/source';
+import { evaluateRanking, type RankingMetrics } from '../eval/ranking';
 import { evaluateBaselines } from '../pipelines/recommender-baselines';
+import { loadRecommender } from '../recommender-files';
 import { formatTable } from '../table';
 import { type Command, intOption, stringOption } from './command';
 
 export const evalRecommender: Command = {
   summary: 'next-item NDCG@K of popularity, item-kNN and Markov on a leave-last-out split',
-  help: `aisle eval recommender (--events FILE | --from sqlite:PATH | --from postgres:URL) [--k 10] [--out FILE]
+  help: `aisle eval recommender (--events FILE | --from sqlite:PATH | --from postgres:URL) [--model DIR] [--k 10] [--out FILE]
 
 Splits every user's item history by time: the last item is the test, the one before it the
 validation, the rest the training data. Ranks the whole catalogue (items the user already has
@@ -22,6 +28,8 @@ and recency decay are chosen on the validation items.
 
   --events FILE   interchange file (CSV or NDJSON: user_id,item_id,type,ts[,session_id,price,quantity,category])
   --from STORE    the edge store instead of a file
+  --model DIR     also a trained recommender, judged on the same test items (fit on nothing in the
+                  file: on a file it trained on, its test items are the ones it held out)
   --k N           cut-off for NDCG and hit rate (default 10)
   --out FILE      where to write the metrics as JSON (default eval-recommender.json)`,
   options: {
@@ -29,6 +37,8 @@ and recency decay are chosen on the validation items.
     from: { type: 'string' },
     k: { type: 'string' },
     out: { type: 'string' },
+    model: { type: 'string' },
+    backend: { type: 'string' },
   },
   async run(values) {
     const k = intOption(values, 'k', 10);
@@ -41,7 +51,24 @@ and recency decay are chosen on the validation items.
     if (!split.test.length) {
       throw new DataError('no user has three or more item interactions: nothing to evaluate on');
     }
-    const results = evaluateBaselines(split, k);
+    const results: { model: string; settings: string; valid: RankingMetrics; test: RankingMetrics }[] = [];
+    const dir = stringOption(values, 'model');
+    if (dir) {
+      await useBackend(stringOption(values, 'backend'));
+      const model = await loadRecommender(dir);
+      try {
+        const scorer = inVocabulary(model, split);
+        results.push({
+          model: `recommender v${model.manifest.version}`,
+          settings: `SASRec weight ${model.manifest.blend} against item-kNN`,
+          valid: evaluateRanking(scorer, split.valid, { k }),
+          test: evaluateRanking(scorer, split.test, { k }),
+        });
+      } finally {
+        model.dispose();
+      }
+    }
+    results.push(...evaluateBaselines(split, k));
     const fmt = (x: number) => x.toFixed(4);
     console.log(
       `${split.test.length} users, ${split.vocabulary.size - 1} items, ${interactions.length} interactions; full ranking, seen items excluded\n`,
@@ -67,3 +94,23 @@ and recency decay are chosen on the validation items.
     console.log(`\n(written to ${out})`);
   },
 };
+
+/**
+ * The model as a scorer over the file's own item indexes: histories translated to the model's
+ * vocabulary, scores translated back; an item the model never saw cannot be recommended.
+ */
+function inVocabulary(model: RecommenderModel, split: LeaveLastOut): NextItemScorer {
+  const toModel = split.vocabulary.ids.map((id, j) => (j ? model.vocabulary.indexOf(id) : 0));
+  const typeIndex = new Map(model.manifest.types.map((t, i) => [t, i]));
+  const toModelType = split.types.ids.map((t, j) => (j ? (typeIndex.get(t) ?? 0) : 0));
+  const back = (scores: Float32Array) =>
+    Float32Array.from(toModel, (m, j) => (j && m ? scores[m] : Number.NEGATIVE_INFINITY));
+  const batch = (histories: readonly (readonly number[])[], types: readonly (readonly number[])[]) =>
+    model
+      .scoreBatch(
+        histories.map((h) => h.map((i) => toModel[i])),
+        types.map((t) => t.map((i) => toModelType[i])),
+      )
+      .map(back);
+  return { name: model.name, score: (h, t = []) => batch([h], [t])[0], scoreBatch: batch };
+}

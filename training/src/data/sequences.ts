@@ -10,27 +10,37 @@ import type { Interaction } from './interchange';
 export interface NextItemCase {
   user: string;
   history: number[];
+  /** Event type index of each history item, parallel to `history`. */
+  historyTypes: number[];
   target: number;
 }
 
 export interface LeaveLastOut {
   vocabulary: Vocabulary;
+  /** Event types, index 0 for unknown ones. */
+  types: Vocabulary;
   /** Every shopper's history without its last two items (all of it for shoppers with fewer than three). */
   train: number[][];
+  trainTypes: number[][];
   /** Second-to-last item after the training history. */
   valid: NextItemCase[];
   /** Last item after everything before it. */
   test: NextItemCase[];
 }
 
-/** Each user's item indexes, oldest first, for interactions already sorted by time. */
-export function userSequences(interactions: readonly Interaction[], vocabulary: Vocabulary): Map<string, number[]> {
-  const byUser = new Map<string, number[]>();
+/** Each user's item indexes and event type indexes, oldest first, for interactions already sorted by time. */
+export function userSequences(
+  interactions: readonly Interaction[],
+  vocabulary: Vocabulary,
+  types: Vocabulary,
+): Map<string, { items: number[]; types: number[] }> {
+  const byUser = new Map<string, { items: number[]; types: number[] }>();
   for (const r of interactions) {
     if (!r.item_id) continue;
-    const s = byUser.get(r.user_id) ?? [];
+    const s = byUser.get(r.user_id) ?? { items: [], types: [] };
     byUser.set(r.user_id, s);
-    s.push(vocabulary.indexOf(r.item_id));
+    s.items.push(vocabulary.indexOf(r.item_id));
+    s.types.push(types.indexOf(r.type));
   }
   return byUser;
 }
@@ -40,19 +50,21 @@ export function itemVocabulary(interactions: readonly Interaction[]): Vocabulary
   return createVocabulary(interactions.map((r) => r.item_id));
 }
 
+export const typeVocabulary = (interactions: readonly Interaction[]): Vocabulary =>
+  createVocabulary(interactions.filter((r) => r.item_id).map((r) => r.type));
+
 export function leaveLastOut(interactions: readonly Interaction[]): LeaveLastOut {
   const vocabulary = itemVocabulary(interactions);
-  const train: number[][] = [];
-  const valid: NextItemCase[] = [];
-  const test: NextItemCase[] = [];
-  for (const [user, s] of userSequences(interactions, vocabulary)) {
-    if (s.length < 3) {
-      train.push(s);
-      continue;
-    }
-    train.push(s.slice(0, -2));
-    valid.push({ user, history: s.slice(0, -2), target: s[s.length - 2] });
-    test.push({ user, history: s.slice(0, -1), target: s[s.length - 1] });
+  const types = typeVocabulary(interactions);
+  const out: LeaveLastOut = { vocabulary, types, train: [], trainTypes: [], valid: [], test: [] };
+  for (const [user, s] of userSequences(interactions, vocabulary, types)) {
+    const n = s.items.length;
+    const keep = n < 3 ? n : n - 2;
+    out.train.push(s.items.slice(0, keep));
+    out.trainTypes.push(s.types.slice(0, keep));
+    if (n < 3) continue;
+    out.valid.push({ user, history: s.items.slice(0, -2), historyTypes: s.types.slice(0, -2), target: s.items[n - 2] });
+    out.test.push({ user, history: s.items.slice(0, -1), historyTypes: s.types.slice(0, -1), target: s.items[n - 1] });
   }
-  return { vocabulary, train, valid, test };
+  return out;
 }

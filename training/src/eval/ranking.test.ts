@@ -16,7 +16,8 @@ describe('rankOf', () => {
 describe('evaluateRanking', () => {
   it('gives NDCG 1 for a target ranked first and 1/log2(3) for second, 0 past k', () => {
     const model = fixed([0, 3, 2, 1]);
-    const at = (target: number, k = 10) => evaluateRanking(model, [{ user: 'u', history: [], target }], { k });
+    const at = (target: number, k = 10) =>
+      evaluateRanking(model, [{ user: 'u', history: [], historyTypes: [], target }], { k });
     expect(at(1).ndcg).toBe(1);
     expect(at(2).ndcg).toBeCloseTo(1 / Math.log2(3));
     expect(at(3, 2)).toMatchObject({ ndcg: 0, hitRate: 0, mrr: 1 / 3 });
@@ -24,10 +25,10 @@ describe('evaluateRanking', () => {
 
   it('excludes items already in the history from the ranking', () => {
     const model = fixed([0, 3, 2, 1]);
-    expect(evaluateRanking(model, [{ user: 'u', history: [1, 2], target: 3 }]).ndcg).toBe(1);
+    expect(evaluateRanking(model, [{ user: 'u', history: [1, 2], historyTypes: [1, 1], target: 3 }]).ndcg).toBe(1);
   });
 
   it('counts a target the model does not know as a miss', () => {
-    expect(evaluateRanking(fixed([0, 1]), [{ user: 'u', history: [], target: 0 }]).hitRate).toBe(0);
+    expect(evaluateRanking(fixed([0, 1]), [{ user: 'u', history: [], historyTypes: [], target: 0 }]).hitRate).toBe(0);
   });
 });

@@ -40,15 +40,25 @@ export function evaluateRanking(
   let ndcg = 0;
   let hits = 0;
   let mrr = 0;
-  for (const c of cases) {
-    // An item unknown to the model (index 0) cannot be ranked: a miss.
-    if (!c.target) continue;
-    const rank = rankOf(scorer.score(c.history), c.target, excludeSeen ? new Set(c.history) : new Set());
-    mrr += 1 / (rank + 1);
-    if (rank < k) {
-      hits++;
-      ndcg += 1 / Math.log2(rank + 2);
-    }
+  const BATCH = 256;
+  for (let start = 0; start < cases.length; start += BATCH) {
+    const chunk = cases.slice(start, start + BATCH);
+    const scores = scorer.scoreBatch
+      ? scorer.scoreBatch(
+          chunk.map((c) => c.history),
+          chunk.map((c) => c.historyTypes),
+        )
+      : chunk.map((c) => scorer.score(c.history, c.historyTypes));
+    chunk.forEach((c, i) => {
+      // An item unknown to the model (index 0) cannot be ranked: a miss.
+      if (!c.target) return;
+      const rank = rankOf(scores[i], c.target, excludeSeen ? new Set(c.history) : new Set());
+      mrr += 1 / (rank + 1);
+      if (rank < k) {
+        hits++;
+        ndcg += 1 / Math.log2(rank + 2);
+      }
+    });
   }
   const n = cases.length || 1;
   return { ndcg: ndcg / n, hitRate: hits / n, mrr: mrr / n, k, cases: cases.length };

@@ -6,5 +6,8 @@
  */
 export interface NextItemScorer {
   readonly name: string;
-  score(history: readonly number[]): Float32Array;
+  /** `types`: the event type index of each history item, for models that use it. */
+  score(history: readonly number[], types?: readonly number[]): Float32Array;
+  /** Many histories at once, where batching is faster (a neural model); same results as `score`. */
+  scoreBatch?(histories: readonly (readonly number[])[], types: readonly (readonly number[])[]): Float32Array[];
 }

@@ -1,0 +1,19 @@
+/** @module shared-models/models/recommender — the sequential recommender (SASRec with event types) and its trainable embedding. */
+export { embed } from './embedding';
+export {
+  createRecommenderModel,
+  type NeighbourTable,
+  padWindow,
+  type RecommenderManifest,
+  type RecommenderModel,
+} from './model';
+export {
+  DEFAULT_SASREC,
+  encode,
+  initWeights,
+  itemScores,
+  type SasRecConfig,
+  type SasRecWeights,
+  sequenceLoss,
+  weightShapes,
+} from './sasrec';

@@ -1,0 +1,149 @@
+/**
+ * @module shared-models/models/recommender/model — the recommender as trainer and device run it:
+ * SASRec's scores blended with item-kNN's (each standardised per shopper, the weight chosen on
+ * validation), popularity for shoppers with no known item, items already seen left out.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { type Vocabulary, vocabularyFromList } from '../../features/vocabulary';
+import type { NextItemScorer } from '../baselines/types';
+import type { ModelManifest } from '../manifest';
+import { encode, itemScores, type SasRecConfig, type SasRecWeights } from './sasrec';
+
+export interface RecommenderManifest extends ModelManifest {
+  name: 'recommender';
+  config: SasRecConfig;
+  /** Item ids by index; index 0 is the unknown bucket. */
+  items: string[];
+  /** Event types by index; index 0 is the unknown bucket. */
+  types: string[];
+  /** Weight of SASRec against item-kNN, each standardised per shopper: 1 is SASRec alone. */
+  blend: number;
+  knn: { neighbours: number; decay: number };
+}
+
+/** Item-kNN's neighbour table as exported: [items, neighbours] indexes (0 = none) and similarities. */
+export interface NeighbourTable {
+  items: Int32Array;
+  similarity: Float32Array;
+  width: number;
+}
+
+export interface RecommenderModel extends NextItemScorer {
+  readonly manifest: RecommenderManifest;
+  readonly vocabulary: Vocabulary;
+  scoreBatch(histories: readonly (readonly number[])[], types: readonly (readonly number[])[]): Float32Array[];
+  /** The top `k` item ids after the history (ids and type names, oldest first), none already in it. */
+  recommend(history: readonly string[], types: readonly string[], k: number): string[];
+  dispose(): void;
+}
+
+const standardise = (x: Float32Array) => {
+  let mean = 0;
+  for (let j = 1; j < x.length; j++) mean += x[j];
+  mean /= x.length - 1;
+  let variance = 0;
+  for (let j = 1; j < x.length; j++) variance += (x[j] - mean) ** 2;
+  const std = Math.sqrt(variance / (x.length - 1)) || 1;
+  const out = new Float32Array(x.length);
+  for (let j = 1; j < x.length; j++) out[j] = (x[j] - mean) / std;
+  return out;
+};
+
+/** Left-pads (or cuts) a history to the model's window. */
+export const padWindow = (s: readonly number[], n: number) => {
+  const tail = s.slice(-n);
+  return [...new Array(n - tail.length).fill(0), ...tail];
+};
+
+export function createRecommenderModel(
+  weights: SasRecWeights,
+  manifest: RecommenderManifest,
+  neighbours: NeighbourTable,
+  popularity: Float32Array,
+): RecommenderModel {
+  const c = manifest.config;
+  const vocabulary = vocabularyFromList(manifest.items);
+  const typeVocabulary = vocabularyFromList(manifest.types);
+
+  function neural(histories: readonly (readonly number[])[], types: readonly (readonly number[])[]): Float32Array[] {
+    return tf.tidy(() => {
+      const n = histories.length;
+      const items = tf.tensor2d(
+        histories.map((h) => padWindow(h, c.maxLen)),
+        [n, c.maxLen],
+        'int32',
+      );
+      const kinds = tf.tensor2d(
+        types.map((t, i) => padWindow(t.length ? t : histories[i].map(() => 1), c.maxLen)),
+        [n, c.maxLen],
+        'int32',
+      );
+      const last = encode(weights, c, items, kinds, false).slice([0, c.maxLen - 1, 0], [n, 1, c.dim]);
+      const scores = itemScores(weights, last.reshape([n, c.dim]) as tf.Tensor2D).dataSync() as Float32Array;
+      return histories.map((_, i) => scores.slice(i * c.items, (i + 1) * c.items));
+    });
+  }
+
+  function knn(history: readonly number[]): Float32Array {
+    const scores = new Float32Array(c.items);
+    const seen = new Set<number>();
+    let weight = 1;
+    for (let k = history.length - 1; k >= 0; k--) {
+      const i = history[k];
+      if (!i || seen.has(i)) continue;
+      seen.add(i);
+      for (let n = 0; n < neighbours.width; n++) {
+        const j = neighbours.items[i * neighbours.width + n];
+        if (!j) break;
+        scores[j] += weight * neighbours.similarity[i * neighbours.width + n];
+      }
+      weight *= manifest.knn.decay;
+    }
+    return scores;
+  }
+
+  function scoreBatch(
+    histories: readonly (readonly number[])[],
+    types: readonly (readonly number[])[],
+  ): Float32Array[] {
+    const known = histories.map((h) => h.filter((i) => i > 0));
+    const sasrec =
+      manifest.blend > 0
+        ? neural(
+            known,
+            types.map((t, i) => t.filter((_, k) => histories[i][k] > 0)),
+          )
+        : [];
+    return known.map((h, i) => {
+      // No known item: nothing to go on but what is popular.
+      if (!h.length) return popularity.slice();
+      const a = manifest.blend > 0 ? standardise(sasrec[i]) : new Float32Array(c.items);
+      const b = manifest.blend < 1 ? standardise(knn(h)) : new Float32Array(c.items);
+      const out = new Float32Array(c.items);
+      // Popularity, a hair's weight, orders what both leave tied.
+      for (let j = 1; j < c.items; j++)
+        out[j] = manifest.blend * a[j] + (1 - manifest.blend) * b[j] + 1e-6 * popularity[j];
+      return out;
+    });
+  }
+
+  return {
+    name: 'sasrec',
+    manifest,
+    vocabulary,
+    score: (history, types = []) => scoreBatch([history], [types])[0],
+    scoreBatch,
+    recommend(history, types, k) {
+      const items = history.map((id) => vocabulary.indexOf(id));
+      const scores = scoreBatch([items], [types.map((t) => typeVocabulary.indexOf(t))])[0];
+      const seen = new Set(items);
+      const order = Array.from({ length: c.items - 1 }, (_, j) => j + 1)
+        .filter((j) => !seen.has(j))
+        .sort((x, y) => scores[y] - scores[x]);
+      return order.slice(0, k).map((j) => vocabulary.ids[j]);
+    },
+    dispose() {
+      tf.dispose(Object.values(weights));
+    },
+  };
+}

@@ -1,0 +1,185 @@
+/**
+ * @module training/commands/recommender — `aisle train recommender` and `aisle recommend`: the
+ * sequential recommender trained on an interchange file (or the edge store), and the next K items
+ * for every user of a file, as a device would compute them from that user's history.
+ */
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { RecommenderModel } from '../../../shared-models/src/models/recommender/model';
+import { useBackend } from '../backend';
+import { DataError } from '../data/errors';
+import { leaveLastOut } from '../data/sequences';
+import { loadInteractions } from '../data/source';
+import { nextVersion } from '../model-files';
+import { trainRecommender } from '../pipelines/recommender-sasrec';
+import { progress } from '../progress';
+import { loadRecommender, saveRecommender } from '../recommender-files';
+import { formatTable } from '../table';
+import { type Command, intOption, stringOption } from './command';
+
+const SOURCE_HELP = `  --events FILE   interchange file (CSV or NDJSON: user_id,item_id,type,ts[,session_id,price,quantity,category])
+  --from STORE    the edge store instead: sqlite:PATH or postgres://…`;
+
+export const trainRecommenderCommand: Command = {
+  summary: 'the sequential recommender (SASRec with event types, blended with item-kNN) from events',
+  help: `aisle train recommender (--events FILE | --from STORE) --out DIR [--epochs 20] [--seed 42]
+
+Splits every user's history by time (last item test, the one before validation), trains SASRec on
+the rest, keeps the epoch with the best validation NDCG@10, chooses its blend with item-kNN on
+validation, and prints test NDCG@10 and hit rate next to popularity, item-kNN and Markov. Writes
+DIR/model.json, DIR/weights.bin and DIR/manifest.json.
+
+${SOURCE_HELP}
+  --out DIR       where to write the model
+  --epochs N      training epochs (default 20)
+  --seed S        shuffling and initialisation seed (default 42)
+  --dim N         embedding size (default 64)
+  --backend NAME  wasm (default) or cpu`,
+  options: {
+    events: { type: 'string' },
+    from: { type: 'string' },
+    out: { type: 'string' },
+    epochs: { type: 'string' },
+    seed: { type: 'string' },
+    dim: { type: 'string' },
+    backend: { type: 'string' },
+  },
+  async run(values) {
+    const out = stringOption(values, 'out', true);
+    const epochs = intOption(values, 'epochs', 20);
+    const seed = intOption(values, 'seed', 42, 0);
+    const dim = intOption(values, 'dim', 64);
+    const interactions = await loadInteractions({
+      events: stringOption(values, 'events'),
+      from: stringOption(values, 'from'),
+    });
+    const split = leaveLastOut(interactions);
+    if (!split.test.length)
+      throw new DataError('no user has three or more item interactions: nothing to learn a sequence from');
+    const backend = await useBackend(stringOption(values, 'backend'));
+    const bar = progress('training');
+    const lines: string[] = [];
+    const started = performance.now();
+    const trained = await trainRecommender(split, {
+      epochs,
+      seed,
+      config: { dim },
+      version: nextVersion(out),
+      onEpoch: (done, total, line) => {
+        bar.update(done, total);
+        lines.push(line);
+      },
+    }).finally(() => bar.stop());
+    const seconds = (performance.now() - started) / 1000;
+    const manifest = await saveRecommender(out, trained);
+    trained.model.dispose();
+    for (const line of lines) console.log(line);
+    const f4 = (x: number) => x.toFixed(4);
+    console.log(
+      `\n${split.test.length} users, ${split.vocabulary.size - 1} items, ${interactions.length} interactions; ${backend}, ${seconds.toFixed(0)} s (${(
+        trained.epochSeconds.reduce((s, v) => s + v, 0) / trained.epochSeconds.length
+      ).toFixed(1)} s per epoch)\n`,
+    );
+    console.log(
+      formatTable(
+        ['model', 'NDCG@10', 'HR@10', 'MRR', 'valid NDCG@10', 'settings'],
+        trained.results.map((r) => [
+          r.model,
+          f4(r.test.ndcg),
+          f4(r.test.hitRate),
+          f4(r.test.mrr),
+          f4(r.valid.ndcg),
+          r.settings,
+        ]),
+      ),
+    );
+    console.log(`\nwrote ${out} (recommender version ${manifest.version})`);
+  },
+};
+
+/** Top `k` item ids for each history, none already in it, scored in batches. */
+export function recommendAll(
+  model: RecommenderModel,
+  histories: { items: string[]; types: string[] }[],
+  k: number,
+): string[][] {
+  const types = model.manifest.types;
+  const typeIndex = new Map(types.map((t, i) => [t, i]));
+  const out: string[][] = [];
+  for (let start = 0; start < histories.length; start += 256) {
+    const chunk = histories.slice(start, start + 256);
+    const items = chunk.map((h) => h.items.map((id) => model.vocabulary.indexOf(id)));
+    const scores = model.scoreBatch(
+      items,
+      chunk.map((h) => h.types.map((t) => typeIndex.get(t) ?? 0)),
+    );
+    chunk.forEach((_, i) => {
+      const seen = new Set(items[i]);
+      const candidates: number[] = [];
+      for (let j = 1; j < scores[i].length; j++) if (!seen.has(j)) candidates.push(j);
+      candidates.sort((a, b) => scores[i][b] - scores[i][a]);
+      out.push(candidates.slice(0, k).map((j) => model.vocabulary.ids[j]));
+    });
+  }
+  return out;
+}
+
+export const recommendCommand: Command = {
+  summary: 'the next K items for every user of an events file, from that user history',
+  help: `aisle recommend --model DIR (--events FILE | --from STORE) --k 10 --out FILE
+
+For every user_id, ranks the model's catalogue after that user's whole history in the file (users
+and items the model never saw included: unknown items are skipped, a user with none gets the most
+popular items) and writes one JSON line per user: {"user_id": "...", "items": [K distinct item ids]},
+none of them already in the history.
+
+  --model DIR     a model written by aisle train recommender (checked against its manifest)
+${SOURCE_HELP}
+  --k N           items per user (default 10)
+  --out FILE      where to write the JSON lines
+  --backend NAME  wasm (default) or cpu`,
+  options: {
+    model: { type: 'string' },
+    events: { type: 'string' },
+    from: { type: 'string' },
+    k: { type: 'string' },
+    out: { type: 'string' },
+    backend: { type: 'string' },
+  },
+  async run(values) {
+    const dir = stringOption(values, 'model', true);
+    const out = stringOption(values, 'out', true);
+    const k = intOption(values, 'k', 10);
+    const interactions = await loadInteractions({
+      events: stringOption(values, 'events'),
+      from: stringOption(values, 'from'),
+    });
+    await useBackend(stringOption(values, 'backend'));
+    const model = await loadRecommender(dir);
+    try {
+      // Histories by id, not index: the file's items need not be the model's.
+      const byUser = new Map<string, { items: string[]; types: string[] }>();
+      for (const r of interactions) {
+        const h = byUser.get(r.user_id) ?? { items: [], types: [] };
+        byUser.set(r.user_id, h);
+        if (r.item_id) {
+          h.items.push(r.item_id);
+          h.types.push(r.type);
+        }
+      }
+      const users = [...byUser.keys()];
+      const lists = recommendAll(model, [...byUser.values()], k);
+      mkdirSync(dirname(out), { recursive: true });
+      const stream = createWriteStream(out);
+      users.forEach((user, i) => {
+        stream.write(`${JSON.stringify({ user_id: user, items: lists[i] })}\n`);
+      });
+      await new Promise<void>((resolve, reject) =>
+        stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
+      );
+      console.log(`recommended ${k} items to each of ${users.length} users; wrote ${out}`);
+    } finally {
+      model.dispose();
+    }
+  },
+};
