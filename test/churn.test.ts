@@ -1,34 +1,21 @@
 /** Churn from a customer table, end to end: train, export, score in a fresh process, evaluate, refuse bad input. */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type ChurnManifest, createChurnModel } from '../shared-models/src/models/churn';
 import { useBackend } from '../training/src/backend';
 import { readTable } from '../training/src/data/table';
 import { loadModel } from '../training/src/model-files';
+import { runAisle } from './helpers/aisle';
 import { customerTable } from './helpers/customers';
 
-const BIN = new URL('../training/bin/aisle.mjs', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'aisle-churn-'));
 const csv = join(dir, 'customers.csv');
 const model = join(dir, 'model');
 
-async function aisle(...args: string[]) {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
-      cwd: dir,
-      timeout: 120_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const aisle = (...args: string[]) => runAisle(dir, ...args);
 
 describe('aisle train / score / eval churn on a customer table', () => {
   let trained: { code: number; stdout: string };

@@ -1,29 +1,16 @@
 /** The `aisle` command as an operator runs it: a real process, files on disk, the real edge store. */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7 } from '../shared-models/src/schema/ids';
+import { runAisle } from './helpers/aisle';
 import { shopLog, toCsv } from './helpers/interactions';
 import { tempSqlite } from './helpers/server';
 
-const BIN = new URL('../training/bin/aisle.mjs', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'aisle-cli-'));
 
-async function aisle(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
-      cwd: dir,
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const aisle = (...args: string[]) => runAisle(dir, ...args);
 
 interface EvalReport {
   users: number;

@@ -13,8 +13,8 @@ import {
   sequenceLoss,
 } from '../shared-models/src/models/recommender';
 import { createRecommenderModel, type RecommenderManifest } from '../shared-models/src/models/recommender/model';
+import { random } from '../shared-models/src/util/random';
 import { useBackend } from '../training/src/backend';
-import { random } from '../training/src/data/random';
 
 beforeAll(async () => {
   await useBackend('wasm');

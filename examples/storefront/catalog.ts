@@ -1,5 +1,6 @@
 /** @module examples/storefront/catalog — a believable catalogue of 300 products, the same on every start. */
 
+import { random } from '../../shared-models/src/util/random';
 export interface Product {
   id: string;
   name: string;
@@ -100,21 +101,9 @@ const ADJECTIVES = [
 const BRANDS = ['Fjell', 'Northwind', 'Oakridge', 'Luma', 'Kestrel', 'Morrow', 'Tidewater', 'Brightline'];
 const COLOURS = ['Black', 'Navy', 'Olive', 'Sand', 'Rust', 'Stone', 'Forest', 'Charcoal'];
 
-/** mulberry32: a tiny seeded generator, so that the demo's products never change between starts. */
-function seeded(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function build(): Product[] {
-  const random = seeded(20261128);
-  const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)];
+  const rnd = random(20261128);
+  const pick = <T>(list: readonly T[]) => list[Math.floor(rnd() * list.length)];
   const products: Product[] = [];
   for (const category of CATEGORIES) {
     for (let i = 0; i < 30; i++) {
@@ -123,8 +112,8 @@ function build(): Product[] {
       const name = `${pick(ADJECTIVES)} ${noun} — ${pick(COLOURS)}`;
       const [lo, hi] = category.priceRange;
       // Prices end in .95 or .00 like a real shop's, skewed toward the cheap end.
-      const raw = lo + (hi - lo) * random() ** 1.6;
-      const price = random() < 0.5 ? Math.floor(raw) + 0.95 : Math.round(raw);
+      const raw = lo + (hi - lo) * rnd() ** 1.6;
+      const price = rnd() < 0.5 ? Math.floor(raw) + 0.95 : Math.round(raw);
       const id = `SKU-${String(products.length + 1).padStart(5, '0')}`;
       products.push({
         id,
@@ -133,7 +122,7 @@ function build(): Product[] {
         category: category.name,
         slug: category.slug,
         price,
-        inStock: random() > 0.08,
+        inStock: rnd() > 0.08,
         description: `The ${name.toLowerCase()} from ${brand}: made to last, easy to care for, and backed by a two-year guarantee.`,
       });
     }

@@ -2,8 +2,9 @@
  * @module test/helpers/interactions — a shop's interaction log with structure a model can learn:
  * shoppers keep to one category and walk its items in order, with some random views between.
  */
+
+import { random } from '../../shared-models/src/util/random';
 import type { Interaction } from '../../training/src/data/interchange';
-import { random } from '../../training/src/data/random';
 
 export function shopLog({ users = 200, categories = 6, perCategory = 10, seed = 7 } = {}): Interaction[] {
   const rnd = random(seed);

@@ -2,10 +2,10 @@
  * @module training/data/interchange — reads the interchange file (CSV or NDJSON) that the `aisle`
  * CLI trains on: `user_id,item_id,type,ts` required, `session_id,price,quantity,category` optional.
  */
-import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { DataError } from './errors';
+import { readText } from './read-text';
 
 /** One interaction. `item_id` is empty for events about no item (a search, a page view). */
 export interface Interaction {
@@ -56,13 +56,7 @@ export function detectFormat(file: string, text: string): 'csv' | 'ndjson' {
  * the file. Throws a `DataError` naming the file, line and column of the first problem.
  */
 export function readInteractions(file: string): Interaction[] {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new DataError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${code ?? error})`);
-  }
+  const text = readText(file);
   const records = detectFormat(file, text) === 'csv' ? csvRecords(file, text) : ndjsonRecords(file, text);
   const rows = records.map(({ line, record }) => toInteraction(file, line, record));
   if (!rows.length) throw new DataError(`${file}: no events`);

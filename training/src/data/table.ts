@@ -1,8 +1,8 @@
 /** @module training/data/table — a customer table (CSV with a header), as merchants export it from a CRM. */
-import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { TableRow } from '../../../shared-models/src/features/tabular';
 import { DataError } from './errors';
+import { readText } from './read-text';
 
 export interface Table {
   columns: string[];
@@ -10,13 +10,7 @@ export interface Table {
 }
 
 export function readTable(file: string): Table {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new DataError(code === 'ENOENT' ? `${file}: no such file` : `${file}: cannot read (${code ?? error})`);
-  }
+  const text = readText(file);
   const header = text.slice(0, text.indexOf('\n') >>> 0);
   const delimiter =
     header.includes('\t') && !header.includes(',') ? '\t' : header.includes(';') && !header.includes(',') ? ';' : ',';

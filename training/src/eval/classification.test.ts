@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { random } from '../data/random';
+import { random } from '../../../shared-models/src/util/random';
 import { averagePrecision, bestF1Threshold, classify, fitPlatt, rocAuc } from './classification';
 
 describe('classification metrics', () => {

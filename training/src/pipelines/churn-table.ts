@@ -12,8 +12,8 @@ import {
   createChurnModel,
 } from '../../../shared-models/src/models/churn';
 import { MANIFEST_VERSION } from '../../../shared-models/src/models/manifest';
+import { random } from '../../../shared-models/src/util/random';
 import { DataError } from '../data/errors';
-import { random } from '../data/random';
 import { requireColumn, type Table } from '../data/table';
 import { bestF1Threshold, type ClassificationMetrics, classify, fitPlatt, rocAuc } from '../eval/classification';
 

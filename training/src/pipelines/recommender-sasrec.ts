@@ -20,7 +20,7 @@ import {
   type SasRecConfig,
   sequenceLoss,
 } from '../../../shared-models/src/models/recommender/sasrec';
-import { random } from '../data/random';
+import { random } from '../../../shared-models/src/util/random';
 import type { LeaveLastOut } from '../data/sequences';
 import { evaluateRanking, type RankingMetrics } from '../eval/ranking';
 import { type BaselineResult, evaluateBaselines } from './recommender-baselines';

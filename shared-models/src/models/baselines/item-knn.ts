@@ -20,6 +20,29 @@ export interface ItemKnn extends NextItemScorer {
   readonly neighbours: readonly { items: Int32Array; similarity: Float32Array }[];
 }
 
+/**
+ * Adds to `scores` the similarity of every item to the history's distinct items, the most recent
+ * weighted 1, the one before `decay`, then `decay²`, …. A neighbour index of 0 ends a row early.
+ */
+export function addNeighbourScores(
+  scores: Float32Array,
+  history: readonly number[],
+  decay: number,
+  row: (item: number) => { items: ArrayLike<number>; similarity: ArrayLike<number> },
+): Float32Array {
+  const seen = new Set<number>();
+  let weight = 1;
+  for (let k = history.length - 1; k >= 0; k--) {
+    const i = history[k];
+    if (!i || seen.has(i)) continue;
+    seen.add(i);
+    const { items, similarity } = row(i);
+    for (let n = 0; n < items.length && items[n]; n++) scores[items[n]] += weight * similarity[n];
+    weight *= decay;
+  }
+  return scores;
+}
+
 type Table = { items: Int32Array; similarity: Float32Array }[];
 
 /** Catalogues up to this size count co-occurrences in one dense matrix (64 MiB at most); larger ones per item. */
@@ -78,17 +101,7 @@ export function fitItemKnn(
     score(history) {
       const scores = new Float32Array(size);
       for (let j = 1; j < size; j++) scores[j] = TIE_BREAK * popular[j];
-      const seen = new Set<number>();
-      let weight = 1;
-      for (let k = history.length - 1; k >= 0; k--) {
-        const i = history[k];
-        if (!i || seen.has(i)) continue;
-        seen.add(i);
-        const { items, similarity } = table[i];
-        for (let n = 0; n < items.length; n++) scores[items[n]] += weight * similarity[n];
-        weight *= decay;
-      }
-      return scores;
+      return addNeighbourScores(scores, history, decay, (i) => table[i]);
     },
   };
 }

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { type Vocabulary, vocabularyFromList } from '../../features/vocabulary';
+import { addNeighbourScores } from '../baselines/item-knn';
 import type { NextItemScorer } from '../baselines/types';
 import type { ModelManifest } from '../manifest';
 import { encode, itemScores, type SasRecConfig, type SasRecWeights } from './sasrec';
@@ -84,23 +85,12 @@ export function createRecommenderModel(
     });
   }
 
-  function knn(history: readonly number[]): Float32Array {
-    const scores = new Float32Array(c.items);
-    const seen = new Set<number>();
-    let weight = 1;
-    for (let k = history.length - 1; k >= 0; k--) {
-      const i = history[k];
-      if (!i || seen.has(i)) continue;
-      seen.add(i);
-      for (let n = 0; n < neighbours.width; n++) {
-        const j = neighbours.items[i * neighbours.width + n];
-        if (!j) break;
-        scores[j] += weight * neighbours.similarity[i * neighbours.width + n];
-      }
-      weight *= manifest.knn.decay;
-    }
-    return scores;
-  }
+  const w = neighbours.width;
+  const knn = (history: readonly number[]) =>
+    addNeighbourScores(new Float32Array(c.items), history, manifest.knn.decay, (i) => ({
+      items: neighbours.items.subarray(i * w, (i + 1) * w),
+      similarity: neighbours.similarity.subarray(i * w, (i + 1) * w),
+    }));
 
   function scoreBatch(
     histories: readonly (readonly number[])[],

@@ -1,4 +1,4 @@
-/** @module training/data/random — a small seeded generator (mulberry32): the same seed, the same split, every run. */
+/** @module shared-models/util/random — a small seeded generator (mulberry32): the same seed, the same split, every run. */
 export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
