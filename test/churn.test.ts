@@ -16,26 +16,14 @@ const csv = join(dir, 'customers.csv');
 const model = join(dir, 'model');
 
 const aisle = (...args: string[]) => runAisle(dir, ...args);
+const train = ['train', 'churn', '--table', csv, '--label', 'churned', '--id', 'customer_id'];
 
 describe('aisle train / score / eval churn on a customer table', () => {
   let trained: { code: number; stdout: string };
   beforeAll(async () => {
     writeFileSync(csv, customerTable());
     await useBackend('wasm');
-    trained = await aisle(
-      'train',
-      'churn',
-      '--table',
-      csv,
-      '--label',
-      'churned',
-      '--id',
-      'customer_id',
-      '--categorical',
-      'region',
-      '--out',
-      model,
-    );
+    trained = await aisle(...train, '--categorical', 'region', '--out', model);
   }, 120_000);
 
   it('trains both networks, keeps one, and reports the metrics', () => {
@@ -102,20 +90,7 @@ describe('aisle train / score / eval churn on a customer table', () => {
 
   it('refuses a model whose weights do not match the manifest', async () => {
     const tampered = join(dir, 'tampered');
-    await aisle(
-      'train',
-      'churn',
-      '--table',
-      csv,
-      '--label',
-      'churned',
-      '--id',
-      'customer_id',
-      '--out',
-      tampered,
-      '--epochs',
-      '2',
-    );
+    await aisle(...train, '--out', tampered, '--epochs', '2');
     const weights = readFileSync(join(tampered, 'weights.bin'));
     weights[0] ^= 0xff;
     writeFileSync(join(tampered, 'weights.bin'), weights);
