@@ -10,6 +10,7 @@ import { readTable } from '../training/src/data/table';
 import { loadModel } from '../training/src/model-files';
 import { runAisle } from './helpers/aisle';
 import { customerTable } from './helpers/customers';
+import { HISTORY_AS_OF, shopHistory, toCsv } from './helpers/interactions';
 
 const dir = mkdtempSync(join(tmpdir(), 'aisle-churn-'));
 const csv = join(dir, 'customers.csv');
@@ -140,6 +141,62 @@ describe('aisle train / score / eval churn on a customer table', () => {
       expect({ args, failed: results[i].code !== 0 }).toEqual({ args, failed: true });
       expect(results[i].stderr).toMatch(message);
       expect(results[i].stderr.trim().split('\n')).toHaveLength(1);
+    });
+  });
+});
+
+describe('aisle train / score churn from events', () => {
+  const events = join(dir, 'history.csv');
+  const model = join(dir, 'behaviour-model');
+  const asOf = new Date(HISTORY_AS_OF).toISOString();
+  beforeAll(() => writeFileSync(events, toCsv(shopHistory())));
+
+  it('learns who stops buying from behaviour before the cut-off', async () => {
+    const r = await aisle('train', 'churn', '--events', events, '--as-of', asOf, '--horizon', '30d', '--out', model);
+    expect(r.code).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8')) as ChurnManifest;
+    expect(manifest).toMatchObject({
+      source: 'events',
+      behaviour: { as_of: asOf, horizon_days: 30, label_by: 'purchase' },
+    });
+    expect((manifest.metrics as { test: { rocAuc: number } }).test.rocAuc).toBeGreaterThan(0.8);
+  });
+
+  it('scores every user with behaviour up to the moment asked, keyed by user_id', async () => {
+    const out = join(dir, 'behaviour-scores.ndjson');
+    const r = await aisle('score', 'churn', '--model', model, '--events', events, '--as-of', asOf, '--out', out);
+    expect(r.code).toBe(0);
+    const lines = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(300);
+    expect(Object.keys(lines[0])).toEqual(['user_id', 'probability', 'flagged', 'reasons']);
+    // Shoppers gone quiet for weeks score higher than the ones still around.
+    const history = shopHistory();
+    const last = new Map<string, number>();
+    for (const e of history) if (e.ts <= HISTORY_AS_OF) last.set(e.user_id, Math.max(last.get(e.user_id) ?? 0, e.ts));
+    const quiet = lines.filter((l) => HISTORY_AS_OF - (last.get(l.user_id) ?? 0) > 40 * 86_400_000);
+    const active = lines.filter((l) => HISTORY_AS_OF - (last.get(l.user_id) ?? 0) < 7 * 86_400_000);
+    const mean = (xs: { probability: number }[]) => xs.reduce((s, x) => s + x.probability, 0) / xs.length;
+    expect(mean(quiet)).toBeGreaterThan(mean(active) + 0.3);
+  });
+
+  it('refuses a horizon the data does not reach, and a missing cut-off', async () => {
+    const late = new Date(HISTORY_AS_OF + 30 * 86_400_000).toISOString();
+    const cases: [string[], RegExp][] = [
+      [['train', 'churn', '--events', events, '--as-of', late, '--out', 'x'], /before the 30-day horizon does/],
+      [['train', 'churn', '--events', events, '--out', 'x'], /needs --as-of DATE/],
+      [
+        ['train', 'churn', '--events', events, '--as-of', asOf, '--horizon', 'a month', '--out', 'x'],
+        /expected a duration/,
+      ],
+      [['score', 'churn', '--model', model, '--events', events, '--out', 'x'], /needs --as-of DATE/],
+    ];
+    const results = await Promise.all(cases.map(([args]) => aisle(...args)));
+    cases.forEach(([args, message], i) => {
+      expect({ args, failed: results[i].code !== 0 }).toEqual({ args, failed: true });
+      expect(results[i].stderr).toMatch(message);
     });
   });
 });

@@ -38,3 +38,44 @@ export function toCsv(rows: readonly Interaction[]): string {
   const columns = ['user_id', 'item_id', 'type', 'ts', 'session_id', 'price', 'quantity', 'category'] as const;
   return `${columns.join(',')}\n${rows.map((r) => columns.map((c) => r[c] ?? '').join(',')).join('\n')}\n`;
 }
+
+/** The cut-off `shopHistory` is built around: 2026-05-01. */
+export const HISTORY_AS_OF = Date.UTC(2026, 4, 1);
+
+/**
+ * Six months of a shop's events, 150 days before `HISTORY_AS_OF` and 45 after: loyal shoppers
+ * visit and buy all along; the others drift away at some point before the cut-off and never return.
+ */
+export function shopHistory({ users = 300, seed = 5 } = {}): Interaction[] {
+  const rnd = random(seed);
+  const day = 86_400_000;
+  const start = HISTORY_AS_OF - 150 * day;
+  const rows: Interaction[] = [];
+  for (let u = 0; u < users; u++) {
+    const loyal = rnd() < 0.6;
+    const stop = loyal ? HISTORY_AS_OF + 45 * day : HISTORY_AS_OF - (5 + rnd() * 85) * day;
+    const category = `cat${Math.floor(rnd() * 5)}`;
+    let t = start + rnd() * 20 * day;
+    let session = 0;
+    while (t < stop) {
+      session++;
+      const items = 1 + Math.floor(rnd() * 4);
+      for (let k = 0; k < items; k++) {
+        const item = `${category}-i${Math.floor(rnd() * 12)}`;
+        const base = {
+          user_id: `u${u}`,
+          item_id: item,
+          ts: Math.round(t + k * 60_000),
+          session_id: `u${u}-s${session}`,
+          price: 20,
+          category,
+        };
+        rows.push({ ...base, type: 'view_item' });
+        if (rnd() < 0.3) rows.push({ ...base, type: 'add_to_cart', ts: base.ts + 1000 });
+        if (rnd() < (loyal ? 0.25 : 0.1)) rows.push({ ...base, type: 'purchase', ts: base.ts + 2000, quantity: 1 });
+      }
+      t += (loyal ? 2 + rnd() * 6 : 4 + rnd() * 12) * day;
+    }
+  }
+  return rows;
+}

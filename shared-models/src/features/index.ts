@@ -1,3 +1,4 @@
 /** @module shared-models/features — feature code shared by the trainer and the browser. */
+export * from './behaviour';
 export * from './tabular';
 export * from './vocabulary';

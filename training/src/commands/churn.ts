@@ -4,16 +4,19 @@
  */
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { BEHAVIOUR_COLUMNS, behaviourRows } from '../../../shared-models/src/features/behaviour';
 import { type ChurnManifest, createChurnModel } from '../../../shared-models/src/models/churn';
 import { useBackend } from '../backend';
 import { DataError } from '../data/errors';
-import { readTable, requireColumn } from '../data/table';
+import { loadInteractions } from '../data/source';
+import { readTable, requireColumn, type Table } from '../data/table';
 import { type ClassificationMetrics, classify } from '../eval/classification';
 import { loadModel, nextVersion, saveModel } from '../model-files';
+import { labelledBehaviour, parseAsOf, parseHorizon } from '../pipelines/churn-events';
 import { trainChurnTable } from '../pipelines/churn-table';
 import { progress } from '../progress';
 import { formatTable } from '../table';
-import { type Command, intOption, stringOption, UsageError } from './command';
+import { type Command, intOption, stringOption, UsageError, type Values } from './command';
 
 const f4 = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : 'n/a');
 const METRIC_HEAD = ['ROC-AUC', 'PR-AUC', 'F1', 'precision', 'recall', 'accuracy', 'threshold'];
@@ -28,8 +31,13 @@ const writeJson = (file: string, value: unknown) => {
 const BACKEND_HELP = '  --backend NAME      wasm (default) or cpu';
 
 export const trainChurn: Command = {
-  summary: 'churn model from a customer table: logistic regression and an MLP, the better one exported',
+  summary: 'churn model from a customer table or from events: logistic regression and an MLP, the better one exported',
   help: `aisle train churn --table FILE --label COLUMN --id COLUMN --out DIR [--positive VALUE] [--categorical A,B] [--epochs 40] [--seed 42]
+aisle train churn (--events FILE | --from STORE) --as-of DATE [--horizon 30d] [--label-by purchase|visit] --out DIR
+
+From events, each user's behaviour up to --as-of (recency, frequency, money, sessions, funnel,
+trend, top category) is the row, and the label is whether they bought (or, --label-by visit, came
+back at all) within --horizon after it; the data must reach past the horizon.
 
 Trains logistic regression and a small MLP (class-weighted) on 70 % of the rows, keeps the one with
 the better ROC-AUC on 15 %, calibrates it (Platt) and picks the F1-best threshold on that 15 %, and
@@ -43,6 +51,10 @@ DIR/weights.bin and DIR/manifest.json (version, encoding, calibration, threshold
   --categorical A,B   numeric columns that are really categories (region codes, plan ids)
   --epochs N          at most N epochs per network (default 40; stops early on validation loss)
   --seed S            split and initialisation seed (default 42)
+  --events FILE       interchange file of events, instead of a table (--from sqlite:PATH | postgres://… for the edge store)
+  --as-of DATE        the cut-off: ISO 8601, unix seconds or milliseconds
+  --horizon D         how long after it a user must buy (or visit) not to count as churned: 30d, 4w, 12h (default 30d)
+  --label-by WHAT     purchase (default) or visit
 ${BACKEND_HELP}`,
   options: {
     table: { type: 'string' },
@@ -55,17 +67,18 @@ ${BACKEND_HELP}`,
     seed: { type: 'string' },
     backend: { type: 'string' },
     events: { type: 'string' },
+    from: { type: 'string' },
+    'as-of': { type: 'string' },
+    horizon: { type: 'string' },
+    'label-by': { type: 'string' },
   },
   async run(values) {
-    if (values.events !== undefined) {
-      throw new UsageError(
-        'train churn --events (churn from behaviour) is not built yet; use --table FILE --label COLUMN --id COLUMN',
-      );
-    }
-    const table = readTable(stringOption(values, 'table', true));
+    const fromEvents = values.events !== undefined || values.from !== undefined;
+    const behaviour = fromEvents ? await behaviourTable(values) : undefined;
+    const table = behaviour?.table ?? readTable(stringOption(values, 'table', true));
     const out = stringOption(values, 'out', true);
-    const label = stringOption(values, 'label', true);
-    const id = stringOption(values, 'id', true);
+    const label = behaviour ? 'churned' : stringOption(values, 'label', true);
+    const id = behaviour ? 'user_id' : stringOption(values, 'id', true);
     const epochs = intOption(values, 'epochs', 40);
     const seed = intOption(values, 'seed', 42, 0);
     const backend = await useBackend(stringOption(values, 'backend'));
@@ -74,7 +87,7 @@ ${BACKEND_HELP}`,
     const result = await trainChurnTable(table, {
       label,
       id,
-      positive: stringOption(values, 'positive'),
+      positive: behaviour ? 'yes' : stringOption(values, 'positive'),
       categorical: stringOption(values, 'categorical')
         ?.split(',')
         .map((c) => c.trim())
@@ -85,7 +98,11 @@ ${BACKEND_HELP}`,
       onEpoch: (done, total) => bar.update(done, total),
     }).finally(() => bar.stop());
     const seconds = (performance.now() - started) / 1000;
-    const manifest = await saveModel<ChurnManifest>(out, result.network, result.manifest);
+    const manifest = await saveModel<ChurnManifest>(
+      out,
+      result.network,
+      behaviour ? { ...result.manifest, source: 'events', behaviour: behaviour.settings } : result.manifest,
+    );
     result.network.dispose();
     console.log(
       `${table.rows.length} rows (train ${result.rows.train}, validation ${result.rows.valid}, test ${result.rows.test}); ${backend}, ${seconds.toFixed(1)} s\n`,
@@ -104,17 +121,37 @@ ${BACKEND_HELP}`,
   },
 };
 
+async function behaviourTable(values: Values) {
+  const asOfText = stringOption(values, 'as-of');
+  if (!asOfText) throw new UsageError('churn from events needs --as-of DATE');
+  const labelBy = stringOption(values, 'label-by') ?? 'purchase';
+  if (labelBy !== 'purchase' && labelBy !== 'visit')
+    throw new UsageError(`--label-by ${labelBy}: expected purchase or visit`);
+  const asOf = parseAsOf(asOfText);
+  const horizon = parseHorizon(stringOption(values, 'horizon') ?? '30d');
+  const events = await loadInteractions({ events: stringOption(values, 'events'), from: stringOption(values, 'from') });
+  return {
+    table: labelledBehaviour(events, asOf, horizon, labelBy),
+    settings: { as_of: new Date(asOf).toISOString(), horizon_days: horizon / 86_400_000, label_by: labelBy } as const,
+  };
+}
+
 export const scoreChurn: Command = {
-  summary: 'churn probability, flag and top-3 reasons for every row of a customer table',
+  summary: 'churn probability, flag and top-3 reasons for every customer (table) or user (events)',
   help: `aisle score churn --model DIR --table FILE --id COLUMN --out FILE
+aisle score churn --model DIR (--events FILE | --from STORE) --as-of DATE --out FILE
 
 Writes one JSON line per row: {"id", "probability", "flagged", "reasons": [{"feature", "value", "effect"}]}.
+From events (a model trained from events), one line per user with behaviour up to --as-of, keyed
+"user_id" instead of "id".
 A reason is a column whose value raises the churn log-odds by "effect" against an average customer.
 
   --model DIR     a model written by aisle train churn (its files are checked against the manifest)
   --table FILE    CSV with the columns the model was trained on (extra columns are ignored)
   --id COLUMN     the column that identifies each row in the output
   --out FILE      where to write the JSON lines
+  --events FILE   events instead of a table (--from sqlite:PATH | postgres://… for the edge store)
+  --as-of DATE    with events: the moment to score at (ISO 8601, unix seconds or milliseconds)
 ${BACKEND_HELP}`,
   options: {
     model: { type: 'string' },
@@ -122,12 +159,31 @@ ${BACKEND_HELP}`,
     id: { type: 'string' },
     out: { type: 'string' },
     backend: { type: 'string' },
+    events: { type: 'string' },
+    from: { type: 'string' },
+    'as-of': { type: 'string' },
   },
   async run(values) {
     const dir = stringOption(values, 'model', true);
-    const table = readTable(stringOption(values, 'table', true));
-    const id = requireColumn(table, stringOption(values, 'id', true), 'id');
     const out = stringOption(values, 'out', true);
+    const fromEvents = values.events !== undefined || values.from !== undefined;
+    let table: Table;
+    let id: string;
+    if (fromEvents) {
+      const asOfText = stringOption(values, 'as-of');
+      if (!asOfText) throw new UsageError('scoring churn from events needs --as-of DATE');
+      const events = await loadInteractions({
+        events: stringOption(values, 'events'),
+        from: stringOption(values, 'from'),
+      });
+      const rows = [...behaviourRows(events, parseAsOf(asOfText))].map(([user, row]) => ({ user_id: user, ...row }));
+      if (!rows.length) throw new DataError(`no user has an event at or before --as-of ${asOfText}`);
+      table = { columns: ['user_id', ...BEHAVIOUR_COLUMNS], rows };
+      id = 'user_id';
+    } else {
+      table = readTable(stringOption(values, 'table', true));
+      id = requireColumn(table, stringOption(values, 'id', true), 'id');
+    }
     await useBackend(stringOption(values, 'backend'));
     const { network, manifest } = await loadModel<ChurnManifest>(dir, 'churn');
     const model = createChurnModel(network, manifest);
@@ -138,7 +194,7 @@ ${BACKEND_HELP}`,
       mkdirSync(dirname(out), { recursive: true });
       const stream = createWriteStream(out);
       table.rows.forEach((row, i) => {
-        stream.write(`${JSON.stringify({ id: row[id] ?? '', ...scores[i] })}\n`);
+        stream.write(`${JSON.stringify({ [fromEvents ? 'user_id' : 'id']: row[id] ?? '', ...scores[i] })}\n`);
       });
       await new Promise<void>((resolve, reject) =>
         stream.end((error?: Error | null) => (error ? reject(error) : resolve())),

@@ -6,8 +6,10 @@ export type ChurnArchitecture = 'logistic' | 'mlp';
 
 export interface ChurnManifest extends ModelManifest {
   name: 'churn';
-  /** Trained from a customer table (one row per customer). */
-  source: 'table';
+  /** Trained from a customer table (one row per customer), or from events (behaviour up to a cut-off). */
+  source: 'table' | 'events';
+  /** For `events`: what churn meant, and the cut-off it was trained at. */
+  behaviour?: { as_of: string; horizon_days: number; label_by: 'purchase' | 'visit' };
   architecture: ChurnArchitecture;
   label: string;
   /** The label value that counts as churn (or as the event being predicted). */
