@@ -3,19 +3,8 @@
  * churn model reads: recency, frequency and money (RFM), engagement, funnel progress and trend.
  * The trainer computes them for every user at the cut-off; a scorer at any later moment.
  */
+import type { Interaction } from '../schema/interaction';
 import type { TableRow } from './tabular';
-
-/** The fields of an interaction these features read (the trainer's interchange row has them all). */
-export interface BehaviourEvent {
-  user_id: string;
-  item_id: string;
-  type: string;
-  ts: number;
-  session_id?: string;
-  price?: number;
-  quantity?: number;
-  category?: string;
-}
 
 const DAY = 86_400_000;
 
@@ -58,7 +47,7 @@ interface Accumulator {
 }
 
 /** One row per user with an event at or before `asOf`: that user's behaviour up to then. */
-export function behaviourRows(events: readonly BehaviourEvent[], asOf: number): Map<string, TableRow> {
+export function behaviourRows(events: readonly Interaction[], asOf: number): Map<string, TableRow> {
   const users = new Map<string, Accumulator>();
   for (const e of events) {
     if (e.ts > asOf) continue;

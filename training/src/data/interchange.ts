@@ -4,21 +4,11 @@
  */
 import { extname } from 'node:path';
 import { parse } from 'csv-parse/sync';
+import type { Interaction } from '../../../shared-models/src/schema/interaction';
 import { DataError } from './errors';
 import { readText } from './read-text';
 
-/** One interaction. `item_id` is empty for events about no item (a search, a page view). */
-export interface Interaction {
-  user_id: string;
-  item_id: string;
-  type: string;
-  /** Milliseconds since 1970. */
-  ts: number;
-  session_id?: string;
-  price?: number;
-  quantity?: number;
-  category?: string;
-}
+export type { Interaction };
 
 export const REQUIRED_COLUMNS = ['user_id', 'item_id', 'type', 'ts'] as const;
 export const OPTIONAL_COLUMNS = ['session_id', 'price', 'quantity', 'category'] as const;
