@@ -200,3 +200,47 @@ describe('aisle train / score churn from events', () => {
     });
   });
 });
+
+describe('aisle train / score profile', () => {
+  const events = join(dir, 'history-profile.csv');
+  const model = join(dir, 'profile');
+  const source = ['--events', events, '--as-of', new Date(HISTORY_AS_OF).toISOString()];
+  beforeAll(() => writeFileSync(events, toCsv(shopHistory())));
+
+  it('segments shoppers, names the segments, and puts each user in one', async () => {
+    const trained = await aisle('train', 'profile', ...source, '--out', model);
+    expect(trained.code).toBe(0);
+    expect(trained.stdout).toMatch(/silhouette by k: 2: /);
+    const manifest = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8'));
+    expect(manifest.k).toBeGreaterThanOrEqual(2);
+    expect(manifest.shards.map((s: { path: string }) => s.path)).toEqual(['model.json', 'weights.bin']);
+    const out = join(dir, 'profiles.ndjson');
+    const scored = await aisle('score', 'profile', '--model', model, ...source, '--out', out);
+    expect(scored.code).toBe(0);
+    const lines = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(300);
+    expect(Object.keys(lines[0])).toEqual(['user_id', 'segment', 'segment_name', 'tags', 'features']);
+    // The shoppers who drifted away long before the cut-off land in a lapsing segment.
+    const long = lines.filter((l) => l.features.days_since_last_event > 45);
+    expect(long.length).toBeGreaterThan(20);
+    const lapsing = long.filter((l) => l.segment_name.startsWith('lapsing')).length;
+    expect(lapsing / long.length).toBeGreaterThan(0.9);
+    for (const l of long) expect(l.tags).toContain('inactive 30 days');
+  });
+
+  it('refuses too few users and a model of another kind', async () => {
+    writeFileSync(
+      join(dir, 'few.csv'),
+      'user_id,item_id,type,ts\nu1,a,view_item,1767225600\nu2,b,view_item,1767225601\n',
+    );
+    const few = await aisle('train', 'profile', '--events', 'few.csv', '--out', 'p');
+    expect(few.code).toBe(1);
+    expect(few.stderr).toMatch(/need at least 10 users with events to segment, have 2/);
+    const wrong = await aisle('score', 'churn', '--model', model, ...source, '--out', 'x');
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/holds a profile model, not churn/);
+  });
+});

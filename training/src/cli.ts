@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { evalChurn, scoreChurn, trainChurn } from './commands/churn';
 import { type Command, UsageError, type Values } from './commands/command';
 import { evalRecommender } from './commands/eval-recommender';
+import { scoreProfileCommand, trainProfileCommand } from './commands/profile';
 import { recommendCommand, trainRecommenderCommand } from './commands/recommender';
 import { DataError } from './data/errors';
 
@@ -13,6 +14,8 @@ const COMMANDS: Record<string, Command> = {
   'train churn': trainChurn,
   'score churn': scoreChurn,
   'eval churn': evalChurn,
+  'train profile': trainProfileCommand,
+  'score profile': scoreProfileCommand,
   'train recommender': trainRecommenderCommand,
   recommend: recommendCommand,
   'eval recommender': evalRecommender,

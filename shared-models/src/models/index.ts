@@ -2,4 +2,5 @@
 export * from './baselines';
 export * from './churn';
 export * from './manifest';
+export * from './profile';
 export * from './recommender';

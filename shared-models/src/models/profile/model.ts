@@ -1,0 +1,73 @@
+/**
+ * @module shared-models/models/profile/model — shopper segments: standardised behaviour features,
+ * the nearest k-means centroid, a name read off that centroid, and rule-based tags beside it.
+ */
+import { BEHAVIOUR_COLUMNS } from '../../features/behaviour';
+import { encodeRows, type TableRow, type TabularSchema } from '../../features/tabular';
+import type { ModelManifest } from '../manifest';
+import { nearest } from './kmeans';
+
+/** The numeric behaviour columns segments are drawn from. */
+export const PROFILE_COLUMNS = BEHAVIOUR_COLUMNS.filter((c) => c !== 'top_category');
+
+export interface Segment {
+  id: number;
+  name: string;
+  size: number;
+  /** The centroid in the features' own units (means of the members), for people to read. */
+  profile: Record<string, number>;
+}
+
+export interface ProfileManifest extends ModelManifest {
+  name: 'profile';
+  tabular: TabularSchema;
+  k: number;
+  silhouette: number;
+  segments: Segment[];
+  /** Revenue from which a shopper is tagged a big spender: the 90th percentile in training. */
+  big_spender_revenue: number;
+}
+
+export interface ProfileResult {
+  segment: number;
+  segment_name: string;
+  tags: string[];
+}
+
+/**
+ * A name for a centroid from its standardised values (0 is the average shopper): the first rule
+ * that fits, in order of what a merchant acts on first.
+ */
+export function segmentName(z: Record<string, number>): string {
+  if (z.revenue > 0.5 && z.purchases > 0.5) return 'high-value loyal';
+  if (z.days_since_last_event > 0.5) return 'lapsing';
+  if (z.days_since_first_event < -0.5 && z.events < 0) return 'newcomers';
+  if (z.views > 0.3 && z.purchases <= 0) return 'window shoppers';
+  if (z.purchases > 0 && z.average_order_value < -0.3) return 'bargain hunters';
+  return 'regulars';
+}
+
+/** Tags that hold for one shopper whatever their segment. */
+export function tags(row: TableRow, bigSpender: number): string[] {
+  const n = (c: string) => Number(row[c] || 0);
+  const out: string[] = [];
+  if (!n('purchases')) out.push('never bought');
+  if (n('carts') > 0 && n('purchases') < n('carts') / 2) out.push('cart abandoner');
+  if (bigSpender > 0 && n('revenue') >= bigSpender) out.push('big spender');
+  if (n('days_since_last_event') > 30) out.push('inactive 30 days');
+  if (row.top_category) out.push(`likes ${row.top_category}`);
+  return out;
+}
+
+export function assignSegments(
+  manifest: ProfileManifest,
+  centroids: Float32Array,
+  rows: readonly TableRow[],
+): ProfileResult[] {
+  const dim = manifest.tabular.columns.length;
+  const x = encodeRows(manifest.tabular, rows);
+  return rows.map((row, i) => {
+    const segment = nearest(x, i, centroids, dim);
+    return { segment, segment_name: manifest.segments[segment].name, tags: tags(row, manifest.big_spender_revenue) };
+  });
+}

@@ -1,0 +1,145 @@
+/**
+ * @module training/commands/profile — `aisle train profile` and `aisle score profile`: shopper
+ * segments from behaviour, written as TF.js weights (the centroids) and a manifest that names them.
+ */
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { behaviourRows } from '../../../shared-models/src/features/behaviour';
+import { assignSegments, type ProfileManifest } from '../../../shared-models/src/models/profile';
+import { useBackend } from '../backend';
+import { DataError } from '../data/errors';
+import { loadInteractions } from '../data/source';
+import { arrayBufferOf, loadFiles, nextVersion, saveFiles } from '../model-files';
+import { parseAsOf } from '../pipelines/churn-events';
+import { trainProfile } from '../pipelines/profile';
+import { formatTable } from '../table';
+import { type Command, intOption, stringOption } from './command';
+
+const SOURCE = `  --events FILE   interchange file (--from sqlite:PATH | postgres://… for the edge store)
+  --as-of DATE    behaviour up to this moment (default: the last event)`;
+
+export const trainProfileCommand: Command = {
+  summary: 'shopper segments: k-means over behaviour, k by silhouette, each segment named',
+  help: `aisle train profile (--events FILE | --from STORE) --out DIR [--as-of DATE] [--k N] [--seed 42]
+
+Computes each user's behaviour up to --as-of (recency, frequency, money, sessions, funnel, trend),
+standardises it, runs k-means for k = 2…8 (or --k) and keeps the k with the best silhouette, then
+names each segment from its centroid (high-value loyal, lapsing, newcomers, window shoppers,
+bargain hunters, regulars). Writes DIR/model.json, DIR/weights.bin (the centroids) and DIR/manifest.json.
+
+${SOURCE}
+  --out DIR       where to write the model
+  --k N           a fixed number of segments
+  --seed S        k-means seed (default 42)`,
+  options: {
+    events: { type: 'string' },
+    from: { type: 'string' },
+    out: { type: 'string' },
+    'as-of': { type: 'string' },
+    k: { type: 'string' },
+    seed: { type: 'string' },
+  },
+  async run(values) {
+    const out = stringOption(values, 'out', true);
+    const k = values.k === undefined ? undefined : intOption(values, 'k', 2, 2);
+    const asOfText = stringOption(values, 'as-of');
+    const events = await loadInteractions({
+      events: stringOption(values, 'events'),
+      from: stringOption(values, 'from'),
+    });
+    const trained = trainProfile(events, {
+      asOf: asOfText ? parseAsOf(asOfText) : undefined,
+      k,
+      seed: intOption(values, 'seed', 42, 0),
+      version: nextVersion(out),
+    });
+    const { manifest, centroids } = trained;
+    await useBackend();
+    const tensor = tf.tensor2d(centroids, [manifest.k, manifest.tabular.columns.length]);
+    const { data, specs } = await tf.io.encodeWeights({ centroids: tensor });
+    tensor.dispose();
+    const model = new TextEncoder().encode(
+      JSON.stringify({ format: 'aisle-kmeans', weightsManifest: [{ paths: ['weights.bin'], weights: specs }] }),
+    );
+    await saveFiles<ProfileManifest>(
+      out,
+      [
+        ['model.json', model],
+        ['weights.bin', new Uint8Array(data)],
+      ],
+      manifest,
+    );
+    console.log(`silhouette by k: ${trained.tried.map((t) => `${t.k}: ${t.silhouette.toFixed(3)}`).join(', ')}\n`);
+    const shown = ['days_since_last_event', 'events', 'purchases', 'revenue', 'average_order_value', 'views'];
+    console.log(
+      formatTable(
+        ['segment', 'users', ...shown],
+        manifest.segments.map((s) => [s.name, String(s.size), ...shown.map((c) => String(s.profile[c]))]),
+      ),
+    );
+    console.log(`\nwrote ${out} (profile version ${manifest.version}, ${manifest.k} segments)`);
+  },
+};
+
+export const scoreProfileCommand: Command = {
+  summary: "each user's segment, its name, tags and the features behind them",
+  help: `aisle score profile --model DIR (--events FILE | --from STORE) --out FILE [--as-of DATE]
+
+Writes one JSON line per user: {"user_id", "segment", "segment_name", "tags", "features"}.
+
+  --model DIR     a model written by aisle train profile
+${SOURCE}
+  --out FILE      where to write the JSON lines`,
+  options: {
+    model: { type: 'string' },
+    events: { type: 'string' },
+    from: { type: 'string' },
+    out: { type: 'string' },
+    'as-of': { type: 'string' },
+  },
+  async run(values) {
+    const dir = stringOption(values, 'model', true);
+    const out = stringOption(values, 'out', true);
+    const asOfText = stringOption(values, 'as-of');
+    const events = await loadInteractions({
+      events: stringOption(values, 'events'),
+      from: stringOption(values, 'from'),
+    });
+    const { files, manifest } = await loadFiles<ProfileManifest>(dir, 'profile');
+    await useBackend();
+    const spec = JSON.parse(new TextDecoder().decode(files.get('model.json'))) as {
+      format: string;
+      weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
+    };
+    if (spec.format !== 'aisle-kmeans') throw new DataError(`${dir}: model.json is not an Aisle profile model`);
+    const tensors = tf.io.decodeWeights(
+      arrayBufferOf(files.get('weights.bin') as Uint8Array),
+      spec.weightsManifest[0].weights,
+    );
+    const centroids = (await tensors.centroids.data()) as Float32Array;
+    tf.dispose(Object.values(tensors));
+    const asOf = asOfText ? parseAsOf(asOfText) : Math.max(...events.map((e) => e.ts));
+    const users = [...behaviourRows(events, asOf)];
+    if (!users.length) throw new DataError('no user has an event at or before --as-of');
+    const results = assignSegments(
+      manifest,
+      centroids,
+      users.map(([, r]) => r),
+    );
+    mkdirSync(dirname(out), { recursive: true });
+    const stream = createWriteStream(out);
+    users.forEach(([user, row], i) => {
+      const features = Object.fromEntries(
+        manifest.tabular.columns.map((c) => [c.name, row[c.name] === '' ? null : Number(row[c.name])]),
+      );
+      stream.write(`${JSON.stringify({ user_id: user, ...results[i], features })}\n`);
+    });
+    await new Promise<void>((resolve, reject) =>
+      stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
+    );
+    const counts = new Map<string, number>();
+    for (const r of results) counts.set(r.segment_name, (counts.get(r.segment_name) ?? 0) + 1);
+    console.log(`${users.length} users: ${[...counts].map(([n, c]) => `${c} ${n}`).join(', ')}; wrote ${out}`);
+  },
+};
