@@ -1,5 +1,6 @@
 /** @module test/bench/run — `npm run bench`: every benchmark, each printing a table and writing JSON to test/bench/results/. */
 import { chromiumAvailable } from '../helpers/browser';
+import { benchAnomaly } from './anomaly';
 import { benchChurn } from './churn';
 import { benchIngest } from './ingest';
 import { benchMainThread } from './main-thread';
@@ -17,3 +18,4 @@ if (want('main-thread')) {
 if (want('ingest')) await benchIngest();
 if (want('recommender')) await benchRecommender();
 if (want('churn')) await benchChurn();
+if (want('anomaly')) await benchAnomaly();

@@ -79,3 +79,51 @@ export function shopHistory({ users = 300, seed = 5 } = {}): Interaction[] {
   }
   return rows;
 }
+
+/**
+ * Shoppers' sessions as people browse: uneven pauses (seconds to minutes, log-normal), a few
+ * items of one category, sometimes a cart, a checkout and a payment (rarely declined once), for
+ * `days` days from 2026-03-01. No session_id: the trainer cuts sessions at 30 idle minutes.
+ */
+export function humanSessions({ users = 250, days = 60, seed = 11 } = {}): Interaction[] {
+  const rnd = random(seed);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+  const pause = (median: number) => median * Math.exp(0.9 * normal());
+  const start = Date.UTC(2026, 2, 1);
+  const rows: Interaction[] = [];
+  for (let u = 0; u < users; u++) {
+    const category = `cat${Math.floor(rnd() * 6)}`;
+    let t = start + rnd() * 5 * 86_400_000;
+    while (t < start + days * 86_400_000) {
+      const item = () => ({
+        item_id: `${category}-i${Math.floor(rnd() * 40)}`,
+        category,
+        price: 15 + Math.floor(rnd() * 60),
+      });
+      const push = (type: string, from = item()) => {
+        rows.push({ user_id: `u${u}`, type, ts: Math.round(t), ...from });
+        t += pause(25_000);
+      };
+      let last = item();
+      const views = 1 + Math.floor(rnd() * 8);
+      for (let k = 0; k < views; k++) {
+        last = rnd() < 0.2 ? last : item();
+        push('view_item', last);
+      }
+      if (rnd() < 0.3) {
+        push('add_to_cart', last);
+        if (rnd() < 0.5) {
+          push('begin_checkout', last);
+          push('add_payment_info', last);
+          if (rnd() < 0.1) {
+            push('payment_failed', last);
+            push('add_payment_info', last);
+          }
+          push('purchase', last);
+        }
+      }
+      t += (1 + rnd() * 6) * 86_400_000;
+    }
+  }
+  return rows.sort((a, b) => a.ts - b.ts);
+}

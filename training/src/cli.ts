@@ -3,6 +3,7 @@
  * non-zero exit for bad input (2 for a wrong command line, 1 for unusable data), never a stack trace.
  */
 import { parseArgs } from 'node:util';
+import { evalAnomalyCommand, scoreAnomalyCommand, trainAnomalyCommand } from './commands/anomaly';
 import { evalChurn, scoreChurn, trainChurn } from './commands/churn';
 import { type Command, UsageError, type Values } from './commands/command';
 import { evalRecommender } from './commands/eval-recommender';
@@ -14,6 +15,9 @@ const COMMANDS: Record<string, Command> = {
   'train churn': trainChurn,
   'score churn': scoreChurn,
   'eval churn': evalChurn,
+  'train anomaly': trainAnomalyCommand,
+  'score anomaly': scoreAnomalyCommand,
+  'eval anomaly': evalAnomalyCommand,
   'train profile': trainProfileCommand,
   'score profile': scoreProfileCommand,
   'train recommender': trainRecommenderCommand,

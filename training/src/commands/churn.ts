@@ -2,8 +2,6 @@
  * @module training/commands/churn — `aisle train churn`, `aisle score churn` and `aisle eval churn`
  * for a customer table: a label column, an id column, any numeric and categorical columns, blanks.
  */
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { BEHAVIOUR_COLUMNS, behaviourRows } from '../../../shared-models/src/features/behaviour';
 import { type ChurnManifest, createChurnModel } from '../../../shared-models/src/models/churn';
 import { useBackend } from '../backend';
@@ -12,6 +10,7 @@ import { loadInteractions } from '../data/source';
 import { readTable, requireColumn, type Table } from '../data/table';
 import { type ClassificationMetrics, classify } from '../eval/classification';
 import { loadModel, nextVersion, saveModel } from '../model-files';
+import { writeJson, writeJsonLines } from '../output';
 import { labelledBehaviour, parseAsOf, parseHorizon } from '../pipelines/churn-events';
 import { trainChurnTable } from '../pipelines/churn-table';
 import { progress } from '../progress';
@@ -22,11 +21,6 @@ const f4 = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : 'n/a');
 const METRIC_HEAD = ['ROC-AUC', 'PR-AUC', 'F1', 'precision', 'recall', 'accuracy', 'threshold'];
 const metricCells = (m: ClassificationMetrics) =>
   [m.rocAuc, m.prAuc, m.f1, m.precision, m.recall, m.accuracy, m.threshold].map(f4);
-
-const writeJson = (file: string, value: unknown) => {
-  mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${JSON.stringify(value, null, 2)}\n`);
-};
 
 const BACKEND_HELP = '  --backend NAME      wasm (default) or cpu';
 
@@ -191,13 +185,9 @@ ${BACKEND_HELP}`,
       const missing = manifest.tabular.columns.map((c) => c.name).filter((c) => !table.columns.includes(c));
       if (missing.length) throw new DataError(`the table lacks columns the model needs: ${missing.join(', ')}`);
       const scores = model.score(table.rows);
-      mkdirSync(dirname(out), { recursive: true });
-      const stream = createWriteStream(out);
-      table.rows.forEach((row, i) => {
-        stream.write(`${JSON.stringify({ [fromEvents ? 'user_id' : 'id']: row[id] ?? '', ...scores[i] })}\n`);
-      });
-      await new Promise<void>((resolve, reject) =>
-        stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
+      await writeJsonLines(
+        out,
+        table.rows.map((row, i) => ({ [fromEvents ? 'user_id' : 'id']: row[id] ?? '', ...scores[i] })),
       );
       const flagged = scores.filter((s) => s.flagged).length;
       console.log(`scored ${scores.length} rows, ${flagged} flagged at ${f4(manifest.threshold)}; wrote ${out}`);

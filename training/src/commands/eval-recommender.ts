@@ -2,8 +2,6 @@
  * @module training/commands/eval-recommender — `aisle eval recommender`: next-item NDCG@K, hit
  * rate and MRR with full ranking on a leave-last-out split, for the baselines a model must beat.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { NextItemScorer } from '../../../shared-models/src/models/baselines/types';
 import type { RecommenderModel } from '../../../shared-models/src/models/recommender/model';
 import { useBackend } from '../backend';
@@ -12,6 +10,7 @@ import type { LeaveLastOut } from '../data/sequences';
 import { leaveLastOut } from '../data/sequences';
 import { loadInteractions } from '../data/source';
 import { evaluateRanking, type RankingMetrics } from '../eval/ranking';
+import { writeJson } from '../output';
 import { evaluateBaselines } from '../pipelines/recommender-baselines';
 import { loadRecommender } from '../recommender-files';
 import { formatTable } from '../table';
@@ -86,11 +85,13 @@ and recency decay are chosen on the validation items.
         ]),
       ),
     );
-    mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(
-      out,
-      `${JSON.stringify({ k, users: split.test.length, items: split.vocabulary.size - 1, interactions: interactions.length, results }, null, 2)}\n`,
-    );
+    writeJson(out, {
+      k,
+      users: split.test.length,
+      items: split.vocabulary.size - 1,
+      interactions: interactions.length,
+      results,
+    });
     console.log(`\n(written to ${out})`);
   },
 };

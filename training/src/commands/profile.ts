@@ -2,8 +2,6 @@
  * @module training/commands/profile — `aisle train profile` and `aisle score profile`: shopper
  * segments from behaviour, written as TF.js weights (the centroids) and a manifest that names them.
  */
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { behaviourRows } from '../../../shared-models/src/features/behaviour';
 import { assignSegments, type ProfileManifest } from '../../../shared-models/src/models/profile';
@@ -11,6 +9,7 @@ import { useBackend } from '../backend';
 import { DataError } from '../data/errors';
 import { loadInteractions } from '../data/source';
 import { arrayBufferOf, loadFiles, nextVersion, saveFiles } from '../model-files';
+import { writeJsonLines } from '../output';
 import { parseAsOf } from '../pipelines/churn-events';
 import { trainProfile } from '../pipelines/profile';
 import { formatTable } from '../table';
@@ -127,16 +126,14 @@ ${SOURCE}
       centroids,
       users.map(([, r]) => r),
     );
-    mkdirSync(dirname(out), { recursive: true });
-    const stream = createWriteStream(out);
-    users.forEach(([user, row], i) => {
-      const features = Object.fromEntries(
-        manifest.tabular.columns.map((c) => [c.name, row[c.name] === '' ? null : Number(row[c.name])]),
-      );
-      stream.write(`${JSON.stringify({ user_id: user, ...results[i], features })}\n`);
-    });
-    await new Promise<void>((resolve, reject) =>
-      stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
+    await writeJsonLines(
+      out,
+      users.map(([user, row], i) => {
+        const features = Object.fromEntries(
+          manifest.tabular.columns.map((c) => [c.name, row[c.name] === '' ? null : Number(row[c.name])]),
+        );
+        return { user_id: user, ...results[i], features };
+      }),
     );
     const counts = new Map<string, number>();
     for (const r of results) counts.set(r.segment_name, (counts.get(r.segment_name) ?? 0) + 1);

@@ -3,14 +3,13 @@
  * sequential recommender trained on an interchange file (or the edge store), and the next K items
  * for every user of a file, as a device would compute them from that user's history.
  */
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { RecommenderModel } from '../../../shared-models/src/models/recommender/model';
 import { useBackend } from '../backend';
 import { DataError } from '../data/errors';
 import { leaveLastOut } from '../data/sequences';
 import { loadInteractions } from '../data/source';
 import { nextVersion } from '../model-files';
+import { writeJsonLines } from '../output';
 import { trainRecommender } from '../pipelines/recommender-sasrec';
 import { progress } from '../progress';
 import { loadRecommender, saveRecommender } from '../recommender-files';
@@ -169,13 +168,9 @@ ${SOURCE_HELP}
       }
       const users = [...byUser.keys()];
       const lists = recommendAll(model, [...byUser.values()], k);
-      mkdirSync(dirname(out), { recursive: true });
-      const stream = createWriteStream(out);
-      users.forEach((user, i) => {
-        stream.write(`${JSON.stringify({ user_id: user, items: lists[i] })}\n`);
-      });
-      await new Promise<void>((resolve, reject) =>
-        stream.end((error?: Error | null) => (error ? reject(error) : resolve())),
+      await writeJsonLines(
+        out,
+        users.map((user, i) => ({ user_id: user, items: lists[i] })),
       );
       console.log(`recommended ${k} items to each of ${users.length} users; wrote ${out}`);
     } finally {

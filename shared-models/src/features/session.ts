@@ -1,0 +1,104 @@
+/**
+ * @module shared-models/features/session — one browsing session's behaviour as the columns the
+ * anomaly model reads: pace, the regularity of its timing, breadth, cart and checkout velocity,
+ * payment failures. Scripts are fast, regular and broad; card testers fail payments in bursts.
+ */
+import type { Interaction } from '../schema/interaction';
+import type { TableRow } from './tabular';
+
+export const SESSION_COLUMNS = [
+  'events',
+  'duration_s',
+  'events_per_minute',
+  'mean_gap_s',
+  'min_gap_s',
+  'gap_regularity',
+  'max_events_in_10s',
+  'distinct_items',
+  'distinct_categories',
+  'item_breadth',
+  'carts',
+  'carts_per_minute',
+  'checkouts',
+  'payment_attempts',
+  'payment_failures',
+  'purchases',
+] as const;
+
+/** A session ends after 30 minutes without an event, as on the device. */
+export const SESSION_IDLE_MS = 30 * 60_000;
+
+/**
+ * Groups interactions (sorted by time) into sessions: by `session_id` where the row has one,
+ * otherwise per user, a new session after 30 idle minutes (`user#1`, `user#2`, …).
+ */
+export function sessionize(events: readonly Interaction[]): Map<string, Interaction[]> {
+  const sessions = new Map<string, Interaction[]>();
+  const open = new Map<string, { key: string; last: number; n: number }>();
+  for (const e of events) {
+    let key = e.session_id;
+    if (!key) {
+      const current = open.get(e.user_id);
+      if (current && e.ts - current.last <= SESSION_IDLE_MS) {
+        current.last = e.ts;
+      } else {
+        const n = (current?.n ?? 0) + 1;
+        open.set(e.user_id, { key: `${e.user_id}#${n}`, last: e.ts, n });
+      }
+      key = (open.get(e.user_id) as { key: string }).key;
+    }
+    const list = sessions.get(key);
+    if (list) list.push(e);
+    else sessions.set(key, [e]);
+  }
+  return sessions;
+}
+
+const round = (x: number) => String(Math.round(x * 1000) / 1000);
+
+/** One session's row, from its interactions in time order. */
+export function sessionRow(list: readonly Interaction[]): TableRow {
+  const ts = list.map((e) => e.ts);
+  const gaps = ts.slice(1).map((t, i) => (t - ts[i]) / 1000);
+  const duration = (ts[ts.length - 1] - ts[0]) / 1000;
+  const minutes = Math.max(duration / 60, 1 / 6); // at least ten seconds, so one quick event is no burst
+  const mean = gaps.length ? gaps.reduce((s, g) => s + g, 0) / gaps.length : 0;
+  const sd = gaps.length ? Math.sqrt(gaps.reduce((s, g) => s + (g - mean) ** 2, 0) / gaps.length) : 0;
+  let burst = 0;
+  for (let i = 0, j = 0; i < ts.length; i++) {
+    while (ts[i] - ts[j] > 10_000) j++;
+    burst = Math.max(burst, i - j + 1);
+  }
+  const count = (type: string) => list.filter((e) => e.type === type).length;
+  const withItem = list.filter((e) => e.item_id);
+  const items = new Set(withItem.map((e) => e.item_id)).size;
+  const carts = count('add_to_cart');
+  return {
+    events: String(list.length),
+    duration_s: round(duration),
+    events_per_minute: round(list.length / minutes),
+    // Blank for a single event: a gap it does not have is not a gap of zero.
+    mean_gap_s: gaps.length ? round(mean) : '',
+    min_gap_s: gaps.length ? round(Math.min(...gaps)) : '',
+    // Coefficient of variation of the gaps: people pause unevenly, a script ticks (blank under three events).
+    gap_regularity: gaps.length >= 2 && mean > 0 ? round(sd / mean) : '',
+    max_events_in_10s: String(burst),
+    distinct_items: String(items),
+    distinct_categories: String(new Set(list.filter((e) => e.category).map((e) => e.category)).size),
+    // Share of item events on an item not seen before in the session: a crawler never looks twice.
+    item_breadth: withItem.length ? round(items / withItem.length) : '',
+    carts: String(carts),
+    carts_per_minute: round(carts / minutes),
+    checkouts: String(count('begin_checkout')),
+    payment_attempts: String(count('add_payment_info')),
+    payment_failures: String(count('payment_failed')),
+    purchases: String(count('purchase')),
+  };
+}
+
+/** Each session's row, keyed as `sessionize` keys them, for interactions sorted by time. */
+export function sessionRows(events: readonly Interaction[]): Map<string, TableRow> {
+  const rows = new Map<string, TableRow>();
+  for (const [key, list] of sessionize(events)) rows.set(key, sessionRow(list));
+  return rows;
+}

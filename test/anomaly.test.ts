@@ -1,0 +1,149 @@
+/** The session anomaly model end to end: train, set suspected bots aside, export, score in a fresh process, evaluate on injected attacks. */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { sessionRows } from '../shared-models/src/features/session';
+import { type AnomalyManifest, createAnomalyModel } from '../shared-models/src/models/anomaly';
+import { useBackend } from '../training/src/backend';
+import { loadModel } from '../training/src/model-files';
+import { sessionTable, trainAnomaly } from '../training/src/pipelines/anomaly';
+import { injectSessions } from '../training/src/pipelines/anomaly-inject';
+import { runAisle } from './helpers/aisle';
+import { humanSessions, toCsv } from './helpers/interactions';
+
+const dir = mkdtempSync(join(tmpdir(), 'aisle-anomaly-'));
+const aisle = (...args: string[]) => runAisle(dir, ...args);
+const HALF = Date.UTC(2026, 3, 1);
+
+describe('aisle train / score / eval anomaly', () => {
+  const log = humanSessions();
+  const training = join(dir, 'march.csv');
+  const later = join(dir, 'april.csv');
+  const model = join(dir, 'anomaly');
+  let trained: { code: number; stdout: string; stderr: string };
+  beforeAll(async () => {
+    // Train on March with a few attacks in it; evaluate on April, which it never saw.
+    const march = injectSessions(
+      log.filter((e) => e.ts < HALF),
+      12,
+      3,
+    );
+    writeFileSync(training, toCsv(march.events));
+    writeFileSync(later, toCsv(log.filter((e) => e.ts >= HALF)));
+    await useBackend('wasm');
+    trained = await aisle('train', 'anomaly', '--events', training, '--out', model);
+  }, 120_000);
+
+  it('trains, sets the unusual 1 % aside, and calibrates on the later sessions', () => {
+    expect(trained.stderr).toBe('');
+    expect(trained.code).toBe(0);
+    expect(trained.stdout).toMatch(/set aside as bots/);
+    const manifest = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8')) as AnomalyManifest;
+    expect(manifest).toMatchObject({ name: 'anomaly', version: 1, flag_at: 0.99 });
+    expect(manifest.error_percentiles).toHaveLength(101);
+    expect(manifest.shards.map((s) => s.path)).toEqual(['model.json', 'weights.bin']);
+    const m = manifest.metrics as Record<string, number>;
+    expect(m.excluded_as_suspected_bots).toBeGreaterThan(0);
+    expect(m.training_sessions + m.excluded_as_suspected_bots + m.calibration_sessions).toBe(m.sessions);
+  });
+
+  it('finds the attacks hidden in its own training data among the sessions it sets aside', async () => {
+    const march = injectSessions(
+      log.filter((e) => e.ts < HALF),
+      12,
+      3,
+    );
+    const { network, suspected } = await trainAnomaly(march.events, { epochs: 40 });
+    network.dispose();
+    const attacks = [...march.sessions.keys()];
+    // Attacks in the later fifth calibrate; of those in the training part, nearly all are set aside.
+    const { ids } = sessionTable(march.events);
+    const trainingIds = new Set(ids.slice(0, Math.floor(ids.length * 0.8)));
+    const inTraining = attacks.filter((id) => trainingIds.has(id));
+    const caught = inTraining.filter((id) => suspected.includes(id));
+    expect(inTraining.length).toBeGreaterThan(5);
+    expect(caught.length / inTraining.length).toBeGreaterThanOrEqual(0.75);
+  }, 60_000);
+
+  it('scores every session in a fresh process as the trainer does, flagging attacks with reasons', async () => {
+    const attacked = injectSessions(
+      log.filter((e) => e.ts >= HALF),
+      20,
+      9,
+    );
+    const file = join(dir, 'attacked.csv');
+    writeFileSync(file, toCsv(attacked.events));
+    const out = join(dir, 'scores.ndjson');
+    const r = await aisle('score', 'anomaly', '--model', model, '--events', file, '--out', out);
+    expect(r.code).toBe(0);
+    const lines = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const rows = sessionRows(attacked.events);
+    expect(lines).toHaveLength(rows.size);
+    expect(Object.keys(lines[0])).toEqual(['session_id', 'score', 'flagged', 'reasons']);
+
+    const { network, manifest } = await loadModel<AnomalyManifest>(model, 'anomaly');
+    const here = createAnomalyModel(network, manifest);
+    const expected = here.score([...rows.values()]);
+    here.dispose();
+    lines.forEach((line, i) => {
+      expect(line.score).toBeCloseTo(expected[i].score, 3);
+    });
+
+    const byId = new Map(lines.map((l) => [l.session_id, l]));
+    const cards = [...attacked.sessions].filter(([, kind]) => kind === 'card_testing').map(([id]) => byId.get(id));
+    const bots = [...attacked.sessions].filter(([, kind]) => kind === 'scripted_bot').map(([id]) => byId.get(id));
+    for (const c of cards) {
+      expect(c.flagged).toBe(true);
+      expect(c.reasons.map((x: { feature: string }) => x.feature).join()).toMatch(/payment/);
+    }
+    expect(bots.filter((b) => b.flagged).length).toBeGreaterThanOrEqual(8);
+    const people = lines.filter((l) => !attacked.sessions.has(l.session_id));
+    expect(people.filter((l) => l.flagged).length / people.length).toBeLessThan(0.05);
+  });
+
+  it('evaluates on injected attacks against the no-model baseline, as a table and JSON', async () => {
+    const r = await aisle('eval', 'anomaly', '--model', model, '--events', later, '--inject', '100', '--out', 'e.json');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/recall @ 1% FPR/);
+    expect(r.stdout).toMatch(/max z-score \(no model\)/);
+    const json = JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8'));
+    expect(json.autoencoder.all.sessions).toBe(100);
+    expect(json.autoencoder.all.rocAuc).toBeGreaterThan(0.95);
+    expect(json.autoencoder.card_testing.recallAt1PctFpr).toBeGreaterThan(0.9);
+    expect(json.false_positive_rate_at_flag).toBeLessThan(0.05);
+  });
+
+  it('leaves no tensor behind after load, score and dispose', async () => {
+    const before = tf.memory().numTensors;
+    const { network, manifest } = await loadModel<AnomalyManifest>(model, 'anomaly');
+    const m = createAnomalyModel(network, manifest);
+    m.score([...sessionRows(log.slice(0, 500)).values()]);
+    m.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('answers bad input with one line and a non-zero exit', async () => {
+    writeFileSync(join(dir, 'few.csv'), toCsv(log.slice(0, 30)));
+    const cases: [string[], RegExp][] = [
+      [['train', 'anomaly', '--events', 'few.csv', '--out', 'm'], /need at least 50 sessions to learn normal traffic/],
+      [['train', 'anomaly', '--events', training, '--out', 'm', '--flag-at', '2'], /--flag-at 2: expected a share/],
+      [['score', 'anomaly', '--events', training, '--out', 'x'], /missing --model/],
+      [['score', 'anomaly', '--model', 'nowhere', '--events', training, '--out', 'x'], /nowhere/],
+      [
+        ['eval', 'anomaly', '--model', model, '--events', training, '--inject', 'lots'],
+        /--inject must be a whole number/,
+      ],
+    ];
+    const results = await Promise.all(cases.map(([args]) => aisle(...args)));
+    cases.forEach(([, message], i) => {
+      expect(results[i].code).not.toBe(0);
+      expect(results[i].stderr).toMatch(message);
+      expect(results[i].stderr.trim().split('\n')).toHaveLength(1);
+    });
+  });
+});

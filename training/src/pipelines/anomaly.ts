@@ -1,0 +1,165 @@
+/**
+ * @module training/pipelines/anomaly — the session autoencoder: trained on the earlier 80 % of
+ * sessions (by start time) twice — the second time without the sessions the first fit could not
+ * reconstruct (the 1 % most unusual: suspected bots stay out of "normal") — and calibrated on the
+ * later 20 %, whose error percentiles turn an error into a score.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { SESSION_COLUMNS, sessionize, sessionRow } from '../../../shared-models/src/features/session';
+import { encodeRows, type TableRow, type TabularSchema } from '../../../shared-models/src/features/tabular';
+import {
+  type AnomalyManifest,
+  anomalyNetwork,
+  anomalySchema,
+  reconstructionErrors,
+} from '../../../shared-models/src/models/anomaly';
+import { MANIFEST_VERSION } from '../../../shared-models/src/models/manifest';
+import type { Interaction } from '../../../shared-models/src/schema/interaction';
+import { DataError } from '../data/errors';
+
+export interface AnomalyOptions {
+  epochs?: number;
+  seed?: number;
+  version?: number;
+  /** Score from which a session is flagged (default 0.99: one normal session in a hundred). */
+  flagAt?: number;
+  onEpoch?: (done: number, total: number) => void;
+}
+
+export interface AnomalyTrainResult {
+  network: tf.LayersModel;
+  manifest: Omit<AnomalyManifest, 'shards'>;
+  /** Sessions left out of the second fit as suspected bots. */
+  suspected: string[];
+}
+
+/** Sessions needed before "normal" means anything. */
+export const MIN_SESSIONS = 50;
+/** Share of training sessions set aside as suspected bots after the first fit. */
+const SUSPECT_SHARE = 0.01;
+const PATIENCE = 6;
+
+/** Each session's id and row, ordered by the session's first event. */
+export function sessionTable(events: readonly Interaction[]): { ids: string[]; rows: TableRow[]; starts: number[] } {
+  const sessions = [...sessionize(events)].sort((a, b) => a[1][0].ts - b[1][0].ts);
+  return {
+    ids: sessions.map(([id]) => id),
+    rows: sessions.map(([, list]) => sessionRow(list)),
+    starts: sessions.map(([, list]) => list[0].ts),
+  };
+}
+
+/** Mean squared reconstruction error of each row. */
+export function rowErrors(network: tf.LayersModel, schema: TabularSchema, rows: readonly TableRow[]): Float64Array {
+  const dim = schema.columns.length;
+  const parts = reconstructionErrors(network, encodeRows(schema, rows), rows.length, dim);
+  const out = new Float64Array(rows.length);
+  for (let r = 0; r < rows.length; r++) {
+    let s = 0;
+    for (let f = 0; f < dim; f++) s += parts[r * dim + f];
+    out[r] = s / dim;
+  }
+  return out;
+}
+
+export const quantile = (sorted: ArrayLike<number>, q: number) =>
+  sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))];
+
+async function fitAutoencoder(
+  schema: TabularSchema,
+  rows: readonly TableRow[],
+  epochs: number,
+  seed: number,
+  onEpoch: (epoch: number) => void,
+): Promise<{ network: tf.LayersModel; loss: number; epochs: number }> {
+  const dim = schema.columns.length;
+  const network = anomalyNetwork(dim, seed);
+  network.compile({ optimizer: tf.train.adam(0.005), loss: 'meanSquaredError' });
+  const x = tf.tensor2d(encodeRows(schema, rows), [rows.length, dim]);
+  let best = Number.POSITIVE_INFINITY;
+  let waited = 0;
+  let ran = 0;
+  try {
+    // The validation share is the last tenth of the rows, which are in time order: a time-based split.
+    await network.fit(x, x, {
+      epochs,
+      batchSize: 64,
+      shuffle: true,
+      validationSplit: 0.1,
+      verbose: 0,
+      callbacks: new tf.CustomCallback({
+        onEpochEnd: async (epoch: number, logs?: tf.Logs) => {
+          ran = epoch + 1;
+          onEpoch(ran);
+          const loss = logs?.val_loss ?? Number.POSITIVE_INFINITY;
+          if (loss < best - 1e-4) {
+            best = loss;
+            waited = 0;
+          } else if (++waited >= PATIENCE) {
+            network.stopTraining = true;
+          }
+        },
+      }),
+    });
+  } finally {
+    x.dispose();
+  }
+  return { network, loss: best, epochs: ran };
+}
+
+export async function trainAnomaly(
+  events: readonly Interaction[],
+  options: AnomalyOptions = {},
+): Promise<AnomalyTrainResult> {
+  const { epochs = 60, seed = 42, flagAt = 0.99 } = options;
+  const table = sessionTable(events);
+  const n = table.rows.length;
+  if (n < MIN_SESSIONS)
+    throw new DataError(`need at least ${MIN_SESSIONS} sessions to learn normal traffic, have ${n}`);
+  const cut = Math.floor(n * 0.8);
+  const trainRows = table.rows.slice(0, cut);
+  const calibrationRows = table.rows.slice(cut);
+  const progress = (round: number) => (epoch: number) => options.onEpoch?.(round * epochs + epoch, 2 * epochs);
+
+  // First fit on everything, to find the sessions that do not look like the rest.
+  const first = anomalySchema(trainRows, SESSION_COLUMNS);
+  const draft = await fitAutoencoder(first, trainRows, epochs, seed, progress(0));
+  const draftErrors = rowErrors(draft.network, first, trainRows);
+  draft.network.dispose();
+  const limit = quantile(Float64Array.from(draftErrors).sort(), 1 - SUSPECT_SHARE);
+  const isNormal = (i: number) => draftErrors[i] < limit || draftErrors[i] === 0;
+  const normal = trainRows.filter((_, i) => isNormal(i));
+  const suspected = table.ids.slice(0, cut).filter((_, i) => !isNormal(i));
+  options.onEpoch?.(epochs, 2 * epochs);
+
+  const schema = anomalySchema(normal, SESSION_COLUMNS);
+  const { network, loss, epochs: ran } = await fitAutoencoder(schema, normal, epochs, seed, progress(1));
+  options.onEpoch?.(2 * epochs, 2 * epochs);
+  const calibration = Float64Array.from(rowErrors(network, schema, calibrationRows)).sort();
+  const percentiles = Array.from({ length: 101 }, (_, p) => quantile(calibration, p / 100));
+  const flagged = calibration.filter((e) => e >= quantile(calibration, flagAt)).length;
+
+  const manifest: Omit<AnomalyManifest, 'shards'> = {
+    manifest_version: MANIFEST_VERSION,
+    name: 'anomaly',
+    version: options.version ?? 1,
+    feature_schema_version: schema.version,
+    created_at: new Date().toISOString(),
+    tabular: schema,
+    error_percentiles: percentiles,
+    flag_at: flagAt,
+    metrics: {
+      sessions: n,
+      training_sessions: normal.length,
+      excluded_as_suspected_bots: trainRows.length - normal.length,
+      calibration_sessions: calibrationRows.length,
+      validation_loss: loss,
+      epochs: draft.epochs + ran,
+      median_error: percentiles[50],
+      p99_error: percentiles[99],
+      calibration_flagged_share: flagged / calibrationRows.length,
+      trained_until: new Date(table.starts[cut - 1]).toISOString(),
+    },
+  };
+  return { network, manifest, suspected };
+}
