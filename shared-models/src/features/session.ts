@@ -102,3 +102,18 @@ export function sessionRows(events: readonly Interaction[]): Map<string, TableRo
   for (const [key, list] of sessionize(events)) rows.set(key, sessionRow(list));
   return rows;
 }
+
+/**
+ * Deterministic signs that a session is no person, read from its row: more than two events a
+ * second for ten seconds, a machine's steady pace over fifteen events or more, or three failed
+ * payments (card testing). The trainer leaves such sessions out; the device adds them to the risk score.
+ */
+export function botSignals(row: TableRow): string[] {
+  const n = (column: string) => Number(row[column] || 0);
+  const signals: string[] = [];
+  if (n('max_events_in_10s') >= 20) signals.push('impossible pace');
+  if (n('events') >= 15 && row.gap_regularity !== '' && n('gap_regularity') < 0.15)
+    signals.push('machine-steady timing');
+  if (n('payment_failures') >= 3) signals.push('repeated payment failures');
+  return signals;
+}

@@ -19,8 +19,8 @@ const SOURCE = `  --events FILE   interchange file (--from sqlite:PATH | postgre
   --backend NAME  wasm (default) or cpu`;
 const f4 = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : 'n/a');
 
-const sourceOf = (values: Record<string, string | boolean | undefined>) =>
-  loadInteractions({ events: stringOption(values, 'events'), from: stringOption(values, 'from') });
+const sourceOf = (values: Record<string, string | boolean | undefined>, purpose: 'train' | 'score' = 'score') =>
+  loadInteractions({ events: stringOption(values, 'events'), from: stringOption(values, 'from'), purpose });
 
 export const trainAnomalyCommand: Command = {
   summary: 'session anomaly model: an autoencoder over session behaviour, calibrated on normal traffic',
@@ -28,7 +28,8 @@ export const trainAnomalyCommand: Command = {
 
 Cuts the events into sessions (by session_id, else a new session after 30 idle minutes) and
 describes each by its pace, the regularity of its timing, its breadth, cart and checkout velocity
-and payment failures. An autoencoder learns to reconstruct the earlier 80 % of sessions; the 1 %
+and payment failures. Sessions that are plainly no person (two events a second, a machine's
+steady pace, repeated payment failures) are left out, as in all training. An autoencoder learns to reconstruct the earlier 80 % of sessions; the 1 %
 it reconstructs worst are set aside as suspected bots and it is trained again without them. The
 later 20 % calibrate the score: a session's score is the share of those it is more unusual than.
 Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.
@@ -54,7 +55,7 @@ ${SOURCE}
     const flagText = stringOption(values, 'flag-at');
     const flagAt = flagText === undefined ? 0.99 : Number(flagText);
     if (!(flagAt > 0 && flagAt < 1)) throw new UsageError(`--flag-at ${flagText}: expected a share between 0 and 1`);
-    const events = await sourceOf(values);
+    const events = await sourceOf(values, 'train');
     const backend = await useBackend(stringOption(values, 'backend'));
     const bar = progress('training');
     const started = performance.now();
@@ -97,7 +98,8 @@ export const scoreAnomalyCommand: Command = {
 
 Writes one JSON line per session: {"session_id", "score", "flagged", "reasons"}. The score is the
 share of normal sessions (the model's calibration set) this one is more unusual than; reasons are
-the three features it was furthest from normal on, with their share of the error.
+the three features with the largest share of its error among those beyond three standard
+deviations of normal traffic.
 
   --model DIR     a model written by aisle train anomaly
 ${SOURCE}

@@ -123,7 +123,11 @@ async function behaviourTable(values: Values) {
     throw new UsageError(`--label-by ${labelBy}: expected purchase or visit`);
   const asOf = parseAsOf(asOfText);
   const horizon = parseHorizon(stringOption(values, 'horizon') ?? '30d');
-  const events = await loadInteractions({ events: stringOption(values, 'events'), from: stringOption(values, 'from') });
+  const events = await loadInteractions({
+    events: stringOption(values, 'events'),
+    from: stringOption(values, 'from'),
+    purpose: 'train',
+  });
   return {
     table: labelledBehaviour(events, asOf, horizon, labelBy),
     settings: { as_of: new Date(asOf).toISOString(), horizon_days: horizon / 86_400_000, label_by: labelBy } as const,

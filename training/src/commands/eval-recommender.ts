@@ -45,6 +45,7 @@ and recency decay are chosen on the validation items.
     const interactions = await loadInteractions({
       events: stringOption(values, 'events'),
       from: stringOption(values, 'from'),
+      purpose: 'train',
     });
     const split = leaveLastOut(interactions);
     if (!split.test.length) {

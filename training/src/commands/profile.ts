@@ -46,6 +46,7 @@ ${SOURCE}
     const events = await loadInteractions({
       events: stringOption(values, 'events'),
       from: stringOption(values, 'from'),
+      purpose: 'train',
     });
     const trained = trainProfile(events, {
       asOf: asOfText ? parseAsOf(asOfText) : undefined,

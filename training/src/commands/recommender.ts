@@ -51,6 +51,7 @@ ${SOURCE_HELP}
     const interactions = await loadInteractions({
       events: stringOption(values, 'events'),
       from: stringOption(values, 'from'),
+      purpose: 'train',
     });
     const split = leaveLastOut(interactions);
     if (!split.test.length)

@@ -86,4 +86,24 @@ describe('readInteractions', () => {
     for (const [name, text, message] of cases) expect(() => readInteractions(file(name, text)), name).toThrow(message);
     expect(() => readInteractions(join(dir, 'nope.csv'))).toThrow(/nope\.csv: no such file/);
   });
+
+  it('leaves out unreadable rows among good ones, counting them by reason', () => {
+    const dropped = new Map();
+    const rows = readInteractions(
+      file(
+        'some-bad.csv',
+        'user_id,item_id,type,ts,price\nu,a,view_item,1700000000,3\nu,b,view_item,soon,3\nv,c,view_item,later,4\n' +
+          'v,d,view_item,1700000001,cheap\nw,e,view_item,1700000002,5\nw,f,view_item,1700000003,5\nx,g,view_item,1700000004,1\n',
+      ),
+      dropped,
+    );
+    expect(rows.map((r) => r.item_id)).toEqual(['a', 'e', 'f', 'g']);
+    expect([...dropped]).toEqual([
+      [
+        'ts is not ISO 8601, unix seconds or unix milliseconds',
+        { count: 2, first: expect.stringMatching(/some-bad\.csv:3$/) },
+      ],
+      ['price must be a number', { count: 1, first: expect.stringMatching(/some-bad\.csv:5$/) }],
+    ]);
+  });
 });

@@ -41,14 +41,51 @@ export function detectFormat(file: string, text: string): 'csv' | 'ndjson' {
   return text.trimStart().startsWith('{') ? 'ndjson' : 'csv';
 }
 
+/** One row that cannot be read: `reason` is what rows with the same problem share. */
+class RowError extends DataError {
+  constructor(
+    readonly where: string,
+    readonly reason: string,
+    detail = '',
+    message = `${reason}${detail}`,
+  ) {
+    super(`${where}: ${message}`);
+  }
+}
+
+/** Rows left out, by reason, each with the first place it happened. */
+export type Dropped = Map<string, { count: number; first: string }>;
+
+export function countDrop(dropped: Dropped, reason: string, where: string): void {
+  const seen = dropped.get(reason);
+  if (seen) seen.count++;
+  else dropped.set(reason, { count: 1, first: where });
+}
+
 /**
- * Every interaction in `file`, sorted by time; interactions with equal `ts` keep their order in
- * the file. Throws a `DataError` naming the file, line and column of the first problem.
+ * Every valid interaction in `file`, sorted by time; interactions with equal `ts` keep their order
+ * in the file. A row with a missing or malformed value is left out and counted in `dropped`; a file
+ * that is not interchange data at all (a required column missing, not CSV, or at least half its
+ * rows unreadable) is a `DataError` naming the file, line and column of the first problem.
  */
-export function readInteractions(file: string): Interaction[] {
+export function readInteractions(file: string, dropped: Dropped = new Map()): Interaction[] {
   const text = readText(file);
   const records = detectFormat(file, text) === 'csv' ? csvRecords(file, text) : ndjsonRecords(file, text);
-  const rows = records.map(({ line, record }) => toInteraction(file, line, record));
+  const rows: Interaction[] = [];
+  let firstProblem: DataError | undefined;
+  let bad = 0;
+  for (const { line, record, problem } of records) {
+    try {
+      if (problem) throw problem;
+      rows.push(toInteraction(file, line, record));
+    } catch (error) {
+      if (!(error instanceof RowError)) throw error;
+      firstProblem ??= error;
+      bad++;
+      countDrop(dropped, error.reason, error.where);
+    }
+  }
+  if (firstProblem && bad * 2 >= records.length) throw firstProblem;
   if (!rows.length) throw new DataError(`${file}: no events`);
   return sortByTime(rows);
 }
@@ -63,7 +100,7 @@ export function sortByTime<T extends { ts: number }>(rows: T[]): T[] {
 
 type RawRecord = Record<string, unknown>;
 
-function csvRecords(file: string, text: string): { line: number; record: RawRecord }[] {
+function csvRecords(file: string, text: string): FileRecord[] {
   const firstLine = text.slice(0, text.indexOf('\n') >>> 0);
   const delimiter = firstLine.includes('\t') && !firstLine.includes(',') ? '\t' : ',';
   let parsed: { record: RawRecord; info: { lines: number } }[];
@@ -96,8 +133,15 @@ const headerOf = (text: string, delimiter: string) =>
     .map((c) => c.trim())
     .filter(Boolean);
 
-function ndjsonRecords(file: string, text: string): { line: number; record: RawRecord }[] {
-  const out: { line: number; record: RawRecord }[] = [];
+interface FileRecord {
+  line: number;
+  record: RawRecord;
+  /** Why the line could not be read at all. */
+  problem?: DataError;
+}
+
+function ndjsonRecords(file: string, text: string): FileRecord[] {
+  const out: FileRecord[] = [];
   text
     .replace(/^\uFEFF/, '')
     .split('\n')
@@ -107,10 +151,17 @@ function ndjsonRecords(file: string, text: string): { line: number; record: RawR
       try {
         record = JSON.parse(raw);
       } catch (error) {
-        throw new DataError(`${file}:${i + 1}: not valid JSON: ${(error as Error).message}`);
+        const problem = new RowError(`${file}:${i + 1}`, 'not valid JSON', `: ${(error as Error).message}`);
+        out.push({ line: i + 1, record: {}, problem });
+        return;
       }
       if (!record || typeof record !== 'object' || Array.isArray(record)) {
-        throw new DataError(`${file}:${i + 1}: expected a JSON object per line`);
+        out.push({
+          line: i + 1,
+          record: {},
+          problem: new RowError(`${file}:${i + 1}`, 'expected a JSON object per line'),
+        });
+        return;
       }
       out.push({ line: i + 1, record: record as RawRecord });
     });
@@ -122,11 +173,11 @@ function toInteraction(file: string, line: number, r: RawRecord): Interaction {
   const text = (column: string, required: boolean): string | undefined => {
     const v = r[column];
     if (v === undefined || v === null || v === '') {
-      if (required) throw new DataError(`${where}: ${column} is required`);
+      if (required) throw new RowError(where, `${column} is required`);
       return undefined;
     }
     if (typeof v !== 'string' && typeof v !== 'number') {
-      throw new DataError(`${where}: ${column} must be text, got ${JSON.stringify(v)}`);
+      throw new RowError(where, `${column} must be text`, `, got ${JSON.stringify(v)}`);
     }
     return String(v);
   };
@@ -134,14 +185,19 @@ function toInteraction(file: string, line: number, r: RawRecord): Interaction {
     const v = r[column];
     if (v === undefined || v === null || v === '') return undefined;
     const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : Number.NaN;
-    if (!Number.isFinite(n)) throw new DataError(`${where}: ${column} must be a number, got ${JSON.stringify(v)}`);
+    if (!Number.isFinite(n)) throw new RowError(where, `${column} must be a number`, `, got ${JSON.stringify(v)}`);
     return n;
   };
   const rawTs = r.ts;
-  if (rawTs === undefined || rawTs === null || rawTs === '') throw new DataError(`${where}: ts is required`);
+  if (rawTs === undefined || rawTs === null || rawTs === '') throw new RowError(where, 'ts is required');
   const ts = parseTs(rawTs);
   if (ts === undefined) {
-    throw new DataError(`${where}: ts ${JSON.stringify(rawTs)} is not ISO 8601, unix seconds or unix milliseconds`);
+    throw new RowError(
+      where,
+      'ts is not ISO 8601, unix seconds or unix milliseconds',
+      '',
+      `ts ${JSON.stringify(rawTs)} is not ISO 8601, unix seconds or unix milliseconds`,
+    );
   }
   const row: Interaction = {
     user_id: text('user_id', true) as string,

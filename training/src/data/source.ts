@@ -8,18 +8,35 @@ import { openSqlite } from '../../../edge-server/src/storage/sqlite';
 import type { Storage } from '../../../edge-server/src/storage/types';
 import type { AisleEvent } from '../../../shared-models/src/schema/event';
 import { DataError } from './errors';
-import { type Interaction, readInteractions, sortByTime } from './interchange';
+import { type Dropped, type Interaction, readInteractions, sortByTime } from './interchange';
+import { describeDropped, preprocess } from './preprocess';
 
 export interface SourceOptions {
   events?: string;
   from?: string;
+  /** Training leaves bot-like sessions out; scoring and evaluation keep them. */
+  purpose?: 'train' | 'score';
 }
 
-/** The interactions of a command's source, sorted by time; a `DataError` when there is none or it is unusable. */
-export async function loadInteractions({ events, from }: SourceOptions): Promise<Interaction[]> {
+/**
+ * The interactions of a command's source, sorted by time and preprocessed (unreadable rows,
+ * duplicates and impossible events left out; for training, bot-like sessions too), with one line
+ * on stderr counting what was left out. A `DataError` when nothing usable is left.
+ */
+export async function loadInteractions({ events, from, purpose = 'score' }: SourceOptions): Promise<Interaction[]> {
   if (events && from) throw new DataError('give either --events FILE or --from STORE, not both');
-  if (events) return readInteractions(events);
-  if (!from) throw new DataError('missing --events FILE (or --from sqlite:PATH | postgres:URL)');
+  if (!events && !from) throw new DataError('missing --events FILE (or --from sqlite:PATH | postgres:URL)');
+  const dropped: Dropped = new Map();
+  const rows = events ? readInteractions(events, dropped) : await readWholeStore(from as string);
+  const read = rows.length + [...dropped.values()].reduce((s, d) => s + d.count, 0);
+  const kept = preprocess(rows, dropped, { excludeBots: purpose === 'train' });
+  const note = describeDropped(dropped, read);
+  if (note) console.error(`aisle: ${note}`);
+  if (!kept.length) throw new DataError(`${events ?? from}: no usable events left`);
+  return kept;
+}
+
+async function readWholeStore(from: string): Promise<Interaction[]> {
   const storage = openStore(from);
   try {
     const rows = await readStore(storage);

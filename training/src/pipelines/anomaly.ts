@@ -6,12 +6,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { SESSION_COLUMNS, sessionize, sessionRow } from '../../../shared-models/src/features/session';
-import { encodeRows, type TableRow, type TabularSchema } from '../../../shared-models/src/features/tabular';
+import { encodeRows, inputSize, type TableRow, type TabularSchema } from '../../../shared-models/src/features/tabular';
 import {
   type AnomalyManifest,
   anomalyNetwork,
   anomalySchema,
-  reconstructionErrors,
+  meanErrors,
 } from '../../../shared-models/src/models/anomaly';
 import { MANIFEST_VERSION } from '../../../shared-models/src/models/manifest';
 import type { Interaction } from '../../../shared-models/src/schema/interaction';
@@ -50,17 +50,8 @@ export function sessionTable(events: readonly Interaction[]): { ids: string[]; r
 }
 
 /** Mean squared reconstruction error of each row. */
-export function rowErrors(network: tf.LayersModel, schema: TabularSchema, rows: readonly TableRow[]): Float64Array {
-  const dim = schema.columns.length;
-  const parts = reconstructionErrors(network, encodeRows(schema, rows), rows.length, dim);
-  const out = new Float64Array(rows.length);
-  for (let r = 0; r < rows.length; r++) {
-    let s = 0;
-    for (let f = 0; f < dim; f++) s += parts[r * dim + f];
-    out[r] = s / dim;
-  }
-  return out;
-}
+export const rowErrors = (network: tf.LayersModel, schema: TabularSchema, rows: readonly TableRow[]) =>
+  meanErrors(network, encodeRows(schema, rows), rows.length, inputSize(schema));
 
 export const quantile = (sorted: ArrayLike<number>, q: number) =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))];

@@ -7,6 +7,7 @@ export {
   anomalyNetwork,
   anomalySchema,
   createAnomalyModel,
+  meanErrors,
   percentileOf,
   reconstructionErrors,
 } from './model';

@@ -4,7 +4,14 @@
  * sessions it exceeds, and the features it failed worst on are the reasons.
  */
 import * as tf from '@tensorflow/tfjs';
-import { encodeRows, fitTabular, type TableRow, type TabularSchema } from '../../features/tabular';
+import {
+  columnSpans,
+  encodeRows,
+  fitTabular,
+  inputSize,
+  type TableRow,
+  type TabularSchema,
+} from '../../features/tabular';
 import type { ModelManifest } from '../manifest';
 
 export interface AnomalyManifest extends ModelManifest {
@@ -19,7 +26,7 @@ export interface AnomalyManifest extends ModelManifest {
 export interface AnomalyReason {
   feature: string;
   value: string;
-  /** Share of the session's reconstruction error on this feature. */
+  /** This feature's share of the session's reconstruction error. */
   share: number;
 }
 
@@ -89,23 +96,60 @@ export interface AnomalyModel {
   dispose(): void;
 }
 
+/** Mean squared reconstruction error of each of `n` encoded rows. */
+export const meanErrors = (network: tf.LayersModel, x: Float32Array, n: number, dim: number) =>
+  meanOfRows(reconstructionErrors(network, x, n, dim), n, dim);
+
+function meanOfRows(parts: Float32Array, n: number, dim: number): Float64Array {
+  const out = new Float64Array(n);
+  for (let r = 0; r < n; r++) {
+    let sum = 0;
+    for (let f = 0; f < dim; f++) sum += parts[r * dim + f];
+    out[r] = sum / dim;
+  }
+  return out;
+}
+
+/** How far outside normal traffic (in standard deviations) a feature must be to be named as a reason. */
+export const REASON_MIN_Z = 3;
+
+/**
+ * Scores sessions. A session's reasons are the features with the largest share of its
+ * reconstruction error among those outside the normal range (beyond three standard deviations of
+ * training traffic): a card tester's twenty failed payments, not the purchases the network, thrown
+ * by them, expected. A session odd only in combination, with every feature in range, gets the
+ * largest shares of all.
+ */
 export function createAnomalyModel(network: tf.LayersModel, manifest: AnomalyManifest): AnomalyModel {
-  const names = manifest.tabular.columns.map((c) => c.name);
-  const dim = names.length;
+  const spans = columnSpans(manifest.tabular);
+  const dim = inputSize(manifest.tabular);
   return {
     manifest,
     score(rows) {
       if (!rows.length) return [];
-      const errors = reconstructionErrors(network, encodeRows(manifest.tabular, rows), rows.length, dim);
+      const x = encodeRows(manifest.tabular, rows);
+      const parts = reconstructionErrors(network, x, rows.length, dim);
+      const errors = meanOfRows(parts, rows.length, dim);
       return rows.map((row, r) => {
-        const parts = errors.subarray(r * dim, (r + 1) * dim);
-        const total = parts.reduce((s, v) => s + v, 0);
-        const score = percentileOf(total / dim, manifest.error_percentiles);
-        const reasons = names
-          .map((feature, f) => ({ feature, value: row[feature] ?? '', share: total ? parts[f] / total : 0 }))
-          .sort((a, b) => b.share - a.share)
-          .slice(0, 3);
-        return { error: total / dim, score, flagged: score >= manifest.flag_at, reasons };
+        const error = errors[r];
+        const effects = spans.map((span) => {
+          let effect = 0;
+          let z = 0;
+          for (let i = span.start; i < span.start + span.width; i++) {
+            effect += parts[r * dim + i];
+            z = Math.max(z, Math.abs(x[r * dim + i]));
+          }
+          return { feature: span.name, value: row[span.name] ?? '', effect, outside: z >= REASON_MIN_Z };
+        });
+        const total = effects.reduce((sum, e) => sum + e.effect, 0) || 1;
+        const named = effects.some((e) => e.outside) ? effects.filter((e) => e.outside) : effects;
+        const reasons = named
+          .filter((e) => e.effect > 0)
+          .sort((a, b) => b.effect - a.effect)
+          .slice(0, 3)
+          .map(({ feature, value, effect }) => ({ feature, value, share: Math.round((effect / total) * 1000) / 1000 }));
+        const score = percentileOf(error, manifest.error_percentiles);
+        return { error, score, flagged: score >= manifest.flag_at, reasons };
       });
     },
     dispose() {
