@@ -6,11 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7 } from '../shared-models/src/schema/ids';
 import { runAisle } from './helpers/aisle';
 import { shopLog, toCsv } from './helpers/interactions';
+import { openTestPostgres, PG_URL, postgresAvailable } from './helpers/postgres';
 import { tempSqlite } from './helpers/server';
 
 const dir = mkdtempSync(join(tmpdir(), 'aisle-cli-'));
 
 const aisle = (...args: string[]) => runAisle(dir, ...args);
+const withPostgres = await postgresAvailable();
 
 interface EvalReport {
   users: number;
@@ -21,23 +23,21 @@ describe('aisle eval recommender', () => {
   const rows = shopLog();
   const csv = join(dir, 'shop.csv');
   const store = tempSqlite();
+  // The same log as events in the edge store, as the storefront script would have sent them.
+  const asEvents = () =>
+    rows.map((r) => ({
+      event_id: uuidv7(),
+      type: r.type,
+      ts: r.ts,
+      anonymous_id: `anon-${r.user_id}`,
+      user_id: r.user_id,
+      session_id: r.session_id as string,
+      items: [{ item_id: r.item_id, price: r.price, item_category: r.category }],
+    }));
   beforeAll(async () => {
     writeFileSync(csv, toCsv(rows));
-    // The same log as events in the edge store, as the storefront script would have sent them.
     await store.storage.migrate();
-    await store.storage.insertEvents(
-      'demo',
-      rows.map((r) => ({
-        event_id: uuidv7(),
-        type: r.type,
-        ts: r.ts,
-        anonymous_id: `anon-${r.user_id}`,
-        user_id: r.user_id,
-        session_id: r.session_id as string,
-        items: [{ item_id: r.item_id, price: r.price, item_category: r.category }],
-      })),
-      Date.now(),
-    );
+    await store.storage.insertEvents('demo', asEvents(), Date.now());
   });
   afterAll(async () => {
     await store.storage.close();
@@ -69,6 +69,22 @@ describe('aisle eval recommender', () => {
     const fromFile = JSON.parse(readFileSync(join(dir, 'file.json'), 'utf8')) as EvalReport;
     const fromStore = JSON.parse(readFileSync(join(dir, 'store.json'), 'utf8')) as EvalReport;
     expect(fromStore.results).toEqual(fromFile.results);
+  });
+
+  it.runIf(withPostgres)('reads them from PostgreSQL too', async () => {
+    const db = await openTestPostgres();
+    try {
+      await db.storage.insertEvents('demo', asEvents(), Date.now());
+      const url = `${PG_URL}?options=${encodeURIComponent(`-c search_path=${db.schema}`)}`;
+      const { code, stderr } = await aisle('eval', 'recommender', '--from', url, '--out', 'pg.json');
+      expect(stderr).toBe('');
+      expect(code).toBe(0);
+      const fromFile = JSON.parse(readFileSync(join(dir, 'file.json'), 'utf8')) as EvalReport;
+      const fromPostgres = JSON.parse(readFileSync(join(dir, 'pg.json'), 'utf8')) as EvalReport;
+      expect(fromPostgres.results).toEqual(fromFile.results);
+    } finally {
+      await db.drop();
+    }
   });
 
   it('answers bad input with one line on stderr and a non-zero exit', async () => {
@@ -151,6 +167,50 @@ describe('aisle train recommender and aisle recommend', () => {
     const manifest = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8'));
     const report = JSON.parse(readFileSync(join(dir, 'rec-eval.json'), 'utf8')) as EvalReport;
     expect(report.results[0].test.ndcg).toBeCloseTo(manifest.metrics.ndcg_at_10, 6);
+  });
+
+  it("gives profiles a taste facet from the recommender's view of each history", async () => {
+    const profile = join(dir, 'profile-taste');
+    const trainedProfile = await aisle('train', 'profile', '--events', csv, '--recommender', model, '--out', profile);
+    expect(trainedProfile.code).toBe(0);
+    expect(trainedProfile.stdout).toMatch(/taste facet \(recommender v1\)/);
+    const manifest = JSON.parse(readFileSync(join(profile, 'manifest.json'), 'utf8'));
+    expect(manifest.taste).toMatchObject({ recommender_version: 1, dim: 64 });
+    expect(manifest.taste.k).toBeGreaterThanOrEqual(2);
+
+    const out = join(dir, 'profiles-taste.ndjson');
+    const missing = await aisle('score', 'profile', '--model', profile, '--events', csv, '--out', out);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/has a taste facet: give --recommender DIR/);
+    const scored = await aisle(
+      'score',
+      'profile',
+      '--model',
+      profile,
+      '--events',
+      csv,
+      '--recommender',
+      model,
+      '--out',
+      out,
+    );
+    expect(scored.code).toBe(0);
+    const lines = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(200);
+    // Shoppers keep to one category: a taste segment named after it holds most of that category's shoppers.
+    const log = shopLog({ seed: 11 });
+    const favourite = new Map<string, string>();
+    for (const u of new Set(log.map((e) => e.user_id))) {
+      const counts = new Map<string, number>();
+      for (const e of log.filter((x) => x.user_id === u))
+        counts.set(e.category ?? '', (counts.get(e.category ?? '') ?? 0) + 1);
+      favourite.set(u, [...counts].sort((a, b) => b[1] - a[1])[0][0]);
+    }
+    const named = lines.filter((l) => l.taste_name?.includes(favourite.get(l.user_id) as string)).length;
+    expect(named / lines.length).toBeGreaterThan(0.45);
   });
 
   it('refuses bad input with one line', async () => {

@@ -86,7 +86,7 @@ describe('SASRec', () => {
 });
 
 describe('the recommender model', () => {
-  it('leaves no tensor behind after scoring and dispose', () => {
+  it('leaves no tensor behind after scoring, embedding and dispose', () => {
     const before = tf.memory().numTensors;
     const config: SasRecConfig = { items: 6, types: 2, maxLen: 4, dim: 8, blocks: 1, dropout: 0 };
     const manifest = {
@@ -118,6 +118,10 @@ describe('the recommender model', () => {
     expect(next).toHaveLength(3);
     expect(next).not.toContain('a');
     expect(model.recommend([], [], 2)).toEqual(['a', 'b']); // nothing known: the most popular
+    const [taste, none] = model.embed([['a', 'c'], ['unknown']], [['view_item', 'view_item'], ['view_item']]);
+    expect(taste).toHaveLength(8);
+    expect(Math.hypot(...(taste as Float32Array))).toBeCloseTo(1, 5);
+    expect(none).toBeUndefined();
     model.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -13,16 +13,40 @@ export const missing = (file: string) =>
 
 export const movieLensMissing = () => missing(ML_100K);
 
-/** MovieLens-100k ratings as interactions (a rating is an interaction, whatever its value), in time order. */
-export function movieLens100k(): Interaction[] {
+/**
+ * MovieLens-100k ratings as interactions (a rating is an interaction, whatever its value), in time
+ * order; with `genres`, each movie's first listed genre as its category.
+ */
+export function movieLens100k({ genres = false } = {}): Interaction[] {
+  const categories = genres ? movieGenres() : new Map<string, string>();
   const rows = readFileSync(ML_100K, 'utf8')
     .trim()
     .split('\n')
     .map((line) => {
       const [user, item, , ts] = line.split('\t');
-      return { user_id: user, item_id: item, type: 'rate', ts: Number(ts) * 1000 };
+      const row: Interaction = { user_id: user, item_id: item, type: 'rate', ts: Number(ts) * 1000 };
+      const category = categories.get(item);
+      if (category) row.category = category;
+      return row;
     });
   return sortByTime(rows);
+}
+
+/** Each movie's first listed genre, from u.item's genre flags and u.genre's names. */
+function movieGenres(): Map<string, string> {
+  const dir = join(SHARED_DATA, 'ml-100k');
+  const names = readFileSync(join(dir, 'u.genre'), 'latin1')
+    .trim()
+    .split('\n')
+    .map((l) => l.split('|')[0]);
+  const out = new Map<string, string>();
+  for (const line of readFileSync(join(dir, 'u.item'), 'latin1').trim().split('\n')) {
+    const fields = line.split('|');
+    const flags = fields.slice(5);
+    const first = flags.indexOf('1');
+    if (first >= 0) out.set(fields[0], names[first]);
+  }
+  return out;
 }
 
 const ONLINE_SHOPPERS = join(SHARED_DATA, 'online-shoppers/online_shoppers_intention.csv');

@@ -4,6 +4,7 @@ import { benchAnomaly } from './anomaly';
 import { benchChurn } from './churn';
 import { benchIngest } from './ingest';
 import { benchMainThread } from './main-thread';
+import { benchProfile } from './profile';
 import { benchRecommender } from './recommender';
 import { benchSize } from './size';
 
@@ -19,3 +20,4 @@ if (want('ingest')) await benchIngest();
 if (want('recommender')) await benchRecommender();
 if (want('churn')) await benchChurn();
 if (want('anomaly')) await benchAnomaly();
+if (want('profile')) await benchProfile();

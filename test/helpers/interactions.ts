@@ -35,7 +35,17 @@ export function shopLog({ users = 200, categories = 6, perCategory = 10, seed = 
 
 /** The rows as an interchange CSV. */
 export function toCsv(rows: readonly Interaction[]): string {
-  const columns = ['user_id', 'item_id', 'type', 'ts', 'session_id', 'price', 'quantity', 'category'] as const;
+  const columns = [
+    'user_id',
+    'item_id',
+    'type',
+    'ts',
+    'session_id',
+    'price',
+    'quantity',
+    'category',
+    'device',
+  ] as const;
   return `${columns.join(',')}\n${rows.map((r) => columns.map((c) => r[c] ?? '').join(',')).join('\n')}\n`;
 }
 

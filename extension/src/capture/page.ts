@@ -35,3 +35,21 @@ export function pageContext(doc: Document, allowed: readonly string[]) {
     title: doc.title ? doc.title.slice(0, 300) : undefined,
   };
 }
+
+/**
+ * The kind of device, from what the browser says of itself: the `mobile` hint of User-Agent Client
+ * Hints where there is one, else a coarse pointer on a small screen (mobile) or a large one
+ * (tablet), else desktop. Undefined when the browser will not say.
+ */
+export function deviceClass(win: Window): 'mobile' | 'tablet' | 'desktop' | undefined {
+  try {
+    const hints = (win.navigator as Navigator & { userAgentData?: { mobile?: boolean } }).userAgentData;
+    if (hints?.mobile) return 'mobile';
+    if (win.matchMedia?.('(pointer: coarse)').matches) {
+      return Math.min(win.screen.width, win.screen.height) < 600 ? 'mobile' : 'tablet';
+    }
+    return 'desktop';
+  } catch {
+    return undefined;
+  }
+}

@@ -12,7 +12,7 @@ import { createDeduper } from './dedupe';
 import { hashId, uuid } from './ids';
 import { createLogger } from './logger';
 import { type EventFields, toFields } from './normalize';
-import { pageContext } from './page';
+import { deviceClass, pageContext } from './page';
 import type { Listener, Status, Tracker, TrackerConfig, TrackerDeps } from './types';
 
 export type { Listener, Status, Tracker, TrackerConfig, TrackerDeps } from './types';
@@ -66,6 +66,7 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
   // Events of this page bound for the server and not yet acknowledged: the exit beacon's payload.
   const unsent = new Map<string, AisleEvent>();
   let page = pageContext(doc, config.urlParams);
+  const device = deviceClass(win);
   let pageSeq = 0;
   let pageItem: AisleItem | undefined;
   const shouldCount = createDeduper(DEDUPE_MS);
@@ -140,6 +141,7 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
       anonymous_id: '',
       session_id: '',
       page,
+      device,
       ...fields,
     } as AisleEvent;
     pending.push(e);

@@ -38,6 +38,9 @@ const PageSchema = z.strictObject({
   title: text(LIMITS.title).optional(),
 });
 
+export const DEVICE_CLASSES = ['mobile', 'tablet', 'desktop'] as const;
+export type DeviceClass = (typeof DEVICE_CLASSES)[number];
+
 const PropValue = z.union([z.string().max(LIMITS.propString), z.number().finite(), z.boolean(), z.null()]);
 const PropsSchema = z.record(z.string().min(1).max(LIMITS.propKey), PropValue);
 
@@ -71,6 +74,8 @@ export const EventFieldsSchema = z.strictObject({
   engagement_ms: z.number().int().min(0).max(86_400_000).optional(),
   scroll_depth: z.number().min(0).max(100).optional(),
   page: PageSchema.optional(),
+  /** The kind of device, as coarse as a profile needs: never a model or a fingerprint. */
+  device: z.enum(DEVICE_CLASSES).optional(),
   props: PropsSchema.optional(),
 });
 

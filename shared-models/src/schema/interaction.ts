@@ -14,4 +14,6 @@ export interface Interaction {
   price?: number;
   quantity?: number;
   category?: string;
+  /** `mobile`, `tablet` or `desktop`, where the source says. */
+  device?: string;
 }

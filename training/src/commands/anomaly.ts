@@ -98,8 +98,8 @@ export const scoreAnomalyCommand: Command = {
 
 Writes one JSON line per session: {"session_id", "score", "flagged", "reasons"}. The score is the
 share of normal sessions (the model's calibration set) this one is more unusual than; reasons are
-the three features with the largest share of its error among those beyond three standard
-deviations of normal traffic.
+the three features furthest outside normal traffic (beyond three standard deviations, "z"), with
+their share of the reconstruction error.
 
   --model DIR     a model written by aisle train anomaly
 ${SOURCE}

@@ -3,8 +3,13 @@
  * segments from behaviour, written as TF.js weights (the centroids) and a manifest that names them.
  */
 import * as tf from '@tensorflow/tfjs';
-import { behaviourRows } from '../../../shared-models/src/features/behaviour';
-import { assignSegments, type ProfileManifest } from '../../../shared-models/src/models/profile';
+import { itemHistories, profileRows } from '../../../shared-models/src/features/profile';
+import {
+  assignSegments,
+  assignTaste,
+  type ProfileManifest,
+  type TasteResult,
+} from '../../../shared-models/src/models/profile';
 import { useBackend } from '../backend';
 import { DataError } from '../data/errors';
 import { loadInteractions } from '../data/source';
@@ -12,8 +17,10 @@ import { arrayBufferOf, loadFiles, nextVersion, saveFiles } from '../model-files
 import { writeJsonLines } from '../output';
 import { parseAsOf } from '../pipelines/churn-events';
 import { trainProfile } from '../pipelines/profile';
+import { embedUsers, trainTaste } from '../pipelines/profile-taste';
+import { loadRecommender } from '../recommender-files';
 import { formatTable } from '../table';
-import { type Command, intOption, stringOption } from './command';
+import { type Command, intOption, stringOption, UsageError } from './command';
 
 const SOURCE = `  --events FILE   interchange file (--from sqlite:PATH | postgres://… for the edge store)
   --as-of DATE    behaviour up to this moment (default: the last event)`;
@@ -22,15 +29,19 @@ export const trainProfileCommand: Command = {
   summary: 'shopper segments: k-means over behaviour, k by silhouette, each segment named',
   help: `aisle train profile (--events FILE | --from STORE) --out DIR [--as-of DATE] [--k N] [--seed 42]
 
-Computes each user's behaviour up to --as-of (recency, frequency, money, sessions, funnel, trend),
-standardises it, runs k-means for k = 2…8 (or --k) and keeps the k with the best silhouette, then
+Computes each user's behaviour up to --as-of (recency, frequency, money, sessions, funnel, trend,
+how much one category holds them, their prices against the shop's median, the time of day and
+week they shop, their device where the events say), standardises it, runs k-means for k = 2…8 (or --k) and keeps the k with the best silhouette, then
 names each segment from its centroid (high-value loyal, lapsing, newcomers, window shoppers,
 bargain hunters, regulars). Writes DIR/model.json, DIR/weights.bin (the centroids) and DIR/manifest.json.
 
 ${SOURCE}
   --out DIR       where to write the model
   --k N           a fixed number of segments
-  --seed S        k-means seed (default 42)`,
+  --seed S        k-means seed (default 42)
+  --recommender DIR  add the taste facet: each user's history embedded by this recommender (aisle
+                  train recommender), clustered by k-means, k by silhouette, each cluster named
+                  after the categories its members favour; score profile then needs the same DIR`,
   options: {
     events: { type: 'string' },
     from: { type: 'string' },
@@ -38,9 +49,11 @@ ${SOURCE}
     'as-of': { type: 'string' },
     k: { type: 'string' },
     seed: { type: 'string' },
+    recommender: { type: 'string' },
   },
   async run(values) {
     const out = stringOption(values, 'out', true);
+    const recommenderDir = stringOption(values, 'recommender');
     const k = values.k === undefined ? undefined : intOption(values, 'k', 2, 2);
     const asOfText = stringOption(values, 'as-of');
     const events = await loadInteractions({
@@ -56,9 +69,22 @@ ${SOURCE}
     });
     const { manifest, centroids } = trained;
     await useBackend();
-    const tensor = tf.tensor2d(centroids, [manifest.k, manifest.tabular.columns.length]);
-    const { data, specs } = await tf.io.encodeWeights({ centroids: tensor });
-    tensor.dispose();
+    const tensors: Record<string, tf.Tensor> = {
+      centroids: tf.tensor2d(centroids, [manifest.k, manifest.tabular.columns.length]),
+    };
+    if (recommenderDir) {
+      const recommender = await loadRecommender(recommenderDir);
+      try {
+        const asOf = asOfText ? parseAsOf(asOfText) : Math.max(...events.map((e) => e.ts));
+        const taste = trainTaste(recommender, events, asOf, intOption(values, 'seed', 42, 0));
+        manifest.taste = taste.facet;
+        tensors.taste_centroids = tf.tensor2d(taste.centroids, [taste.facet.k, taste.facet.dim]);
+      } finally {
+        recommender.dispose();
+      }
+    }
+    const { data, specs } = await tf.io.encodeWeights(tensors);
+    tf.dispose(Object.values(tensors));
     const model = new TextEncoder().encode(
       JSON.stringify({ format: 'aisle-kmeans', weightsManifest: [{ paths: ['weights.bin'], weights: specs }] }),
     );
@@ -78,6 +104,22 @@ ${SOURCE}
         manifest.segments.map((s) => [s.name, String(s.size), ...shown.map((c) => String(s.profile[c]))]),
       ),
     );
+    if (manifest.taste) {
+      console.log(
+        `\ntaste facet (recommender v${manifest.taste.recommender_version}), silhouette ${manifest.taste.silhouette.toFixed(3)}:\n`,
+      );
+      console.log(
+        formatTable(
+          ['taste segment', 'users', 'top categories', 'top items'],
+          manifest.taste.segments.map((s) => [
+            s.name,
+            String(s.size),
+            s.top_categories.join(', '),
+            s.top_items.join(', '),
+          ]),
+        ),
+      );
+    }
     console.log(`\nwrote ${out} (profile version ${manifest.version}, ${manifest.k} segments)`);
   },
 };
@@ -86,9 +128,11 @@ export const scoreProfileCommand: Command = {
   summary: "each user's segment, its name, tags and the features behind them",
   help: `aisle score profile --model DIR (--events FILE | --from STORE) --out FILE [--as-of DATE]
 
-Writes one JSON line per user: {"user_id", "segment", "segment_name", "tags", "features"}.
+Writes one JSON line per user: {"user_id", "segment", "segment_name", "tags", "features"}, and
+"taste_segment" and "taste_name" when the model has the taste facet.
 
   --model DIR     a model written by aisle train profile
+  --recommender DIR  the recommender the taste facet was trained with (needed when it has one)
 ${SOURCE}
   --out FILE      where to write the JSON lines`,
   options: {
@@ -97,10 +141,12 @@ ${SOURCE}
     from: { type: 'string' },
     out: { type: 'string' },
     'as-of': { type: 'string' },
+    recommender: { type: 'string' },
   },
   async run(values) {
     const dir = stringOption(values, 'model', true);
     const out = stringOption(values, 'out', true);
+    const recommenderDir = stringOption(values, 'recommender');
     const asOfText = stringOption(values, 'as-of');
     const events = await loadInteractions({
       events: stringOption(values, 'events'),
@@ -118,22 +164,48 @@ ${SOURCE}
       spec.weightsManifest[0].weights,
     );
     const centroids = (await tensors.centroids.data()) as Float32Array;
+    const tasteCentroids = manifest.taste ? ((await tensors.taste_centroids?.data()) as Float32Array) : undefined;
     tf.dispose(Object.values(tensors));
+    if (manifest.taste && !recommenderDir) {
+      throw new UsageError(
+        `${dir} has a taste facet: give --recommender DIR (the recommender version ${manifest.taste.recommender_version} it was trained with)`,
+      );
+    }
+    if (manifest.taste && !tasteCentroids) throw new DataError(`${dir}: weights.bin lacks taste_centroids`);
     const asOf = asOfText ? parseAsOf(asOfText) : Math.max(...events.map((e) => e.ts));
-    const users = [...behaviourRows(events, asOf)];
+    const users = [...profileRows(events, asOf, manifest.reference_price)];
     if (!users.length) throw new DataError('no user has an event at or before --as-of');
     const results = assignSegments(
       manifest,
       centroids,
       users.map(([, r]) => r),
     );
+    let tastes: TasteResult[] | undefined;
+    if (manifest.taste && recommenderDir) {
+      const recommender = await loadRecommender(recommenderDir);
+      try {
+        if (recommender.manifest.version !== manifest.taste.recommender_version) {
+          throw new DataError(
+            `${recommenderDir} is recommender version ${recommender.manifest.version}; the taste facet was trained with version ${manifest.taste.recommender_version}`,
+          );
+        }
+        const embeddings = embedUsers(
+          recommender,
+          itemHistories(events, asOf),
+          users.map(([u]) => u),
+        );
+        tastes = assignTaste(manifest.taste, tasteCentroids as Float32Array, embeddings);
+      } finally {
+        recommender.dispose();
+      }
+    }
     await writeJsonLines(
       out,
       users.map(([user, row], i) => {
         const features = Object.fromEntries(
           manifest.tabular.columns.map((c) => [c.name, row[c.name] === '' ? null : Number(row[c.name])]),
         );
-        return { user_id: user, ...results[i], features };
+        return { user_id: user, ...results[i], ...tastes?.[i], features };
       }),
     );
     const counts = new Map<string, number>();

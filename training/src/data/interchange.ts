@@ -1,6 +1,6 @@
 /**
  * @module training/data/interchange — reads the interchange file (CSV or NDJSON) that the `aisle`
- * CLI trains on: `user_id,item_id,type,ts` required, `session_id,price,quantity,category` optional.
+ * CLI trains on: `user_id,item_id,type,ts` required, `session_id,price,quantity,category,device` optional.
  */
 import { extname } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -11,7 +11,7 @@ import { readText } from './read-text';
 export type { Interaction };
 
 export const REQUIRED_COLUMNS = ['user_id', 'item_id', 'type', 'ts'] as const;
-export const OPTIONAL_COLUMNS = ['session_id', 'price', 'quantity', 'category'] as const;
+export const OPTIONAL_COLUMNS = ['session_id', 'price', 'quantity', 'category', 'device'] as const;
 
 /** Unix seconds below this, unix milliseconds from it on: 1e11 s is the year 5138, 1e11 ms is 1973. */
 const SECONDS_BELOW = 1e11;
@@ -207,11 +207,13 @@ function toInteraction(file: string, line: number, r: RawRecord): Interaction {
   };
   const session = text('session_id', false);
   const category = text('category', false);
+  const device = text('device', false);
   const price = number('price');
   const quantity = number('quantity');
   if (session !== undefined) row.session_id = session;
   if (price !== undefined) row.price = price;
   if (quantity !== undefined) row.quantity = quantity;
   if (category !== undefined) row.category = category;
+  if (device !== undefined) row.device = device.toLowerCase();
   return row;
 }

@@ -76,8 +76,15 @@ async function readStore(storage: Storage): Promise<Interaction[]> {
 
 /** One interaction per item of the event (one without an item when it has none), keyed by the user id or, before sign-in, the device's anonymous id. */
 export function toInteractions(e: AisleEvent): Interaction[] {
-  const base = { user_id: e.user_id ?? e.anonymous_id, type: e.type, ts: e.ts, session_id: e.session_id };
-  if (!e.items?.length) return [{ ...base, item_id: '' }];
+  const base: Interaction = {
+    user_id: e.user_id ?? e.anonymous_id,
+    item_id: '',
+    type: e.type,
+    ts: e.ts,
+    session_id: e.session_id,
+  };
+  if (e.device) base.device = e.device;
+  if (!e.items?.length) return [base];
   return e.items.map((item) => {
     const row: Interaction = { ...base, item_id: item.item_id };
     if (item.price !== undefined) row.price = item.price;

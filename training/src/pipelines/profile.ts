@@ -2,16 +2,15 @@
  * @module training/pipelines/profile — segments shoppers: behaviour up to a cut-off, standardised,
  * k-means for every k from 2 to 8 with the best silhouette kept, each segment named from its centroid.
  */
-import { behaviourRows } from '../../../shared-models/src/features/behaviour';
+import { profileRows, referencePrice } from '../../../shared-models/src/features/profile';
 import { encodeRows, fitTabular, type TableRow } from '../../../shared-models/src/features/tabular';
 import { MANIFEST_VERSION } from '../../../shared-models/src/models/manifest';
 import {
-  kmeans,
+  bestKMeans,
   PROFILE_COLUMNS,
   type ProfileManifest,
   type Segment,
   segmentName,
-  silhouette,
 } from '../../../shared-models/src/models/profile';
 import type { Interaction } from '../../../shared-models/src/schema/interaction';
 import { DataError } from '../data/errors';
@@ -39,7 +38,8 @@ const K_RANGE = [2, 3, 4, 5, 6, 7, 8];
 export function trainProfile(events: readonly Interaction[], options: ProfileOptions = {}): ProfileTrainResult {
   const { seed = 42 } = options;
   const asOf = options.asOf ?? Math.max(...events.map((e) => e.ts));
-  const byUser = [...behaviourRows(events, asOf)];
+  const reference = referencePrice(events, asOf);
+  const byUser = [...profileRows(events, asOf, reference)];
   if (byUser.length < 10) throw new DataError(`need at least 10 users with events to segment, have ${byUser.length}`);
   const users = byUser.map(([u]) => u);
   const rows = byUser.map(([, r]) => r);
@@ -48,15 +48,9 @@ export function trainProfile(events: readonly Interaction[], options: ProfileOpt
   const x = encodeRows(tabular, rows);
   const ks = options.k ? [options.k] : K_RANGE.filter((k) => k < users.length);
   if (options.k && options.k >= users.length) throw new DataError(`--k ${options.k}: only ${users.length} users`);
-  let best: { k: number; silhouette: number; model: ReturnType<typeof kmeans> } | undefined;
-  const tried: { k: number; silhouette: number }[] = [];
-  for (const k of ks) {
-    const model = kmeans(x, dim, k, seed);
-    const s = silhouette(x, dim, model.assignment, k, 1500, seed);
-    tried.push({ k, silhouette: s });
-    if (!best || s > best.silhouette) best = { k, silhouette: s, model };
-  }
-  const chosen = best as NonNullable<typeof best>;
+  const search = bestKMeans(x, dim, ks, seed);
+  const { tried } = search;
+  const chosen = { k: search.best.k, silhouette: search.silhouette, model: search.best };
   const names = new Map<string, number>();
   const segments: Segment[] = Array.from({ length: chosen.k }, (_, j) => {
     const members = rows.filter((_, i) => chosen.model.assignment[i] === j);
@@ -90,6 +84,7 @@ export function trainProfile(events: readonly Interaction[], options: ProfileOpt
     k: chosen.k,
     silhouette: chosen.silhouette,
     segments,
+    reference_price: reference,
     big_spender_revenue: revenues.length ? revenues[Math.floor(0.9 * (revenues.length - 1))] : 0,
     metrics: { silhouette: chosen.silhouette, tried, users: users.length, as_of: new Date(asOf).toISOString() },
   };

@@ -26,6 +26,8 @@ export interface AnomalyManifest extends ModelManifest {
 export interface AnomalyReason {
   feature: string;
   value: string;
+  /** How many standard deviations of normal traffic the value is from its average (capped at 20). */
+  z: number;
   /** This feature's share of the session's reconstruction error. */
   share: number;
 }
@@ -114,11 +116,11 @@ function meanOfRows(parts: Float32Array, n: number, dim: number): Float64Array {
 export const REASON_MIN_Z = 3;
 
 /**
- * Scores sessions. A session's reasons are the features with the largest share of its
- * reconstruction error among those outside the normal range (beyond three standard deviations of
- * training traffic): a card tester's twenty failed payments, not the purchases the network, thrown
- * by them, expected. A session odd only in combination, with every feature in range, gets the
- * largest shares of all.
+ * Scores sessions. The autoencoder's error decides how unusual a session is; its reasons are the
+ * features furthest outside normal traffic (beyond three standard deviations of it): a card
+ * tester's twenty failed payments, not the purchases the network, thrown by them, expected. A
+ * session odd only in combination, with every feature in range, gets the features the network
+ * reconstructed worst.
  */
 export function createAnomalyModel(network: tf.LayersModel, manifest: AnomalyManifest): AnomalyModel {
   const spans = columnSpans(manifest.tabular);
@@ -139,15 +141,20 @@ export function createAnomalyModel(network: tf.LayersModel, manifest: AnomalyMan
             effect += parts[r * dim + i];
             z = Math.max(z, Math.abs(x[r * dim + i]));
           }
-          return { feature: span.name, value: row[span.name] ?? '', effect, outside: z >= REASON_MIN_Z };
+          return { feature: span.name, value: row[span.name] ?? '', effect, z };
         });
         const total = effects.reduce((sum, e) => sum + e.effect, 0) || 1;
-        const named = effects.some((e) => e.outside) ? effects.filter((e) => e.outside) : effects;
-        const reasons = named
-          .filter((e) => e.effect > 0)
-          .sort((a, b) => b.effect - a.effect)
+        const outside = effects.filter((e) => e.z >= REASON_MIN_Z);
+        // Furthest outside normal traffic first; odd only in combination, the worst reconstructed first.
+        const reasons = (outside.length ? outside : effects.filter((e) => e.effect > 0))
+          .sort((a, b) => (outside.length ? b.z - a.z : 0) || b.effect - a.effect)
           .slice(0, 3)
-          .map(({ feature, value, effect }) => ({ feature, value, share: Math.round((effect / total) * 1000) / 1000 }));
+          .map(({ feature, value, effect, z }) => ({
+            feature,
+            value,
+            z: Math.round(z * 10) / 10,
+            share: Math.round((effect / total) * 1000) / 1000,
+          }));
         const score = percentileOf(error, manifest.error_percentiles);
         return { error, score, flagged: score >= manifest.flag_at, reasons };
       });

@@ -1,11 +1,15 @@
-/** @module shared-models/models/profile — shopper segments (k-means over behaviour) with names and tags. */
-export { type KMeans, kmeans, nearest, silhouette } from './kmeans';
+/** @module shared-models/models/profile — shopper segments (k-means over behaviour, and over taste) with names and tags. */
+export { bestKMeans, type KMeans, kmeans, nearest, silhouette } from './kmeans';
 export {
   assignSegments,
+  assignTaste,
   PROFILE_COLUMNS,
   type ProfileManifest,
   type ProfileResult,
   type Segment,
   segmentName,
+  type TasteFacet,
+  type TasteResult,
+  type TasteSegment,
   tags,
 } from './model';

@@ -116,3 +116,22 @@ export function silhouette(
   }
   return total / rows.length;
 }
+
+/** k-means for each k in `ks`, keeping the one with the best silhouette; every k's silhouette too. */
+export function bestKMeans(
+  x: Float32Array,
+  dim: number,
+  ks: readonly number[],
+  seed = 1,
+): { best: KMeans; silhouette: number; tried: { k: number; silhouette: number }[] } {
+  let best: { model: KMeans; silhouette: number } | undefined;
+  const tried: { k: number; silhouette: number }[] = [];
+  for (const k of ks) {
+    const model = kmeans(x, dim, k, seed);
+    const s = silhouette(x, dim, model.assignment, k, 1500, seed);
+    tried.push({ k, silhouette: s });
+    if (!best || s > best.silhouette) best = { model, silhouette: s };
+  }
+  if (!best) throw new Error('bestKMeans needs at least one k');
+  return { best: best.model, silhouette: best.silhouette, tried };
+}

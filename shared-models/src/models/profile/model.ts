@@ -3,12 +3,13 @@
  * the nearest k-means centroid, a name read off that centroid, and rule-based tags beside it.
  */
 import { BEHAVIOUR_COLUMNS } from '../../features/behaviour';
+import { PROFILE_EXTRA_COLUMNS, typicalHour } from '../../features/profile';
 import { encodeRows, type TableRow, type TabularSchema } from '../../features/tabular';
 import type { ModelManifest } from '../manifest';
 import { nearest } from './kmeans';
 
-/** The numeric behaviour columns segments are drawn from. */
-export const PROFILE_COLUMNS = BEHAVIOUR_COLUMNS.filter((c) => c !== 'top_category');
+/** The columns segments are drawn from: numeric behaviour (RFM, engagement, funnel, trend) and the profile's own. */
+export const PROFILE_COLUMNS = [...BEHAVIOUR_COLUMNS.filter((c) => c !== 'top_category'), ...PROFILE_EXTRA_COLUMNS];
 
 export interface Segment {
   id: number;
@@ -26,6 +27,46 @@ export interface ProfileManifest extends ModelManifest {
   segments: Segment[];
   /** Revenue from which a shopper is tagged a big spender: the 90th percentile in training. */
   big_spender_revenue: number;
+  /** The shop's median price in training, which `relative_price` divides by. */
+  reference_price: number;
+  /** The second facet: segments of taste, from the recommender's view of each shopper's history. */
+  taste?: TasteFacet;
+}
+
+export interface TasteSegment {
+  id: number;
+  name: string;
+  size: number;
+  /** The categories and items its members interact with most. */
+  top_categories: string[];
+  top_items: string[];
+}
+
+export interface TasteFacet {
+  /** The recommender whose embeddings the centroids live among: another version's would not fit. */
+  recommender_version: number;
+  k: number;
+  silhouette: number;
+  dim: number;
+  segments: TasteSegment[];
+}
+
+export interface TasteResult {
+  taste_segment: number | null;
+  taste_name: string | null;
+}
+
+/** The nearest taste centroid to each embedding (L2-normalised); null for a shopper with none. */
+export function assignTaste(
+  facet: TasteFacet,
+  centroids: Float32Array,
+  embeddings: readonly (Float32Array | undefined)[],
+): TasteResult[] {
+  return embeddings.map((v) => {
+    if (!v) return { taste_segment: null, taste_name: null };
+    const segment = nearest(v, 0, centroids, facet.dim);
+    return { taste_segment: segment, taste_name: facet.segments[segment].name };
+  });
 }
 
 export interface ProfileResult {
@@ -43,7 +84,9 @@ export function segmentName(z: Record<string, number>): string {
   if (z.days_since_last_event > 0.5) return 'lapsing';
   if (z.days_since_first_event < -0.5 && z.events < 0) return 'newcomers';
   if (z.views > 0.3 && z.purchases <= 0) return 'window shoppers';
-  if (z.purchases > 0 && z.average_order_value < -0.3) return 'bargain hunters';
+  if (z.purchases > 0 && (z.relative_price < -0.5 || z.average_order_value < -0.3)) return 'bargain hunters';
+  if (z.events > 0.5 && z.active_days > 0) return 'heavy browsers';
+  if (z.events < -0.3 && z.active_days <= 0) return 'occasional visitors';
   return 'regulars';
 }
 
@@ -56,6 +99,13 @@ export function tags(row: TableRow, bigSpender: number): string[] {
   if (bigSpender > 0 && n('revenue') >= bigSpender) out.push('big spender');
   if (n('days_since_last_event') > 30) out.push('inactive 30 days');
   if (row.top_category) out.push(`likes ${row.top_category}`);
+  const price = Number(row.relative_price || 0);
+  if (price > 0 && price < 0.8) out.push('price-sensitive');
+  if (price > 1.25) out.push('premium taste');
+  const when = typicalHour(row);
+  if (when.strength > 0.5 && (when.hour >= 22 || when.hour < 5)) out.push('shops at night (UTC)');
+  if (n('weekend_share') > 0.6) out.push('weekend shopper');
+  if (row.mobile_share !== undefined && row.mobile_share !== '' && n('mobile_share') >= 0.7) out.push('mostly mobile');
   return out;
 }
 

@@ -33,6 +33,12 @@ export interface RecommenderModel extends NextItemScorer {
   readonly manifest: RecommenderManifest;
   readonly vocabulary: Vocabulary;
   scoreBatch(histories: readonly (readonly number[])[], types: readonly (readonly number[])[]): Float32Array[];
+  /**
+   * Each shopper's taste as SASRec sees it after their history (ids and type names, oldest first):
+   * the hidden state the next item is scored from, L2-normalised. Undefined for a history with no
+   * item the model knows.
+   */
+  embed(histories: readonly (readonly string[])[], types: readonly (readonly string[])[]): (Float32Array | undefined)[];
   /** The top `k` item ids after the history (ids and type names, oldest first), none already in it. */
   recommend(history: readonly string[], types: readonly string[], k: number): string[];
   dispose(): void;
@@ -66,7 +72,8 @@ export function createRecommenderModel(
   const vocabulary = vocabularyFromList(manifest.items);
   const typeVocabulary = vocabularyFromList(manifest.types);
 
-  function neural(histories: readonly (readonly number[])[], types: readonly (readonly number[])[]): Float32Array[] {
+  /** The hidden state after each history, [n, dim]. */
+  function lastHidden(histories: readonly (readonly number[])[], types: readonly (readonly number[])[]): tf.Tensor2D {
     return tf.tidy(() => {
       const n = histories.length;
       const items = tf.tensor2d(
@@ -80,7 +87,13 @@ export function createRecommenderModel(
         'int32',
       );
       const last = encode(weights, c, items, kinds, false).slice([0, c.maxLen - 1, 0], [n, 1, c.dim]);
-      const scores = itemScores(weights, last.reshape([n, c.dim]) as tf.Tensor2D).dataSync() as Float32Array;
+      return last.reshape([n, c.dim]) as tf.Tensor2D;
+    });
+  }
+
+  function neural(histories: readonly (readonly number[])[], types: readonly (readonly number[])[]): Float32Array[] {
+    return tf.tidy(() => {
+      const scores = itemScores(weights, lastHidden(histories, types)).dataSync() as Float32Array;
       return histories.map((_, i) => scores.slice(i * c.items, (i + 1) * c.items));
     });
   }
@@ -123,6 +136,37 @@ export function createRecommenderModel(
     vocabulary,
     score: (history, types = []) => scoreBatch([history], [types])[0],
     scoreBatch,
+    embed(histories, types) {
+      const known: number[][] = [];
+      const knownTypes: number[][] = [];
+      const at: number[] = [];
+      histories.forEach((history, i) => {
+        const items: number[] = [];
+        const kinds: number[] = [];
+        history.forEach((id, k) => {
+          const item = vocabulary.indexOf(id);
+          if (item === 0) return;
+          items.push(item);
+          kinds.push(typeVocabulary.indexOf(types[i]?.[k] ?? ''));
+        });
+        at.push(items.length ? known.length : -1);
+        if (items.length) {
+          known.push(items);
+          knownTypes.push(kinds);
+        }
+      });
+      if (!known.length) return histories.map(() => undefined);
+      const hidden = lastHidden(known, knownTypes);
+      const flat = hidden.dataSync() as Float32Array;
+      hidden.dispose();
+      return at.map((j) => {
+        if (j < 0) return undefined;
+        const v = flat.slice(j * c.dim, (j + 1) * c.dim);
+        const norm = Math.hypot(...v) || 1;
+        for (let d = 0; d < c.dim; d++) v[d] /= norm;
+        return v;
+      });
+    },
     recommend(history, types, k) {
       const items = history.map((id) => vocabulary.indexOf(id));
       const scores = scoreBatch([items], [types.map((t) => typeVocabulary.indexOf(t))])[0];
