@@ -223,6 +223,9 @@ describe('aisle train / score profile', () => {
       .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(300);
     expect(Object.keys(lines[0])).toEqual(['user_id', 'segment', 'segment_name', 'tags', 'features']);
+    // Exported and loaded in a fresh process, the model puts every user where training did.
+    const sizes = manifest.segments.map((seg: { id: number }) => lines.filter((l) => l.segment === seg.id).length);
+    expect(sizes).toEqual(manifest.segments.map((seg: { size: number }) => seg.size));
     // The shoppers who drifted away long before the cut-off land in a lapsing segment.
     const long = lines.filter((l) => l.features.days_since_last_event > 45);
     expect(long.length).toBeGreaterThan(20);

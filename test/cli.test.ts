@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { uuidv7 } from '../shared-models/src/schema/ids';
 import { runAisle } from './helpers/aisle';
-import { shopLog, toCsv } from './helpers/interactions';
+import { returningShoppers, shopLog, toCsv } from './helpers/interactions';
 import { openTestPostgres, PG_URL, postgresAvailable } from './helpers/postgres';
 import { tempSqlite } from './helpers/server';
 
@@ -213,6 +213,27 @@ describe('aisle train recommender and aisle recommend', () => {
     expect(named / lines.length).toBeGreaterThan(0.45);
   });
 
+  it('stops starting epochs when the time budget runs out, keeping the best so far', async () => {
+    const quick = join(dir, 'quick');
+    const r = await aisle(
+      'train',
+      'recommender',
+      '--events',
+      csv,
+      '--out',
+      quick,
+      '--epochs',
+      '200',
+      '--time-budget',
+      '1',
+    );
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/stopped after \d+ epochs: the 1 s time budget/);
+    const manifest = JSON.parse(readFileSync(join(quick, 'manifest.json'), 'utf8'));
+    expect(manifest.metrics.epochs_run).toBeLessThan(200);
+    expect(manifest.metrics.ndcg_at_10).toBeGreaterThan(0);
+  });
+
   it('refuses bad input with one line', async () => {
     const cases: [string[], RegExp][] = [
       [['recommend', '--model', 'nowhere', '--events', csv, '--out', 'x'], /nowhere: no model here/],
@@ -227,4 +248,36 @@ describe('aisle train recommender and aisle recommend', () => {
       expect(results[i].stderr.trim().split('\n')).toHaveLength(1);
     });
   });
+});
+
+describe('aisle train recommender on a shop whose shoppers come back to items', () => {
+  const csv = join(dir, 'returning.csv');
+  const model = join(dir, 'returning');
+  const log = returningShoppers();
+  beforeAll(() => writeFileSync(csv, toCsv(log)));
+
+  it('learns on validation to let seen items compete, beats the baselines judged the same way, and recommends them', async () => {
+    const trained = await aisle('train', 'recommender', '--events', csv, '--out', model, '--epochs', '4');
+    expect(trained.code).toBe(0);
+    expect(trained.stdout).toMatch(/seen items ranked too|repeats allowed/);
+    const manifest = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8'));
+    expect(manifest.repeat).toMatchObject({ weight: expect.any(Number), decay: expect.any(Number) });
+    expect(manifest.metrics.validation_repeat_rate).toBeGreaterThan(0.3);
+    const c = manifest.metrics.compared;
+    for (const baseline of ['popularity', 'markov', 'item-knn'])
+      expect(c.recommender.test).toBeGreaterThan(c[baseline].test);
+
+    const out = join(dir, 'returning.ndjson');
+    expect((await aisle('recommend', '--model', model, '--events', csv, '--k', '10', '--out', out)).code).toBe(0);
+    const lines = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    const seen = new Map<string, Set<string>>();
+    for (const e of log) seen.set(e.user_id, (seen.get(e.user_id) ?? new Set()).add(e.item_id));
+    // The items a shopper looked at most recently come back among their recommendations.
+    const withOwn = lines.filter((l) => l.items.some((i: string) => seen.get(l.user_id)?.has(i))).length;
+    expect(withOwn / lines.length).toBeGreaterThan(0.9);
+    for (const l of lines) expect(new Set(l.items).size).toBe(10);
+  }, 120_000);
 });

@@ -137,3 +137,53 @@ export function humanSessions({ users = 250, days = 60, seed = 11 } = {}): Inter
   }
   return rows.sort((a, b) => a.ts - b.ts);
 }
+
+/**
+ * A shop's log as e-commerce logs are: shoppers come back to items they looked at (a second view,
+ * the cart, the purchase), popular items are far more popular than the rest, and a long tail of
+ * items has a handful of events each; every item has a category and a price.
+ */
+export function returningShoppers({ users = 300, items = 400, seed = 21 } = {}): Interaction[] {
+  const rnd = random(seed);
+  const categories = 8;
+  const catalogue = Array.from({ length: items }, (_, i) => ({
+    id: `p${i}`,
+    category: `c${i % categories}`,
+    price: 5 + ((i * 37) % 95),
+  }));
+  // Zipf-like: item i drawn with weight 1 / (i + 1) within its category.
+  const inCategory = (c: number) => catalogue.filter((_, i) => i % categories === c);
+  const draw = (list: typeof catalogue) => {
+    const total = list.reduce((s, _, i) => s + 1 / (i + 1), 0);
+    let r = rnd() * total;
+    for (const [i, item] of list.entries()) {
+      r -= 1 / (i + 1);
+      if (r <= 0) return item;
+    }
+    return list[list.length - 1];
+  };
+  const rows: Interaction[] = [];
+  const start = Date.UTC(2026, 1, 1);
+  for (let u = 0; u < users; u++) {
+    const favourite = inCategory(Math.floor(rnd() * categories));
+    const seen: (typeof catalogue)[number][] = [];
+    let t = start + rnd() * 10 * 86_400_000;
+    const length = 6 + Math.floor(rnd() * 14);
+    for (let k = 0; k < length; k++) {
+      const back = seen.length > 0 && rnd() < 0.4;
+      const item = back ? seen[seen.length - 1 - Math.floor(rnd() * Math.min(3, seen.length))] : draw(favourite);
+      const type = back ? (rnd() < 0.5 ? 'add_to_cart' : 'purchase') : 'view_item';
+      rows.push({
+        user_id: `s${u}`,
+        item_id: item.id,
+        type,
+        ts: Math.round(t),
+        category: item.category,
+        price: item.price,
+      });
+      seen.push(item);
+      t += 30_000 + rnd() * 600_000;
+    }
+  }
+  return rows.sort((a, b) => a.ts - b.ts);
+}

@@ -1,7 +1,8 @@
 /**
  * @module training/recommender-files — the recommender's directory: `model.json` (its configuration
- * and TF.js weight specs), `weights.bin` (SASRec's weights, the item-kNN neighbour table and item
- * popularity, in TF.js's weight format), and `manifest.json`.
+ * and TF.js weight specs), `weights.bin` (SASRec's weights, the item-kNN neighbour table, item
+ * popularity and the items' category, price band and coldness, in TF.js's weight format), and
+ * `manifest.json`.
  */
 import * as tf from '@tensorflow/tfjs';
 import {
@@ -18,16 +19,18 @@ const MODEL = 'model.json';
 const WEIGHTS = 'weights.bin';
 
 export async function saveRecommender(dir: string, trained: RecommenderTrainResult): Promise<RecommenderManifest> {
-  const { manifest, neighbours, popularity } = trained;
+  const { manifest, neighbours, popularity, content } = trained;
   const c = manifest.config;
-  const named: tf.NamedTensorMap = {
-    ...trained.weights,
+  const tables: tf.NamedTensorMap = {
     knn_items: tf.tensor2d(neighbours.items, [c.items, neighbours.width], 'int32'),
     knn_similarity: tf.tensor2d(neighbours.similarity, [c.items, neighbours.width]),
     popularity: tf.tensor1d(popularity),
+    item_category: tf.tensor1d(content.category, 'int32'),
+    item_band: tf.tensor1d(content.band, 'int32'),
+    item_coldness: tf.tensor1d(content.coldness),
   };
-  const { data, specs } = await tf.io.encodeWeights(named);
-  tf.dispose([named.knn_items, named.knn_similarity, named.popularity]);
+  const { data, specs } = await tf.io.encodeWeights({ ...trained.weights, ...tables });
+  tf.dispose(Object.values(tables));
   const model = new TextEncoder().encode(
     JSON.stringify({ format: 'aisle-sasrec', config: c, weightsManifest: [{ paths: [WEIGHTS], weights: specs }] }),
   );
@@ -62,6 +65,18 @@ export async function loadRecommender(dir: string): Promise<RecommenderModel> {
     width: knnItems.shape[1] as number,
   };
   const popularity = (await tensors.popularity.data()) as Float32Array;
-  tf.dispose([tensors.knn_items, tensors.knn_similarity, tensors.popularity]);
-  return createRecommenderModel(weights, manifest, neighbours, popularity);
+  // Models from before the content signal have no item table: they score without it.
+  const content = tensors.item_category
+    ? {
+        category: (await tensors.item_category.data()) as Int32Array,
+        band: (await tensors.item_band.data()) as Int32Array,
+        coldness: (await tensors.item_coldness.data()) as Float32Array,
+      }
+    : undefined;
+  tf.dispose(
+    ['knn_items', 'knn_similarity', 'popularity', 'item_category', 'item_band', 'item_coldness']
+      .map((n) => tensors[n])
+      .filter(Boolean),
+  );
+  return createRecommenderModel(weights, manifest, neighbours, popularity, content);
 }

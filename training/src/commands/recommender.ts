@@ -24,13 +24,16 @@ export const trainRecommenderCommand: Command = {
   help: `aisle train recommender (--events FILE | --from STORE) --out DIR [--epochs 20] [--seed 42]
 
 Splits every user's history by time (last item test, the one before validation), trains SASRec on
-the rest, keeps the epoch with the best validation NDCG@10, chooses its blend with item-kNN on
-validation, and prints test NDCG@10 and hit rate next to popularity, item-kNN and Markov. Writes
-DIR/model.json, DIR/weights.bin and DIR/manifest.json.
+the rest, keeps the epoch with the best validation NDCG@10, chooses on validation its blend with
+item-kNN, the weight of a content signal (category and price band, for items with few events) and
+whether items already in the history may come back, and prints test NDCG@10 and hit rate next to
+popularity, item-kNN and Markov. Training stops early when the next epoch would overrun the time
+budget. Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.
 
 ${SOURCE_HELP}
   --out DIR       where to write the model
   --epochs N      training epochs (default 20)
+  --time-budget S stop starting epochs after S seconds of training (default 480)
   --seed S        shuffling and initialisation seed (default 42)
   --dim N         embedding size (default 64)
   --backend NAME  wasm (default) or cpu`,
@@ -39,6 +42,7 @@ ${SOURCE_HELP}
     from: { type: 'string' },
     out: { type: 'string' },
     epochs: { type: 'string' },
+    'time-budget': { type: 'string' },
     seed: { type: 'string' },
     dim: { type: 'string' },
     backend: { type: 'string' },
@@ -48,6 +52,7 @@ ${SOURCE_HELP}
     const epochs = intOption(values, 'epochs', 20);
     const seed = intOption(values, 'seed', 42, 0);
     const dim = intOption(values, 'dim', 64);
+    const timeBudget = intOption(values, 'time-budget', 480);
     const interactions = await loadInteractions({
       events: stringOption(values, 'events'),
       from: stringOption(values, 'from'),
@@ -64,6 +69,7 @@ ${SOURCE_HELP}
       epochs,
       seed,
       config: { dim },
+      timeBudget,
       version: nextVersion(out),
       onEpoch: (done, total, line) => {
         bar.update(done, total);
@@ -97,7 +103,7 @@ ${SOURCE_HELP}
   },
 };
 
-/** Top `k` item ids for each history, none already in it, scored in batches. */
+/** Top `k` item ids for each history, scored in batches; none already in it unless the model allows repeats. */
 export function recommendAll(
   model: RecommenderModel,
   histories: { items: string[]; types: string[] }[],
@@ -114,7 +120,7 @@ export function recommendAll(
       chunk.map((h) => h.types.map((t) => typeIndex.get(t) ?? 0)),
     );
     chunk.forEach((_, i) => {
-      const seen = new Set(items[i]);
+      const seen = new Set(model.manifest.repeat ? [] : items[i]);
       const candidates: number[] = [];
       for (let j = 1; j < scores[i].length; j++) if (!seen.has(j)) candidates.push(j);
       candidates.sort((a, b) => scores[i][b] - scores[i][a]);
@@ -131,7 +137,8 @@ export const recommendCommand: Command = {
 For every user_id, ranks the model's catalogue after that user's whole history in the file (users
 and items the model never saw included: unknown items are skipped, a user with none gets the most
 popular items) and writes one JSON line per user: {"user_id": "...", "items": [K distinct item ids]},
-none of them already in the history.
+none of them already in the history — unless the model learned, on validation, that this shop's
+shoppers come back to items they looked at, in which case those compete too.
 
   --model DIR     a model written by aisle train recommender (checked against its manifest)
 ${SOURCE_HELP}

@@ -26,6 +26,9 @@ export interface LeaveLastOut {
   valid: NextItemCase[];
   /** Last item after everything before it. */
   test: NextItemCase[];
+  /** Each item's category (its latest in the file, '' when none) and median price (NaN when none), by index. */
+  itemCategories: string[];
+  itemPrices: number[];
 }
 
 /** Each user's item indexes and event type indexes, oldest first, for interactions already sorted by time. */
@@ -56,7 +59,15 @@ export const typeVocabulary = (interactions: readonly Interaction[]): Vocabulary
 export function leaveLastOut(interactions: readonly Interaction[]): LeaveLastOut {
   const vocabulary = itemVocabulary(interactions);
   const types = typeVocabulary(interactions);
-  const out: LeaveLastOut = { vocabulary, types, train: [], trainTypes: [], valid: [], test: [] };
+  const out: LeaveLastOut = {
+    vocabulary,
+    types,
+    train: [],
+    trainTypes: [],
+    valid: [],
+    test: [],
+    ...itemMetadata(interactions, vocabulary),
+  };
   for (const [user, s] of userSequences(interactions, vocabulary, types)) {
     const n = s.items.length;
     const keep = n < 3 ? n : n - 2;
@@ -67,4 +78,25 @@ export function leaveLastOut(interactions: readonly Interaction[]): LeaveLastOut
     out.test.push({ user, history: s.items.slice(0, -1), historyTypes: s.types.slice(0, -1), target: s.items[n - 1] });
   }
   return out;
+}
+
+/** Each item's latest category and median price, by vocabulary index. */
+export function itemMetadata(
+  interactions: readonly Interaction[],
+  vocabulary: Vocabulary,
+): { itemCategories: string[]; itemPrices: number[] } {
+  const itemCategories = new Array<string>(vocabulary.size).fill('');
+  const prices: number[][] = Array.from({ length: vocabulary.size }, () => []);
+  for (const r of interactions) {
+    const i = vocabulary.indexOf(r.item_id);
+    if (!i) continue;
+    if (r.category) itemCategories[i] = r.category;
+    if (r.price !== undefined && r.price > 0) prices[i].push(r.price);
+  }
+  const itemPrices = prices.map((p) => {
+    if (!p.length) return Number.NaN;
+    const sorted = p.sort((a, b) => a - b);
+    return sorted[Math.floor((sorted.length - 1) / 2)];
+  });
+  return { itemCategories, itemPrices };
 }

@@ -1,6 +1,7 @@
 /**
  * @module training/eval/ranking — next-item metrics with full ranking: the target is ranked against
- * every item of the catalogue (never a sample of negatives), items already in the history excluded.
+ * every item of the catalogue (never a sample of negatives), items already in the history excluded
+ * (so a target already in it is a miss, as it would be in the recommendations) unless asked not to.
  */
 import type { NextItemScorer } from '../../../shared-models/src/models/baselines/types';
 import type { NextItemCase } from '../data/sequences';
@@ -52,7 +53,10 @@ export function evaluateRanking(
     chunk.forEach((c, i) => {
       // An item unknown to the model (index 0) cannot be ranked: a miss.
       if (!c.target) return;
-      const rank = rankOf(scores[i], c.target, excludeSeen ? new Set(c.history) : new Set());
+      const seen = excludeSeen ? new Set(c.history) : new Set<number>();
+      // Excluding seen items, a target the shopper already had is never recommended: a miss too.
+      if (seen.has(c.target)) return;
+      const rank = rankOf(scores[i], c.target, seen);
       mrr += 1 / (rank + 1);
       if (rank < k) {
         hits++;

@@ -5,8 +5,10 @@
  * item-kNN chosen on validation, and everything judged once on the test items next to the baselines.
  */
 import * as tf from '@tensorflow/tfjs';
+import { createVocabulary } from '../../../shared-models/src/features/vocabulary';
 import { itemCounts, similarityTable } from '../../../shared-models/src/models/baselines';
 import { MANIFEST_VERSION } from '../../../shared-models/src/models/manifest';
+import { type ContentTable, priceBand, priceBandEdges } from '../../../shared-models/src/models/recommender/content';
 import {
   createRecommenderModel,
   type NeighbourTable,
@@ -23,7 +25,7 @@ import {
 import { random } from '../../../shared-models/src/util/random';
 import type { LeaveLastOut } from '../data/sequences';
 import { evaluateRanking, type RankingMetrics } from '../eval/ranking';
-import { type BaselineResult, evaluateBaselines } from './recommender-baselines';
+import { type BaselineResult, evaluateBaselines, fairBaselines } from './recommender-baselines';
 
 export interface RecommenderTrainOptions {
   epochs?: number;
@@ -32,6 +34,8 @@ export interface RecommenderTrainOptions {
   evalEvery?: number;
   config?: Partial<Omit<SasRecConfig, 'items' | 'types'>>;
   version?: number;
+  /** Stop starting epochs once training has taken this long (seconds; the best epoch so far is kept). */
+  timeBudget?: number;
   onEpoch?: (done: number, total: number, line: string) => void;
 }
 
@@ -42,6 +46,7 @@ export interface RecommenderTrainResult {
   manifest: Omit<RecommenderManifest, 'shards'>;
   neighbours: NeighbourTable;
   popularity: Float32Array;
+  content: ContentTable;
   /** Test metrics: the recommender, SASRec alone, and the baselines. */
   results: { model: string; settings: string; valid: RankingMetrics; test: RankingMetrics }[];
   epochSeconds: number[];
@@ -53,12 +58,20 @@ const NEGATIVES = 512;
 const BATCH = 128;
 const KNN_WIDTH = 100;
 const BLENDS = [0, 0.25, 0.5, 0.6, 0.75, 0.9, 1];
+const CONTENT_WEIGHTS = [0.1, 0.25, 0.5, 1];
+const CONTENT_DECAY = 0.8;
+const REPEAT_WEIGHTS = [0.25, 0.5, 1, 2, 4, 8, 16];
+const REPEAT_DECAYS = [0.5, 0.9];
+/** An item with this many training events is half as "cold" as an unseen one. */
+const COLD_EVENTS = 5;
+/** Default time budget: 8 of the 10 minutes the issue allows, leaving room for the rest of the run. */
+const TIME_BUDGET = 480;
 
 export async function trainRecommender(
   split: LeaveLastOut,
   options: RecommenderTrainOptions = {},
 ): Promise<RecommenderTrainResult> {
-  const { epochs = 20, seed = 42, evalEvery = 5 } = options;
+  const { epochs = 20, seed = 42, evalEvery = 5, timeBudget = TIME_BUDGET } = options;
   const config: SasRecConfig = {
     ...DEFAULT_SASREC,
     blocks: 1,
@@ -77,6 +90,7 @@ export async function trainRecommender(
     }
   });
   const popularity = itemCounts(split.train, config.items);
+  const { content, contentSettings } = contentTable(split);
   const knnSettings = { neighbours: KNN_WIDTH, decay: 0.6 };
   const table = similarityTable(split.train, config.items);
   const neighbours = toNeighbourTable(table, KNN_WIDTH);
@@ -97,14 +111,31 @@ export async function trainRecommender(
     types: [...split.types.ids],
     blend,
     knn: knnSettings,
+    content: { ...contentSettings, weight: 0 },
+    repeat: null,
     metrics: {},
   });
   const sasrecOnly = createRecommenderModel(weights, manifestFor(1) as RecommenderManifest, neighbours, popularity);
   let best: { ndcg: number; epoch: number; snapshot: tf.Tensor[] } | undefined;
   const epochSeconds: number[] = [];
   const names = Object.keys(weights);
+  let ran = 0;
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
+      const spent = epochSeconds.reduce((x, y) => x + y, 0);
+      // Another epoch would overrun the budget: stop, and judge where training got to.
+      if (epoch > 1 && spent + (epochSeconds.at(-1) ?? 0) > timeBudget) {
+        options.onEpoch?.(epochs, epochs, `stopped after ${epoch - 1} epochs: the ${timeBudget} s time budget`);
+        if ((epoch - 1) % evalEvery !== 0) {
+          const { ndcg } = evaluateRanking(sasrecOnly, split.valid);
+          if (!best || ndcg > best.ndcg) {
+            tf.dispose(best?.snapshot);
+            best = { ndcg, epoch: epoch - 1, snapshot: names.map((n) => weights[n].clone()) };
+          }
+        }
+        break;
+      }
+      ran = epoch;
       const started = performance.now();
       const order = windows.map((_, i) => i);
       for (let i = order.length - 1; i > 0; i--) {
@@ -165,7 +196,7 @@ export async function trainRecommender(
     for (const [i, n] of names.entries()) weights[n].assign(best.snapshot[i]);
     tf.dispose(best.snapshot);
   }
-  const sasrecResult = judged(sasrecOnly, `epoch ${best?.epoch ?? epochs} of ${epochs}`, split);
+  const sasrecResult = judged(sasrecOnly, `epoch ${best?.epoch ?? ran} of ${ran}`, split);
   let chosen = { blend: 1, ndcg: sasrecResult.valid.ndcg };
   for (const blend of BLENDS) {
     const candidate = createRecommenderModel(
@@ -178,24 +209,88 @@ export async function trainRecommender(
     if (ndcg > chosen.ndcg) chosen = { blend, ndcg };
   }
   const manifest = manifestFor(chosen.blend);
-  const model = createRecommenderModel(weights, manifest as RecommenderManifest, neighbours, popularity);
-  const modelResult = judged(model, `SASRec weight ${chosen.blend} against item-kNN`, split, 'recommender');
-  const results = [modelResult, { ...sasrecResult, model: 'sasrec alone' }, ...baselines];
+  const candidate = (change: Partial<RecommenderManifest>) =>
+    createRecommenderModel(weights, { ...manifest, ...change } as RecommenderManifest, neighbours, popularity, content);
+  // The content signal, where the items have categories or prices: its weight chosen on validation.
+  if (contentSettings.categories.length > 1 || contentSettings.band_edges.length) {
+    let bestContent = { weight: 0, ndcg: chosen.ndcg };
+    for (const weight of CONTENT_WEIGHTS) {
+      const { ndcg } = evaluateRanking(candidate({ content: { ...contentSettings, weight } }), split.valid);
+      if (ndcg > bestContent.ndcg) bestContent = { weight, ndcg };
+    }
+    manifest.content = { ...contentSettings, weight: bestContent.weight };
+    chosen.ndcg = bestContent.ndcg;
+  }
+  // Shops whose shoppers come back to what they looked at: let the history's own items compete.
+  const repeatRate = split.valid.filter((c) => c.history.includes(c.target)).length / (split.valid.length || 1);
+  if (repeatRate > 0) {
+    let bestRepeat: { repeat: RecommenderManifest['repeat']; ndcg: number } = { repeat: null, ndcg: chosen.ndcg };
+    for (const weight of REPEAT_WEIGHTS) {
+      for (const decay of REPEAT_DECAYS) {
+        const repeat = { weight, decay };
+        const { ndcg } = evaluateRanking(candidate({ repeat }), split.valid, { excludeSeen: false });
+        if (ndcg > bestRepeat.ndcg) bestRepeat = { repeat, ndcg };
+      }
+    }
+    manifest.repeat = bestRepeat.repeat;
+  }
+  const excludeSeen = !manifest.repeat;
+  const model = createRecommenderModel(weights, manifest as RecommenderManifest, neighbours, popularity, content);
+  const settings = [
+    `SASRec weight ${chosen.blend} against item-kNN`,
+    manifest.content?.weight ? `content ${manifest.content.weight}` : '',
+    manifest.repeat ? `repeats ${manifest.repeat.weight} (decay ${manifest.repeat.decay})` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+  const modelResult = judged(model, settings, split, 'recommender', excludeSeen);
+  // Judged as the model is: where it may repeat items, each baseline gets the better of both ways.
+  const results = [
+    modelResult,
+    {
+      ...(excludeSeen ? sasrecResult : judged(sasrecOnly, sasrecResult.settings, split, 'sasrec', false)),
+      model: 'sasrec alone',
+    },
+    ...fairBaselines(split, 10, excludeSeen, baselines),
+  ];
   manifest.metrics = {
     ndcg_at_10: modelResult.test.ndcg,
     hit_rate_at_10: modelResult.test.hitRate,
     compared: Object.fromEntries(results.map((r) => [r.model, { valid: r.valid.ndcg, test: r.test.ndcg }])),
-    split: 'leave-last-out, full ranking, seen items excluded',
+    split: `leave-last-out, full ranking, ${excludeSeen ? 'seen items excluded' : 'seen items ranked too'}`,
+    validation_repeat_rate: repeatRate,
+    epochs_run: ran,
   };
-  return { model, weights, manifest, neighbours, popularity, results, epochSeconds };
+  return { model, weights, manifest, neighbours, popularity, content, results, epochSeconds };
 }
 
-function judged(model: RecommenderModel, settings: string, split: LeaveLastOut, name = model.name) {
+function judged(model: RecommenderModel, settings: string, split: LeaveLastOut, name = model.name, excludeSeen = true) {
   return {
     model: name,
     settings,
-    valid: evaluateRanking(model, split.valid),
-    test: evaluateRanking(model, split.test),
+    valid: evaluateRanking(model, split.valid, { excludeSeen }),
+    test: evaluateRanking(model, split.test, { excludeSeen }),
+  };
+}
+
+/** Each item's category, price band and coldness, from the split's item metadata and training counts. */
+function contentTable(split: LeaveLastOut): {
+  content: ContentTable;
+  contentSettings: { decay: number; categories: string[]; band_edges: number[] };
+} {
+  const size = split.vocabulary.size;
+  const categories = createVocabulary(split.itemCategories.filter(Boolean));
+  const bandEdges = priceBandEdges(split.itemPrices);
+  const counts = new Float32Array(size);
+  for (const s of split.train) for (const i of s) counts[i]++;
+  const content: ContentTable = {
+    category: Int32Array.from(split.itemCategories, (c) => (c ? categories.indexOf(c) : 0)),
+    band: Int32Array.from(split.itemPrices, (p) => priceBand(p, bandEdges)),
+    coldness: Float32Array.from(counts, (n) => COLD_EVENTS / (COLD_EVENTS + n)),
+  };
+  return {
+    content,
+    contentSettings: { decay: CONTENT_DECAY, categories: [...categories.ids], band_edges: bandEdges },
   };
 }
 

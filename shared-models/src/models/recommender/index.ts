@@ -1,4 +1,11 @@
 /** @module shared-models/models/recommender — the sequential recommender (SASRec with event types) and its trainable embedding. */
+export {
+  type ContentTable,
+  contentScores,
+  priceBand,
+  priceBandEdges,
+  recentPresence,
+} from './content';
 export { embed } from './embedding';
 export {
   createRecommenderModel,

@@ -8,6 +8,7 @@ import { type Vocabulary, vocabularyFromList } from '../../features/vocabulary';
 import { addNeighbourScores } from '../baselines/item-knn';
 import type { NextItemScorer } from '../baselines/types';
 import type { ModelManifest } from '../manifest';
+import { type ContentTable, contentScores, recentPresence } from './content';
 import { encode, itemScores, type SasRecConfig, type SasRecWeights } from './sasrec';
 
 export interface RecommenderManifest extends ModelManifest {
@@ -20,6 +21,16 @@ export interface RecommenderManifest extends ModelManifest {
   /** Weight of SASRec against item-kNN, each standardised per shopper: 1 is SASRec alone. */
   blend: number;
   knn: { neighbours: number; decay: number };
+  /**
+   * The content signal's weight (0: none), the recency decay of the history it reads, the
+   * categories by index and the price-band edges. Absent in models from before it existed.
+   */
+  content?: { weight: number; decay: number; categories: string[]; band_edges: number[] };
+  /**
+   * Null: items already in the history are never recommended (the shop's shoppers rarely come
+   * back to one). Otherwise they may be, boosted by their recency-weighted presence.
+   */
+  repeat?: { weight: number; decay: number } | null;
 }
 
 /** Item-kNN's neighbour table as exported: [items, neighbours] indexes (0 = none) and similarities. */
@@ -39,7 +50,7 @@ export interface RecommenderModel extends NextItemScorer {
    * item the model knows.
    */
   embed(histories: readonly (readonly string[])[], types: readonly (readonly string[])[]): (Float32Array | undefined)[];
-  /** The top `k` item ids after the history (ids and type names, oldest first), none already in it. */
+  /** The top `k` item ids after the history (ids and type names, oldest first); none already in it unless the model allows repeats. */
   recommend(history: readonly string[], types: readonly string[], k: number): string[];
   dispose(): void;
 }
@@ -67,6 +78,7 @@ export function createRecommenderModel(
   manifest: RecommenderManifest,
   neighbours: NeighbourTable,
   popularity: Float32Array,
+  content?: ContentTable,
 ): RecommenderModel {
   const c = manifest.config;
   const vocabulary = vocabularyFromList(manifest.items);
@@ -117,6 +129,8 @@ export function createRecommenderModel(
             types.map((t, i) => t.filter((_, k) => histories[i][k] > 0)),
           )
         : [];
+    const contentWeight = content ? (manifest.content?.weight ?? 0) : 0;
+    const repeat = manifest.repeat;
     return known.map((h, i) => {
       // No known item: nothing to go on but what is popular.
       if (!h.length) return popularity.slice();
@@ -126,6 +140,14 @@ export function createRecommenderModel(
       // Popularity, a hair's weight, orders what both leave tied.
       for (let j = 1; j < c.items; j++)
         out[j] = manifest.blend * a[j] + (1 - manifest.blend) * b[j] + 1e-6 * popularity[j];
+      if (contentWeight > 0 && content) {
+        const extra = standardise(contentScores(content, h, manifest.content?.decay ?? 0.8));
+        for (let j = 1; j < c.items; j++) out[j] += contentWeight * extra[j];
+      }
+      if (repeat && repeat.weight > 0) {
+        const again = recentPresence(h, repeat.decay, c.items);
+        for (let j = 1; j < c.items; j++) out[j] += repeat.weight * again[j];
+      }
       return out;
     });
   }
@@ -170,7 +192,7 @@ export function createRecommenderModel(
     recommend(history, types, k) {
       const items = history.map((id) => vocabulary.indexOf(id));
       const scores = scoreBatch([items], [types.map((t) => typeVocabulary.indexOf(t))])[0];
-      const seen = new Set(items);
+      const seen = new Set(manifest.repeat ? [] : items);
       const order = Array.from({ length: c.items - 1 }, (_, j) => j + 1)
         .filter((j) => !seen.has(j))
         .sort((x, y) => scores[y] - scores[x]);
