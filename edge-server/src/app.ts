@@ -1,4 +1,4 @@
-/** @module edge-server/app — the Hono app: ingest, admin, the storefront script and the demo shop. */
+/** @module edge-server/app — the Hono app: ingest, admin, models and catalogue, the storefront script and the demo shop. */
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { type Context, Hono } from 'hono';
 import { compress } from 'hono/compress';
@@ -9,6 +9,7 @@ import type { RateLimitOptions } from './middleware/rate-limit';
 import { adminRoute } from './routes/admin';
 import { assetsRoute } from './routes/assets';
 import { eventsRoute } from './routes/events';
+import { modelsRoute } from './routes/models';
 import type { Storage } from './storage';
 
 export interface AppOptions {
@@ -16,6 +17,8 @@ export interface AppOptions {
   operatorToken: string;
   /** Where `aisle.js` was built; default `dist` under the working directory. */
   distDir?: string;
+  /** Where the current models and the catalogue are (`aisle train` output); default `.aisle/models`. */
+  modelsDir?: string;
   /** Serve the demo shop at /demo/ (default true). */
   demo?: boolean;
   rateLimit?: Omit<RateLimitOptions, 'storage' | 'clientId'>;
@@ -26,7 +29,14 @@ export interface AppOptions {
 }
 
 export function createApp(options: AppOptions) {
-  const { storage, operatorToken, distDir = 'dist', demo = true, trustProxy = false } = options;
+  const {
+    storage,
+    operatorToken,
+    distDir = 'dist',
+    modelsDir = '.aisle/models',
+    demo = true,
+    trustProxy = false,
+  } = options;
   const clientId = (c: Context) => {
     if (trustProxy) {
       const forwarded = c.req.header('X-Forwarded-For')?.split(',')[0]?.trim();
@@ -60,6 +70,7 @@ export function createApp(options: AppOptions) {
   );
   app.route('/', adminRoute({ storage, token: operatorToken }));
   app.route('/', assetsRoute({ distDir }));
+  app.route('/', modelsRoute({ dir: modelsDir }));
   if (demo) {
     app.get('/', (c) => c.redirect('/demo/'));
     app.route('/demo', storefrontApp());

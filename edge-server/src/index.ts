@@ -5,6 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from './app';
+import { ensureDemoModels } from './demo-models';
 import { openStorage } from './storage';
 
 /** The operator token: AISLE_OPERATOR_TOKEN, else the one generated on first start and kept in the data dir. */
@@ -44,7 +45,13 @@ async function main() {
     created_at: demo?.created_at ?? Date.now(),
   });
 
-  const app = createApp({ storage, operatorToken: token, trustProxy: process.env.AISLE_TRUST_PROXY === '1' });
+  const modelsDir = join(dataDir, 'models');
+  const app = createApp({
+    storage,
+    operatorToken: token,
+    modelsDir,
+    trustProxy: process.env.AISLE_TRUST_PROXY === '1',
+  });
   const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
     console.log(
       `Aisle edge server on http://localhost:${info.port}  (${storage.kind}, schema v${version}, data in ${dataDir})`,
@@ -59,6 +66,8 @@ async function main() {
     console.log(
       `  stats:          curl -H "Authorization: Bearer $TOKEN" http://localhost:${info.port}/v1/admin/stats`,
     );
+    if (process.env.AISLE_DEMO_MODELS !== '0')
+      ensureDemoModels(modelsDir, { log: (line) => console.log(`  models:         ${line}`) });
   });
   const stop = () => {
     server.close(() => void storage.close().then(() => process.exit(0)));

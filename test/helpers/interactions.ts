@@ -3,6 +3,7 @@
  * shoppers keep to one category and walk its items in order, with some random views between.
  */
 
+import { toInterchangeCsv } from '../../shared-models/src/schema/interaction';
 import { random } from '../../shared-models/src/util/random';
 import type { Interaction } from '../../training/src/data/interchange';
 
@@ -34,20 +35,7 @@ export function shopLog({ users = 200, categories = 6, perCategory = 10, seed = 
 }
 
 /** The rows as an interchange CSV. */
-export function toCsv(rows: readonly Interaction[]): string {
-  const columns = [
-    'user_id',
-    'item_id',
-    'type',
-    'ts',
-    'session_id',
-    'price',
-    'quantity',
-    'category',
-    'device',
-  ] as const;
-  return `${columns.join(',')}\n${rows.map((r) => columns.map((c) => r[c] ?? '').join(',')).join('\n')}\n`;
-}
+export const toCsv = toInterchangeCsv;
 
 /** The cut-off `shopHistory` is built around: 2026-05-01. */
 export const HISTORY_AS_OF = Date.UTC(2026, 4, 1);
