@@ -137,7 +137,7 @@ describe('aisle train recommender and aisle recommend', () => {
     expect(manifest.metrics.ndcg_at_10).toBeGreaterThan(2 * manifest.metrics.compared.popularity.test);
   });
 
-  it('recommends K distinct unseen items to every user, new users and unknown items included', async () => {
+  it('recommends K distinct items to every user, new users and unknown items included', async () => {
     const extra = join(dir, 'visitors.csv');
     writeFileSync(
       extra,
@@ -155,8 +155,11 @@ describe('aisle train recommender and aisle recommend', () => {
       expect(l.items).toHaveLength(10);
       expect(new Set(l.items).size).toBe(10);
     }
-    expect(lines[0].items).not.toContain('c1-i1');
-    expect(lines[0].items).not.toContain('c1-i2');
+    // Seen items stay out unless validation showed this shop's shoppers coming back to them.
+    if (!JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8')).repeat) {
+      expect(lines[0].items).not.toContain('c1-i1');
+      expect(lines[0].items).not.toContain('c1-i2');
+    }
     // After c1-i1 and c1-i2 in a shop whose shoppers walk categories in order, c1-i3 is the next step.
     expect(lines[0].items.slice(0, 3)).toContain('c1-i3');
   });

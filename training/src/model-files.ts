@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { arrayBufferOf, layersFromFiles } from '../../shared-models/src/models/files';
 import { ManifestError, type ModelManifest, sha256Hex, verifyShards } from '../../shared-models/src/models/manifest';
 import { DataError } from './data/errors';
 
@@ -100,9 +101,7 @@ export async function loadFiles<M extends ModelManifest>(
   return { files, manifest };
 }
 
-/** The bytes as an ArrayBuffer of their own. */
-export const arrayBufferOf = (bytes: Uint8Array): ArrayBuffer =>
-  bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+export { arrayBufferOf };
 
 /** Reads `dir`, verifies every shard against the manifest, and builds the Layers network. */
 export async function loadModel<M extends ModelManifest>(
@@ -110,16 +109,5 @@ export async function loadModel<M extends ModelManifest>(
   name: M['name'],
 ): Promise<{ network: tf.LayersModel; manifest: M }> {
   const { files, manifest } = await loadFiles<M>(dir, name);
-  const model = JSON.parse(new TextDecoder().decode(files.get(MODEL))) as {
-    modelTopology: tf.io.ModelArtifacts['modelTopology'];
-    weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
-  };
-  const network = await tf.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: model.modelTopology,
-      weightSpecs: model.weightsManifest[0].weights,
-      weightData: arrayBufferOf(files.get(WEIGHTS) as Uint8Array),
-    }),
-  );
-  return { network, manifest };
+  return { network: await layersFromFiles(files), manifest };
 }

@@ -5,14 +5,10 @@
  * `manifest.json`.
  */
 import * as tf from '@tensorflow/tfjs';
-import {
-  createRecommenderModel,
-  type RecommenderManifest,
-  type RecommenderModel,
-} from '../../shared-models/src/models/recommender/model';
-import { weightShapes } from '../../shared-models/src/models/recommender/sasrec';
+import { ModelFormatError, recommenderFromFiles } from '../../shared-models/src/models/files';
+import type { RecommenderManifest, RecommenderModel } from '../../shared-models/src/models/recommender/model';
 import { DataError } from './data/errors';
-import { arrayBufferOf, loadFiles, saveFiles } from './model-files';
+import { loadFiles, saveFiles } from './model-files';
 import type { RecommenderTrainResult } from './pipelines/recommender-sasrec';
 
 const MODEL = 'model.json';
@@ -46,37 +42,10 @@ export async function saveRecommender(dir: string, trained: RecommenderTrainResu
 
 export async function loadRecommender(dir: string): Promise<RecommenderModel> {
   const { files, manifest } = await loadFiles<RecommenderManifest>(dir, 'recommender');
-  const model = JSON.parse(new TextDecoder().decode(files.get(MODEL))) as {
-    format: string;
-    weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
-  };
-  if (model.format !== 'aisle-sasrec') throw new DataError(`${dir}: ${MODEL} is not an Aisle recommender`);
-  const tensors = tf.io.decodeWeights(
-    arrayBufferOf(files.get(WEIGHTS) as Uint8Array),
-    model.weightsManifest[0].weights,
-  );
-  const weights = Object.fromEntries(weightShapes(manifest.config).map(([name]) => [name, tensors[name]]));
-  const missing = weightShapes(manifest.config).filter(([name]) => !tensors[name]);
-  if (missing.length) throw new DataError(`${dir}: weights.bin lacks ${missing.map(([n]) => n).join(', ')}`);
-  const knnItems = tensors.knn_items;
-  const neighbours = {
-    items: (await knnItems.data()) as Int32Array,
-    similarity: (await tensors.knn_similarity.data()) as Float32Array,
-    width: knnItems.shape[1] as number,
-  };
-  const popularity = (await tensors.popularity.data()) as Float32Array;
-  // Models from before the content signal have no item table: they score without it.
-  const content = tensors.item_category
-    ? {
-        category: (await tensors.item_category.data()) as Int32Array,
-        band: (await tensors.item_band.data()) as Int32Array,
-        coldness: (await tensors.item_coldness.data()) as Float32Array,
-      }
-    : undefined;
-  tf.dispose(
-    ['knn_items', 'knn_similarity', 'popularity', 'item_category', 'item_band', 'item_coldness']
-      .map((n) => tensors[n])
-      .filter(Boolean),
-  );
-  return createRecommenderModel(weights, manifest, neighbours, popularity, content);
+  try {
+    return await recommenderFromFiles(files, manifest);
+  } catch (error) {
+    if (error instanceof ModelFormatError) throw new DataError(`${dir}: ${error.message}`);
+    throw error;
+  }
 }

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { itemHistories, profileRows } from '../../../shared-models/src/features/profile';
+import { decodeWeights, ModelFormatError } from '../../../shared-models/src/models/files';
 import {
   assignSegments,
   assignTaste,
@@ -13,7 +14,7 @@ import {
 import { useBackend } from '../backend';
 import { DataError } from '../data/errors';
 import { loadInteractions } from '../data/source';
-import { arrayBufferOf, loadFiles, nextVersion, saveFiles } from '../model-files';
+import { loadFiles, nextVersion, saveFiles } from '../model-files';
 import { writeJsonLines } from '../output';
 import { parseAsOf } from '../pipelines/churn-events';
 import { trainProfile } from '../pipelines/profile';
@@ -154,15 +155,14 @@ ${SOURCE}
     });
     const { files, manifest } = await loadFiles<ProfileManifest>(dir, 'profile');
     await useBackend();
-    const spec = JSON.parse(new TextDecoder().decode(files.get('model.json'))) as {
-      format: string;
-      weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
-    };
-    if (spec.format !== 'aisle-kmeans') throw new DataError(`${dir}: model.json is not an Aisle profile model`);
-    const tensors = tf.io.decodeWeights(
-      arrayBufferOf(files.get('weights.bin') as Uint8Array),
-      spec.weightsManifest[0].weights,
-    );
+    let tensors: tf.NamedTensorMap;
+    try {
+      tensors = decodeWeights(files, 'aisle-kmeans');
+    } catch (error) {
+      if (error instanceof ModelFormatError)
+        throw new DataError(`${dir}: not an Aisle profile model (${error.message})`);
+      throw error;
+    }
     const centroids = (await tensors.centroids.data()) as Float32Array;
     const tasteCentroids = manifest.taste ? ((await tensors.taste_centroids?.data()) as Float32Array) : undefined;
     tf.dispose(Object.values(tensors));
