@@ -1,7 +1,8 @@
 /**
  * @module vite.config — builds the two storefront scripts and configures Vitest.
  * `vite build` makes dist/aisle.js (every page loads it); `vite build --mode sync` makes
- * dist/aisle-sync.js (storage and sync, loaded into a worker after the page is up).
+ * dist/aisle-sync.js (storage and sync, loaded into a worker after the page is up); `--mode infer`
+ * makes dist/aisle-infer.js (TensorFlow.js and the models, loaded into a worker when the page is idle).
  */
 import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
@@ -11,10 +12,11 @@ const { version } = JSON.parse(readFileSync(new URL('./package.json', import.met
 const ENTRIES = {
   embed: { entry: 'extension/src/embed/index.ts', file: 'aisle.js', name: 'aisleEmbed' },
   sync: { entry: 'extension/src/sync/worker.ts', file: 'aisle-sync.js', name: 'aisleSync' },
+  infer: { entry: 'extension/src/infer/worker.ts', file: 'aisle-infer.js', name: 'aisleInfer' },
 };
 
 export default defineConfig(({ mode }) => {
-  const { entry, file, name } = mode === 'sync' ? ENTRIES.sync : ENTRIES.embed;
+  const { entry, file, name } = mode === 'sync' || mode === 'infer' ? ENTRIES[mode] : ENTRIES.embed;
   return {
     define: { __AISLE_VERSION__: JSON.stringify(version) },
     build: {

@@ -15,7 +15,7 @@ import { toInterchangeCsv } from '../../shared-models/src/schema/interaction';
 
 const AISLE = new URL('../../training/bin/aisle.mjs', import.meta.url).pathname;
 /** Bump when the simulated history changes, so existing demo models are retrained. */
-const HISTORY_VERSION = 1;
+const HISTORY_VERSION = 2;
 
 export interface DemoModels {
   /** Resolves when every model is in place (at once when they already were). */

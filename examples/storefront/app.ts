@@ -24,6 +24,8 @@ export function storefrontApp() {
     const featured = PRODUCTS.filter((_, i) => i % 25 === 3).slice(0, 12);
     return c.html(
       layout({
+        backend: c.req.query('backend'),
+        recommendations: c.req.query('recs'),
         title: 'Home',
         dataLayer: [
           {
@@ -32,17 +34,29 @@ export function storefrontApp() {
           },
         ],
         body: html`<section class="hero"><h1>Gear for every day</h1><p>${PRODUCTS.length} products in ${CATEGORIES.length} categories.</p></section>
-<h2>Featured</h2>${productList('Featured', featured)}`,
+<h2>Featured</h2>${productList('Featured', featured)}
+<div class="recs" data-aisle-slot="recommendations" data-aisle-title="Picked for you" data-aisle-currency="EUR"></div>`,
       }),
     );
   });
 
   app.get('/c/:slug', (c) => {
     const category = categoryBySlug(c.req.param('slug'));
-    if (!category) return c.html(layout({ title: 'Not found', body: html`<h1>No such category</h1>` }), 404);
+    if (!category)
+      return c.html(
+        layout({
+          backend: c.req.query('backend'),
+          recommendations: c.req.query('recs'),
+          title: 'Not found',
+          body: html`<h1>No such category</h1>`,
+        }),
+        404,
+      );
     const products = productsIn(category);
     return c.html(
       layout({
+        backend: c.req.query('backend'),
+        recommendations: c.req.query('recs'),
         title: category.name,
         body: html`<h1>${category.name}</h1><p>${products.length} products</p>${productList(category.name, products)}`,
       }),
@@ -51,7 +65,16 @@ export function storefrontApp() {
 
   app.get('/p/:id', (c) => {
     const p = productById(c.req.param('id'));
-    if (!p) return c.html(layout({ title: 'Not found', body: html`<h1>No such product</h1>` }), 404);
+    if (!p)
+      return c.html(
+        layout({
+          backend: c.req.query('backend'),
+          recommendations: c.req.query('recs'),
+          title: 'Not found',
+          body: html`<h1>No such product</h1>`,
+        }),
+        404,
+      );
     const jsonLd = {
       '@context': 'https://schema.org',
       '@type': 'Product',
@@ -69,6 +92,8 @@ export function storefrontApp() {
     };
     return c.html(
       layout({
+        backend: c.req.query('backend'),
+        recommendations: c.req.query('recs'),
         title: p.name,
         head: html`<script type="application/ld+json">${jsonScript(jsonLd)}</script>`,
         dataLayer: [{ event: 'view_item', ecommerce: { currency: CURRENCY, value: p.price, items: [ga4Item(p)] } }],
@@ -94,6 +119,7 @@ export function storefrontApp() {
   </div>
 </article>
 <script>window.shopProduct = ${jsonScript(ga4Item(p))};</script>
+<div class="recs" data-aisle-slot="recommendations" data-aisle-title="Picked for you" data-aisle-currency="EUR"></div>
 <h2>You may also like</h2>${productList('Related', related(p))}`,
       }),
     );
@@ -104,6 +130,8 @@ export function storefrontApp() {
     const results = searchProducts(q);
     return c.html(
       layout({
+        backend: c.req.query('backend'),
+        recommendations: c.req.query('recs'),
         title: `Search: ${q}`,
         query: q,
         body: html`<h1>Results for “${q}”</h1><p>${results.length} products</p>${
@@ -116,6 +144,8 @@ export function storefrontApp() {
   app.get('/cart', (c) =>
     c.html(
       layout({
+        backend: c.req.query('backend'),
+        recommendations: c.req.query('recs'),
         title: 'Cart',
         body: html`<h1>Your cart</h1><div id="cart"></div>
 <p class="total">Total: <strong id="cart-total">€0.00</strong></p>
@@ -127,6 +157,8 @@ export function storefrontApp() {
   app.get('/checkout', (c) =>
     c.html(
       layout({
+        backend: c.req.query('backend'),
+        recommendations: c.req.query('recs'),
         title: 'Checkout',
         body: html`<h1>Checkout</h1>
 <form id="checkout-form" class="checkout" novalidate>
@@ -152,6 +184,8 @@ export function storefrontApp() {
   app.get('/order/:id', (c) =>
     c.html(
       layout({
+        backend: c.req.query('backend'),
+        recommendations: c.req.query('recs'),
         title: 'Thank you',
         body: html`<h1>Thank you for your order</h1><p>Order <strong id="order-id">${c.req.param('id')}</strong> is confirmed.</p><div id="order"></div>
 <p><a href="/demo/">Continue shopping</a></p>`,

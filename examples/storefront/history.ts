@@ -6,9 +6,14 @@
  */
 import type { Interaction } from '../../shared-models/src/schema/interaction';
 import { random } from '../../shared-models/src/util/random';
-import { CATEGORIES, type Product, PRODUCTS } from './catalog';
+import { CATEGORIES, PRODUCTS, type Product } from './catalog';
 
-export function demoHistory({ shoppers = 600, days = 90, seed = 2026, end = Date.UTC(2026, 10, 1) } = {}): Interaction[] {
+export function demoHistory({
+  shoppers = 600,
+  days = 90,
+  seed = 2026,
+  end = Date.UTC(2026, 10, 1),
+} = {}): Interaction[] {
   const rnd = random(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
   const pause = (median: number) => median * Math.exp(0.9 * normal());
@@ -26,20 +31,33 @@ export function demoHistory({ shoppers = 600, days = 90, seed = 2026, end = Date
     while (t < end) {
       session++;
       const seen: Product[] = [];
-      const push = (type: string, p: Product) => {
+      const row = (type: string, p: Product | undefined, at: number) =>
         rows.push({
           user_id: user,
-          item_id: p.id,
+          item_id: p?.id ?? '',
           type,
-          ts: Math.round(t),
+          ts: Math.round(at),
           session_id: `${user}-${session}`,
-          price: p.price,
-          category: p.category,
+          ...(p ? { price: p.price, category: p.category } : {}),
           device,
           ...(type === 'purchase' ? { quantity: 1 } : {}),
         });
+      const push = (type: string, p: Product) => {
+        if (type === 'view_item') {
+          // A product page as the script reports it: the page, the product, the related list under it.
+          row('page_view', undefined, t);
+          row('view_item', p, t + 40);
+          const list = byCategory[CATEGORIES.findIndex((c) => c.name === p.category)];
+          for (let r = 1; r <= 4; r++) row('view_item_list', list[(list.indexOf(p) + r) % list.length], t + 60);
+        } else row(type, p, t);
         t += pause(30_000);
       };
+      // Some visits start on the home page: the page and its featured list.
+      if (rnd() < 0.4) {
+        row('page_view', undefined, t);
+        for (let f = 0; f < 12; f++) row('view_item_list', PRODUCTS[(f * 25 + 3) % PRODUCTS.length], t + 5);
+        t += pause(20_000);
+      }
       const views = 2 + Math.floor(rnd() * 8);
       for (let k = 0; k < views; k++) {
         const back = seen.length > 0 && rnd() < 0.25;
@@ -77,6 +95,7 @@ export function catalogDocument() {
       item_category: p.category,
       price: p.price,
       in_stock: p.inStock,
+      url: `/demo/p/${p.id}`,
     })),
   };
 }

@@ -17,9 +17,17 @@ export interface LayoutOptions {
   dataLayer?: unknown[];
   head?: Html;
   query?: string;
+  /** `?backend=` of the page's URL, handed to the tag as `data-backend` (tests force a backend this way). */
+  backend?: string;
+  /** `?recs=` of the page's URL: how many recommendations (`data-recommendations`). */
+  recommendations?: string;
 }
 
-export function layout({ title, body, dataLayer = [], head, query = '' }: LayoutOptions) {
+const BACKENDS = new Set(['webgpu', 'webgl', 'wasm', 'cpu']);
+
+export function layout({ title, body, dataLayer = [], head, query = '', backend, recommendations }: LayoutOptions) {
+  const forced = backend && BACKENDS.has(backend) ? backend : undefined;
+  const k = recommendations && /^\d{1,2}$/.test(recommendations) ? recommendations : '4';
   return html`<!doctype html>
 <html lang="en" data-aisle-currency="${CURRENCY}">
 <head>
@@ -31,7 +39,7 @@ export function layout({ title, body, dataLayer = [], head, query = '' }: Layout
 window.dataLayer = window.dataLayer || [];
 ${dataLayer.map((entry) => html`dataLayer.push({ ecommerce: null });\ndataLayer.push(${jsonScript(entry)});\n`)}
 </script>
-<script async src="/aisle.js" data-site="demo"></script>
+${forced ? html`<script async src="/aisle.js" data-site="demo" data-recommendations="${k}" data-backend="${forced}"></script>` : html`<script async src="/aisle.js" data-site="demo" data-recommendations="${k}"></script>`}
 <script defer src="/demo/static/shop.js"></script>
 ${head ?? ''}
 </head>

@@ -9,13 +9,13 @@ export interface E2e {
 }
 
 /** Registers the hooks that start both before the file's tests and stop both after; read the fields inside tests. */
-export function useServerAndBrowser(): E2e {
+export function useServerAndBrowser(options: { modelsDir?: () => string } = {}): E2e {
   const ctx = {} as E2e;
   let remove: (() => void) | undefined;
   beforeAll(async () => {
     const db = tempSqlite();
     remove = db.remove;
-    ctx.server = await startServer(db.storage);
+    ctx.server = await startServer(db.storage, options.modelsDir ? { modelsDir: options.modelsDir() } : {});
     ctx.browser = await launch();
   });
   afterAll(async () => {

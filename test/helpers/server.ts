@@ -38,7 +38,13 @@ export async function startServer(
   origins: string[] = [],
 ): Promise<TestServer> {
   await storage.migrate();
-  const app = createApp({ storage, operatorToken: TOKEN, ...options });
+  // No models unless a test brings its own: what the developer's own .aisle/models holds must not matter.
+  const app = createApp({
+    storage,
+    operatorToken: TOKEN,
+    modelsDir: mkdtempSync(join(tmpdir(), 'aisle-models-')),
+    ...options,
+  });
   // Test pages share the server's origin, so the site allow-list and same-origin rules apply as on a shop.
   const pages = new Map<string, { html: string; headers: Record<string, string> }>();
   app.get('/test/:name', (c) => {

@@ -1,7 +1,8 @@
 /** @module edge-server/routes/assets — serves the storefront script the merchant's tag loads. */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { Hono } from 'hono';
 import { ApiError } from '../errors';
 
@@ -27,6 +28,8 @@ export function assetsRoute({ distDir }: { distDir: string }) {
     ['aisle.js.map', 'application/json'],
     ['aisle-sync.js', 'text/javascript; charset=utf-8'],
     ['aisle-sync.js.map', 'application/json'],
+    ['aisle-infer.js', 'text/javascript; charset=utf-8'],
+    ['aisle-infer.js.map', 'application/json'],
   ] as const) {
     app.get(`/${name}`, async (c) => {
       const { body, etag } = await load(name);
@@ -38,5 +41,18 @@ export function assetsRoute({ distDir }: { distDir: string }) {
       return c.body(body);
     });
   }
+  // TensorFlow.js's wasm backend, for the inference worker: the binaries of the installed package.
+  const wasmDir = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+  const WASM = /^tfjs-backend-wasm(-simd|-threaded-simd)?\.wasm$/;
+  app.get('/aisle-wasm/:file', async (c) => {
+    const file = c.req.param('file');
+    if (!WASM.test(file))
+      throw new ApiError(404, 'no such file', [{ path: file, message: 'not a wasm binary of the backend' }]);
+    const body = await readFile(join(wasmDir, 'dist', file));
+    c.header('Content-Type', 'application/wasm');
+    c.header('Cache-Control', 'public, max-age=86400');
+    c.header('Access-Control-Allow-Origin', '*');
+    return c.body(new Uint8Array(body));
+  });
   return app;
 }

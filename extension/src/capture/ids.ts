@@ -15,3 +15,13 @@ export async function hashId(value: string, salt: string): Promise<string | null
   const bytes = new TextEncoder().encode(`${salt}:${value.trim()}`);
   return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)));
 }
+
+/** A stable number in [0, 1) for an id (FNV-1a): the same shopper lands in the same group on every page. */
+export function bucketOf(id: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) / 2 ** 32;
+}

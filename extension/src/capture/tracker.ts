@@ -9,7 +9,7 @@ import type { FlushResult } from '../sync/outbox';
 import { awaitingDecision, type Consent, type ConsentState, resolveConsent } from './consent';
 import type { CaptureContext } from './context';
 import { createDeduper } from './dedupe';
-import { hashId, uuid } from './ids';
+import { bucketOf, hashId, uuid } from './ids';
 import { createLogger } from './logger';
 import { type EventFields, toFields } from './normalize';
 import { deviceClass, pageContext } from './page';
@@ -92,9 +92,11 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
     }
     const to = { history: consent.personalization, outbox: consent.analytics };
     if (!to.history && !to.outbox) return;
+    const group = bucketOf(ids.anonymous_id) < config.controlShare ? 'control' : 'treatment';
     for (const e of batch) {
       e.anonymous_id = ids.anonymous_id;
       if (ids.user_id) e.user_id = ids.user_id;
+      e.group = group;
     }
     session = settleSessions(session, batch, uuid);
     if (to.outbox) {
@@ -277,6 +279,7 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
       });
     },
     consent: setConsent,
+    fire,
     on(name, fn) {
       if (typeof fn !== 'function') return () => {};
       const set = listeners.get(name) ?? new Set();

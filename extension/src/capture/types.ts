@@ -20,6 +20,8 @@ export interface TrackerConfig {
   batchSize: number;
   limits: StoreLimits;
   logLevel: LogLevel;
+  /** Share of shoppers (by a stable hash of the anonymous id) held out of recommendations; every event says the group. */
+  controlShare: number;
 }
 
 export interface TrackerDeps {
@@ -30,9 +32,11 @@ export interface TrackerDeps {
 }
 
 export interface Status {
-  /** Filled in by the inference worker once models run; null until then. */
+  /** Filled in by the inference worker once models run; null until then (or without personalisation consent). */
   backend: string | null;
-  models: Record<string, { version: string; loadedFrom?: string }>;
+  models: Record<string, { version: number; loadedFrom?: 'network' | 'cache' }>;
+  /** Milliseconds the last recommendation or risk check took in the worker. */
+  lastInferenceMs?: number;
   consent: ConsentState;
   /** Events captured on this device and not yet acknowledged by the server. */
   queued: number;
@@ -53,6 +57,8 @@ export interface Tracker {
   /** Reads consent, or changes part of it and persists the choice. */
   consent(update?: Partial<Consent>): Promise<ConsentState>;
   on(name: string, fn: Listener): () => void;
+  /** Tells the page's `aisle.on(name)` listeners (inference results: recommendations, risk). */
+  fire(name: string, payload: unknown): void;
   status(): Promise<Status>;
   /** The shopper's local history, newest first. */
   history(limit?: number): Promise<AisleEvent[]>;

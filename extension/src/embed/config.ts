@@ -11,6 +11,12 @@ const int = (v: string | undefined, fallback: number, min: number, max: number) 
   return Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : fallback;
 };
 
+const share = (v: string | undefined) => {
+  const text = (v ?? '').trim();
+  const n = Number.parseFloat(text) / (text.endsWith('%') ? 100 : 1);
+  return Number.isFinite(n) ? Math.min(1, Math.max(0, n)) : 0;
+};
+
 /**
  * The tag's settings, with defaults:
  * - `data-site` (required): the site key;
@@ -20,7 +26,8 @@ const int = (v: string | undefined, fallback: number, min: number, max: number) 
  * - `data-history-days` (90) and `data-history-max` (5000): bounds of the local history;
  * - `data-flush-ms` (1000): how long events wait to travel together;
  * - `data-batch-size` (100): events per request;
- * - `data-debug`: log to the console.
+ * - `data-debug`: log to the console;
+ * - `data-control` (0): share of shoppers held out of recommendations, 0–1 (or a percentage such as `10%`).
  * Returns null when the tag has no site key.
  */
 export function readConfig(script: HTMLScriptElement | null, base: string): TrackerConfig | null {
@@ -47,6 +54,7 @@ export function readConfig(script: HTMLScriptElement | null, base: string): Trac
     flushDelayMs: int(data.flushMs, 1000, 0, 60_000),
     batchSize: int(data.batchSize, 100, 1, 500),
     logLevel: ('debug' in data ? 'debug' : 'warn') as LogLevel,
+    controlShare: share(data.control),
     limits: {
       historyMaxAgeMs: int(data.historyDays, 90, 1, 3650) * DAY,
       historyMaxCount: int(data.historyMax, 5000, 10, 100_000),

@@ -2,6 +2,7 @@
 import { guard } from '../capture/logger';
 import { startCapture } from '../capture/start';
 import { createTracker, type Listener, type Tracker } from '../capture/tracker';
+import { startInference } from '../infer/client';
 import { connectEngine } from '../sync/connect';
 import { readConfig } from './config';
 
@@ -43,6 +44,22 @@ function install() {
     connect: (engineConfig, onResult, logger) => connectEngine(syncUrl, engineConfig, onResult, logger, prefer),
   });
   const { log } = tracker.context;
+  const data = script?.dataset ?? {};
+  const inference =
+    data.inference === 'off'
+      ? undefined
+      : guard(log, 'inference start', startInference)(
+          tracker,
+          {
+            endpoint: config.endpoint,
+            scriptUrl: `${config.endpoint}/aisle-infer.js?v=${__AISLE_VERSION__}`,
+            backend: (['webgpu', 'webgl', 'wasm', 'cpu'] as const).find((b) => b === data.backend),
+            k: Math.min(24, Math.max(1, Number.parseInt(data.recommendations ?? '', 10) || 4)),
+            perCategory: Number.parseInt(data.perCategory ?? '', 10) || undefined,
+            riskThreshold: Number.parseFloat(data.riskThreshold ?? '') || undefined,
+          },
+          tracker.fire,
+        );
   const settle = <T>(where: string, p: () => Promise<T>) =>
     Promise.resolve()
       .then(p)
@@ -56,7 +73,12 @@ function install() {
     identify: (userId) => settle('aisle.identify', () => tracker.identify(userId)),
     consent: (update) => settle('aisle.consent', () => tracker.consent(update)),
     on: (name, fn) => guard(log, 'aisle.on', tracker.on)(name, fn) ?? (() => false),
-    status: () => settle('aisle.status', tracker.status),
+    status: () =>
+      settle('aisle.status', async () => {
+        const s = await tracker.status();
+        const i = inference?.status();
+        return { ...s, ...(i ?? {}), backend: i?.backend ?? null, models: i?.models ?? {} };
+      }),
     history: (limit) => settle('aisle.history', () => tracker.history(limit)),
     flush: () => settle('aisle.flush', tracker.flush),
     erase: () => settle('aisle.erase', tracker.erase),

@@ -3,7 +3,7 @@
  * attention one category holds, how the prices they look at compare with the shop's, when they
  * shop (the hour as a point on a circle, so 23:00 sits next to 01:00; weekends) and on what device.
  */
-import type { Interaction } from '../schema/interaction';
+import { type Interaction, isItemAction } from '../schema/interaction';
 import { behaviourRows } from './behaviour';
 import type { TableRow } from './tabular';
 
@@ -111,7 +111,7 @@ export function itemHistories(
 ): Map<string, { items: string[]; types: string[] }> {
   const out = new Map<string, { items: string[]; types: string[] }>();
   for (const e of events) {
-    if (e.ts > asOf || !e.item_id) continue;
+    if (e.ts > asOf || !isItemAction(e)) continue;
     let h = out.get(e.user_id);
     if (!h) {
       h = { items: [], types: [] };

@@ -3,7 +3,7 @@
  * anomaly model reads: pace, the regularity of its timing, breadth, cart and checkout velocity,
  * payment failures. Scripts are fast, regular and broad; card testers fail payments in bursts.
  */
-import type { Interaction } from '../schema/interaction';
+import { type Interaction, isItemAction, NOT_SHOPPER_ACTIONS } from '../schema/interaction';
 import type { TableRow } from './tabular';
 
 export const SESSION_COLUMNS = [
@@ -56,8 +56,21 @@ export function sessionize(events: readonly Interaction[]): Map<string, Interact
 
 const round = (x: number) => String(Math.round(x * 1000) / 1000);
 
-/** One session's row, from its interactions in time order. */
-export function sessionRow(list: readonly Interaction[]): TableRow {
+/**
+ * One session's row, from its interactions in time order. An event with several items (a list
+ * impression, a purchase of three things) counts once; Aisle's own events do not count.
+ */
+export function sessionRow(all: readonly Interaction[]): TableRow {
+  const acted = all.filter((e) => !NOT_SHOPPER_ACTIONS.has(e.type));
+  const seenEvents = new Set<string>();
+  const list = acted.filter((e) => {
+    const key = `${e.type}@${e.ts}`;
+    if (seenEvents.has(key)) return false;
+    seenEvents.add(key);
+    return true;
+  });
+  // Nothing the shopper did yet: a session of one page view.
+  if (!list.length) list.push({ user_id: all[0]?.user_id ?? '', item_id: '', type: 'page_view', ts: all[0]?.ts ?? 0 });
   const ts = list.map((e) => e.ts);
   const gaps = ts.slice(1).map((t, i) => (t - ts[i]) / 1000);
   const duration = (ts[ts.length - 1] - ts[0]) / 1000;
@@ -70,7 +83,7 @@ export function sessionRow(list: readonly Interaction[]): TableRow {
     burst = Math.max(burst, i - j + 1);
   }
   const count = (type: string) => list.filter((e) => e.type === type).length;
-  const withItem = list.filter((e) => e.item_id);
+  const withItem = acted.filter(isItemAction);
   const items = new Set(withItem.map((e) => e.item_id)).size;
   const carts = count('add_to_cart');
   return {
@@ -84,7 +97,7 @@ export function sessionRow(list: readonly Interaction[]): TableRow {
     gap_regularity: gaps.length >= 2 && mean > 0 ? round(sd / mean) : '',
     max_events_in_10s: String(burst),
     distinct_items: String(items),
-    distinct_categories: String(new Set(list.filter((e) => e.category).map((e) => e.category)).size),
+    distinct_categories: String(new Set(withItem.filter((e) => e.category).map((e) => e.category)).size),
     // Share of item events on an item not seen before in the session: a crawler never looks twice.
     item_breadth: withItem.length ? round(items / withItem.length) : '',
     carts: String(carts),

@@ -74,6 +74,8 @@ export const EventFieldsSchema = z.strictObject({
   engagement_ms: z.number().int().min(0).max(86_400_000).optional(),
   scroll_depth: z.number().min(0).max(100).optional(),
   page: PageSchema.optional(),
+  /** Whether the shopper gets on-device recommendations (treatment) or is held out to measure their effect (control). */
+  group: z.enum(['treatment', 'control']).optional(),
   /** The kind of device, as coarse as a profile needs: never a model or a fingerprint. */
   device: z.enum(DEVICE_CLASSES).optional(),
   props: PropsSchema.optional(),

@@ -3,6 +3,8 @@
  * (../shared/ARCHITECTURE.md), and what the behaviour features are computed from on every side.
  */
 
+import type { AisleEvent } from './event';
+
 /** One interaction. `item_id` is empty for events about no item (a search, a page view). */
 export interface Interaction {
   user_id: string;
@@ -17,6 +19,20 @@ export interface Interaction {
   /** `mobile`, `tablet` or `desktop`, where the source says. */
   device?: string;
 }
+
+/** Events the shopper did not do: what Aisle itself records about its recommendations and checks, and engagement pings. */
+export const NOT_SHOPPER_ACTIONS: ReadonlySet<string> = new Set([
+  'rec_impression',
+  'rec_click',
+  'risk_flag',
+  'user_engagement',
+]);
+/** Events that show items rather than act on one. */
+export const IMPRESSIONS: ReadonlySet<string> = new Set(['view_item_list', 'view_promotion']);
+
+/** Whether an interaction is the shopper acting on its item: what item histories (recommender, taste) are made of. */
+export const isItemAction = (e: Pick<Interaction, 'type' | 'item_id'>) =>
+  !!e.item_id && !NOT_SHOPPER_ACTIONS.has(e.type) && !IMPRESSIONS.has(e.type);
 
 /** The interchange file's columns, in the order `toInterchangeCsv` writes them. */
 export const INTERCHANGE_COLUMNS = [
@@ -41,4 +57,24 @@ const csvCell = (v: string | number | undefined) => {
 export function toInterchangeCsv(rows: readonly Interaction[]): string {
   const lines = rows.map((r) => INTERCHANGE_COLUMNS.map((c) => csvCell(r[c])).join(','));
   return `${INTERCHANGE_COLUMNS.join(',')}\n${lines.join('\n')}\n`;
+}
+
+/** One interaction per item of the event (one without an item when it has none), keyed by the user id or, before sign-in, the device's anonymous id. */
+export function toInteractions(e: AisleEvent): Interaction[] {
+  const base: Interaction = {
+    user_id: e.user_id ?? e.anonymous_id,
+    item_id: '',
+    type: e.type,
+    ts: e.ts,
+    session_id: e.session_id,
+  };
+  if (e.device) base.device = e.device;
+  if (!e.items?.length) return [base];
+  return e.items.map((item) => {
+    const row: Interaction = { ...base, item_id: item.item_id };
+    if (item.price !== undefined) row.price = item.price;
+    if (item.quantity !== undefined) row.quantity = item.quantity;
+    if (item.item_category !== undefined) row.category = item.item_category;
+    return row;
+  });
 }

@@ -4,6 +4,7 @@
  * validation, everything earlier the training data. Never a random split across time.
  */
 import { createVocabulary, type Vocabulary } from '../../../shared-models/src/features/vocabulary';
+import { isItemAction } from '../../../shared-models/src/schema/interaction';
 import type { Interaction } from './interchange';
 
 /** A history and the item that came next. */
@@ -39,7 +40,7 @@ export function userSequences(
 ): Map<string, { items: number[]; types: number[] }> {
   const byUser = new Map<string, { items: number[]; types: number[] }>();
   for (const r of interactions) {
-    if (!r.item_id) continue;
+    if (!isItemAction(r)) continue;
     const s = byUser.get(r.user_id) ?? { items: [], types: [] };
     byUser.set(r.user_id, s);
     s.items.push(vocabulary.indexOf(r.item_id));
@@ -50,11 +51,11 @@ export function userSequences(
 
 /** Items in order of first appearance: a stable vocabulary for the same file. */
 export function itemVocabulary(interactions: readonly Interaction[]): Vocabulary {
-  return createVocabulary(interactions.map((r) => r.item_id));
+  return createVocabulary(interactions.filter(isItemAction).map((r) => r.item_id));
 }
 
 export const typeVocabulary = (interactions: readonly Interaction[]): Vocabulary =>
-  createVocabulary(interactions.filter((r) => r.item_id).map((r) => r.type));
+  createVocabulary(interactions.filter(isItemAction).map((r) => r.type));
 
 export function leaveLastOut(interactions: readonly Interaction[]): LeaveLastOut {
   const vocabulary = itemVocabulary(interactions);

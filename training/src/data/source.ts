@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { openPostgres } from '../../../edge-server/src/storage/postgres';
 import { openSqlite } from '../../../edge-server/src/storage/sqlite';
 import type { Storage } from '../../../edge-server/src/storage/types';
-import type { AisleEvent } from '../../../shared-models/src/schema/event';
+import { toInteractions } from '../../../shared-models/src/schema/interaction';
 import { DataError } from './errors';
 import { type Dropped, type Interaction, readInteractions, sortByTime } from './interchange';
 import { describeDropped, preprocess } from './preprocess';
@@ -72,24 +72,4 @@ async function readStore(storage: Storage): Promise<Interaction[]> {
     for (const { event } of page) rows.push(...toInteractions(event));
     after = page[page.length - 1].seq;
   }
-}
-
-/** One interaction per item of the event (one without an item when it has none), keyed by the user id or, before sign-in, the device's anonymous id. */
-export function toInteractions(e: AisleEvent): Interaction[] {
-  const base: Interaction = {
-    user_id: e.user_id ?? e.anonymous_id,
-    item_id: '',
-    type: e.type,
-    ts: e.ts,
-    session_id: e.session_id,
-  };
-  if (e.device) base.device = e.device;
-  if (!e.items?.length) return [base];
-  return e.items.map((item) => {
-    const row: Interaction = { ...base, item_id: item.item_id };
-    if (item.price !== undefined) row.price = item.price;
-    if (item.quantity !== undefined) row.quantity = item.quantity;
-    if (item.item_category !== undefined) row.category = item.item_category;
-    return row;
-  });
 }

@@ -50,6 +50,11 @@ export interface RecommenderModel extends NextItemScorer {
    * item the model knows.
    */
   embed(histories: readonly (readonly string[])[], types: readonly (readonly string[])[]): (Float32Array | undefined)[];
+  /**
+   * Which history item (index into `history`, item indexes oldest first) speaks most for `item`:
+   * the most recent one whose neighbours include it, weighted by similarity. Undefined when none does.
+   */
+  explain(history: readonly number[], item: number): number | undefined;
   /** The top `k` item ids after the history (ids and type names, oldest first); none already in it unless the model allows repeats. */
   recommend(history: readonly string[], types: readonly string[], k: number): string[];
   dispose(): void;
@@ -158,6 +163,21 @@ export function createRecommenderModel(
     vocabulary,
     score: (history, types = []) => scoreBatch([history], [types])[0],
     scoreBatch,
+    explain(history, item) {
+      let best: { at: number; weight: number } | undefined;
+      let recency = 1;
+      for (let k = history.length - 1; k >= 0; k--, recency *= manifest.knn.decay) {
+        const h = history[k];
+        if (h <= 0 || h === item) continue;
+        for (let n = 0; n < w; n++) {
+          if (neighbours.items[h * w + n] !== item) continue;
+          const weight = recency * neighbours.similarity[h * w + n];
+          if (!best || weight > best.weight) best = { at: k, weight };
+          break;
+        }
+      }
+      return best?.at;
+    },
     embed(histories, types) {
       const known: number[][] = [];
       const knownTypes: number[][] = [];

@@ -1,0 +1,233 @@
+/**
+ * @module infer/client — the page's side of on-device inference, in the small script: starts the
+ * inference worker once the page is idle (and only with personalisation consent), asks it for
+ * recommendations after every meaningful event and for a risk score after every event, renders the
+ * widget, and reports to the merchant (`aisle.on('recommendations' | 'risk')`) and the server
+ * (`rec_impression`, `rec_click`, `risk_flag`).
+ */
+import type { AisleEvent } from '../../../shared-models/src/schema/event';
+import { NOT_SHOPPER_ACTIONS } from '../../../shared-models/src/schema/interaction';
+import type { Tracker } from '../capture/types';
+import type {
+  BackendName,
+  HistoryEvent,
+  InferConfig,
+  InferReply,
+  InferRequest,
+  InferStatus,
+  RecommendResult,
+  RiskResult,
+} from './protocol';
+import { renderRecommendations } from './widget';
+
+export interface InferClientConfig {
+  endpoint: string;
+  /** URL of aisle-infer.js. */
+  scriptUrl: string;
+  backend?: BackendName;
+  /** How many recommendations (data-recommendations, default 4). */
+  k: number;
+  perCategory?: number;
+  riskThreshold?: number;
+}
+
+/** Events after which recommendations are worth refreshing. */
+const MEANINGFUL = new Set([
+  'view_item',
+  'add_to_cart',
+  'remove_from_cart',
+  'search',
+  'select_item',
+  'purchase',
+  'add_to_wishlist',
+  'view_item_list',
+]);
+
+const toHistory = (e: AisleEvent): HistoryEvent => ({
+  type: e.type,
+  ts: e.ts,
+  session_id: e.session_id,
+  items: e.items,
+});
+
+export interface InferClient {
+  status(): Partial<InferStatus>;
+}
+
+export function startInference(
+  tracker: Tracker,
+  config: InferClientConfig,
+  fire: (name: string, payload: unknown) => void,
+): InferClient {
+  const { win, doc, log } = tracker.context;
+  let status: Partial<InferStatus> = { backend: null, models: {} };
+  let call: (<T>(method: InferRequest['method'], ...args: unknown[]) => Promise<T>) | undefined;
+  const pageEvents: AisleEvent[] = [];
+  let scheduled = false;
+  let flaggedSession: string | undefined;
+  let lastShown = '';
+  let currentItem: string | undefined;
+  let contextCategory: string | undefined;
+  // The tracker stamps every event with the shopper's group; the control group gets no recommendations.
+  let control = false;
+
+  function connect() {
+    if (call) return;
+    let worker: Worker;
+    try {
+      const blob = new Blob([`importScripts(${JSON.stringify(config.scriptUrl)})`], { type: 'text/javascript' });
+      worker = new Worker(URL.createObjectURL(blob), { name: 'aisle-infer' });
+    } catch (cause) {
+      log.log('warn', 'the inference worker could not start; no recommendations', cause);
+      return;
+    }
+    const calls = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+    let next = 0;
+    worker.addEventListener('message', ({ data }: MessageEvent<InferReply>) => {
+      const pending = calls.get(data.id);
+      calls.delete(data.id);
+      if (data.error !== undefined) pending?.reject(new Error(data.error));
+      else pending?.resolve(data.value);
+    });
+    worker.addEventListener('error', (ev) => {
+      ev.preventDefault();
+      log.log('warn', `the inference worker failed: ${ev.message || 'could not load aisle-infer.js'}`);
+      for (const p of calls.values()) p.reject(new Error('inference worker failed'));
+      calls.clear();
+    });
+    call = <T>(method: InferRequest['method'], ...args: unknown[]) =>
+      new Promise<T>((resolve, reject) => {
+        const id = ++next;
+        calls.set(id, { resolve: resolve as (v: unknown) => void, reject });
+        worker.postMessage({ id, method, args });
+      });
+    const init: InferConfig = {
+      endpoint: config.endpoint,
+      backend: config.backend,
+      riskThreshold: config.riskThreshold,
+      webdriver: !!win.navigator.webdriver,
+    };
+    call<InferStatus>('init', init).then(
+      (s) => {
+        status = s;
+        fire('inference', s);
+        schedule();
+        void assessRisk();
+      },
+      (cause) => log.log('warn', 'inference could not start', cause),
+    );
+  }
+
+  /** The shopper's history (stored and this page's newest), oldest first. */
+  async function history(): Promise<HistoryEvent[]> {
+    const stored = await tracker.history(300);
+    const ids = new Set(stored.map((e) => e.event_id));
+    const all = [...stored, ...pageEvents.filter((e) => !ids.has(e.event_id))].filter(
+      (e) => !NOT_SHOPPER_ACTIONS.has(e.type),
+    );
+    return all.sort((a, b) => a.ts - b.ts).map(toHistory);
+  }
+
+  function schedule() {
+    if (scheduled || !call || control) return;
+    scheduled = true;
+    // After the frame the event's own work lands in: the refresh never competes with it.
+    const later = win.requestIdleCallback ?? ((fn: () => void) => win.setTimeout(fn, 1));
+    later(() => {
+      scheduled = false;
+      void refresh();
+    });
+  }
+
+  async function refresh() {
+    if (!call) return;
+    try {
+      const result = await call<RecommendResult>('recommend', await history(), {
+        k: config.k,
+        perCategory: config.perCategory,
+        exclude: currentItem ? [currentItem] : [],
+        categories: undefined,
+        context: contextCategory,
+      });
+      status = { ...status, lastInferenceMs: result.ms };
+      const shown = result.items.map((i) => i.item_id).join(',');
+      fire('recommendations', result);
+      const slots = doc.querySelectorAll('[data-aisle-slot="recommendations"]');
+      if (!slots.length || shown === lastShown) return;
+      lastShown = shown;
+      for (const slot of slots) {
+        const template = (slot as HTMLElement).dataset.aisleHref;
+        renderRecommendations(slot, result, {
+          title: (slot as HTMLElement).dataset.aisleTitle || 'Recommended for you',
+          currency: (slot as HTMLElement).dataset.aisleCurrency,
+          href: (id, url) => url ?? (template ? template.replace('{id}', encodeURIComponent(id)) : undefined),
+          onClick: (id, position) =>
+            tracker.track('rec_click', {
+              items: [{ item_id: id, index: position }],
+              model_version: result.model_version,
+              backend: result.backend,
+            }),
+        });
+      }
+      tracker.track('rec_impression', {
+        items: result.items.map((i, index) => ({ item_id: i.item_id, index })),
+        model_version: result.model_version,
+        backend: result.backend,
+        cold: result.cold,
+      });
+    } catch (cause) {
+      log.log('warn', 'recommendations failed', cause);
+    }
+  }
+
+  async function assessRisk() {
+    const last = pageEvents[pageEvents.length - 1];
+    if (!call || !last) return;
+    try {
+      const session = (await history()).filter((e) => e.session_id === last.session_id);
+      const result = await call<RiskResult>('risk', session);
+      status = { ...status, lastInferenceMs: result.ms };
+      if (!result.flagged || flaggedSession === last.session_id) return;
+      flaggedSession = last.session_id;
+      fire('risk', result);
+      tracker.track('risk_flag', {
+        score: result.score,
+        model_version: result.model_version,
+        reasons: result.reasons.map((r) => r.feature).join(', '),
+      });
+    } catch (cause) {
+      log.log('warn', 'risk check failed', cause);
+    }
+  }
+
+  tracker.on('event', (payload) => {
+    const e = payload as AisleEvent;
+    if (NOT_SHOPPER_ACTIONS.has(e.type)) return;
+    pageEvents.push(e);
+    if (pageEvents.length > 500) pageEvents.shift();
+    control = e.group === 'control';
+    if (e.type === 'view_item' && e.items?.[0]) {
+      currentItem = e.items[0].item_id;
+      contextCategory = e.items[0].item_category ?? contextCategory;
+    }
+    if (MEANINGFUL.has(e.type)) schedule();
+    void assessRisk();
+  });
+
+  // Only after the page is up, and only with consent to personalise from the shopper's history.
+  const begin = async () => {
+    const consent = await tracker.consent();
+    if (consent.personalization) connect();
+  };
+  tracker.on('consent', (c) => {
+    if ((c as { personalization?: boolean }).personalization) connect();
+  });
+  const whenIdle = () =>
+    win.requestIdleCallback
+      ? win.requestIdleCallback(() => void begin(), { timeout: 3000 })
+      : win.setTimeout(() => void begin(), 200);
+  if (doc.readyState === 'complete') whenIdle();
+  else win.addEventListener('load', whenIdle, { once: true });
+
+  return { status: () => status };
+}

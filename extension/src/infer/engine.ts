@@ -1,0 +1,250 @@
+/**
+ * @module infer/engine — the models at work on the device: recommendations from the shopper's own
+ * history after the merchant's rules, and a risk score for the live session. Runs in the inference
+ * worker; the same code the trainer exports for (`shared-models`), on the backend `backend.ts` chose.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { botSignals, sessionRow } from '../../../shared-models/src/features/session';
+import { type AnomalyManifest, type AnomalyModel, createAnomalyModel } from '../../../shared-models/src/models/anomaly';
+import { layersFromFiles, recommenderFromFiles } from '../../../shared-models/src/models/files';
+import type { RecommenderManifest, RecommenderModel } from '../../../shared-models/src/models/recommender/model';
+import { type Interaction, isItemAction } from '../../../shared-models/src/schema/interaction';
+import { BACKENDS, chooseBackend, tryBackend } from './backend';
+import type { ModelCache } from './cache';
+import { type CatalogItem, type LoadedFiles, loadCatalog, loadModelFiles } from './models';
+import type {
+  BackendName,
+  HistoryEvent,
+  InferConfig,
+  InferStatus,
+  Recommendation,
+  RecommendResult,
+  RecommendRules,
+  RiskResult,
+} from './protocol';
+
+/** How much each deterministic signal alone says a session is no person (0–1). */
+const SIGNAL_WEIGHT: Record<string, number> = {
+  'impossible pace': 0.99,
+  'machine-steady timing': 0.95,
+  'repeated payment failures': 0.99,
+  'automation (navigator.webdriver)': 0.5,
+};
+
+const BACKEND_KEY = 'backend';
+/** A session says too little to be unusual before this many events: until then only the deterministic signals count. */
+export const MIN_EVENTS_FOR_MODEL = 6;
+
+export interface InferenceEngine {
+  status(): InferStatus;
+  recommend(history: HistoryEvent[], rules: RecommendRules): Promise<RecommendResult>;
+  risk(session: HistoryEvent[]): Promise<RiskResult>;
+}
+
+/** Events as interchange rows, one per item, oldest first. */
+export function interactionsOf(events: readonly HistoryEvent[]): Interaction[] {
+  return [...events]
+    .sort((a, b) => a.ts - b.ts)
+    .flatMap((e) => {
+      const base = { user_id: 'me', type: e.type, ts: e.ts, session_id: e.session_id };
+      if (!e.items?.length) return [{ ...base, item_id: '' }];
+      return e.items.map((i) => ({ ...base, item_id: i.item_id, price: i.price, category: i.item_category }));
+    });
+}
+
+export async function createInferenceEngine(
+  config: InferConfig,
+  cache: ModelCache | undefined,
+): Promise<InferenceEngine> {
+  const problems: string[] = [];
+  const [recFiles, anomalyFiles, catalog] = await Promise.all([
+    loadModelFiles<RecommenderManifest>(config.endpoint, 'recommender', cache),
+    loadModelFiles<AnomalyManifest>(config.endpoint, 'anomaly', cache),
+    loadCatalog(config.endpoint, cache),
+  ]);
+  for (const f of [recFiles, anomalyFiles]) if (f?.problem) problems.push(f.problem);
+  const byId = new Map<string, CatalogItem>((catalog?.items ?? []).map((i) => [i.item_id, i]));
+
+  const remembered = await cache?.get<BackendName>(BACKEND_KEY);
+  const shape = {
+    items: Math.max(1000, recFiles?.manifest.config.items ?? 1000),
+    dim: recFiles?.manifest.config.dim ?? 64,
+  };
+  const choice = await chooseBackend(config.backend, remembered, shape);
+  if (choice.how === 'calibrated' && choice.backend) await cache?.set(BACKEND_KEY, choice.backend).catch(() => {});
+  let backend = choice.backend;
+
+  let recommender: RecommenderModel | undefined;
+  let anomaly: AnomalyModel | undefined;
+  async function build(files: { rec?: LoadedFiles<RecommenderManifest>; anomaly?: LoadedFiles<AnomalyManifest> }) {
+    recommender?.dispose();
+    anomaly?.dispose();
+    recommender = undefined;
+    anomaly = undefined;
+    try {
+      if (files.rec) recommender = await recommenderFromFiles(files.rec.files, files.rec.manifest);
+    } catch (error) {
+      problems.push(`recommender: ${(error as Error).message}`);
+    }
+    try {
+      if (files.anomaly)
+        anomaly = createAnomalyModel(await layersFromFiles(files.anomaly.files), files.anomaly.manifest);
+    } catch (error) {
+      problems.push(`anomaly: ${(error as Error).message}`);
+    }
+  }
+  await build({ rec: recFiles, anomaly: anomalyFiles });
+
+  /** A backend failed mid-session: move to the next one that starts and rebuild the models there. */
+  async function fallBack(error: unknown): Promise<boolean> {
+    problems.push(`${backend}: ${(error as Error).message ?? error}`);
+    const rest = BACKENDS.slice(backend ? BACKENDS.indexOf(backend) + 1 : 0);
+    for (const next of rest) {
+      if (await tryBackend(next)) {
+        backend = next;
+        await build({ rec: recFiles, anomaly: anomalyFiles });
+        return true;
+      }
+    }
+    backend = null;
+    return false;
+  }
+  async function withFallback<T>(run: () => T | Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      if (!(await fallBack(error))) throw error;
+      return run();
+    }
+  }
+
+  let lastInferenceMs: number | undefined;
+
+  function recommendNow(history: HistoryEvent[], rules: RecommendRules): RecommendResult {
+    const started = performance.now();
+    const rows = interactionsOf(history).filter(isItemAction);
+    const purchased = new Set(rows.filter((r) => r.type === 'purchase').map((r) => r.item_id));
+    const exclude = new Set(rules.exclude ?? []);
+    const allowed = rules.categories?.length ? new Set(rules.categories) : undefined;
+    const perCategory = new Map<string, number>();
+    const items: Recommendation[] = [];
+    const model = recommender;
+    const history_ = model ? rows.map((r) => model.vocabulary.indexOf(r.item_id)) : [];
+    const cold = !history_.some((i) => i > 0);
+    const historyCategories = new Set(
+      rows.map((r) => byId.get(r.item_id)?.item_category ?? r.category).filter(Boolean),
+    );
+    const take = (id: string, score: number, reason: () => string) => {
+      if (items.length >= rules.k || exclude.has(id)) return false;
+      const info = byId.get(id);
+      if (byId.size && !info) return false; // not (or no longer) in the catalogue
+      if ((rules.inStockOnly ?? true) && info?.in_stock === false) return false;
+      if ((rules.excludePurchased ?? true) && purchased.has(id)) return false;
+      const category = info?.item_category ?? '';
+      if (allowed && !allowed.has(category)) return false;
+      if (rules.perCategory && (perCategory.get(category) ?? 0) >= rules.perCategory) return false;
+      perCategory.set(category, (perCategory.get(category) ?? 0) + 1);
+      items.push({
+        item_id: id,
+        item_name: info?.item_name,
+        item_category: info?.item_category,
+        price: info?.price,
+        url: info?.url,
+        reason: reason(),
+      });
+      return Number.isFinite(score);
+    };
+    if (model) {
+      const types = rows.map((r) => r.type);
+      const typeIndex = new Map(model.manifest.types.map((t, i) => [t, i]));
+      const scores = model.scoreBatch([history_], [types.map((t) => typeIndex.get(t) ?? 0)])[0];
+      const seen = new Set(model.manifest.repeat ? [] : history_);
+      const boost = (j: number) => {
+        const category = byId.get(model.vocabulary.ids[j])?.item_category;
+        const b = category ? rules.boosts?.[category] : undefined;
+        return b && b > 0 ? Math.log(b) : 0;
+      };
+      // Cold start on a category page: that category's popular items first.
+      const inContext = (j: number) =>
+        cold && rules.context && byId.get(model.vocabulary.ids[j])?.item_category === rules.context ? 1 : 0;
+      const order = Array.from({ length: scores.length - 1 }, (_, j) => j + 1)
+        .filter((j) => !seen.has(j))
+        .map((j) => ({ j, s: scores[j] + boost(j), c: inContext(j) }))
+        .sort((a, b) => b.c - a.c || b.s - a.s);
+      for (const { j, s } of order) {
+        if (items.length >= rules.k) break;
+        const id = model.vocabulary.ids[j];
+        take(id, s, () => {
+          if (cold) return inContext(j) ? `popular in ${rules.context}` : 'popular in the shop';
+          const at = model.explain(history_, j);
+          if (at !== undefined) {
+            const because = rows[at];
+            return `because you viewed ${byId.get(because.item_id)?.item_name ?? because.item_id}`;
+          }
+          const category = byId.get(id)?.item_category;
+          return category && historyCategories.has(category)
+            ? `more from ${category}`
+            : 'popular with shoppers like you';
+        });
+      }
+    }
+    // No model, or not enough that passes the rules: the catalogue's own order fills the rest.
+    for (const info of byId.values()) {
+      if (items.length >= rules.k) break;
+      if (!items.some((i) => i.item_id === info.item_id)) take(info.item_id, 0, () => 'popular in the shop');
+    }
+    lastInferenceMs = performance.now() - started;
+    return { items, model_version: model?.manifest.version ?? null, backend, cold, ms: lastInferenceMs };
+  }
+
+  function riskNow(session: HistoryEvent[]): RiskResult {
+    const started = performance.now();
+    const row = sessionRow(interactionsOf(session));
+    const scored = Number(row.events) >= MIN_EVENTS_FOR_MODEL ? anomaly?.score([row])[0] : undefined;
+    const signals = botSignals(row);
+    if (config.webdriver) signals.push('automation (navigator.webdriver)');
+    const score =
+      1 - (1 - (scored?.score ?? 0)) * signals.reduce((keep, s) => keep * (1 - (SIGNAL_WEIGHT[s] ?? 0.5)), 1);
+    const threshold = config.riskThreshold ?? anomaly?.manifest.flag_at ?? 0.99;
+    lastInferenceMs = performance.now() - started;
+    return {
+      score: Math.round(score * 10_000) / 10_000,
+      flagged: score >= threshold,
+      threshold,
+      reasons: [
+        ...signals.map((s) => ({ feature: s, value: '' })),
+        ...(scored?.reasons ?? []).map(({ feature, value }) => ({ feature, value })),
+      ],
+      model_version: anomaly?.manifest.version ?? null,
+      ms: lastInferenceMs,
+    };
+  }
+
+  // Warm up: the first real request should not pay for shader compilation and allocation.
+  await withFallback(() => {
+    recommendNow([], { k: 10 });
+    riskNow([{ type: 'page_view', ts: Date.now() }]);
+  });
+
+  return {
+    status: () => ({
+      backend,
+      backendChoice: { how: choice.how, timings: choice.timings },
+      models: {
+        ...(recommender && recFiles
+          ? { recommender: { version: recommender.manifest.version, loadedFrom: recFiles.loadedFrom } }
+          : {}),
+        ...(anomaly && anomalyFiles
+          ? { anomaly: { version: anomaly.manifest.version, loadedFrom: anomalyFiles.loadedFrom } }
+          : {}),
+      },
+      catalog: catalog ? { items: catalog.items.length, loadedFrom: catalog.loadedFrom } : undefined,
+      lastInferenceMs,
+      problems: [...problems],
+    }),
+    recommend: (history, rules) => withFallback(() => recommendNow(history, rules)),
+    risk: (session) => withFallback(() => riskNow(session)),
+  };
+}
+
+export { tf };

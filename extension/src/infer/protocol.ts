@@ -1,0 +1,95 @@
+/** @module infer/protocol — what the page and the inference worker say to each other. */
+
+export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
+
+export interface InferConfig {
+  endpoint: string;
+  /** A backend the merchant (or a test) insists on; otherwise the worker chooses. */
+  backend?: BackendName;
+  /** Score (0–1) from which a session is risky; default the anomaly model's own flag_at. */
+  riskThreshold?: number;
+  /** Whether the browser reports automation (`navigator.webdriver`), read on the page. */
+  webdriver?: boolean;
+}
+
+export interface ModelStatus {
+  version: number;
+  loadedFrom: 'network' | 'cache';
+}
+
+export interface InferStatus {
+  backend: BackendName | null;
+  /** How the backend was chosen, and what calibration measured (ms per inference) where it ran. */
+  backendChoice?: {
+    how: 'forced' | 'hardware-gpu' | 'calibrated' | 'remembered' | 'fallback';
+    timings?: Record<string, number>;
+  };
+  models: { recommender?: ModelStatus; anomaly?: ModelStatus };
+  catalog?: { items: number; loadedFrom: 'network' | 'cache' };
+  lastInferenceMs?: number;
+  /** Models refused or unreachable, for the inspector. */
+  problems: string[];
+}
+
+/** One past event as the models read it. */
+export interface HistoryEvent {
+  type: string;
+  ts: number;
+  session_id?: string;
+  items?: { item_id: string; price?: number; item_category?: string }[];
+}
+
+export interface RecommendRules {
+  k: number;
+  /** Only items the catalogue lists as in stock (default true). */
+  inStockOnly?: boolean;
+  /** Leave out items the shopper bought (default true). */
+  excludePurchased?: boolean;
+  /** Only these categories, when given. */
+  categories?: string[];
+  /** At most this many per category. */
+  perCategory?: number;
+  /** Score multipliers by category (1 = none). */
+  boosts?: Record<string, number>;
+  /** Items never to show (the one on screen, for instance). */
+  exclude?: string[];
+  /** The page's category, for cold start: popular items there first. */
+  context?: string;
+}
+
+export interface Recommendation {
+  item_id: string;
+  item_name?: string;
+  item_category?: string;
+  price?: number;
+  /** The product's page, where the catalogue says. */
+  url?: string;
+  /** "because you viewed X", "popular in Shoes", … */
+  reason: string;
+}
+
+export interface RecommendResult {
+  items: Recommendation[];
+  model_version: number | null;
+  backend: BackendName | null;
+  /** Cold start: no history the model knows, so the popular items of the context. */
+  cold: boolean;
+  ms: number;
+}
+
+export interface RiskResult {
+  score: number;
+  flagged: boolean;
+  threshold: number;
+  reasons: { feature: string; value: string }[];
+  model_version: number | null;
+  ms: number;
+}
+
+export type InferRequest =
+  | { id: number; method: 'init'; args: [InferConfig] }
+  | { id: number; method: 'recommend'; args: [HistoryEvent[], RecommendRules] }
+  | { id: number; method: 'risk'; args: [HistoryEvent[]] }
+  | { id: number; method: 'status'; args: [] };
+
+export type InferReply = { id: number; value?: unknown; error?: string };

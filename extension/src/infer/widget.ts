@@ -1,0 +1,67 @@
+/**
+ * @module infer/widget — recommendations rendered into `[data-aisle-slot="recommendations"]`,
+ * inside an open Shadow DOM so the shop's CSS and ours never meet. The merchant styles it with CSS
+ * custom properties on the slot (`--aisle-columns`, `--aisle-gap`, `--aisle-font`, `--aisle-accent`,
+ * `--aisle-muted`, `--aisle-radius`, `--aisle-border`) and reserves its height, so nothing moves.
+ */
+import type { RecommendResult } from './protocol';
+
+const STYLE = `
+:host { display: block; font: var(--aisle-font, inherit); color: inherit; }
+h2 { font-size: 1em; margin: 0 0 .5em; }
+ul { list-style: none; margin: 0; padding: 0; display: grid; gap: var(--aisle-gap, 12px);
+  grid-template-columns: repeat(var(--aisle-columns, 4), minmax(0, 1fr)); }
+li { border: var(--aisle-border, 1px solid #ddd); border-radius: var(--aisle-radius, 6px); padding: .6em; min-width: 0; }
+a { color: var(--aisle-accent, inherit); text-decoration: none; font-weight: 600; display: block;
+  overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+a:focus-visible { outline: 2px solid var(--aisle-accent, currentColor); outline-offset: 2px; }
+.price { display: block; margin-top: .2em; }
+.why { display: block; margin-top: .2em; font-size: .85em; color: var(--aisle-muted, #666); }
+`;
+
+export interface WidgetOptions {
+  title: string;
+  currency?: string;
+  /** A product's page, from its id (the catalogue's `url`, else the slot's `data-aisle-href` template). */
+  href(itemId: string, url?: string): string | undefined;
+  onClick(itemId: string, position: number): void;
+}
+
+const text = (doc: Document, tag: string, content: string, className?: string) => {
+  const el = doc.createElement(tag);
+  el.textContent = content;
+  if (className) el.className = className;
+  return el;
+};
+
+export function renderRecommendations(slot: Element, result: RecommendResult, options: WidgetOptions): void {
+  const doc = slot.ownerDocument;
+  const root = slot.shadowRoot ?? slot.attachShadow({ mode: 'open' });
+  const section = doc.createElement('section');
+  section.setAttribute('aria-label', options.title);
+  section.append(text(doc, 'style', STYLE), text(doc, 'h2', options.title));
+  const list = doc.createElement('ul');
+  result.items.forEach((item, position) => {
+    const li = doc.createElement('li');
+    li.setAttribute('data-aisle-item', item.item_id);
+    const link = text(doc, 'a', item.item_name ?? item.item_id);
+    const href = options.href(item.item_id, item.url);
+    if (href) link.setAttribute('href', href);
+    link.setAttribute('data-aisle-item', item.item_id);
+    link.addEventListener('click', () => options.onClick(item.item_id, position));
+    li.append(link);
+    if (item.price !== undefined) {
+      const price = options.currency
+        ? new Intl.NumberFormat(doc.documentElement.lang || undefined, {
+            style: 'currency',
+            currency: options.currency,
+          }).format(item.price)
+        : String(item.price);
+      li.append(text(doc, 'span', price, 'price'));
+    }
+    li.append(text(doc, 'span', item.reason, 'why'));
+    list.append(li);
+  });
+  section.append(list);
+  root.replaceChildren(section);
+}

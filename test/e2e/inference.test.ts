@@ -1,0 +1,250 @@
+/**
+ * On-device inference in real Chromium on the demo shop: recommendations from the shopper's own
+ * history on a forced WebGPU backend (the same as on CPU), the backend the runtime's own
+ * calibration picks, models from IndexedDB with the network blocked, a scripted bot flagged and a
+ * person not, and a tampered model refused while the last good one keeps serving.
+ */
+import { createHash } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ensureDemoModels } from '../../edge-server/src/demo-models';
+import { PRODUCTS } from '../../examples/storefront/catalog';
+import { aisleReady, chromiumAvailable, type TestPage, until } from '../helpers/browser';
+import { useServerAndBrowser } from '../helpers/e2e';
+
+const modelsDir = join(mkdtempSync(join(tmpdir(), 'aisle-infer-')), 'models');
+
+interface Status {
+  backend: string | null;
+  backendChoice?: { how: string; timings?: Record<string, number> };
+  models: { recommender?: { version: number; loadedFrom: string }; anomaly?: { version: number } };
+  problems?: string[];
+  lastInferenceMs?: number;
+}
+
+const status = (page: TestPage) =>
+  page.evaluate(() => (window as unknown as { aisle: { status(): Promise<Status> } }).aisle.status());
+const inferenceUp = (page: TestPage) =>
+  until('the inference worker', async () => ((await status(page)).backend ? status(page) : undefined), 60_000);
+const shown = (page: TestPage) =>
+  page.evaluate(() =>
+    [...(document.querySelector('[data-aisle-slot="recommendations"]')?.shadowRoot?.querySelectorAll('li') ?? [])].map(
+      (li) => li.getAttribute('data-aisle-item') as string,
+    ),
+  );
+
+/** The widget's items once they have stopped changing (every event of the page has been answered). */
+async function settled(page: TestPage, recs: number): Promise<string[]> {
+  let last = '';
+  let since = Date.now();
+  return until('recommendations to settle', async () => {
+    const now = (await shown(page)).join();
+    if (now !== last) {
+      last = now;
+      since = Date.now();
+    }
+    return now.split(',').length === recs && now && Date.now() - since > 1200 ? now.split(',') : undefined;
+  });
+}
+
+const inCategory = (name: string) => PRODUCTS.filter((p) => p.category === name && p.inStock);
+
+describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () => {
+  const e2e = useServerAndBrowser({ modelsDir: () => modelsDir });
+  beforeAll(async () => {
+    await ensureDemoModels(modelsDir, { shoppers: 200, epochs: 3 }).ready;
+  }, 120_000);
+
+  /** A fresh shopper who views `ids` in order on `backend`; resolves with the widget's items after the last one. */
+  async function browse(ids: string[], backend: string, recs = 4) {
+    const page = await e2e.browser.isolatedPage();
+    let items: string[] = [];
+    for (const id of ids) {
+      const before = items.join();
+      await page.goto(`${e2e.server.url}/demo/p/${id}?backend=${backend}&recs=${recs}`, { waitUntil: 'networkidle0' });
+      await aisleReady(page);
+      await inferenceUp(page);
+      await until('recommendations after the view', async () =>
+        (await shown(page)).join() !== before ? true : undefined,
+      );
+      items = await settled(page, recs);
+    }
+    return { page, items };
+  }
+
+  it('recommends from the shopper’s own history on WebGPU, follows them to another category, and agrees with CPU', async () => {
+    const shoes = inCategory('Shoes')
+      .slice(0, 3)
+      .map((p) => p.id);
+    const watches = inCategory('Watches')
+      .slice(0, 3)
+      .map((p) => p.id);
+    const onGpu = await browse(shoes, 'webgpu', 10);
+    const s = await status(onGpu.page);
+    expect(s.backend).toBe('webgpu');
+    expect(s.backendChoice?.how).toBe('forced');
+    expect(s.models.recommender?.version).toBe(1);
+    const category = (id: string) => PRODUCTS.find((p) => p.id === id)?.category;
+    expect(onGpu.items.filter((id) => category(id) === 'Shoes').length).toBeGreaterThanOrEqual(6);
+    // Each item carries its reason, and the widget is a list of links a keyboard reaches.
+    const reasons = await onGpu.page.evaluate(() =>
+      [...(document.querySelector('[data-aisle-slot]')?.shadowRoot?.querySelectorAll('.why') ?? [])].map(
+        (e) => e.textContent,
+      ),
+    );
+    expect(reasons.every((r) => r && /because you viewed|more from|popular/.test(r))).toBe(true);
+
+    // Then the shopper moves to watches: the recommendations follow.
+    for (const id of watches) {
+      const before = (await shown(onGpu.page)).join();
+      await onGpu.page.goto(`${e2e.server.url}/demo/p/${id}?backend=webgpu&recs=10`, { waitUntil: 'networkidle0' });
+      await aisleReady(onGpu.page);
+      await until('new recommendations', async () => ((await shown(onGpu.page)).join() !== before ? true : undefined));
+    }
+    const after = await settled(onGpu.page, 10);
+    expect(after.filter((id) => category(id) === 'Watches').length).toBeGreaterThanOrEqual(5);
+
+    // The same history on the CPU backend gives the same top 10.
+    const onCpu = await browse([...shoes, ...watches], 'cpu', 10);
+    expect((await status(onCpu.page)).backend).toBe('cpu');
+    expect(onCpu.items).toEqual(after);
+    expect(onGpu.page.errors).toEqual([]);
+  }, 240_000);
+
+  it('left to choose, takes the backend its own calibration measured fastest, and remembers it', async () => {
+    const page = await e2e.browser.isolatedPage();
+    await page.goto(`${e2e.server.url}/demo/`, { waitUntil: 'networkidle0' });
+    const s = await inferenceUp(page);
+    expect(s.backendChoice?.how).toBe('calibrated');
+    const timings = s.backendChoice?.timings ?? {};
+    expect(Object.keys(timings).length).toBeGreaterThanOrEqual(2);
+    const fastest = Object.entries(timings).sort((a, b) => a[1] - b[1])[0][0];
+    expect(s.backend).toBe(fastest);
+    // On this machine WebGPU runs on a software adapter: calibration must not have taken it.
+    expect(s.backend).not.toBe('webgpu');
+    await page.reload({ waitUntil: 'networkidle0' });
+    const again = await inferenceUp(page);
+    expect(again.backendChoice?.how).toBe('remembered');
+    expect(again.backend).toBe(s.backend);
+  }, 120_000);
+
+  it('loads the models from IndexedDB on a second visit with the network to them blocked', async () => {
+    const { page } = await browse([inCategory('Bags')[0].id], 'wasm');
+    // Blocked for the page and its workers alike.
+    const cdp = await page.createCDPSession();
+    await cdp.send('Network.enable');
+    await cdp.send('Network.setBlockedURLs', { urls: ['*/v1/models/*', '*/v1/catalog*'] });
+    await page.goto(`${e2e.server.url}/demo/p/${inCategory('Bags')[1].id}?backend=wasm`, { waitUntil: 'networkidle0' });
+    await aisleReady(page);
+    const s = await inferenceUp(page);
+    expect(s.models.recommender).toMatchObject({ version: 1, loadedFrom: 'cache' });
+    expect(s.models.anomaly).toMatchObject({ version: 1, loadedFrom: 'cache' });
+    await until('recommendations from the cached model', async () =>
+      (await shown(page)).length === 4 ? true : undefined,
+    );
+  }, 120_000);
+
+  it('flags a scripted bot session and leaves a person alone', async () => {
+    const watch = async (page: TestPage) =>
+      page.evaluate(() => {
+        const w = window as unknown as { risks: unknown[]; aisle: { on(n: string, f: (p: unknown) => void): void } };
+        w.risks = [];
+        w.aisle.on('risk', (r) => w.risks.push(r));
+      });
+    const risks = (page: TestPage) =>
+      page.evaluate(() => (window as unknown as { risks: { score: number; reasons: { feature: string }[] }[] }).risks);
+
+    // A person reads each product for tens of seconds; the page's clock is moved on rather than the test waiting.
+    const person = await e2e.browser.isolatedPage();
+    await person.evaluateOnNewDocument(() => {
+      const real = Date.now;
+      Date.now = () => real() + Number(sessionStorage.getItem('clock-offset') ?? 0);
+    });
+    const advance = (ms: number) =>
+      person.evaluate((by) => {
+        sessionStorage.setItem('clock-offset', String(Number(sessionStorage.getItem('clock-offset') ?? 0) + by));
+      }, ms);
+    await person.goto(`${e2e.server.url}/demo/?backend=wasm`, { waitUntil: 'networkidle0' });
+    await aisleReady(person);
+    await inferenceUp(person);
+    const flags: unknown[] = [];
+    for (const [i, pause] of [25_000, 41_000, 18_000, 56_000, 33_000, 47_000].entries()) {
+      await advance(pause);
+      await person.goto(`${e2e.server.url}/demo/p/${inCategory('Books')[i].id}?backend=wasm`, {
+        waitUntil: 'networkidle0',
+      });
+      await aisleReady(person);
+      await watch(person);
+      await inferenceUp(person);
+      await new Promise((r) => setTimeout(r, 500));
+      flags.push(...(await risks(person)));
+    }
+    expect(flags).toEqual([]);
+
+    const bot = await e2e.browser.isolatedPage();
+    await bot.goto(`${e2e.server.url}/demo/?backend=wasm`, { waitUntil: 'networkidle0' });
+    await aisleReady(bot);
+    await inferenceUp(bot);
+    await watch(bot);
+    await bot.evaluate(
+      async (ids) => {
+        const aisle = (window as unknown as { aisle: { track(t: string, p: unknown): void } }).aisle;
+        for (const id of ids) {
+          aisle.track('view_item', { items: [{ item_id: id }] });
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      },
+      PRODUCTS.slice(0, 40).map((p) => p.id),
+    );
+    const flagged = await until(
+      'the risk event',
+      async () => ((await risks(bot)).length ? risks(bot) : undefined),
+      20_000,
+    );
+    expect(flagged[0].score).toBeGreaterThanOrEqual(0.99);
+    expect(flagged[0].reasons.map((r) => r.feature).join()).toMatch(
+      /impossible pace|machine-steady timing|events_per_minute|max_events_in_10s|distinct_items|min_gap_s/,
+    );
+    // The flag reaches the server, with the score and the model version, for operators to confirm.
+    await bot.evaluate(() => (window as unknown as { aisle: { flush(): Promise<void> } }).aisle.flush());
+    const stored = await until('the risk_flag event on the server', async () => {
+      const events = (await e2e.server.storage.events({ limit: 10_000 })).map((s) => s.event);
+      return events.find((e) => e.type === 'risk_flag');
+    });
+    expect(stored.props).toMatchObject({ score: expect.any(Number), model_version: 1 });
+    expect(stored.props?.score).toBeGreaterThanOrEqual(0.99);
+  }, 120_000);
+
+  it('refuses a manifest whose shard does not match its hash, and keeps serving the last good model', async () => {
+    const { page } = await browse([inCategory('Toys')[0].id], 'wasm');
+    expect((await status(page)).models.recommender?.version).toBe(1);
+    // Version 2 of the recommender, whose weights are not what its manifest says.
+    const dir = join(modelsDir, 'recommender');
+    cpSync(dir, `${dir}-v1`, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    const weights = readFileSync(join(dir, 'weights.bin'));
+    weights[100] ^= 0xff; // new weights, listed honestly in the v2 manifest…
+    const shards = manifest.shards.map((s: { path: string }) =>
+      s.path === 'weights.bin' ? { ...s, sha256: createHash('sha256').update(weights).digest('hex') } : s,
+    );
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify({ ...manifest, version: 2, shards }));
+    weights[200] ^= 0xff; // …then tampered with on the way
+    writeFileSync(join(dir, 'weights.bin'), weights);
+    try {
+      await page.goto(`${e2e.server.url}/demo/p/${inCategory('Toys')[1].id}?backend=wasm`, {
+        waitUntil: 'networkidle0',
+      });
+      await aisleReady(page);
+      const s = await inferenceUp(page);
+      expect(s.models.recommender).toMatchObject({ version: 1, loadedFrom: 'cache' });
+      expect(s.problems?.join()).toMatch(/recommender v2 refused: shard weights\.bin does not match its SHA-256/);
+      await until('recommendations from the last good model', async () =>
+        (await shown(page)).length === 4 ? true : undefined,
+      );
+    } finally {
+      cpSync(`${dir}-v1`, dir, { recursive: true });
+    }
+  }, 120_000);
+});
