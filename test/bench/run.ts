@@ -2,6 +2,7 @@
 import { chromiumAvailable } from '../helpers/browser';
 import { benchAnomaly } from './anomaly';
 import { benchChurn } from './churn';
+import { benchInference } from './inference';
 import { benchIngest } from './ingest';
 import { benchMainThread } from './main-thread';
 import { benchProfile } from './profile';
@@ -21,3 +22,7 @@ if (want('recommender')) await benchRecommender();
 if (want('churn')) await benchChurn();
 if (want('anomaly')) await benchAnomaly();
 if (want('profile')) await benchProfile();
+if (want('inference')) {
+  if (chromiumAvailable()) await benchInference();
+  else console.warn('\ninference: skipped, Chromium not found at /usr/bin/chromium (apt-get install -y chromium)');
+}

@@ -69,6 +69,32 @@ async function timeOne(items: number, dim: number): Promise<number> {
   }
 }
 
+/**
+ * The floor a recommendation's latency is judged against: `runs` bare [1 × dim] · [dim × items]
+ * products read back to JavaScript, on the current backend, after one warm-up; each run's ms.
+ */
+export async function matVecTimes(items: number, dim: number, runs: number): Promise<number[]> {
+  const table = tf.randomNormal([dim, items]);
+  const once = async () => {
+    const query = tf.randomNormal([1, dim]);
+    const out = tf.matMul(query, table);
+    await out.data();
+    tf.dispose([query, out]);
+  };
+  try {
+    await once();
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = performance.now();
+      await once();
+      times.push(performance.now() - t0);
+    }
+    return times;
+  } finally {
+    table.dispose();
+  }
+}
+
 export interface Choice {
   backend: BackendName | null;
   how: NonNullable<InferStatus['backendChoice']>['how'];

@@ -41,6 +41,45 @@ export interface InferenceEngine {
   risk(session: HistoryEvent[]): Promise<RiskResult>;
 }
 
+/** The `m` indexes below `n` that pass `keep` with the highest `key`, best first (a min-heap of size m). */
+export function topByKey(
+  n: number,
+  key: (j: number) => number,
+  keep: (j: number) => boolean,
+  m: number,
+): { j: number; s: number }[] {
+  const heap: { j: number; s: number }[] = [];
+  const down = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let min = i;
+      if (l < heap.length && heap[l].s < heap[min].s) min = l;
+      if (r < heap.length && heap[r].s < heap[min].s) min = r;
+      if (min === i) return;
+      [heap[i], heap[min]] = [heap[min], heap[i]];
+      i = min;
+    }
+  };
+  for (let j = 0; j < n; j++) {
+    if (!keep(j)) continue;
+    const s = key(j);
+    if (heap.length < m) {
+      heap.push({ j, s });
+      for (let i = heap.length - 1; i > 0; ) {
+        const p = (i - 1) >> 1;
+        if (heap[p].s <= heap[i].s) break;
+        [heap[p], heap[i]] = [heap[i], heap[p]];
+        i = p;
+      }
+    } else if (s > heap[0].s) {
+      heap[0] = { j, s };
+      down(0);
+    }
+  }
+  return heap.sort((a, b) => b.s - a.s);
+}
+
 /** Events as interchange rows, one per item, oldest first. */
 export function interactionsOf(events: readonly HistoryEvent[]): Interaction[] {
   return [...events]
@@ -164,28 +203,35 @@ export async function createInferenceEngine(
         const b = category ? rules.boosts?.[category] : undefined;
         return b && b > 0 ? Math.log(b) : 0;
       };
+      const reasonFor = (j: number, id: string) => {
+        if (cold) return inContext(j) ? `popular in ${rules.context}` : 'popular in the shop';
+        const at = model.explain(history_, j);
+        if (at !== undefined) {
+          const because = rows[at];
+          return `because you viewed ${byId.get(because.item_id)?.item_name ?? because.item_id}`;
+        }
+        const category = byId.get(id)?.item_category;
+        return category && historyCategories.has(category) ? `more from ${category}` : 'popular with shoppers like you';
+      };
       // Cold start on a category page: that category's popular items first.
       const inContext = (j: number) =>
         cold && rules.context && byId.get(model.vocabulary.ids[j])?.item_category === rules.context ? 1 : 0;
-      const order = Array.from({ length: scores.length - 1 }, (_, j) => j + 1)
-        .filter((j) => !seen.has(j))
-        .map((j) => ({ j, s: scores[j] + boost(j), c: inContext(j) }))
-        .sort((a, b) => b.c - a.c || b.s - a.s);
-      for (const { j, s } of order) {
-        if (items.length >= rules.k) break;
-        const id = model.vocabulary.ids[j];
-        take(id, s, () => {
-          if (cold) return inContext(j) ? `popular in ${rules.context}` : 'popular in the shop';
-          const at = model.explain(history_, j);
-          if (at !== undefined) {
-            const because = rows[at];
-            return `because you viewed ${byId.get(because.item_id)?.item_name ?? because.item_id}`;
-          }
-          const category = byId.get(id)?.item_category;
-          return category && historyCategories.has(category)
-            ? `more from ${category}`
-            : 'popular with shoppers like you';
-        });
+      const key = (j: number) => inContext(j) * 1e9 + scores[j] + boost(j);
+      const keep = (j: number) => j > 0 && !seen.has(j);
+      const consider = (list: { j: number; s: number }[]) => {
+        for (const { j, s: score } of list) {
+          if (items.length >= rules.k) break;
+          const id = model.vocabulary.ids[j];
+          take(id, score, () => reasonFor(j, id));
+        }
+      };
+      // The best few hundred first (a heap, not a sort of the whole catalogue); the rest only if the rules reject that many.
+      const m = 4 * rules.k + 200;
+      const best = topByKey(scores.length, key, keep, m);
+      consider(best);
+      if (items.length < rules.k && best.length === m) {
+        const tried = new Set(best.map((o) => o.j));
+        consider(topByKey(scores.length, key, (j) => keep(j) && !tried.has(j), scores.length));
       }
     }
     // No model, or not enough that passes the rules: the catalogue's own order fills the rest.

@@ -90,6 +90,8 @@ export type InferRequest =
   | { id: number; method: 'init'; args: [InferConfig] }
   | { id: number; method: 'recommend'; args: [HistoryEvent[], RecommendRules] }
   | { id: number; method: 'risk'; args: [HistoryEvent[]] }
-  | { id: number; method: 'status'; args: [] };
+  | { id: number; method: 'status'; args: [] }
+  /** Benchmarks only: milliseconds of bare [1 × dim] · [dim × items] products on the current backend. */
+  | { id: number; method: 'floor'; args: [number, number, number] };
 
 export type InferReply = { id: number; value?: unknown; error?: string };

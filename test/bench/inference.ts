@@ -1,0 +1,214 @@
+/**
+ * @module test/bench/inference — on-device inference in Chromium, per backend that starts here:
+ * model load time from the network and from IndexedDB, first and warm latency (p50/p95) of a
+ * top-10 recommendation over catalogues of 1k, 10k and 100k items, next to the floor — a bare
+ * [1 × 64] · [64 × items] product on the same backend — and the main-thread long tasks while it runs.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { MANIFEST_VERSION } from '../../shared-models/src/models/manifest';
+import type { RecommenderManifest } from '../../shared-models/src/models/recommender/model';
+import { initWeights, type SasRecConfig } from '../../shared-models/src/models/recommender/sasrec';
+import { random } from '../../shared-models/src/util/random';
+import { useBackend } from '../../training/src/backend';
+import { saveRecommender } from '../../training/src/recommender-files';
+import { launch } from '../helpers/browser';
+import { startServer, tempSqlite } from '../helpers/server';
+import { type Row, report } from './report';
+
+const SIZES = [1000, 10_000, 100_000];
+const BACKENDS = ['wasm', 'webgpu', 'webgl', 'cpu'] as const;
+const WARM_RUNS = 30;
+const KNN_WIDTH = 20;
+
+/** A recommender of `items` items with random weights: latency depends on the shapes, not on what was learned. */
+async function syntheticModel(dir: string, items: number) {
+  const rnd = random(items);
+  const config: SasRecConfig = { maxLen: 50, dim: 64, blocks: 1, dropout: 0, items: items + 1, types: 3 };
+  const weights = initWeights(config, 1);
+  const manifest: Omit<RecommenderManifest, 'shards'> = {
+    manifest_version: MANIFEST_VERSION,
+    name: 'recommender',
+    version: 1,
+    feature_schema_version: 1,
+    created_at: new Date().toISOString(),
+    config,
+    items: ['', ...Array.from({ length: items }, (_, i) => `I${i}`)],
+    types: ['', 'view_item', 'add_to_cart'],
+    blend: 0.5,
+    knn: { neighbours: KNN_WIDTH, decay: 0.6 },
+    content: { weight: 0, decay: 0.8, categories: [''], band_edges: [] },
+    repeat: null,
+    metrics: {},
+  };
+  const n = items + 1;
+  await saveRecommender(dir, {
+    manifest,
+    weights,
+    neighbours: {
+      items: Int32Array.from({ length: n * KNN_WIDTH }, () => 1 + Math.floor(rnd() * items)),
+      similarity: Float32Array.from({ length: n * KNN_WIDTH }, () => rnd()),
+      width: KNN_WIDTH,
+    },
+    popularity: Float32Array.from({ length: n }, (_, i) => (i ? 1 / i : 0)),
+    content: { category: new Int32Array(n), band: new Int32Array(n), coldness: new Float32Array(n) },
+    model: undefined as never,
+    results: [],
+    epochSeconds: [],
+  });
+  tf.dispose(Object.values(weights));
+  const catalog = {
+    items: Array.from({ length: items }, (_, i) => ({
+      item_id: `I${i}`,
+      item_category: `C${i % 20}`,
+      price: 10,
+      in_stock: true,
+    })),
+  };
+  writeFileSync(join(dir, '..', 'catalog.json'), JSON.stringify(catalog));
+}
+
+const PAGE = `<!doctype html><html><head><title>Inference bench</title></head><body><h1>Inference bench</h1>
+<script>
+window.longTasks = [];
+new PerformanceObserver((list) => { for (const e of list.getEntries()) window.longTasks.push(e.duration); }).observe({ type: 'longtask', buffered: true });
+window.startWorker = (backend) => {
+  const blob = new Blob(['importScripts(' + JSON.stringify(location.origin + '/aisle-infer.js') + ')'], { type: 'text/javascript' });
+  const worker = new Worker(URL.createObjectURL(blob));
+  let next = 0;
+  const calls = new Map();
+  worker.onmessage = ({ data }) => { const p = calls.get(data.id); calls.delete(data.id); data.error ? p.reject(new Error(data.error)) : p.resolve(data.value); };
+  window.call = (method, ...args) => new Promise((resolve, reject) => { const id = ++next; calls.set(id, { resolve, reject }); worker.postMessage({ id, method, args }); });
+  window.stopWorker = () => worker.terminate();
+  const t0 = performance.now();
+  return window.call('init', { endpoint: location.origin, backend }).then((status) => ({ status, ms: performance.now() - t0 }));
+};
+window.timeRecommend = async (runs, items) => {
+  const history = Array.from({ length: 20 }, (_, i) => ({ type: 'view_item', ts: Date.now() - (20 - i) * 30000, items: [{ item_id: 'I' + ((i * 7919) % items) }] }));
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    history.push({ type: 'view_item', ts: Date.now(), items: [{ item_id: 'I' + ((i * 104729) % items) }] });
+    const t0 = performance.now();
+    await window.call('recommend', history, { k: 10 });
+    times.push(performance.now() - t0);
+  }
+  return times;
+};
+</script></body></html>`;
+
+const pct = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * (s.length - 1)))];
+};
+const r1 = (x: number) => Math.round(x * 10) / 10;
+
+export async function benchInference() {
+  await useBackend('wasm');
+  const results: Record<string, unknown>[] = [];
+  const rows: Row[] = [];
+  const failures: Record<string, unknown>[] = [];
+  try {
+    for (const items of SIZES) {
+      const modelsDir = join(mkdtempSync(join(tmpdir(), 'aisle-bench-models-')), 'models');
+      mkdirSync(modelsDir, { recursive: true });
+      await syntheticModel(join(modelsDir, 'recommender'), items);
+      const db = tempSqlite();
+      const server = await startServer(db.storage, { modelsDir });
+      const url = server.page(PAGE);
+      try {
+        for (const backend of BACKENDS) {
+          // A browser of its own per run: a software WebGPU instance does not survive its neighbours' contexts closing.
+          const browser = await launch();
+          const page = await browser.isolatedPage();
+          await page.goto(url, { waitUntil: 'networkidle0' });
+          type W = Window & {
+            startWorker(b: string): Promise<{ status: { backend: string | null }; ms: number }>;
+            timeRecommend(runs: number, items: number): Promise<number[]>;
+            call(m: string, ...a: unknown[]): Promise<unknown>;
+            stopWorker(): void;
+            longTasks: number[];
+          };
+          let measured: Awaited<ReturnType<typeof measure>>;
+          try {
+            measured = await measure();
+          } catch (error) {
+            console.warn(
+              `  ${backend}, ${items} items: failed mid-run (${(error as Error).message.split('\n')[0]}); skipped`,
+            );
+            failures.push({ backend, items, error: (error as Error).message.split('\n')[0] });
+            await browser.close();
+            continue;
+          }
+          await browser.close();
+          if (!measured) {
+            console.warn(`  ${backend}: does not start in this Chromium; skipped`);
+            continue;
+          }
+          const { fromNetwork, first, warm, floor, fromCache, longTasks } = measured;
+          async function measure() {
+            const fromNetwork = await page.evaluate((b) => (window as unknown as W).startWorker(b), backend);
+            if (fromNetwork.status.backend !== backend) return undefined;
+            const [first] = await page.evaluate((n) => (window as unknown as W).timeRecommend(1, n), items);
+            const warm = await page.evaluate(
+              (runs, n) => (window as unknown as W).timeRecommend(runs, n),
+              WARM_RUNS,
+              items,
+            );
+            const after = (await page.evaluate(() => (window as unknown as W).call('status'))) as {
+              backend: string | null;
+              problems: string[];
+            };
+            if (after.backend !== backend) {
+              throw new Error(`fell back to ${after.backend} mid-run (${after.problems.at(-1)})`);
+            }
+            const floor = (await page.evaluate(
+              (n, runs) => (window as unknown as W).call('floor', n, 64, runs),
+              items,
+              WARM_RUNS,
+            )) as number[];
+            await page.evaluate(() => (window as unknown as W).stopWorker());
+            const fromCache = await page.evaluate((b) => (window as unknown as W).startWorker(b), backend);
+            const longTasks = await page.evaluate(() => (window as unknown as W).longTasks);
+            await page.evaluate(() => (window as unknown as W).stopWorker());
+            return { fromNetwork, first, warm, floor, fromCache, longTasks };
+          }
+          const result = {
+            backend,
+            items,
+            loadNetworkMs: r1(fromNetwork.ms),
+            loadCacheMs: r1(fromCache.ms),
+            firstMs: r1(first),
+            warmP50: r1(pct(warm, 0.5)),
+            warmP95: r1(pct(warm, 0.95)),
+            floorP50: r1(pct(floor, 0.5)),
+            floorP95: r1(pct(floor, 0.95)),
+            longTasks: longTasks.length,
+          };
+          results.push(result);
+          console.error(`  ${JSON.stringify(result)}`);
+          rows.push({
+            metric: `${backend}, ${items.toLocaleString('en')} items: warm p50 / p95 (first ${result.firstMs} ms; load ${result.loadNetworkMs} ms network, ${result.loadCacheMs} ms cache)`,
+            value: result.warmP95,
+            unit: `ms (p50 ${result.warmP50})`,
+            reference: `floor p95 ${result.floorP95} ms (p50 ${result.floorP50}); target ≤ ${r1(3 * result.floorP95)} ms; long tasks ${result.longTasks}`,
+            pass: result.warmP95 <= 3 * result.floorP95 && result.longTasks === 0,
+          });
+        }
+      } finally {
+        await server.close();
+        db.remove();
+      }
+    }
+  } finally {
+    // every browser is closed where it was opened
+  }
+  report(
+    'inference',
+    'On-device recommendation in headless Chromium (2 cores, WebGPU on a software adapter): top-10 after a 20-item history, synthetic models of each size',
+    rows,
+    { results, failures },
+  );
+  for (const f of failures) console.log(`${f.backend}, ${f.items} items: failed mid-run: ${f.error}`);
+}
