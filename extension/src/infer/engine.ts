@@ -49,13 +49,15 @@ export function topByKey(
   m: number,
 ): { j: number; s: number }[] {
   const heap: { j: number; s: number }[] = [];
+  // Worse: a lower key, or an equal key on a later index (ties go to the earlier item, on every backend).
+  const worse = (a: { j: number; s: number }, b: { j: number; s: number }) => a.s < b.s || (a.s === b.s && a.j > b.j);
   const down = (i: number) => {
     for (;;) {
       const l = 2 * i + 1;
       const r = l + 1;
       let min = i;
-      if (l < heap.length && heap[l].s < heap[min].s) min = l;
-      if (r < heap.length && heap[r].s < heap[min].s) min = r;
+      if (l < heap.length && worse(heap[l], heap[min])) min = l;
+      if (r < heap.length && worse(heap[r], heap[min])) min = r;
       if (min === i) return;
       [heap[i], heap[min]] = [heap[min], heap[i]];
       i = min;
@@ -68,16 +70,16 @@ export function topByKey(
       heap.push({ j, s });
       for (let i = heap.length - 1; i > 0; ) {
         const p = (i - 1) >> 1;
-        if (heap[p].s <= heap[i].s) break;
+        if (!worse(heap[i], heap[p])) break;
         [heap[p], heap[i]] = [heap[i], heap[p]];
         i = p;
       }
-    } else if (s > heap[0].s) {
+    } else if (worse(heap[0], { j, s })) {
       heap[0] = { j, s };
       down(0);
     }
   }
-  return heap.sort((a, b) => b.s - a.s);
+  return heap.sort((a, b) => b.s - a.s || a.j - b.j);
 }
 
 /** Events as interchange rows, one per item, oldest first. */
@@ -216,7 +218,8 @@ export async function createInferenceEngine(
       // Cold start on a category page: that category's popular items first.
       const inContext = (j: number) =>
         cold && rules.context && byId.get(model.vocabulary.ids[j])?.item_category === rules.context ? 1 : 0;
-      const key = (j: number) => inContext(j) * 1e9 + scores[j] + boost(j);
+      // Scores rounded to 1e-4: float noise between backends must not reorder items the model rates equal.
+      const key = (j: number) => inContext(j) * 1e9 + Math.round((scores[j] + boost(j)) * 1e4) / 1e4;
       const keep = (j: number) => j > 0 && !seen.has(j);
       const consider = (list: { j: number; s: number }[]) => {
         for (const { j, s: score } of list) {

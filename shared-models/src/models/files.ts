@@ -88,7 +88,7 @@ export async function recommenderFromFiles(
       .filter(([name]) => !used.has(name))
       .map(([, t]) => t),
   );
-  return createRecommenderModel(weights, manifest, neighbours, popularity, content);
+  return createRecommenderModel(weights, manifest, neighbours, popularity, content, true);
 }
 
 export type { ModelManifest };

@@ -84,8 +84,14 @@ export function createRecommenderModel(
   neighbours: NeighbourTable,
   popularity: Float32Array,
   content?: ContentTable,
+  /**
+   * Weights that will not change (a loaded model, not one in training): the item embedding is
+   * transposed once for scoring instead of on every call — a copy of the whole table each time.
+   */
+  frozen = false,
 ): RecommenderModel {
   const c = manifest.config;
+  const itemsT = frozen ? tf.keep(tf.transpose(weights.item_embedding)) : undefined;
   const vocabulary = vocabularyFromList(manifest.items);
   const typeVocabulary = vocabularyFromList(manifest.types);
 
@@ -110,7 +116,8 @@ export function createRecommenderModel(
 
   function neural(histories: readonly (readonly number[])[], types: readonly (readonly number[])[]): Float32Array[] {
     return tf.tidy(() => {
-      const scores = itemScores(weights, lastHidden(histories, types)).dataSync() as Float32Array;
+      const hidden = lastHidden(histories, types);
+      const scores = (itemsT ? tf.matMul(hidden, itemsT) : itemScores(weights, hidden)).dataSync() as Float32Array;
       return histories.map((_, i) => scores.slice(i * c.items, (i + 1) * c.items));
     });
   }
@@ -220,6 +227,7 @@ export function createRecommenderModel(
     },
     dispose() {
       tf.dispose(Object.values(weights));
+      itemsT?.dispose();
     },
   };
 }
