@@ -56,6 +56,18 @@ export function sessionize(events: readonly Interaction[]): Map<string, Interact
 
 const round = (x: number) => String(Math.round(x * 1000) / 1000);
 
+/** Events that carry several items at once (a list shown, a basket bought). */
+const MULTI_ITEM: ReadonlySet<string> = new Set([
+  'view_item_list',
+  'view_promotion',
+  'view_cart',
+  'begin_checkout',
+  'add_payment_info',
+  'purchase',
+  'payment_failed',
+  'refund',
+]);
+
 /**
  * One session's row, from its interactions in time order. An event with several items (a list
  * impression, a purchase of three things) counts once; Aisle's own events do not count.
@@ -64,6 +76,9 @@ export function sessionRow(all: readonly Interaction[]): TableRow {
   const acted = all.filter((e) => !NOT_SHOPPER_ACTIONS.has(e.type));
   const seenEvents = new Set<string>();
   const list = acted.filter((e) => {
+    // One event about several items becomes several rows: count it once. Other rows at the same
+    // moment (ratings stamped to the second) are separate actions.
+    if (!MULTI_ITEM.has(e.type)) return true;
     const key = `${e.type}@${e.ts}`;
     if (seenEvents.has(key)) return false;
     seenEvents.add(key);
