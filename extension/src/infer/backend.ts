@@ -75,11 +75,11 @@ async function timeOne(items: number, dim: number): Promise<number> {
  */
 export async function matVecTimes(items: number, dim: number, runs: number): Promise<number[]> {
   const table = tf.randomNormal([dim, items]);
-  // Read back the way the models read back (dataSync), so the floor and the model pay the same.
+  // Read back the way the models read back (asynchronously), so the floor and the model pay the same.
   const once = async () => {
     const query = tf.randomNormal([1, dim]);
     const out = tf.matMul(query, table);
-    out.dataSync();
+    await out.data();
     tf.dispose([query, out]);
   };
   try {

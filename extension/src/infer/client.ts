@@ -139,7 +139,28 @@ export function startInference(
     });
   }
 
+  // One refresh at a time: two in flight could answer out of order and show the older history's list.
+  let refreshing = false;
+  let again = false;
   async function refresh() {
+    if (!call) return;
+    if (refreshing) {
+      again = true;
+      return;
+    }
+    refreshing = true;
+    try {
+      await refreshNow();
+    } finally {
+      refreshing = false;
+      if (again) {
+        again = false;
+        void refresh();
+      }
+    }
+  }
+
+  async function refreshNow() {
     if (!call) return;
     try {
       const result = await call<RecommendResult>('recommend', await history(), {

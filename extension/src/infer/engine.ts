@@ -161,7 +161,7 @@ export async function createInferenceEngine(
 
   let lastInferenceMs: number | undefined;
 
-  function recommendNow(history: HistoryEvent[], rules: RecommendRules): RecommendResult {
+  async function recommendNow(history: HistoryEvent[], rules: RecommendRules): Promise<RecommendResult> {
     const started = performance.now();
     const rows = interactionsOf(history).filter(isItemAction);
     const purchased = new Set(rows.filter((r) => r.type === 'purchase').map((r) => r.item_id));
@@ -198,7 +198,7 @@ export async function createInferenceEngine(
     if (model) {
       const types = rows.map((r) => r.type);
       const typeIndex = new Map(model.manifest.types.map((t, i) => [t, i]));
-      const scores = model.scoreBatch([history_], [types.map((t) => typeIndex.get(t) ?? 0)])[0];
+      const scores = (await model.scoreBatchAsync([history_], [types.map((t) => typeIndex.get(t) ?? 0)]))[0];
       const seen = new Set(model.manifest.repeat ? [] : history_);
       const boost = (j: number) => {
         const category = byId.get(model.vocabulary.ids[j])?.item_category;
@@ -246,10 +246,10 @@ export async function createInferenceEngine(
     return { items, model_version: model?.manifest.version ?? null, backend, cold, ms: lastInferenceMs };
   }
 
-  function riskNow(session: HistoryEvent[]): RiskResult {
+  async function riskNow(session: HistoryEvent[]): Promise<RiskResult> {
     const started = performance.now();
     const row = sessionRow(interactionsOf(session));
-    const scored = Number(row.events) >= MIN_EVENTS_FOR_MODEL ? anomaly?.score([row])[0] : undefined;
+    const scored = Number(row.events) >= MIN_EVENTS_FOR_MODEL ? (await anomaly?.scoreAsync([row]))?.[0] : undefined;
     const signals = botSignals(row);
     if (config.webdriver) signals.push('automation (navigator.webdriver)');
     const score =
@@ -270,9 +270,10 @@ export async function createInferenceEngine(
   }
 
   // Warm up: the first real request should not pay for shader compilation and allocation.
-  await withFallback(() => {
-    recommendNow([], { k: 10 });
-    riskNow([{ type: 'page_view', ts: Date.now() }]);
+  await withFallback(async () => {
+    await recommendNow([], { k: 10 });
+    // Seven events, so the anomaly network runs too.
+    await riskNow(Array.from({ length: 7 }, (_, i) => ({ type: 'page_view', ts: Date.now() + i * 1000 })));
   });
 
   return {

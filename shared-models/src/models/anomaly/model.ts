@@ -95,6 +95,8 @@ export function percentileOf(error: number, points: readonly number[]): number {
 export interface AnomalyModel {
   readonly manifest: AnomalyManifest;
   score(rows: readonly TableRow[]): AnomalyScore[];
+  /** The same, reading results back asynchronously: what the browser must use (WebGPU has no synchronous read-back). */
+  scoreAsync(rows: readonly TableRow[]): Promise<AnomalyScore[]>;
   dispose(): void;
 }
 
@@ -125,39 +127,54 @@ export const REASON_MIN_Z = 3;
 export function createAnomalyModel(network: tf.LayersModel, manifest: AnomalyManifest): AnomalyModel {
   const spans = columnSpans(manifest.tabular);
   const dim = inputSize(manifest.tabular);
+  const scoreFrom = (rows: readonly TableRow[], x: Float32Array, parts: Float32Array): AnomalyScore[] => {
+    const errors = meanOfRows(parts, rows.length, dim);
+    return rows.map((row, r) => {
+      const error = errors[r];
+      const effects = spans.map((span) => {
+        let effect = 0;
+        let z = 0;
+        for (let i = span.start; i < span.start + span.width; i++) {
+          effect += parts[r * dim + i];
+          z = Math.max(z, Math.abs(x[r * dim + i]));
+        }
+        return { feature: span.name, value: row[span.name] ?? '', effect, z };
+      });
+      const total = effects.reduce((sum, e) => sum + e.effect, 0) || 1;
+      const outside = effects.filter((e) => e.z >= REASON_MIN_Z);
+      // Furthest outside normal traffic first; odd only in combination, the worst reconstructed first.
+      const reasons = (outside.length ? outside : effects.filter((e) => e.effect > 0))
+        .sort((a, b) => (outside.length ? b.z - a.z : 0) || b.effect - a.effect)
+        .slice(0, 3)
+        .map(({ feature, value, effect, z }) => ({
+          feature,
+          value,
+          z: Math.round(z * 10) / 10,
+          share: Math.round((effect / total) * 1000) / 1000,
+        }));
+      const score = percentileOf(error, manifest.error_percentiles);
+      return { error, score, flagged: score >= manifest.flag_at, reasons };
+    });
+  };
   return {
     manifest,
     score(rows) {
       if (!rows.length) return [];
       const x = encodeRows(manifest.tabular, rows);
-      const parts = reconstructionErrors(network, x, rows.length, dim);
-      const errors = meanOfRows(parts, rows.length, dim);
-      return rows.map((row, r) => {
-        const error = errors[r];
-        const effects = spans.map((span) => {
-          let effect = 0;
-          let z = 0;
-          for (let i = span.start; i < span.start + span.width; i++) {
-            effect += parts[r * dim + i];
-            z = Math.max(z, Math.abs(x[r * dim + i]));
-          }
-          return { feature: span.name, value: row[span.name] ?? '', effect, z };
-        });
-        const total = effects.reduce((sum, e) => sum + e.effect, 0) || 1;
-        const outside = effects.filter((e) => e.z >= REASON_MIN_Z);
-        // Furthest outside normal traffic first; odd only in combination, the worst reconstructed first.
-        const reasons = (outside.length ? outside : effects.filter((e) => e.effect > 0))
-          .sort((a, b) => (outside.length ? b.z - a.z : 0) || b.effect - a.effect)
-          .slice(0, 3)
-          .map(({ feature, value, effect, z }) => ({
-            feature,
-            value,
-            z: Math.round(z * 10) / 10,
-            share: Math.round((effect / total) * 1000) / 1000,
-          }));
-        const score = percentileOf(error, manifest.error_percentiles);
-        return { error, score, flagged: score >= manifest.flag_at, reasons };
+      return scoreFrom(rows, x, reconstructionErrors(network, x, rows.length, dim));
+    },
+    async scoreAsync(rows) {
+      if (!rows.length) return [];
+      const x = encodeRows(manifest.tabular, rows);
+      const t = tf.tidy(() => {
+        const input = tf.tensor2d(x, [rows.length, dim]);
+        return tf.squaredDifference(network.predict(input) as tf.Tensor, input);
       });
+      try {
+        return scoreFrom(rows, x, (await t.data()) as Float32Array);
+      } finally {
+        t.dispose();
+      }
     },
     dispose() {
       network.dispose();

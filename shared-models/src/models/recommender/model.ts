@@ -44,6 +44,11 @@ export interface RecommenderModel extends NextItemScorer {
   readonly manifest: RecommenderManifest;
   readonly vocabulary: Vocabulary;
   scoreBatch(histories: readonly (readonly number[])[], types: readonly (readonly number[])[]): Float32Array[];
+  /** The same, reading results back asynchronously: what the browser must use (WebGPU has no synchronous read-back). */
+  scoreBatchAsync(
+    histories: readonly (readonly number[])[],
+    types: readonly (readonly number[])[],
+  ): Promise<Float32Array[]>;
   /**
    * Each shopper's taste as SASRec sees it after their history (ids and type names, oldest first):
    * the hidden state the next item is scored from, L2-normalised. Undefined for a history with no
@@ -114,12 +119,33 @@ export function createRecommenderModel(
     });
   }
 
-  function neural(histories: readonly (readonly number[])[], types: readonly (readonly number[])[]): Float32Array[] {
-    return tf.tidy(() => {
+  /** SASRec's scores of every item after each history, as a tensor [n, items]. */
+  const neuralTensor = (histories: readonly (readonly number[])[], types: readonly (readonly number[])[]) =>
+    tf.tidy(() => {
       const hidden = lastHidden(histories, types);
-      const scores = (itemsT ? tf.matMul(hidden, itemsT) : itemScores(weights, hidden)).dataSync() as Float32Array;
-      return histories.map((_, i) => scores.slice(i * c.items, (i + 1) * c.items));
+      return itemsT ? tf.matMul(hidden, itemsT) : itemScores(weights, hidden);
     });
+  const split = (scores: Float32Array, n: number) =>
+    Array.from({ length: n }, (_, i) => scores.slice(i * c.items, (i + 1) * c.items));
+  function neural(histories: readonly (readonly number[])[], types: readonly (readonly number[])[]): Float32Array[] {
+    const t = neuralTensor(histories, types);
+    try {
+      return split(t.dataSync() as Float32Array, histories.length);
+    } finally {
+      t.dispose();
+    }
+  }
+  /** The same, read back asynchronously: WebGPU cannot read a result synchronously (dataSync gives zeros there). */
+  async function neuralAsync(
+    histories: readonly (readonly number[])[],
+    types: readonly (readonly number[])[],
+  ): Promise<Float32Array[]> {
+    const t = neuralTensor(histories, types);
+    try {
+      return split((await t.data()) as Float32Array, histories.length);
+    } finally {
+      t.dispose();
+    }
   }
 
   const w = neighbours.width;
@@ -129,18 +155,29 @@ export function createRecommenderModel(
       similarity: neighbours.similarity.subarray(i * w, (i + 1) * w),
     }));
 
+  const knownOf = (histories: readonly (readonly number[])[], types: readonly (readonly number[])[]) => ({
+    known: histories.map((h) => h.filter((i) => i > 0)),
+    knownTypes: types.map((t, i) => t.filter((_, k) => histories[i][k] > 0)),
+  });
+
   function scoreBatch(
     histories: readonly (readonly number[])[],
     types: readonly (readonly number[])[],
   ): Float32Array[] {
-    const known = histories.map((h) => h.filter((i) => i > 0));
-    const sasrec =
-      manifest.blend > 0
-        ? neural(
-            known,
-            types.map((t, i) => t.filter((_, k) => histories[i][k] > 0)),
-          )
-        : [];
+    const { known, knownTypes } = knownOf(histories, types);
+    return combine(known, manifest.blend > 0 ? neural(known, knownTypes) : []);
+  }
+
+  async function scoreBatchAsync(
+    histories: readonly (readonly number[])[],
+    types: readonly (readonly number[])[],
+  ): Promise<Float32Array[]> {
+    const { known, knownTypes } = knownOf(histories, types);
+    return combine(known, manifest.blend > 0 ? await neuralAsync(known, knownTypes) : []);
+  }
+
+  /** SASRec's scores blended with item-kNN's, the content signal and the repeat boost. */
+  function combine(known: number[][], sasrec: Float32Array[]): Float32Array[] {
     const contentWeight = content ? (manifest.content?.weight ?? 0) : 0;
     const repeat = manifest.repeat;
     return known.map((h, i) => {
@@ -170,6 +207,7 @@ export function createRecommenderModel(
     vocabulary,
     score: (history, types = []) => scoreBatch([history], [types])[0],
     scoreBatch,
+    scoreBatchAsync,
     explain(history, item) {
       let best: { at: number; weight: number } | undefined;
       let recency = 1;
