@@ -4,10 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { profileRows } from '../shared-models/src/features/profile';
 import { type ChurnManifest, createChurnModel } from '../shared-models/src/models/churn';
+import { profileFromFiles } from '../shared-models/src/models/files';
+import type { ProfileManifest } from '../shared-models/src/models/profile';
 import { useBackend } from '../training/src/backend';
 import { readTable } from '../training/src/data/table';
-import { loadModel } from '../training/src/model-files';
+import { loadFiles, loadModel } from '../training/src/model-files';
 import { runAisle } from './helpers/aisle';
 import { customerTable } from './helpers/customers';
 import { HISTORY_AS_OF, shopHistory, toCsv } from './helpers/interactions';
@@ -232,6 +235,17 @@ describe('aisle train / score profile', () => {
     const lapsing = long.filter((l) => l.segment_name.startsWith('lapsing')).length;
     expect(lapsing / long.length).toBeGreaterThan(0.9);
     for (const l of long) expect(l.tags).toContain('inactive 30 days');
+  });
+
+  it('loads from its files with nothing left behind', async () => {
+    await useBackend('wasm');
+    const before = tf.memory().numTensors;
+    const { files, manifest } = await loadFiles<ProfileManifest>(model, 'profile');
+    const profile = await profileFromFiles(files, manifest);
+    const rows = [...profileRows(shopHistory(), HISTORY_AS_OF, manifest.reference_price).values()];
+    expect(profile.assign(rows.slice(0, 5)).map((r) => r.segment_name)).toHaveLength(5);
+    profile.dispose();
+    expect(tf.memory().numTensors).toBe(before);
   });
 
   it('refuses too few users and a model of another kind', async () => {

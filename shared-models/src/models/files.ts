@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { ModelManifest } from './manifest';
+import { createProfileModel, type ProfileManifest, type ProfileModel } from './profile/model';
 import type { ContentTable } from './recommender/content';
 import { createRecommenderModel, type RecommenderManifest, type RecommenderModel } from './recommender/model';
 import { weightShapes } from './recommender/sasrec';
@@ -92,3 +93,17 @@ export async function recommenderFromFiles(
 }
 
 export type { ModelManifest };
+
+/** The profile model: k-means centroids (and the taste facet's) read into plain arrays. */
+export async function profileFromFiles(files: ModelFiles, manifest: ProfileManifest): Promise<ProfileModel> {
+  const tensors = decodeWeights(files, 'aisle-kmeans');
+  try {
+    if (!tensors.centroids) throw new ModelFormatError('weights.bin lacks centroids');
+    if (manifest.taste && !tensors.taste_centroids) throw new ModelFormatError('weights.bin lacks taste_centroids');
+    const centroids = (await tensors.centroids.data()) as Float32Array;
+    const taste = manifest.taste ? ((await tensors.taste_centroids.data()) as Float32Array) : undefined;
+    return createProfileModel(manifest, centroids, taste);
+  } finally {
+    tf.dispose(Object.values(tensors));
+  }
+}

@@ -4,13 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { itemHistories, profileRows } from '../../../shared-models/src/features/profile';
-import { decodeWeights, ModelFormatError } from '../../../shared-models/src/models/files';
-import {
-  assignSegments,
-  assignTaste,
-  type ProfileManifest,
-  type TasteResult,
-} from '../../../shared-models/src/models/profile';
+import { ModelFormatError, profileFromFiles } from '../../../shared-models/src/models/files';
+import type { ProfileManifest, ProfileModel, TasteResult } from '../../../shared-models/src/models/profile';
 import { useBackend } from '../backend';
 import { DataError } from '../data/errors';
 import { loadInteractions } from '../data/source';
@@ -155,31 +150,23 @@ ${SOURCE}
     });
     const { files, manifest } = await loadFiles<ProfileManifest>(dir, 'profile');
     await useBackend();
-    let tensors: tf.NamedTensorMap;
+    let profile: ProfileModel;
     try {
-      tensors = decodeWeights(files, 'aisle-kmeans');
+      profile = await profileFromFiles(files, manifest);
     } catch (error) {
       if (error instanceof ModelFormatError)
         throw new DataError(`${dir}: not an Aisle profile model (${error.message})`);
       throw error;
     }
-    const centroids = (await tensors.centroids.data()) as Float32Array;
-    const tasteCentroids = manifest.taste ? ((await tensors.taste_centroids?.data()) as Float32Array) : undefined;
-    tf.dispose(Object.values(tensors));
     if (manifest.taste && !recommenderDir) {
       throw new UsageError(
         `${dir} has a taste facet: give --recommender DIR (the recommender version ${manifest.taste.recommender_version} it was trained with)`,
       );
     }
-    if (manifest.taste && !tasteCentroids) throw new DataError(`${dir}: weights.bin lacks taste_centroids`);
     const asOf = asOfText ? parseAsOf(asOfText) : Math.max(...events.map((e) => e.ts));
     const users = [...profileRows(events, asOf, manifest.reference_price)];
     if (!users.length) throw new DataError('no user has an event at or before --as-of');
-    const results = assignSegments(
-      manifest,
-      centroids,
-      users.map(([, r]) => r),
-    );
+    const results = profile.assign(users.map(([, r]) => r));
     let tastes: TasteResult[] | undefined;
     if (manifest.taste && recommenderDir) {
       const recommender = await loadRecommender(recommenderDir);
@@ -194,7 +181,7 @@ ${SOURCE}
           itemHistories(events, asOf),
           users.map(([u]) => u),
         );
-        tastes = assignTaste(manifest.taste, tasteCentroids as Float32Array, embeddings);
+        tastes = profile.assignTaste(embeddings);
       } finally {
         recommender.dispose();
       }

@@ -3,8 +3,10 @@ export { bestKMeans, type KMeans, kmeans, nearest, silhouette } from './kmeans';
 export {
   assignSegments,
   assignTaste,
+  createProfileModel,
   PROFILE_COLUMNS,
   type ProfileManifest,
+  type ProfileModel,
   type ProfileResult,
   type Segment,
   segmentName,

@@ -121,3 +121,27 @@ export function assignSegments(
     return { segment, segment_name: manifest.segments[segment].name, tags: tags(row, manifest.big_spender_revenue) };
   });
 }
+
+/** A loaded profile model: segments (and the taste facet, where trained) for rows and embeddings. */
+export interface ProfileModel {
+  readonly manifest: ProfileManifest;
+  assign(rows: readonly TableRow[]): ProfileResult[];
+  /** Taste segments for recommender embeddings; undefined without the facet. */
+  assignTaste(embeddings: readonly (Float32Array | undefined)[]): TasteResult[] | undefined;
+  /** Nothing to free (the centroids live in plain arrays); here so every model is handled alike. */
+  dispose(): void;
+}
+
+export function createProfileModel(
+  manifest: ProfileManifest,
+  centroids: Float32Array,
+  tasteCentroids?: Float32Array,
+): ProfileModel {
+  return {
+    manifest,
+    assign: (rows) => assignSegments(manifest, centroids, rows),
+    assignTaste: (embeddings) =>
+      manifest.taste && tasteCentroids ? assignTaste(manifest.taste, tasteCentroids, embeddings) : undefined,
+    dispose() {},
+  };
+}
