@@ -26,6 +26,7 @@ export function storefrontApp() {
       layout({
         backend: c.req.query('backend'),
         recommendations: c.req.query('recs'),
+        control: c.req.query('control'),
         title: 'Home',
         dataLayer: [
           {
@@ -47,6 +48,7 @@ export function storefrontApp() {
         layout({
           backend: c.req.query('backend'),
           recommendations: c.req.query('recs'),
+          control: c.req.query('control'),
           title: 'Not found',
           body: html`<h1>No such category</h1>`,
         }),
@@ -57,6 +59,7 @@ export function storefrontApp() {
       layout({
         backend: c.req.query('backend'),
         recommendations: c.req.query('recs'),
+        control: c.req.query('control'),
         title: category.name,
         body: html`<h1>${category.name}</h1><p>${products.length} products</p>${productList(category.name, products)}`,
       }),
@@ -70,6 +73,7 @@ export function storefrontApp() {
         layout({
           backend: c.req.query('backend'),
           recommendations: c.req.query('recs'),
+          control: c.req.query('control'),
           title: 'Not found',
           body: html`<h1>No such product</h1>`,
         }),
@@ -94,6 +98,7 @@ export function storefrontApp() {
       layout({
         backend: c.req.query('backend'),
         recommendations: c.req.query('recs'),
+        control: c.req.query('control'),
         title: p.name,
         head: html`<script type="application/ld+json">${jsonScript(jsonLd)}</script>`,
         dataLayer: [{ event: 'view_item', ecommerce: { currency: CURRENCY, value: p.price, items: [ga4Item(p)] } }],
@@ -132,6 +137,7 @@ export function storefrontApp() {
       layout({
         backend: c.req.query('backend'),
         recommendations: c.req.query('recs'),
+        control: c.req.query('control'),
         title: `Search: ${q}`,
         query: q,
         body: html`<h1>Results for “${q}”</h1><p>${results.length} products</p>${
@@ -146,6 +152,7 @@ export function storefrontApp() {
       layout({
         backend: c.req.query('backend'),
         recommendations: c.req.query('recs'),
+        control: c.req.query('control'),
         title: 'Cart',
         body: html`<h1>Your cart</h1><div id="cart"></div>
 <p class="total">Total: <strong id="cart-total">€0.00</strong></p>
@@ -159,6 +166,7 @@ export function storefrontApp() {
       layout({
         backend: c.req.query('backend'),
         recommendations: c.req.query('recs'),
+        control: c.req.query('control'),
         title: 'Checkout',
         body: html`<h1>Checkout</h1>
 <form id="checkout-form" class="checkout" novalidate>
@@ -186,6 +194,7 @@ export function storefrontApp() {
       layout({
         backend: c.req.query('backend'),
         recommendations: c.req.query('recs'),
+        control: c.req.query('control'),
         title: 'Thank you',
         body: html`<h1>Thank you for your order</h1><p>Order <strong id="order-id">${c.req.param('id')}</strong> is confirmed.</p><div id="order"></div>
 <p><a href="/demo/">Continue shopping</a></p>`,

@@ -21,13 +21,25 @@ export interface LayoutOptions {
   backend?: string;
   /** `?recs=` of the page's URL: how many recommendations (`data-recommendations`). */
   recommendations?: string;
+  /** `?control=` of the page's URL: the share held out of recommendations (`data-control`). */
+  control?: string;
 }
 
 const BACKENDS = new Set(['webgpu', 'webgl', 'wasm', 'cpu']);
 
-export function layout({ title, body, dataLayer = [], head, query = '', backend, recommendations }: LayoutOptions) {
+export function layout({
+  title,
+  body,
+  dataLayer = [],
+  head,
+  query = '',
+  backend,
+  recommendations,
+  control,
+}: LayoutOptions) {
   const forced = backend && BACKENDS.has(backend) ? backend : undefined;
   const k = recommendations && /^\d{1,2}$/.test(recommendations) ? recommendations : '4';
+  const held = control && /^(0|1|0?\.\d+|\d{1,3}%)$/.test(control) ? control : '0';
   return html`<!doctype html>
 <html lang="en" data-aisle-currency="${CURRENCY}">
 <head>
@@ -39,7 +51,7 @@ export function layout({ title, body, dataLayer = [], head, query = '', backend,
 window.dataLayer = window.dataLayer || [];
 ${dataLayer.map((entry) => html`dataLayer.push({ ecommerce: null });\ndataLayer.push(${jsonScript(entry)});\n`)}
 </script>
-${forced ? html`<script async src="/aisle.js" data-site="demo" data-recommendations="${k}" data-backend="${forced}"></script>` : html`<script async src="/aisle.js" data-site="demo" data-recommendations="${k}"></script>`}
+${forced ? html`<script async src="/aisle.js" data-site="demo" data-recommendations="${k}" data-control="${held}" data-backend="${forced}"></script>` : html`<script async src="/aisle.js" data-site="demo" data-recommendations="${k}" data-control="${held}"></script>`}
 <script defer src="/demo/static/shop.js"></script>
 ${head ?? ''}
 </head>

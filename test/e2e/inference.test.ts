@@ -105,6 +105,13 @@ describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () =
       ),
     ).toBe(10);
 
+    const groups = await onGpu.page.evaluate(async () =>
+      (
+        await (window as unknown as { aisle: { history(n: number): Promise<{ group?: string }[]> } }).aisle.history(50)
+      ).map((e) => e.group),
+    );
+    expect(new Set(groups)).toEqual(new Set(['treatment']));
+
     // The same history on the CPU backend gives the same top 10.
     const onCpu = await browse([...shoes, ...watches], 'cpu', 10);
     expect((await status(onCpu.page)).backend).toBe('cpu');
@@ -215,6 +222,29 @@ describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () =
     expect(stored.props).toMatchObject({ score: expect.any(Number), model_version: 1 });
     expect(stored.props?.score).toBeGreaterThanOrEqual(0.99);
   }, 120_000);
+
+  it('holds the control group out of recommendations, and every event says which group sent it', async () => {
+    const page = await e2e.browser.isolatedPage();
+    await page.goto(`${e2e.server.url}/demo/p/${inCategory('Kitchen')[0].id}?backend=wasm&control=1`, {
+      waitUntil: 'networkidle0',
+    });
+    await aisleReady(page);
+    await inferenceUp(page);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await shown(page)).toEqual([]);
+    const mine = async () => {
+      const events = await page.evaluate(() =>
+        (
+          window as unknown as { aisle: { history(n: number): Promise<{ type: string; group?: string }[]> } }
+        ).aisle.history(100),
+      );
+      return events;
+    };
+    const events = await mine();
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.every((e) => e.group === 'control')).toBe(true);
+    expect(events.some((e) => e.type === 'rec_impression')).toBe(false);
+  }, 60_000);
 
   it('refuses a manifest whose shard does not match its hash, and keeps serving the last good model', async () => {
     const { page } = await browse([inCategory('Toys')[0].id], 'wasm');
