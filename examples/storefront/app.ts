@@ -1,6 +1,6 @@
 /** @module examples/storefront/app — the demo shop `npm start` serves at /demo/: catalogue, product pages, search, cart, checkout. */
 import { readFile } from 'node:fs/promises';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { html } from 'hono/html';
 import {
   CATEGORIES,
@@ -17,6 +17,13 @@ import { ga4Item, jsonScript, layout, money, productList } from './layout';
 const STATIC = new URL('./static/', import.meta.url);
 const TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
 
+/** What the page's URL says about the tag: `?backend=`, `?recs=`, `?control=` (tests and demos set them). */
+const tagQuery = (c: Context) => ({
+  backend: c.req.query('backend'),
+  recommendations: c.req.query('recs'),
+  control: c.req.query('control'),
+});
+
 export function storefrontApp() {
   const app = new Hono();
 
@@ -24,9 +31,7 @@ export function storefrontApp() {
     const featured = PRODUCTS.filter((_, i) => i % 25 === 3).slice(0, 12);
     return c.html(
       layout({
-        backend: c.req.query('backend'),
-        recommendations: c.req.query('recs'),
-        control: c.req.query('control'),
+        tag: tagQuery(c),
         title: 'Home',
         dataLayer: [
           {
@@ -46,9 +51,7 @@ export function storefrontApp() {
     if (!category)
       return c.html(
         layout({
-          backend: c.req.query('backend'),
-          recommendations: c.req.query('recs'),
-          control: c.req.query('control'),
+          tag: tagQuery(c),
           title: 'Not found',
           body: html`<h1>No such category</h1>`,
         }),
@@ -57,9 +60,7 @@ export function storefrontApp() {
     const products = productsIn(category);
     return c.html(
       layout({
-        backend: c.req.query('backend'),
-        recommendations: c.req.query('recs'),
-        control: c.req.query('control'),
+        tag: tagQuery(c),
         title: category.name,
         body: html`<h1>${category.name}</h1><p>${products.length} products</p>${productList(category.name, products)}`,
       }),
@@ -71,9 +72,7 @@ export function storefrontApp() {
     if (!p)
       return c.html(
         layout({
-          backend: c.req.query('backend'),
-          recommendations: c.req.query('recs'),
-          control: c.req.query('control'),
+          tag: tagQuery(c),
           title: 'Not found',
           body: html`<h1>No such product</h1>`,
         }),
@@ -96,9 +95,7 @@ export function storefrontApp() {
     };
     return c.html(
       layout({
-        backend: c.req.query('backend'),
-        recommendations: c.req.query('recs'),
-        control: c.req.query('control'),
+        tag: tagQuery(c),
         title: p.name,
         head: html`<script type="application/ld+json">${jsonScript(jsonLd)}</script>`,
         dataLayer: [{ event: 'view_item', ecommerce: { currency: CURRENCY, value: p.price, items: [ga4Item(p)] } }],
@@ -135,9 +132,7 @@ export function storefrontApp() {
     const results = searchProducts(q);
     return c.html(
       layout({
-        backend: c.req.query('backend'),
-        recommendations: c.req.query('recs'),
-        control: c.req.query('control'),
+        tag: tagQuery(c),
         title: `Search: ${q}`,
         query: q,
         body: html`<h1>Results for “${q}”</h1><p>${results.length} products</p>${
@@ -150,9 +145,7 @@ export function storefrontApp() {
   app.get('/cart', (c) =>
     c.html(
       layout({
-        backend: c.req.query('backend'),
-        recommendations: c.req.query('recs'),
-        control: c.req.query('control'),
+        tag: tagQuery(c),
         title: 'Cart',
         body: html`<h1>Your cart</h1><div id="cart"></div>
 <p class="total">Total: <strong id="cart-total">€0.00</strong></p>
@@ -164,9 +157,7 @@ export function storefrontApp() {
   app.get('/checkout', (c) =>
     c.html(
       layout({
-        backend: c.req.query('backend'),
-        recommendations: c.req.query('recs'),
-        control: c.req.query('control'),
+        tag: tagQuery(c),
         title: 'Checkout',
         body: html`<h1>Checkout</h1>
 <form id="checkout-form" class="checkout" novalidate>
@@ -192,9 +183,7 @@ export function storefrontApp() {
   app.get('/order/:id', (c) =>
     c.html(
       layout({
-        backend: c.req.query('backend'),
-        recommendations: c.req.query('recs'),
-        control: c.req.query('control'),
+        tag: tagQuery(c),
         title: 'Thank you',
         body: html`<h1>Thank you for your order</h1><p>Order <strong id="order-id">${c.req.param('id')}</strong> is confirmed.</p><div id="order"></div>
 <p><a href="/demo/">Continue shopping</a></p>`,

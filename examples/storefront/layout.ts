@@ -17,26 +17,21 @@ export interface LayoutOptions {
   dataLayer?: unknown[];
   head?: Html;
   query?: string;
-  /** `?backend=` of the page's URL, handed to the tag as `data-backend` (tests force a backend this way). */
-  backend?: string;
-  /** `?recs=` of the page's URL: how many recommendations (`data-recommendations`). */
-  recommendations?: string;
-  /** `?control=` of the page's URL: the share held out of recommendations (`data-control`). */
-  control?: string;
+  /** What the page's URL says about the tag (tests and demos set them). */
+  tag?: {
+    /** `?backend=`, handed to the tag as `data-backend` (tests force a backend this way). */
+    backend?: string;
+    /** `?recs=`: how many recommendations (`data-recommendations`). */
+    recommendations?: string;
+    /** `?control=`: the share held out of recommendations (`data-control`). */
+    control?: string;
+  };
 }
 
 const BACKENDS = new Set(['webgpu', 'webgl', 'wasm', 'cpu']);
 
-export function layout({
-  title,
-  body,
-  dataLayer = [],
-  head,
-  query = '',
-  backend,
-  recommendations,
-  control,
-}: LayoutOptions) {
+export function layout({ title, body, dataLayer = [], head, query = '', tag = {} }: LayoutOptions) {
+  const { backend, recommendations, control } = tag;
   const forced = backend && BACKENDS.has(backend) ? backend : undefined;
   const k = recommendations && /^\d{1,2}$/.test(recommendations) ? recommendations : '4';
   const held = control && /^(0|1|0?\.\d+|\d{1,3}%)$/.test(control) ? control : '0';
@@ -51,7 +46,7 @@ export function layout({
 window.dataLayer = window.dataLayer || [];
 ${dataLayer.map((entry) => html`dataLayer.push({ ecommerce: null });\ndataLayer.push(${jsonScript(entry)});\n`)}
 </script>
-${forced ? html`<script async src="/aisle.js" data-site="demo" data-recommendations="${k}" data-control="${held}" data-backend="${forced}"></script>` : html`<script async src="/aisle.js" data-site="demo" data-recommendations="${k}" data-control="${held}"></script>`}
+<script async src="/aisle.js" data-site="demo" data-recommendations="${k}" data-control="${held}"${forced ? html` data-backend="${forced}"` : ''}></script>
 <script defer src="/demo/static/shop.js"></script>
 ${head ?? ''}
 </head>

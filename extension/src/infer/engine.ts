@@ -8,7 +8,7 @@ import { botSignals, sessionRow } from '../../../shared-models/src/features/sess
 import { type AnomalyManifest, type AnomalyModel, createAnomalyModel } from '../../../shared-models/src/models/anomaly';
 import { layersFromFiles, recommenderFromFiles } from '../../../shared-models/src/models/files';
 import type { RecommenderManifest, RecommenderModel } from '../../../shared-models/src/models/recommender/model';
-import { type Interaction, isItemAction } from '../../../shared-models/src/schema/interaction';
+import { type Interaction, isItemAction, toInteractions } from '../../../shared-models/src/schema/interaction';
 import { BACKENDS, chooseBackend, tryBackend } from './backend';
 import type { ModelCache } from './cache';
 import { type CatalogItem, type LoadedFiles, loadCatalog, loadModelFiles } from './models';
@@ -82,15 +82,11 @@ export function topByKey(
   return heap.sort((a, b) => b.s - a.s || a.j - b.j);
 }
 
-/** Events as interchange rows, one per item, oldest first. */
+/** Events as interchange rows, one per item, oldest first: the shared mapping, for the shopper on this device. */
 export function interactionsOf(events: readonly HistoryEvent[]): Interaction[] {
   return [...events]
     .sort((a, b) => a.ts - b.ts)
-    .flatMap((e) => {
-      const base = { user_id: 'me', type: e.type, ts: e.ts, session_id: e.session_id };
-      if (!e.items?.length) return [{ ...base, item_id: '' }];
-      return e.items.map((i) => ({ ...base, item_id: i.item_id, price: i.price, category: i.item_category }));
-    });
+    .flatMap((e) => toInteractions({ ...e, event_id: '', anonymous_id: 'me', session_id: e.session_id ?? '' }));
 }
 
 export async function createInferenceEngine(
