@@ -7,12 +7,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   embed,
   encode,
+  encodeLast,
   initWeights,
   itemScores,
+  prepareInference,
   type SasRecConfig,
   sequenceLoss,
 } from '../shared-models/src/models/recommender';
-import { createRecommenderModel, type RecommenderManifest } from '../shared-models/src/models/recommender/model';
+import { createRecommenderModel, type RecommenderManifest, topOf } from '../shared-models/src/models/recommender/model';
 import { random } from '../shared-models/src/util/random';
 import { useBackend } from '../training/src/backend';
 
@@ -122,6 +124,97 @@ describe('the recommender model', () => {
     expect(taste).toHaveLength(8);
     expect(Math.hypot(...(taste as Float32Array))).toBeCloseTo(1, 5);
     expect(none).toBeUndefined();
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('the device fast path', () => {
+  it('picks the m best scores, best first, ties to the earlier item, nothing left out', () => {
+    const scores = Float32Array.from([9, 5, 7, 7, Number.NEGATIVE_INFINITY, 8, 7, 1]);
+    expect([...topOf(scores, 4).index]).toEqual([0, 5, 2, 3]);
+    expect([...topOf(scores, 4).score]).toEqual([9, 8, 7, 7]);
+    expect([...topOf(scores, 100).index]).toEqual([0, 5, 2, 3, 6, 1, 7]);
+    expect([...topOf(scores, 0).index]).toEqual([]);
+  });
+
+  const config: SasRecConfig = { items: 300, types: 3, maxLen: 12, dim: 16, blocks: 2, dropout: 0 };
+  const rnd = random(11);
+  const history = (len: number) => Array.from({ length: len }, () => 1 + Math.floor(rnd() * (config.items - 1)));
+
+  it('encodes one history to the same last hidden state as the training network, padded or not', () => {
+    const weights = initWeights(config, 5);
+    const prepared = prepareInference(weights, config);
+    for (const len of [1, 5, 12]) {
+      const items = history(len);
+      const types = items.map((_, i) => 1 + (i % 2));
+      const pad = (xs: number[]) => [...new Array(config.maxLen - len).fill(0), ...xs];
+      const full = tf.tidy(() =>
+        encode(
+          weights,
+          config,
+          tf.tensor2d([pad(items)], [1, config.maxLen], 'int32'),
+          tf.tensor2d([pad(types)], [1, config.maxLen], 'int32'),
+          false,
+        )
+          .slice([0, config.maxLen - 1, 0], [1, 1, config.dim])
+          .reshape([config.dim]),
+      );
+      for (const fixedShape of [false, true]) {
+        const fast = encodeLast(prepared, items, types, fixedShape);
+        const [a, b] = [full.dataSync(), fast.dataSync()];
+        for (let d = 0; d < config.dim; d++) expect(b[d]).toBeCloseTo(a[d], 4);
+        fast.dispose();
+      }
+      full.dispose();
+    }
+    prepared.dispose();
+    tf.dispose(Object.values(weights));
+  });
+
+  it("ranks the catalogue in the order the full scores give, after the caller's adjustments, and frees what it used", async () => {
+    const before = tf.memory().numTensors;
+    const manifest = {
+      manifest_version: 1,
+      name: 'recommender',
+      version: 1,
+      feature_schema_version: 1,
+      created_at: '',
+      shards: [],
+      metrics: {},
+      config,
+      items: ['', ...Array.from({ length: config.items - 1 }, (_, i) => `i${i}`)],
+      types: ['', 'view_item', 'add_to_cart'],
+      blend: 0.6,
+      knn: { neighbours: 4, decay: 0.7 },
+      repeat: null,
+    } satisfies RecommenderManifest;
+    const width = 4;
+    const neighbours = {
+      items: Int32Array.from({ length: config.items * width }, () => 1 + Math.floor(rnd() * (config.items - 1))),
+      similarity: Float32Array.from({ length: config.items * width }, () => rnd()),
+      width,
+    };
+    const popularity = Float32Array.from({ length: config.items }, () => rnd());
+    const model = createRecommenderModel(initWeights(config, 7), manifest, neighbours, popularity, undefined, true);
+    const adjust = new Float32Array(config.items);
+    for (let j = 0; j < config.items; j += 7) adjust[j] = Number.NEGATIVE_INFINITY; // left out
+    adjust[43] = 3; // a boost
+    for (const items of [history(3), history(20), []]) {
+      const types = items.map(() => 1);
+      const full = model.scoreBatch([items], [types])[0];
+      const expected = Array.from({ length: config.items - 1 }, (_, j) => j + 1)
+        .filter((j) => !items.includes(j) && j % 7 !== 0 && j !== 5 && j !== 6)
+        .sort((x, y) => full[y] + adjust[y] - (full[x] + adjust[x]))
+        .slice(0, 15);
+      const { index, score } = await model.rankAsync(items, types, 15, { adjust, exclude: [5, 6] });
+      expect([...index]).toEqual(expected);
+      for (let r = 0; r < 15; r++) expect(score[r]).toBeCloseTo(full[expected[r]] + adjust[expected[r]], 3);
+    }
+    // Asking for more than passes gives only what passes.
+    const { index } = await model.rankAsync(history(2), [], config.items, { adjust });
+    expect(index.length).toBeLessThan(config.items - 40);
+    expect([...index].every((j) => j % 7 !== 0)).toBe(true);
     model.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });

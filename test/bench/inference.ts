@@ -2,7 +2,8 @@
  * @module test/bench/inference — on-device inference in Chromium, per backend that starts here:
  * model load time from the network and from IndexedDB, first and warm latency (p50/p95) of a
  * top-10 recommendation over catalogues of 1k, 10k and 100k items, next to the floor — a bare
- * [1 × 64] · [64 × items] product on the same backend — and the main-thread long tasks while it runs.
+ * [1 × 64] · [64 × items] product on the same backend, asked of the worker and read back the same
+ * way, round trip included — and the main-thread long tasks while it runs.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -85,6 +86,16 @@ window.startWorker = (backend) => {
   const t0 = performance.now();
   return window.call('init', { endpoint: location.origin, backend }).then((status) => ({ status, ms: performance.now() - t0 }));
 };
+window.timeFloor = async (runs, items) => {
+  await window.call('floor', items, 64);
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await window.call('floor', items, 64);
+    times.push(performance.now() - t0);
+  }
+  return times;
+};
 window.timeRecommend = async (runs, items) => {
   const history = Array.from({ length: 20 }, (_, i) => ({ type: 'view_item', ts: Date.now() - (20 - i) * 30000, items: [{ item_id: 'I' + ((i * 7919) % items) }] }));
   const times = [];
@@ -126,6 +137,7 @@ export async function benchInference() {
           type W = Window & {
             startWorker(b: string): Promise<{ status: { backend: string | null }; ms: number }>;
             timeRecommend(runs: number, items: number): Promise<number[]>;
+            timeFloor(runs: number, items: number): Promise<number[]>;
             call(m: string, ...a: unknown[]): Promise<unknown>;
             stopWorker(): void;
             longTasks: number[];
@@ -163,11 +175,11 @@ export async function benchInference() {
             if (after.backend !== backend) {
               throw new Error(`fell back to ${after.backend} mid-run (${after.problems.at(-1)})`);
             }
-            const floor = (await page.evaluate(
-              (n, runs) => (window as unknown as W).call('floor', n, 64, runs),
-              items,
+            const floor = await page.evaluate(
+              (runs, n) => (window as unknown as W).timeFloor(runs, n),
               WARM_RUNS,
-            )) as number[];
+              items,
+            );
             await page.evaluate(() => (window as unknown as W).stopWorker());
             const fromCache = await page.evaluate((b) => (window as unknown as W).startWorker(b), backend);
             const longTasks = await page.evaluate(() => (window as unknown as W).longTasks);

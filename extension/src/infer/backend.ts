@@ -30,6 +30,9 @@ export async function hardwareGpu(): Promise<boolean | undefined> {
   }
 }
 
+/** `MatMulProgramType.MatMulPackedProgram` of @tensorflow/tfjs-backend-webgpu, which does not export the enum. */
+const PACKED_MATMUL = 3;
+
 /** Starts `name`; false when it cannot start here. */
 export async function tryBackend(name: BackendName): Promise<boolean> {
   try {
@@ -39,6 +42,10 @@ export async function tryBackend(name: BackendName): Promise<boolean> {
     const t = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(1)));
     const v = (await t.data())[0];
     t.dispose();
+    // On a software adapter, the matrix products TF.js gives a workgroup-wide reduction (tiny
+    // outputs: one row of the model) are the slowest thing it runs — ~40 ms for 1 × 64 · 64 × 64,
+    // measured in SwiftShader — so every product takes the tiled program there.
+    if (name === 'webgpu' && (await hardwareGpu()) === false) tf.env().set('WEBGPU_MATMUL_PROGRAM_TYPE', PACKED_MATMUL);
     return v === 2;
   } catch {
     return false;
@@ -69,31 +76,24 @@ async function timeOne(items: number, dim: number): Promise<number> {
   }
 }
 
+/** The floor's item table, kept between calls for the same shape on the same backend. */
+let floorTable: { key: string; table: tf.Tensor2D } | undefined;
+
 /**
- * The floor a recommendation's latency is judged against: `runs` bare [1 × dim] · [dim × items]
- * products read back to JavaScript, on the current backend, after one warm-up; each run's ms.
+ * The floor a recommendation's latency is judged against: one bare [1 × dim] · [dim × items]
+ * product read back to JavaScript on the current backend, the way the models read back
+ * (asynchronously). The benchmark times it from the page, round trip included, like a recommendation.
  */
-export async function matVecTimes(items: number, dim: number, runs: number): Promise<number[]> {
-  const table = tf.randomNormal([dim, items]);
-  // Read back the way the models read back (asynchronously), so the floor and the model pay the same.
-  const once = async () => {
-    const query = tf.randomNormal([1, dim]);
-    const out = tf.matMul(query, table);
-    await out.data();
-    tf.dispose([query, out]);
-  };
-  try {
-    await once();
-    const times: number[] = [];
-    for (let i = 0; i < runs; i++) {
-      const t0 = performance.now();
-      await once();
-      times.push(performance.now() - t0);
-    }
-    return times;
-  } finally {
-    table.dispose();
+export async function matVecOnce(items: number, dim: number): Promise<void> {
+  const key = `${tf.getBackend()} ${items} ${dim}`;
+  if (floorTable?.key !== key) {
+    floorTable?.table.dispose();
+    floorTable = { key, table: tf.randomNormal([dim, items]) };
   }
+  const { table } = floorTable;
+  const out = tf.tidy(() => tf.matMul(tf.randomNormal([1, dim]), table));
+  await out.data();
+  out.dispose();
 }
 
 export interface Choice {

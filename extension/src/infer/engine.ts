@@ -41,47 +41,6 @@ export interface InferenceEngine {
   risk(session: HistoryEvent[]): Promise<RiskResult>;
 }
 
-/** The `m` indexes below `n` that pass `keep` with the highest `key`, best first (a min-heap of size m). */
-export function topByKey(
-  n: number,
-  key: (j: number) => number,
-  keep: (j: number) => boolean,
-  m: number,
-): { j: number; s: number }[] {
-  const heap: { j: number; s: number }[] = [];
-  // Worse: a lower key, or an equal key on a later index (ties go to the earlier item, on every backend).
-  const worse = (a: { j: number; s: number }, b: { j: number; s: number }) => a.s < b.s || (a.s === b.s && a.j > b.j);
-  const down = (i: number) => {
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let min = i;
-      if (l < heap.length && worse(heap[l], heap[min])) min = l;
-      if (r < heap.length && worse(heap[r], heap[min])) min = r;
-      if (min === i) return;
-      [heap[i], heap[min]] = [heap[min], heap[i]];
-      i = min;
-    }
-  };
-  for (let j = 0; j < n; j++) {
-    if (!keep(j)) continue;
-    const s = key(j);
-    if (heap.length < m) {
-      heap.push({ j, s });
-      for (let i = heap.length - 1; i > 0; ) {
-        const p = (i - 1) >> 1;
-        if (!worse(heap[i], heap[p])) break;
-        [heap[p], heap[i]] = [heap[i], heap[p]];
-        i = p;
-      }
-    } else if (worse(heap[0], { j, s })) {
-      heap[0] = { j, s };
-      down(0);
-    }
-  }
-  return heap.sort((a, b) => b.s - a.s || a.j - b.j);
-}
-
 /** Events as interchange rows, one per item, oldest first: the shared mapping, for the shopper on this device. */
 export function interactionsOf(events: readonly HistoryEvent[]): Interaction[] {
   return [...events]
@@ -157,6 +116,37 @@ export async function createInferenceEngine(
 
   let lastInferenceMs: number | undefined;
 
+  const categoryOf = (j: number) => (recommender ? byId.get(recommender.vocabulary.ids[j])?.item_category : undefined);
+  /** Per item: -Infinity where the rules leave it out, the log of its category's boost otherwise. Kept per set of rules. */
+  const adjustments = new Map<string, Float32Array>();
+  function adjustFor(model: RecommenderModel, rules: RecommendRules): Float32Array {
+    const key = JSON.stringify([model.manifest.version, rules.inStockOnly ?? true, rules.categories, rules.boosts]);
+    let adjust = adjustments.get(key);
+    if (adjust) return adjust;
+    const allowed = rules.categories?.length ? new Set(rules.categories) : undefined;
+    adjust = new Float32Array(model.vocabulary.size);
+    for (let j = 1; j < adjust.length; j++) {
+      const info = byId.get(model.vocabulary.ids[j]);
+      const category = info?.item_category ?? '';
+      const boost = rules.boosts?.[category];
+      if (byId.size && !info)
+        adjust[j] = Number.NEGATIVE_INFINITY; // not (or no longer) in the catalogue
+      else if ((rules.inStockOnly ?? true) && info?.in_stock === false) adjust[j] = Number.NEGATIVE_INFINITY;
+      else if (allowed && !allowed.has(category)) adjust[j] = Number.NEGATIVE_INFINITY;
+      else if (boost && boost > 0) adjust[j] = Math.log(boost);
+    }
+    if (adjustments.size >= 8) adjustments.clear();
+    adjustments.set(key, adjust);
+    return adjust;
+  }
+  /** The same, with items outside `category` left out too. */
+  function inContext(model: RecommenderModel, adjust: Float32Array, category: string): Float32Array {
+    const out = adjust.slice();
+    for (let j = 1; j < out.length; j++)
+      if (byId.get(model.vocabulary.ids[j])?.item_category !== category) out[j] = Number.NEGATIVE_INFINITY;
+    return out;
+  }
+
   async function recommendNow(history: HistoryEvent[], rules: RecommendRules): Promise<RecommendResult> {
     const started = performance.now();
     const rows = interactionsOf(history).filter(isItemAction);
@@ -171,16 +161,18 @@ export async function createInferenceEngine(
     const historyCategories = new Set(
       rows.map((r) => byId.get(r.item_id)?.item_category ?? r.category).filter(Boolean),
     );
-    const take = (id: string, score: number, reason: () => string) => {
-      if (items.length >= rules.k || exclude.has(id)) return false;
+    const chosen = new Set<string>();
+    const take = (id: string, reason: () => string) => {
+      if (items.length >= rules.k || exclude.has(id) || chosen.has(id)) return;
       const info = byId.get(id);
-      if (byId.size && !info) return false; // not (or no longer) in the catalogue
-      if ((rules.inStockOnly ?? true) && info?.in_stock === false) return false;
-      if ((rules.excludePurchased ?? true) && purchased.has(id)) return false;
+      if (byId.size && !info) return; // not (or no longer) in the catalogue
+      if ((rules.inStockOnly ?? true) && info?.in_stock === false) return;
+      if ((rules.excludePurchased ?? true) && purchased.has(id)) return;
       const category = info?.item_category ?? '';
-      if (allowed && !allowed.has(category)) return false;
-      if (rules.perCategory && (perCategory.get(category) ?? 0) >= rules.perCategory) return false;
+      if (allowed && !allowed.has(category)) return;
+      if (rules.perCategory && (perCategory.get(category) ?? 0) >= rules.perCategory) return;
       perCategory.set(category, (perCategory.get(category) ?? 0) + 1);
+      chosen.add(id);
       items.push({
         item_id: id,
         item_name: info?.item_name,
@@ -189,20 +181,15 @@ export async function createInferenceEngine(
         url: info?.url,
         reason: reason(),
       });
-      return Number.isFinite(score);
     };
     if (model) {
       const types = rows.map((r) => r.type);
       const typeIndex = new Map(model.manifest.types.map((t, i) => [t, i]));
-      const scores = (await model.scoreBatchAsync([history_], [types.map((t) => typeIndex.get(t) ?? 0)]))[0];
-      const seen = new Set(model.manifest.repeat ? [] : history_);
-      const boost = (j: number) => {
-        const category = byId.get(model.vocabulary.ids[j])?.item_category;
-        const b = category ? rules.boosts?.[category] : undefined;
-        return b && b > 0 ? Math.log(b) : 0;
-      };
       const reasonFor = (j: number, id: string) => {
-        if (cold) return inContext(j) ? `popular in ${rules.context}` : 'popular in the shop';
+        if (cold)
+          return rules.context && categoryOf(j) === rules.context
+            ? `popular in ${rules.context}`
+            : 'popular in the shop';
         const at = model.explain(history_, j);
         if (at !== undefined) {
           const because = rows[at];
@@ -211,32 +198,41 @@ export async function createInferenceEngine(
         const category = byId.get(id)?.item_category;
         return category && historyCategories.has(category) ? `more from ${category}` : 'popular with shoppers like you';
       };
-      // Cold start on a category page: that category's popular items first.
-      const inContext = (j: number) =>
-        cold && rules.context && byId.get(model.vocabulary.ids[j])?.item_category === rules.context ? 1 : 0;
-      // Scores rounded to 1e-4: float noise between backends must not reorder items the model rates equal.
-      const key = (j: number) => inContext(j) * 1e9 + Math.round((scores[j] + boost(j)) * 1e4) / 1e4;
-      const keep = (j: number) => j > 0 && !seen.has(j);
-      const consider = (list: { j: number; s: number }[]) => {
-        for (const { j, s: score } of list) {
+      const excluded = [...((rules.excludePurchased ?? true) ? purchased : []), ...exclude].map((id) =>
+        model.vocabulary.indexOf(id),
+      );
+      const rank = async (adjust: Float32Array, m: number) => {
+        const { index, score } = await model.rankAsync(
+          history_,
+          types.map((t) => typeIndex.get(t) ?? 0),
+          m,
+          { adjust, exclude: excluded },
+        );
+        // Scores rounded to 1e-4: float noise between backends must not reorder items the model rates equal.
+        const order = Array.from(index, (j, r) => ({ j, s: Math.round(score[r] * 1e4) / 1e4 })).sort(
+          (x, y) => y.s - x.s || x.j - y.j,
+        );
+        for (const { j } of order) {
           if (items.length >= rules.k) break;
           const id = model.vocabulary.ids[j];
-          take(id, score, () => reasonFor(j, id));
+          take(id, () => reasonFor(j, id));
         }
+        return index.length === m;
       };
-      // The best few hundred first (a heap, not a sort of the whole catalogue); the rest only if the rules reject that many.
+      // The merchant's rules that hold for every item (catalogue, stock, categories, boosts) are
+      // scores on the device; only the per-category cap is applied here, over the best few hundred.
+      const adjust = adjustFor(model, rules);
+      // Cold start on a category page: that category's popular items first.
+      if (cold && rules.context) await rank(inContext(model, adjust, rules.context), 4 * rules.k);
       const m = 4 * rules.k + 200;
-      const best = topByKey(scores.length, key, keep, m);
-      consider(best);
-      if (items.length < rules.k && best.length === m) {
-        const tried = new Set(best.map((o) => o.j));
-        consider(topByKey(scores.length, key, (j) => keep(j) && !tried.has(j), scores.length));
+      if (items.length < rules.k && (await rank(adjust, m)) && items.length < rules.k) {
+        await rank(adjust, model.vocabulary.size);
       }
     }
     // No model, or not enough that passes the rules: the catalogue's own order fills the rest.
     for (const info of byId.values()) {
       if (items.length >= rules.k) break;
-      if (!items.some((i) => i.item_id === info.item_id)) take(info.item_id, 0, () => 'popular in the shop');
+      take(info.item_id, () => 'popular in the shop');
     }
     lastInferenceMs = performance.now() - started;
     return { items, model_version: model?.manifest.version ?? null, backend, cold, ms: lastInferenceMs };

@@ -91,7 +91,7 @@ export type InferRequest =
   | { id: number; method: 'recommend'; args: [HistoryEvent[], RecommendRules] }
   | { id: number; method: 'risk'; args: [HistoryEvent[]] }
   | { id: number; method: 'status'; args: [] }
-  /** Benchmarks only: milliseconds of bare [1 × dim] · [dim × items] products on the current backend. */
-  | { id: number; method: 'floor'; args: [number, number, number] };
+  /** Benchmarks only: one bare [1 × dim] · [dim × items] product on the current backend, read back. */
+  | { id: number; method: 'floor'; args: [number, number] };
 
 export type InferReply = { id: number; value?: unknown; error?: string };

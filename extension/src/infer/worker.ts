@@ -5,7 +5,7 @@
  */
 import '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { matVecTimes } from './backend';
+import { matVecOnce } from './backend';
 import { openModelCache } from './cache';
 import { createInferenceEngine, type InferenceEngine } from './engine';
 import type { InferReply, InferRequest } from './protocol';
@@ -28,7 +28,7 @@ self.addEventListener('message', async (ev: MessageEvent<InferRequest>) => {
     const e = await engine;
     if (method === 'recommend') reply({ value: await e.recommend(...args) });
     else if (method === 'risk') reply({ value: await e.risk(...args) });
-    else if (method === 'floor') reply({ value: await matVecTimes(...args) });
+    else if (method === 'floor') reply({ value: await matVecOnce(...args) });
     else reply({ value: e.status() });
   } catch (error) {
     reply({ error: error instanceof Error ? error.message : String(error) });

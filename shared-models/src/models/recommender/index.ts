@@ -17,8 +17,11 @@ export {
 export {
   DEFAULT_SASREC,
   encode,
+  encodeLast,
+  type InferenceWeights,
   initWeights,
   itemScores,
+  prepareInference,
   type SasRecConfig,
   type SasRecWeights,
   sequenceLoss,

@@ -9,7 +9,15 @@ import { addNeighbourScores } from '../baselines/item-knn';
 import type { NextItemScorer } from '../baselines/types';
 import type { ModelManifest } from '../manifest';
 import { type ContentTable, contentScores, recentPresence } from './content';
-import { encode, itemScores, type SasRecConfig, type SasRecWeights } from './sasrec';
+import {
+  encode,
+  encodeLast,
+  type InferenceWeights,
+  itemScores,
+  prepareInference,
+  type SasRecConfig,
+  type SasRecWeights,
+} from './sasrec';
 
 export interface RecommenderManifest extends ModelManifest {
   name: 'recommender';
@@ -44,11 +52,19 @@ export interface RecommenderModel extends NextItemScorer {
   readonly manifest: RecommenderManifest;
   readonly vocabulary: Vocabulary;
   scoreBatch(histories: readonly (readonly number[])[], types: readonly (readonly number[])[]): Float32Array[];
-  /** The same, reading results back asynchronously: what the browser must use (WebGPU has no synchronous read-back). */
-  scoreBatchAsync(
-    histories: readonly (readonly number[])[],
-    types: readonly (readonly number[])[],
-  ): Promise<Float32Array[]>;
+  /**
+   * The `m` best items after one history (item and type indexes, oldest first), best first: the
+   * scores `scoreBatch` gives, plus `adjust[j]` (the caller's per-item boost, -Infinity to leave an
+   * item out; keep one array per set of rules, it is prepared once), items in `exclude` left out.
+   * SASRec's catalogue-wide product, its standardisation, the blend and the top-m run on
+   * the backend, and only the m winners are read back — what the device does on every event.
+   */
+  rankAsync(
+    history: readonly number[],
+    types: readonly number[],
+    m: number,
+    options?: { adjust?: Float32Array; exclude?: Iterable<number> },
+  ): Promise<{ index: Int32Array; score: Float32Array }>;
   /**
    * Each shopper's taste as SASRec sees it after their history (ids and type names, oldest first):
    * the hidden state the next item is scored from, L2-normalised. Undefined for a history with no
@@ -77,6 +93,55 @@ const standardise = (x: Float32Array) => {
   return out;
 };
 
+/**
+ * The `m` highest of `scores` that are not -Infinity, best first, ties to the lower index: a
+ * min-heap of size m, so a catalogue is read once.
+ */
+export function topOf(scores: Float32Array, m: number): { index: Int32Array; score: Float32Array } {
+  const index = new Int32Array(m);
+  const score = new Float32Array(m);
+  let size = 0;
+  // Whether entry a ranks below entry b (a lower score, or an equal score on a later index).
+  const below = (a: number, b: number) => score[a] < score[b] || (score[a] === score[b] && index[a] > index[b]);
+  const swap = (a: number, b: number) => {
+    const [i, s] = [index[a], score[a]];
+    index[a] = index[b];
+    score[a] = score[b];
+    index[b] = i;
+    score[b] = s;
+  };
+  for (let j = 0; j < scores.length; j++) {
+    const s = scores[j];
+    if (s === Number.NEGATIVE_INFINITY || Number.isNaN(s)) continue;
+    if (size < m) {
+      index[size] = j;
+      score[size] = s;
+      for (let i = size++; i > 0; ) {
+        const parent = (i - 1) >> 1;
+        if (!below(i, parent)) break;
+        swap(i, parent);
+        i = parent;
+      }
+    } else if (m > 0 && s > score[0]) {
+      // Equal to the weakest kept: that one came first, so it stays.
+      index[0] = j;
+      score[0] = s;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let least = i;
+        if (l < size && below(l, least)) least = l;
+        if (r < size && below(r, least)) least = r;
+        if (least === i) break;
+        swap(i, least);
+        i = least;
+      }
+    }
+  }
+  const order = Array.from({ length: size }, (_, r) => r).sort((a, b) => score[b] - score[a] || index[a] - index[b]);
+  return { index: Int32Array.from(order, (r) => index[r]), score: Float32Array.from(order, (r) => score[r]) };
+}
+
 /** Left-pads (or cuts) a history to the model's window. */
 export const padWindow = (s: readonly number[], n: number) => {
   const tail = s.slice(-n);
@@ -97,6 +162,8 @@ export function createRecommenderModel(
 ): RecommenderModel {
   const c = manifest.config;
   const itemsT = frozen ? tf.keep(tf.transpose(weights.item_embedding)) : undefined;
+  // Weights in training change under us: only a frozen model prepares the single-history fast path.
+  let prepared: InferenceWeights | undefined;
   const vocabulary = vocabularyFromList(manifest.items);
   const typeVocabulary = vocabularyFromList(manifest.types);
 
@@ -135,25 +202,14 @@ export function createRecommenderModel(
       t.dispose();
     }
   }
-  /** The same, read back asynchronously: WebGPU cannot read a result synchronously (dataSync gives zeros there). */
-  async function neuralAsync(
-    histories: readonly (readonly number[])[],
-    types: readonly (readonly number[])[],
-  ): Promise<Float32Array[]> {
-    const t = neuralTensor(histories, types);
-    try {
-      return split((await t.data()) as Float32Array, histories.length);
-    } finally {
-      t.dispose();
-    }
-  }
-
   const w = neighbours.width;
-  const knn = (history: readonly number[]) =>
-    addNeighbourScores(new Float32Array(c.items), history, manifest.knn.decay, (i) => ({
-      items: neighbours.items.subarray(i * w, (i + 1) * w),
-      similarity: neighbours.similarity.subarray(i * w, (i + 1) * w),
-    }));
+  /** Item-kNN's scores after `history`, added into `into` (a fresh array by default); `touched` collects the items scored. */
+  const knn = (history: readonly number[], into = new Float32Array(c.items), touched?: Set<number>) =>
+    addNeighbourScores(into, history, manifest.knn.decay, (i) => {
+      const items = neighbours.items.subarray(i * w, (i + 1) * w);
+      if (touched) for (let k = 0; k < items.length && items[k]; k++) touched.add(items[k]);
+      return { items, similarity: neighbours.similarity.subarray(i * w, (i + 1) * w) };
+    });
 
   const knownOf = (histories: readonly (readonly number[])[], types: readonly (readonly number[])[]) => ({
     known: histories.map((h) => h.filter((i) => i > 0)),
@@ -168,12 +224,136 @@ export function createRecommenderModel(
     return combine(known, manifest.blend > 0 ? neural(known, knownTypes) : []);
   }
 
-  async function scoreBatchAsync(
-    histories: readonly (readonly number[])[],
-    types: readonly (readonly number[])[],
-  ): Promise<Float32Array[]> {
-    const { known, knownTypes } = knownOf(histories, types);
-    return combine(known, manifest.blend > 0 ? await neuralAsync(known, knownTypes) : []);
+  /** Per `adjust` array (the caller keeps one per set of rules): popularity's hair plus it, the bucket left out. */
+  const bases = new WeakMap<Float32Array, Float32Array>();
+  const noAdjust = new Float32Array(0);
+  const baseFor = (adjust: Float32Array = noAdjust) => {
+    let base = bases.get(adjust);
+    if (!base) {
+      base = new Float32Array(c.items);
+      for (let j = 1; j < c.items; j++) base[j] = 1e-6 * popularity[j] + (adjust[j] ?? 0);
+      base[0] = Number.NEGATIVE_INFINITY;
+      bases.set(adjust, base);
+    }
+    return base;
+  };
+  let scratch: Float32Array<ArrayBuffer> | undefined;
+
+  /**
+   * Everything of the blend but SASRec, per item, plus `adjust`; items already seen (unless repeats
+   * are allowed), `exclude` and the unknown bucket at -Infinity; and a constant every item's score
+   * is off by (the part of standardising item-kNN that moves all items alike). Dense work is one
+   * copy: item-kNN and the repeat boost touch a few hundred items. With no known item: popularity.
+   */
+  function rest(
+    h: number[],
+    adjust: Float32Array | undefined,
+    exclude: Iterable<number> | undefined,
+  ): { out: Float32Array; offset: number } {
+    const n = c.items;
+    let offset = 0;
+    let out: Float32Array;
+    if (!h.length) {
+      out = new Float32Array(n);
+      for (let j = 1; j < n; j++) out[j] = popularity[j] + (adjust?.[j] ?? 0);
+      out[0] = Number.NEGATIVE_INFINITY;
+    } else {
+      out = baseFor(adjust).slice();
+      if (manifest.blend < 1) {
+        // Item-kNN standardised: its mean and spread from the few items it scores.
+        scratch ??= new Float32Array(n);
+        const near = scratch;
+        const touched = new Set<number>();
+        knn(h, near, touched);
+        let sum = 0;
+        let squares = 0;
+        for (const j of touched) {
+          sum += near[j];
+          squares += near[j] * near[j];
+        }
+        const mean = sum / (n - 1);
+        const std = Math.sqrt(Math.max(0, squares / (n - 1) - mean * mean)) || 1;
+        const weight = (1 - manifest.blend) / std;
+        for (const j of touched) {
+          out[j] += weight * near[j];
+          near[j] = 0;
+        }
+        offset -= weight * mean;
+      }
+      const contentWeight = content ? (manifest.content?.weight ?? 0) : 0;
+      if (contentWeight > 0 && content) {
+        const extra = standardise(contentScores(content, h, manifest.content?.decay ?? 0.8));
+        for (let j = 1; j < n; j++) out[j] += contentWeight * extra[j];
+      }
+      const repeat = manifest.repeat;
+      if (repeat && repeat.weight > 0) {
+        let w = 1;
+        for (let k = h.length - 1; k >= 0; k--, w *= repeat.decay) out[h[k]] += repeat.weight * w;
+      } else for (const i of h) out[i] = Number.NEGATIVE_INFINITY;
+    }
+    for (const j of exclude ?? []) if (j > 0 && j < n) out[j] = Number.NEGATIVE_INFINITY;
+    return { out, offset };
+  }
+
+  async function rankAsync(
+    history: readonly number[],
+    types: readonly number[],
+    m: number,
+    options: { adjust?: Float32Array; exclude?: Iterable<number> } = {},
+  ): Promise<{ index: Int32Array; score: Float32Array }> {
+    const { known, knownTypes } = knownOf([history], [types.length ? types : history.map(() => 1)]);
+    const h = known[0];
+    const { out: others, offset } = rest(h, options.adjust, options.exclude);
+    const neuralToo = h.length > 0 && manifest.blend > 0;
+    if (neuralToo && frozen && !prepared) prepared = prepareInference(weights, c);
+    const total = tf.tidy(() => {
+      const rest = tf.tensor1d(others);
+      if (!neuralToo) return rest;
+      const tail = (xs: readonly number[]) => xs.slice(-c.maxLen);
+      // WebGL and WebGPU compile a program per shape: there the history is padded to the window.
+      const fixedShape = ['webgl', 'webgpu'].includes(tf.getBackend());
+      const hidden = prepared
+        ? encodeLast(prepared, tail(h), tail(knownTypes[0]), fixedShape)
+        : lastHidden(known, knownTypes);
+      // SASRec's scores standardised over the catalogue: their mean and variance follow from the
+      // hidden state and the embedding's own mean and covariance, so the catalogue-wide product
+      // comes out already scaled, and nothing else reads the whole catalogue on the backend.
+      const { mean, covariance } = embeddingStats();
+      const scale = tf
+        .matMul(tf.matMul(hidden, covariance), hidden, false, true)
+        .add(1e-12)
+        .rsqrt()
+        .mul(manifest.blend);
+      const scaled = hidden.mul(scale) as tf.Tensor2D;
+      const product = itemsT ? tf.matMul(scaled, itemsT) : itemScores(weights, scaled);
+      return product.sub(tf.matMul(scaled, mean)).reshape([c.items]).add(rest) as tf.Tensor1D;
+    });
+    // One read-back, and the top m picked here: a top-k on the GPU backends is dozens of sorting passes.
+    try {
+      const scores = (await total.data()) as Float32Array;
+      const top = topOf(scores, m);
+      for (let r = 0; r < top.score.length; r++) top.score[r] += offset;
+      return top;
+    } finally {
+      total.dispose();
+    }
+  }
+
+  /** The item embedding's mean [dim, 1] and covariance [dim, dim] over real items; once for a frozen model. */
+  let stats: { mean: tf.Tensor2D; covariance: tf.Tensor2D } | undefined;
+  function embeddingStats() {
+    if (stats) return stats;
+    const computed = tf.tidy(() => {
+      const items = weights.item_embedding.slice([1, 0], [c.items - 1, c.dim]) as tf.Tensor2D;
+      const mean = items.mean(0, true);
+      const centred = items.sub(mean);
+      return {
+        mean: mean.transpose() as tf.Tensor2D,
+        covariance: tf.matMul(centred, centred, true).div(c.items - 1) as tf.Tensor2D,
+      };
+    });
+    if (frozen) stats = { mean: tf.keep(computed.mean), covariance: tf.keep(computed.covariance) };
+    return computed;
   }
 
   /** SASRec's scores blended with item-kNN's, the content signal and the repeat boost. */
@@ -207,7 +387,7 @@ export function createRecommenderModel(
     vocabulary,
     score: (history, types = []) => scoreBatch([history], [types])[0],
     scoreBatch,
-    scoreBatchAsync,
+    rankAsync,
     explain(history, item) {
       let best: { at: number; weight: number } | undefined;
       let recency = 1;
@@ -266,6 +446,8 @@ export function createRecommenderModel(
     dispose() {
       tf.dispose(Object.values(weights));
       itemsT?.dispose();
+      prepared?.dispose();
+      if (stats) tf.dispose([stats.mean, stats.covariance]);
     },
   };
 }

@@ -175,3 +175,124 @@ export function sequenceLoss(
   }
   return picked.mul(valid).sum().neg().div(valid.sum().maximum(1)) as tf.Scalar;
 }
+
+/**
+ * A loaded model's weights made ready for `encodeLast`: the attention scale folded into the query
+ * weights, and per-length constants (position rows, causal mask) built once and kept.
+ */
+export interface InferenceWeights {
+  readonly w: SasRecWeights;
+  readonly c: SasRecConfig;
+  /** Position rows and the causal mask for a history of `len` items. */
+  forLength(len: number): { positions: tf.Tensor2D; causal: tf.Tensor2D };
+  /** For `len` items left-padded to the window: what every row may not see ([maxLen, maxLen]), and the last row ([1, maxLen]). */
+  forPadded(len: number): { all: tf.Tensor2D; last: tf.Tensor2D };
+  scaledQuery(block: number): tf.Tensor2D;
+  readonly constants: { sqrtDim: tf.Scalar; eps: tf.Scalar };
+  dispose(): void;
+}
+
+export function prepareInference(w: SasRecWeights, c: SasRecConfig): InferenceWeights {
+  const keep = <T extends tf.Tensor>(f: () => T) => tf.keep(tf.tidy(f));
+  const queries = Array.from({ length: c.blocks }, (_, b) =>
+    keep(() => w[`b${b}_wq`].div(Math.sqrt(c.dim)) as tf.Tensor2D),
+  );
+  const constants = { sqrtDim: keep(() => tf.scalar(Math.sqrt(c.dim))), eps: keep(() => tf.scalar(1e-8)) };
+  const byLength = new Map<number, { positions: tf.Tensor2D; causal: tf.Tensor2D }>();
+  const padded = new Map<number, { all: tf.Tensor2D; last: tf.Tensor2D }>();
+  return {
+    w,
+    c,
+    constants,
+    scaledQuery: (b) => queries[b],
+    forLength(len) {
+      let found = byLength.get(len);
+      if (!found) {
+        const mask = new Float32Array(len * len);
+        for (let i = 0; i < len; i++) for (let j = i + 1; j < len; j++) mask[i * len + j] = -1e9;
+        found = {
+          positions: keep(() => w.position_embedding.slice([c.maxLen - len, 0], [len, c.dim]) as tf.Tensor2D),
+          causal: keep(() => tf.tensor2d(mask, [len, len])),
+        };
+        byLength.set(len, found);
+      }
+      return found;
+    },
+    forPadded(len) {
+      let found = padded.get(len);
+      if (!found) {
+        const n = c.maxLen;
+        const all = new Float32Array(n * n);
+        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (j > i || j < n - len) all[i * n + j] = -1e9;
+        found = {
+          all: keep(() => tf.tensor2d(all, [n, n])),
+          last: keep(() => tf.tensor2d(all.subarray((n - 1) * n), [1, n])),
+        };
+        padded.set(len, found);
+      }
+      return found;
+    },
+    dispose() {
+      tf.dispose([...queries, constants.sqrtDim, constants.eps]);
+      for (const { positions, causal } of byLength.values()) tf.dispose([positions, causal]);
+      for (const { all, last } of padded.values()) tf.dispose([all, last]);
+      byLength.clear();
+      padded.clear();
+    },
+  };
+}
+
+/**
+ * The hidden state after one history (item and type indexes, oldest first, every item known, at
+ * most `maxLen`), [1, dim]: `encode`'s last position with only the work that position needs — the
+ * last block's attention and feed-forward for that one row, fused bias and activation (a batch of
+ * one costs kernel launches, not arithmetic). Unpadded by default; `fixedShape` pads to the window
+ * for backends that compile a program per shape (WebGL, WebGPU). Tested equal to `encode`.
+ */
+export function encodeLast(
+  p: InferenceWeights,
+  items: readonly number[],
+  types: readonly number[],
+  fixedShape = false,
+): tf.Tensor2D {
+  const { w, c, constants } = p;
+  return tf.tidy(() => {
+    const len = fixedShape ? c.maxLen : items.length;
+    const pad = (xs: readonly number[]) => (fixedShape ? [...new Array(len - xs.length).fill(0), ...xs] : [...xs]);
+    const masks = fixedShape ? p.forPadded(items.length) : undefined;
+    const { positions, causal } = fixedShape
+      ? { positions: w.position_embedding, causal: undefined }
+      : p.forLength(len);
+    const norm = (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => {
+      const centred = x.sub(x.mean(-1, true));
+      return centred.mul(centred.square().mean(-1, true).add(constants.eps).rsqrt()).mul(gamma).add(beta);
+    };
+    let x: tf.Tensor = tf
+      .gather(w.item_embedding, tf.tensor1d(pad(items), 'int32'))
+      .mul(constants.sqrtDim)
+      .add(positions)
+      .add(tf.gather(w.type_embedding, tf.tensor1d(pad(types), 'int32')));
+    for (let b = 0; b < c.blocks; b++) {
+      const last = b === c.blocks - 1;
+      const at = (n: string) => w[`b${b}_${n}`];
+      // Keys and values read every position; the last block asks for the last position only.
+      const rows = last && len > 1 ? x.slice([len - 1, 0], [1, c.dim]) : x;
+      const q = norm(rows, at('ln1_gamma'), at('ln1_beta')) as tf.Tensor2D;
+      const scores = tf.matMul(
+        tf.matMul(q, p.scaledQuery(b)),
+        tf.matMul(x as tf.Tensor2D, at('wk') as tf.Tensor2D),
+        false,
+        true,
+      );
+      // What a row may not see: later positions (but the last row sees all) and, padded, the padding.
+      const blocked = masks ? (last ? masks.last : masks.all) : last ? undefined : causal;
+      const attention = tf.softmax(blocked ? scores.add(blocked) : scores);
+      const attended = q.add(tf.matMul(attention, tf.matMul(x as tf.Tensor2D, at('wv') as tf.Tensor2D)));
+      const f = norm(attended, at('ln2_gamma'), at('ln2_beta')) as tf.Tensor2D;
+      const hidden = tf.fused.matMul({ a: f, b: at('w1') as tf.Tensor2D, bias: at('b1'), activation: 'relu' });
+      x = f.add(tf.fused.matMul({ a: hidden, b: at('w2') as tf.Tensor2D, bias: at('b2') }));
+    }
+    const lastRow = c.blocks ? x : x.slice([len - 1, 0], [1, c.dim]);
+    return norm(lastRow, w.final_gamma, w.final_beta) as tf.Tensor2D;
+  });
+}
