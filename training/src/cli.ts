@@ -9,6 +9,7 @@ import { type Command, UsageError, type Values } from './commands/command';
 import { evalRecommender } from './commands/eval-recommender';
 import { scoreProfileCommand, trainProfileCommand } from './commands/profile';
 import { recommendCommand, trainRecommenderCommand } from './commands/recommender';
+import { keysGenerate, keysRegister, modelsList, publish, rollback } from './commands/registry';
 import { DataError } from './data/errors';
 
 const COMMANDS: Record<string, Command> = {
@@ -23,6 +24,11 @@ const COMMANDS: Record<string, Command> = {
   'train recommender': trainRecommenderCommand,
   recommend: recommendCommand,
   'eval recommender': evalRecommender,
+  'keys generate': keysGenerate,
+  'keys register': keysRegister,
+  publish,
+  'models list': modelsList,
+  rollback,
 };
 
 const overview = () =>
@@ -61,9 +67,20 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     let values: Values;
     try {
-      values = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: false })
-        .values as Values;
+      const parsed = parseArgs({
+        args: rest,
+        options: command.options,
+        strict: true,
+        allowPositionals: Boolean(command.positional),
+      });
+      values = parsed.values as Values;
+      if (command.positional) {
+        if (parsed.positionals.length !== 1)
+          throw new UsageError(`${name}: expected one ${command.positional.toUpperCase()}`);
+        values[command.positional] = parsed.positionals[0];
+      }
     } catch (error) {
+      if (error instanceof UsageError) throw error;
       throw new UsageError(`${name}: ${(error as Error).message.split('\n')[0]}`);
     }
     await command.run(values);

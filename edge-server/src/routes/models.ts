@@ -2,9 +2,10 @@
  * @module edge-server/routes/models — what devices download: each model's current manifest
  * (`GET /v1/models/:name/manifest`, an ETag and a short cache, so a new version reaches devices
  * within a minute), its shards by content hash (`GET /v1/models/shards/:sha256`, cacheable
- * forever), and the shop's catalogue (`GET /v1/catalog`). Until the signed registry (its own
- * issue) takes over, the current version of each model is the directory `MODELS_DIR/NAME`, as
- * `aisle train` writes it; the catalogue is `MODELS_DIR/catalog.json`.
+ * forever), and the shop's catalogue (`GET /v1/catalog`). A site's published (signed) model comes
+ * from the registry (`?site=KEY`, its channel by `?channel=` or by the device's rollout `?bucket=`);
+ * otherwise the directory `MODELS_DIR/NAME` as `aisle train` writes it, unsigned, for development.
+ * The catalogue is `MODELS_DIR/catalog.json`.
  */
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
@@ -12,6 +13,8 @@ import { join } from 'node:path';
 import { type Context, Hono } from 'hono';
 import type { ModelManifest } from '../../../shared-models/src/models/manifest';
 import { ApiError } from '../errors';
+import type { Storage } from '../storage';
+import type { ChannelRecord } from '../storage/registry';
 
 export const MODEL_NAMES = ['recommender', 'anomaly', 'profile', 'churn'] as const;
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -43,7 +46,19 @@ function cachedFile() {
   };
 }
 
-export function modelsRoute({ dir }: { dir: string }) {
+/**
+ * The channel a device reads: canary when one exists and the device's bucket (0–99, a stable hash
+ * of its anonymous id) falls inside its rollout, else stable, else whatever channel exists.
+ */
+function pick(channels: ChannelRecord[], asked: string | undefined, bucket: number | undefined) {
+  const by = new Map(channels.map((c) => [c.channel, c]));
+  if (asked && by.has(asked)) return by.get(asked);
+  const canary = by.get('canary');
+  if (!asked && canary && bucket !== undefined && bucket < canary.rollout) return canary;
+  return by.get('stable') ?? canary;
+}
+
+export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }) {
   const app = new Hono();
   const read = cachedFile();
   app.use('*', async (c, next) => {
@@ -67,7 +82,15 @@ export function modelsRoute({ dir }: { dir: string }) {
     if (!SHA256.test(sha)) {
       throw new ApiError(400, 'invalid shard id', [{ path: 'sha256', message: 'expected 64 lower-case hex digits' }]);
     }
-    // Any current model's shard with that hash: the bytes are what the hash says, whoever asks.
+    const immutable = (bytes: Uint8Array) => {
+      c.header('Cache-Control', 'public, max-age=31536000, immutable');
+      c.header('ETag', `"${sha}"`);
+      c.header('Content-Type', 'application/octet-stream');
+      return c.body(new Uint8Array(bytes));
+    };
+    // A published shard, or any current directory model's: the bytes are what the hash says, whoever asks.
+    const published = await storage?.registry.shard(sha);
+    if (published) return immutable(published);
     for (const name of MODEL_NAMES) {
       const manifest = await read(join(dir, name, 'manifest.json'));
       if (!manifest) continue;
@@ -75,10 +98,7 @@ export function modelsRoute({ dir }: { dir: string }) {
       if (!shard) continue;
       const file = await read(join(dir, name, shard.path));
       if (!file) continue;
-      c.header('Cache-Control', 'public, max-age=31536000, immutable');
-      c.header('ETag', `"${sha}"`);
-      c.header('Content-Type', 'application/octet-stream');
-      return c.body(new Uint8Array(file.body));
+      return immutable(file.body);
     }
     throw new ApiError(404, 'no such shard', [{ path: 'sha256', message: `no current model has a shard ${sha}` }]);
   });
@@ -89,6 +109,25 @@ export function modelsRoute({ dir }: { dir: string }) {
       throw new ApiError(404, 'no such model', [
         { path: 'name', message: `expected one of ${MODEL_NAMES.join(', ')}` },
       ]);
+    }
+    // The site's published model (signed) where it has one; else the directory's (development).
+    const site = c.req.query('site');
+    if (site && storage) {
+      const bucket = Number(c.req.query('bucket'));
+      const channel = pick(
+        await storage.registry.channels(site, name),
+        c.req.query('channel') || undefined,
+        Number.isInteger(bucket) && bucket >= 0 && bucket < 100 ? bucket : undefined,
+      );
+      if (channel) {
+        const etag = `"${createHash('sha256').update(channel.manifest).digest('base64url').slice(0, 27)}"`;
+        c.header('ETag', etag);
+        c.header('Cache-Control', 'public, max-age=60, must-revalidate');
+        c.header('Vary', 'Accept-Encoding');
+        if (c.req.header('If-None-Match') === etag) return c.body(null, 304);
+        c.header('Content-Type', 'application/json');
+        return c.body(channel.manifest);
+      }
     }
     return serveJson(
       c,

@@ -48,6 +48,11 @@ export const SQLITE_MIGRATIONS: Migration[] = [
       'CREATE INDEX events_site_anonymous ON events (site, anonymous_id)',
     ],
   },
+  {
+    version: 3,
+    name: 'model registry: signing keys, shards, versions, channels, audit log',
+    statements: registryTables({ text: 'TEXT', int: 'INTEGER', bytes: 'BLOB', serial: 'INTEGER PRIMARY KEY' }),
+  },
 ];
 
 /** Hash partitions of the PostgreSQL events table: writes spread evenly, and the primary key stays `event_id` alone. */
@@ -96,4 +101,63 @@ export const PG_MIGRATIONS: Migration[] = [
       )`,
     ],
   },
+  {
+    version: 2,
+    name: 'model registry: signing keys, shards, versions, channels, audit log',
+    statements: registryTables({
+      text: 'text',
+      int: 'bigint',
+      bytes: 'bytea',
+      serial: 'bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY',
+    }),
+  },
 ];
+
+/**
+ * The registry's tables, the same in both adapters but for type names. Every version stays;
+ * a channel points at the manifest devices get (a rollback's is re-signed, so it is kept whole).
+ */
+function registryTables(t: { text: string; int: string; bytes: string; serial: string }): string[] {
+  return [
+    `CREATE TABLE signing_keys (
+      site ${t.text} NOT NULL,
+      key_id ${t.text} NOT NULL,
+      public_key ${t.text} NOT NULL,
+      created_at ${t.int} NOT NULL,
+      PRIMARY KEY (site, key_id)
+    )`,
+    `CREATE TABLE model_shards (
+      sha256 ${t.text} PRIMARY KEY,
+      size ${t.int} NOT NULL,
+      bytes ${t.bytes} NOT NULL,
+      created_at ${t.int} NOT NULL
+    )`,
+    `CREATE TABLE model_versions (
+      site ${t.text} NOT NULL,
+      name ${t.text} NOT NULL,
+      version ${t.int} NOT NULL,
+      manifest ${t.text} NOT NULL,
+      created_at ${t.int} NOT NULL,
+      PRIMARY KEY (site, name, version)
+    )`,
+    `CREATE TABLE model_channels (
+      site ${t.text} NOT NULL,
+      name ${t.text} NOT NULL,
+      channel ${t.text} NOT NULL,
+      version ${t.int} NOT NULL,
+      rollout ${t.int} NOT NULL,
+      manifest ${t.text} NOT NULL,
+      updated_at ${t.int} NOT NULL,
+      PRIMARY KEY (site, name, channel)
+    )`,
+    `CREATE TABLE registry_audit (
+      seq ${t.serial},
+      at ${t.int} NOT NULL,
+      site ${t.text} NOT NULL,
+      action ${t.text} NOT NULL,
+      name ${t.text},
+      version ${t.int},
+      detail ${t.text} NOT NULL
+    )`,
+  ];
+}

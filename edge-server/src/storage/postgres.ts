@@ -2,6 +2,7 @@
 import pg from 'pg';
 import type { AisleEvent } from '../../../shared-models/src/schema/event';
 import { PG_MIGRATIONS } from './migrations';
+import { registryOver } from './registry';
 import type { EventQuery, Site, Stats, Storage } from './types';
 
 export interface PostgresOptions {
@@ -26,8 +27,21 @@ export function openPostgres(options: PostgresOptions): Storage {
   pool.on('error', (err) => console.error('[edge] PostgreSQL pool error', err.message));
   let lastSweep = 0;
 
+  /** `?` placeholders numbered for PostgreSQL (the registry's statements have no `?` in literals). */
+  const numbered = (sql: string) => {
+    let n = 0;
+    return sql.replace(/\?/g, () => `$${++n}`);
+  };
+  const registry = registryOver({
+    all: async <T>(sql: string, params: unknown[] = []) => (await pool.query(numbered(sql), params)).rows as T[],
+    run: async (sql, params = []) => {
+      await pool.query(numbered(sql), params);
+    },
+  });
+
   return {
     kind: 'postgres',
+    registry,
     async migrate() {
       const client = await pool.connect();
       try {

@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ingestBody } from '../ingest';
 import { SQLITE_MIGRATIONS } from './migrations';
+import { registryOver } from './registry';
 import { COLUMNS, configure, type EventRow, rowInserter, rowValues, toEvent } from './sqlite-rows';
 import { startWriter, type Writer } from './sqlite-writer';
 import type { EventQuery, Site, Stats, Storage, StoredEvent } from './types';
@@ -54,8 +55,25 @@ export function openSqlite(file: string): Storage {
     origins: JSON.parse(r.origins),
   });
 
+  const statementsBySql = new Map<string, Database.Statement>();
+  const statement = (sql: string) => {
+    let st = statementsBySql.get(sql);
+    if (!st) {
+      st = db.prepare(sql);
+      statementsBySql.set(sql, st);
+    }
+    return st;
+  };
+  const registry = registryOver({
+    all: async <T>(sql: string, params: unknown[] = []) => statement(sql).all(...params) as T[],
+    run: async (sql, params = []) => {
+      statement(sql).run(...params);
+    },
+  });
+
   return {
     kind: 'sqlite',
+    registry,
     async migrate() {
       db.exec(
         'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at INTEGER)',

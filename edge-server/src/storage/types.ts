@@ -1,6 +1,7 @@
 /** @module edge-server/storage/types — the one interface both storage adapters implement. */
 import type { AisleEvent } from '../../../shared-models/src/schema/event';
 import type { IngestOutcome } from '../ingest';
+import type { Registry } from './registry';
 
 export interface Site {
   /** Public, write-only key used in the embed tag. */
@@ -64,5 +65,7 @@ export interface Storage {
    * hits so far. Shared by every edge node on the same database.
    */
   hit(key: string, windowStart: number): Promise<number>;
+  /** The model registry: signing keys, shards, versions, channels, audit log. */
+  readonly registry: Registry;
   close(): Promise<void>;
 }

@@ -24,6 +24,16 @@ export interface ModelManifest {
   created_at: string;
   shards: Shard[];
   metrics: Record<string, unknown>;
+  /** The shop the model was published for (signed with it, so a manifest cannot move to another shop). */
+  site?: string;
+  /** When the operator signed it: a device refuses one older than the newest it has seen (a replay). */
+  signed_at?: string;
+  /** An explicit, signed rollback: this older version deliberately replaces `from`. */
+  rollback?: { from: number };
+  /** Which registered key signed it (the first 16 hex digits of the SHA-256 of its SPKI bytes). */
+  key_id?: string;
+  /** Ed25519 over the UTF-8 bytes of this manifest without `signature`, as RFC 8785 canonical JSON; base64. */
+  signature?: string;
 }
 
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {

@@ -10,6 +10,8 @@ export interface Command {
   /** The synopsis and the options, for `aisle COMMAND --help`. */
   help: string;
   options: Options;
+  /** The value one word after the command fills (`aisle rollback NAME`), when the command takes one. */
+  positional?: string;
   run(values: Values): Promise<void>;
 }
 

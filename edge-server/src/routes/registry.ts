@@ -1,0 +1,332 @@
+/**
+ * @module edge-server/routes/registry — the operator's side of the model registry (all behind the
+ * operator token): register a site's public signing keys, upload shards by content hash, publish a
+ * signed manifest to a channel with a rollout share, roll a channel back with a signed rollback,
+ * list versions with their metrics, read the audit log. Nothing unsigned, mis-signed, signed for
+ * another site, or lower than what was published gets in; every action is audited.
+ */
+import { createHash, createPublicKey } from 'node:crypto';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { z } from 'zod';
+import { ManifestError, type ModelManifest } from '../../../shared-models/src/models/manifest';
+import { keyId, verifySignature } from '../../../shared-models/src/models/signing';
+import { ApiError } from '../errors';
+import { operatorAuth } from '../middleware/operator-auth';
+import type { Storage } from '../storage';
+import type { ChannelRecord } from '../storage/registry';
+import { MODEL_NAMES } from './models';
+
+const SHA256 = /^[0-9a-f]{64}$/;
+/** A shard at most this large (a 1M-item, 64-dim embedding is 256 MB; models here are far smaller). */
+const MAX_SHARD_BYTES = 256 * 1024 * 1024;
+export const CHANNELS = ['stable', 'canary'] as const;
+
+const Publish = z.strictObject({
+  manifest: z.looseObject({
+    name: z.enum(MODEL_NAMES),
+    version: z.number().int().min(1),
+    site: z.string().min(1).max(64),
+    signed_at: z.iso.datetime(),
+    signature: z.string().min(1).max(200),
+    shards: z
+      .array(
+        z.strictObject({
+          path: z.string().min(1).max(200),
+          sha256: z.string().regex(SHA256),
+          size: z.number().int().min(0),
+        }),
+      )
+      .min(1)
+      .max(100),
+  }),
+  channel: z.enum(CHANNELS).default('stable'),
+  rollout: z.number().int().min(0).max(100).default(100),
+});
+
+const KeyInput = z.strictObject({ public_key: z.string().min(1).max(2000) });
+
+function invalid(error: z.ZodError): ApiError {
+  return new ApiError(
+    400,
+    'invalid input',
+    error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+  );
+}
+
+async function json(req: { text(): Promise<string> }): Promise<unknown> {
+  try {
+    return JSON.parse(await req.text());
+  } catch (cause) {
+    throw new ApiError(400, 'request body is not valid JSON', [{ path: '', message: (cause as Error).message }]);
+  }
+}
+
+/** A PEM or base64 SPKI public key as base64 SPKI bytes; a 400 unless it is Ed25519. */
+function ed25519Spki(input: string): string {
+  const pem = input.includes('BEGIN PUBLIC KEY')
+    ? input
+    : `-----BEGIN PUBLIC KEY-----\n${input.replace(/\s+/g, '')}\n-----END PUBLIC KEY-----\n`;
+  try {
+    const key = createPublicKey(pem);
+    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`an ${key.asymmetricKeyType} key`);
+    return key.export({ type: 'spki', format: 'der' }).toString('base64');
+  } catch (cause) {
+    throw new ApiError(400, 'not an Ed25519 public key', [
+      { path: 'public_key', message: `expected the PEM that aisle keys generate wrote (${(cause as Error).message})` },
+    ]);
+  }
+}
+
+export function registryRoute({
+  storage,
+  token,
+  now = Date.now,
+}: {
+  storage: Storage;
+  token: string;
+  now?: () => number;
+}) {
+  const app = new Hono();
+  const registry = storage.registry;
+  app.use('/v1/admin/*', operatorAuth({ token }));
+
+  const siteOr404 = async (site: string) => {
+    if (!(await storage.getSite(site))) {
+      throw new ApiError(404, 'no such site', [{ path: 'site', message: `no site ${site} on this server` }]);
+    }
+  };
+
+  app.post('/v1/admin/sites/:site/keys', async (c) => {
+    const site = c.req.param('site');
+    await siteOr404(site);
+    const input = KeyInput.safeParse(await json(c.req));
+    if (!input.success) throw invalid(input.error);
+    const public_key = ed25519Spki(input.data.public_key);
+    const key_id = await keyId(public_key);
+    await registry.putKey({ site, key_id, public_key, created_at: now() });
+    await registry.audit({ at: now(), site, action: 'register key', name: null, version: null, detail: { key_id } });
+    return c.json({ site, key_id }, 201);
+  });
+
+  app.get('/v1/admin/sites/:site/keys', async (c) => {
+    const site = c.req.param('site');
+    await siteOr404(site);
+    return c.json({ keys: await registry.keys(site) });
+  });
+
+  app.put(
+    '/v1/admin/models/shards/:sha256',
+    bodyLimit({
+      maxSize: MAX_SHARD_BYTES,
+      onError: () => {
+        throw new ApiError(413, 'shard too large', [{ path: '', message: `at most ${MAX_SHARD_BYTES} bytes` }]);
+      },
+    }),
+    async (c) => {
+      const sha = c.req.param('sha256');
+      if (!SHA256.test(sha)) {
+        throw new ApiError(400, 'invalid shard id', [{ path: 'sha256', message: 'expected 64 lower-case hex digits' }]);
+      }
+      const bytes = new Uint8Array(await c.req.arrayBuffer());
+      const actual = createHash('sha256').update(bytes).digest('hex');
+      if (actual !== sha) {
+        throw new ApiError(400, 'shard does not match its hash', [
+          { path: 'body', message: `the bytes hash to ${actual}, not ${sha}` },
+        ]);
+      }
+      const added = await registry.putShard(sha, bytes, now());
+      return c.json({ sha256: sha, size: bytes.byteLength, added }, added ? 201 : 200);
+    },
+  );
+
+  /** The checks every manifest passes before devices may get it; the id of the key that signed it. */
+  async function admit(manifest: ModelManifest, site: string): Promise<string> {
+    await siteOr404(site);
+    const keys = await registry.keys(site);
+    if (!keys.length) {
+      throw new ApiError(403, 'no signing key registered for this site', [
+        { path: 'manifest.site', message: `register one first: aisle keys register --site ${site}` },
+      ]);
+    }
+    let signer: string;
+    try {
+      signer = await verifySignature(
+        manifest,
+        keys.map((k) => k.public_key),
+      );
+    } catch (error) {
+      if (!(error instanceof ManifestError)) throw error;
+      throw new ApiError(403, 'signature does not verify', [
+        { path: 'manifest.signature', message: `${error.message} registered for site ${site}` },
+      ]);
+    }
+    const sizes = await registry.shardSizes(manifest.shards.map((s) => s.sha256));
+    const missing = manifest.shards.filter((s) => sizes.get(s.sha256) !== s.size);
+    if (missing.length) {
+      throw new ApiError(
+        409,
+        'shards missing',
+        missing.map((s) => ({
+          path: `manifest.shards.${manifest.shards.indexOf(s)}`,
+          message: sizes.has(s.sha256)
+            ? `${s.path}: stored with ${sizes.get(s.sha256)} bytes, the manifest says ${s.size}`
+            : `${s.path} (${s.sha256}) is not uploaded: PUT /v1/admin/models/shards/${s.sha256} first`,
+        })),
+      );
+    }
+    return signer;
+  }
+
+  app.post('/v1/admin/models/:name/versions', async (c) => {
+    const parsed = Publish.safeParse(await json(c.req));
+    if (!parsed.success) throw invalid(parsed.error);
+    const { channel, rollout } = parsed.data;
+    const manifest = parsed.data.manifest as unknown as ModelManifest;
+    const site = manifest.site as string;
+    if (manifest.name !== c.req.param('name')) {
+      throw new ApiError(400, 'model name does not match', [
+        { path: 'manifest.name', message: `the manifest is for ${manifest.name}, the URL says ${c.req.param('name')}` },
+      ]);
+    }
+    if (manifest.rollback) {
+      throw new ApiError(400, 'a rollback is not a new version', [
+        { path: 'manifest.rollback', message: 'use POST /v1/admin/models/:name/rollback (aisle rollback)' },
+      ]);
+    }
+    const signer = await admit(manifest, site);
+    const published = await registry.versions(site, manifest.name);
+    const highest = Math.max(0, ...published.map((v) => v.version));
+    if (manifest.version <= highest) {
+      throw new ApiError(409, 'version not above the published one', [
+        {
+          path: 'manifest.version',
+          message: `${manifest.name} v${highest} is published for ${site}; publish v${highest + 1} or later (aisle publish --version)`,
+        },
+      ]);
+    }
+    const text = JSON.stringify(manifest);
+    const at = now();
+    await registry.putVersion({ site, name: manifest.name, version: manifest.version, manifest: text, created_at: at });
+    await registry.setChannel({
+      site,
+      name: manifest.name,
+      channel,
+      version: manifest.version,
+      rollout,
+      manifest: text,
+      updated_at: at,
+    });
+    await registry.audit({
+      at,
+      site,
+      action: 'publish',
+      name: manifest.name,
+      version: manifest.version,
+      detail: { channel, rollout, key_id: signer, shards: manifest.shards.map((s) => s.sha256) },
+    });
+    return c.json({ site, name: manifest.name, version: manifest.version, channel, rollout }, 201);
+  });
+
+  app.post('/v1/admin/models/:name/rollback', async (c) => {
+    const parsed = Publish.safeParse(await json(c.req));
+    if (!parsed.success) throw invalid(parsed.error);
+    const { channel } = parsed.data;
+    const manifest = parsed.data.manifest as unknown as ModelManifest;
+    const site = manifest.site as string;
+    const name = manifest.name;
+    const current = (await registry.channels(site, name)).find((ch) => ch.channel === channel);
+    if (!manifest.rollback || !current || manifest.rollback.from !== current.version) {
+      throw new ApiError(409, 'not a rollback of what the channel serves', [
+        {
+          path: 'manifest.rollback.from',
+          message: current
+            ? `${channel} serves ${name} v${current.version}; a rollback must say rollback: { from: ${current.version} }`
+            : `${channel} serves no ${name} for ${site}`,
+        },
+      ]);
+    }
+    const target = (await registry.versions(site, name)).find((v) => v.version === manifest.version);
+    if (!target || manifest.version >= current.version) {
+      throw new ApiError(409, 'no such earlier version', [
+        {
+          path: 'manifest.version',
+          message: `v${manifest.version} is not a published version below v${current.version}`,
+        },
+      ]);
+    }
+    if (JSON.stringify((JSON.parse(target.manifest) as ModelManifest).shards) !== JSON.stringify(manifest.shards)) {
+      throw new ApiError(409, 'rollback changes the model', [
+        { path: 'manifest.shards', message: `the shards are not those of the published v${manifest.version}` },
+      ]);
+    }
+    const signer = await admit(manifest, site);
+    const at = now();
+    const record: ChannelRecord = {
+      site,
+      name,
+      channel,
+      version: manifest.version,
+      rollout: parsed.data.rollout,
+      manifest: JSON.stringify(manifest),
+      updated_at: at,
+    };
+    await registry.setChannel(record);
+    await registry.audit({
+      at,
+      site,
+      action: 'rollback',
+      name,
+      version: manifest.version,
+      detail: { channel, from: current.version, key_id: signer },
+    });
+    return c.json({ site, name, version: manifest.version, channel, from: current.version }, 201);
+  });
+
+  app.get('/v1/admin/models', async (c) => {
+    const site = c.req.query('site') ?? '';
+    await siteOr404(site);
+    const [versions, channels] = await Promise.all([registry.versions(site), registry.channels(site)]);
+    return c.json({
+      site,
+      models: versions.map((v) => {
+        const m = JSON.parse(v.manifest) as ModelManifest;
+        return {
+          name: v.name,
+          version: v.version,
+          published_at: new Date(v.created_at).toISOString(),
+          created_at: m.created_at,
+          key_id: m.key_id ?? null,
+          metrics: m.metrics,
+          channels: channels
+            .filter((ch) => ch.name === v.name && ch.version === v.version)
+            .map((ch) => ({
+              channel: ch.channel,
+              rollout: ch.rollout,
+              rollback: Boolean((JSON.parse(ch.manifest) as ModelManifest).rollback),
+            })),
+        };
+      }),
+    });
+  });
+
+  app.get('/v1/admin/models/:name/versions/:version', async (c) => {
+    const site = c.req.query('site') ?? '';
+    await siteOr404(site);
+    const version = Number(c.req.param('version'));
+    const found = (await registry.versions(site, c.req.param('name'))).find((v) => v.version === version);
+    if (!found) {
+      throw new ApiError(404, 'no such version', [
+        { path: 'version', message: `${c.req.param('name')} v${c.req.param('version')} is not published for ${site}` },
+      ]);
+    }
+    return c.json({ manifest: JSON.parse(found.manifest) });
+  });
+
+  app.get('/v1/admin/audit', async (c) => {
+    const site = c.req.query('site') || undefined;
+    return c.json({ entries: await registry.auditLog(site) });
+  });
+
+  return app;
+}

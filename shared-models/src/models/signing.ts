@@ -1,0 +1,65 @@
+/**
+ * @module shared-models/models/signing — what a model's signature covers and how anyone checks it:
+ * Ed25519 over the UTF-8 bytes of the manifest without its `signature` field, serialised as RFC
+ * 8785 canonical JSON. WebCrypto only, so the edge (Node) and the device (the inference worker)
+ * run the same check; signing itself is the operator's (`aisle publish`, with node:crypto).
+ */
+import canonicalize from 'canonicalize';
+import { ManifestError, type ModelManifest } from './manifest';
+
+const utf8 = new TextEncoder();
+
+/** The bytes a manifest's signature is over. */
+export function signedBytes(manifest: ModelManifest): Uint8Array<ArrayBuffer> {
+  const { signature: _, ...rest } = manifest;
+  return utf8.encode(canonicalize(rest) ?? '') as Uint8Array<ArrayBuffer>;
+}
+
+const fromBase64 = (b64: string): Uint8Array<ArrayBuffer> => {
+  const raw = atob(b64.replace(/\s+/g, ''));
+  const out = new Uint8Array(raw.length);
+  for (let i = 0; i < raw.length; i++) out[i] = raw.charCodeAt(i);
+  return out;
+};
+
+/**
+ * A public key as registered and pinned: base64 of its SPKI bytes — the body of the `.pub` PEM file
+ * without its armour. A whole PEM is accepted too.
+ */
+export function spkiBytes(key: string): Uint8Array<ArrayBuffer> {
+  return fromBase64(key.replace(/-----(BEGIN|END) PUBLIC KEY-----/g, ''));
+}
+
+/** A key's id: the first 16 hex digits of the SHA-256 of its SPKI bytes. */
+export async function keyId(key: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', spkiBytes(key)));
+  return [...digest.slice(0, 8)].map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Checks `manifest.signature` against each of `keys` (see `spkiBytes`); resolves to the id of the
+ * key that signed it. A missing, malformed or wrong signature is a `ManifestError`: such a
+ * manifest is never served, cached or loaded.
+ */
+export async function verifySignature(manifest: ModelManifest, keys: readonly string[]): Promise<string> {
+  if (!manifest.signature) throw new ManifestError(`${manifest.name} v${manifest.version} is not signed`);
+  let signature: Uint8Array<ArrayBuffer>;
+  try {
+    signature = fromBase64(manifest.signature);
+  } catch {
+    throw new ManifestError(`${manifest.name} v${manifest.version}: the signature is not base64`);
+  }
+  const bytes = signedBytes(manifest);
+  for (const key of keys) {
+    let publicKey: CryptoKey;
+    try {
+      publicKey = await crypto.subtle.importKey('spki', spkiBytes(key), { name: 'Ed25519' }, false, ['verify']);
+    } catch {
+      continue; // not an Ed25519 public key: it verifies nothing
+    }
+    if (await crypto.subtle.verify({ name: 'Ed25519' }, publicKey, signature, bytes)) return keyId(key);
+  }
+  throw new ManifestError(
+    `${manifest.name} v${manifest.version}: the signature does not verify against ${keys.length === 1 ? 'the pinned key' : `any of ${keys.length} keys`}`,
+  );
+}

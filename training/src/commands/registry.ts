@@ -1,0 +1,277 @@
+/**
+ * @module training/commands/registry — the operator's side of signed models: `aisle keys generate`,
+ * `aisle keys register`, `aisle publish`, `aisle models list` and `aisle rollback`. Signing happens
+ * here, with the private key, never on the server; the server and every device check the signature
+ * with the shared `verifySignature`.
+ */
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ModelManifest } from '../../../shared-models/src/models/manifest';
+import { keyId, signedBytes } from '../../../shared-models/src/models/signing';
+import { DataError } from '../data/errors';
+import { formatTable } from '../table';
+import { type Command, intOption, stringOption, UsageError, type Values } from './command';
+
+export const PRIVATE_KEY_FILE = 'aisle-signing.key';
+export const PUBLIC_KEY_FILE = 'aisle-signing.pub';
+
+/** A new Ed25519 pair as PEM: PKCS #8 private, SPKI public. */
+export function newKeyPair(): { privatePem: string; publicPem: string } {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  return {
+    privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+  };
+}
+
+/** The base64 SPKI body of a public PEM: what `data-key` on the tag and the server's key list hold. */
+export const publicKeyBase64 = (pem: string) => pem.replace(/-----(BEGIN|END) PUBLIC KEY-----|\s+/g, '');
+
+/**
+ * `manifest` made ready for devices: the site, the signing time and key id set, then signed with
+ * `privatePem` (Ed25519 over its RFC 8785 canonical JSON without `signature`).
+ */
+export async function signManifest(
+  manifest: ModelManifest,
+  privatePem: string,
+  site: string,
+  signedAt = new Date(),
+): Promise<ModelManifest> {
+  const privateKey = createPrivateKey(privatePem);
+  if (privateKey.asymmetricKeyType !== 'ed25519') throw new DataError('the signing key is not an Ed25519 private key');
+  const publicPem = createPublicKey(privateKey).export({ type: 'spki', format: 'pem' });
+  const { signature: _, ...unsigned } = manifest;
+  const ready: ModelManifest = {
+    ...unsigned,
+    site,
+    signed_at: signedAt.toISOString(),
+    key_id: await keyId(publicKeyBase64(publicPem.toString())),
+  };
+  return { ...ready, signature: sign(null, signedBytes(ready), privateKey).toString('base64') };
+}
+
+/** The server's answer, or a DataError that says what it refused and why. */
+async function call(server: string, token: string, path: string, init: RequestInit = {}): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, server), {
+      ...init,
+      headers: { Authorization: `Bearer ${token}`, ...(init.headers ?? {}) },
+    });
+  } catch (error) {
+    throw new DataError(`cannot reach ${server}: ${(error as Error).message}`);
+  }
+  const text = await res.text();
+  let body: { error?: string; details?: { path: string; message: string }[] } & Record<string, unknown> = {};
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: reported below by status
+  }
+  if (!res.ok) {
+    const details = (body.details ?? []).map((d) => `${d.path ? `${d.path}: ` : ''}${d.message}`).join('; ');
+    throw new DataError(
+      `the server refused (${res.status} ${body.error ?? res.statusText})${details ? `: ${details}` : ''}`,
+    );
+  }
+  return body;
+}
+
+const readText = (file: string, what: string) => {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    throw new DataError(`cannot read ${what} ${file}`);
+  }
+};
+
+const serverOptions = {
+  server: { type: 'string' },
+  token: { type: 'string' },
+} as const;
+const SERVER_HELP = `  --server URL        the edge server (for example http://localhost:8787)
+  --token TOKEN       the operator token (default: $AISLE_OPERATOR_TOKEN)`;
+
+const connection = (values: Values) => {
+  const token = stringOption(values, 'token') ?? process.env.AISLE_OPERATOR_TOKEN;
+  if (!token) throw new UsageError('missing --token (or AISLE_OPERATOR_TOKEN)');
+  return { server: stringOption(values, 'server', true), token };
+};
+
+export const keysGenerate: Command = {
+  summary: 'a new Ed25519 signing key pair for publishing models',
+  help: `aisle keys generate --out DIR [--force]
+
+Writes DIR/${PRIVATE_KEY_FILE} (PKCS #8 PEM, keep it secret: it signs models) and
+DIR/${PUBLIC_KEY_FILE} (SPKI PEM: register it with aisle keys register, and pin it on the tag as
+data-key, whose value is printed). Refuses to overwrite a key pair unless --force.`,
+  options: { out: { type: 'string' }, force: { type: 'boolean' } },
+  async run(values) {
+    const dir = stringOption(values, 'out', true);
+    const priv = join(dir, PRIVATE_KEY_FILE);
+    if (existsSync(priv) && !values.force) throw new DataError(`${priv} exists; pass --force to replace it`);
+    const { privatePem, publicPem } = newKeyPair();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(priv, privatePem, { mode: 0o600 });
+    writeFileSync(join(dir, PUBLIC_KEY_FILE), publicPem);
+    const pub = publicKeyBase64(publicPem);
+    console.log(`wrote ${priv} and ${join(dir, PUBLIC_KEY_FILE)}`);
+    console.log(`key id ${await keyId(pub)}; pin it on the tag: data-key="${pub}"`);
+  },
+};
+
+export const keysRegister: Command = {
+  summary: 'registers a public signing key for a site on the edge server',
+  help: `aisle keys register --pub FILE --site SITE --server URL --token TOKEN
+
+Models published for SITE must then be signed by this key (or another registered one).
+${SERVER_HELP}`,
+  options: { pub: { type: 'string' }, site: { type: 'string' }, ...serverOptions },
+  async run(values) {
+    const { server, token } = connection(values);
+    const site = stringOption(values, 'site', true);
+    const pem = readText(stringOption(values, 'pub', true), 'public key');
+    const out = (await call(server, token, `/v1/admin/sites/${encodeURIComponent(site)}/keys`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ public_key: pem }),
+    })) as { key_id: string };
+    console.log(`registered key ${out.key_id} for site ${site}`);
+  },
+};
+
+export const publish: Command = {
+  summary: 'signs a trained model and uploads it to a channel of the edge server',
+  help: `aisle publish --model DIR --key FILE --site SITE --server URL --token TOKEN [--channel stable|canary] [--rollout PERCENT] [--version N]
+
+Reads DIR/manifest.json (as aisle train wrote it), sets the site and signing time, signs it with
+the private key FILE, uploads the shards the server lacks, then the manifest. The server refuses it
+unless the signature verifies against a key registered for SITE and the version is above every
+version published for SITE; --version N sets it (the signature covers it). A canary channel reaches
+--rollout percent of devices (by a stable hash of their anonymous id); stable reaches the rest.
+${SERVER_HELP}`,
+  options: {
+    model: { type: 'string' },
+    key: { type: 'string' },
+    site: { type: 'string' },
+    channel: { type: 'string' },
+    rollout: { type: 'string' },
+    version: { type: 'string' },
+    ...serverOptions,
+  },
+  async run(values) {
+    const { server, token } = connection(values);
+    const dir = stringOption(values, 'model', true);
+    const site = stringOption(values, 'site', true);
+    const channel = stringOption(values, 'channel') ?? 'stable';
+    if (channel !== 'stable' && channel !== 'canary') throw new UsageError('--channel must be stable or canary');
+    const rollout = intOption(values, 'rollout', 100, 0);
+    if (rollout > 100) throw new UsageError('--rollout is a percentage, 0 to 100');
+    const manifest = JSON.parse(readText(join(dir, 'manifest.json'), 'manifest')) as ModelManifest;
+    if (values.version !== undefined) manifest.version = intOption(values, 'version', 1);
+    const privatePem = readText(stringOption(values, 'key', true), 'private key');
+    const signed = await signManifest(manifest, privatePem, site);
+    // Shards first, each checked here against the manifest so a damaged file never leaves the machine.
+    for (const shard of signed.shards) {
+      const bytes = readFileSync(join(dir, shard.path));
+      if (createHash('sha256').update(bytes).digest('hex') !== shard.sha256) {
+        throw new DataError(`${join(dir, shard.path)} does not match the SHA-256 in the manifest`);
+      }
+      await call(server, token, `/v1/admin/models/shards/${shard.sha256}`, {
+        method: 'PUT',
+        headers: { 'Content-Type': 'application/octet-stream' },
+        body: bytes,
+      });
+    }
+    await call(server, token, `/v1/admin/models/${signed.name}/versions`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ manifest: signed, channel, rollout }),
+    });
+    console.log(
+      `published ${signed.name} v${signed.version} for ${site} to ${channel} (${rollout} %), signed by ${signed.key_id}`,
+    );
+  },
+};
+
+export const modelsList: Command = {
+  summary: "a site's published model versions, their channels and metrics",
+  help: `aisle models list --site SITE --server URL --token TOKEN\n${SERVER_HELP}`,
+  options: { site: { type: 'string' }, ...serverOptions },
+  async run(values) {
+    const { server, token } = connection(values);
+    const site = stringOption(values, 'site', true);
+    const out = (await call(server, token, `/v1/admin/models?site=${encodeURIComponent(site)}`)) as {
+      models: {
+        name: string;
+        version: number;
+        published_at: string;
+        key_id: string | null;
+        metrics: Record<string, unknown>;
+        channels: { channel: string; rollout: number; rollback: boolean }[];
+      }[];
+    };
+    const metric = (m: Record<string, unknown>) =>
+      Object.entries(m)
+        .filter(([, v]) => typeof v === 'number')
+        .slice(0, 3)
+        .map(([k, v]) => `${k} ${(v as number).toFixed(4)}`)
+        .join(', ');
+    console.log(
+      formatTable(
+        ['model', 'version', 'published', 'channels', 'key', 'metrics'],
+        out.models.map((m) => [
+          m.name,
+          String(m.version),
+          m.published_at.slice(0, 19).replace('T', ' '),
+          m.channels.map((c) => `${c.channel} ${c.rollout} %${c.rollback ? ' (rollback)' : ''}`).join(', ') || '-',
+          m.key_id ?? '-',
+          metric(m.metrics ?? {}) || '-',
+        ]),
+      ),
+    );
+  },
+};
+
+export const rollback: Command = {
+  summary: 'points a channel back at an earlier published version, with a signed rollback',
+  help: `aisle rollback NAME --to VERSION --key FILE --site SITE --server URL --token TOKEN [--channel stable|canary]
+
+Fetches NAME v VERSION as published, marks it as a rollback from what the channel serves now, signs
+it again (devices refuse a lower version unless it carries such a signed mark) and puts it on the
+channel. Every version stays stored.
+${SERVER_HELP}`,
+  positional: 'name',
+  options: {
+    to: { type: 'string' },
+    key: { type: 'string' },
+    site: { type: 'string' },
+    channel: { type: 'string' },
+    ...serverOptions,
+  },
+  async run(values) {
+    const { server, token } = connection(values);
+    const name = stringOption(values, 'name', true);
+    const site = stringOption(values, 'site', true);
+    const to = intOption(values, 'to', 1);
+    const channel = stringOption(values, 'channel') ?? 'stable';
+    const privatePem = readText(stringOption(values, 'key', true), 'private key');
+    const q = `site=${encodeURIComponent(site)}`;
+    const { manifest } = (await call(server, token, `/v1/admin/models/${name}/versions/${to}?${q}`)) as {
+      manifest: ModelManifest;
+    };
+    const listed = (await call(server, token, `/v1/admin/models?${q}`)) as {
+      models: { name: string; version: number; channels: { channel: string }[] }[];
+    };
+    const current = listed.models.find((m) => m.name === name && m.channels.some((c) => c.channel === channel));
+    if (!current) throw new DataError(`${channel} serves no ${name} for ${site}`);
+    const signed = await signManifest({ ...manifest, rollback: { from: current.version } }, privatePem, site);
+    await call(server, token, `/v1/admin/models/${name}/rollback`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ manifest: signed, channel }),
+    });
+    console.log(`${channel} now serves ${name} v${to} for ${site} (rolled back from v${current.version})`);
+  },
+};
