@@ -22,6 +22,8 @@ export interface AppOptions {
   modelsDir?: string;
   /** Serve the demo shop at /demo/ (default true). */
   demo?: boolean;
+  /** The public key (base64 SPKI) the demo shop's tag pins, so it runs only signed models. */
+  demoKey?: string;
   rateLimit?: Omit<RateLimitOptions, 'storage' | 'clientId'>;
   /** Trust the first address in X-Forwarded-For (behind a load balancer). Default false. */
   trustProxy?: boolean;
@@ -75,7 +77,7 @@ export function createApp(options: AppOptions) {
   app.route('/', modelsRoute({ dir: modelsDir, storage }));
   if (demo) {
     app.get('/', (c) => c.redirect('/demo/'));
-    app.route('/demo', storefrontApp());
+    app.route('/demo', storefrontApp({ key: options.demoKey }));
   }
   // Anything under /v1 that is not a route still gets a JSON answer, never HTML.
   app.all('/v1/*', () => {

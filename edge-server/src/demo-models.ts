@@ -11,7 +11,11 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { catalogDocument, demoHistory } from '../../examples/storefront/history';
+import type { ModelManifest } from '../../shared-models/src/models/manifest';
+import { keyId } from '../../shared-models/src/models/signing';
 import { toInterchangeCsv } from '../../shared-models/src/schema/interaction';
+import { newKeyPair, PRIVATE_KEY_FILE, PUBLIC_KEY_FILE, publicKeyBase64 } from '../../training/src/commands/registry';
+import type { Registry } from './storage/registry';
 
 const AISLE = new URL('../../training/bin/aisle.mjs', import.meta.url).pathname;
 /** Bump when the simulated history changes, so existing demo models are retrained. */
@@ -76,4 +80,87 @@ export function ensureDemoModels(
     log(`could not train the demo models: ${(error.stderr ?? error.message).trim().split('\n').at(-1)}`),
   );
   return { ready };
+}
+
+/**
+ * The demo shop's signing key pair, generated on first start into `dir` (as `aisle keys generate`
+ * would) and registered for the site `demo`: the demo's models are published signed, and its tag
+ * pins the public key, from the first run.
+ */
+export async function demoSigningKey(
+  dir: string,
+  registry: Registry,
+): Promise<{ privateFile: string; publicKey: string }> {
+  const privateFile = join(dir, PRIVATE_KEY_FILE);
+  const publicFile = join(dir, PUBLIC_KEY_FILE);
+  if (!existsSync(privateFile) || !existsSync(publicFile)) {
+    const { privatePem, publicPem } = newKeyPair();
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(privateFile, privatePem, { mode: 0o600 });
+    writeFileSync(publicFile, publicPem);
+  }
+  const publicKey = publicKeyBase64(readFileSync(publicFile, 'utf8'));
+  const key_id = await keyId(publicKey);
+  if (!(await registry.keys('demo')).some((k) => k.key_id === key_id)) {
+    await registry.putKey({ site: 'demo', key_id, public_key: publicKey, created_at: Date.now() });
+    await registry.audit({
+      at: Date.now(),
+      site: 'demo',
+      action: 'register key',
+      name: null,
+      version: null,
+      detail: { key_id, demo: true },
+    });
+  }
+  return { privateFile, publicKey };
+}
+
+/**
+ * Publishes the demo's trained models for the site `demo` with `aisle publish`, as an operator
+ * would, through the server's own admin API: each one whose files differ from what its stable
+ * channel serves, one version above the highest published.
+ */
+export async function publishDemoModels(
+  dir: string,
+  {
+    server,
+    token,
+    keyFile,
+    registry,
+    log = () => {},
+  }: {
+    server: string;
+    token: string;
+    keyFile: string;
+    registry: Registry;
+    log?: (line: string) => void;
+  },
+): Promise<void> {
+  for (const name of ['recommender', 'anomaly']) {
+    const file = join(dir, name, 'manifest.json');
+    if (!existsSync(file)) continue;
+    const manifest = JSON.parse(readFileSync(file, 'utf8')) as ModelManifest;
+    const stable = (await registry.channels('demo', name)).find((c) => c.channel === 'stable');
+    const serving = stable && (JSON.parse(stable.manifest) as ModelManifest);
+    if (serving && JSON.stringify(serving.shards) === JSON.stringify(manifest.shards)) continue;
+    const highest = Math.max(0, ...(await registry.versions('demo', name)).map((v) => v.version));
+    const version = String(Math.max(manifest.version, highest + 1));
+    await promisify(execFile)(process.execPath, [
+      AISLE,
+      'publish',
+      '--model',
+      join(dir, name),
+      '--key',
+      keyFile,
+      '--site',
+      'demo',
+      '--server',
+      server,
+      '--token',
+      token,
+      '--version',
+      version,
+    ]);
+    log(`published ${name} v${version} for the demo shop, signed`);
+  }
 }

@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from './app';
-import { ensureDemoModels } from './demo-models';
+import { demoSigningKey, ensureDemoModels, publishDemoModels } from './demo-models';
 import { openStorage } from './storage';
 
 /** The operator token: AISLE_OPERATOR_TOKEN, else the one generated on first start and kept in the data dir. */
@@ -46,10 +46,13 @@ async function main() {
   });
 
   const modelsDir = join(dataDir, 'models');
+  // The demo shop runs signed models only: its key pair, registered for the site, pinned on its tag.
+  const demoKey = await demoSigningKey(join(dataDir, 'keys'), storage.registry);
   const app = createApp({
     storage,
     operatorToken: token,
     modelsDir,
+    demoKey: demoKey.publicKey,
     trustProxy: process.env.AISLE_TRUST_PROXY === '1',
   });
   const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
@@ -58,7 +61,7 @@ async function main() {
     );
     console.log(`  demo shop:      http://localhost:${info.port}/demo/`);
     console.log(
-      `  storefront tag: <script async src="http://localhost:${info.port}/aisle.js" data-site="demo"></script>`,
+      `  storefront tag: <script async src="http://localhost:${info.port}/aisle.js" data-site="demo" data-key="${demoKey.publicKey}"></script>`,
     );
     console.log(
       `  operator token: ${fromEnv ? '(from AISLE_OPERATOR_TOKEN)' : `${token}  (${generated ? 'generated; ' : ''}kept in ${join(dataDir, 'operator-token')})`}`,
@@ -66,8 +69,25 @@ async function main() {
     console.log(
       `  stats:          curl -H "Authorization: Bearer $TOKEN" http://localhost:${info.port}/v1/admin/stats`,
     );
-    if (process.env.AISLE_DEMO_MODELS !== '0')
-      ensureDemoModels(modelsDir, { log: (line) => console.log(`  models:         ${line}`) });
+    const log = (line: string) => console.log(`  models:         ${line}`);
+    if (process.env.AISLE_DEMO_MODELS !== '0') {
+      // Training failures are reported where they happen; publishing ones here.
+      ensureDemoModels(modelsDir, { log })
+        .ready.then(
+          () =>
+            publishDemoModels(modelsDir, {
+              server: `http://127.0.0.1:${info.port}`,
+              token,
+              keyFile: demoKey.privateFile,
+              registry: storage.registry,
+              log,
+            }),
+          () => {},
+        )
+        .catch((error: Error & { stderr?: string }) =>
+          log(`could not publish the demo models: ${(error.stderr ?? error.message).trim().split('\n').at(-1)}`),
+        );
+    }
   });
   const stop = () => {
     server.close(() => void storage.close().then(() => process.exit(0)));

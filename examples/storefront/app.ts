@@ -18,14 +18,19 @@ const STATIC = new URL('./static/', import.meta.url);
 const TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
 
 /** What the page's URL says about the tag: `?backend=`, `?recs=`, `?control=` (tests and demos set them). */
-const tagQuery = (c: Context) => ({
-  backend: c.req.query('backend'),
-  recommendations: c.req.query('recs'),
-  control: c.req.query('control'),
-});
+export interface StorefrontOptions {
+  /** The public key the demo's tag pins (`data-key`): models must be signed by it. */
+  key?: string;
+}
 
-export function storefrontApp() {
+export function storefrontApp({ key }: StorefrontOptions = {}) {
   const app = new Hono();
+  const tagQuery = (c: Context) => ({
+    backend: c.req.query('backend'),
+    recommendations: c.req.query('recs'),
+    control: c.req.query('control'),
+    key,
+  });
 
   app.get('/', (c) => {
     const featured = PRODUCTS.filter((_, i) => i % 25 === 3).slice(0, 12);

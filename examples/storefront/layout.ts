@@ -25,13 +25,15 @@ export interface LayoutOptions {
     recommendations?: string;
     /** `?control=`: the share held out of recommendations (`data-control`). */
     control?: string;
+    /** The pinned public key (`data-key`), set by the server, never by the URL. */
+    key?: string;
   };
 }
 
 const BACKENDS = new Set(['webgpu', 'webgl', 'wasm', 'cpu']);
 
 export function layout({ title, body, dataLayer = [], head, query = '', tag = {} }: LayoutOptions) {
-  const { backend, recommendations, control } = tag;
+  const { backend, recommendations, control, key } = tag;
   const forced = backend && BACKENDS.has(backend) ? backend : undefined;
   const k = recommendations && /^\d{1,2}$/.test(recommendations) ? recommendations : '4';
   const held = control && /^(0|1|0?\.\d+|\d{1,3}%)$/.test(control) ? control : '0';
@@ -46,7 +48,7 @@ export function layout({ title, body, dataLayer = [], head, query = '', tag = {}
 window.dataLayer = window.dataLayer || [];
 ${dataLayer.map((entry) => html`dataLayer.push({ ecommerce: null });\ndataLayer.push(${jsonScript(entry)});\n`)}
 </script>
-<script async src="/aisle.js" data-site="demo" data-recommendations="${k}" data-control="${held}"${forced ? html` data-backend="${forced}"` : ''}></script>
+<script async src="/aisle.js" data-site="demo" data-recommendations="${k}" data-control="${held}"${forced ? html` data-backend="${forced}"` : ''}${key ? html` data-key="${key}"` : ''}></script>
 <script defer src="/demo/static/shop.js"></script>
 ${head ?? ''}
 </head>

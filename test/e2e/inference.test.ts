@@ -268,7 +268,7 @@ describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () =
       await aisleReady(page);
       const s = await inferenceUp(page);
       expect(s.models.recommender).toMatchObject({ version: 1, loadedFrom: 'cache' });
-      expect(s.problems?.join()).toMatch(/recommender v2 refused: shard weights\.bin does not match its SHA-256/);
+      expect(s.problems?.join()).toMatch(/recommender: v2 refused: shard weights\.bin does not match its SHA-256/);
       await until('recommendations from the last good model', async () =>
         (await shown(page)).length === 4 ? true : undefined,
       );

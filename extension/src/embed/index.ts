@@ -57,6 +57,8 @@ function install() {
             k: Math.min(24, Math.max(1, Number.parseInt(data.recommendations ?? '', 10) || 4)),
             perCategory: Number.parseInt(data.perCategory ?? '', 10) || undefined,
             riskThreshold: Number.parseFloat(data.riskThreshold ?? '') || undefined,
+            site: config.site,
+            key: data.key?.trim() || undefined,
           },
           tracker.fire,
         );

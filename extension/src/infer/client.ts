@@ -7,6 +7,7 @@
  */
 import type { AisleEvent } from '../../../shared-models/src/schema/event';
 import { NOT_SHOPPER_ACTIONS } from '../../../shared-models/src/schema/interaction';
+import { bucketOf } from '../capture/ids';
 import type { Tracker } from '../capture/types';
 import type {
   BackendName,
@@ -29,6 +30,9 @@ export interface InferClientConfig {
   k: number;
   perCategory?: number;
   riskThreshold?: number;
+  /** The site key, and the public key models must be signed by (`data-key`). */
+  site?: string;
+  key?: string;
 }
 
 /** Events after which recommendations are worth refreshing. */
@@ -70,6 +74,7 @@ export function startInference(
   let contextCategory: string | undefined;
   // The tracker stamps every event with the shopper's group; the control group gets no recommendations.
   let control = false;
+  let anonymousId: string | undefined;
 
   function connect() {
     if (call) return;
@@ -106,6 +111,10 @@ export function startInference(
       backend: config.backend,
       riskThreshold: config.riskThreshold,
       webdriver: !!win.navigator.webdriver,
+      site: config.site,
+      key: config.key,
+      // Canary channels reach a share of shoppers by the same stable hash as the control group.
+      bucket: anonymousId ? Math.floor(bucketOf(anonymousId) * 100) : undefined,
     };
     call<InferStatus>('init', init).then(
       (s) => {
@@ -226,6 +235,7 @@ export function startInference(
     if (NOT_SHOPPER_ACTIONS.has(e.type)) return;
     pageEvents.push(e);
     if (pageEvents.length > 500) pageEvents.shift();
+    anonymousId = e.anonymous_id || anonymousId;
     control = e.group === 'control';
     if (e.type === 'view_item' && e.items?.[0]) {
       currentItem = e.items[0].item_id;

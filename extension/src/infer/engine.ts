@@ -53,9 +53,10 @@ export async function createInferenceEngine(
   cache: ModelCache | undefined,
 ): Promise<InferenceEngine> {
   const problems: string[] = [];
+  const trust = { key: config.key, site: config.site, bucket: config.bucket };
   const [recFiles, anomalyFiles, catalog] = await Promise.all([
-    loadModelFiles<RecommenderManifest>(config.endpoint, 'recommender', cache),
-    loadModelFiles<AnomalyManifest>(config.endpoint, 'anomaly', cache),
+    loadModelFiles<RecommenderManifest>(config.endpoint, 'recommender', cache, trust),
+    loadModelFiles<AnomalyManifest>(config.endpoint, 'anomaly', cache, trust),
     loadCatalog(config.endpoint, cache),
   ]);
   for (const f of [recFiles, anomalyFiles]) if (f?.problem) problems.push(f.problem);
@@ -274,10 +275,22 @@ export async function createInferenceEngine(
       backendChoice: { how: choice.how, timings: choice.timings },
       models: {
         ...(recommender && recFiles
-          ? { recommender: { version: recommender.manifest.version, loadedFrom: recFiles.loadedFrom } }
+          ? {
+              recommender: {
+                version: recommender.manifest.version,
+                loadedFrom: recFiles.loadedFrom,
+                ...(recFiles.signedBy ? { signedBy: recFiles.signedBy } : {}),
+              },
+            }
           : {}),
         ...(anomaly && anomalyFiles
-          ? { anomaly: { version: anomaly.manifest.version, loadedFrom: anomalyFiles.loadedFrom } }
+          ? {
+              anomaly: {
+                version: anomaly.manifest.version,
+                loadedFrom: anomalyFiles.loadedFrom,
+                ...(anomalyFiles.signedBy ? { signedBy: anomalyFiles.signedBy } : {}),
+              },
+            }
           : {}),
       },
       catalog: catalog ? { items: catalog.items.length, loadedFrom: catalog.loadedFrom } : undefined,

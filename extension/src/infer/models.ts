@@ -1,21 +1,38 @@
 /**
  * @module infer/models — a model's files from the edge, verified, cached, and kept when the edge
- * offers something worse: a manifest whose shards do not match their SHA-256 is refused and the
- * cached model keeps serving, as does a lower version than the one cached. Without a network the
- * cache serves alone.
+ * offers something worse. With a pinned key (`data-key` on the tag) a manifest must carry a valid
+ * signature by it, for this site; a lower version than the one cached needs a signed rollback mark
+ * from that very version; a manifest signed before the newest one already seen is a replay. Every
+ * shard must match its SHA-256. Whatever is refused, the cached model keeps serving; without a
+ * network the cache serves alone. Without a pinned key only the hashes are checked (development).
  */
-import { ManifestError, type ModelManifest, verifyShards } from '../../../shared-models/src/models/manifest';
+import { ManifestError, type ModelManifest, sha256Hex } from '../../../shared-models/src/models/manifest';
+import { verifyModel, verifySignature } from '../../../shared-models/src/models/signing';
 import type { ModelCache } from './cache';
 
 export interface LoadedFiles<M extends ModelManifest> {
   manifest: M;
   files: Map<string, Uint8Array>;
   loadedFrom: 'network' | 'cache';
+  /** The id of the pinned key that signed it, when one is pinned. */
+  signedBy?: string;
   /** Why the network's offer was not taken, when it was not. */
   problem?: string;
 }
 
-async function fromCache<M extends ModelManifest>(cache: ModelCache | undefined, name: string) {
+/** Whom the device trusts and which copy it asks for. */
+export interface Trust {
+  /** The pinned public key (base64 SPKI); none: hashes only. */
+  key?: string;
+  /** The site key: the registry serves this site's model, and a signed manifest must name it. */
+  site?: string;
+  /** The device's rollout bucket, 0–99. */
+  bucket?: number;
+}
+
+const seenKey = (name: string) => `signed:${name}`;
+
+async function fromCache<M extends ModelManifest>(cache: ModelCache | undefined, name: string, keys: string[]) {
   const manifest = (await cache?.manifest(name)) as M | undefined;
   if (!manifest || !cache) return undefined;
   const files = new Map<string, Uint8Array>();
@@ -24,34 +41,78 @@ async function fromCache<M extends ModelManifest>(cache: ModelCache | undefined,
     if (bytes) files.set(s.path, new Uint8Array(bytes));
   }
   try {
-    await verifyShards(manifest, files); // the cache is checked on the way out too
+    // The cache is checked on the way out too: a model cached before a key was pinned does not pass.
+    return { manifest, files, signedBy: await verifyModel(manifest, files, keys) };
   } catch {
     return undefined;
   }
-  return { manifest, files };
+}
+
+/** Why `offered` may not replace `cached` (undefined: it may), before a byte of its shards is fetched. */
+async function refusal<M extends ModelManifest>(
+  name: string,
+  offered: M,
+  cached: { manifest: M } | undefined,
+  trust: Trust,
+  seen: string | undefined,
+): Promise<string | undefined> {
+  if (offered.name !== name) return `the edge offered a ${offered.name} manifest`;
+  if (trust.key) {
+    try {
+      await verifySignature(offered, [trust.key]);
+    } catch (error) {
+      return `v${offered.version} refused: ${(error as Error).message}`;
+    }
+    if (trust.site && offered.site !== trust.site)
+      return `v${offered.version} refused: signed for site ${offered.site}`;
+  }
+  if (cached && offered.version < cached.manifest.version) {
+    const rollback = trust.key && offered.rollback?.from === cached.manifest.version;
+    if (!rollback) return `refused version ${offered.version}, lower than the cached ${cached.manifest.version}`;
+  }
+  if (trust.key && seen && (!offered.signed_at || offered.signed_at < seen)) {
+    return `v${offered.version} refused: signed ${offered.signed_at}, before the ${seen} manifest already seen (a replay)`;
+  }
+  return undefined;
 }
 
 export async function loadModelFiles<M extends ModelManifest>(
   endpoint: string,
   name: string,
   cache: ModelCache | undefined,
+  trust: Trust = {},
 ): Promise<LoadedFiles<M> | undefined> {
-  const cached = await fromCache<M>(cache, name);
-  const keep = (problem?: string) => (cached ? { ...cached, loadedFrom: 'cache' as const, problem } : undefined);
+  const keys = trust.key ? [trust.key] : [];
+  const cached = await fromCache<M>(cache, name, keys);
+  const keep = (problem?: string) =>
+    cached ? { ...cached, loadedFrom: 'cache' as const, problem: problem && `${name}: ${problem}` } : undefined;
   let offered: M;
   try {
-    const res = await fetch(`${endpoint}/v1/models/${name}/manifest`, { cache: 'no-cache' });
-    if (!res.ok) return keep(res.status === 404 ? undefined : `${name}: the edge answered ${res.status}`);
+    const query = new URLSearchParams();
+    if (trust.site) query.set('site', trust.site);
+    if (trust.bucket !== undefined) query.set('bucket', String(trust.bucket));
+    const res = await fetch(`${endpoint}/v1/models/${name}/manifest${query.size ? `?${query}` : ''}`, {
+      cache: 'no-cache',
+    });
+    if (!res.ok) return keep(res.status === 404 ? undefined : `the edge answered ${res.status}`);
     offered = (await res.json()) as M;
   } catch {
     return keep(); // offline: the cache is all there is
   }
-  if (offered.name !== name) return keep(`${name}: the edge offered a ${offered.name} manifest`);
-  if (cached && offered.version < cached.manifest.version) {
-    return keep(`${name}: refused version ${offered.version}, lower than the cached ${cached.manifest.version}`);
+  const seen = await cache?.get<string>(seenKey(name)).catch(() => undefined);
+  const refused = await refusal(name, offered, cached, trust, seen);
+  if (refused) return keep(refused);
+  const remember = async () => {
+    if (trust.key && offered.signed_at && (!seen || offered.signed_at > seen)) {
+      await cache?.set(seenKey(name), offered.signed_at).catch(() => {});
+    }
+  };
+  if (cached && JSON.stringify(offered.shards) === JSON.stringify(cached.manifest.shards)) {
+    await remember();
+    return keep();
   }
-  if (cached && JSON.stringify(offered.shards) === JSON.stringify(cached.manifest.shards)) return keep();
   const files = new Map<string, Uint8Array>();
+  let signedBy: string | undefined;
   try {
     for (const s of offered.shards ?? []) {
       const known = await cache?.shard(s.sha256);
@@ -59,17 +120,25 @@ export async function loadModelFiles<M extends ModelManifest>(
         files.set(s.path, new Uint8Array(known));
         continue;
       }
-      const res = await fetch(`${endpoint}/v1/models/shards/${s.sha256}`);
-      if (!res.ok) return keep(`${name}: shard ${s.path} answered ${res.status}`);
-      files.set(s.path, new Uint8Array(await res.arrayBuffer()));
+      // Shards are cached by the browser for good (their URL is their hash); bytes that do not match
+      // were damaged on the way, so they are asked for once more past that cache before being refused.
+      let bytes: Uint8Array | undefined;
+      for (const cacheMode of ['default', 'reload'] as const) {
+        const res = await fetch(`${endpoint}/v1/models/shards/${s.sha256}`, { cache: cacheMode });
+        if (!res.ok) return keep(`shard ${s.path} answered ${res.status}`);
+        bytes = new Uint8Array(await res.arrayBuffer());
+        if ((await sha256Hex(bytes)) === s.sha256) break;
+      }
+      files.set(s.path, bytes as Uint8Array);
     }
-    await verifyShards(offered, files);
+    signedBy = await verifyModel(offered, files, keys);
   } catch (error) {
-    if (error instanceof ManifestError) return keep(`${name} v${offered.version} refused: ${error.message}`);
-    return keep(`${name}: ${(error as Error).message}`);
+    if (error instanceof ManifestError) return keep(`v${offered.version} refused: ${error.message}`);
+    return keep((error as Error).message);
   }
   await cache?.put(name, offered, files).catch(() => {});
-  return { manifest: offered, files, loadedFrom: 'network' };
+  await remember();
+  return { manifest: offered, files, loadedFrom: 'network', signedBy };
 }
 
 export interface CatalogItem {

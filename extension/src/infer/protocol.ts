@@ -10,11 +10,19 @@ export interface InferConfig {
   riskThreshold?: number;
   /** Whether the browser reports automation (`navigator.webdriver`), read on the page. */
   webdriver?: boolean;
+  /** The site key: the edge serves this site's published models. */
+  site?: string;
+  /** The pinned public key (`data-key`, base64 SPKI): models must be signed by it. */
+  key?: string;
+  /** The shopper's rollout bucket (0–99, a stable hash of the anonymous id), for canary channels. */
+  bucket?: number;
 }
 
 export interface ModelStatus {
   version: number;
   loadedFrom: 'network' | 'cache';
+  /** The id of the pinned key whose signature it carries; absent without a pinned key. */
+  signedBy?: string;
 }
 
 export interface InferStatus {

@@ -48,7 +48,7 @@ export class ManifestError extends Error {
 
 /**
  * Checks every shard against the manifest before a model is built from it: its size and its
- * SHA-256. The one place where verification happens, so the signature check joins it here.
+ * SHA-256. `verifyModel` (./signing) puts the signature check in front of it.
  */
 export async function verifyShards(manifest: ModelManifest, files: ReadonlyMap<string, Uint8Array>): Promise<void> {
   if (manifest.manifest_version !== MANIFEST_VERSION) {

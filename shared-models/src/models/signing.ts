@@ -5,7 +5,7 @@
  * run the same check; signing itself is the operator's (`aisle publish`, with node:crypto).
  */
 import canonicalize from 'canonicalize';
-import { ManifestError, type ModelManifest } from './manifest';
+import { ManifestError, type ModelManifest, verifyShards } from './manifest';
 
 const utf8 = new TextEncoder();
 
@@ -62,4 +62,18 @@ export async function verifySignature(manifest: ModelManifest, keys: readonly st
   throw new ManifestError(
     `${manifest.name} v${manifest.version}: the signature does not verify against ${keys.length === 1 ? 'the pinned key' : `any of ${keys.length} keys`}`,
   );
+}
+
+/**
+ * The one check a model passes before it is built: its signature against `keys` when there are
+ * any (the device's pinned key), then every shard's size and SHA-256. Resolves to the signer's key id.
+ */
+export async function verifyModel(
+  manifest: ModelManifest,
+  files: ReadonlyMap<string, Uint8Array>,
+  keys: readonly string[] = [],
+): Promise<string | undefined> {
+  const signer = keys.length ? await verifySignature(manifest, keys) : undefined;
+  await verifyShards(manifest, files);
+  return signer;
 }
