@@ -10,6 +10,7 @@ import { adminRoute } from './routes/admin';
 import { assetsRoute } from './routes/assets';
 import { eventsRoute } from './routes/events';
 import { modelsRoute } from './routes/models';
+import { profilesRoute } from './routes/profiles';
 import { registryRoute } from './routes/registry';
 import type { Storage } from './storage';
 
@@ -73,6 +74,7 @@ export function createApp(options: AppOptions) {
   );
   app.route('/', adminRoute({ storage, token: operatorToken }));
   app.route('/', registryRoute({ storage, token: operatorToken, now: options.now }));
+  app.route('/', profilesRoute({ storage, token: operatorToken, now: options.now }));
   app.route('/', assetsRoute({ distDir }));
   app.route('/', modelsRoute({ dir: modelsDir, storage }));
   if (demo) {

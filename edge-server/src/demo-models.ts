@@ -19,7 +19,11 @@ import type { Registry } from './storage/registry';
 
 const AISLE = new URL('../../training/bin/aisle.mjs', import.meta.url).pathname;
 /** Bump when the simulated history changes, so existing demo models are retrained. */
-const HISTORY_VERSION = 2;
+const HISTORY_VERSION = 3;
+/** The moment the simulated season ends (`demoHistory`'s default), and the one churn labels are cut at: a 30-day horizon before it. */
+const SEASON_END = '2026-11-01T00:00:00Z';
+const CHURN_AS_OF = '2026-10-01T00:00:00Z';
+export const DEMO_MODELS = ['recommender', 'anomaly', 'profile', 'churn'] as const;
 
 export interface DemoModels {
   /** Resolves when every model is in place (at once when they already were). */
@@ -31,11 +35,13 @@ export interface DemoModelOptions {
   /** Simulated shoppers (default 600) and recommender epochs (default 12): smaller for tests. */
   shoppers?: number;
   epochs?: number;
+  /** Which models (default all four). */
+  models?: readonly (typeof DEMO_MODELS)[number][];
 }
 
 export function ensureDemoModels(
   dir: string,
-  { log = () => {}, shoppers = 600, epochs = 12 }: DemoModelOptions = {},
+  { log = () => {}, shoppers = 600, epochs = 12, models = DEMO_MODELS }: DemoModelOptions = {},
 ): DemoModels {
   mkdirSync(dir, { recursive: true });
   const catalog = `${JSON.stringify(catalogDocument())}\n`;
@@ -44,11 +50,7 @@ export function ensureDemoModels(
   const stamp = createHash('sha256').update(`${HISTORY_VERSION}/${shoppers}/${epochs}\n${catalog}`).digest('hex');
   const stampFile = join(dir, 'demo-models.stamp');
   const current = existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === stamp;
-  if (
-    current &&
-    existsSync(join(dir, 'recommender', 'manifest.json')) &&
-    existsSync(join(dir, 'anomaly', 'manifest.json'))
-  ) {
+  if (current && models.every((m) => existsSync(join(dir, m, 'manifest.json')))) {
     return { ready: Promise.resolve() };
   }
   const events = join(dir, 'demo-history.csv');
@@ -57,22 +59,14 @@ export function ensureDemoModels(
     promisify(execFile)(process.execPath, [AISLE, ...args], { maxBuffer: 16 * 1024 * 1024 });
   log('training the demo models on a simulated season of shoppers (about a minute, in the background)…');
   const started = Date.now();
+  const train: Record<(typeof DEMO_MODELS)[number], string[]> = {
+    recommender: ['--epochs', String(epochs), '--time-budget', '60'],
+    anomaly: [],
+    profile: [],
+    churn: ['--as-of', CHURN_AS_OF],
+  };
   const ready = (async () => {
-    await Promise.all([
-      run(
-        'train',
-        'recommender',
-        '--events',
-        events,
-        '--out',
-        join(dir, 'recommender'),
-        '--epochs',
-        String(epochs),
-        '--time-budget',
-        '60',
-      ),
-      run('train', 'anomaly', '--events', events, '--out', join(dir, 'anomaly')),
-    ]);
+    await Promise.all(models.map((m) => run('train', m, '--events', events, '--out', join(dir, m), ...train[m])));
     writeFileSync(stampFile, `${stamp}\n`);
     log(`demo models ready in ${((Date.now() - started) / 1000).toFixed(0)} s (${dir})`);
   })();
@@ -163,4 +157,47 @@ export async function publishDemoModels(
     ]);
     log(`published ${name} v${version} for the demo shop, signed`);
   }
+}
+
+/**
+ * The demo's profile job: every simulated shopper's segment and churn risk, scored by the demo's
+ * profile and churn models as the season ends and stored on the server with `aisle score …
+ * --publish`, where merchants read them with their retention actions.
+ */
+export async function scoreDemoProfiles(
+  dir: string,
+  { server, token, log = () => {} }: { server: string; token: string; log?: (line: string) => void },
+): Promise<void> {
+  const events = join(dir, 'demo-history.csv');
+  if (!existsSync(events) || !existsSync(join(dir, 'profile')) || !existsSync(join(dir, 'churn'))) return;
+  const publish = ['--publish', '--site', 'demo', '--server', server, '--token', token];
+  const run = (...args: string[]) =>
+    promisify(execFile)(process.execPath, [AISLE, ...args], { maxBuffer: 16 * 1024 * 1024 });
+  await run(
+    'score',
+    'profile',
+    '--model',
+    join(dir, 'profile'),
+    '--events',
+    events,
+    '--as-of',
+    SEASON_END,
+    '--out',
+    join(dir, 'profiles.jsonl'),
+    ...publish,
+  );
+  await run(
+    'score',
+    'churn',
+    '--model',
+    join(dir, 'churn'),
+    '--events',
+    events,
+    '--as-of',
+    SEASON_END,
+    '--out',
+    join(dir, 'churn.jsonl'),
+    ...publish,
+  );
+  log('scored the demo shoppers: segments, churn risk and retention actions at /v1/admin/profiles');
 }

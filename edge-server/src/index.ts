@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from './app';
-import { demoSigningKey, ensureDemoModels, publishDemoModels } from './demo-models';
+import { demoSigningKey, ensureDemoModels, publishDemoModels, scoreDemoProfiles } from './demo-models';
 import { openStorage } from './storage';
 
 /** The operator token: AISLE_OPERATOR_TOKEN, else the one generated on first start and kept in the data dir. */
@@ -81,11 +81,13 @@ async function main() {
               keyFile: demoKey.privateFile,
               registry: storage.registry,
               log,
-            }),
+            }).then(() => scoreDemoProfiles(modelsDir, { server: `http://127.0.0.1:${info.port}`, token, log })),
           () => {},
         )
         .catch((error: Error & { stderr?: string }) =>
-          log(`could not publish the demo models: ${(error.stderr ?? error.message).trim().split('\n').at(-1)}`),
+          log(
+            `could not publish the demo models or profiles: ${(error.stderr ?? error.message).trim().split('\n').at(-1)}`,
+          ),
         );
     }
   });

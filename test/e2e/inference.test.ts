@@ -54,7 +54,7 @@ const inCategory = (name: string) => PRODUCTS.filter((p) => p.category === name 
 describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () => {
   const e2e = useServerAndBrowser({ modelsDir: () => modelsDir });
   beforeAll(async () => {
-    await ensureDemoModels(modelsDir, { shoppers: 200, epochs: 3 }).ready;
+    await ensureDemoModels(modelsDir, { shoppers: 200, epochs: 3, models: ['recommender', 'anomaly'] }).ready;
   }, 120_000);
 
   /** A fresh shopper who views `ids` in order on `backend`; resolves with the widget's items after each view. */

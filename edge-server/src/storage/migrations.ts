@@ -53,6 +53,11 @@ export const SQLITE_MIGRATIONS: Migration[] = [
     name: 'model registry: signing keys, shards, versions, channels, audit log',
     statements: registryTables({ text: 'TEXT', int: 'INTEGER', bytes: 'BLOB', serial: 'INTEGER PRIMARY KEY' }),
   },
+  {
+    version: 4,
+    name: 'profiles, churn scores and retention policies',
+    statements: profileTables({ text: 'TEXT', int: 'INTEGER', real: 'REAL' }),
+  },
 ];
 
 /** Hash partitions of the PostgreSQL events table: writes spread evenly, and the primary key stays `event_id` alone. */
@@ -111,7 +116,35 @@ export const PG_MIGRATIONS: Migration[] = [
       serial: 'bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY',
     }),
   },
+  {
+    version: 3,
+    name: 'profiles, churn scores and retention policies',
+    statements: profileTables({ text: 'text', int: 'bigint', real: 'double precision' }),
+  },
 ];
+
+/** A row per shopper and site: the latest segment and churn scores (each written by its own job), keyed for cursors. */
+function profileTables(t: { text: string; int: string; real: string }): string[] {
+  return [
+    `CREATE TABLE profiles (
+      site ${t.text} NOT NULL,
+      user_id ${t.text} NOT NULL,
+      segment_name ${t.text},
+      tags ${t.text} NOT NULL DEFAULT '[]',
+      churn ${t.real},
+      churn_flagged ${t.int},
+      reasons ${t.text} NOT NULL DEFAULT '[]',
+      segment_at ${t.int},
+      churn_at ${t.int},
+      PRIMARY KEY (site, user_id)
+    )`,
+    `CREATE TABLE retention_policies (
+      site ${t.text} PRIMARY KEY,
+      rules ${t.text} NOT NULL,
+      updated_at ${t.int} NOT NULL
+    )`,
+  ];
+}
 
 /**
  * The registry's tables, the same in both adapters but for type names. Every version stays;

@@ -2,7 +2,8 @@
 import pg from 'pg';
 import type { AisleEvent } from '../../../shared-models/src/schema/event';
 import { PG_MIGRATIONS } from './migrations';
-import { registryOver } from './registry';
+import { profilesOver } from './profiles';
+import { registryOver, type Sql } from './registry';
 import type { EventQuery, Site, Stats, Storage } from './types';
 
 export interface PostgresOptions {
@@ -32,16 +33,17 @@ export function openPostgres(options: PostgresOptions): Storage {
     let n = 0;
     return sql.replace(/\?/g, () => `$${++n}`);
   };
-  const registry = registryOver({
-    all: async <T>(sql: string, params: unknown[] = []) => (await pool.query(numbered(sql), params)).rows as T[],
-    run: async (sql, params = []) => {
-      await pool.query(numbered(sql), params);
+  const sql: Sql = {
+    all: async <T>(text: string, params: unknown[] = []) => (await pool.query(numbered(text), params)).rows as T[],
+    run: async (text, params = []) => {
+      await pool.query(numbered(text), params);
     },
-  });
+  };
 
   return {
     kind: 'postgres',
-    registry,
+    registry: registryOver(sql),
+    profiles: profilesOver(sql),
     async migrate() {
       const client = await pool.connect();
       try {

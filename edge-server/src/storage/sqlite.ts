@@ -4,7 +4,8 @@ import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ingestBody } from '../ingest';
 import { SQLITE_MIGRATIONS } from './migrations';
-import { registryOver } from './registry';
+import { profilesOver } from './profiles';
+import { registryOver, type Sql } from './registry';
 import { COLUMNS, configure, type EventRow, rowInserter, rowValues, toEvent } from './sqlite-rows';
 import { startWriter, type Writer } from './sqlite-writer';
 import type { EventQuery, Site, Stats, Storage, StoredEvent } from './types';
@@ -64,16 +65,17 @@ export function openSqlite(file: string): Storage {
     }
     return st;
   };
-  const registry = registryOver({
-    all: async <T>(sql: string, params: unknown[] = []) => statement(sql).all(...params) as T[],
-    run: async (sql, params = []) => {
-      statement(sql).run(...params);
+  const sql: Sql = {
+    all: async <T>(text: string, params: unknown[] = []) => statement(text).all(...params) as T[],
+    run: async (text, params = []) => {
+      statement(text).run(...params);
     },
-  });
+  };
 
   return {
     kind: 'sqlite',
-    registry,
+    registry: registryOver(sql),
+    profiles: profilesOver(sql),
     async migrate() {
       db.exec(
         'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at INTEGER)',

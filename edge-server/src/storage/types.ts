@@ -1,6 +1,7 @@
 /** @module edge-server/storage/types — the one interface both storage adapters implement. */
 import type { AisleEvent } from '../../../shared-models/src/schema/event';
 import type { IngestOutcome } from '../ingest';
+import type { Profiles } from './profiles';
 import type { Registry } from './registry';
 
 export interface Site {
@@ -67,5 +68,7 @@ export interface Storage {
   hit(key: string, windowStart: number): Promise<number>;
   /** The model registry: signing keys, shards, versions, channels, audit log. */
   readonly registry: Registry;
+  /** Each shopper's segment and churn risk as last scored, and the site's retention policy. */
+  readonly profiles: Profiles;
   close(): Promise<void>;
 }

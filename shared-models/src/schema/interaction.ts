@@ -78,3 +78,10 @@ export function toInteractions(e: AisleEvent): Interaction[] {
     return row;
   });
 }
+
+/** The latest `ts` of a log (a loop: spreading hundreds of thousands of arguments overflows the stack). */
+export function latestTs(events: readonly { ts: number }[]): number {
+  let latest = Number.NEGATIVE_INFINITY;
+  for (const e of events) if (e.ts > latest) latest = e.ts;
+  return latest;
+}

@@ -14,6 +14,7 @@ import { writeJson, writeJsonLines } from '../output';
 import { labelledBehaviour, parseAsOf, parseHorizon } from '../pipelines/churn-events';
 import { trainChurnTable } from '../pipelines/churn-table';
 import { progress } from '../progress';
+import { PUBLISH_HELP, PUBLISH_OPTIONS, publishScores } from '../server';
 import { formatTable } from '../table';
 import { type Command, intOption, stringOption, UsageError, type Values } from './command';
 
@@ -150,8 +151,10 @@ A reason is a column whose value raises the churn log-odds by "effect" against a
   --out FILE      where to write the JSON lines
   --events FILE   events instead of a table (--from sqlite:PATH | postgres://… for the edge store)
   --as-of DATE    with events: the moment to score at (ISO 8601, unix seconds or milliseconds)
-${BACKEND_HELP}`,
+${BACKEND_HELP}
+${PUBLISH_HELP}`,
   options: {
+    ...PUBLISH_OPTIONS,
     model: { type: 'string' },
     table: { type: 'string' },
     id: { type: 'string' },
@@ -195,6 +198,14 @@ ${BACKEND_HELP}`,
       );
       const flagged = scores.filter((s) => s.flagged).length;
       console.log(`scored ${scores.length} rows, ${flagged} flagged at ${f4(manifest.threshold)}; wrote ${out}`);
+      if (values.publish) {
+        const sent = await publishScores(
+          values,
+          'churn',
+          table.rows.map((row, i) => ({ user_id: String(row[id] ?? ''), ...scores[i] })),
+        );
+        console.log(`published ${sent} churn scores to ${stringOption(values, 'server')}`);
+      }
     } finally {
       model.dispose();
     }

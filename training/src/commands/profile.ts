@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { itemHistories, profileRows } from '../../../shared-models/src/features/profile';
 import { ModelFormatError, profileFromFiles } from '../../../shared-models/src/models/files';
 import type { ProfileManifest, ProfileModel, TasteResult } from '../../../shared-models/src/models/profile';
+import { latestTs } from '../../../shared-models/src/schema/interaction';
 import { useBackend } from '../backend';
 import { DataError } from '../data/errors';
 import { loadInteractions } from '../data/source';
@@ -15,6 +16,7 @@ import { parseAsOf } from '../pipelines/churn-events';
 import { trainProfile } from '../pipelines/profile';
 import { embedUsers, trainTaste } from '../pipelines/profile-taste';
 import { loadRecommender } from '../recommender-files';
+import { PUBLISH_HELP, PUBLISH_OPTIONS, publishScores } from '../server';
 import { formatTable } from '../table';
 import { type Command, intOption, stringOption, UsageError } from './command';
 
@@ -71,7 +73,7 @@ ${SOURCE}
     if (recommenderDir) {
       const recommender = await loadRecommender(recommenderDir);
       try {
-        const asOf = asOfText ? parseAsOf(asOfText) : Math.max(...events.map((e) => e.ts));
+        const asOf = asOfText ? parseAsOf(asOfText) : latestTs(events);
         const taste = trainTaste(recommender, events, asOf, intOption(values, 'seed', 42, 0));
         manifest.taste = taste.facet;
         tensors.taste_centroids = tf.tensor2d(taste.centroids, [taste.facet.k, taste.facet.dim]);
@@ -130,8 +132,10 @@ Writes one JSON line per user: {"user_id", "segment", "segment_name", "tags", "f
   --model DIR     a model written by aisle train profile
   --recommender DIR  the recommender the taste facet was trained with (needed when it has one)
 ${SOURCE}
-  --out FILE      where to write the JSON lines`,
+  --out FILE      where to write the JSON lines
+${PUBLISH_HELP}`,
   options: {
+    ...PUBLISH_OPTIONS,
     model: { type: 'string' },
     events: { type: 'string' },
     from: { type: 'string' },
@@ -163,7 +167,7 @@ ${SOURCE}
         `${dir} has a taste facet: give --recommender DIR (the recommender version ${manifest.taste.recommender_version} it was trained with)`,
       );
     }
-    const asOf = asOfText ? parseAsOf(asOfText) : Math.max(...events.map((e) => e.ts));
+    const asOf = asOfText ? parseAsOf(asOfText) : latestTs(events);
     const users = [...profileRows(events, asOf, manifest.reference_price)];
     if (!users.length) throw new DataError('no user has an event at or before --as-of');
     const results = profile.assign(users.map(([, r]) => r));
@@ -198,5 +202,13 @@ ${SOURCE}
     const counts = new Map<string, number>();
     for (const r of results) counts.set(r.segment_name, (counts.get(r.segment_name) ?? 0) + 1);
     console.log(`${users.length} users: ${[...counts].map(([n, c]) => `${c} ${n}`).join(', ')}; wrote ${out}`);
+    if (values.publish) {
+      const sent = await publishScores(
+        values,
+        'profile',
+        users.map(([user], i) => ({ user_id: user, segment_name: results[i].segment_name, tags: results[i].tags })),
+      );
+      console.log(`published ${sent} profiles to ${stringOption(values, 'server')}`);
+    }
   },
 };

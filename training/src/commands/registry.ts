@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import type { ModelManifest } from '../../../shared-models/src/models/manifest';
 import { keyId, signedBytes } from '../../../shared-models/src/models/signing';
 import { DataError } from '../data/errors';
+import { call, connection, SERVER_HELP, SERVER_OPTIONS } from '../server';
 import { formatTable } from '../table';
-import { type Command, intOption, stringOption, UsageError, type Values } from './command';
+import { type Command, intOption, stringOption, UsageError } from './command';
 
 export const PRIVATE_KEY_FILE = 'aisle-signing.key';
 export const PUBLIC_KEY_FILE = 'aisle-signing.pub';
@@ -51,52 +52,12 @@ export async function signManifest(
   return { ...ready, signature: sign(null, signedBytes(ready), privateKey).toString('base64') };
 }
 
-/** The server's answer, or a DataError that says what it refused and why. */
-async function call(server: string, token: string, path: string, init: RequestInit = {}): Promise<unknown> {
-  let res: Response;
-  try {
-    res = await fetch(new URL(path, server), {
-      ...init,
-      headers: { Authorization: `Bearer ${token}`, ...(init.headers ?? {}) },
-    });
-  } catch (error) {
-    throw new DataError(`cannot reach ${server}: ${(error as Error).message}`);
-  }
-  const text = await res.text();
-  let body: { error?: string; details?: { path: string; message: string }[] } & Record<string, unknown> = {};
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON: reported below by status
-  }
-  if (!res.ok) {
-    const details = (body.details ?? []).map((d) => `${d.path ? `${d.path}: ` : ''}${d.message}`).join('; ');
-    throw new DataError(
-      `the server refused (${res.status} ${body.error ?? res.statusText})${details ? `: ${details}` : ''}`,
-    );
-  }
-  return body;
-}
-
 const readText = (file: string, what: string) => {
   try {
     return readFileSync(file, 'utf8');
   } catch {
     throw new DataError(`cannot read ${what} ${file}`);
   }
-};
-
-const serverOptions = {
-  server: { type: 'string' },
-  token: { type: 'string' },
-} as const;
-const SERVER_HELP = `  --server URL        the edge server (for example http://localhost:8787)
-  --token TOKEN       the operator token (default: $AISLE_OPERATOR_TOKEN)`;
-
-const connection = (values: Values) => {
-  const token = stringOption(values, 'token') ?? process.env.AISLE_OPERATOR_TOKEN;
-  if (!token) throw new UsageError('missing --token (or AISLE_OPERATOR_TOKEN)');
-  return { server: stringOption(values, 'server', true), token };
 };
 
 export const keysGenerate: Command = {
@@ -127,12 +88,12 @@ export const keysRegister: Command = {
 
 Models published for SITE must then be signed by this key (or another registered one).
 ${SERVER_HELP}`,
-  options: { pub: { type: 'string' }, site: { type: 'string' }, ...serverOptions },
+  options: { pub: { type: 'string' }, site: { type: 'string' }, ...SERVER_OPTIONS },
   async run(values) {
-    const { server, token } = connection(values);
+    const conn = connection(values);
     const site = stringOption(values, 'site', true);
     const pem = readText(stringOption(values, 'pub', true), 'public key');
-    const out = (await call(server, token, `/v1/admin/sites/${encodeURIComponent(site)}/keys`, {
+    const out = (await call(conn, `/v1/admin/sites/${encodeURIComponent(site)}/keys`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ public_key: pem }),
@@ -158,10 +119,10 @@ ${SERVER_HELP}`,
     channel: { type: 'string' },
     rollout: { type: 'string' },
     version: { type: 'string' },
-    ...serverOptions,
+    ...SERVER_OPTIONS,
   },
   async run(values) {
-    const { server, token } = connection(values);
+    const conn = connection(values);
     const dir = stringOption(values, 'model', true);
     const site = stringOption(values, 'site', true);
     const channel = stringOption(values, 'channel') ?? 'stable';
@@ -178,13 +139,13 @@ ${SERVER_HELP}`,
       if (createHash('sha256').update(bytes).digest('hex') !== shard.sha256) {
         throw new DataError(`${join(dir, shard.path)} does not match the SHA-256 in the manifest`);
       }
-      await call(server, token, `/v1/admin/models/shards/${shard.sha256}`, {
+      await call(conn, `/v1/admin/models/shards/${shard.sha256}`, {
         method: 'PUT',
         headers: { 'Content-Type': 'application/octet-stream' },
         body: bytes,
       });
     }
-    await call(server, token, `/v1/admin/models/${signed.name}/versions`, {
+    await call(conn, `/v1/admin/models/${signed.name}/versions`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ manifest: signed, channel, rollout }),
@@ -198,11 +159,11 @@ ${SERVER_HELP}`,
 export const modelsList: Command = {
   summary: "a site's published model versions, their channels and metrics",
   help: `aisle models list --site SITE --server URL --token TOKEN\n${SERVER_HELP}`,
-  options: { site: { type: 'string' }, ...serverOptions },
+  options: { site: { type: 'string' }, ...SERVER_OPTIONS },
   async run(values) {
-    const { server, token } = connection(values);
+    const conn = connection(values);
     const site = stringOption(values, 'site', true);
-    const out = (await call(server, token, `/v1/admin/models?site=${encodeURIComponent(site)}`)) as {
+    const out = (await call(conn, `/v1/admin/models?site=${encodeURIComponent(site)}`)) as {
       models: {
         name: string;
         version: number;
@@ -248,26 +209,26 @@ ${SERVER_HELP}`,
     key: { type: 'string' },
     site: { type: 'string' },
     channel: { type: 'string' },
-    ...serverOptions,
+    ...SERVER_OPTIONS,
   },
   async run(values) {
-    const { server, token } = connection(values);
+    const conn = connection(values);
     const name = stringOption(values, 'name', true);
     const site = stringOption(values, 'site', true);
     const to = intOption(values, 'to', 1);
     const channel = stringOption(values, 'channel') ?? 'stable';
     const privatePem = readText(stringOption(values, 'key', true), 'private key');
     const q = `site=${encodeURIComponent(site)}`;
-    const { manifest } = (await call(server, token, `/v1/admin/models/${name}/versions/${to}?${q}`)) as {
+    const { manifest } = (await call(conn, `/v1/admin/models/${name}/versions/${to}?${q}`)) as {
       manifest: ModelManifest;
     };
-    const listed = (await call(server, token, `/v1/admin/models?${q}`)) as {
+    const listed = (await call(conn, `/v1/admin/models?${q}`)) as {
       models: { name: string; version: number; channels: { channel: string }[] }[];
     };
     const current = listed.models.find((m) => m.name === name && m.channels.some((c) => c.channel === channel));
     if (!current) throw new DataError(`${channel} serves no ${name} for ${site}`);
     const signed = await signManifest({ ...manifest, rollback: { from: current.version } }, privatePem, site);
-    await call(server, token, `/v1/admin/models/${name}/rollback`, {
+    await call(conn, `/v1/admin/models/${name}/rollback`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
       body: JSON.stringify({ manifest: signed, channel }),

@@ -4,6 +4,7 @@
  * back at all) within the horizon after it. The table then trains like any customer table.
  */
 import { BEHAVIOUR_COLUMNS, behaviourRows } from '../../../shared-models/src/features/behaviour';
+import { latestTs } from '../../../shared-models/src/schema/interaction';
 import { DataError } from '../data/errors';
 import { type Interaction, parseTs } from '../data/interchange';
 import type { Table } from '../data/table';
@@ -35,7 +36,7 @@ export function labelledBehaviour(
 ): Table {
   const before = events.filter((e) => e.ts <= asOf).length;
   if (!before) throw new DataError(`no events at or before --as-of ${new Date(asOf).toISOString()}`);
-  const end = Math.max(...events.map((e) => e.ts));
+  const end = latestTs(events);
   if (end < asOf + horizon) {
     const days = Math.max(0, (end - asOf) / DAY).toFixed(1);
     throw new DataError(

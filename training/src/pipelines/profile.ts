@@ -12,7 +12,7 @@ import {
   type Segment,
   segmentName,
 } from '../../../shared-models/src/models/profile';
-import type { Interaction } from '../../../shared-models/src/schema/interaction';
+import { type Interaction, latestTs } from '../../../shared-models/src/schema/interaction';
 import { DataError } from '../data/errors';
 
 export interface ProfileOptions {
@@ -37,7 +37,7 @@ const K_RANGE = [2, 3, 4, 5, 6, 7, 8];
 
 export function trainProfile(events: readonly Interaction[], options: ProfileOptions = {}): ProfileTrainResult {
   const { seed = 42 } = options;
-  const asOf = options.asOf ?? Math.max(...events.map((e) => e.ts));
+  const asOf = options.asOf ?? latestTs(events);
   const reference = referencePrice(events, asOf);
   const byUser = [...profileRows(events, asOf, reference)];
   if (byUser.length < 10) throw new DataError(`need at least 10 users with events to segment, have ${byUser.length}`);

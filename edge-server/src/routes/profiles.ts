@@ -1,0 +1,212 @@
+/**
+ * @module edge-server/routes/profiles — what merchants act on (behind the operator token): each
+ * shopper's segment, churn probability and reasons as the scoring jobs last stored them
+ * (`POST /v1/admin/profiles`, which `aisle score … --publish` and the edge's own job call), with the
+ * retention action the site's policy maps them to; filtered and paged by cursor, or as a CSV a
+ * spreadsheet opens; and the policy itself, editable.
+ */
+import { stringify } from 'csv-stringify/sync';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { z } from 'zod';
+import { ApiError } from '../errors';
+import { operatorAuth } from '../middleware/operator-auth';
+import { actionFor, churnBand, DEFAULT_POLICY, PolicySchema, type Rule } from '../retention';
+import type { Storage } from '../storage';
+import type { ProfileRecord } from '../storage/profiles';
+
+const UserId = z.string().min(1).max(200);
+const Upload = z.discriminatedUnion('kind', [
+  z.strictObject({
+    site: z.string().min(1).max(64),
+    kind: z.literal('profile'),
+    rows: z
+      .array(
+        z.looseObject({
+          user_id: UserId,
+          segment_name: z.string().min(1).max(100),
+          tags: z.array(z.string().max(100)).max(50),
+        }),
+      )
+      .max(20_000),
+  }),
+  z.strictObject({
+    site: z.string().min(1).max(64),
+    kind: z.literal('churn'),
+    rows: z
+      .array(
+        z.looseObject({
+          user_id: UserId,
+          probability: z.number().min(0).max(1),
+          flagged: z.boolean(),
+          reasons: z
+            .array(
+              z.looseObject({
+                feature: z.string().max(100),
+                value: z.union([z.string().max(200), z.number()]),
+                effect: z.number(),
+              }),
+            )
+            .max(20),
+        }),
+      )
+      .max(20_000),
+  }),
+]);
+
+const Query = z.object({
+  site: z.string().min(1).max(64),
+  segment: z.string().max(100).optional(),
+  minChurn: z.coerce.number().min(0).max(1).optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+  cursor: z.string().max(400).optional(),
+});
+
+function invalid(error: z.ZodError): ApiError {
+  return new ApiError(
+    400,
+    'invalid input',
+    error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+  );
+}
+
+async function json(req: { text(): Promise<string> }): Promise<unknown> {
+  try {
+    return JSON.parse(await req.text());
+  } catch (cause) {
+    throw new ApiError(400, 'request body is not valid JSON', [{ path: '', message: (cause as Error).message }]);
+  }
+}
+
+/** A cursor is the last user id of a page, opaque to the client. */
+const cursorOf = (userId: string) => Buffer.from(userId, 'utf8').toString('base64url');
+const afterOf = (cursor: string) => Buffer.from(cursor, 'base64url').toString('utf8');
+
+/** A cell a spreadsheet must not run as a formula (=, +, -, @, tab, CR at the start). */
+const safeCell = (v: string) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
+
+export function profilesRoute({
+  storage,
+  token,
+  now = Date.now,
+}: {
+  storage: Storage;
+  token: string;
+  now?: () => number;
+}) {
+  const app = new Hono();
+  app.use('/v1/admin/*', operatorAuth({ token }));
+
+  const siteOr404 = async (site: string) => {
+    if (!(await storage.getSite(site))) {
+      throw new ApiError(404, 'no such site', [{ path: 'site', message: `no site ${site} on this server` }]);
+    }
+  };
+  const policy = async (site: string): Promise<Rule[]> =>
+    ((await storage.profiles.policy(site)) as Rule[] | undefined) ?? DEFAULT_POLICY;
+  const view = (rules: Rule[]) => (p: ProfileRecord) => ({
+    user_id: p.user_id,
+    segment: p.segment_name,
+    tags: p.tags,
+    churn: p.churn,
+    churn_band: churnBand(p),
+    reasons: p.reasons,
+    ...actionFor(rules, p),
+    scored_at: new Date(Math.max(p.segment_at ?? 0, p.churn_at ?? 0)).toISOString(),
+  });
+
+  app.post(
+    '/v1/admin/profiles',
+    bodyLimit({
+      maxSize: 32 * 1024 * 1024,
+      onError: () => {
+        throw new ApiError(413, 'request too large', [
+          { path: '', message: 'at most 32 MiB; send 20,000 rows at a time' },
+        ]);
+      },
+    }),
+    async (c) => {
+      const parsed = Upload.safeParse(await json(c.req));
+      if (!parsed.success) throw invalid(parsed.error);
+      const { site } = parsed.data;
+      await siteOr404(site);
+      if (parsed.data.kind === 'profile') await storage.profiles.putSegments(site, parsed.data.rows, now());
+      else await storage.profiles.putChurn(site, parsed.data.rows, now());
+      return c.json({ site, kind: parsed.data.kind, stored: parsed.data.rows.length });
+    },
+  );
+
+  app.get('/v1/admin/profiles', async (c) => {
+    const q = Query.safeParse(c.req.query());
+    if (!q.success) throw invalid(q.error);
+    await siteOr404(q.data.site);
+    const rows = await storage.profiles.list(q.data.site, {
+      segment: q.data.segment,
+      minChurn: q.data.minChurn,
+      after: q.data.cursor ? afterOf(q.data.cursor) : undefined,
+      limit: q.data.limit,
+    });
+    const last = rows.at(-1);
+    return c.json({
+      profiles: rows.map(view(await policy(q.data.site))),
+      next_cursor: rows.length === q.data.limit && last ? cursorOf(last.user_id) : null,
+    });
+  });
+
+  app.get('/v1/admin/profiles.csv', async (c) => {
+    const q = Query.safeParse(c.req.query());
+    if (!q.success) throw invalid(q.error);
+    await siteOr404(q.data.site);
+    const toView = view(await policy(q.data.site));
+    const lines: string[][] = [
+      ['user_id', 'segment', 'tags', 'churn', 'churn_band', 'reasons', 'action', 'message', 'scored_at'],
+    ];
+    for (let after: string | undefined; ; ) {
+      const page = await storage.profiles.list(q.data.site, {
+        segment: q.data.segment,
+        minChurn: q.data.minChurn,
+        after,
+        limit: 5000,
+      });
+      for (const p of page.map(toView)) {
+        lines.push(
+          [
+            p.user_id,
+            p.segment ?? '',
+            p.tags.join('; '),
+            p.churn === null ? '' : p.churn.toFixed(4),
+            p.churn_band ?? '',
+            p.reasons.map((r) => `${r.feature}=${r.value}`).join('; '),
+            p.action,
+            p.message,
+            p.scored_at,
+          ].map(safeCell),
+        );
+      }
+      if (page.length < 5000) break;
+      after = page.at(-1)?.user_id;
+    }
+    c.header('Content-Type', 'text/csv; charset=utf-8');
+    c.header('Content-Disposition', `attachment; filename="aisle-profiles-${q.data.site}.csv"`);
+    // A byte-order mark, so that spreadsheets read the UTF-8 as UTF-8; CRLF line ends (RFC 4180).
+    return c.body(`\ufeff${stringify(lines, { record_delimiter: 'windows' })}`);
+  });
+
+  app.get('/v1/admin/retention-policy', async (c) => {
+    const site = c.req.query('site') ?? '';
+    await siteOr404(site);
+    const stored = await storage.profiles.policy(site);
+    return c.json({ site, rules: stored ?? DEFAULT_POLICY, default: !stored });
+  });
+
+  app.put('/v1/admin/retention-policy', async (c) => {
+    const site = c.req.query('site') ?? '';
+    await siteOr404(site);
+    const parsed = PolicySchema.safeParse(await json(c.req));
+    if (!parsed.success) throw invalid(parsed.error);
+    await storage.profiles.putPolicy(site, parsed.data.rules, now());
+    return c.json({ site, rules: parsed.data.rules, default: false });
+  });
+
+  return app;
+}

@@ -1,0 +1,71 @@
+/**
+ * @module training/server — the CLI talking to an edge server's admin API as the operator: the
+ * `--server` and `--token` options, and calls whose refusals become one readable line.
+ */
+import { type Command, stringOption, UsageError, type Values } from './commands/command';
+import { DataError } from './data/errors';
+
+export const SERVER_OPTIONS = {
+  server: { type: 'string' },
+  token: { type: 'string' },
+} as const satisfies Command['options'];
+
+export const SERVER_HELP = `  --server URL        the edge server (for example http://localhost:8787)
+  --token TOKEN       the operator token (default: $AISLE_OPERATOR_TOKEN)`;
+
+export interface Connection {
+  server: string;
+  token: string;
+}
+
+export function connection(values: Values): Connection {
+  const token = stringOption(values, 'token') ?? process.env.AISLE_OPERATOR_TOKEN;
+  if (!token) throw new UsageError('missing --token (or AISLE_OPERATOR_TOKEN)');
+  return { server: stringOption(values, 'server', true), token };
+}
+
+/** The server's JSON answer, or a DataError that says what it refused and why. */
+export async function call({ server, token }: Connection, path: string, init: RequestInit = {}): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(new URL(path, server), {
+      ...init,
+      headers: { Authorization: `Bearer ${token}`, ...(init.headers ?? {}) },
+    });
+  } catch (error) {
+    throw new DataError(`cannot reach ${server}: ${(error as Error).message}`);
+  }
+  const text = await res.text();
+  let body: { error?: string; details?: { path: string; message: string }[] } & Record<string, unknown> = {};
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: reported below by status
+  }
+  if (!res.ok) {
+    const details = (body.details ?? []).map((d) => `${d.path ? `${d.path}: ` : ''}${d.message}`).join('; ');
+    throw new DataError(
+      `the server refused (${res.status} ${body.error ?? res.statusText})${details ? `: ${details}` : ''}`,
+    );
+  }
+  return body;
+}
+
+export const postJson = (conn: Connection, path: string, body: unknown) =>
+  call(conn, path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+
+/** `--publish` on a scoring command: also send the scores to the site's profiles on the server. */
+export const PUBLISH_OPTIONS = { publish: { type: 'boolean' }, site: { type: 'string' }, ...SERVER_OPTIONS } as const;
+export const PUBLISH_HELP = `  --publish       also store the results on the edge server for --site SITE (profiles, retention actions)
+  --site SITE     the site the users belong to
+${SERVER_HELP}`;
+
+/** Sends scored rows to `POST /v1/admin/profiles` in requests of at most 20,000; the rows sent. */
+export async function publishScores(values: Values, kind: 'churn' | 'profile', rows: unknown[]): Promise<number> {
+  const conn = connection(values);
+  const site = stringOption(values, 'site', true);
+  for (let i = 0; i < rows.length; i += 20_000) {
+    await postJson(conn, '/v1/admin/profiles', { site, kind, rows: rows.slice(i, i + 20_000) });
+  }
+  return rows.length;
+}
