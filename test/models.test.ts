@@ -90,7 +90,12 @@ describe('the demo models', () => {
   it('are trained on the first start from a simulated season, with the catalogue, and kept on the next', async () => {
     const demoDir = join(dir, 'demo');
     const lines: string[] = [];
-    await ensureDemoModels(demoDir, { shoppers: 150, epochs: 2, models: ['recommender', 'anomaly'], log: (l) => lines.push(l) }).ready;
+    await ensureDemoModels(demoDir, {
+      shoppers: 150,
+      epochs: 2,
+      models: ['recommender', 'anomaly'],
+      log: (l) => lines.push(l),
+    }).ready;
     expect(lines.at(-1)).toMatch(/demo models ready/);
     for (const name of ['recommender', 'anomaly']) expect(existsSync(join(demoDir, name, 'manifest.json'))).toBe(true);
     const catalog = JSON.parse(readFileSync(join(demoDir, 'catalog.json'), 'utf8'));
@@ -101,7 +106,12 @@ describe('the demo models', () => {
 
     const written = statSync(join(demoDir, 'recommender', 'manifest.json')).mtimeMs;
     const next: string[] = [];
-    await ensureDemoModels(demoDir, { shoppers: 150, epochs: 2, models: ['recommender', 'anomaly'], log: (l) => next.push(l) }).ready;
+    await ensureDemoModels(demoDir, {
+      shoppers: 150,
+      epochs: 2,
+      models: ['recommender', 'anomaly'],
+      log: (l) => next.push(l),
+    }).ready;
     expect(next).toEqual([]);
     expect(statSync(join(demoDir, 'recommender', 'manifest.json')).mtimeMs).toBe(written);
   }, 120_000);

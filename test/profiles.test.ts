@@ -129,7 +129,13 @@ const adapters: { name: string; open(): Promise<{ server: TestServer; close(): P
     async open() {
       const db = tempSqlite();
       const server = await startServer(db.storage);
-      return { server, close: async () => (await server.close(), db.remove()) };
+      return {
+        server,
+        async close() {
+          await server.close();
+          db.remove();
+        },
+      };
     },
   },
 ];
@@ -139,7 +145,13 @@ if (await postgresAvailable()) {
     async open() {
       const t = await openTestPostgres();
       const server = await startServer(t.storage);
-      return { server, close: async () => (await server.close(), await t.drop()) };
+      return {
+        server,
+        async close() {
+          await server.close();
+          await t.drop();
+        },
+      };
     },
   });
 }
