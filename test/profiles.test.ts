@@ -4,12 +4,16 @@
  * `aisle score … --publish`), read back filtered and paged, exported as a CSV a spreadsheet opens,
  * with actions from an editable policy — on SQLite and PostgreSQL — and bad input refused.
  */
+import { createHmac } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDemoModels, scoreDemoProfiles } from '../edge-server/src/demo-models';
+import { until } from './helpers/browser';
 import { openTestPostgres, postgresAvailable } from './helpers/postgres';
 import { startServer, type TestServer, TOKEN, tempSqlite } from './helpers/server';
 
@@ -205,5 +209,114 @@ describe.each(adapters)('storing profiles ($name)', (adapter) => {
     expect((await get(server, '/v1/admin/profiles?site=demo&minChurn=7')).status).toBe(400);
     // What was stored before the bad requests is still there.
     expect(((await get(server, '/v1/admin/profiles?site=demo')).body.profiles as Profile[]).length).toBe(1);
+  });
+});
+
+describe('webhooks to the merchant’s CRM', () => {
+  let server: TestServer;
+  let db: ReturnType<typeof tempSqlite>;
+  let receiver: Server;
+  let url: string;
+  const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+  let failFirst = 2;
+  beforeAll(async () => {
+    db = tempSqlite();
+    server = await startServer(db.storage, { webhooks: { backoffMs: () => 50 } });
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => {
+        body += c;
+      });
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        const path = req.url ?? '';
+        const status = path.startsWith('/refuses') ? 400 : failFirst-- > 0 ? 500 : 200;
+        res.writeHead(status, { 'Content-Type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await server.close();
+    db.remove();
+    receiver.close();
+  });
+
+  it('pushes the shoppers at risk, signed, and retries a failing receiver until it answers', async () => {
+    const made = await send(server, 'POST', '/v1/admin/webhooks', { site: 'demo', url: `${url}/crm`, min_churn: 0.5 });
+    expect(made.status).toBe(201);
+    const { id, secret } = made.body as unknown as { id: string; secret: string };
+    expect(secret.length).toBeGreaterThan(30);
+    await send(server, 'POST', '/v1/admin/profiles', {
+      site: 'demo',
+      kind: 'profile',
+      rows: [{ user_id: 'at-risk', segment_name: 'regulars', tags: [] }],
+    });
+    await send(server, 'POST', '/v1/admin/profiles', {
+      site: 'demo',
+      kind: 'churn',
+      rows: [
+        {
+          user_id: 'at-risk',
+          probability: 0.8,
+          flagged: true,
+          reasons: [{ feature: 'sessions', value: 1, effect: 0.7 }],
+        },
+        { user_id: 'fine', probability: 0.1, flagged: false, reasons: [] },
+      ],
+    });
+    await until('three attempts', () => (received.length >= 3 ? true : undefined), 10_000);
+    const last = received[2];
+    const body = JSON.parse(last.body);
+    expect(body).toMatchObject({ event: 'users.at_risk', site: 'demo' });
+    expect(body.users).toEqual([
+      expect.objectContaining({
+        user_id: 'at-risk',
+        segment: 'regulars',
+        churn: 0.8,
+        churn_band: 'high',
+        action: 'limited_time_coupon',
+      }),
+    ]);
+    const timestamp = last.headers['x-aisle-timestamp'] as string;
+    const expected = `sha256=${createHmac('sha256', secret).update(`${timestamp}.${last.body}`).digest('hex')}`;
+    expect(last.headers['x-aisle-signature']).toBe(expected);
+    expect(new Set(received.map((r) => r.headers['x-aisle-delivery'])).size).toBe(1); // one delivery, tried three times
+
+    const listed = await until('the delivery recorded', async () => {
+      const hooks = (await get(server, '/v1/admin/webhooks?site=demo')).body.webhooks as {
+        id: string;
+        secret?: string;
+        deliveries: { status: string; attempts: number; last_error: string | null }[];
+      }[];
+      return hooks[0].deliveries[0]?.status === 'delivered' ? hooks : undefined;
+    });
+    expect(listed[0]).toMatchObject({ id, deliveries: [{ status: 'delivered', attempts: 3, last_error: null }] });
+    expect(listed[0].secret).toBeUndefined();
+  });
+
+  it('gives up on a receiver that refuses the body, and refuses a webhook it could never call', async () => {
+    await send(server, 'POST', '/v1/admin/webhooks', { site: 'demo', url: `${url}/refuses`, min_churn: 0.9 });
+    const before = received.length;
+    await send(server, 'POST', '/v1/admin/profiles', {
+      site: 'demo',
+      kind: 'churn',
+      rows: [{ user_id: 'leaving', probability: 0.95, flagged: true, reasons: [] }],
+    });
+    const failed = await until('the refusal recorded', async () => {
+      const hooks = (await get(server, '/v1/admin/webhooks?site=demo')).body.webhooks as {
+        url: string;
+        deliveries: { status: string; attempts: number; last_error: string }[];
+      }[];
+      const d = hooks.find((h) => h.url.endsWith('/refuses'))?.deliveries[0];
+      return d?.status === 'failed' ? d : undefined;
+    });
+    expect(failed).toMatchObject({ attempts: 1, last_error: 'HTTP 400' });
+    expect(received.filter((r) => r.body.includes('"leaving"')).length).toBe(2); // the /crm hook (0.5) and /refuses once
+    expect(received.length).toBe(before + 2);
+    const bad = await send(server, 'POST', '/v1/admin/webhooks', { site: 'demo', url: 'ftp://example.com' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.details?.[0].path).toBe('url');
   });
 });

@@ -13,6 +13,7 @@ import { modelsRoute } from './routes/models';
 import { profilesRoute } from './routes/profiles';
 import { registryRoute } from './routes/registry';
 import type { Storage } from './storage';
+import { type DispatcherOptions, webhookDispatcher } from './webhooks';
 
 export interface AppOptions {
   storage: Storage;
@@ -25,6 +26,8 @@ export interface AppOptions {
   demo?: boolean;
   /** The public key (base64 SPKI) the demo shop's tag pins, so it runs only signed models. */
   demoKey?: string;
+  /** Webhook retry timing (tests shorten it). */
+  webhooks?: Omit<DispatcherOptions, 'now'>;
   rateLimit?: Omit<RateLimitOptions, 'storage' | 'clientId'>;
   /** Trust the first address in X-Forwarded-For (behind a load balancer). Default false. */
   trustProxy?: boolean;
@@ -74,7 +77,9 @@ export function createApp(options: AppOptions) {
   );
   app.route('/', adminRoute({ storage, token: operatorToken }));
   app.route('/', registryRoute({ storage, token: operatorToken, now: options.now }));
-  app.route('/', profilesRoute({ storage, token: operatorToken, now: options.now }));
+  const webhooks = webhookDispatcher(storage, { now: options.now, ...options.webhooks });
+  webhooks.start();
+  app.route('/', profilesRoute({ storage, token: operatorToken, now: options.now, webhooks }));
   app.route('/', assetsRoute({ distDir }));
   app.route('/', modelsRoute({ dir: modelsDir, storage }));
   if (demo) {

@@ -5,6 +5,7 @@
  * retention action the site's policy maps them to; filtered and paged by cursor, or as a CSV a
  * spreadsheet opens; and the policy itself, editable.
  */
+import { randomBytes, randomUUID } from 'node:crypto';
 import { stringify } from 'csv-stringify/sync';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -14,6 +15,7 @@ import { operatorAuth } from '../middleware/operator-auth';
 import { actionFor, churnBand, DEFAULT_POLICY, PolicySchema, type Rule } from '../retention';
 import type { Storage } from '../storage';
 import type { ProfileRecord } from '../storage/profiles';
+import type { WebhookDispatcher } from '../webhooks';
 
 const UserId = z.string().min(1).max(200);
 const Upload = z.discriminatedUnion('kind', [
@@ -85,14 +87,23 @@ const afterOf = (cursor: string) => Buffer.from(cursor, 'base64url').toString('u
 /** A cell a spreadsheet must not run as a formula (=, +, -, @, tab, CR at the start). */
 const safeCell = (v: string) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
 
+const HookInput = z.strictObject({
+  site: z.string().min(1).max(64),
+  url: z.url({ protocol: /^https?$/ }).max(2000),
+  /** Shoppers at or above this churn probability are pushed (default 0.6: the high band). */
+  min_churn: z.number().min(0).max(1).default(0.6),
+});
+
 export function profilesRoute({
   storage,
   token,
   now = Date.now,
+  webhooks,
 }: {
   storage: Storage;
   token: string;
   now?: () => number;
+  webhooks?: WebhookDispatcher;
 }) {
   const app = new Hono();
   app.use('/v1/admin/*', operatorAuth({ token }));
@@ -131,7 +142,26 @@ export function profilesRoute({
       const { site } = parsed.data;
       await siteOr404(site);
       if (parsed.data.kind === 'profile') await storage.profiles.putSegments(site, parsed.data.rows, now());
-      else await storage.profiles.putChurn(site, parsed.data.rows, now());
+      else {
+        await storage.profiles.putChurn(site, parsed.data.rows, now());
+        // Fresh churn scores: the shoppers now at risk go to the site's webhooks, with their actions.
+        const toView = view(await policy(site));
+        const records = new Map<string, ProfileRecord>();
+        await webhooks?.notify(
+          site,
+          parsed.data.rows.map((r) => ({ user_id: r.user_id, churn: r.probability })),
+          (u) => {
+            const p = records.get(u.user_id);
+            return p ? toView(p) : u;
+          },
+          async (ids) => {
+            for (const id of ids) {
+              const p = await storage.profiles.get(site, id);
+              if (p) records.set(id, p);
+            }
+          },
+        );
+      }
       return c.json({ site, kind: parsed.data.kind, stored: parsed.data.rows.length });
     },
   );
@@ -190,6 +220,46 @@ export function profilesRoute({
     c.header('Content-Disposition', `attachment; filename="aisle-profiles-${q.data.site}.csv"`);
     // A byte-order mark, so that spreadsheets read the UTF-8 as UTF-8; CRLF line ends (RFC 4180).
     return c.body(`\ufeff${stringify(lines, { record_delimiter: 'windows' })}`);
+  });
+
+  app.post('/v1/admin/webhooks', async (c) => {
+    const parsed = HookInput.safeParse(await json(c.req));
+    if (!parsed.success) throw invalid(parsed.error);
+    await siteOr404(parsed.data.site);
+    const hook = {
+      id: randomUUID(),
+      ...parsed.data,
+      secret: randomBytes(32).toString('base64url'),
+      created_at: now(),
+    };
+    await storage.webhooks.add(hook);
+    // The secret is shown once, here: the receiver checks X-Aisle-Signature with it.
+    return c.json(hook, 201);
+  });
+
+  app.get('/v1/admin/webhooks', async (c) => {
+    const site = c.req.query('site') ?? '';
+    await siteOr404(site);
+    const hooks = await storage.webhooks.list(site);
+    return c.json({
+      webhooks: await Promise.all(
+        hooks.map(async ({ secret: _, ...h }) => ({
+          ...h,
+          deliveries: (await storage.webhooks.deliveries(h.id, 20)).map(({ body: __, ...d }) => d),
+        })),
+      ),
+    });
+  });
+
+  app.delete('/v1/admin/webhooks/:id', async (c) => {
+    const site = c.req.query('site') ?? '';
+    await siteOr404(site);
+    if (!(await storage.webhooks.remove(site, c.req.param('id')))) {
+      throw new ApiError(404, 'no such webhook', [
+        { path: 'id', message: `no webhook ${c.req.param('id')} for ${site}` },
+      ]);
+    }
+    return c.json({ deleted: c.req.param('id') });
   });
 
   app.get('/v1/admin/retention-policy', async (c) => {

@@ -58,6 +58,11 @@ export const SQLITE_MIGRATIONS: Migration[] = [
     name: 'profiles, churn scores and retention policies',
     statements: profileTables({ text: 'TEXT', int: 'INTEGER', real: 'REAL' }),
   },
+  {
+    version: 5,
+    name: 'webhooks and their deliveries',
+    statements: webhookTables({ text: 'TEXT', int: 'INTEGER', real: 'REAL' }),
+  },
 ];
 
 /** Hash partitions of the PostgreSQL events table: writes spread evenly, and the primary key stays `event_id` alone. */
@@ -121,7 +126,38 @@ export const PG_MIGRATIONS: Migration[] = [
     name: 'profiles, churn scores and retention policies',
     statements: profileTables({ text: 'text', int: 'bigint', real: 'double precision' }),
   },
+  {
+    version: 4,
+    name: 'webhooks and their deliveries',
+    statements: webhookTables({ text: 'text', int: 'bigint', real: 'double precision' }),
+  },
 ];
+
+/** Merchants' CRM endpoints, and every push to them, kept until delivered or given up (so retries survive a restart). */
+function webhookTables(t: { text: string; int: string; real: string }): string[] {
+  return [
+    `CREATE TABLE webhooks (
+      id ${t.text} PRIMARY KEY,
+      site ${t.text} NOT NULL,
+      url ${t.text} NOT NULL,
+      secret ${t.text} NOT NULL,
+      min_churn ${t.real} NOT NULL,
+      created_at ${t.int} NOT NULL
+    )`,
+    `CREATE TABLE webhook_deliveries (
+      id ${t.text} PRIMARY KEY,
+      webhook_id ${t.text} NOT NULL,
+      body ${t.text} NOT NULL,
+      status ${t.text} NOT NULL,
+      attempts ${t.int} NOT NULL,
+      next_at ${t.int} NOT NULL,
+      last_error ${t.text},
+      created_at ${t.int} NOT NULL,
+      done_at ${t.int}
+    )`,
+    'CREATE INDEX webhook_deliveries_due ON webhook_deliveries (status, next_at)',
+  ];
+}
 
 /** A row per shopper and site: the latest segment and churn scores (each written by its own job), keyed for cursors. */
 function profileTables(t: { text: string; int: string; real: string }): string[] {

@@ -5,6 +5,7 @@ import { PG_MIGRATIONS } from './migrations';
 import { profilesOver } from './profiles';
 import { registryOver, type Sql } from './registry';
 import type { EventQuery, Site, Stats, Storage } from './types';
+import { webhooksOver } from './webhooks';
 
 export interface PostgresOptions {
   connectionString: string;
@@ -44,6 +45,7 @@ export function openPostgres(options: PostgresOptions): Storage {
     kind: 'postgres',
     registry: registryOver(sql),
     profiles: profilesOver(sql),
+    webhooks: webhooksOver(sql),
     async migrate() {
       const client = await pool.connect();
       try {

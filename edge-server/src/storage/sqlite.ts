@@ -9,6 +9,7 @@ import { registryOver, type Sql } from './registry';
 import { COLUMNS, configure, type EventRow, rowInserter, rowValues, toEvent } from './sqlite-rows';
 import { startWriter, type Writer } from './sqlite-writer';
 import type { EventQuery, Site, Stats, Storage, StoredEvent } from './types';
+import { webhooksOver } from './webhooks';
 
 /** Opens (creating if needed) an SQLite store at `file`, or in memory for `:memory:`. */
 export function openSqlite(file: string): Storage {
@@ -76,6 +77,7 @@ export function openSqlite(file: string): Storage {
     kind: 'sqlite',
     registry: registryOver(sql),
     profiles: profilesOver(sql),
+    webhooks: webhooksOver(sql),
     async migrate() {
       db.exec(
         'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at INTEGER)',

@@ -3,6 +3,7 @@ import type { AisleEvent } from '../../../shared-models/src/schema/event';
 import type { IngestOutcome } from '../ingest';
 import type { Profiles } from './profiles';
 import type { Registry } from './registry';
+import type { Webhooks } from './webhooks';
 
 export interface Site {
   /** Public, write-only key used in the embed tag. */
@@ -70,5 +71,7 @@ export interface Storage {
   readonly registry: Registry;
   /** Each shopper's segment and churn risk as last scored, and the site's retention policy. */
   readonly profiles: Profiles;
+  /** Merchants' webhooks and their deliveries. */
+  readonly webhooks: Webhooks;
   close(): Promise<void>;
 }
