@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDemoModels, scoreDemoProfiles } from '../edge-server/src/demo-models';
+import { type OpenServer, serverAdapters } from './helpers/adapters';
 import { until } from './helpers/browser';
-import { openTestPostgres, postgresAvailable } from './helpers/postgres';
 import { startServer, type TestServer, TOKEN, tempSqlite } from './helpers/server';
 
 interface Profile {
@@ -127,41 +127,10 @@ describe('the demo shop’s profiles after npm start', () => {
   });
 });
 
-const adapters: { name: string; open(): Promise<{ server: TestServer; close(): Promise<void> }> }[] = [
-  {
-    name: 'SQLite',
-    async open() {
-      const db = tempSqlite();
-      const server = await startServer(db.storage);
-      return {
-        server,
-        async close() {
-          await server.close();
-          db.remove();
-        },
-      };
-    },
-  },
-];
-if (await postgresAvailable()) {
-  adapters.push({
-    name: 'PostgreSQL',
-    async open() {
-      const t = await openTestPostgres();
-      const server = await startServer(t.storage);
-      return {
-        server,
-        async close() {
-          await server.close();
-          await t.drop();
-        },
-      };
-    },
-  });
-}
+const adapters = await serverAdapters();
 
 describe.each(adapters)('storing profiles ($name)', (adapter) => {
-  let opened: Awaited<ReturnType<(typeof adapters)[number]['open']>>;
+  let opened: OpenServer;
   beforeAll(async () => {
     opened = await adapter.open();
   });

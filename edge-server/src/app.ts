@@ -9,6 +9,7 @@ import type { RateLimitOptions } from './middleware/rate-limit';
 import { adminRoute } from './routes/admin';
 import { assetsRoute } from './routes/assets';
 import { eventsRoute } from './routes/events';
+import { meRoute } from './routes/me';
 import { modelsRoute } from './routes/models';
 import { profilesRoute } from './routes/profiles';
 import { registryRoute } from './routes/registry';
@@ -75,6 +76,7 @@ export function createApp(options: AppOptions) {
       rateLimit: { ...options.rateLimit, clientId },
     }),
   );
+  app.route('/', meRoute({ storage, now: options.now }));
   app.route('/', adminRoute({ storage, token: operatorToken }));
   app.route('/', registryRoute({ storage, token: operatorToken, now: options.now }));
   const webhooks = webhookDispatcher(storage, { now: options.now, ...options.webhooks });

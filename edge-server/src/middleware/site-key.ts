@@ -23,6 +23,9 @@ export interface SiteKeyOptions {
   storage: Storage;
   /** Sites are read from storage at most this often per key; short, so a changed allow-list applies soon on every node. */
   cacheMs?: number;
+  /** What a preflight allows (default POST with Content-Type and X-Aisle-Site). */
+  methods?: string;
+  headers?: string;
 }
 
 /**
@@ -31,7 +34,7 @@ export interface SiteKeyOptions {
  * allowed ones — on errors too, so the page can read why it was refused.
  */
 export function siteKey(options: SiteKeyOptions): MiddlewareHandler<SiteEnv> {
-  const { storage, cacheMs = 10_000 } = options;
+  const { storage, cacheMs = 10_000, methods = 'POST, OPTIONS', headers = 'Content-Type, X-Aisle-Site' } = options;
   const cache = new Map<string, { site: Site | null; at: number }>();
   const lookup = async (key: string) => {
     const hit = cache.get(key);
@@ -54,8 +57,8 @@ export function siteKey(options: SiteKeyOptions): MiddlewareHandler<SiteEnv> {
         ]);
       }
       c.header('Access-Control-Allow-Origin', origin);
-      c.header('Access-Control-Allow-Methods', 'POST, OPTIONS');
-      c.header('Access-Control-Allow-Headers', 'Content-Type, X-Aisle-Site');
+      c.header('Access-Control-Allow-Methods', methods);
+      c.header('Access-Control-Allow-Headers', headers);
       c.header('Access-Control-Max-Age', '600');
       c.header('Vary', 'Origin');
       return c.body(null, 204);

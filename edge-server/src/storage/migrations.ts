@@ -63,6 +63,11 @@ export const SQLITE_MIGRATIONS: Migration[] = [
     name: 'webhooks and their deliveries',
     statements: webhookTables({ text: 'TEXT', int: 'INTEGER', real: 'REAL' }),
   },
+  {
+    version: 6,
+    name: 'devices a shopper reads and erases their data from',
+    statements: deviceTables('TEXT', 'INTEGER'),
+  },
 ];
 
 /** Hash partitions of the PostgreSQL events table: writes spread evenly, and the primary key stays `event_id` alone. */
@@ -131,7 +136,26 @@ export const PG_MIGRATIONS: Migration[] = [
     name: 'webhooks and their deliveries',
     statements: webhookTables({ text: 'text', int: 'bigint', real: 'double precision' }),
   },
+  {
+    version: 5,
+    name: 'devices a shopper reads and erases their data from',
+    statements: deviceTables('text', 'bigint'),
+  },
 ];
+
+/** A browser's secret (as its SHA-256) and the anonymous ids it used: who may read or erase what. */
+function deviceTables(text: string, int: string): string[] {
+  return [
+    `CREATE TABLE devices (
+      site ${text} NOT NULL,
+      anonymous_id ${text} NOT NULL,
+      device_hash ${text} NOT NULL,
+      created_at ${int} NOT NULL,
+      PRIMARY KEY (site, anonymous_id)
+    )`,
+    'CREATE INDEX devices_hash ON devices (site, device_hash)',
+  ];
+}
 
 /** Merchants' CRM endpoints, and every push to them, kept until delivered or given up (so retries survive a restart). */
 function webhookTables(t: { text: string; int: string; real: string }): string[] {

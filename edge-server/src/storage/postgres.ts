@@ -4,6 +4,7 @@ import type { AisleEvent } from '../../../shared-models/src/schema/event';
 import { PG_MIGRATIONS } from './migrations';
 import { profilesOver } from './profiles';
 import { registryOver, type Sql } from './registry';
+import { shoppersOver } from './shoppers';
 import type { EventQuery, Site, Stats, Storage } from './types';
 import { webhooksOver } from './webhooks';
 
@@ -46,6 +47,7 @@ export function openPostgres(options: PostgresOptions): Storage {
     registry: registryOver(sql),
     profiles: profilesOver(sql),
     webhooks: webhooksOver(sql),
+    shoppers: shoppersOver(sql),
     async migrate() {
       const client = await pool.connect();
       try {

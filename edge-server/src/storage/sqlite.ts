@@ -6,6 +6,7 @@ import { ingestBody } from '../ingest';
 import { SQLITE_MIGRATIONS } from './migrations';
 import { profilesOver } from './profiles';
 import { registryOver, type Sql } from './registry';
+import { shoppersOver } from './shoppers';
 import { COLUMNS, configure, type EventRow, rowInserter, rowValues, toEvent } from './sqlite-rows';
 import { startWriter, type Writer } from './sqlite-writer';
 import type { EventQuery, Site, Stats, Storage, StoredEvent } from './types';
@@ -78,6 +79,7 @@ export function openSqlite(file: string): Storage {
     registry: registryOver(sql),
     profiles: profilesOver(sql),
     webhooks: webhooksOver(sql),
+    shoppers: shoppersOver(sql),
     async migrate() {
       db.exec(
         'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at INTEGER)',

@@ -3,6 +3,7 @@ import type { AisleEvent } from '../../../shared-models/src/schema/event';
 import type { IngestOutcome } from '../ingest';
 import type { Profiles } from './profiles';
 import type { Registry } from './registry';
+import type { Shoppers } from './shoppers';
 import type { Webhooks } from './webhooks';
 
 export interface Site {
@@ -73,5 +74,7 @@ export interface Storage {
   readonly profiles: Profiles;
   /** Merchants' webhooks and their deliveries. */
   readonly webhooks: Webhooks;
+  /** What the server holds about a shopper, for that shopper's own device to read and erase. */
+  readonly shoppers: Shoppers;
   close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 /** @module capture/tracker — builds events, applies consent, and hands them to the local store and the outbox. */
 import { EVENT_TYPE_PATTERN } from '../../../shared-models/src/schema/constants';
 import type { AisleEvent, AisleItem } from '../../../shared-models/src/schema/event';
+import { hex } from '../../../shared-models/src/schema/ids';
 import type { Meta } from '../store/db';
 import { type SessionState, settleSessions } from '../store/session';
 import { sendEventsBeacon } from '../sync/beacon';
@@ -50,6 +51,7 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
   let engine: Engine | undefined;
   let mode: Status['sync'] = 'starting';
   let ids: Meta['ids'] = { anonymous_id: '' };
+  let browserKey: Meta['device'] | undefined;
   let session: SessionState | undefined;
   let isReady = false;
   let scheduled = false;
@@ -187,19 +189,78 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
     );
     engine = connection.engine;
     mode = connection.mode;
-    const [storedIds, storedSession, storedConsent] = await Promise.all([
+    const [storedIds, storedSession, storedConsent, storedDevice] = await Promise.all([
       engine.metaGet('ids'),
       engine.metaGet('session'),
       engine.metaGet('consent'),
+      engine.metaGet('device'),
     ]);
     ids = storedIds?.anonymous_id ? storedIds : { anonymous_id: uuid() };
     if (!storedIds) await engine.metaSet('ids', ids);
+    browserKey = storedDevice ?? { secret: secret(), bound: [] };
+    if (!storedDevice) await engine.metaSet('device', browserKey);
     session = storedSession;
     consent = resolveConsent(config.consentMode, gpc, storedConsent);
     isReady = true;
     process();
+    if (browserKey.eraseDue) void eraseOnServer();
     // Whatever earlier pages left in the outbox goes out now.
-    if (consent.analytics) await engine.schedule(0);
+    if (consent.analytics) {
+      void bindDevice();
+      await engine.schedule(0);
+    }
+  }
+
+  /** 32 random bytes, base64url: the secret only this browser holds. */
+  function secret() {
+    const bytes = crypto.getRandomValues(new Uint8Array(32));
+    return btoa(String.fromCharCode(...bytes))
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_')
+      .replace(/=+$/, '');
+  }
+  const meUrl = (path = '') => `${config.endpoint}/v1/me${path}?site=${encodeURIComponent(config.site)}`;
+  const authorised = () => ({ Authorization: `Device ${browserKey?.secret}` });
+
+  /** Tells the server which browser this anonymous id belongs to (once per id; only with analytics consent, like events). */
+  async function bindDevice() {
+    const d = browserKey;
+    const id = ids.anonymous_id;
+    if (!d || d.bound.includes(id) || !crypto.subtle) return;
+    try {
+      const hash = hex(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(d.secret))));
+      const res = await fetch(meUrl('/device'), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ anonymous_id: id, device_hash: hash }),
+        keepalive: true,
+      });
+      if (res.ok) {
+        d.bound.push(id);
+        await engine?.metaSet('device', d);
+      }
+    } catch {
+      // offline: bound on a later page
+    }
+  }
+
+  /** Asks the server to erase what it holds for this browser; remembered until it confirms. */
+  async function eraseOnServer() {
+    const d = browserKey;
+    if (!d?.bound.length) return;
+    d.eraseDue = true;
+    await engine?.metaSet('device', d);
+    try {
+      const res = await fetch(meUrl(), { method: 'DELETE', headers: authorised() });
+      // 401: nothing bound to this browser any more (already erased).
+      if (res.ok || res.status === 401) {
+        d.eraseDue = false;
+        d.bound = [];
+        await engine?.metaSet('device', d);
+      }
+    } catch {
+      log.log('warn', 'the server could not be reached to erase; asked again on the next page');
+    }
   }
 
   const ready = init().catch((cause) => {
@@ -245,7 +306,10 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
       pending.unshift(...held.splice(0));
       process();
     }
-    if (consent.analytics) await engine?.schedule(0);
+    if (consent.analytics) {
+      void bindDevice();
+      await engine?.schedule(0);
+    }
     fire('consent', { ...consent });
     return { ...consent };
   }
@@ -308,8 +372,15 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
       const e = await drained();
       if (consent.analytics) await e?.flush();
     },
+    async me() {
+      await ready;
+      if (!browserKey?.bound.length) return null;
+      const res = await fetch(meUrl(), { headers: authorised() });
+      return res.ok ? res.json() : null;
+    },
     erase() {
       return changingIds(async () => {
+        await eraseOnServer();
         pending.length = 0;
         held.length = 0;
         toWrite.length = 0;
@@ -319,6 +390,7 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
         ids = { anonymous_id: uuid() };
         session = undefined;
         await engine?.metaSet('ids', ids);
+        if (consent.analytics) void bindDevice();
       });
     },
     hidden() {

@@ -63,8 +63,14 @@ export interface Tracker {
   /** The shopper's local history, newest first. */
   history(limit?: number): Promise<AisleEvent[]>;
   flush(): Promise<void>;
-  /** Erases everything captured on this device and starts a new anonymous id. The consent choice stays. */
+  /**
+   * Erases everything captured on this device and, with this browser's secret, what the server
+   * holds about it; then starts a new anonymous id. The consent choice stays. An erasure the
+   * server could not take yet is asked again on the next page.
+   */
   erase(): Promise<void>;
+  /** What the server holds about this browser's shopper (`GET /v1/me`), or null when it holds nothing. */
+  me(): Promise<unknown>;
   /** The context collectors use. */
   context: CaptureContext;
   /** Called by the page lifecycle: the page is hidden or left. */

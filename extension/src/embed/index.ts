@@ -17,6 +17,7 @@ export interface AisleApi {
   history: Tracker['history'];
   flush(): Promise<void>;
   erase(): Promise<void>;
+  me(): Promise<unknown>;
 }
 
 declare const __AISLE_VERSION__: string;
@@ -84,6 +85,7 @@ function install() {
     history: (limit) => settle('aisle.history', () => tracker.history(limit)),
     flush: () => settle('aisle.flush', tracker.flush),
     erase: () => settle('aisle.erase', tracker.erase),
+    me: () => settle('aisle.me', tracker.me),
   };
   // Calls made before the script loaded, through the stub `window.aisle = window.aisle || []`.
   const queued = Array.isArray(w.aisle) ? (w.aisle as Queued[]) : [];

@@ -7,6 +7,11 @@ export interface Meta {
   ids: { anonymous_id: string; user_id?: string };
   session: { session_id: string; last_ts: number };
   consent: { analytics: boolean; personalization: boolean; ts: number };
+  /**
+   * This browser's secret for reading and erasing what the server holds (`/v1/me`), the anonymous
+   * ids the server has bound to it, and an erasure the server has not confirmed yet.
+   */
+  device: { secret: string; bound: string[]; eraseDue?: boolean };
 }
 
 /**
