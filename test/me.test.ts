@@ -45,6 +45,13 @@ describe.each(adapters)('GET and DELETE /v1/me ($name)', (adapter) => {
       makeEvent({ anonymous_id: 'shopper-a', type: 'view_item' }),
       makeEvent({ anonymous_id: 'shopper-b', type: 'page_view' }),
     ]);
+    // A CRM webhook that cannot be reached: its delivery, naming both shoppers, waits for a retry.
+    const hook = await fetch(`${server.url}/v1/admin/webhooks`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ site: 'demo', url: 'http://127.0.0.1:9/crm', min_churn: 0.5 }),
+    });
+    const { id: hookId } = (await hook.json()) as { id: string };
     await fetch(`${server.url}/v1/admin/profiles`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
@@ -77,6 +84,8 @@ describe.each(adapters)('GET and DELETE /v1/me ($name)', (adapter) => {
     expect(await server.storage.profiles.get('demo', 'shopper-a')).toBeUndefined();
     expect(await server.storage.profiles.get('demo', 'shopper-b')).toBeDefined();
     expect((await me('GET')).status).toBe(401); // nothing bound any more
+    const [delivery] = await server.storage.webhooks.deliveries(hookId, 10);
+    expect(JSON.parse(delivery.body).users.map((u: { user_id: string }) => u.user_id)).toEqual(['shopper-b']);
   });
 });
 

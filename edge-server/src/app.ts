@@ -92,5 +92,6 @@ export function createApp(options: AppOptions) {
   app.all('/v1/*', () => {
     throw new ApiError(404, 'not found', [{ path: '', message: 'no such API route' }]);
   });
-  return app;
+  // Background work (webhook deliveries) stops before the storage under it closes.
+  return Object.assign(app, { stop: () => webhooks.stop() });
 }

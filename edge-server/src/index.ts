@@ -92,7 +92,7 @@ async function main() {
     }
   });
   const stop = () => {
-    server.close(() => void storage.close().then(() => process.exit(0)));
+    server.close(() => void app.stop().then(() => storage.close().then(() => process.exit(0))));
     setTimeout(() => process.exit(0), 3000).unref();
   };
   process.on('SIGINT', stop);

@@ -78,7 +78,7 @@ export function webhookDispatcher(storage: Storage, options: DispatcherOptions =
       status: done ? 'failed' : 'pending',
       attempts,
       last_error: error,
-      next_at: done ? d.next_at : now() + backoffMs(attempts),
+      next_at: done ? d.next_at : Math.round(now() + backoffMs(attempts)),
       done_at: done ? now() : null,
     });
   }

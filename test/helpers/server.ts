@@ -82,6 +82,9 @@ export async function startServer(
       pages.set(name, { html, headers });
       return `${url}/test/${name}`;
     },
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    async close() {
+      await app.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }

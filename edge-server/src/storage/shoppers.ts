@@ -2,7 +2,8 @@
  * @module edge-server/storage/shoppers — what the server holds about one shopper, for that shopper:
  * the devices that may ask (a browser's secret, stored only as its SHA-256, bound to the anonymous
  * ids it used), a summary of their events, and erasure of their events, profile and bindings.
- * Over the same minimal SQL as the registry: the events table has the same columns in both adapters.
+ * Erasure reaches the webhook deliveries that named them too. Over the same minimal SQL as the
+ * registry: the events table has the same columns in both adapters.
  */
 import type { Sql } from './registry';
 
@@ -20,7 +21,10 @@ export interface Shoppers {
   bind(site: string, anonymousId: string, deviceHash: string, at: number): Promise<boolean>;
   anonymousIds(site: string, deviceHash: string): Promise<string[]>;
   summary(site: string, anonymousIds: readonly string[]): Promise<ShopperSummary>;
-  /** Deletes the events of these anonymous ids, the profiles of them and of the user ids their events carried, and the bindings; the events deleted. */
+  /**
+   * Deletes the events of these anonymous ids, the profiles of them and of the user ids their events
+   * carried, those people in stored webhook deliveries, and the bindings; the events deleted.
+   */
   erase(site: string, anonymousIds: readonly string[], deviceHash: string): Promise<number>;
 }
 
@@ -74,6 +78,25 @@ export function shoppersOver(sql: Sql): Shoppers {
       const people = [...ids, ...userIds];
       await sql.run(`DELETE FROM events WHERE site = ? AND anonymous_id IN (${list(ids.length)})`, [site, ...ids]);
       await sql.run(`DELETE FROM profiles WHERE site = ? AND user_id IN (${list(people.length)})`, [site, ...people]);
+      // Pushes to the merchant's CRM that named them keep the other shoppers only (or go, when none is left).
+      const gone = new Set(people);
+      for (const person of people) {
+        const named = await sql.all<{ id: string; body: string }>(
+          `SELECT d.id, d.body FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+           WHERE w.site = ? AND d.body LIKE ? ESCAPE '\\'`,
+          [site, `%${JSON.stringify(person).replace(/[\\%_]/g, (c) => `\\${c}`)}%`],
+        );
+        for (const d of named) {
+          const body = JSON.parse(d.body) as { users?: { user_id: string }[] };
+          const users = (body.users ?? []).filter((u) => !gone.has(u.user_id));
+          if (users.length)
+            await sql.run('UPDATE webhook_deliveries SET body = ? WHERE id = ?', [
+              JSON.stringify({ ...body, users }),
+              d.id,
+            ]);
+          else await sql.run('DELETE FROM webhook_deliveries WHERE id = ?', [d.id]);
+        }
+      }
       await sql.run('DELETE FROM devices WHERE site = ? AND device_hash = ?', [site, deviceHash]);
       return events;
     },
