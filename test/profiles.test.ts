@@ -12,9 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDemoModels, scoreDemoProfiles } from '../edge-server/src/demo-models';
+import { ensureDemoModels, scheduleProfileJob, scoreDemoProfiles } from '../edge-server/src/demo-models';
 import { type OpenServer, serverAdapters } from './helpers/adapters';
 import { until } from './helpers/browser';
+import { makeEvent } from './helpers/events';
 import { startServer, type TestServer, TOKEN, tempSqlite } from './helpers/server';
 
 interface Profile {
@@ -109,6 +110,46 @@ describe('the demo shop’s profiles after npm start', () => {
     expect(rows.map((r) => r.user_id)).toEqual(listed.map((p) => p.user_id));
     expect(rows.every((r) => Number.isFinite(Number(r.churn)) && r.action)).toBe(true);
   });
+
+  it('scores the live shoppers of the store on a schedule, the demo site’s only', async () => {
+    await server.storage.putSite({ key: 'other', name: 'Other', origins: [], created_at: 1 });
+    const day = 86_400_000;
+    const visits = (site: string, who: string) =>
+      server.storage.insertEvents(
+        site,
+        [0, 1, 2].map((k) =>
+          makeEvent({
+            anonymous_id: who,
+            type: k === 2 ? 'add_to_cart' : 'view_item',
+            ts: Date.now() - (10 - k) * day,
+          }),
+        ),
+        Date.now(),
+      );
+    await visits('demo', 'live-1');
+    await visits('demo', 'live-2');
+    await visits('other', 'elsewhere');
+    const stop = scheduleProfileJob(dir, {
+      store: `sqlite:${join(db.dir, 'aisle.db')}`,
+      server: server.url,
+      token: TOKEN,
+      hours: 1 / 3600, // every second
+    });
+    try {
+      const live = await until(
+        'the live shoppers scored',
+        async () => {
+          const both = await Promise.all(['live-1', 'live-2'].map((id) => server.storage.profiles.get('demo', id)));
+          return both.every((p) => p?.segment_name && p.churn !== null) ? both : undefined;
+        },
+        60_000,
+      );
+      expect(live).toHaveLength(2);
+      expect(await server.storage.profiles.get('demo', 'elsewhere')).toBeUndefined();
+    } finally {
+      stop();
+    }
+  }, 90_000);
 
   it('follows the merchant’s own policy once it is edited, and refuses a broken one', async () => {
     const rules = [{ churn: ['high', 'medium'], action: 'care_message', message: 'We miss you' }, { action: 'none' }];

@@ -201,3 +201,62 @@ export async function scoreDemoProfiles(
   );
   log('scored the demo shoppers: segments, churn risk and retention actions at /v1/admin/profiles');
 }
+
+/**
+ * The edge's recurring profile job: every `hours`, the demo site's shoppers in the live store (what
+ * the storefront captured) are scored with the demo's profile and churn models and stored with
+ * their retention actions, next to the simulated season's. A store with no demo events yet is
+ * skipped quietly. Returns a function that stops it.
+ */
+export function scheduleProfileJob(
+  dir: string,
+  {
+    store,
+    server,
+    token,
+    hours,
+    log = () => {},
+  }: { store: string; server: string; token: string; hours: number; log?: (line: string) => void },
+): () => void {
+  const run = (...args: string[]) =>
+    promisify(execFile)(process.execPath, [AISLE, ...args], { maxBuffer: 16 * 1024 * 1024 });
+  const publish = ['--from', store, '--publish', '--site', 'demo', '--server', server, '--token', token];
+  let busy = false;
+  const once = async () => {
+    // A run that outlasts the interval is not overlapped by the next one.
+    if (busy) return;
+    if (!existsSync(join(dir, 'profile', 'manifest.json')) || !existsSync(join(dir, 'churn', 'manifest.json'))) return;
+    busy = true;
+    try {
+      await run(
+        'score',
+        'profile',
+        '--model',
+        join(dir, 'profile'),
+        '--out',
+        join(dir, 'live-profiles.jsonl'),
+        ...publish,
+      );
+      await run(
+        'score',
+        'churn',
+        '--model',
+        join(dir, 'churn'),
+        '--as-of',
+        new Date().toISOString(),
+        '--out',
+        join(dir, 'live-churn.jsonl'),
+        ...publish,
+      );
+      log('scored the live shoppers of the demo site');
+    } catch (error) {
+      const line = ((error as { stderr?: string }).stderr ?? (error as Error).message).trim().split('\n').at(-1) ?? '';
+      if (!/no events|no usable events|no user has an event/.test(line)) log(`the profile job failed: ${line}`);
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void once(), hours * 3_600_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -5,7 +5,13 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { serve } from '@hono/node-server';
 import { createApp } from './app';
-import { demoSigningKey, ensureDemoModels, publishDemoModels, scoreDemoProfiles } from './demo-models';
+import {
+  demoSigningKey,
+  ensureDemoModels,
+  publishDemoModels,
+  scheduleProfileJob,
+  scoreDemoProfiles,
+} from './demo-models';
 import { openStorage } from './storage';
 
 /** The operator token: AISLE_OPERATOR_TOKEN, else the one generated on first start and kept in the data dir. */
@@ -91,7 +97,20 @@ async function main() {
         );
     }
   });
+  // The recurring profile job over what the storefront captured (AISLE_PROFILE_HOURS, default 6; 0: off).
+  const hours = Number(process.env.AISLE_PROFILE_HOURS ?? 6);
+  const stopProfiles =
+    process.env.AISLE_DEMO_MODELS !== '0' && hours > 0
+      ? scheduleProfileJob(modelsDir, {
+          store: process.env.AISLE_DATABASE_URL ?? `sqlite:${join(dataDir, 'aisle.db')}`,
+          server: `http://127.0.0.1:${port}`,
+          token,
+          hours,
+          log: (line) => console.log(`  profiles:       ${line}`),
+        })
+      : () => {};
   const stop = () => {
+    stopProfiles();
     server.close(() => void app.stop().then(() => storage.close().then(() => process.exit(0))));
     setTimeout(() => process.exit(0), 3000).unref();
   };

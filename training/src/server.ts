@@ -57,7 +57,7 @@ export const postJson = (conn: Connection, path: string, body: unknown) =>
 /** `--publish` on a scoring command: also send the scores to the site's profiles on the server. */
 export const PUBLISH_OPTIONS = { publish: { type: 'boolean' }, site: { type: 'string' }, ...SERVER_OPTIONS } as const;
 export const PUBLISH_HELP = `  --publish       also store the results on the edge server for --site SITE (profiles, retention actions)
-  --site SITE     the site the users belong to
+  --site SITE     the site the users belong to (with --from, only its events are read)
 ${SERVER_HELP}`;
 
 /** Sends scored rows to `POST /v1/admin/profiles` in requests of at most 20,000; the rows sent. */

@@ -176,6 +176,7 @@ ${PUBLISH_HELP}`,
       const events = await loadInteractions({
         events: stringOption(values, 'events'),
         from: stringOption(values, 'from'),
+        site: stringOption(values, 'site'),
       });
       const rows = [...behaviourRows(events, parseAsOf(asOfText))].map(([user, row]) => ({ user_id: user, ...row }));
       if (!rows.length) throw new DataError(`no user has an event at or before --as-of ${asOfText}`);

@@ -151,6 +151,7 @@ ${PUBLISH_HELP}`,
     const events = await loadInteractions({
       events: stringOption(values, 'events'),
       from: stringOption(values, 'from'),
+      site: stringOption(values, 'site'),
     });
     const { files, manifest } = await loadFiles<ProfileManifest>(dir, 'profile');
     await useBackend();

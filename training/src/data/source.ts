@@ -14,6 +14,8 @@ import { describeDropped, preprocess } from './preprocess';
 export interface SourceOptions {
   events?: string;
   from?: string;
+  /** With `from`: only this site's events (a store holds every site's). */
+  site?: string;
   /** Training leaves bot-like sessions out; scoring and evaluation keep them. */
   purpose?: 'train' | 'score';
 }
@@ -23,11 +25,16 @@ export interface SourceOptions {
  * duplicates and impossible events left out; for training, bot-like sessions too), with one line
  * on stderr counting what was left out. A `DataError` when nothing usable is left.
  */
-export async function loadInteractions({ events, from, purpose = 'score' }: SourceOptions): Promise<Interaction[]> {
+export async function loadInteractions({
+  events,
+  from,
+  site,
+  purpose = 'score',
+}: SourceOptions): Promise<Interaction[]> {
   if (events && from) throw new DataError('give either --events FILE or --from STORE, not both');
   if (!events && !from) throw new DataError('missing --events FILE (or --from sqlite:PATH | postgres:URL)');
   const dropped: Dropped = new Map();
-  const rows = events ? readInteractions(events, dropped) : await readWholeStore(from as string);
+  const rows = events ? readInteractions(events, dropped) : await readWholeStore(from as string, site);
   const read = rows.length + [...dropped.values()].reduce((s, d) => s + d.count, 0);
   const kept = preprocess(rows, dropped, { excludeBots: purpose === 'train' });
   const note = describeDropped(dropped, read);
@@ -36,11 +43,11 @@ export async function loadInteractions({ events, from, purpose = 'score' }: Sour
   return kept;
 }
 
-async function readWholeStore(from: string): Promise<Interaction[]> {
+async function readWholeStore(from: string, site?: string): Promise<Interaction[]> {
   const storage = openStore(from);
   try {
-    const rows = await readStore(storage);
-    if (!rows.length) throw new DataError(`${from}: no events in the store`);
+    const rows = await readStore(storage, site);
+    if (!rows.length) throw new DataError(`${from}: no events${site ? ` of site ${site}` : ''} in the store`);
     return sortByTime(rows);
   } finally {
     await storage.close();
@@ -58,13 +65,13 @@ function openStore(from: string): Storage {
   throw new DataError(`--from ${from}: expected sqlite:PATH or postgres://…`);
 }
 
-async function readStore(storage: Storage): Promise<Interaction[]> {
+async function readStore(storage: Storage, site?: string): Promise<Interaction[]> {
   const rows: Interaction[] = [];
   let after = 0;
   for (;;) {
     let page: Awaited<ReturnType<Storage['events']>>;
     try {
-      page = await storage.events({ after, limit: 10_000 });
+      page = await storage.events({ after, limit: 10_000, site });
     } catch (error) {
       throw new DataError(`cannot read events from the store: ${(error as Error).message}`);
     }
