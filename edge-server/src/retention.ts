@@ -12,10 +12,14 @@ export const ACTIONS = ['service_call', 'limited_time_coupon', 'personalised_off
 export const BANDS = ['high', 'medium', 'low'] as const;
 export type Band = (typeof BANDS)[number];
 
-/** Churn probability bands: high from 0.6 (or flagged by the model's own threshold), medium from 0.3. */
-export function churnBand(p: Pick<ProfileRecord, 'churn' | 'churn_flagged'>): Band | null {
+/**
+ * Churn probability bands: high from 0.6, medium from 0.3. The model's own flag is not a band: its
+ * threshold is the one that maximises F1 on validation, often low, which would make "high risk"
+ * most of a shop (it did on the demo's season).
+ */
+export function churnBand(p: Pick<ProfileRecord, 'churn'>): Band | null {
   if (p.churn === null) return null;
-  if (p.churn_flagged || p.churn >= 0.6) return 'high';
+  if (p.churn >= 0.6) return 'high';
   return p.churn >= 0.3 ? 'medium' : 'low';
 }
 

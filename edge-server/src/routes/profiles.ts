@@ -121,6 +121,7 @@ export function profilesRoute({
     tags: p.tags,
     churn: p.churn,
     churn_band: churnBand(p),
+    churn_flagged: p.churn_flagged,
     reasons: p.reasons,
     ...actionFor(rules, p),
     scored_at: new Date(Math.max(p.segment_at ?? 0, p.churn_at ?? 0)).toISOString(),
