@@ -87,18 +87,26 @@ describe('SASRec', () => {
   });
 });
 
+/** The fields every manifest has, as a test model's. */
+const MANIFEST_BASICS: Pick<
+  RecommenderManifest,
+  'manifest_version' | 'name' | 'version' | 'feature_schema_version' | 'created_at' | 'shards' | 'metrics'
+> = {
+  manifest_version: 1,
+  name: 'recommender',
+  version: 1,
+  feature_schema_version: 1,
+  created_at: '',
+  shards: [],
+  metrics: {},
+};
+
 describe('the recommender model', () => {
   it('leaves no tensor behind after scoring, embedding and dispose', () => {
     const before = tf.memory().numTensors;
     const config: SasRecConfig = { items: 6, types: 2, maxLen: 4, dim: 8, blocks: 1, dropout: 0 };
     const manifest = {
-      manifest_version: 1,
-      name: 'recommender',
-      version: 1,
-      feature_schema_version: 1,
-      created_at: '',
-      shards: [],
-      metrics: {},
+      ...MANIFEST_BASICS,
       config,
       items: ['', 'a', 'b', 'c', 'd', 'e'],
       types: ['', 'view_item'],
@@ -175,13 +183,7 @@ describe('the device fast path', () => {
   it("ranks the catalogue in the order the full scores give, after the caller's adjustments, and frees what it used", async () => {
     const before = tf.memory().numTensors;
     const manifest = {
-      manifest_version: 1,
-      name: 'recommender',
-      version: 1,
-      feature_schema_version: 1,
-      created_at: '',
-      shards: [],
-      metrics: {},
+      ...MANIFEST_BASICS,
       config,
       items: ['', ...Array.from({ length: config.items - 1 }, (_, i) => `i${i}`)],
       types: ['', 'view_item', 'add_to_cart'],

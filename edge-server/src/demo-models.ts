@@ -18,6 +18,9 @@ import { newKeyPair, PRIVATE_KEY_FILE, PUBLIC_KEY_FILE, publicKeyBase64 } from '
 import type { Registry } from './storage/registry';
 
 const AISLE = new URL('../../training/bin/aisle.mjs', import.meta.url).pathname;
+/** `aisle ...args` in a child process: the server stays free to answer while it works. */
+const run = (...args: string[]) =>
+  promisify(execFile)(process.execPath, [AISLE, ...args], { maxBuffer: 16 * 1024 * 1024 });
 /** Bump when the simulated history changes, so existing demo models are retrained. */
 const HISTORY_VERSION = 3;
 /** The moment the simulated season ends (`demoHistory`'s default), and the one churn labels are cut at: a 30-day horizon before it. */
@@ -55,8 +58,6 @@ export function ensureDemoModels(
   }
   const events = join(dir, 'demo-history.csv');
   writeFileSync(events, toInterchangeCsv(demoHistory({ shoppers })));
-  const run = (...args: string[]) =>
-    promisify(execFile)(process.execPath, [AISLE, ...args], { maxBuffer: 16 * 1024 * 1024 });
   log('training the demo models on a simulated season of shoppers (about a minute, in the background)…');
   const started = Date.now();
   const train: Record<(typeof DEMO_MODELS)[number], string[]> = {
@@ -139,8 +140,7 @@ export async function publishDemoModels(
     if (serving && JSON.stringify(serving.shards) === JSON.stringify(manifest.shards)) continue;
     const highest = Math.max(0, ...(await registry.versions('demo', name)).map((v) => v.version));
     const version = String(Math.max(manifest.version, highest + 1));
-    await promisify(execFile)(process.execPath, [
-      AISLE,
+    await run(
       'publish',
       '--model',
       join(dir, name),
@@ -154,7 +154,7 @@ export async function publishDemoModels(
       token,
       '--version',
       version,
-    ]);
+    );
     log(`published ${name} v${version} for the demo shop, signed`);
   }
 }
@@ -171,8 +171,6 @@ export async function scoreDemoProfiles(
   const events = join(dir, 'demo-history.csv');
   if (!existsSync(events) || !existsSync(join(dir, 'profile')) || !existsSync(join(dir, 'churn'))) return;
   const publish = ['--publish', '--site', 'demo', '--server', server, '--token', token];
-  const run = (...args: string[]) =>
-    promisify(execFile)(process.execPath, [AISLE, ...args], { maxBuffer: 16 * 1024 * 1024 });
   await run(
     'score',
     'profile',
@@ -218,8 +216,6 @@ export function scheduleProfileJob(
     log = () => {},
   }: { store: string; server: string; token: string; hours: number; log?: (line: string) => void },
 ): () => void {
-  const run = (...args: string[]) =>
-    promisify(execFile)(process.execPath, [AISLE, ...args], { maxBuffer: 16 * 1024 * 1024 });
   const publish = ['--from', store, '--publish', '--site', 'demo', '--server', server, '--token', token];
   let busy = false;
   const once = async () => {

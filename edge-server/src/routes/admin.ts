@@ -1,7 +1,7 @@
 /** @module edge-server/routes/admin — operator endpoints: stats, sites, event export. All need the operator token. */
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { ApiError } from '../errors';
+import { jsonBody, parseInput } from '../input';
 import { operatorAuth } from '../middleware/operator-auth';
 import type { Storage } from '../storage';
 
@@ -31,24 +31,6 @@ const EventsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).optional(),
 });
 
-async function parse<T>(schema: z.ZodType<T>, input: unknown): Promise<T> {
-  const r = schema.safeParse(input);
-  if (r.success) return r.data;
-  throw new ApiError(
-    400,
-    'invalid input',
-    r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-  );
-}
-
-async function jsonBody(req: { text(): Promise<string> }) {
-  try {
-    return JSON.parse(await req.text());
-  } catch (cause) {
-    throw new ApiError(400, 'request body is not valid JSON', [{ path: '', message: (cause as Error).message }]);
-  }
-}
-
 export function adminRoute({ storage, token }: { storage: Storage; token: string }) {
   const app = new Hono();
   app.use('/v1/admin/*', operatorAuth({ token }));
@@ -58,7 +40,7 @@ export function adminRoute({ storage, token }: { storage: Storage; token: string
   app.get('/v1/admin/sites', async (c) => c.json({ sites: await storage.listSites() }));
 
   app.post('/v1/admin/sites', async (c) => {
-    const input = await parse(SiteInput, await jsonBody(c.req));
+    const input = parseInput(SiteInput, await jsonBody(c.req));
     const key = input.key ?? `site_${crypto.randomUUID().replace(/-/g, '').slice(0, 16)}`;
     const existing = await storage.getSite(key);
     const site = { key, name: input.name, origins: input.origins, created_at: existing?.created_at ?? Date.now() };
@@ -67,7 +49,7 @@ export function adminRoute({ storage, token }: { storage: Storage; token: string
   });
 
   app.get('/v1/admin/events', async (c) => {
-    const q = await parse(EventsQuery, c.req.query());
+    const q = parseInput(EventsQuery, c.req.query());
     const rows = await storage.events(q);
     return c.json({ events: rows, next: rows.length ? rows[rows.length - 1].seq : (q.after ?? 0) });
   });

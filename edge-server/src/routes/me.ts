@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { ApiError } from '../errors';
+import { jsonBody, parseInput } from '../input';
 import { type SiteEnv, siteKey } from '../middleware/site-key';
 import { churnBand } from '../retention';
 import type { Storage } from '../storage';
@@ -50,22 +51,9 @@ export function meRoute({ storage, now = Date.now }: { storage: Storage; now?: (
   };
 
   app.post('/v1/me/device', async (c) => {
-    let input: unknown;
-    try {
-      input = JSON.parse(await c.req.text());
-    } catch (cause) {
-      throw new ApiError(400, 'request body is not valid JSON', [{ path: '', message: (cause as Error).message }]);
-    }
-    const parsed = Bind.safeParse(input);
-    if (!parsed.success) {
-      throw new ApiError(
-        400,
-        'invalid input',
-        parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-      );
-    }
+    const { anonymous_id, device_hash } = parseInput(Bind, await jsonBody(c.req));
     const site = c.get('site').key;
-    if (!(await storage.shoppers.bind(site, parsed.data.anonymous_id, parsed.data.device_hash, now()))) {
+    if (!(await storage.shoppers.bind(site, anonymous_id, device_hash, now()))) {
       throw new ApiError(409, 'anonymous id held by another device', [
         { path: 'anonymous_id', message: 'this anonymous id is bound to another browser' },
       ]);

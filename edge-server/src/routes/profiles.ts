@@ -11,6 +11,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { ApiError } from '../errors';
+import { jsonBody, parseInput, requireSite } from '../input';
 import { operatorAuth } from '../middleware/operator-auth';
 import { actionFor, churnBand, DEFAULT_POLICY, PolicySchema, type Rule } from '../retention';
 import type { Storage } from '../storage';
@@ -64,22 +65,6 @@ const Query = z.object({
   cursor: z.string().max(400).optional(),
 });
 
-function invalid(error: z.ZodError): ApiError {
-  return new ApiError(
-    400,
-    'invalid input',
-    error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-  );
-}
-
-async function json(req: { text(): Promise<string> }): Promise<unknown> {
-  try {
-    return JSON.parse(await req.text());
-  } catch (cause) {
-    throw new ApiError(400, 'request body is not valid JSON', [{ path: '', message: (cause as Error).message }]);
-  }
-}
-
 /** A cursor is the last user id of a page, opaque to the client. */
 const cursorOf = (userId: string) => Buffer.from(userId, 'utf8').toString('base64url');
 const afterOf = (cursor: string) => Buffer.from(cursor, 'base64url').toString('utf8');
@@ -108,11 +93,8 @@ export function profilesRoute({
   const app = new Hono();
   app.use('/v1/admin/*', operatorAuth({ token }));
 
-  const siteOr404 = async (site: string) => {
-    if (!(await storage.getSite(site))) {
-      throw new ApiError(404, 'no such site', [{ path: 'site', message: `no site ${site} on this server` }]);
-    }
-  };
+  const siteOr404 = (site: string) => requireSite(storage, site);
+
   const policy = async (site: string): Promise<Rule[]> =>
     ((await storage.profiles.policy(site)) as Rule[] | undefined) ?? DEFAULT_POLICY;
   const view = (rules: Rule[]) => (p: ProfileRecord) => ({
@@ -138,19 +120,18 @@ export function profilesRoute({
       },
     }),
     async (c) => {
-      const parsed = Upload.safeParse(await json(c.req));
-      if (!parsed.success) throw invalid(parsed.error);
-      const { site } = parsed.data;
+      const parsed = parseInput(Upload, await jsonBody(c.req));
+      const { site } = parsed;
       await siteOr404(site);
-      if (parsed.data.kind === 'profile') await storage.profiles.putSegments(site, parsed.data.rows, now());
+      if (parsed.kind === 'profile') await storage.profiles.putSegments(site, parsed.rows, now());
       else {
-        await storage.profiles.putChurn(site, parsed.data.rows, now());
+        await storage.profiles.putChurn(site, parsed.rows, now());
         // Fresh churn scores: the shoppers now at risk go to the site's webhooks, with their actions.
         const toView = view(await policy(site));
         const records = new Map<string, ProfileRecord>();
         await webhooks?.notify(
           site,
-          parsed.data.rows.map((r) => ({ user_id: r.user_id, churn: r.probability })),
+          parsed.rows.map((r) => ({ user_id: r.user_id, churn: r.probability })),
           (u) => {
             const p = records.get(u.user_id);
             return p ? toView(p) : u;
@@ -163,39 +144,37 @@ export function profilesRoute({
           },
         );
       }
-      return c.json({ site, kind: parsed.data.kind, stored: parsed.data.rows.length });
+      return c.json({ site, kind: parsed.kind, stored: parsed.rows.length });
     },
   );
 
   app.get('/v1/admin/profiles', async (c) => {
-    const q = Query.safeParse(c.req.query());
-    if (!q.success) throw invalid(q.error);
-    await siteOr404(q.data.site);
-    const rows = await storage.profiles.list(q.data.site, {
-      segment: q.data.segment,
-      minChurn: q.data.minChurn,
-      after: q.data.cursor ? afterOf(q.data.cursor) : undefined,
-      limit: q.data.limit,
+    const q = parseInput(Query, c.req.query());
+    await siteOr404(q.site);
+    const rows = await storage.profiles.list(q.site, {
+      segment: q.segment,
+      minChurn: q.minChurn,
+      after: q.cursor ? afterOf(q.cursor) : undefined,
+      limit: q.limit,
     });
     const last = rows.at(-1);
     return c.json({
-      profiles: rows.map(view(await policy(q.data.site))),
-      next_cursor: rows.length === q.data.limit && last ? cursorOf(last.user_id) : null,
+      profiles: rows.map(view(await policy(q.site))),
+      next_cursor: rows.length === q.limit && last ? cursorOf(last.user_id) : null,
     });
   });
 
   app.get('/v1/admin/profiles.csv', async (c) => {
-    const q = Query.safeParse(c.req.query());
-    if (!q.success) throw invalid(q.error);
-    await siteOr404(q.data.site);
-    const toView = view(await policy(q.data.site));
+    const q = parseInput(Query, c.req.query());
+    await siteOr404(q.site);
+    const toView = view(await policy(q.site));
     const lines: string[][] = [
       ['user_id', 'segment', 'tags', 'churn', 'churn_band', 'reasons', 'action', 'message', 'scored_at'],
     ];
     for (let after: string | undefined; ; ) {
-      const page = await storage.profiles.list(q.data.site, {
-        segment: q.data.segment,
-        minChurn: q.data.minChurn,
+      const page = await storage.profiles.list(q.site, {
+        segment: q.segment,
+        minChurn: q.minChurn,
         after,
         limit: 5000,
       });
@@ -218,18 +197,17 @@ export function profilesRoute({
       after = page.at(-1)?.user_id;
     }
     c.header('Content-Type', 'text/csv; charset=utf-8');
-    c.header('Content-Disposition', `attachment; filename="aisle-profiles-${q.data.site}.csv"`);
+    c.header('Content-Disposition', `attachment; filename="aisle-profiles-${q.site}.csv"`);
     // A byte-order mark, so that spreadsheets read the UTF-8 as UTF-8; CRLF line ends (RFC 4180).
     return c.body(`\ufeff${stringify(lines, { record_delimiter: 'windows' })}`);
   });
 
   app.post('/v1/admin/webhooks', async (c) => {
-    const parsed = HookInput.safeParse(await json(c.req));
-    if (!parsed.success) throw invalid(parsed.error);
-    await siteOr404(parsed.data.site);
+    const parsed = parseInput(HookInput, await jsonBody(c.req));
+    await siteOr404(parsed.site);
     const hook = {
       id: randomUUID(),
-      ...parsed.data,
+      ...parsed,
       secret: randomBytes(32).toString('base64url'),
       created_at: now(),
     };
@@ -273,10 +251,9 @@ export function profilesRoute({
   app.put('/v1/admin/retention-policy', async (c) => {
     const site = c.req.query('site') ?? '';
     await siteOr404(site);
-    const parsed = PolicySchema.safeParse(await json(c.req));
-    if (!parsed.success) throw invalid(parsed.error);
-    await storage.profiles.putPolicy(site, parsed.data.rules, now());
-    return c.json({ site, rules: parsed.data.rules, default: false });
+    const parsed = parseInput(PolicySchema, await jsonBody(c.req));
+    await storage.profiles.putPolicy(site, parsed.rules, now());
+    return c.json({ site, rules: parsed.rules, default: false });
   });
 
   return app;

@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { ManifestError, type ModelManifest } from '../../../shared-models/src/models/manifest';
 import { keyId, verifySignature } from '../../../shared-models/src/models/signing';
 import { ApiError } from '../errors';
+import { jsonBody, parseInput, requireSite } from '../input';
 import { operatorAuth } from '../middleware/operator-auth';
 import type { Storage } from '../storage';
 import type { ChannelRecord } from '../storage/registry';
@@ -46,22 +47,6 @@ const Publish = z.strictObject({
 
 const KeyInput = z.strictObject({ public_key: z.string().min(1).max(2000) });
 
-function invalid(error: z.ZodError): ApiError {
-  return new ApiError(
-    400,
-    'invalid input',
-    error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-  );
-}
-
-async function json(req: { text(): Promise<string> }): Promise<unknown> {
-  try {
-    return JSON.parse(await req.text());
-  } catch (cause) {
-    throw new ApiError(400, 'request body is not valid JSON', [{ path: '', message: (cause as Error).message }]);
-  }
-}
-
 /** A PEM or base64 SPKI public key as base64 SPKI bytes; a 400 unless it is Ed25519. */
 function ed25519Spki(input: string): string {
   const pem = input.includes('BEGIN PUBLIC KEY')
@@ -91,18 +76,13 @@ export function registryRoute({
   const registry = storage.registry;
   app.use('/v1/admin/*', operatorAuth({ token }));
 
-  const siteOr404 = async (site: string) => {
-    if (!(await storage.getSite(site))) {
-      throw new ApiError(404, 'no such site', [{ path: 'site', message: `no site ${site} on this server` }]);
-    }
-  };
+  const siteOr404 = (site: string) => requireSite(storage, site);
 
   app.post('/v1/admin/sites/:site/keys', async (c) => {
     const site = c.req.param('site');
     await siteOr404(site);
-    const input = KeyInput.safeParse(await json(c.req));
-    if (!input.success) throw invalid(input.error);
-    const public_key = ed25519Spki(input.data.public_key);
+    const input = parseInput(KeyInput, await jsonBody(c.req));
+    const public_key = ed25519Spki(input.public_key);
     const key_id = await keyId(public_key);
     await registry.putKey({ site, key_id, public_key, created_at: now() });
     await registry.audit({ at: now(), site, action: 'register key', name: null, version: null, detail: { key_id } });
@@ -179,10 +159,9 @@ export function registryRoute({
   }
 
   app.post('/v1/admin/models/:name/versions', async (c) => {
-    const parsed = Publish.safeParse(await json(c.req));
-    if (!parsed.success) throw invalid(parsed.error);
-    const { channel, rollout } = parsed.data;
-    const manifest = parsed.data.manifest as unknown as ModelManifest;
+    const parsed = parseInput(Publish, await jsonBody(c.req));
+    const { channel, rollout } = parsed;
+    const manifest = parsed.manifest as unknown as ModelManifest;
     const site = manifest.site as string;
     if (manifest.name !== c.req.param('name')) {
       throw new ApiError(400, 'model name does not match', [
@@ -229,10 +208,9 @@ export function registryRoute({
   });
 
   app.post('/v1/admin/models/:name/rollback', async (c) => {
-    const parsed = Publish.safeParse(await json(c.req));
-    if (!parsed.success) throw invalid(parsed.error);
-    const { channel } = parsed.data;
-    const manifest = parsed.data.manifest as unknown as ModelManifest;
+    const parsed = parseInput(Publish, await jsonBody(c.req));
+    const { channel } = parsed;
+    const manifest = parsed.manifest as unknown as ModelManifest;
     const site = manifest.site as string;
     const name = manifest.name;
     const current = (await registry.channels(site, name)).find((ch) => ch.channel === channel);
@@ -267,7 +245,7 @@ export function registryRoute({
       name,
       channel,
       version: manifest.version,
-      rollout: parsed.data.rollout,
+      rollout: parsed.rollout,
       manifest: JSON.stringify(manifest),
       updated_at: at,
     };
