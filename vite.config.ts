@@ -2,7 +2,8 @@
  * @module vite.config — builds the two storefront scripts and configures Vitest.
  * `vite build` makes dist/aisle.js (every page loads it); `vite build --mode sync` makes
  * dist/aisle-sync.js (storage and sync, loaded into a worker after the page is up); `--mode infer`
- * makes dist/aisle-infer.js (TensorFlow.js and the models, loaded into a worker when the page is idle).
+ * makes dist/aisle-infer.js (TensorFlow.js and the models, loaded into a worker when the page is idle);
+ * `--mode dashboard` makes dist/dashboard/ (the merchant dashboard).
  */
 import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
@@ -15,7 +16,26 @@ const ENTRIES = {
   infer: { entry: 'extension/src/infer/worker.ts', file: 'aisle-infer.js', name: 'aisleInfer' },
 };
 
+const TEST = {
+  include: ['**/*.test.ts'],
+  exclude: ['node_modules/**', 'dist/**'],
+  testTimeout: 30_000,
+  hookTimeout: 60_000,
+  // Chromium and PostgreSQL tests start their own servers on random ports; files may run side by side.
+  pool: 'forks' as const,
+  globalSetup: ['test/global-setup.ts'],
+};
+
 export default defineConfig(({ mode }) => {
+  // `--mode dashboard`: the merchant dashboard, a page of its own served at /dashboard/.
+  if (mode === 'dashboard') {
+    return {
+      root: 'edge-server/src/dashboard',
+      base: '/dashboard/',
+      build: { outDir: '../../../dist/dashboard', emptyOutDir: true, target: 'es2022', sourcemap: true },
+      test: TEST,
+    };
+  }
   const { entry, file, name } = mode === 'sync' || mode === 'infer' ? ENTRIES[mode] : ENTRIES.embed;
   return {
     define: { __AISLE_VERSION__: JSON.stringify(version) },
@@ -26,14 +46,6 @@ export default defineConfig(({ mode }) => {
       sourcemap: true,
       lib: { entry, name, formats: ['iife'], fileName: () => file },
     },
-    test: {
-      include: ['**/*.test.ts'],
-      exclude: ['node_modules/**', 'dist/**'],
-      testTimeout: 30_000,
-      hookTimeout: 60_000,
-      // Chromium and PostgreSQL tests start their own servers on random ports; files may run side by side.
-      pool: 'forks',
-      globalSetup: ['test/global-setup.ts'],
-    },
+    test: TEST,
   };
 });

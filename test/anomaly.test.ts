@@ -4,8 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { sessionRows } from '../shared-models/src/features/session';
+import { openSqlite } from '../edge-server/src/storage/sqlite';
+import { sessionize, sessionRows } from '../shared-models/src/features/session';
 import { type AnomalyManifest, createAnomalyModel } from '../shared-models/src/models/anomaly';
+import type { AisleEvent } from '../shared-models/src/schema/event';
+import { uuidv7 } from '../shared-models/src/schema/ids';
 import { useBackend } from '../training/src/backend';
 import { loadModel } from '../training/src/model-files';
 import { sessionTable, trainAnomaly } from '../training/src/pipelines/anomaly';
@@ -132,6 +135,69 @@ describe('aisle train / score / eval anomaly', () => {
     m.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });
+
+  it('learns from the flags labelled on the dashboard when it trains from the store', async () => {
+    // March in the edge store as the script sends it, each session with its id; two sessions flagged.
+    const file = join(dir, 'store.db');
+    const storage = openSqlite(file);
+    await storage.migrate();
+    const march = log.filter((e) => e.ts < HALF);
+    const sessions = [...sessionize(march)];
+    const events: AisleEvent[] = sessions.flatMap(([session, list]) =>
+      list.map(
+        (e) =>
+          ({
+            event_id: uuidv7(),
+            type: e.type,
+            ts: e.ts,
+            anonymous_id: e.user_id,
+            session_id: session,
+            ...(e.item_id ? { items: [{ item_id: e.item_id, price: e.price, item_category: e.category }] } : {}),
+          }) as AisleEvent,
+      ),
+    );
+    const [confirmed, falseAlarm] = [sessions[3][0], sessions[7][0]];
+    for (const session of [confirmed, falseAlarm]) {
+      const first = events.find((e) => e.session_id === session) as AisleEvent;
+      events.push({
+        ...first,
+        event_id: uuidv7(),
+        type: 'risk_flag',
+        items: undefined,
+        props: { score: 0.999, model_version: '1', reasons: 'pace' },
+      });
+    }
+    for (let i = 0; i < events.length; i += 500)
+      await storage.insertEvents('demo', events.slice(i, i + 500), Date.now());
+    await storage.rollups.refresh();
+    const flags = (await storage.rollups.risk({ site: 'demo', from: 0, to: 40_000 })).flags;
+    const id = (session: string) => flags.find((f) => f.session_id === session)?.event_id as string;
+    expect(await storage.rollups.label('demo', id(confirmed), 'confirmed', Date.now())).toBe(true);
+    expect(await storage.rollups.label('demo', id(falseAlarm), 'false', Date.now())).toBe(true);
+    await storage.close();
+
+    const out = join(dir, 'labelled');
+    const r = await aisle(
+      'train',
+      'anomaly',
+      '--from',
+      `sqlite:${file}`,
+      '--site',
+      'demo',
+      '--out',
+      out,
+      '--epochs',
+      '3',
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      'labels from the dashboard: 1 confirmed bot sessions left out, 1 false alarms kept as normal',
+    );
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as AnomalyManifest;
+    const m = manifest.metrics as Record<string, number>;
+    expect(m.confirmed_bots_left_out).toBe(1);
+    expect(m.sessions).toBe(sessions.length - 1);
+  }, 60_000);
 
   it('answers bad input with one line and a non-zero exit', async () => {
     writeFileSync(join(dir, 'few.csv'), toCsv(log.slice(0, 30)));

@@ -7,7 +7,8 @@ import { storefrontApp } from '../../examples/storefront/app';
 import { ApiError, handleError } from './errors';
 import type { RateLimitOptions } from './middleware/rate-limit';
 import { adminRoute } from './routes/admin';
-import { assetsRoute } from './routes/assets';
+import { assetsRoute, dashboardAssets } from './routes/assets';
+import { dashboardRoute } from './routes/dashboard';
 import { eventsRoute } from './routes/events';
 import { meRoute } from './routes/me';
 import { modelsRoute } from './routes/models';
@@ -30,6 +31,14 @@ export interface AppOptions {
   /** Webhook retry timing (tests shorten it). */
   webhooks?: Omit<DispatcherOptions, 'now'>;
   rateLimit?: Omit<RateLimitOptions, 'storage' | 'clientId'>;
+  /** How often the dashboard's rollups fold in new events (default 10 s; 0: only when a page asks). */
+  rollupEveryMs?: number;
+  /**
+   * How old an event must be before the rollups fold it in. PostgreSQL assigns sequence numbers
+   * before commit, so a batch still committing on another node can land below the newest seq seen;
+   * default 2 s there, 0 on SQLite (one writer, in order).
+   */
+  rollupSettleMs?: number;
   /** Trust the first address in X-Forwarded-For (behind a load balancer). Default false. */
   trustProxy?: boolean;
   maxBytes?: number;
@@ -82,7 +91,11 @@ export function createApp(options: AppOptions) {
   const webhooks = webhookDispatcher(storage, { now: options.now, ...options.webhooks });
   webhooks.start();
   app.route('/', profilesRoute({ storage, token: operatorToken, now: options.now, webhooks }));
+  const settleMs = options.rollupSettleMs ?? (storage.kind === 'postgres' ? 2000 : 0);
+  app.route('/', dashboardRoute({ storage, token: operatorToken, now: options.now, settleMs }));
   app.route('/', assetsRoute({ distDir }));
+  app.use('/dashboard/*', compress());
+  app.route('/', dashboardAssets({ distDir }));
   app.route('/', modelsRoute({ dir: modelsDir, storage }));
   if (demo) {
     app.get('/', (c) => c.redirect('/demo/'));
@@ -92,6 +105,38 @@ export function createApp(options: AppOptions) {
   app.all('/v1/*', () => {
     throw new ApiError(404, 'not found', [{ path: '', message: 'no such API route' }]);
   });
-  // Background work (webhook deliveries) stops before the storage under it closes.
-  return Object.assign(app, { stop: () => webhooks.stop() });
+  const rollups = rollupLoop(storage, options.rollupEveryMs ?? 10_000, settleMs, options.now);
+  // Background work (webhook deliveries, rollups) stops before the storage under it closes.
+  return Object.assign(app, {
+    stop: async () => {
+      await rollups.stop();
+      await webhooks.stop();
+    },
+  });
+}
+
+/** Keeps the dashboard's rollups current: at once while behind, then every `everyMs`. */
+function rollupLoop(storage: Storage, everyMs: number, settleMs: number, now: () => number = Date.now) {
+  let timer: NodeJS.Timeout | undefined;
+  let stopped = false;
+  let current: Promise<unknown> = Promise.resolve();
+  const tick = () => {
+    current = storage.rollups.refresh({ now: now(), settleMs }).then(
+      ({ done }) => {
+        if (!stopped) timer = setTimeout(tick, done ? everyMs : 0).unref();
+      },
+      (error: Error) => {
+        console.error(`aisle: dashboard rollups: ${error.message}`);
+        if (!stopped) timer = setTimeout(tick, everyMs).unref();
+      },
+    );
+  };
+  if (everyMs > 0) timer = setTimeout(tick, 0).unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await current;
+    },
+  };
 }

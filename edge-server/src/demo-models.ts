@@ -13,8 +13,10 @@ import { promisify } from 'node:util';
 import { catalogDocument, demoHistory } from '../../examples/storefront/history';
 import type { ModelManifest } from '../../shared-models/src/models/manifest';
 import { keyId } from '../../shared-models/src/models/signing';
+import { type AisleEvent, EventSchema } from '../../shared-models/src/schema/event';
 import { toInterchangeCsv } from '../../shared-models/src/schema/interaction';
 import { newKeyPair, PRIVATE_KEY_FILE, PUBLIC_KEY_FILE, publicKeyBase64 } from '../../training/src/commands/registry';
+import type { Storage } from './storage';
 import type { Registry } from './storage/registry';
 
 const AISLE = new URL('../../training/bin/aisle.mjs', import.meta.url).pathname;
@@ -131,7 +133,9 @@ export async function publishDemoModels(
     log?: (line: string) => void;
   },
 ): Promise<void> {
-  for (const name of ['recommender', 'anomaly']) {
+  // Profile and churn models run on the server, not on devices; published all the same, so the
+  // registry (and the dashboard's Models page) holds every model the shop runs, with its metrics.
+  for (const name of DEMO_MODELS) {
     const file = join(dir, name, 'manifest.json');
     if (!existsSync(file)) continue;
     const manifest = JSON.parse(readFileSync(file, 'utf8')) as ModelManifest;
@@ -255,4 +259,66 @@ export function scheduleProfileJob(
   const timer = setInterval(() => void once(), hours * 3_600_000);
   timer.unref();
   return () => clearInterval(timer);
+}
+
+/** Bumped when the seeded events change shape: a store seeded with an older version is seeded again (ids stay stable, so nothing doubles). */
+const SEED_VERSION = 1;
+
+/**
+ * The simulated season's events, as the storefront script would have stored them for the site
+ * `demo`: the dashboard has three months of a believable shop to show from the first start. Ids
+ * are derived from the events themselves, so a second seeding stores nothing twice. Each order
+ * (the purchase rows of one moment) becomes one `purchase` with its items, value and currency.
+ */
+export function demoEvents(shoppers = 600): AisleEvent[] {
+  const rows = demoHistory({ shoppers });
+  const out: AisleEvent[] = [];
+  const id = (text: string) => {
+    const h = createHash('sha256').update(text).digest('hex');
+    // Shaped as a version 8 (custom) UUID with the RFC 9562 variant.
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((Number.parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  };
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
+    const item = r.item_id
+      ? [{ item_id: r.item_id, item_category: r.category, price: r.price, quantity: r.quantity ?? 1 }]
+      : undefined;
+    const base = {
+      event_id: id(`${SEED_VERSION}/${i}/${r.user_id}/${r.ts}/${r.type}/${r.item_id}`),
+      type: r.type,
+      ts: r.ts,
+      anonymous_id: r.user_id,
+      session_id: r.session_id ?? r.user_id,
+      ...(r.device ? { device: r.device } : {}),
+    };
+    if (r.type === 'purchase') {
+      const last = out.at(-1);
+      if (last?.type === 'purchase' && last.session_id === base.session_id && last.ts === r.ts && item) {
+        last.items = [...(last.items ?? []), ...item];
+        last.value = Math.round(((last.value ?? 0) + (r.price ?? 0) * (r.quantity ?? 1)) * 100) / 100;
+        continue;
+      }
+      out.push({ ...base, items: item, value: (r.price ?? 0) * (r.quantity ?? 1), currency: 'EUR' } as AisleEvent);
+    } else out.push({ ...base, ...(item ? { items: item } : {}) } as AisleEvent);
+  }
+  return out.filter((e) => EventSchema.safeParse(e).success);
+}
+
+/** Stores the demo season's events once per seed version (a stamp in `dataDir`); how many were new. */
+export async function seedDemoEvents(
+  storage: Storage,
+  dataDir: string,
+  log: (line: string) => void,
+  shoppers = 600,
+): Promise<number> {
+  const stamp = join(dataDir, 'demo-events');
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === String(SEED_VERSION)) return 0;
+  const events = demoEvents(shoppers);
+  let added = 0;
+  for (let i = 0; i < events.length; i += 500) {
+    added += (await storage.insertEvents('demo', events.slice(i, i + 500), Date.now())).accepted;
+  }
+  writeFileSync(stamp, `${SEED_VERSION}\n`);
+  log(`stored the demo shop's simulated season: ${added} events for the dashboard`);
+  return added;
 }

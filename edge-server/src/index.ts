@@ -11,6 +11,7 @@ import {
   publishDemoModels,
   scheduleProfileJob,
   scoreDemoProfiles,
+  seedDemoEvents,
 } from './demo-models';
 import { openStorage } from './storage';
 
@@ -66,6 +67,7 @@ async function main() {
       `Aisle edge server on http://localhost:${info.port}  (${storage.kind}, schema v${version}, data in ${dataDir})`,
     );
     console.log(`  demo shop:      http://localhost:${info.port}/demo/`);
+    console.log(`  dashboard:      http://localhost:${info.port}/dashboard/  (sign in with the operator token)`);
     console.log(
       `  storefront tag: <script async src="http://localhost:${info.port}/aisle.js" data-site="demo" data-key="${demoKey.publicKey}"></script>`,
     );
@@ -76,6 +78,12 @@ async function main() {
       `  stats:          curl -H "Authorization: Bearer $TOKEN" http://localhost:${info.port}/v1/admin/stats`,
     );
     const log = (line: string) => console.log(`  models:         ${line}`);
+    // The demo's simulated season in the store, for the dashboard (AISLE_DEMO_EVENTS=0: none).
+    if (process.env.AISLE_DEMO_EVENTS !== '0') {
+      seedDemoEvents(storage, dataDir, (line) => console.log(`  demo events:    ${line}`)).catch((error: Error) =>
+        console.log(`  demo events:    could not store them: ${error.message}`),
+      );
+    }
     if (process.env.AISLE_DEMO_MODELS !== '0') {
       // Training failures are reported where they happen; publishing ones here.
       ensureDemoModels(modelsDir, { log })

@@ -2,6 +2,7 @@
 import { chromiumAvailable } from '../helpers/browser';
 import { benchAnomaly } from './anomaly';
 import { benchChurn } from './churn';
+import { benchDashboard } from './dashboard';
 import { benchInference } from './inference';
 import { benchIngest } from './ingest';
 import { benchMainThread } from './main-thread';
@@ -25,4 +26,8 @@ if (want('profile')) await benchProfile();
 if (want('inference')) {
   if (chromiumAvailable()) await benchInference();
   else console.warn('\ninference: skipped, Chromium not found at /usr/bin/chromium (apt-get install -y chromium)');
+}
+if (want('dashboard')) {
+  if (chromiumAvailable()) await benchDashboard();
+  else console.warn('\ndashboard: skipped, Chromium not found at /usr/bin/chromium (apt-get install -y chromium)');
 }

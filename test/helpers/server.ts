@@ -43,6 +43,8 @@ export async function startServer(
     storage,
     operatorToken: TOKEN,
     modelsDir: mkdtempSync(join(tmpdir(), 'aisle-models-')),
+    // One writer per test: what a test stored is on the dashboard at once, on PostgreSQL too.
+    rollupSettleMs: 0,
     ...options,
   });
   // Test pages share the server's origin, so the site allow-list and same-origin rules apply as on a shop.

@@ -69,3 +69,40 @@ export async function publishScores(values: Values, kind: 'churn' | 'profile', r
   }
   return rows.length;
 }
+
+/** After `publishScores`: the run's summary for the dashboard (segment sizes and what they buy, or churn counts and the model's test metrics). */
+export async function publishRun(values: Values, kind: 'churn' | 'profile', summary: Record<string, unknown>) {
+  await postJson(connection(values), '/v1/admin/profile-runs', {
+    site: stringOption(values, 'site', true),
+    kind,
+    summary,
+  });
+}
+
+/** Each segment's size, revenue, share of all revenue and most common top categories. */
+export function segmentSummary(members: { segment: string; revenue: number; category: string }[]) {
+  const bySegment = new Map<string, { size: number; revenue: number; categories: Map<string, number> }>();
+  let revenue = 0;
+  for (const m of members) {
+    const s = bySegment.get(m.segment) ?? { size: 0, revenue: 0, categories: new Map<string, number>() };
+    bySegment.set(m.segment, s);
+    s.size++;
+    const spent = Number.isFinite(m.revenue) ? m.revenue : 0;
+    s.revenue += spent;
+    revenue += spent;
+    if (m.category) s.categories.set(m.category, (s.categories.get(m.category) ?? 0) + 1);
+  }
+  return {
+    users: members.length,
+    segments: [...bySegment].map(([name, s]) => ({
+      name,
+      size: s.size,
+      revenue: Math.round(s.revenue * 100) / 100,
+      revenue_share: revenue ? s.revenue / revenue : 0,
+      top_categories: [...s.categories]
+        .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+        .slice(0, 3)
+        .map(([c]) => c),
+    })),
+  };
+}

@@ -33,7 +33,7 @@ const EventsQuery = z.object({
 
 export function adminRoute({ storage, token }: { storage: Storage; token: string }) {
   const app = new Hono();
-  app.use('/v1/admin/*', operatorAuth({ token }));
+  app.use('/v1/admin/*', operatorAuth({ token, access: storage.access }));
 
   app.get('/v1/admin/stats', async (c) => c.json(await storage.stats(c.req.query('site') || undefined)));
 

@@ -56,3 +56,59 @@ export function assetsRoute({ distDir }: { distDir: string }) {
   });
   return app;
 }
+
+const DASHBOARD_TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json',
+  '.svg': 'image/svg+xml',
+};
+
+/**
+ * Serves the merchant dashboard's page and its hashed assets from `distDir/dashboard`. The page
+ * itself holds nothing: every number comes from the admin API with the signed-in token.
+ */
+export function dashboardAssets({ distDir }: { distDir: string }) {
+  const app = new Hono({ strict: false });
+  const dir = join(distDir, 'dashboard');
+  const guard = (c: { header(name: string, value: string): void }) => {
+    c.header(
+      'Content-Security-Policy',
+      "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+    );
+    c.header('Referrer-Policy', 'no-referrer');
+  };
+  app.get('/dashboard', async (c) => {
+    if (!new URL(c.req.url).pathname.endsWith('/')) return c.redirect('/dashboard/');
+    let body: string;
+    try {
+      body = await readFile(join(dir, 'index.html'), 'utf8');
+    } catch {
+      throw new ApiError(503, 'the dashboard is not built', [
+        { path: 'dashboard', message: 'run `npm run build` first' },
+      ]);
+    }
+    guard(c);
+    c.header('Cache-Control', 'no-cache');
+    return c.html(body);
+  });
+  app.get('/dashboard/assets/:file', async (c) => {
+    const file = c.req.param('file');
+    const ext = /^[\w.-]+(\.[a-z]+)$/.exec(file)?.[1];
+    const type = ext && DASHBOARD_TYPES[ext];
+    if (!type || file.includes('..'))
+      throw new ApiError(404, 'no such file', [{ path: file, message: 'not a dashboard asset' }]);
+    let body: Buffer;
+    try {
+      body = await readFile(join(dir, 'assets', file));
+    } catch {
+      throw new ApiError(404, 'no such file', [{ path: file, message: 'not a dashboard asset' }]);
+    }
+    guard(c);
+    // Names carry a content hash: a new build is a new name.
+    c.header('Cache-Control', 'public, max-age=31536000, immutable');
+    c.header('Content-Type', type);
+    return c.body(new Uint8Array(body));
+  });
+  return app;
+}

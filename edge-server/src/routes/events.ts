@@ -1,12 +1,18 @@
 /** @module edge-server/routes/events — `POST /v1/events`: validate every event, keep the valid ones once, say what was wrong with the rest. */
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { z } from 'zod';
 import { LIMITS } from '../../../shared-models/src/schema/constants';
 import { ApiError } from '../errors';
 import { ingestBody } from '../ingest';
+import { jsonBody, parseInput } from '../input';
 import { type RateLimitOptions, rateLimit } from '../middleware/rate-limit';
 import { type SiteEnv, siteKey } from '../middleware/site-key';
 import type { Storage } from '../storage';
+import { DAY_MS } from '../storage/rollups';
+
+/** A shopper's consent choice: nothing else, so it says nothing about who made it. */
+const Choice = z.strictObject({ analytics: z.boolean(), personalization: z.boolean() });
 
 export interface EventsRouteOptions {
   storage: Storage;
@@ -46,6 +52,25 @@ export function eventsRoute(options: EventsRouteOptions) {
           );
       if (!outcome.ok) throw new ApiError(outcome.status, outcome.error, outcome.details);
       return c.json(outcome.result);
+    },
+  );
+
+  // The count of consent choices (the storefront script sends each new one, with no id).
+  app.use('/v1/consent', siteKey({ storage }));
+  app.post(
+    '/v1/consent',
+    rateLimit({ storage, ...options.rateLimit }),
+    bodyLimit({
+      maxSize: 1024,
+      onError: () => {
+        throw new ApiError(413, 'request body too large', [{ path: '', message: 'at most 1024 bytes' }]);
+      },
+    }),
+    async (c) => {
+      const choice = parseInput(Choice, await jsonBody(c.req));
+      const day = Math.floor(now() / DAY_MS);
+      await storage.rollups.countConsent(c.get('site').key, day, choice.analytics, choice.personalization);
+      return c.json({ counted: true });
     },
   );
   return app;

@@ -84,6 +84,8 @@ export function meRoute({ storage, now = Date.now }: { storage: Storage; now?: (
     const site = c.get('site').key;
     const { hash, ids } = await device(c.req.header('Authorization'), site);
     const events = await storage.shoppers.erase(site, ids, hash);
+    // The dashboard's aggregates keep counts only; what they hold per shopper goes too.
+    await storage.rollups.erase(site, ids);
     return c.json({ site, erased: { anonymous_ids: ids, events } });
   });
 

@@ -91,7 +91,7 @@ export function profilesRoute({
   webhooks?: WebhookDispatcher;
 }) {
   const app = new Hono();
-  app.use('/v1/admin/*', operatorAuth({ token }));
+  app.use('/v1/admin/*', operatorAuth({ token, access: storage.access }));
 
   const siteOr404 = (site: string) => requireSite(storage, site);
 

@@ -45,6 +45,14 @@ const Publish = z.strictObject({
   rollout: z.number().int().min(0).max(100).default(100),
 });
 
+const Rollout = z.strictObject({ site: z.string().min(1).max(64), rollout: z.number().int().min(0).max(100) });
+const Promote = z.strictObject({
+  site: z.string().min(1).max(64),
+  version: z.number().int().min(1),
+  channel: z.enum(CHANNELS).default('stable'),
+  rollout: z.number().int().min(0).max(100).default(100),
+});
+
 const KeyInput = z.strictObject({ public_key: z.string().min(1).max(2000) });
 
 /** A PEM or base64 SPKI public key as base64 SPKI bytes; a 400 unless it is Ed25519. */
@@ -74,7 +82,7 @@ export function registryRoute({
 }) {
   const app = new Hono();
   const registry = storage.registry;
-  app.use('/v1/admin/*', operatorAuth({ token }));
+  app.use('/v1/admin/*', operatorAuth({ token, access: storage.access }));
 
   const siteOr404 = (site: string) => requireSite(storage, site);
 
@@ -259,6 +267,66 @@ export function registryRoute({
       detail: { channel, from: current.version, key_id: signer },
     });
     return c.json({ site, name, version: manifest.version, channel, from: current.version }, 201);
+  });
+
+  // The share of devices a channel reaches: not part of the signed manifest (devices pick by their
+  // own bucket), so the operator changes it without a key.
+  app.put('/v1/admin/models/:name/channels/:channel', async (c) => {
+    const { site, rollout } = parseInput(Rollout, await jsonBody(c.req));
+    await siteOr404(site);
+    const name = c.req.param('name');
+    const channel = c.req.param('channel');
+    const current = (await registry.channels(site, name)).find((ch) => ch.channel === channel);
+    if (!current) {
+      throw new ApiError(404, 'no such channel', [
+        { path: 'channel', message: `${channel} serves no ${name} for ${site}` },
+      ]);
+    }
+    const at = now();
+    await registry.setChannel({ ...current, rollout, updated_at: at });
+    await registry.audit({
+      at,
+      site,
+      action: 'rollout',
+      name,
+      version: current.version,
+      detail: { channel, from: current.rollout, to: rollout },
+    });
+    return c.json({ site, name, channel, version: current.version, rollout });
+  });
+
+  // A published version onto a channel (canary to stable, say), signed as it was published. Moving
+  // a channel down is a rollback, which needs a fresh signature (aisle rollback).
+  app.post('/v1/admin/models/:name/promote', async (c) => {
+    const { site, version, channel, rollout } = parseInput(Promote, await jsonBody(c.req));
+    await siteOr404(site);
+    const name = c.req.param('name');
+    const target = (await registry.versions(site, name)).find((v) => v.version === version);
+    if (!target) {
+      throw new ApiError(404, 'no such version', [
+        { path: 'version', message: `${name} v${version} is not published for ${site}` },
+      ]);
+    }
+    const current = (await registry.channels(site, name)).find((ch) => ch.channel === channel);
+    if (current && current.version > version) {
+      throw new ApiError(409, 'a lower version is a rollback', [
+        {
+          path: 'version',
+          message: `${channel} serves v${current.version}; devices refuse v${version} unless re-signed as a rollback: aisle rollback ${name} --to ${version} --site ${site}`,
+        },
+      ]);
+    }
+    const at = now();
+    await registry.setChannel({ site, name, channel, version, rollout, manifest: target.manifest, updated_at: at });
+    await registry.audit({
+      at,
+      site,
+      action: 'promote',
+      name,
+      version,
+      detail: { channel, rollout, from: current?.version ?? null },
+    });
+    return c.json({ site, name, channel, version, rollout });
   });
 
   app.get('/v1/admin/models', async (c) => {

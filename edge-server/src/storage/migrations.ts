@@ -68,6 +68,11 @@ export const SQLITE_MIGRATIONS: Migration[] = [
     name: 'devices a shopper reads and erases their data from',
     statements: deviceTables('TEXT', 'INTEGER'),
   },
+  {
+    version: 7,
+    name: 'dashboard: read-only tokens, event rollups, risk flags and labels, consent counts, scoring runs',
+    statements: dashboardTables({ text: 'TEXT', int: 'INTEGER', real: 'REAL' }),
+  },
 ];
 
 /** Hash partitions of the PostgreSQL events table: writes spread evenly, and the primary key stays `event_id` alone. */
@@ -141,7 +146,106 @@ export const PG_MIGRATIONS: Migration[] = [
     name: 'devices a shopper reads and erases their data from',
     statements: deviceTables('text', 'bigint'),
   },
+  {
+    version: 6,
+    name: 'dashboard: read-only tokens, event rollups, risk flags and labels, consent counts, scoring runs',
+    statements: dashboardTables({ text: 'text', int: 'bigint', real: 'double precision' }),
+  },
 ];
+
+/**
+ * What the dashboard reads instead of the events table: aggregates kept up to date from the
+ * events after a watermark (`rollup_state`), so its pages cost the same on a million events as on
+ * a thousand. Days are whole UTC days since the epoch. Session steps are bits (see rollups.ts).
+ */
+function dashboardTables(t: { text: string; int: string; real: string }): string[] {
+  return [
+    `CREATE TABLE access_tokens (
+      token_hash ${t.text} PRIMARY KEY,
+      site ${t.text} NOT NULL,
+      name ${t.text} NOT NULL,
+      role ${t.text} NOT NULL,
+      created_at ${t.int} NOT NULL
+    )`,
+    `CREATE TABLE rollup_state (
+      id ${t.text} PRIMARY KEY,
+      seq ${t.int} NOT NULL,
+      updated_at ${t.int} NOT NULL
+    )`,
+    `INSERT INTO rollup_state (id, seq, updated_at) VALUES ('events', 0, 0)`,
+    `CREATE TABLE rollup_daily (
+      site ${t.text} NOT NULL,
+      day ${t.int} NOT NULL,
+      type ${t.text} NOT NULL,
+      currency ${t.text} NOT NULL,
+      events ${t.int} NOT NULL,
+      value ${t.real} NOT NULL,
+      PRIMARY KEY (site, day, type, currency)
+    )`,
+    `CREATE TABLE rollup_shoppers (
+      site ${t.text} NOT NULL,
+      day ${t.int} NOT NULL,
+      anonymous_id ${t.text} NOT NULL,
+      PRIMARY KEY (site, day, anonymous_id)
+    )`,
+    `CREATE TABLE rollup_sessions (
+      site ${t.text} NOT NULL,
+      session_id ${t.text} NOT NULL,
+      anonymous_id ${t.text} NOT NULL,
+      day ${t.int} NOT NULL,
+      steps ${t.int} NOT NULL,
+      grp ${t.text},
+      PRIMARY KEY (site, session_id)
+    )`,
+    'CREATE INDEX rollup_sessions_day ON rollup_sessions (site, day)',
+    `CREATE TABLE rollup_recs (
+      site ${t.text} NOT NULL,
+      day ${t.int} NOT NULL,
+      model_version ${t.text} NOT NULL,
+      backend ${t.text} NOT NULL,
+      impressions ${t.int} NOT NULL,
+      clicks ${t.int} NOT NULL,
+      purchases ${t.int} NOT NULL,
+      PRIMARY KEY (site, day, model_version, backend)
+    )`,
+    `CREATE TABLE rec_clicks (
+      site ${t.text} NOT NULL,
+      session_id ${t.text} NOT NULL,
+      item_id ${t.text} NOT NULL,
+      model_version ${t.text} NOT NULL,
+      backend ${t.text} NOT NULL,
+      PRIMARY KEY (site, session_id, item_id)
+    )`,
+    `CREATE TABLE risk_flags (
+      event_id ${t.text} PRIMARY KEY,
+      site ${t.text} NOT NULL,
+      session_id ${t.text} NOT NULL,
+      anonymous_id ${t.text} NOT NULL,
+      ts ${t.int} NOT NULL,
+      score ${t.real} NOT NULL,
+      reasons ${t.text} NOT NULL,
+      model_version ${t.text} NOT NULL,
+      label ${t.text},
+      labelled_at ${t.int}
+    )`,
+    'CREATE INDEX risk_flags_site_ts ON risk_flags (site, ts)',
+    `CREATE TABLE consent_counts (
+      site ${t.text} NOT NULL,
+      day ${t.int} NOT NULL,
+      analytics ${t.int} NOT NULL,
+      personalization ${t.int} NOT NULL,
+      n ${t.int} NOT NULL,
+      PRIMARY KEY (site, day, analytics, personalization)
+    )`,
+    `CREATE TABLE score_runs (
+      site ${t.text} NOT NULL,
+      kind ${t.text} NOT NULL,
+      at ${t.int} NOT NULL,
+      summary ${t.text} NOT NULL,
+      PRIMARY KEY (site, kind, at)
+    )`,
+  ];
+}
 
 /** A browser's secret (as its SHA-256) and the anonymous ids it used: who may read or erase what. */
 function deviceTables(text: string, int: string): string[] {

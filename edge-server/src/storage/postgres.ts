@@ -1,9 +1,11 @@
 /** @module edge-server/storage/postgres — PostgreSQL for several stateless edge nodes on one database. */
 import pg from 'pg';
 import type { AisleEvent } from '../../../shared-models/src/schema/event';
+import { accessOver } from './access';
 import { PG_MIGRATIONS } from './migrations';
 import { profilesOver } from './profiles';
 import { registryOver, type Sql } from './registry';
+import { rollupsOver } from './rollups';
 import { shoppersOver } from './shoppers';
 import type { EventQuery, Site, Stats, Storage } from './types';
 import { webhooksOver } from './webhooks';
@@ -35,19 +37,37 @@ export function openPostgres(options: PostgresOptions): Storage {
     let n = 0;
     return sql.replace(/\?/g, () => `$${++n}`);
   };
-  const sql: Sql = {
-    all: async <T>(text: string, params: unknown[] = []) => (await pool.query(numbered(text), params)).rows as T[],
+  const over = (db: pg.Pool | pg.PoolClient): Sql => ({
+    all: async <T>(text: string, params: unknown[] = []) => (await db.query(numbered(text), params)).rows as T[],
     run: async (text, params = []) => {
-      await pool.query(numbered(text), params);
+      await db.query(numbered(text), params);
     },
-  };
+    async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+      if (db !== pool) throw new Error('transactions do not nest');
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await fn(over(client));
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+  });
+  const sql = over(pool);
 
-  return {
+  const self: Storage = {
     kind: 'postgres',
     registry: registryOver(sql),
     profiles: profilesOver(sql),
     webhooks: webhooksOver(sql),
     shoppers: shoppersOver(sql),
+    access: accessOver(sql),
+    rollups: rollupsOver(sql, 'postgres', (after, limit) => self.events({ after, limit })),
     async migrate() {
       const client = await pool.connect();
       try {
@@ -109,7 +129,7 @@ export function openPostgres(options: PostgresOptions): Storage {
       if (q.type) where.push(`type = $${args.push(q.type)}`);
       const limit = `$${args.push(Math.min(10_000, q.limit ?? 1000))}`;
       const { rows } = await pool.query(
-        `SELECT seq, site, received_at, payload FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ${limit}`,
+        `SELECT seq, site, received_at, payload FROM events WHERE ${where.join(' AND ')} ORDER BY seq${q.newest ? ' DESC' : ''} LIMIT ${limit}`,
         args,
       );
       return rows.map((r) => ({
@@ -175,4 +195,5 @@ export function openPostgres(options: PostgresOptions): Storage {
       await pool.end();
     },
   };
+  return self;
 }

@@ -45,6 +45,10 @@ export interface Profiles {
   get(site: string, userId: string): Promise<ProfileRecord | undefined>;
   /** Forgets these users of the site; how many rows went. */
   erase(site: string, userIds: readonly string[]): Promise<void>;
+  /** Shoppers per churn-probability bin (`bins` equal bins over 0–1), and how many are scored. */
+  churnHistogram(site: string, bins: number): Promise<number[]>;
+  /** Shoppers per segment as last scored. */
+  segmentSizes(site: string): Promise<Record<string, number>>;
   policy(site: string): Promise<unknown | undefined>;
   putPolicy(site: string, rules: unknown, at: number): Promise<void>;
 }
@@ -118,6 +122,23 @@ export function profilesOver(sql: Sql): Profiles {
         userId,
       ]);
       return row ? record(row) : undefined;
+    },
+    async churnHistogram(site, bins) {
+      const counts = Array<number>(bins).fill(0);
+      const rows = await sql.all<{ churn: unknown }>(
+        'SELECT churn FROM profiles WHERE site = ? AND churn IS NOT NULL',
+        [site],
+      );
+      for (const r of rows) counts[Math.min(bins - 1, Math.max(0, Math.floor(Number(r.churn) * bins)))] += 1;
+      return counts;
+    },
+    async segmentSizes(site) {
+      const rows = await sql.all<{ segment_name: string; n: unknown }>(
+        `SELECT segment_name, COUNT(*) AS n FROM profiles WHERE site = ? AND segment_name IS NOT NULL
+         GROUP BY segment_name`,
+        [site],
+      );
+      return Object.fromEntries(rows.map((r) => [r.segment_name, Number(r.n)]));
     },
     async erase(site, userIds) {
       for (const id of userIds) await sql.run('DELETE FROM profiles WHERE site = ? AND user_id = ?', [site, id]);

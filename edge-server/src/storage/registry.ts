@@ -9,6 +9,8 @@
 export interface Sql {
   all<T>(sql: string, params?: unknown[]): Promise<T[]>;
   run(sql: string, params?: unknown[]): Promise<void>;
+  /** Runs `fn` in one transaction on one connection (`tx`), committed when it resolves, rolled back when it throws. */
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
 }
 
 export interface SigningKey {

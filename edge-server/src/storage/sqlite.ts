@@ -3,9 +3,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { ingestBody } from '../ingest';
+import { accessOver } from './access';
 import { SQLITE_MIGRATIONS } from './migrations';
 import { profilesOver } from './profiles';
 import { registryOver, type Sql } from './registry';
+import { rollupsOver } from './rollups';
 import { shoppersOver } from './shoppers';
 import { COLUMNS, configure, type EventRow, rowInserter, rowValues, toEvent } from './sqlite-rows';
 import { startWriter, type Writer } from './sqlite-writer';
@@ -67,19 +69,39 @@ export function openSqlite(file: string): Storage {
     }
     return st;
   };
+  // One transaction at a time on this connection: the next waits for the one before to end.
+  let queue: Promise<unknown> = Promise.resolve();
   const sql: Sql = {
     all: async <T>(text: string, params: unknown[] = []) => statement(text).all(...params) as T[],
     run: async (text, params = []) => {
       statement(text).run(...params);
     },
+    transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+      const run = queue.then(async () => {
+        // IMMEDIATE: the write lock first (waiting out the writer thread), not a failed upgrade later.
+        db.exec('BEGIN IMMEDIATE');
+        try {
+          const result = await fn(sql);
+          db.exec('COMMIT');
+          return result;
+        } catch (error) {
+          if (db.inTransaction) db.exec('ROLLBACK');
+          throw error;
+        }
+      });
+      queue = run.catch(() => {});
+      return run;
+    },
   };
 
-  return {
+  const self: Storage = {
     kind: 'sqlite',
     registry: registryOver(sql),
     profiles: profilesOver(sql),
     webhooks: webhooksOver(sql),
     shoppers: shoppersOver(sql),
+    access: accessOver(sql),
+    rollups: rollupsOver(sql, 'sqlite', (after, limit) => self.events({ after, limit })),
     async migrate() {
       db.exec(
         'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at INTEGER)',
@@ -129,7 +151,7 @@ export function openSqlite(file: string): Storage {
       args.push(Math.min(10_000, q.limit ?? 1000));
       const rows = db
         .prepare<(string | number)[], EventRow>(
-          `SELECT seq, ${COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`,
+          `SELECT seq, ${COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY seq${q.newest ? ' DESC' : ''} LIMIT ?`,
         )
         .all(...args);
       return rows.map(
@@ -199,4 +221,5 @@ export function openSqlite(file: string): Storage {
       db.close();
     },
   };
+  return self;
 }

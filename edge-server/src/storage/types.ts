@@ -1,8 +1,10 @@
 /** @module edge-server/storage/types — the one interface both storage adapters implement. */
 import type { AisleEvent } from '../../../shared-models/src/schema/event';
 import type { IngestOutcome } from '../ingest';
+import type { Access } from './access';
 import type { Profiles } from './profiles';
 import type { Registry } from './registry';
+import type { Rollups } from './rollups';
 import type { Shoppers } from './shoppers';
 import type { Webhooks } from './webhooks';
 
@@ -42,6 +44,8 @@ export interface EventQuery {
   type?: string;
   /** Return events stored after this sequence number (a cursor). */
   after?: number;
+  /** The newest first (with `after`, still only those after it). */
+  newest?: boolean;
   limit?: number;
 }
 
@@ -76,5 +80,9 @@ export interface Storage {
   readonly webhooks: Webhooks;
   /** What the server holds about a shopper, for that shopper's own device to read and erase. */
   readonly shoppers: Shoppers;
+  /** The dashboard's aggregates of the events, its risk labels, consent counts and scoring runs. */
+  readonly rollups: Rollups;
+  /** Merchants' read-only dashboard tokens. */
+  readonly access: Access;
   close(): Promise<void>;
 }

@@ -200,6 +200,7 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
     browserKey = storedDevice ?? { secret: secret(), bound: [] };
     if (!storedDevice) await engine.metaSet('device', browserKey);
     session = storedSession;
+    decided = storedConsent ?? null;
     consent = resolveConsent(config.consentMode, gpc, storedConsent);
     isReady = true;
     process();
@@ -283,6 +284,9 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
     await identifying;
   };
 
+  /** The shopper's last explicit choice, as stored. */
+  let decided: Consent | null = null;
+
   async function setConsent(update?: Partial<Consent>): Promise<ConsentState> {
     await ready;
     if (!update || typeof update !== 'object') return { ...consent };
@@ -291,6 +295,19 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
       personalization: typeof update.personalization === 'boolean' ? update.personalization : consent.personalization,
     };
     const before = consent;
+    // A new choice is counted on the server: the choice alone, with no id, address or cookie (the
+    // record of consent a merchant keeps, and the dashboard's consent rate). Repeats are not counted.
+    if (next.analytics !== decided?.analytics || next.personalization !== decided?.personalization) {
+      decided = next;
+      try {
+        navigator.sendBeacon?.(
+          `${config.endpoint}/v1/consent?site=${encodeURIComponent(config.site)}`,
+          new Blob([JSON.stringify(next)], { type: 'text/plain;charset=UTF-8' }),
+        );
+      } catch {
+        // A refused beacon costs the merchant a count, nothing else.
+      }
+    }
     // What was captured under the old choice is stored under it; the withdrawal below then clears it.
     process();
     await commit();

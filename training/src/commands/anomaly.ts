@@ -6,7 +6,7 @@
 import type { AnomalyManifest } from '../../../shared-models/src/models/anomaly';
 import { createAnomalyModel } from '../../../shared-models/src/models/anomaly';
 import { useBackend } from '../backend';
-import { loadInteractions } from '../data/source';
+import { loadInteractions, readRiskLabels } from '../data/source';
 import { loadModel, nextVersion, saveModel } from '../model-files';
 import { writeJson, writeJsonLines } from '../output';
 import { sessionTable, trainAnomaly } from '../pipelines/anomaly';
@@ -38,7 +38,11 @@ ${SOURCE}
   --out DIR       where to write the model
   --epochs N      at most N epochs per fit (default 60; stops early on validation loss)
   --seed S        initialisation seed (default 42)
-  --flag-at P     score from which a session is flagged (default 0.99)`,
+  --flag-at P     score from which a session is flagged (default 0.99)
+  --site SITE     with --from, only this site's events and labels
+
+With --from, risk flags labelled on the dashboard count: sessions confirmed as bots are left out
+of what the model learns as normal, and false alarms are kept in it (even when they look bot-like).`,
   options: {
     events: { type: 'string' },
     from: { type: 'string' },
@@ -47,6 +51,7 @@ ${SOURCE}
     seed: { type: 'string' },
     'flag-at': { type: 'string' },
     backend: { type: 'string' },
+    site: { type: 'string' },
   },
   async run(values) {
     const out = stringOption(values, 'out', true);
@@ -55,7 +60,16 @@ ${SOURCE}
     const flagText = stringOption(values, 'flag-at');
     const flagAt = flagText === undefined ? 0.99 : Number(flagText);
     if (!(flagAt > 0 && flagAt < 1)) throw new UsageError(`--flag-at ${flagText}: expected a share between 0 and 1`);
-    const events = await sourceOf(values, 'train');
+    // From the edge store, the flags labelled on the dashboard teach this run what is and is not a bot.
+    const from = stringOption(values, 'from');
+    const labels = from ? await readRiskLabels(from, stringOption(values, 'site')) : undefined;
+    const events = await loadInteractions({
+      events: stringOption(values, 'events'),
+      from,
+      site: stringOption(values, 'site'),
+      purpose: 'train',
+      humans: labels?.humans,
+    });
     const backend = await useBackend(stringOption(values, 'backend'));
     const bar = progress('training');
     const started = performance.now();
@@ -63,6 +77,7 @@ ${SOURCE}
       epochs,
       seed,
       flagAt,
+      labels,
       version: nextVersion(out),
       onEpoch: (done, total) => bar.update(done, total),
     }).finally(() => bar.stop());
@@ -88,6 +103,11 @@ ${SOURCE}
         ],
       ),
     );
+    if (labels) {
+      console.log(
+        `\nlabels from the dashboard: ${m.confirmed_bots_left_out} confirmed bot sessions left out, ${m.false_alarms_kept} false alarms kept as normal`,
+      );
+    }
     console.log(`\nwrote ${out} (anomaly version ${manifest.version}, ${backend} backend)`);
   },
 };

@@ -14,7 +14,7 @@ import { writeJson, writeJsonLines } from '../output';
 import { labelledBehaviour, parseAsOf, parseHorizon } from '../pipelines/churn-events';
 import { trainChurnTable } from '../pipelines/churn-table';
 import { progress } from '../progress';
-import { PUBLISH_HELP, PUBLISH_OPTIONS, publishScores } from '../server';
+import { PUBLISH_HELP, PUBLISH_OPTIONS, publishRun, publishScores } from '../server';
 import { formatTable } from '../table';
 import { type Command, intOption, stringOption, UsageError, type Values } from './command';
 
@@ -205,6 +205,12 @@ ${PUBLISH_HELP}`,
           'churn',
           table.rows.map((row, i) => ({ user_id: String(row[id] ?? ''), ...scores[i] })),
         );
+        await publishRun(values, 'churn', {
+          users: scores.length,
+          flagged,
+          model_version: manifest.version,
+          metrics: (manifest.metrics as { test?: unknown }).test ?? null,
+        });
         console.log(`published ${sent} churn scores to ${stringOption(values, 'server')}`);
       }
     } finally {

@@ -16,7 +16,7 @@ import { parseAsOf } from '../pipelines/churn-events';
 import { trainProfile } from '../pipelines/profile';
 import { embedUsers, trainTaste } from '../pipelines/profile-taste';
 import { loadRecommender } from '../recommender-files';
-import { PUBLISH_HELP, PUBLISH_OPTIONS, publishScores } from '../server';
+import { PUBLISH_HELP, PUBLISH_OPTIONS, publishRun, publishScores, segmentSummary } from '../server';
 import { formatTable } from '../table';
 import { type Command, intOption, stringOption, UsageError } from './command';
 
@@ -208,6 +208,17 @@ ${PUBLISH_HELP}`,
         values,
         'profile',
         users.map(([user], i) => ({ user_id: user, segment_name: results[i].segment_name, tags: results[i].tags })),
+      );
+      await publishRun(
+        values,
+        'profile',
+        segmentSummary(
+          users.map(([, row], i) => ({
+            segment: results[i].segment_name,
+            revenue: Number(row.revenue),
+            category: String(row.top_category ?? ''),
+          })),
+        ),
       );
       console.log(`published ${sent} profiles to ${stringOption(values, 'server')}`);
     }

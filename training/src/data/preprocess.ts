@@ -14,13 +14,15 @@ const FUTURE_SLACK_MS = 86_400_000;
 export interface PreprocessOptions {
   /** Leave out sessions with bot signals (for training, not for scoring). */
   excludeBots?: boolean;
+  /** Sessions an operator marked as no bot (a risk flag labelled a false alarm): never left out as bot-like. */
+  humans?: ReadonlySet<string>;
   now?: number;
 }
 
 export function preprocess(
   events: readonly Interaction[],
   dropped: Dropped,
-  { excludeBots = false, now = Date.now() }: PreprocessOptions = {},
+  { excludeBots = false, humans, now = Date.now() }: PreprocessOptions = {},
 ): Interaction[] {
   const seen = new Set<string>();
   const kept: Interaction[] = [];
@@ -40,6 +42,7 @@ export function preprocess(
   if (!excludeBots) return kept;
   const bots = new Set<Interaction>();
   for (const [id, list] of sessionize(kept)) {
+    if (humans?.has(id)) continue;
     const signals = botSignals(sessionRow(list));
     if (!signals.length) continue;
     for (const e of list) bots.add(e);

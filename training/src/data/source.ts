@@ -18,6 +18,8 @@ export interface SourceOptions {
   site?: string;
   /** Training leaves bot-like sessions out; scoring and evaluation keep them. */
   purpose?: 'train' | 'score';
+  /** For training: sessions labelled human, kept even when they look bot-like. */
+  humans?: ReadonlySet<string>;
 }
 
 /**
@@ -30,13 +32,14 @@ export async function loadInteractions({
   from,
   site,
   purpose = 'score',
+  humans,
 }: SourceOptions): Promise<Interaction[]> {
   if (events && from) throw new DataError('give either --events FILE or --from STORE, not both');
   if (!events && !from) throw new DataError('missing --events FILE (or --from sqlite:PATH | postgres:URL)');
   const dropped: Dropped = new Map();
   const rows = events ? readInteractions(events, dropped) : await readWholeStore(from as string, site);
   const read = rows.length + [...dropped.values()].reduce((s, d) => s + d.count, 0);
-  const kept = preprocess(rows, dropped, { excludeBots: purpose === 'train' });
+  const kept = preprocess(rows, dropped, { excludeBots: purpose === 'train', humans });
   const note = describeDropped(dropped, read);
   if (note) console.error(`aisle: ${note}`);
   if (!kept.length) throw new DataError(`${events ?? from}: no usable events left`);
@@ -78,5 +81,22 @@ async function readStore(storage: Storage, site?: string): Promise<Interaction[]
     if (!page.length) return rows;
     for (const { event } of page) rows.push(...toInteractions(event));
     after = page[page.length - 1].seq;
+  }
+}
+
+/** The risk flags an operator labelled on the dashboard, as session ids: confirmed bots and false alarms. */
+export async function readRiskLabels(
+  from: string,
+  site?: string,
+): Promise<{ confirmed: Set<string>; humans: Set<string> }> {
+  const storage = openStore(from);
+  try {
+    const labels = await storage.rollups.labels(site);
+    return {
+      confirmed: new Set(labels.filter((l) => l.label === 'confirmed').map((l) => l.session_id)),
+      humans: new Set(labels.filter((l) => l.label === 'false').map((l) => l.session_id)),
+    };
+  } finally {
+    await storage.close();
   }
 }

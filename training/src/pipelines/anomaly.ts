@@ -24,6 +24,11 @@ export interface AnomalyOptions {
   /** Score from which a session is flagged (default 0.99: one normal session in a hundred). */
   flagAt?: number;
   onEpoch?: (done: number, total: number) => void;
+  /**
+   * What operators said of earlier flags (session ids): confirmed bots are left out of everything
+   * the model learns as normal and of its calibration; false alarms are always kept as normal.
+   */
+  labels?: { confirmed: ReadonlySet<string>; humans: ReadonlySet<string> };
 }
 
 export interface AnomalyTrainResult {
@@ -102,8 +107,19 @@ export async function trainAnomaly(
   events: readonly Interaction[],
   options: AnomalyOptions = {},
 ): Promise<AnomalyTrainResult> {
-  const { epochs = 60, seed = 42, flagAt = 0.99 } = options;
-  const table = sessionTable(events);
+  const { epochs = 60, seed = 42, flagAt = 0.99, labels } = options;
+  const whole = sessionTable(events);
+  const confirmed = whole.ids.filter((id) => labels?.confirmed.has(id)).length;
+  const table = confirmed
+    ? (() => {
+        const keep = whole.ids.map((id) => !labels?.confirmed.has(id));
+        return {
+          ids: whole.ids.filter((_, i) => keep[i]),
+          rows: whole.rows.filter((_, i) => keep[i]),
+          starts: whole.starts.filter((_, i) => keep[i]),
+        };
+      })()
+    : whole;
   const n = table.rows.length;
   if (n < MIN_SESSIONS)
     throw new DataError(`need at least ${MIN_SESSIONS} sessions to learn normal traffic, have ${n}`);
@@ -118,7 +134,8 @@ export async function trainAnomaly(
   const draftErrors = rowErrors(draft.network, first, trainRows);
   draft.network.dispose();
   const limit = quantile(Float64Array.from(draftErrors).sort(), 1 - SUSPECT_SHARE);
-  const isNormal = (i: number) => draftErrors[i] < limit || draftErrors[i] === 0;
+  const isNormal = (i: number) =>
+    draftErrors[i] < limit || draftErrors[i] === 0 || Boolean(labels?.humans.has(table.ids[i]));
   const normal = trainRows.filter((_, i) => isNormal(i));
   const suspected = table.ids.slice(0, cut).filter((_, i) => !isNormal(i));
   options.onEpoch?.(epochs, 2 * epochs);
@@ -143,6 +160,8 @@ export async function trainAnomaly(
       sessions: n,
       training_sessions: normal.length,
       excluded_as_suspected_bots: trainRows.length - normal.length,
+      confirmed_bots_left_out: confirmed,
+      false_alarms_kept: table.ids.filter((id) => labels?.humans.has(id)).length,
       calibration_sessions: calibrationRows.length,
       validation_loss: loss,
       epochs: draft.epochs + ran,

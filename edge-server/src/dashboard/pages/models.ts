@@ -1,0 +1,146 @@
+/**
+ * @module dashboard/pages/models — every published version with its metrics, channel and rollout;
+ * change a rollout, promote a version, roll back. Rollout and promotion use versions already
+ * signed; a rollback must be signed anew with the site's private key, which never reaches the
+ * server, so the page gives the `aisle rollback` command to run where the key is.
+ */
+import { api, q } from '../api';
+import { card, fmt, h, table } from '../dom';
+import type { Page } from './types';
+
+interface ModelRow {
+  name: string;
+  version: number;
+  published_at: string;
+  metrics: Record<string, unknown>;
+  channels: { channel: string; rollout: number; rollback: boolean }[];
+}
+
+/** The headline numbers of a manifest's metrics, whatever model wrote them. */
+function headline(metrics: Record<string, unknown>): string {
+  const out: string[] = [];
+  const walk = (obj: Record<string, unknown>, prefix: string, depth: number) => {
+    for (const [k, v] of Object.entries(obj)) {
+      if (out.length >= 4) return;
+      if (typeof v === 'number') out.push(`${prefix}${k} ${fmt.num(v)}`);
+      else if (v && typeof v === 'object' && depth < 1 && !Array.isArray(v))
+        walk(v as Record<string, unknown>, `${k}.`, depth + 1);
+    }
+  };
+  walk(metrics ?? {}, '', 0);
+  return out.join(', ') || '–';
+}
+
+export const modelsPage: Page = async ({ site, role, refresh }) => {
+  const { models } = await api.get<{ models: ModelRow[] }>(q('/v1/admin/models', { site }));
+  const status = h('p', { role: 'status', class: 'muted' });
+  const act = async (what: () => Promise<unknown>, done: string) => {
+    try {
+      await what();
+      status.className = 'ok';
+      status.textContent = done;
+      refresh();
+    } catch (error) {
+      status.className = 'error';
+      status.textContent = (error as Error).message;
+    }
+  };
+  const operator = role === 'operator';
+  const byName = new Map<string, ModelRow[]>();
+  for (const m of models) byName.set(m.name, [...(byName.get(m.name) ?? []), m]);
+
+  const sections = [...byName].map(([name, versions]) => {
+    versions.sort((a, b) => b.version - a.version);
+    const serving = (channel: string) => versions.find((v) => v.channels.some((c) => c.channel === channel));
+    const stable = serving('stable');
+    return card(
+      name,
+      table(
+        ['version', 'published', 'metrics', 'channels', 'actions'],
+        versions.map((v) => {
+          const channels = v.channels.map((c) => {
+            const input = h('input', {
+              type: 'number',
+              min: 0,
+              max: 100,
+              value: String(c.rollout),
+              'aria-label': `${name} ${c.channel} rollout`,
+              'data-rollout': `${name}:${c.channel}`,
+              disabled: !operator,
+              style: 'width: 4.5rem',
+            });
+            const set = h(
+              'button',
+              { type: 'button', disabled: !operator, 'data-set-rollout': `${name}:${c.channel}` },
+              'Set',
+            );
+            set.addEventListener('click', () =>
+              act(
+                () =>
+                  api.send('PUT', `/v1/admin/models/${name}/channels/${c.channel}`, {
+                    site,
+                    rollout: Number(input.value),
+                  }),
+                `${name} ${c.channel}: rollout ${input.value} %`,
+              ),
+            );
+            return h(
+              'div',
+              {},
+              h('span', { class: 'tag' }, c.channel),
+              c.rollback ? h('span', { class: 'tag' }, 'rollback') : null,
+              input,
+              ' % ',
+              set,
+            );
+          });
+          const actions: (HTMLElement | string)[] = [];
+          if (!v.channels.some((c) => c.channel === 'stable')) {
+            if (!stable || v.version > stable.version) {
+              const promote = h(
+                'button',
+                { type: 'button', disabled: !operator, 'data-promote': `${name}:${v.version}` },
+                'Promote to stable',
+              );
+              promote.addEventListener('click', () =>
+                act(
+                  () =>
+                    api.send('POST', `/v1/admin/models/${name}/promote`, {
+                      site,
+                      version: v.version,
+                      channel: 'stable',
+                      rollout: 100,
+                    }),
+                  `${name} v${v.version} is now stable`,
+                ),
+              );
+              actions.push(promote);
+            } else {
+              actions.push(
+                h(
+                  'code',
+                  { 'data-rollback': `${name}:${v.version}` },
+                  `aisle rollback ${name} --to ${v.version} --site ${site} --key KEY_FILE --server ${location.origin} --token OPERATOR_TOKEN`,
+                ),
+              );
+            }
+          }
+          return [h('b', {}, `v${v.version}`), fmt.time(v.published_at), headline(v.metrics), channels, actions];
+        }),
+        [],
+        { 'data-table': `models-${name}` },
+      ),
+    );
+  });
+  return h(
+    'div',
+    {},
+    status,
+    models.length ? sections : h('p', { class: 'muted' }, 'No model is published for this site: aisle publish.'),
+    h(
+      'p',
+      { class: 'muted' },
+      'Rollout is the share of devices (by a stable hash of each device) a channel reaches. A rollback is re-signed with the site’s private key, which stays with the operator: run the command shown where the key is.',
+    ),
+  );
+};

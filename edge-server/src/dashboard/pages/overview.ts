@@ -1,0 +1,132 @@
+/** @module dashboard/pages/overview — events per day by type, active shoppers, the purchase funnel, revenue, consent. */
+import type { Overview } from '../../storage/rollups';
+import { api, q } from '../api';
+import { chart, PALETTE } from '../charts';
+import { card, fmt, h, kpi, table } from '../dom';
+import type { Page } from './types';
+
+type Answer = Overview & { range: { from: number; to: number } };
+const SHOWN_TYPES = 6;
+
+export const overviewPage: Page = async ({ site }) => {
+  const o = await api.get<Answer>(q('/v1/admin/dashboard/overview', { site, days: 30 }));
+  const totals = new Map<string, number>();
+  for (const d of o.days) for (const [t, n] of Object.entries(d.byType)) totals.set(t, (totals.get(t) ?? 0) + n);
+  const types = [...totals].sort((a, b) => b[1] - a[1]).map(([t]) => t);
+  const shown = types.slice(0, SHOWN_TYPES);
+  const labels = o.days.map((d) => fmt.day(d.day));
+  const series = shown.map((t, i) => ({
+    label: t,
+    data: o.days.map((d) => d.byType[t] ?? 0),
+    backgroundColor: PALETTE[i % PALETTE.length],
+    stack: 'events',
+  }));
+  if (types.length > SHOWN_TYPES) {
+    series.push({
+      label: 'other',
+      data: o.days.map((d) => types.slice(SHOWN_TYPES).reduce((n, t) => n + (d.byType[t] ?? 0), 0)),
+      backgroundColor: PALETTE[PALETTE.length - 1],
+      stack: 'events',
+    });
+  }
+  const top = o.funnel[0]?.sessions ?? 0;
+  const purchases = o.funnel[o.funnel.length - 1]?.sessions ?? 0;
+  const consentRate = o.consent.decisions ? o.consent.analytics / o.consent.decisions : null;
+  return h(
+    'div',
+    {},
+    h('p', { class: 'muted' }, `${fmt.day(o.range.from)} – ${fmt.day(o.range.to)} (UTC), site ${site}`),
+    h(
+      'div',
+      { class: 'kpis' },
+      kpi('Events', fmt.int(o.events), 'events'),
+      kpi('Active shoppers', fmt.int(o.shoppers), 'shoppers'),
+      kpi('Sessions', fmt.int(o.sessions), 'sessions'),
+      kpi('Purchase sessions', fmt.int(purchases), 'purchase-sessions'),
+      ...o.revenue.map((r) => kpi(`Revenue (${r.currency})`, fmt.money(r.value, r.currency), `revenue-${r.currency}`)),
+      kpi('Consent rate (analytics)', consentRate === null ? 'no choices yet' : fmt.pct(consentRate), 'consent-rate'),
+    ),
+    h(
+      'div',
+      { class: 'grid' },
+      card(
+        'Events per day by type',
+        chart('events-per-day', {
+          type: 'bar',
+          data: { labels, datasets: series },
+          options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } },
+        }),
+      ),
+      card(
+        'Active shoppers per day',
+        chart('shoppers-per-day', {
+          type: 'line',
+          data: {
+            labels,
+            datasets: [
+              {
+                label: 'shoppers',
+                data: o.days.map((d) => d.shoppers),
+                borderColor: PALETTE[0],
+                backgroundColor: 'rgba(47,111,237,0.15)',
+                fill: true,
+              },
+            ],
+          },
+          options: { scales: { y: { beginAtZero: true } }, plugins: { legend: { display: false } } },
+        }),
+      ),
+    ),
+    h(
+      'div',
+      { class: 'grid' },
+      card(
+        'Funnel: sessions reaching each step',
+        chart('funnel', {
+          type: 'bar',
+          data: {
+            labels: o.funnel.map((f) => f.step),
+            datasets: [{ label: 'sessions', data: o.funnel.map((f) => f.sessions), backgroundColor: PALETTE[0] }],
+          },
+          options: { indexAxis: 'y', plugins: { legend: { display: false } } },
+        }),
+        table(
+          ['step', 'sessions', 'of previous', 'drop-off', 'of first'],
+          o.funnel.map((f, i) => {
+            const prev = i ? o.funnel[i - 1].sessions : f.sessions;
+            return [
+              f.step,
+              h('span', { 'data-metric': `funnel-${f.step}` }, fmt.int(f.sessions)),
+              prev ? fmt.pct(f.sessions / prev) : '–',
+              i && prev ? fmt.pct(1 - f.sessions / prev) : '–',
+              top ? fmt.pct(f.sessions / top) : '–',
+            ];
+          }),
+          [1, 2, 3, 4],
+        ),
+      ),
+      card(
+        'Revenue and consent',
+        o.revenue.length
+          ? table(
+              ['currency', 'revenue', 'orders', 'average order'],
+              o.revenue.map((r) => [
+                r.currency,
+                fmt.money(r.value, r.currency),
+                fmt.int(r.orders),
+                r.orders ? fmt.money(r.value / r.orders, r.currency) : '–',
+              ]),
+              [1, 2, 3],
+            )
+          : h('p', { class: 'muted' }, 'No purchases in this period.'),
+        h(
+          'p',
+          { class: 'muted' },
+          o.consent.decisions
+            ? `${fmt.int(o.consent.decisions)} consent choices: ${fmt.int(o.consent.analytics)} allowed analytics, ${fmt.int(o.consent.personalization)} allowed personalisation.`
+            : 'No shopper has made a consent choice in this period (the count holds the choice alone, no id).',
+        ),
+      ),
+    ),
+  );
+};

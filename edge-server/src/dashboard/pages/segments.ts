@@ -1,0 +1,165 @@
+/** @module dashboard/pages/segments — each segment's size, centroid, top categories, revenue share and change since the last run; its shoppers on a click. */
+import { api, q } from '../api';
+import { chart, PALETTE } from '../charts';
+import { card, fmt, h, table } from '../dom';
+import type { Page } from './types';
+
+interface RunSegment {
+  name: string;
+  size: number;
+  revenue: number;
+  revenue_share: number;
+  top_categories: string[];
+}
+interface Run {
+  at: string;
+  users: number;
+  segments: RunSegment[];
+}
+interface Answer {
+  sizes: Record<string, number>;
+  latest: Run | null;
+  previous: Run | null;
+  model: {
+    version: number;
+    k: number;
+    silhouette: number;
+    centroids: { name: string; size: number; profile: Record<string, number> }[];
+  } | null;
+}
+interface ProfileRow {
+  user_id: string;
+  segment: string | null;
+  tags: string[];
+  churn: number | null;
+  action: string;
+}
+
+/** Centroid features shown on the radar, each scaled by its largest value across segments. */
+const FEATURES = [
+  'revenue',
+  'purchases',
+  'sessions',
+  'views',
+  'carts',
+  'distinct_categories',
+  'relative_price',
+  'mobile_share',
+];
+
+export const segmentsPage: Page = async ({ site }) => {
+  const s = await api.get<Answer>(q('/v1/admin/dashboard/segments', { site }));
+  if (!s.latest && !Object.keys(s.sizes).length) {
+    return h('p', { class: 'muted' }, 'No segments yet: run aisle score profile --publish for this site.');
+  }
+  const names = [...new Set([...(s.latest?.segments.map((x) => x.name) ?? []), ...Object.keys(s.sizes)])];
+  const bySegment = new Map((s.latest?.segments ?? []).map((x) => [x.name, x]));
+  const before = new Map((s.previous?.segments ?? []).map((x) => [x.name, x]));
+  const total = names.reduce((n, name) => n + (s.sizes[name] ?? bySegment.get(name)?.size ?? 0), 0);
+  const users = h('div', {});
+
+  async function showUsers(name: string) {
+    const answer = await api.get<{ profiles: ProfileRow[] }>(
+      q('/v1/admin/profiles', { site, segment: name, limit: 50 }),
+    );
+    users.replaceChildren(
+      card(
+        `Shoppers in ${name} (first ${answer.profiles.length})`,
+        table(
+          ['user', 'tags', 'churn', 'retention action'],
+          answer.profiles.map((p) => [
+            p.user_id,
+            p.tags.map((t) => h('span', { class: 'tag' }, t)),
+            p.churn === null ? '–' : fmt.pct(p.churn),
+            p.action,
+          ]),
+          [2],
+          { 'data-table': 'segment-users' },
+        ),
+      ),
+    );
+  }
+
+  const centroids = s.model?.centroids ?? [];
+  const features = FEATURES.filter((f) => centroids.some((c) => f in c.profile));
+  const scale = Object.fromEntries(
+    features.map((f) => [f, Math.max(1e-9, ...centroids.map((c) => Math.abs(c.profile[f] ?? 0)))]),
+  );
+  return h(
+    'div',
+    {},
+    h(
+      'p',
+      { class: 'muted' },
+      s.latest ? `Last scored ${fmt.time(s.latest.at)}` : '',
+      s.previous ? `, compared with ${fmt.time(s.previous.at)}` : '',
+      s.model
+        ? `. Profile model v${s.model.version}: ${s.model.k} segments, silhouette ${fmt.num(s.model.silhouette)}.`
+        : '',
+    ),
+    h(
+      'div',
+      { class: 'grid' },
+      card(
+        'Segment sizes',
+        chart('segment-sizes', {
+          type: 'bar',
+          data: {
+            labels: names,
+            datasets: [
+              {
+                label: 'shoppers',
+                data: names.map((n) => s.sizes[n] ?? bySegment.get(n)?.size ?? 0),
+                backgroundColor: names.map((_, i) => PALETTE[i % PALETTE.length]),
+              },
+            ],
+          },
+          options: { plugins: { legend: { display: false } } },
+        }),
+      ),
+      card(
+        'Centroid profiles (each feature relative to its largest segment)',
+        centroids.length
+          ? chart('segment-centroids', {
+              type: 'radar',
+              data: {
+                labels: features,
+                datasets: centroids.map((c, i) => ({
+                  label: c.name,
+                  data: features.map((f) => (c.profile[f] ?? 0) / scale[f]),
+                  borderColor: PALETTE[i % PALETTE.length],
+                  backgroundColor: 'transparent',
+                })),
+              },
+            })
+          : h('p', { class: 'muted' }, 'No profile model published for this site.'),
+      ),
+    ),
+    card(
+      'Segments',
+      table(
+        ['segment', 'shoppers', 'share', 'revenue share', 'top categories', 'change since last run', ''],
+        names.map((name) => {
+          const size = s.sizes[name] ?? bySegment.get(name)?.size ?? 0;
+          const run = bySegment.get(name);
+          const prev = before.get(name);
+          const change = prev && run ? run.size - prev.size : null;
+          const open = h('button', { type: 'button', 'data-segment': name }, 'shoppers');
+          open.addEventListener('click', () => void showUsers(name));
+          return [
+            name,
+            h('span', { 'data-metric': `segment-size-${name}` }, fmt.int(size)),
+            total ? fmt.pct(size / total) : '–',
+            run ? fmt.pct(run.revenue_share) : '–',
+            (run?.top_categories ?? []).map((c) => h('span', { class: 'tag' }, c)),
+            change === null ? (s.previous ? 'new' : 'first run') : `${change >= 0 ? '+' : ''}${fmt.int(change)}`,
+            open,
+          ];
+        }),
+        [1, 2, 3, 5],
+        { 'data-table': 'segments' },
+      ),
+    ),
+    users,
+  );
+};

@@ -1,0 +1,209 @@
+/**
+ * @module edge-server/routes/dashboard — the API behind the merchant dashboard (`/dashboard/`):
+ * each page's numbers in one request, read from the rollups (never a scan of the events table),
+ * plus what merchants act on there — risk-flag labels, read-only tokens, scoring-run summaries.
+ * Readers (read-only tokens) get the GET routes for their own site; see middleware/operator-auth.
+ */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import type { ModelManifest } from '../../../shared-models/src/models/manifest';
+import { ApiError } from '../errors';
+import { jsonBody, parseInput, requireSite } from '../input';
+import { type AdminEnv, operatorAuth } from '../middleware/operator-auth';
+import { churnBand } from '../retention';
+import type { Storage } from '../storage';
+import { DAY_MS, type Range } from '../storage/rollups';
+
+const RangeQuery = z.object({
+  site: z.string().min(1).max(64),
+  days: z.coerce.number().int().min(1).max(366).default(30),
+  /** The last day shown (days since the epoch); default the last day with events. */
+  to: z.coerce.number().int().min(0).max(1_000_000).optional(),
+});
+const SiteQuery = z.object({ site: z.string().min(1).max(64) });
+const Label = z.strictObject({ site: z.string().min(1).max(64), label: z.enum(['confirmed', 'false']).nullable() });
+const TokenInput = z.strictObject({ site: z.string().min(1).max(64), name: z.string().min(1).max(100) });
+const RunInput = z.strictObject({
+  site: z.string().min(1).max(64),
+  kind: z.enum(['profile', 'churn']),
+  summary: z.record(z.string(), z.unknown()),
+});
+
+const HISTOGRAM_BINS = 20;
+/** How long a page waits for events not yet folded into the rollups before it answers with what is there. */
+const FRESH_MS = 250;
+
+export function dashboardRoute({
+  storage,
+  token,
+  now = Date.now,
+  settleMs = 0,
+}: {
+  storage: Storage;
+  token: string;
+  now?: () => number;
+  /** See `AppOptions.rollupSettleMs`. */
+  settleMs?: number;
+}) {
+  const app = new Hono<AdminEnv>();
+  app.use('/v1/admin/*', operatorAuth({ token, access: storage.access }));
+  const { rollups } = storage;
+
+  async function range(query: Record<string, string>): Promise<Range & { days: number }> {
+    const q = parseInput(RangeQuery, query);
+    await requireSite(storage, q.site);
+    await rollups.refresh({ now: now(), settleMs, budgetMs: FRESH_MS });
+    const to = q.to ?? (await rollups.lastDay(q.site)) ?? Math.floor(now() / DAY_MS);
+    return { site: q.site, from: to - q.days + 1, to, days: q.days };
+  }
+  const site = async (query: Record<string, string>) => {
+    const q = parseInput(SiteQuery, query);
+    await requireSite(storage, q.site);
+    return q.site;
+  };
+  /** The newest version of a model published for the site, or undefined. */
+  const latest = async (s: string, name: string) => {
+    const versions = await storage.registry.versions(s, name);
+    const top = versions.sort((a, b) => b.version - a.version)[0];
+    return top && (JSON.parse(top.manifest) as ModelManifest & Record<string, unknown>);
+  };
+  const freshness = async () => {
+    const state = await rollups.state();
+    return { seq: state.seq, updated_at: state.updated_at ? new Date(state.updated_at).toISOString() : null };
+  };
+
+  app.get('/v1/admin/whoami', async (c) => {
+    const reader = c.get('reader');
+    if (reader) return c.json({ role: 'reader', name: reader.name, sites: [reader.site] });
+    return c.json({ role: 'operator', sites: (await storage.listSites()).map((s) => s.key) });
+  });
+
+  app.get('/v1/admin/dashboard/overview', async (c) => {
+    const r = await range(c.req.query());
+    return c.json({ range: r, ...(await rollups.overview(r)), freshness: await freshness() });
+  });
+
+  app.get('/v1/admin/dashboard/recommendations', async (c) => {
+    const r = await range(c.req.query());
+    return c.json({ range: r, ...(await rollups.recommendations(r)), freshness: await freshness() });
+  });
+
+  app.get('/v1/admin/dashboard/risk', async (c) => {
+    const r = await range(c.req.query());
+    const model = await latest(r.site, 'anomaly');
+    return c.json({
+      range: r,
+      ...(await rollups.risk(r)),
+      model: model ? { version: model.version, metrics: model.metrics } : null,
+      freshness: await freshness(),
+    });
+  });
+
+  app.get('/v1/admin/dashboard/segments', async (c) => {
+    const s = await site(c.req.query());
+    const [runs, sizes, model] = await Promise.all([
+      rollups.runs(s, 'profile', 2),
+      storage.profiles.segmentSizes(s),
+      latest(s, 'profile'),
+    ]);
+    const segments = (model?.segments ?? []) as { name: string; size: number; profile: Record<string, number> }[];
+    return c.json({
+      site: s,
+      sizes,
+      latest: runs[0] ? { at: new Date(runs[0].at).toISOString(), ...(runs[0].summary as object) } : null,
+      previous: runs[1] ? { at: new Date(runs[1].at).toISOString(), ...(runs[1].summary as object) } : null,
+      model: model
+        ? {
+            version: model.version,
+            k: model.k,
+            silhouette: model.silhouette,
+            centroids: segments.map((x) => ({ name: x.name, size: x.size, profile: x.profile })),
+          }
+        : null,
+    });
+  });
+
+  app.get('/v1/admin/dashboard/churn', async (c) => {
+    const s = await site(c.req.query());
+    const [histogram, runs, model] = await Promise.all([
+      storage.profiles.churnHistogram(s, HISTOGRAM_BINS),
+      rollups.runs(s, 'churn', 1),
+      latest(s, 'churn'),
+    ]);
+    const bands = { high: 0, medium: 0, low: 0 };
+    histogram.forEach((count, i) => {
+      const band = churnBand({ churn: (i + 0.5) / HISTOGRAM_BINS });
+      if (band) bands[band] += count;
+    });
+    // The published model's test metrics; without one in the registry, those the last scoring run reported.
+    const run = runs[0]?.summary as { model_version?: number; metrics?: Record<string, unknown> } | undefined;
+    const metrics = (model?.metrics as { test?: Record<string, unknown> } | undefined)?.test ?? run?.metrics ?? null;
+    const version = model?.version ?? run?.model_version;
+    return c.json({
+      site: s,
+      scored: histogram.reduce((a, b) => a + b, 0),
+      bands,
+      histogram: histogram.map((users, i) => ({ from: i / HISTOGRAM_BINS, to: (i + 1) / HISTOGRAM_BINS, users })),
+      model: version === undefined ? null : { version, threshold: model?.threshold ?? null, metrics },
+      run: runs[0] ? { at: new Date(runs[0].at).toISOString(), ...(runs[0].summary as object) } : null,
+    });
+  });
+
+  app.get('/v1/admin/dashboard/install', async (c) => {
+    const s = await site(c.req.query());
+    await rollups.refresh({ now: now(), settleMs, budgetMs: FRESH_MS });
+    const [found, keys, last] = await Promise.all([
+      storage.getSite(s),
+      storage.registry.keys(s),
+      storage.events({ site: s, newest: true, limit: 20 }),
+    ]);
+    return c.json({
+      site: found,
+      keys: keys.map((k) => ({ key_id: k.key_id, public_key: k.public_key })),
+      last: last.map((e) => ({
+        seq: e.seq,
+        received_at: new Date(e.received_at).toISOString(),
+        type: e.event.type,
+        url: e.event.page?.url ?? null,
+        event_id: e.event.event_id,
+      })),
+    });
+  });
+
+  app.post('/v1/admin/risk-flags/:event_id/label', async (c) => {
+    const input = parseInput(Label, await jsonBody(c.req));
+    const eventId = c.req.param('event_id');
+    if (!(await rollups.label(input.site, eventId, input.label, now()))) {
+      throw new ApiError(404, 'no such flag', [
+        { path: 'event_id', message: `${input.site} has no risk flag ${eventId}` },
+      ]);
+    }
+    return c.json({ site: input.site, event_id: eventId, label: input.label });
+  });
+
+  app.post('/v1/admin/profile-runs', async (c) => {
+    const input = parseInput(RunInput, await jsonBody(c.req));
+    await requireSite(storage, input.site);
+    if (JSON.stringify(input.summary).length > 256 * 1024) {
+      throw new ApiError(413, 'summary too large', [{ path: 'summary', message: 'at most 256 KiB of JSON' }]);
+    }
+    await rollups.putRun(input.site, input.kind, now(), input.summary);
+    return c.json({ site: input.site, kind: input.kind }, 201);
+  });
+
+  app.post('/v1/admin/tokens', async (c) => {
+    const input = parseInput(TokenInput, await jsonBody(c.req));
+    await requireSite(storage, input.site);
+    const { token: secret, record } = await storage.access.create(input.site, input.name, now());
+    return c.json({ token: secret, ...record }, 201);
+  });
+  app.get('/v1/admin/tokens', async (c) => c.json({ tokens: await storage.access.list(await site(c.req.query())) }));
+  app.delete('/v1/admin/tokens/:id', async (c) => {
+    const s = await site(c.req.query());
+    if (!(await storage.access.revoke(s, c.req.param('id')))) {
+      throw new ApiError(404, 'no such token', [{ path: 'id', message: `${s} has no token ${c.req.param('id')}` }]);
+    }
+    return c.json({ revoked: c.req.param('id') });
+  });
+  return app;
+}

@@ -1,0 +1,280 @@
+/**
+ * The merchant dashboard in Chromium, on what `npm start` makes for the demo shop (its simulated
+ * season in the store, its profile and churn models trained, published signed and scored): signed
+ * out it shows nothing; signed in, every page draws its charts with the numbers the API gives, the
+ * churn list exports as CSV, a flag is labelled, a rollout changed, and a read-only token changes
+ * nothing. Screenshots of every page go to test-output/dashboard/.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  demoSigningKey,
+  ensureDemoModels,
+  publishDemoModels,
+  scoreDemoProfiles,
+  seedDemoEvents,
+} from '../../edge-server/src/demo-models';
+import { launch, type TestBrowser, type TestPage, until } from '../helpers/browser';
+import { makeEvent } from '../helpers/events';
+import { startServer, type TestServer, TOKEN, tempSqlite } from '../helpers/server';
+
+const SHOTS = join(process.cwd(), 'test-output', 'dashboard');
+const int = (x: number) => new Intl.NumberFormat('en', { maximumFractionDigits: 0 }).format(x);
+
+describe('the merchant dashboard', () => {
+  let server: TestServer;
+  let browser: TestBrowser;
+  let page: TestPage;
+  let remove: () => void;
+  const dir = mkdtempSync(join(tmpdir(), 'aisle-dashboard-'));
+  const models = join(dir, 'models');
+  // biome-ignore lint/suspicious/noExplicitAny: the test reads arbitrary JSON
+  const api = async (path: string, init: RequestInit = {}, token = TOKEN): Promise<any> => {
+    const res = await fetch(`${server.url}${path}`, {
+      ...init,
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', ...init.headers },
+    });
+    return { status: res.status, ...((await res.json()) as object) };
+  };
+  const text = (selector: string) => page.$eval(selector, (el) => (el as HTMLElement).innerText.trim());
+  /** Opens a page of the dashboard and waits until it and every chart on it are drawn. */
+  async function visit(name: string) {
+    await page.evaluate((n) => {
+      location.hash = `#/${n}`;
+    }, name);
+    await page.waitForSelector(`main[data-page="${name}"][data-ready]`, { timeout: 20_000 });
+    const charts = await page.$$eval('canvas[data-chart]', (cs) =>
+      cs.map((c) => ({
+        name: c.getAttribute('data-chart'),
+        ready: c.getAttribute('data-ready'),
+        width: c.clientWidth,
+      })),
+    );
+    for (const c of charts) expect(c, `${name}: ${c.name}`).toMatchObject({ ready: 'true' });
+    for (const c of charts) expect(c.width, `${name}: ${c.name} has a size`).toBeGreaterThan(100);
+    expect(await page.$('main [role=alert]'), `${name} shows no error`).toBeNull();
+    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+    return charts.map((c) => c.name);
+  }
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    const db = tempSqlite();
+    remove = db.remove;
+    server = await startServer(db.storage);
+    // What npm start does for the demo shop, on a smaller season.
+    await seedDemoEvents(server.storage, dir, () => {}, 150);
+    const key = await demoSigningKey(join(dir, 'keys'), server.storage.registry);
+    await ensureDemoModels(models, { shoppers: 150, epochs: 1, models: ['profile', 'churn'] }).ready;
+    await publishDemoModels(models, {
+      server: server.url,
+      token: TOKEN,
+      keyFile: key.privateFile,
+      registry: server.storage.registry,
+    });
+    await scoreDemoProfiles(models, { server: server.url, token: TOKEN });
+    // A session the shopper's device flagged, as its risk check sends it.
+    const flagged = await fetch(`${server.url}/v1/events`, {
+      method: 'POST',
+      headers: { 'X-Aisle-Site': 'demo' },
+      body: JSON.stringify({
+        events: [
+          makeEvent({
+            type: 'risk_flag',
+            session_id: 'sess-bot',
+            anonymous_id: 'anon-bot',
+            ts: Date.UTC(2026, 9, 30, 3),
+            items: undefined,
+            props: { score: 0.997, model_version: '1', reasons: 'events_per_minute, payment_failures' },
+          }),
+        ],
+      }),
+    });
+    expect(flagged.status).toBe(200);
+    browser = await launch();
+    page = await browser.page();
+    await page.setViewport({ width: 1280, height: 900 });
+  }, 240_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    remove?.();
+  });
+
+  it('shows nothing without a token, and refuses a wrong one', async () => {
+    await page.goto(`${server.url}/dashboard/`);
+    await page.waitForSelector('input[name=token]');
+    expect(await page.$('main')).toBeNull();
+    // The page itself carries no data, and the API behind it answers nothing without the token.
+    const html = await (await fetch(`${server.url}/dashboard/`)).text();
+    expect(html).not.toMatch(/demo-\d+|EUR/);
+    const refused = await page.evaluate(async () => (await fetch('/v1/admin/dashboard/overview?site=demo')).status);
+    expect(refused).toBe(401);
+    await page.type('input[name=token]', 'not-the-token');
+    await page.click('button[type=submit]');
+    await page.waitForSelector('[role=alert]');
+    expect(await text('[role=alert]')).toMatch(/not valid/);
+    await page.screenshot({ path: join(SHOTS, 'sign-in.png') });
+  });
+
+  it('signs in and shows the overview: the numbers the API gives, as charts', async () => {
+    await page.type('input[name=token]', TOKEN);
+    await page.click('button[type=submit]');
+    const charts = await visit('overview');
+    expect(charts).toEqual(['events-per-day', 'shoppers-per-day', 'funnel']);
+    const o = await api('/v1/admin/dashboard/overview?site=demo&days=30');
+    expect(o.events).toBeGreaterThan(1000);
+    expect(await text('[data-metric=events]')).toBe(int(o.events));
+    expect(await text('[data-metric=shoppers]')).toBe(int(o.shoppers));
+    expect(await text('[data-metric=sessions]')).toBe(int(o.sessions));
+    for (const f of o.funnel) expect(await text(`[data-metric="funnel-${f.step}"]`)).toBe(int(f.sessions));
+    expect(await text('[data-metric=revenue-EUR]')).toContain(int(o.revenue[0].value));
+    // The chart holds a bar per day and type shown.
+    const points = await page.$eval('canvas[data-chart=events-per-day]', (c) => Number(c.getAttribute('data-points')));
+    expect(points).toBeGreaterThanOrEqual(30 * 3);
+  });
+
+  it('shows each segment’s size, centroid and categories, and the shoppers in one', async () => {
+    expect(await visit('segments')).toEqual(['segment-sizes', 'segment-centroids']);
+    const s = await api('/v1/admin/dashboard/segments?site=demo');
+    const names = Object.keys(s.sizes);
+    expect(names.length).toBeGreaterThanOrEqual(2);
+    for (const name of names) expect(await text(`[data-metric="segment-size-${name}"]`)).toBe(int(s.sizes[name]));
+    expect(s.latest.segments.length).toBe(names.length);
+    await page.click(`button[data-segment="${names[0]}"]`);
+    await page.waitForSelector('table[data-table=segment-users] tbody tr');
+    const users = await page.$$eval('table[data-table=segment-users] tbody tr', (rows) => rows.length);
+    expect(users).toBe(Math.min(50, s.sizes[names[0]]));
+  });
+
+  it('shows churn risk with the model’s metrics, and exports the at-risk list as CSV', async () => {
+    expect(await visit('churn')).toEqual(['churn-histogram']);
+    const c = await api('/v1/admin/dashboard/churn?site=demo');
+    expect(c.scored).toBeGreaterThanOrEqual(140);
+    expect(await text('[data-metric=band-high]')).toBe(int(c.bands.high));
+    expect(await text('[data-metric=scored]')).toBe(int(c.scored));
+    for (const k of ['precision', 'recall', 'f1', 'rocAuc'])
+      expect(await text(`[data-metric=churn-${k}]`)).toBe(c.model.metrics[k].toFixed(3));
+    // At least 30 %: the list below is the medium and high bands.
+    await page.$eval('input[name=minChurn]', (el) => {
+      (el as HTMLInputElement).value = '0.3';
+      el.dispatchEvent(new Event('change'));
+    });
+    const listed = await api('/v1/admin/profiles?site=demo&minChurn=0.3&limit=100');
+    await until('the filtered list', async () =>
+      (await text('[data-metric=at-risk-shown]')).startsWith(`${listed.profiles.length}`),
+    );
+    const downloads = mkdtempSync(join(tmpdir(), 'aisle-downloads-'));
+    const cdp = await page.createCDPSession();
+    await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+    await page.click('[data-action=export-csv]');
+    const file = await until('the CSV download', () => readdirSync(downloads).find((f) => f.endsWith('.csv')));
+    expect(file).toBe('aisle-churn-demo.csv');
+    const rows = parse(readFileSync(join(downloads, file), 'utf8'), { bom: true, columns: true }) as Record<
+      string,
+      string
+    >[];
+    const all = await fetch(`${server.url}/v1/admin/profiles.csv?site=demo&minChurn=0.3`, {
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    }).then((r) => r.text());
+    expect(rows.length).toBe((parse(all, { bom: true, columns: true }) as unknown[]).length);
+    for (const r of rows) expect(Number(r.churn)).toBeGreaterThanOrEqual(0.3);
+    expect(Object.keys(rows[0])).toEqual(expect.arrayContaining(['user_id', 'churn', 'reasons', 'action']));
+  });
+
+  it('shows the flagged sessions and their reasons, and labels one for training', async () => {
+    expect(await visit('risk')).toEqual(['flags-per-day', 'flag-reasons']);
+    const r = await api('/v1/admin/dashboard/risk?site=demo&days=30');
+    expect(r.flags).toHaveLength(1);
+    expect(await text('[data-metric=flags]')).toBe('1');
+    await page.click('table[data-table=flags] button[data-label=confirmed]');
+    const id = r.flags[0].event_id;
+    await until('the label shown', async () => (await text(`[data-flag-label="${id}"]`)) === 'confirmed');
+    const after = await api('/v1/admin/dashboard/risk?site=demo&days=30');
+    expect(after.flags[0].label).toBe('confirmed');
+  });
+
+  it('shows recommendation results by model and backend against the hold-out', async () => {
+    expect(await visit('recommendations')).toEqual(['ctr-by-model', 'holdout']);
+    const r = await api('/v1/admin/dashboard/recommendations?site=demo&days=30');
+    const impressions = r.byModel.reduce((n: number, m: { impressions: number }) => n + m.impressions, 0);
+    expect(await text('[data-metric=impressions]')).toBe(int(impressions));
+  });
+
+  it('lists every model version with its channel, and changes a rollout', async () => {
+    await visit('models');
+    const listed = await api('/v1/admin/models?site=demo');
+    expect(listed.models.map((m: { name: string }) => m.name).sort()).toEqual(['churn', 'profile']);
+    await page.$eval('input[data-rollout="churn:stable"]', (el) => {
+      (el as HTMLInputElement).value = '';
+    });
+    await page.type('input[data-rollout="churn:stable"]', '30');
+    await page.click('button[data-set-rollout="churn:stable"]');
+    await until('the rollout stored', async () => {
+      const models = (await api('/v1/admin/models?site=demo')).models as {
+        name: string;
+        channels: { rollout: number }[];
+      }[];
+      return models.find((m) => m.name === 'churn' && m.channels.length)?.channels[0].rollout === 30;
+    });
+    await page.waitForSelector('main[data-page=models][data-ready]');
+    await until('the page redrawn', async () =>
+      page.$eval('input[data-rollout="churn:stable"]', (el) => (el as HTMLInputElement).value === '30'),
+    );
+    await page.screenshot({ path: join(SHOTS, 'models.png'), fullPage: true });
+  });
+
+  it('gives the tag with the site’s key, and shows events live as the shop sends them', async () => {
+    await visit('install');
+    const key = (await api('/v1/admin/sites/demo/keys')).keys[0].public_key;
+    const snippet = await text('[data-snippet]');
+    expect(snippet).toContain(`${server.url}/aisle.js`);
+    expect(snippet).toContain('data-site="demo"');
+    expect(snippet).toContain(`data-key="${key}"`);
+    const sent = await fetch(`${server.url}/v1/events`, {
+      method: 'POST',
+      headers: { 'X-Aisle-Site': 'demo' },
+      body: JSON.stringify({
+        events: [makeEvent({ type: 'add_to_wishlist', page: { url: 'https://shop.example/p/live' } })],
+      }),
+    });
+    expect(sent.status).toBe(200);
+    await until(
+      'the live check',
+      async () => (await text('[data-live]')).includes('add_to_wishlist from https://shop.example'),
+      10_000,
+    );
+  });
+
+  it('lets a read-only token look but not change anything', async () => {
+    const made = await api('/v1/admin/tokens', {
+      method: 'POST',
+      body: JSON.stringify({ site: 'demo', name: 'merchant' }),
+    });
+    await page.click('header button');
+    await page.waitForSelector('input[name=token]');
+    await page.type('input[name=token]', made.token);
+    await page.click('button[type=submit]');
+    await visit('models');
+    expect(await text('[data-role]')).toBe('read-only (merchant)');
+    const disabled = await page.$$eval('button[data-set-rollout]', (bs) =>
+      bs.map((b) => (b as HTMLButtonElement).disabled),
+    );
+    expect(disabled.length).toBeGreaterThan(0);
+    expect(disabled.every(Boolean)).toBe(true);
+    const tried = await page.evaluate(async (token) => {
+      const res = await fetch('/v1/admin/models/churn/channels/stable', {
+        method: 'PUT',
+        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ site: 'demo', rollout: 100 }),
+      });
+      return res.status;
+    }, made.token);
+    expect(tried).toBe(403);
+    await visit('overview');
+    expect(page.errors).toEqual([]);
+  });
+});
