@@ -39,9 +39,9 @@ describe('the merchant dashboard', () => {
     });
     return { status: res.status, ...((await res.json()) as object) };
   };
-  const text = (selector: string) => page.$eval(selector, (el) => (el as HTMLElement).innerText.trim());
+  const text = (selector: string) => page.$eval(selector, (el) => (el.textContent ?? '').trim());
   /** Opens a page of the dashboard and waits until it and every chart on it are drawn. */
-  async function visit(name: string) {
+  async function visit(name: string, shot = name) {
     await page.evaluate((n) => {
       location.hash = `#/${n}`;
     }, name);
@@ -56,7 +56,7 @@ describe('the merchant dashboard', () => {
     for (const c of charts) expect(c, `${name}: ${c.name}`).toMatchObject({ ready: 'true' });
     for (const c of charts) expect(c.width, `${name}: ${c.name} has a size`).toBeGreaterThan(100);
     expect(await page.$('main [role=alert]'), `${name} shows no error`).toBeNull();
-    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+    await page.screenshot({ path: join(SHOTS, `${shot}.png`), fullPage: true });
     return charts.map((c) => c.name);
   }
 
@@ -258,7 +258,7 @@ describe('the merchant dashboard', () => {
     await page.waitForSelector('input[name=token]');
     await page.type('input[name=token]', made.token);
     await page.click('button[type=submit]');
-    await visit('models');
+    await visit('models', 'models-read-only');
     expect(await text('[data-role]')).toBe('read-only (merchant)');
     const disabled = await page.$$eval('button[data-set-rollout]', (bs) =>
       bs.map((b) => (b as HTMLButtonElement).disabled),
@@ -274,7 +274,7 @@ describe('the merchant dashboard', () => {
       return res.status;
     }, made.token);
     expect(tried).toBe(403);
-    await visit('overview');
+    await visit('overview', 'overview-read-only');
     expect(page.errors).toEqual([]);
   });
 });

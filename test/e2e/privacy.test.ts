@@ -4,7 +4,7 @@
  */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { type AisleWindow, aisleReady, chromiumAvailable, type TestPage } from '../helpers/browser';
+import { type AisleWindow, aisleReady, chromiumAvailable, type TestPage, until } from '../helpers/browser';
 import { useServerAndBrowser } from '../helpers/e2e';
 
 const productPage = (tag: string, extra = '') => `<!doctype html><html><head><title>Test product</title>
@@ -74,14 +74,28 @@ describe.runIf(chromiumAvailable())('privacy and robustness in Chromium', () => 
   });
 
   it('in opt-in mode drops everything when the shopper declines', async () => {
+    const today = Math.floor(Date.now() / 86_400_000);
+    const counted = async () =>
+      (await e2e.server.storage.rollups.overview({ site: 'demo', from: today, to: today })).consent;
+    const before = await counted();
     const page = await open(productPage(OPT_IN_TAG));
+    const receipts: Promise<string | undefined>[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/v1/consent')) receipts.push(r.fetchPostData());
+    });
     await page.click('#add');
+    await call(page, (a) => a.consent({ analytics: false, personalization: false }));
+    // The same choice again is not counted twice.
     await call(page, (a) => a.consent({ analytics: false, personalization: false }));
     await page.click('#add');
     await call(page, (a) => a.flush());
     expect(await call(page, (a) => a.history())).toEqual([]);
     expect((await call(page, (a) => a.status())).queued).toBe(0);
     expect(await serverEventsOf(await anonymousIdOf(page))).toEqual([]);
+    // What did leave: the choice alone, counted for the merchant's consent rate, naming no one.
+    await until('the choice counted', async () => (await counted()).decisions === before.decisions + 1);
+    expect(await counted()).toEqual({ ...before, decisions: before.decisions + 1 });
+    expect(await Promise.all(receipts)).toEqual(['{"analytics":false,"personalization":false}']);
   });
 
   it('honours Global Privacy Control: nothing leaves the device, on-device history still works', async () => {

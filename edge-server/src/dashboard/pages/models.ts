@@ -22,7 +22,7 @@ function headline(metrics: Record<string, unknown>): string {
   const walk = (obj: Record<string, unknown>, prefix: string, depth: number) => {
     for (const [k, v] of Object.entries(obj)) {
       if (out.length >= 4) return;
-      if (typeof v === 'number') out.push(`${prefix}${k} ${fmt.num(v)}`);
+      if (typeof v === 'number') out.push(`${prefix}${k} ${Number.isInteger(v) ? fmt.int(v) : fmt.num(v)}`);
       else if (v && typeof v === 'object' && depth < 1 && !Array.isArray(v))
         walk(v as Record<string, unknown>, `${k}.`, depth + 1);
     }
