@@ -5,7 +5,7 @@ import { accessOver } from './access';
 import { PG_MIGRATIONS } from './migrations';
 import { profilesOver } from './profiles';
 import { registryOver, type Sql } from './registry';
-import { rollupsOver } from './rollups';
+import { DETAILED_TYPES, rollupsOver } from './rollups';
 import { shoppersOver } from './shoppers';
 import type { EventQuery, Site, Stats, Storage } from './types';
 import { webhooksOver } from './webhooks';
@@ -60,14 +60,41 @@ export function openPostgres(options: PostgresOptions): Storage {
   });
   const sql = over(pool);
 
-  const self: Storage = {
+  return {
     kind: 'postgres',
     registry: registryOver(sql),
     profiles: profilesOver(sql),
     webhooks: webhooksOver(sql),
     shoppers: shoppersOver(sql),
     access: accessOver(sql),
-    rollups: rollupsOver(sql, 'postgres', (after, limit) => self.events({ after, limit })),
+    rollups: rollupsOver(sql, 'postgres', async (after, limit) => {
+      const detailed = DETAILED_TYPES.map((t) => `'${t}'`).join(', ');
+      const { rows } = await pool.query(
+        `SELECT seq, site, received_at, event_id::text AS event_id, type, ts, anonymous_id, session_id,
+           payload->>'group' AS grp, (payload->>'value')::float8 AS value, payload->>'currency' AS currency,
+           CASE WHEN type IN (${detailed}) THEN payload->'items' END AS items,
+           CASE WHEN type IN (${detailed}) THEN payload->'props' END AS props
+         FROM events WHERE seq > $1 ORDER BY seq LIMIT $2`,
+        [after, limit],
+      );
+      return rows.map((r) => ({
+        seq: Number(r.seq),
+        site: r.site,
+        received_at: Number(r.received_at),
+        event: {
+          event_id: r.event_id,
+          type: r.type,
+          ts: Number(r.ts),
+          anonymous_id: r.anonymous_id,
+          session_id: r.session_id,
+          group: r.grp ?? undefined,
+          value: r.value ?? undefined,
+          currency: r.currency ?? undefined,
+          items: r.items ?? undefined,
+          props: r.props ?? undefined,
+        },
+      }));
+    }),
     async migrate() {
       const client = await pool.connect();
       try {
@@ -195,5 +222,4 @@ export function openPostgres(options: PostgresOptions): Storage {
       await pool.end();
     },
   };
-  return self;
 }

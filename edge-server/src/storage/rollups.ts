@@ -6,8 +6,25 @@
  * it). Also the dashboard's own records: risk-flag labels, consent counts, scoring-run summaries.
  * Over the same minimal SQL as the registry, so both adapters share it.
  */
+import type { AisleEvent } from '../../../shared-models/src/schema/event';
 import type { Sql } from './registry';
-import type { StoredEvent } from './types';
+
+/** The types whose items or props the rollups read; of other events only the columns and a few fields. */
+export const DETAILED_TYPES = ['rec_impression', 'rec_click', 'purchase', 'risk_flag'] as const;
+
+/**
+ * What the rollups need of a stored event: its columns, group, value and currency, and items and
+ * props for `DETAILED_TYPES` only. Adapters read it without decoding whole payloads.
+ */
+export interface RollupEvent {
+  seq: number;
+  site: string;
+  received_at: number;
+  event: Pick<
+    AisleEvent,
+    'event_id' | 'type' | 'ts' | 'anonymous_id' | 'session_id' | 'group' | 'value' | 'currency' | 'items' | 'props'
+  >;
+}
 
 export const DAY_MS = 86_400_000;
 /** Session steps, one bit each: the funnel, and whether recommendations were shown or clicked. */
@@ -114,7 +131,7 @@ async function insertRows(tx: Sql, head: string, tail: string, width: number, ro
 const text = (v: unknown, max = 100) => (typeof v === 'string' || typeof v === 'number' ? String(v).slice(0, max) : '');
 
 /** One chunk's aggregates, built in memory before one transaction writes them. */
-function fold(events: readonly StoredEvent[], knownClicks: Map<string, [string, string]>) {
+function fold(events: readonly RollupEvent[], knownClicks: Map<string, [string, string]>) {
   const daily = new Map<string, [string, number, string, string, number, number]>();
   const shoppers = new Map<string, [string, number, string]>();
   const sessions = new Map<string, [string, string, string, number, number, string | null]>();
@@ -129,7 +146,8 @@ function fold(events: readonly StoredEvent[], knownClicks: Map<string, [string, 
   };
   for (const { site, event: e } of events) {
     const day = Math.floor(e.ts / DAY_MS);
-    const currency = e.value !== undefined && e.currency ? e.currency : '';
+    // Revenue is what purchases are worth; other events' values (a cart's, say) are not summed.
+    const currency = e.type === 'purchase' && e.value !== undefined && e.currency ? e.currency : '';
     const dk = `${site}\0${day}\0${e.type}\0${currency}`;
     const d = daily.get(dk);
     if (d) {
@@ -184,7 +202,7 @@ function fold(events: readonly StoredEvent[], knownClicks: Map<string, [string, 
 }
 
 /** Rec clicks already folded in for the sessions of this chunk's purchases. */
-async function clicksFor(sql: Sql, events: readonly StoredEvent[]) {
+async function clicksFor(sql: Sql, events: readonly RollupEvent[]) {
   const bySite = new Map<string, Set<string>>();
   for (const { site, event } of events) {
     if (event.type !== 'purchase') continue;
@@ -210,7 +228,7 @@ async function clicksFor(sql: Sql, events: readonly StoredEvent[]) {
 export function rollupsOver(
   sql: Sql,
   kind: 'sqlite' | 'postgres',
-  read: (after: number, limit: number) => Promise<StoredEvent[]>,
+  read: (after: number, limit: number) => Promise<RollupEvent[]>,
 ): Rollups {
   const lock = kind === 'postgres' ? ' FOR UPDATE' : '';
   let running: Promise<{ events: number; done: boolean }> | undefined;

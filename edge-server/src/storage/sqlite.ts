@@ -2,12 +2,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import type { AisleEvent } from '../../../shared-models/src/schema/event';
 import { ingestBody } from '../ingest';
 import { accessOver } from './access';
 import { SQLITE_MIGRATIONS } from './migrations';
 import { profilesOver } from './profiles';
 import { registryOver, type Sql } from './registry';
-import { rollupsOver } from './rollups';
+import { DETAILED_TYPES, rollupsOver } from './rollups';
 import { shoppersOver } from './shoppers';
 import { COLUMNS, configure, type EventRow, rowInserter, rowValues, toEvent } from './sqlite-rows';
 import { startWriter, type Writer } from './sqlite-writer';
@@ -15,6 +16,29 @@ import type { EventQuery, Site, Stats, Storage, StoredEvent } from './types';
 import { webhooksOver } from './webhooks';
 
 /** Opens (creating if needed) an SQLite store at `file`, or in memory for `:memory:`. */
+/**
+ * What the rollups read of each event, as arrays (no object per row): the columns, the group, and
+ * the payload of `DETAILED_TYPES` only (value, currency, items, props), which JavaScript decodes.
+ */
+const DETAILED = DETAILED_TYPES.map((t) => `'${t}'`).join(', ');
+const ROLLUP_READ = `SELECT seq, site, received_at, type, ts, anonymous_id, session_id,
+  json_extract(payload, '$.group'),
+  CASE WHEN type IN (${DETAILED}) THEN event_id END,
+  CASE WHEN type IN (${DETAILED}) THEN payload END
+  FROM events WHERE seq > ? ORDER BY seq LIMIT ?`;
+type RollupRow = [
+  seq: number,
+  site: string,
+  received_at: number,
+  type: string,
+  ts: number,
+  anonymous_id: string,
+  session_id: string,
+  group: 'treatment' | 'control' | null,
+  event_id: string | null,
+  payload: string | null,
+];
+
 export function openSqlite(file: string): Storage {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
@@ -38,6 +62,7 @@ export function openSqlite(file: string): Storage {
   // Rate-limit counters live in memory: an SQLite store has exactly one edge node.
   const hits = new Map<string, number>();
   let statements: ReturnType<typeof prepare> | undefined;
+  let rollupRead: Database.Statement | undefined;
 
   function prepare() {
     return {
@@ -94,14 +119,38 @@ export function openSqlite(file: string): Storage {
     },
   };
 
-  const self: Storage = {
+  return {
     kind: 'sqlite',
     registry: registryOver(sql),
     profiles: profilesOver(sql),
     webhooks: webhooksOver(sql),
     shoppers: shoppersOver(sql),
     access: accessOver(sql),
-    rollups: rollupsOver(sql, 'sqlite', (after, limit) => self.events({ after, limit })),
+    rollups: rollupsOver(sql, 'sqlite', async (after, limit) => {
+      rollupRead ??= db.prepare(ROLLUP_READ).raw();
+      return (rollupRead.all(after, limit) as RollupRow[]).map(
+        ([seq, site, received_at, type, ts, anonymous_id, session_id, group, event_id, payload]) => {
+          const detail = payload ? (JSON.parse(payload) as Partial<AisleEvent>) : undefined;
+          return {
+            seq,
+            site,
+            received_at,
+            event: {
+              event_id: event_id ?? '',
+              type,
+              ts,
+              anonymous_id,
+              session_id,
+              group: group ?? undefined,
+              value: detail?.value,
+              currency: detail?.currency,
+              items: detail?.items,
+              props: detail?.props,
+            },
+          };
+        },
+      );
+    }),
     async migrate() {
       db.exec(
         'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT, applied_at INTEGER)',
@@ -221,5 +270,4 @@ export function openSqlite(file: string): Storage {
       db.close();
     },
   };
-  return self;
 }
