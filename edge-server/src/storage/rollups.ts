@@ -130,8 +130,10 @@ async function insertRows(tx: Sql, head: string, tail: string, width: number, ro
 
 const text = (v: unknown, max = 100) => (typeof v === 'string' || typeof v === 'number' ? String(v).slice(0, max) : '');
 
+export type Folded = ReturnType<typeof fold>;
+
 /** One chunk's aggregates, built in memory before one transaction writes them. */
-function fold(events: readonly RollupEvent[], knownClicks: Map<string, [string, string]>) {
+export function fold(events: readonly RollupEvent[], knownClicks: Map<string, [string, string]>) {
   const daily = new Map<string, [string, number, string, string, number, number]>();
   const shoppers = new Map<string, [string, number, string]>();
   const sessions = new Map<string, [string, string, string, number, number, string | null]>();
@@ -202,7 +204,7 @@ function fold(events: readonly RollupEvent[], knownClicks: Map<string, [string, 
 }
 
 /** Rec clicks already folded in for the sessions of this chunk's purchases. */
-async function clicksFor(sql: Sql, events: readonly RollupEvent[]) {
+export async function clicksFor(sql: Sql, events: readonly RollupEvent[]) {
   const bySite = new Map<string, Set<string>>();
   for (const { site, event } of events) {
     if (event.type !== 'purchase') continue;
@@ -223,6 +225,57 @@ async function clicksFor(sql: Sql, events: readonly RollupEvent[]) {
     }
   }
   return known;
+}
+
+/** Adds a chunk's aggregates to the rollup tables and moves the watermark to `to`, inside the caller's transaction. */
+export async function writeFolded(tx: Sql, agg: Folded, to: number, now: number) {
+  await insertRows(
+    tx,
+    'INSERT INTO rollup_daily (site, day, type, currency, events, value)',
+    `ON CONFLICT (site, day, type, currency) DO UPDATE SET events = rollup_daily.events + excluded.events,
+     value = rollup_daily.value + excluded.value`,
+    6,
+    [...agg.daily.values()],
+  );
+  await insertRows(
+    tx,
+    'INSERT INTO rollup_shoppers (site, day, anonymous_id)',
+    'ON CONFLICT (site, day, anonymous_id) DO NOTHING',
+    3,
+    [...agg.shoppers.values()],
+  );
+  await insertRows(
+    tx,
+    'INSERT INTO rollup_sessions (site, session_id, anonymous_id, day, steps, grp)',
+    `ON CONFLICT (site, session_id) DO UPDATE SET steps = rollup_sessions.steps | excluded.steps,
+     grp = COALESCE(rollup_sessions.grp, excluded.grp)`,
+    6,
+    [...agg.sessions.values()],
+  );
+  await insertRows(
+    tx,
+    'INSERT INTO rollup_recs (site, day, model_version, backend, impressions, clicks, purchases)',
+    `ON CONFLICT (site, day, model_version, backend) DO UPDATE SET
+     impressions = rollup_recs.impressions + excluded.impressions, clicks = rollup_recs.clicks + excluded.clicks,
+     purchases = rollup_recs.purchases + excluded.purchases`,
+    7,
+    [...agg.recs.values()],
+  );
+  await insertRows(
+    tx,
+    'INSERT INTO rec_clicks (site, session_id, item_id, model_version, backend)',
+    'ON CONFLICT (site, session_id, item_id) DO NOTHING',
+    5,
+    [...agg.clicks.values()],
+  );
+  await insertRows(
+    tx,
+    'INSERT INTO risk_flags (event_id, site, session_id, anonymous_id, ts, score, reasons, model_version)',
+    'ON CONFLICT (event_id) DO NOTHING',
+    8,
+    agg.flags,
+  );
+  await tx.run(`UPDATE rollup_state SET seq = ?, updated_at = ? WHERE id = 'events'`, [to, now]);
 }
 
 export function rollupsOver(
@@ -248,53 +301,7 @@ export function rollupsOver(
     const moved = await sql.transaction(async (tx) => {
       const [again] = await tx.all<{ seq: unknown }>(`SELECT seq FROM rollup_state WHERE id = 'events'${lock}`);
       if (n(again?.seq) !== from) return true;
-      await insertRows(
-        tx,
-        'INSERT INTO rollup_daily (site, day, type, currency, events, value)',
-        `ON CONFLICT (site, day, type, currency) DO UPDATE SET events = rollup_daily.events + excluded.events,
-         value = rollup_daily.value + excluded.value`,
-        6,
-        [...agg.daily.values()],
-      );
-      await insertRows(
-        tx,
-        'INSERT INTO rollup_shoppers (site, day, anonymous_id)',
-        'ON CONFLICT (site, day, anonymous_id) DO NOTHING',
-        3,
-        [...agg.shoppers.values()],
-      );
-      await insertRows(
-        tx,
-        'INSERT INTO rollup_sessions (site, session_id, anonymous_id, day, steps, grp)',
-        `ON CONFLICT (site, session_id) DO UPDATE SET steps = rollup_sessions.steps | excluded.steps,
-         grp = COALESCE(rollup_sessions.grp, excluded.grp)`,
-        6,
-        [...agg.sessions.values()],
-      );
-      await insertRows(
-        tx,
-        'INSERT INTO rollup_recs (site, day, model_version, backend, impressions, clicks, purchases)',
-        `ON CONFLICT (site, day, model_version, backend) DO UPDATE SET
-         impressions = rollup_recs.impressions + excluded.impressions, clicks = rollup_recs.clicks + excluded.clicks,
-         purchases = rollup_recs.purchases + excluded.purchases`,
-        7,
-        [...agg.recs.values()],
-      );
-      await insertRows(
-        tx,
-        'INSERT INTO rec_clicks (site, session_id, item_id, model_version, backend)',
-        'ON CONFLICT (site, session_id, item_id) DO NOTHING',
-        5,
-        [...agg.clicks.values()],
-      );
-      await insertRows(
-        tx,
-        'INSERT INTO risk_flags (event_id, site, session_id, anonymous_id, ts, score, reasons, model_version)',
-        'ON CONFLICT (event_id) DO NOTHING',
-        8,
-        agg.flags,
-      );
-      await tx.run(`UPDATE rollup_state SET seq = ?, updated_at = ? WHERE id = 'events'`, [to, now]);
+      await writeFolded(tx, agg, to, now);
       return false;
     });
     return moved ? 0 : events.length;
