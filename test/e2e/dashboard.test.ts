@@ -17,6 +17,7 @@ import {
   scoreDemoProfiles,
   seedDemoEvents,
 } from '../../edge-server/src/demo-models';
+import { runAisle } from '../helpers/aisle';
 import { launch, type TestBrowser, type TestPage, until } from '../helpers/browser';
 import { makeEvent } from '../helpers/events';
 import { startServer, type TestServer, TOKEN, tempSqlite } from '../helpers/server';
@@ -29,6 +30,7 @@ describe('the merchant dashboard', () => {
   let browser: TestBrowser;
   let page: TestPage;
   let remove: () => void;
+  let keyFile: string;
   const dir = mkdtempSync(join(tmpdir(), 'aisle-dashboard-'));
   const models = join(dir, 'models');
   // biome-ignore lint/suspicious/noExplicitAny: the test reads arbitrary JSON
@@ -43,7 +45,12 @@ describe('the merchant dashboard', () => {
   /** Opens a page of the dashboard and waits until it and every chart on it are drawn. */
   async function visit(name: string, shot = name) {
     await page.evaluate((n) => {
-      location.hash = `#/${n}`;
+      const main = document.querySelector('main');
+      if (location.hash === `#/${n}`) {
+        // Already there: draw it again, from fresh data.
+        delete main?.dataset.ready;
+        window.dispatchEvent(new HashChangeEvent('hashchange'));
+      } else location.hash = `#/${n}`;
     }, name);
     await page.waitForSelector(`main[data-page="${name}"][data-ready]`, { timeout: 20_000 });
     const charts = await page.$$eval('canvas[data-chart]', (cs) =>
@@ -68,6 +75,7 @@ describe('the merchant dashboard', () => {
     // What npm start does for the demo shop, on a smaller season.
     await seedDemoEvents(server.storage, dir, () => {}, 150);
     const key = await demoSigningKey(join(dir, 'keys'), server.storage.registry);
+    keyFile = key.privateFile;
     await ensureDemoModels(models, { shoppers: 150, epochs: 1, models: ['profile', 'churn'] }).ready;
     await publishDemoModels(models, {
       server: server.url,
@@ -225,6 +233,50 @@ describe('the merchant dashboard', () => {
       page.$eval('input[data-rollout="churn:stable"]', (el) => (el as HTMLInputElement).value === '30'),
     );
     await page.screenshot({ path: join(SHOTS, 'models.png'), fullPage: true });
+  });
+
+  it('rolls a model back, signed in the browser with the key file the operator picks', async () => {
+    // A second churn version on stable, so that v1 is a rollback away.
+    const published = await runAisle(
+      dir,
+      'publish',
+      '--model',
+      join(models, 'churn'),
+      '--key',
+      keyFile,
+      '--site',
+      'demo',
+      '--server',
+      server.url,
+      '--token',
+      TOKEN,
+      '--version',
+      '2',
+    );
+    expect(published.code, published.stderr).toBe(0);
+    await visit('models');
+    // Without a key file nothing is sent, and the page says what is missing.
+    await page.click('button[data-rollback="churn:1"]');
+    await until('the missing key named', async () => (await text('main [role=status]')).includes('private key'));
+    const input = await page.$('input[data-rollback-key="churn:1"]');
+    await (input as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(keyFile);
+    await page.click('button[data-rollback="churn:1"]');
+    await until('the rollback stored', async () => {
+      const listed = (await api('/v1/admin/models?site=demo')).models as {
+        name: string;
+        version: number;
+        channels: { channel: string; rollback: boolean }[];
+      }[];
+      const v1 = listed.find((m) => m.name === 'churn' && m.version === 1);
+      return v1?.channels.some((c) => c.channel === 'stable' && c.rollback);
+    });
+    // Served to devices as signed by the site's key, with the rollback mark.
+    const served = await fetch(`${server.url}/v1/models/churn/manifest?site=demo`).then((r) => r.json());
+    expect(served).toMatchObject({ version: 1, rollback: { from: 2 }, site: 'demo' });
+    const audit = await api('/v1/admin/audit?site=demo');
+    expect(audit.entries.map((e: { action: string }) => e.action)).toContain('rollback');
+    await page.waitForSelector('main[data-page=models][data-ready]');
+    await page.screenshot({ path: join(SHOTS, 'models-rolled-back.png'), fullPage: true });
   });
 
   it('gives the tag with the site’s key, and shows events live as the shop sends them', async () => {

@@ -2,7 +2,8 @@
  * @module shared-models/models/signing — what a model's signature covers and how anyone checks it:
  * Ed25519 over the UTF-8 bytes of the manifest without its `signature` field, serialised as RFC
  * 8785 canonical JSON. WebCrypto only, so the edge (Node) and the device (the inference worker)
- * run the same check; signing itself is the operator's (`aisle publish`, with node:crypto).
+ * run the same check, and the operator signs the same way wherever the private key is: `aisle
+ * publish` and `aisle rollback` in Node, a rollback from the dashboard in the operator's browser.
  */
 import canonicalize from 'canonicalize';
 import { ManifestError, type ModelManifest, verifyShards } from './manifest';
@@ -76,4 +77,43 @@ export async function verifyModel(
   const signer = keys.length ? await verifySignature(manifest, keys) : undefined;
   await verifyShards(manifest, files);
   return signer;
+}
+
+/** Ed25519 SPKI: this DER prefix, then the 32-byte public key. */
+const SPKI_PREFIX = [0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00];
+
+const toBase64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+const fromBase64Url = (s: string) =>
+  fromBase64(
+    s
+      .replace(/-/g, '+')
+      .replace(/_/g, '/')
+      .padEnd(Math.ceil(s.length / 4) * 4, '='),
+  );
+
+/**
+ * Signs `manifest` for `site` with an Ed25519 private key (PKCS#8 PEM, as `aisle keys generate`
+ * writes it): sets `site`, `signed_at` and `key_id` (of the matching public key), then the
+ * signature. A key that is not an Ed25519 private key is a `ManifestError`.
+ */
+export async function signManifest(
+  manifest: ModelManifest,
+  privatePem: string,
+  site: string,
+  signedAt = new Date(),
+): Promise<ModelManifest> {
+  let key: CryptoKey;
+  let publicKey: string;
+  try {
+    const der = fromBase64(privatePem.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, ''));
+    key = await crypto.subtle.importKey('pkcs8', der, { name: 'Ed25519' }, true, ['sign']);
+    const { x } = await crypto.subtle.exportKey('jwk', key);
+    publicKey = toBase64(new Uint8Array([...SPKI_PREFIX, ...fromBase64Url(x ?? '')]));
+  } catch {
+    throw new ManifestError('the signing key is not an Ed25519 private key (PKCS#8 PEM)');
+  }
+  const { signature: _, ...unsigned } = manifest;
+  const ready: ModelManifest = { ...unsigned, site, signed_at: signedAt.toISOString(), key_id: await keyId(publicKey) };
+  const signature = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, key, signedBytes(ready)));
+  return { ...ready, signature: toBase64(signature) };
 }

@@ -4,11 +4,11 @@
  * here, with the private key, never on the server; the server and every device check the signature
  * with the shared `verifySignature`.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign } from 'node:crypto';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ModelManifest } from '../../../shared-models/src/models/manifest';
-import { keyId, signedBytes } from '../../../shared-models/src/models/signing';
+import { ManifestError, type ModelManifest } from '../../../shared-models/src/models/manifest';
+import { keyId, signManifest as sign } from '../../../shared-models/src/models/signing';
 import { DataError } from '../data/errors';
 import { call, connection, SERVER_HELP, SERVER_OPTIONS } from '../server';
 import { formatTable } from '../table';
@@ -33,23 +33,19 @@ export const publicKeyBase64 = (pem: string) => pem.replace(/-----(BEGIN|END) PU
  * `manifest` made ready for devices: the site, the signing time and key id set, then signed with
  * `privatePem` (Ed25519 over its RFC 8785 canonical JSON without `signature`).
  */
+/** The shared signer (WebCrypto), with the CLI's one-line error for a key that is not Ed25519. */
 export async function signManifest(
   manifest: ModelManifest,
   privatePem: string,
   site: string,
   signedAt = new Date(),
 ): Promise<ModelManifest> {
-  const privateKey = createPrivateKey(privatePem);
-  if (privateKey.asymmetricKeyType !== 'ed25519') throw new DataError('the signing key is not an Ed25519 private key');
-  const publicPem = createPublicKey(privateKey).export({ type: 'spki', format: 'pem' });
-  const { signature: _, ...unsigned } = manifest;
-  const ready: ModelManifest = {
-    ...unsigned,
-    site,
-    signed_at: signedAt.toISOString(),
-    key_id: await keyId(publicKeyBase64(publicPem.toString())),
-  };
-  return { ...ready, signature: sign(null, signedBytes(ready), privateKey).toString('base64') };
+  try {
+    return await sign(manifest, privatePem, site, signedAt);
+  } catch (error) {
+    if (error instanceof ManifestError) throw new DataError(error.message);
+    throw error;
+  }
 }
 
 const readText = (file: string, what: string) => {

@@ -2,8 +2,11 @@
  * @module dashboard/pages/models — every published version with its metrics, channel and rollout;
  * change a rollout, promote a version, roll back. Rollout and promotion use versions already
  * signed; a rollback must be signed anew with the site's private key, which never reaches the
- * server, so the page gives the `aisle rollback` command to run where the key is.
+ * server: the operator picks the key file, and this page signs in the browser (WebCrypto, the same
+ * signer as `aisle rollback`), sending only the signed manifest.
  */
+import type { ModelManifest } from '../../../../shared-models/src/models/manifest';
+import { signManifest } from '../../../../shared-models/src/models/signing';
 import { api, q } from '../api';
 import { card, fmt, h, table } from '../dom';
 import type { Page } from './types';
@@ -46,6 +49,35 @@ export const modelsPage: Page = async ({ site, role, refresh }) => {
     }
   };
   const operator = role === 'operator';
+
+  /** Roll back: the key file is read here and used here; only the signed manifest is sent. */
+  function rollbackControl(name: string, version: number, from: number) {
+    const file = h('input', {
+      type: 'file',
+      accept: '.pem,.key',
+      'aria-label': `private key to sign the rollback of ${name}`,
+      'data-rollback-key': `${name}:${version}`,
+      disabled: !operator,
+    });
+    const go = h(
+      'button',
+      { type: 'button', disabled: !operator, 'data-rollback': `${name}:${version}` },
+      `Roll back to v${version}`,
+    );
+    go.addEventListener('click', () =>
+      act(async () => {
+        const pem = await file.files?.[0]?.text();
+        if (!pem)
+          throw new Error('choose the site’s private key file (aisle keys generate wrote it) to sign the rollback');
+        const { manifest } = await api.get<{ manifest: ModelManifest }>(
+          q(`/v1/admin/models/${name}/versions/${version}`, { site }),
+        );
+        const signed = await signManifest({ ...manifest, rollback: { from } }, pem, site);
+        await api.send('POST', `/v1/admin/models/${name}/rollback`, { manifest: signed, channel: 'stable' });
+      }, `${name}: stable rolled back from v${from} to v${version}, signed in this browser`),
+    );
+    return h('span', { class: 'toolbar' }, h('label', {}, 'key ', file), go);
+  }
   const byName = new Map<string, ModelRow[]>();
   for (const m of models) byName.set(m.name, [...(byName.get(m.name) ?? []), m]);
 
@@ -115,14 +147,8 @@ export const modelsPage: Page = async ({ site, role, refresh }) => {
                 ),
               );
               actions.push(promote);
-            } else {
-              actions.push(
-                h(
-                  'code',
-                  { 'data-rollback': `${name}:${v.version}` },
-                  `aisle rollback ${name} --to ${v.version} --site ${site} --key KEY_FILE --server ${location.origin} --token OPERATOR_TOKEN`,
-                ),
-              );
+            } else if (stable) {
+              actions.push(rollbackControl(name, v.version, stable.version));
             }
           }
           return [h('b', {}, `v${v.version}`), fmt.time(v.published_at), headline(v.metrics), channels, actions];
@@ -140,7 +166,7 @@ export const modelsPage: Page = async ({ site, role, refresh }) => {
     h(
       'p',
       { class: 'muted' },
-      'Rollout is the share of devices (by a stable hash of each device) a channel reaches. A rollback is re-signed with the site’s private key, which stays with the operator: run the command shown where the key is.',
+      'Rollout is the share of devices (by a stable hash of each device) a channel reaches. A rollback is signed anew with the site’s private key: the key file is read and used in this browser only (or run aisle rollback where the key is).',
     ),
   );
 };
