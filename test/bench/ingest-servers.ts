@@ -19,11 +19,22 @@ const listen = (fetch: (req: Request) => Response | Promise<Response>) =>
     server.once('listening', () => resolve((server.address() as AddressInfo).port));
   });
 
-async function edge(storage: Storage) {
+/** Stores whose dashboard rollups fold what they took in: a round against them ends when that is done. */
+const folding = new Map<number, Storage>();
+
+async function edge(storage: Storage, rollupEveryMs?: number) {
   await storage.migrate();
   await storage.putSite({ key: 'bench', name: 'Bench', origins: ['http://bench.test'], created_at: Date.now() });
-  const app = createApp({ storage, operatorToken: 'bench', demo: false, rateLimit: { perClient: 1e9, perSite: 1e9 } });
-  return listen(app.fetch);
+  const app = createApp({
+    storage,
+    operatorToken: 'bench',
+    demo: false,
+    rateLimit: { perClient: 1e9, perSite: 1e9 },
+    rollupEveryMs,
+  });
+  const port = await listen(app.fetch);
+  if (rollupEveryMs !== 0) folding.set(port, storage);
+  return port;
 }
 
 // The baseline: the same HTTP stack receiving the same body and parsing it, storing nothing.
@@ -36,14 +47,23 @@ noop.post('/v1/events', async (c) => {
 const ports: Record<string, number> = {
   noop: await listen(noop.fetch),
   sqlite: await edge(openSqlite(join(mkdtempSync(join(tmpdir(), 'aisle-bench-')), 'aisle.db'))),
+  // The same, without the dashboard's rollups folding the new events in the background: their cost.
+  'sqlite-no-rollups': await edge(openSqlite(join(mkdtempSync(join(tmpdir(), 'aisle-bench-')), 'aisle.db')), 0),
 };
 if (process.env.BENCH_PG_URL) {
   const schema = `aisle_bench_${process.pid}`;
   ports.postgres = await edge(openPostgres({ connectionString: process.env.BENCH_PG_URL, schema }));
 }
 process.send?.({ ports });
-process.on('message', (m) => {
-  if (m !== 'cpu') return;
-  const { user, system } = process.cpuUsage();
-  process.send?.({ cpuMs: (user + system) / 1000 });
+process.on('message', async (m: 'cpu' | { drain: number }) => {
+  if (m === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    process.send?.({ cpuMs: (user + system) / 1000 });
+    return;
+  }
+  // The rollups fold the round's events in now, so that their cost falls in this round and not in
+  // the next target's (all the servers share this process).
+  const storage = folding.get(m.drain);
+  while (storage && !(await storage.rollups.refresh({ settleMs: 0, budgetMs: 60_000 })).done);
+  process.send?.({ drained: m.drain });
 });
