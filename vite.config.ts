@@ -3,10 +3,12 @@
  * `vite build` makes dist/aisle.js (every page loads it); `vite build --mode sync` makes
  * dist/aisle-sync.js (storage and sync, loaded into a worker after the page is up); `--mode infer`
  * makes dist/aisle-infer.js (TensorFlow.js and the models, loaded into a worker when the page is idle);
- * `--mode dashboard` makes dist/dashboard/ (the merchant dashboard).
+ * `--mode dashboard` makes dist/dashboard/ (the merchant dashboard); `--mode extension` makes
+ * dist/extension/ (the browser extension, loadable unpacked).
  */
-import { readFileSync } from 'node:fs';
-import { defineConfig } from 'vitest/config';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { defineConfig, type ViteUserConfig } from 'vitest/config';
 
 const { version } = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
 
@@ -26,7 +28,48 @@ const TEST = {
   globalSetup: ['test/global-setup.ts'],
 };
 
-export default defineConfig(({ mode }) => {
+export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => {
+  // `--mode extension`: the MV3 extension, built with @crxjs/vite-plugin into dist/extension.
+  if (mode === 'extension') {
+    const [{ crx }, { default: manifest }] = await Promise.all([
+      import('@crxjs/vite-plugin'),
+      import('./extension/manifest.config'),
+    ]);
+    return {
+      root: 'extension',
+      define: { __AISLE_VERSION__: JSON.stringify(version) },
+      plugins: [
+        crx({ manifest }),
+        (() => {
+          // crxjs lists dynamically registered scripts as web-accessible to every site; they are
+          // injected by the browser and need not be, and listing them lets any page detect the
+          // extension. Removed from the written manifest.
+          let file = '';
+          return {
+            name: 'aisle-no-web-accessible-scripts',
+            enforce: 'post' as const,
+            configResolved(config: { root: string; build: { outDir: string } }) {
+              file = resolve(config.root, config.build.outDir, 'manifest.json');
+            },
+            closeBundle() {
+              if (!existsSync(file)) return;
+              const json = JSON.parse(readFileSync(file, 'utf8'));
+              delete json.web_accessible_resources;
+              writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
+            },
+          };
+        })(),
+      ],
+      build: {
+        outDir: process.env.AISLE_EXTENSION_OUT ?? '../dist/extension',
+        emptyOutDir: true,
+        target: 'es2022',
+        // Pages the manifest does not name: the offscreen host and the inspector.
+        rollupOptions: { input: { offscreen: 'src/ext/offscreen.html', inspector: 'src/ext/inspector.html' } },
+      },
+      test: TEST,
+    };
+  }
   // `--mode dashboard`: the merchant dashboard, a page of its own served at /dashboard/.
   if (mode === 'dashboard') {
     return {

@@ -24,6 +24,28 @@ declare const __AISLE_VERSION__: string;
 
 type Queued = [keyof AisleApi, ...unknown[]];
 
+/**
+ * Where the shopper runs the Aisle extension, its content script marks the page before any script
+ * runs (`data-aisle-extension` on <html>) and hands over two ports on request: this store's events
+ * are then kept and sent by the extension, and inference runs in its one host for every tab.
+ */
+function extensionPorts(): Promise<MessagePort[] | undefined> | undefined {
+  if (!document.documentElement.dataset.aisleExtension) return undefined;
+  return new Promise((resolve) => {
+    const done = (ports?: MessagePort[]) => {
+      window.removeEventListener('message', onMessage);
+      clearTimeout(timer);
+      resolve(ports);
+    };
+    const onMessage = (ev: MessageEvent) => {
+      if (ev.source === window && ev.data?.aisle === 'ports' && ev.ports.length === 2) done([...ev.ports]);
+    };
+    const timer = setTimeout(done, 3000);
+    window.addEventListener('message', onMessage);
+    window.postMessage({ aisle: 'connect' }, location.origin);
+  });
+}
+
 function install() {
   const w = window as Window & { aisle?: unknown };
   // A second copy of the tag on the page must not capture everything twice.
@@ -36,13 +58,24 @@ function install() {
     console.warn('[aisle] the script tag needs data-site="SITE_KEY"; nothing is captured');
     return;
   }
+  // The shopper paused Aisle on this store in the extension: nothing is captured.
+  if (document.documentElement.dataset.aisleExtension === 'paused') return;
+  const ports = extensionPorts();
   // The sync script comes from where this one came from, versioned so that caches never mix releases.
   const syncUrl = `${config.endpoint}/aisle-sync.js?v=${__AISLE_VERSION__}`;
   const prefer = script?.dataset.sync === 'main-thread' ? 'main-thread' : 'worker';
   const tracker = createTracker(config, {
     win: window,
     doc: document,
-    connect: (engineConfig, onResult, logger) => connectEngine(syncUrl, engineConfig, onResult, logger, prefer),
+    connect: (engineConfig, onResult, logger) =>
+      connectEngine(
+        syncUrl,
+        engineConfig,
+        onResult,
+        logger,
+        prefer,
+        ports?.then((p) => p?.[0]),
+      ),
   });
   const { log } = tracker.context;
   const data = script?.dataset ?? {};
@@ -60,6 +93,7 @@ function install() {
             riskThreshold: Number.parseFloat(data.riskThreshold ?? '') || undefined,
             site: config.site,
             key: data.key?.trim() || undefined,
+            port: ports?.then((p) => p?.[1]),
           },
           tracker.fire,
         );

@@ -33,6 +33,8 @@ export interface InferClientConfig {
   /** The site key, and the public key models must be signed by (`data-key`). */
   site?: string;
   key?: string;
+  /** A port to the shopper's Aisle extension, whose one inference host serves every tab; else a worker of this page's. */
+  port?: Promise<MessagePort | undefined>;
 }
 
 /** Events after which recommendations are worth refreshing. */
@@ -76,12 +78,20 @@ export function startInference(
   let control = false;
   let anonymousId: string | undefined;
 
-  function connect() {
-    if (call) return;
-    let worker: Worker;
+  let connecting = false;
+  async function connect() {
+    if (call || connecting) return;
+    connecting = true;
+    let worker: Pick<Worker, 'postMessage' | 'addEventListener'>;
+    const port = await config.port;
     try {
-      const blob = new Blob([`importScripts(${JSON.stringify(config.scriptUrl)})`], { type: 'text/javascript' });
-      worker = new Worker(URL.createObjectURL(blob), { name: 'aisle-infer' });
+      if (port) {
+        port.start();
+        worker = port as unknown as Worker;
+      } else {
+        const blob = new Blob([`importScripts(${JSON.stringify(config.scriptUrl)})`], { type: 'text/javascript' });
+        worker = new Worker(URL.createObjectURL(blob), { name: 'aisle-infer' });
+      }
     } catch (cause) {
       log.log('warn', 'the inference worker could not start; no recommendations', cause);
       return;
@@ -248,10 +258,10 @@ export function startInference(
   // Only after the page is up, and only with consent to personalise from the shopper's history.
   const begin = async () => {
     const consent = await tracker.consent();
-    if (consent.personalization) connect();
+    if (consent.personalization) void connect();
   };
   tracker.on('consent', (c) => {
-    if ((c as { personalization?: boolean }).personalization) connect();
+    if ((c as { personalization?: boolean }).personalization) void connect();
   });
   const whenIdle = () =>
     win.requestIdleCallback

@@ -10,8 +10,66 @@ import type { EngineMessage, EngineRequest } from './serve';
 
 export interface Connection {
   engine: Engine;
-  /** Where the engine runs. */
-  mode: 'worker' | 'main-thread' | 'detached';
+  /** Where the engine runs: a worker of the page's, the page itself, nowhere, or the shopper's Aisle extension. */
+  mode: 'worker' | 'main-thread' | 'detached' | 'extension';
+}
+
+/** What the engine is reached through: a worker, or a port to the extension. */
+type Channel = Pick<Worker, 'postMessage'> & {
+  addEventListener(type: 'message', fn: (ev: MessageEvent<EngineMessage>) => void): void;
+};
+
+/** The engine's methods as calls over `channel`; `init` answers once it is ready. */
+function overChannel(
+  channel: Channel,
+  config: EngineConfig,
+  onResult: (r: FlushResult) => void,
+  logger: Logger,
+): { ready: Promise<Engine>; fail(why: string): void } {
+  const calls = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
+  let next = 0;
+  const call = (method: EngineRequest['method'], args: unknown[]) =>
+    new Promise<unknown>((res, rej) => {
+      const id = ++next;
+      calls.set(id, { resolve: res, reject: rej });
+      channel.postMessage({ id, method, args } satisfies EngineRequest);
+    });
+  channel.addEventListener('message', ({ data }) => {
+    if ('type' in data) {
+      if (data.type === 'sync') onResult(data.result);
+      else logger.log(data.level, `worker: ${data.message}`);
+      return;
+    }
+    const pending = calls.get(data.id);
+    calls.delete(data.id);
+    if (data.error !== undefined) pending?.reject(new Error(data.error));
+    else pending?.resolve(data.value);
+  });
+  const method =
+    (name: EngineRequest['method']) =>
+    (...args: unknown[]) =>
+      call(name, args);
+  return {
+    ready: call('init', [config]).then((v) => {
+      const { storage } = v as { storage: Engine['storage'] };
+      return {
+        storage,
+        commit: method('commit'),
+        history: method('history'),
+        count: method('count'),
+        clear: method('clear'),
+        metaGet: method('metaGet'),
+        metaSet: method('metaSet'),
+        metaDelete: method('metaDelete'),
+        flush: method('flush'),
+        schedule: method('schedule'),
+      } as Engine;
+    }),
+    fail(why) {
+      for (const p of calls.values()) p.reject(new Error(why));
+      calls.clear();
+    },
+  };
 }
 
 /** Loading aisle-sync.js over a slow network takes a while; a worker that has not answered by then is given up. */
@@ -27,25 +85,7 @@ function viaWorker(
     const blob = new Blob([`importScripts(${JSON.stringify(scriptUrl)})`], { type: 'text/javascript' });
     const blobUrl = URL.createObjectURL(blob);
     const worker = new Worker(blobUrl, { name: 'aisle-sync' });
-    const calls = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
-    let next = 0;
-    const call = (method: EngineRequest['method'], args: unknown[]) =>
-      new Promise<unknown>((res, rej) => {
-        const id = ++next;
-        calls.set(id, { resolve: res, reject: rej });
-        worker.postMessage({ id, method, args } satisfies EngineRequest);
-      });
-    worker.addEventListener('message', ({ data }: MessageEvent<EngineMessage>) => {
-      if ('type' in data) {
-        if (data.type === 'sync') onResult(data.result);
-        else logger.log(data.level, `worker: ${data.message}`);
-        return;
-      }
-      const pending = calls.get(data.id);
-      calls.delete(data.id);
-      if (data.error !== undefined) pending?.reject(new Error(data.error));
-      else pending?.resolve(data.value);
-    });
+    const engine = overChannel(worker as unknown as Channel, config, onResult, logger);
     // A Content-Security-Policy that forbids blob: workers blocks this one without an error event; it reports a violation instead.
     const onViolation = (ev: SecurityPolicyViolationEvent) => {
       if (ev.blockedURI.startsWith('blob') || ev.blockedURI === blobUrl)
@@ -56,7 +96,7 @@ function viaWorker(
       document.removeEventListener('securitypolicyviolation', onViolation);
       worker.terminate();
       URL.revokeObjectURL(blobUrl);
-      for (const p of calls.values()) p.reject(new Error(why));
+      engine.fail(why);
       reject(new Error(why));
     };
     worker.addEventListener('error', (ev) => {
@@ -64,27 +104,11 @@ function viaWorker(
       fail(`the sync worker failed: ${ev.message || 'could not load aisle-sync.js'}`);
     });
     const timer = setTimeout(() => fail('the sync worker did not start in time'), CONNECT_TIMEOUT_MS);
-    call('init', [config]).then((v) => {
+    engine.ready.then((e) => {
       clearTimeout(timer);
       document.removeEventListener('securitypolicyviolation', onViolation);
       URL.revokeObjectURL(blobUrl);
-      const { storage } = v as { storage: Engine['storage'] };
-      const method =
-        (name: EngineRequest['method']) =>
-        (...args: unknown[]) =>
-          call(name, args);
-      resolve({
-        storage,
-        commit: method('commit'),
-        history: method('history'),
-        count: method('count'),
-        clear: method('clear'),
-        metaGet: method('metaGet'),
-        metaSet: method('metaSet'),
-        metaDelete: method('metaDelete'),
-        flush: method('flush'),
-        schedule: method('schedule'),
-      } as Engine);
+      resolve(e);
     }, reject);
   });
 }
@@ -127,7 +151,22 @@ export async function connectEngine(
   onResult: (r: FlushResult) => void,
   logger: Logger,
   prefer: 'worker' | 'main-thread' = 'worker',
+  extension?: Promise<MessagePort | undefined>,
 ): Promise<Connection> {
+  // The shopper's Aisle extension keeps this store's events and syncs them, for every tab at once.
+  const port = await extension;
+  if (port) {
+    port.start();
+    const engine = overChannel(port as unknown as Channel, config, onResult, logger);
+    const timer = setTimeout(() => engine.fail('the extension did not answer'), CONNECT_TIMEOUT_MS);
+    try {
+      return { engine: await engine.ready, mode: 'extension' };
+    } catch (cause) {
+      logger.log('info', 'the extension did not take over; syncing here', cause);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
   if (prefer === 'worker' && typeof Worker === 'function') {
     try {
       return { engine: await viaWorker(scriptUrl, config, onResult, logger), mode: 'worker' };

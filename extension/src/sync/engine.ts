@@ -47,6 +47,8 @@ export interface EngineHooks {
   onResult?: (result: FlushResult) => void;
   logger?: Logger;
   fetch?: typeof fetch;
+  /** The IndexedDB database (default `aisle-shopper`); the extension keeps one per store. */
+  dbName?: string;
 }
 
 export async function createEngine(config: EngineConfig, hooks: EngineHooks = {}): Promise<Engine> {
@@ -55,7 +57,7 @@ export async function createEngine(config: EngineConfig, hooks: EngineHooks = {}
   let storage: Engine['storage'] = 'indexeddb';
   try {
     const db = await Promise.race([
-      openShopperDb(),
+      openShopperDb(hooks.dbName),
       new Promise<never>((_, reject) =>
         setTimeout(() => reject(new Error('IndexedDB did not open in time')), OPEN_TIMEOUT_MS),
       ),

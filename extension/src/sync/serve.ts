@@ -1,6 +1,6 @@
 /** @module sync/serve — the engine served over postMessage, as the sync worker runs it. */
 import type { LogLevel } from '../capture/logger';
-import { createEngine, type Engine, type EngineConfig } from './engine';
+import { createEngine, type Engine, type EngineConfig, type EngineHooks } from './engine';
 import type { FlushResult } from './outbox';
 
 /** Messages from the page: a call of one engine method, or `init` first. */
@@ -22,7 +22,10 @@ export interface Port {
   addEventListener(type: 'online', fn: () => void): void;
 }
 
-export function serveEngine(port: Port) {
+/** What the host of the engine decides, not the page: where it keeps the events (the extension: one database per store). */
+export type ServeOptions = Pick<EngineHooks, 'dbName' | 'fetch'>;
+
+export function serveEngine(port: Port, options: ServeOptions = {}) {
   let engine: Promise<Engine> | undefined;
   const logger = {
     log: (level: LogLevel, message: string) => {
@@ -35,6 +38,7 @@ export function serveEngine(port: Port) {
     try {
       if (method === 'init') {
         engine = createEngine(args[0] as EngineConfig, {
+          ...options,
           logger,
           onResult: (result) => port.postMessage({ type: 'sync', result }),
         });
@@ -50,4 +54,5 @@ export function serveEngine(port: Port) {
   });
   // A worker hears the network come back too; the page does not have to tell it.
   port.addEventListener('online', () => void engine?.then((e) => e.flush()));
+  return { engine: () => engine };
 }

@@ -31,7 +31,8 @@ const toFieldErrors = (issues: z.core.$ZodIssue[]): FieldError[] =>
 
 const isOverLong = (issue: z.core.$ZodIssue) => issue.code === 'too_big' && issue.origin === 'string';
 
-let compiled: ValidateFunction<AisleEvent> | undefined;
+/** The compiled check; null where the page's policy forbids compiling code (an extension's content script). */
+let compiled: ValidateFunction<AisleEvent> | null | undefined;
 
 /**
  * The fast path: the same field rules, generated from the Zod schema as JSON Schema and compiled by
@@ -39,17 +40,24 @@ let compiled: ValidateFunction<AisleEvent> | undefined;
  * anything it refuses goes through Zod, whose messages name what is wrong. Both count string
  * lengths in code points, so they draw every limit at the same place; a test holds them together.
  */
-function fastCheck(): ValidateFunction<AisleEvent> {
-  if (!compiled) {
-    const ajv = new Ajv2020({ strict: false, validateFormats: false });
-    compiled = ajv.compile<AisleEvent>(z.toJSONSchema(EventFieldsSchema, { io: 'input' }));
+function fastCheck(): ValidateFunction<AisleEvent> | null {
+  if (compiled === undefined) {
+    try {
+      const ajv = new Ajv2020({ strict: false, validateFormats: false, logger: false });
+      compiled = ajv.compile<AisleEvent>(z.toJSONSchema(EventFieldsSchema, { io: 'input' }));
+    } catch {
+      // No eval here (a Content-Security-Policy without 'unsafe-eval'): Zod alone decides.
+      compiled = null;
+    }
   }
   return compiled;
 }
 
 /** Whether the compiled fast path alone accepts `input` at time `now`; exported for the test that holds it to Zod. */
-export const acceptsFast = (input: unknown, now: number): input is AisleEvent =>
-  fastCheck()(input) && !crossFieldIssues(input).length && !tsError(input.ts, now);
+export const acceptsFast = (input: unknown, now: number): input is AisleEvent => {
+  const fast = fastCheck();
+  return !!fast && fast(input) && !crossFieldIssues(input).length && !tsError(input.ts, now);
+};
 
 /** Checks one event; `errors` is empty when it is valid, and `overLong` flags strings past their limit. */
 function check(input: unknown, now: number): { event?: AisleEvent; errors: FieldError[]; overLong: FieldError[] } {

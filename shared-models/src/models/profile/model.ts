@@ -75,6 +75,18 @@ export interface ProfileResult {
   tags: string[];
 }
 
+/** What each segment name means, in words a shopper reads (the extension's privacy centre shows it). */
+export const SEGMENT_MEANINGS: Record<string, string> = {
+  'high-value loyal': 'you buy here often and spend more than most shoppers',
+  lapsing: 'you used to visit, but not lately',
+  newcomers: 'you started visiting this store recently',
+  'window shoppers': 'you look at many products and have not bought yet',
+  'bargain hunters': 'you buy, mostly lower-priced items',
+  'heavy browsers': 'you visit often and look at a lot',
+  'occasional visitors': 'you visit now and then',
+  regulars: 'you shop here the way most shoppers do',
+};
+
 /**
  * A name for a centroid from its standardised values (0 is the average shopper): the first rule
  * that fits, in order of what a merchant acts on first.
