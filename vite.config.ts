@@ -33,7 +33,7 @@ export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => {
   if (mode === 'extension') {
     const [{ crx }, { default: manifest }] = await Promise.all([
       import('@crxjs/vite-plugin'),
-      import('./extension/manifest.config'),
+      import('./extension/manifest.config.ts'),
     ]);
     return {
       root: 'extension',
