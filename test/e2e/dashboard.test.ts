@@ -276,6 +276,9 @@ describe('the merchant dashboard', () => {
     const audit = await api('/v1/admin/audit?site=demo');
     expect(audit.entries.map((e: { action: string }) => e.action)).toContain('rollback');
     await page.waitForSelector('main[data-page=models][data-ready]');
+    await until('the page says what was done', async () =>
+      (await text('main [role=status]')).includes('rolled back from v2 to v1'),
+    );
     await page.screenshot({ path: join(SHOTS, 'models-rolled-back.png'), fullPage: true });
   });
 

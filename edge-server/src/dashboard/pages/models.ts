@@ -34,14 +34,17 @@ function headline(metrics: Record<string, unknown>): string {
   return out.join(', ') || '–';
 }
 
+/** What the last action did, shown again on the page it redraws. */
+let lastDone = '';
+
 export const modelsPage: Page = async ({ site, role, refresh }) => {
   const { models } = await api.get<{ models: ModelRow[] }>(q('/v1/admin/models', { site }));
-  const status = h('p', { role: 'status', class: 'muted' });
+  const status = h('p', { role: 'status', class: lastDone ? 'ok' : 'muted' }, lastDone);
+  lastDone = '';
   const act = async (what: () => Promise<unknown>, done: string) => {
     try {
       await what();
-      status.className = 'ok';
-      status.textContent = done;
+      lastDone = done;
       refresh();
     } catch (error) {
       status.className = 'error';
