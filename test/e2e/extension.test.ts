@@ -36,6 +36,18 @@ describe.runIf(chromiumAvailable())('the Aisle extension in Chromium', () => {
       const a = (window as unknown as { aisle: { history(n: number): Promise<{ anonymous_id: string }[]> } }).aisle;
       return (await a.history(1))[0]?.anonymous_id;
     });
+  /** Waits until the store's page carries the content script's mark (`on`, or `paused`). */
+  const marked = (value: string, what: string) =>
+    until(what, () => shop.evaluate((v) => document.documentElement.dataset.aisleExtension === v, value));
+  /** Waits until the store's tag syncs through the extension. */
+  const syncedByExtension = () =>
+    shop.waitForFunction(
+      async () => {
+        const a = (window as unknown as { aisle?: { status(): Promise<{ sync: string }> } }).aisle;
+        return a?.status && (await a.status()).sync === 'extension';
+      },
+      { timeout: 15_000, polling: 200 },
+    );
   /** Opens the popup for the store's tab, as a page of its own, and waits until it has drawn. */
   async function popup() {
     const page = await browser.newPage();
@@ -125,16 +137,8 @@ describe.runIf(chromiumAvailable())('the Aisle extension in Chromium', () => {
     const page = await popup();
     await page.waitForSelector('[data-state=offer] button[data-action=enable]');
     await page.click('button[data-action=enable]');
-    await until('the store reloaded with the extension', async () =>
-      shop.evaluate(() => document.documentElement.dataset.aisleExtension === 'on'),
-    );
-    await shop.waitForFunction(
-      async () => {
-        const a = (window as unknown as { aisle?: { status(): Promise<{ sync: string }> } }).aisle;
-        return a?.status && (await a.status()).sync === 'extension';
-      },
-      { timeout: 15_000, polling: 200 },
-    );
+    await marked('on', 'the store reloaded with the extension');
+    await syncedByExtension();
     await page.close();
     await shop.bringToFront();
   });
@@ -210,9 +214,7 @@ describe.runIf(chromiumAvailable())('the Aisle extension in Chromium', () => {
   it('sends nothing more once the shopper pauses it on this store', async () => {
     const page = await popup();
     await page.click('button[data-action=pause]');
-    await until('the store reloaded, paused', async () =>
-      shop.evaluate(() => document.documentElement.dataset.aisleExtension === 'paused'),
-    );
+    await marked('paused', 'the store reloaded, paused');
     await page.close();
     await shop.bringToFront();
     const count = (await serverEvents()).length;
@@ -230,21 +232,13 @@ describe.runIf(chromiumAvailable())('the Aisle extension in Chromium', () => {
     // Resumed, it captures again.
     const again = await popup();
     await again.click('button[data-action=pause]');
-    await until('the store reloaded, on', async () =>
-      shop.evaluate(() => document.documentElement.dataset.aisleExtension === 'on'),
-    );
+    await marked('on', 'the store reloaded, on');
     await again.close();
     await shop.bringToFront();
   });
 
   it('erases the shopper’s data on the device and on the server', async () => {
-    await shop.waitForFunction(
-      async () => {
-        const a = (window as unknown as { aisle?: { status(): Promise<{ sync: string }> } }).aisle;
-        return a?.status && (await a.status()).sync === 'extension';
-      },
-      { timeout: 15_000, polling: 200 },
-    );
+    await syncedByExtension();
     await shop.click('#add');
     await shop.evaluate(() => (window as unknown as { aisle: { flush(): Promise<void> } }).aisle.flush());
     const id = await anonymousId();

@@ -62,7 +62,6 @@ export function openSqlite(file: string): Storage {
   // Rate-limit counters live in memory: an SQLite store has exactly one edge node.
   const hits = new Map<string, number>();
   let statements: ReturnType<typeof prepare> | undefined;
-  let rollupRead: Database.Statement | undefined;
 
   function prepare() {
     return {
@@ -127,8 +126,7 @@ export function openSqlite(file: string): Storage {
     shoppers: shoppersOver(sql),
     access: accessOver(sql),
     rollups: rollupsOver(sql, 'sqlite', async (after, limit) => {
-      rollupRead ??= db.prepare(ROLLUP_READ).raw();
-      return (rollupRead.all(after, limit) as RollupRow[]).map(
+      return (statement(ROLLUP_READ).raw().all(after, limit) as RollupRow[]).map(
         ([seq, site, received_at, type, ts, anonymous_id, session_id, group, event_id, payload]) => {
           const detail = payload ? (JSON.parse(payload) as Partial<AisleEvent>) : undefined;
           return {

@@ -29,24 +29,11 @@ export function newKeyPair(): { privatePem: string; publicPem: string } {
 /** The base64 SPKI body of a public PEM: what `data-key` on the tag and the server's key list hold. */
 export const publicKeyBase64 = (pem: string) => pem.replace(/-----(BEGIN|END) PUBLIC KEY-----|\s+/g, '');
 
-/**
- * `manifest` made ready for devices: the site, the signing time and key id set, then signed with
- * `privatePem` (Ed25519 over its RFC 8785 canonical JSON without `signature`).
- */
-/** The shared signer (WebCrypto), with the CLI's one-line error for a key that is not Ed25519. */
-export async function signManifest(
-  manifest: ModelManifest,
-  privatePem: string,
-  site: string,
-  signedAt = new Date(),
-): Promise<ModelManifest> {
-  try {
-    return await sign(manifest, privatePem, site, signedAt);
-  } catch (error) {
-    if (error instanceof ManifestError) throw new DataError(error.message);
-    throw error;
-  }
-}
+/** The shared signer (WebCrypto, `shared-models`), with the CLI's one-line error for a key that is not Ed25519. */
+export const signManifest = (...args: Parameters<typeof sign>): Promise<ModelManifest> =>
+  sign(...args).catch((error) => {
+    throw error instanceof ManifestError ? new DataError(error.message) : error;
+  });
 
 const readText = (file: string, what: string) => {
   try {
