@@ -3,7 +3,7 @@
  * model load time from the network and from IndexedDB, first and warm latency (p50/p95) of a
  * top-10 recommendation over catalogues of 1k, 10k and 100k items, next to the floor — a bare
  * [1 × 64] · [64 × items] product on the same backend, asked of the worker and read back the same
- * way, round trip included — and the main-thread long tasks while it runs.
+ * way, round trip included, each request right after one — and the main-thread long tasks while it runs.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,9 +19,12 @@ import { launch } from '../helpers/browser';
 import { startServer, tempSqlite } from '../helpers/server';
 import { type Row, report } from './report';
 
-const SIZES = [1000, 10_000, 100_000];
-const BACKENDS = ['wasm', 'webgpu', 'webgl', 'cpu'] as const;
-const WARM_RUNS = 30;
+/** Every size and backend by default; `AISLE_BENCH_SIZES=1000,10000` and `AISLE_BENCH_BACKENDS=wasm,cpu` run a subset. */
+const pick = <T extends string | number>(all: readonly T[], env: string | undefined): T[] =>
+  env ? all.filter((x) => env.split(',').includes(String(x))) : [...all];
+const SIZES = pick([1000, 10_000, 100_000], process.env.AISLE_BENCH_SIZES);
+const BACKENDS = pick(['wasm', 'webgpu', 'webgl', 'cpu'] as const, process.env.AISLE_BENCH_BACKENDS);
+const WARM_RUNS = 60;
 const KNN_WIDTH = 20;
 
 /** A recommender of `items` items with random weights: latency depends on the shapes, not on what was learned. */
@@ -74,8 +77,17 @@ async function syntheticModel(dir: string, items: number) {
 const PAGE = `<!doctype html><html><head><title>Inference bench</title></head><body><h1>Inference bench</h1>
 <script>
 window.longTasks = [];
-new PerformanceObserver((list) => { for (const e of list.getEntries()) window.longTasks.push(e.duration); }).observe({ type: 'longtask', buffered: true });
+// What the page was doing when a long task began: the phase marked last before it.
+window.marks = [['page', 0]];
+window.mark = (name) => window.marks.push([name, performance.now()]);
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const phase = window.marks.filter(([, at]) => at <= e.startTime).at(-1)[0];
+    window.longTasks.push({ ms: Math.round(e.duration), phase });
+  }
+}).observe({ type: 'longtask', buffered: true });
 window.startWorker = (backend) => {
+  window.mark('start the worker');
   const blob = new Blob(['importScripts(' + JSON.stringify(location.origin + '/aisle-infer.js') + ')'], { type: 'text/javascript' });
   const worker = new Worker(URL.createObjectURL(blob));
   let next = 0;
@@ -86,27 +98,26 @@ window.startWorker = (backend) => {
   const t0 = performance.now();
   return window.call('init', { endpoint: location.origin, backend }).then((status) => ({ status, ms: performance.now() - t0 }));
 };
-window.timeFloor = async (runs, items) => {
-  await window.call('floor', items, 64);
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await window.call('floor', items, 64);
-    times.push(performance.now() - t0);
-  }
-  return times;
-};
+// Each recommendation right after a bare product, the floor, so that drift on a shared machine hits both alike.
 window.timeRecommend = async (runs, items) => {
+  window.mark('recommend');
+  await window.call('floor', items, 64);
   const history = Array.from({ length: 20 }, (_, i) => ({ type: 'view_item', ts: Date.now() - (20 - i) * 30000, items: [{ item_id: 'I' + ((i * 7919) % items) }] }));
-  const times = [];
+  const warm = [];
+  const floor = [];
   for (let i = 0; i < runs; i++) {
     history.push({ type: 'view_item', ts: Date.now(), items: [{ item_id: 'I' + ((i * 104729) % items) }] });
-    const t0 = performance.now();
-    await window.call('recommend', history, { k: 10 });
-    times.push(performance.now() - t0);
+    let t0 = performance.now();
+    await window.call('floor', items, 64);
+    floor.push(performance.now() - t0);
+    t0 = performance.now();
+    const result = await window.call('recommend', history, { k: 10 });
+    warm.push(performance.now() - t0);
+    window.workerMs.push(result.ms);
   }
-  return times;
+  return { warm, floor };
 };
+window.workerMs = [];
 </script></body></html>`;
 
 const pct = (xs: number[], q: number) => {
@@ -136,11 +147,11 @@ export async function benchInference() {
           await page.goto(url, { waitUntil: 'networkidle0' });
           type W = Window & {
             startWorker(b: string): Promise<{ status: { backend: string | null }; ms: number }>;
-            timeRecommend(runs: number, items: number): Promise<number[]>;
-            timeFloor(runs: number, items: number): Promise<number[]>;
+            timeRecommend(runs: number, items: number): Promise<{ warm: number[]; floor: number[] }>;
             call(m: string, ...a: unknown[]): Promise<unknown>;
             stopWorker(): void;
-            longTasks: number[];
+            longTasks: { ms: number; phase: string }[];
+            workerMs: number[];
           };
           let measured: Awaited<ReturnType<typeof measure>>;
           try {
@@ -158,12 +169,14 @@ export async function benchInference() {
             console.warn(`  ${backend}: does not start in this Chromium; skipped`);
             continue;
           }
-          const { fromNetwork, first, warm, floor, fromCache, longTasks } = measured;
+          const { fromNetwork, first, warm, floor, fromCache, longTasks, workerMs } = measured;
           async function measure() {
             const fromNetwork = await page.evaluate((b) => (window as unknown as W).startWorker(b), backend);
             if (fromNetwork.status.backend !== backend) return undefined;
-            const [first] = await page.evaluate((n) => (window as unknown as W).timeRecommend(1, n), items);
-            const warm = await page.evaluate(
+            const {
+              warm: [first],
+            } = await page.evaluate((n) => (window as unknown as W).timeRecommend(1, n), items);
+            const { warm, floor } = await page.evaluate(
               (runs, n) => (window as unknown as W).timeRecommend(runs, n),
               WARM_RUNS,
               items,
@@ -175,16 +188,13 @@ export async function benchInference() {
             if (after.backend !== backend) {
               throw new Error(`fell back to ${after.backend} mid-run (${after.problems.at(-1)})`);
             }
-            const floor = await page.evaluate(
-              (runs, n) => (window as unknown as W).timeFloor(runs, n),
-              WARM_RUNS,
-              items,
-            );
             await page.evaluate(() => (window as unknown as W).stopWorker());
             const fromCache = await page.evaluate((b) => (window as unknown as W).startWorker(b), backend);
             const longTasks = await page.evaluate(() => (window as unknown as W).longTasks);
+            // The warm runs' time inside the worker (the first run's is dropped): the rest is the round trip.
+            const workerMs = (await page.evaluate(() => (window as unknown as W).workerMs)).slice(1);
             await page.evaluate(() => (window as unknown as W).stopWorker());
-            return { fromNetwork, first, warm, floor, fromCache, longTasks };
+            return { fromNetwork, first, warm, floor, fromCache, longTasks, workerMs };
           }
           const result = {
             backend,
@@ -196,7 +206,10 @@ export async function benchInference() {
             warmP95: r1(pct(warm, 0.95)),
             floorP50: r1(pct(floor, 0.5)),
             floorP95: r1(pct(floor, 0.95)),
+            workerP50: r1(pct(workerMs, 0.5)),
+            workerP95: r1(pct(workerMs, 0.95)),
             longTasks: longTasks.length,
+            longTaskPhases: longTasks,
           };
           results.push(result);
           console.error(`  ${JSON.stringify(result)}`);
@@ -218,7 +231,7 @@ export async function benchInference() {
   }
   report(
     'inference',
-    'On-device recommendation in headless Chromium (2 cores, WebGPU on a software adapter): top-10 after a 20-item history, synthetic models of each size',
+    'On-device recommendation in headless Chromium (2 cores, WebGPU on a software adapter): top-10 after a history of 20 items growing by one per request, synthetic models of each size, each request right after a floor product',
     rows,
     { results, failures },
   );

@@ -265,6 +265,11 @@ export async function createInferenceEngine(
   // Warm up: the first real request should not pay for shader compilation and allocation.
   await withFallback(async () => {
     await recommendNow([], { k: 10 });
+    // And with a full window of history: the encoder's weights are read into the worker, and its
+    // loops run often enough to be compiled, before the shopper's first event.
+    const window = recommender?.vocabulary.ids.slice(1, 1 + recommender.manifest.config.maxLen) ?? [];
+    const history = window.map((item_id, i) => ({ type: 'view_item', ts: Date.now() + i, items: [{ item_id }] }));
+    for (let i = 0; history.length && i < 8; i++) await recommendNow(history, { k: 10 });
     // Seven events, so the anomaly network runs too.
     await riskNow(Array.from({ length: 7 }, (_, i) => ({ type: 'page_view', ts: Date.now() + i * 1000 })));
   });

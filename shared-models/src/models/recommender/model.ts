@@ -56,8 +56,9 @@ export interface RecommenderModel extends NextItemScorer {
    * The `m` best items after one history (item and type indexes, oldest first), best first: the
    * scores `scoreBatch` gives, plus `adjust[j]` (the caller's per-item boost, -Infinity to leave an
    * item out; keep one array per set of rules, it is prepared once), items in `exclude` left out.
-   * SASRec's catalogue-wide product, its standardisation, the blend and the top-m run on
-   * the backend, and only the m winners are read back — what the device does on every event.
+   * SASRec's encoder runs in plain loops (a batch of one), its catalogue-wide product on the
+   * backend, read back once; the blend and the top-m follow in one pass here — what the device
+   * does on every event.
    */
   rankAsync(
     history: readonly number[],
@@ -94,10 +95,14 @@ const standardise = (x: Float32Array) => {
 };
 
 /**
- * The `m` highest of `scores` that are not -Infinity, best first, ties to the lower index: a
- * min-heap of size m, so a catalogue is read once.
+ * The `m` highest of `scores` (plus `plus`, item by item, when given) that are not -Infinity, best
+ * first, ties to the lower index: a min-heap of size m, so a catalogue is read once.
  */
-export function topOf(scores: Float32Array, m: number): { index: Int32Array; score: Float32Array } {
+export function topOf(
+  scores: Float32Array,
+  m: number,
+  plus?: Float32Array,
+): { index: Int32Array; score: Float32Array } {
   const index = new Int32Array(m);
   const score = new Float32Array(m);
   let size = 0;
@@ -111,7 +116,7 @@ export function topOf(scores: Float32Array, m: number): { index: Int32Array; sco
     score[b] = s;
   };
   for (let j = 0; j < scores.length; j++) {
-    const s = scores[j];
+    const s = plus ? scores[j] + plus[j] : scores[j];
     if (s === Number.NEGATIVE_INFINITY || Number.isNaN(s)) continue;
     if (size < m) {
       index[size] = j;
@@ -163,7 +168,8 @@ export function createRecommenderModel(
   const c = manifest.config;
   const itemsT = frozen ? tf.keep(tf.transpose(weights.item_embedding)) : undefined;
   // Weights in training change under us: only a frozen model prepares the single-history fast path.
-  let prepared: InferenceWeights | undefined;
+  let prepared: Promise<InferenceWeights> | undefined;
+  let ready: InferenceWeights | undefined;
   const vocabulary = vocabularyFromList(manifest.items);
   const typeVocabulary = vocabularyFromList(manifest.types);
 
@@ -249,16 +255,16 @@ export function createRecommenderModel(
     h: number[],
     adjust: Float32Array | undefined,
     exclude: Iterable<number> | undefined,
+    into: Float32Array = new Float32Array(c.items),
   ): { out: Float32Array; offset: number } {
     const n = c.items;
     let offset = 0;
-    let out: Float32Array;
+    const out = into;
     if (!h.length) {
-      out = new Float32Array(n);
       for (let j = 1; j < n; j++) out[j] = popularity[j] + (adjust?.[j] ?? 0);
       out[0] = Number.NEGATIVE_INFINITY;
     } else {
-      out = baseFor(adjust).slice();
+      out.set(baseFor(adjust));
       if (manifest.blend < 1) {
         // Item-kNN standardised: its mean and spread from the few items it scores.
         scratch ??= new Float32Array(n);
@@ -295,6 +301,22 @@ export function createRecommenderModel(
     return { out, offset };
   }
 
+  /** SASRec's hidden state after one history (every item known), [dim]. */
+  async function hiddenOf(history: readonly number[], types: readonly number[]): Promise<Float32Array> {
+    const tail = (xs: readonly number[]) => xs.slice(-c.maxLen);
+    if (frozen) {
+      // On wasm the products over many rows take XNNPACK's kernels; elsewhere plain loops.
+      prepared ??= prepareInference(weights, c, tf.getBackend() === 'wasm').then((p) => (ready = p));
+      return encodeLast(await prepared, tail(history), tail(types));
+    }
+    const hidden = lastHidden([history], [types]);
+    try {
+      return (await hidden.data()) as Float32Array;
+    } finally {
+      hidden.dispose();
+    }
+  }
+
   async function rankAsync(
     history: readonly number[],
     types: readonly number[],
@@ -303,57 +325,77 @@ export function createRecommenderModel(
   ): Promise<{ index: Int32Array; score: Float32Array }> {
     const { known, knownTypes } = knownOf([history], [types.length ? types : history.map(() => 1)]);
     const h = known[0];
-    const { out: others, offset } = rest(h, options.adjust, options.exclude);
-    const neuralToo = h.length > 0 && manifest.blend > 0;
-    if (neuralToo && frozen && !prepared) prepared = prepareInference(weights, c);
-    const total = tf.tidy(() => {
-      const rest = tf.tensor1d(others);
-      if (!neuralToo) return rest;
-      const tail = (xs: readonly number[]) => xs.slice(-c.maxLen);
-      // WebGL and WebGPU compile a program per shape: there the history is padded to the window.
-      const fixedShape = ['webgl', 'webgpu'].includes(tf.getBackend());
-      const hidden = prepared
-        ? encodeLast(prepared, tail(h), tail(knownTypes[0]), fixedShape)
-        : lastHidden(known, knownTypes);
-      // SASRec's scores standardised over the catalogue: their mean and variance follow from the
-      // hidden state and the embedding's own mean and covariance, so the catalogue-wide product
-      // comes out already scaled, and nothing else reads the whole catalogue on the backend.
-      const { mean, covariance } = embeddingStats();
-      const scale = tf
-        .matMul(tf.matMul(hidden, covariance), hidden, false, true)
-        .add(1e-12)
-        .rsqrt()
-        .mul(manifest.blend);
-      const scaled = hidden.mul(scale) as tf.Tensor2D;
-      const product = itemsT ? tf.matMul(scaled, itemsT) : itemScores(weights, scaled);
-      return product.sub(tf.matMul(scaled, mean)).reshape([c.items]).add(rest) as tf.Tensor1D;
-    });
-    // One read-back, and the top m picked here: a top-k on the GPU backends is dozens of sorting passes.
+    // A catalogue-sized buffer per call, reused unless two calls overlap: less for the collector.
+    const buffer = spare ?? new Float32Array(c.items);
+    spare = undefined;
     try {
-      const scores = (await total.data()) as Float32Array;
-      const top = topOf(scores, m);
-      for (let r = 0; r < top.score.length; r++) top.score[r] += offset;
-      return top;
+      return await rankWith(h, knownTypes[0], m, options, buffer);
     } finally {
-      total.dispose();
+      spare = buffer;
     }
   }
+  let spare: Float32Array | undefined;
 
-  /** The item embedding's mean [dim, 1] and covariance [dim, dim] over real items; once for a frozen model. */
-  let stats: { mean: tf.Tensor2D; covariance: tf.Tensor2D } | undefined;
+  async function rankWith(
+    h: number[],
+    types: number[],
+    m: number,
+    options: { adjust?: Float32Array; exclude?: Iterable<number> },
+    buffer: Float32Array,
+  ): Promise<{ index: Int32Array; score: Float32Array }> {
+    const { out: others, offset } = rest(h, options.adjust, options.exclude, buffer);
+    let shift = offset;
+    let scores = others;
+    let plus: Float32Array | undefined;
+    if (h.length > 0 && manifest.blend > 0) {
+      const hidden = await hiddenOf(h, types);
+      // SASRec's scores standardised over the catalogue: their mean and variance follow from the
+      // hidden state and the embedding's own mean and covariance, so the backend computes the bare
+      // catalogue-wide product of the scaled state and nothing else reads the whole catalogue there.
+      const { mean, covariance } = await embeddingStats();
+      const d = c.dim;
+      let variance = 0;
+      for (let i = 0; i < d; i++) {
+        let row = 0;
+        for (let k = 0; k < d; k++) row += covariance[i * d + k] * hidden[k];
+        variance += hidden[i] * row;
+      }
+      const scale = manifest.blend / Math.sqrt(Math.max(0, variance) + 1e-12);
+      const scaled = hidden.map((v) => v * scale);
+      for (let k = 0; k < d; k++) shift -= scaled[k] * mean[k];
+      const product = tf.tidy(() => {
+        const query = tf.tensor2d(scaled, [1, d]);
+        return itemsT ? tf.matMul(query, itemsT) : itemScores(weights, query);
+      });
+      // One read-back, and the top m picked here: a top-k on the GPU backends is dozens of sorting passes.
+      try {
+        scores = (await product.data()) as Float32Array;
+      } finally {
+        product.dispose();
+      }
+      plus = others;
+    }
+    const top = topOf(scores, m, plus);
+    for (let r = 0; r < top.score.length; r++) top.score[r] += shift;
+    return top;
+  }
+
+  /** The item embedding's mean and covariance ([dim × dim], row-major) over real items; once for a frozen model. */
+  let stats: Promise<{ mean: Float32Array; covariance: Float32Array }> | undefined;
   function embeddingStats() {
     if (stats) return stats;
     const computed = tf.tidy(() => {
       const items = weights.item_embedding.slice([1, 0], [c.items - 1, c.dim]) as tf.Tensor2D;
-      const mean = items.mean(0, true);
+      const mean = items.mean(0);
       const centred = items.sub(mean);
-      return {
-        mean: mean.transpose() as tf.Tensor2D,
-        covariance: tf.matMul(centred, centred, true).div(c.items - 1) as tf.Tensor2D,
-      };
+      return [mean, tf.matMul(centred, centred, true).div(c.items - 1)];
     });
-    if (frozen) stats = { mean: tf.keep(computed.mean), covariance: tf.keep(computed.covariance) };
-    return computed;
+    const read = Promise.all(computed.map((t) => t.data() as Promise<Float32Array>)).then(([mean, covariance]) => {
+      tf.dispose(computed);
+      return { mean, covariance };
+    });
+    if (frozen) stats = read;
+    return read;
   }
 
   /** SASRec's scores blended with item-kNN's, the content signal and the repeat boost. */
@@ -446,8 +488,8 @@ export function createRecommenderModel(
     dispose() {
       tf.dispose(Object.values(weights));
       itemsT?.dispose();
-      prepared?.dispose();
-      if (stats) tf.dispose([stats.mean, stats.covariance]);
+      if (ready) ready.dispose();
+      else prepared?.then((p) => p.dispose());
     },
   };
 }
