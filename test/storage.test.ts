@@ -4,9 +4,12 @@ import { execFileSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingestBody } from '../edge-server/src/ingest';
 import { PG_MIGRATIONS, SQLITE_MIGRATIONS } from '../edge-server/src/storage/migrations';
 import { openPostgres } from '../edge-server/src/storage/postgres';
+import { DAY_MS } from '../edge-server/src/storage/rollups';
 import { openSqlite } from '../edge-server/src/storage/sqlite';
+import { rowInserter, rowValues } from '../edge-server/src/storage/sqlite-rows';
 import type { Storage } from '../edge-server/src/storage/types';
 import { makeEvent, makeEvents } from './helpers/events';
 import { openTestPostgres, PG_URL, postgresAvailable, type TestPostgres } from './helpers/postgres';
@@ -165,30 +168,25 @@ describe('SQLite writer thread', () => {
     t?.remove();
   });
   const body = (events: unknown[]) => new TextEncoder().encode(JSON.stringify({ events }));
+  // What `POST /v1/events` does with a request body.
+  const ingest = (storage: Storage, site: string, bytes: Uint8Array, at: number) =>
+    ingestBody(bytes, at, async (events) => (await storage.insertEvents(site, events, at)).accepted);
 
-  it('parses, validates and stores a raw request body, and the main connection reads it at once', async () => {
+  it("stores a request body's valid events through the thread, and the main connection reads them at once", async () => {
     const good = makeEvents(3);
-    const outcome = await t.storage.ingest?.('demo', body([...good, { type: 'nope' }, good[0]]), Date.now());
+    const outcome = await ingest(t.storage, 'demo', body([...good, { type: 'nope' }, good[0]]), Date.now());
     expect(outcome).toMatchObject({ ok: true, result: { accepted: 3, duplicates: 1, rejected: [{ index: 3 }] } });
     const stored = (await t.storage.events({ site: 'demo' })).map((e) => e.event);
     expect(stored).toEqual(good);
-  });
-
-  it("leaves a caller's shared buffer intact", async () => {
-    // Small Buffers share one pool: the thread must get a copy, not the pool.
-    const pooled = Buffer.from(JSON.stringify({ events: makeEvents(1) }));
-    const before = pooled.toString();
-    expect(await t.storage.ingest?.('demo', pooled, Date.now())).toMatchObject({ ok: true, result: { accepted: 1 } });
-    expect(pooled.toString()).toBe(before);
   });
 
   it('refuses malformed JSON, a body without events and an over-long field, storing nothing', async () => {
     const count = async () => (await t.storage.stats('demo')).events;
     const before = await count();
     const refusals = await Promise.all([
-      t.storage.ingest?.('demo', new TextEncoder().encode('{"events": ['), Date.now()),
-      t.storage.ingest?.('demo', new TextEncoder().encode('{"evts": []}'), Date.now()),
-      t.storage.ingest?.('demo', body([makeEvent(), makeEvent({ search_term: 'x'.repeat(10_000) })]), Date.now()),
+      ingest(t.storage, 'demo', new TextEncoder().encode('{"events": ['), Date.now()),
+      ingest(t.storage, 'demo', new TextEncoder().encode('{"evts": []}'), Date.now()),
+      ingest(t.storage, 'demo', body([makeEvent(), makeEvent({ search_term: 'x'.repeat(10_000) })]), Date.now()),
     ]);
     expect(refusals.map((r) => r && !r.ok && [r.status, r.error])).toEqual([
       [400, 'request body is not valid JSON'],
@@ -196,6 +194,60 @@ describe('SQLite writer thread', () => {
       [400, 'field too long'],
     ]);
     expect(await count()).toBe(before);
+  });
+
+  it('counts a stored batch in the dashboard rollups in the same commit, each event once, and leaves a backlog to the refresh', async () => {
+    const store = tempSqlite();
+    try {
+      await store.storage.migrate();
+      const day = (ts: number) => Math.floor(ts / DAY_MS);
+      const ts = Date.now();
+      const range = { site: 'shop', from: day(ts), to: day(ts) };
+      const batch = makeEvents(4, { ts }).map((e, i) => ({ ...e, type: i % 2 ? 'add_to_cart' : 'view_item' }));
+      await ingest(store.storage, 'shop', body([...batch, batch[0]]), ts);
+      // No refresh ran: the batch is folded in already, the repeat once.
+      const { seq } = await store.storage.rollups.state();
+      expect(seq).toBe((await store.storage.events({ site: 'shop' })).at(-1)?.seq);
+      expect((await store.storage.rollups.overview(range)).days[0].byType).toEqual({ view_item: 2, add_to_cart: 2 });
+      await ingest(store.storage, 'shop', body(batch), ts); // resent whole: all duplicates
+      expect((await store.storage.rollups.overview(range)).events).toBe(4);
+      // Rows written by another connection (an import, a restore) leave the rollups behind; a batch
+      // after them is not folded on its own (it would skip the rows before it); the refresh folds both.
+      const other = new Database(`${store.dir}/aisle.db`);
+      rowInserter(other)(rowValues('shop', makeEvents(3, { ts, type: 'view_item' }), ts));
+      other.close();
+      await ingest(store.storage, 'shop', body(makeEvents(2, { ts, type: 'view_item' })), ts);
+      expect((await store.storage.rollups.overview(range)).events).toBe(4);
+      expect(await store.storage.rollups.refresh({ settleMs: 0 })).toEqual({ events: 5, done: true });
+      expect((await store.storage.rollups.overview(range)).days[0].byType).toEqual({ view_item: 7, add_to_cart: 2 });
+      // Caught up again: the next batch is folded in as it is stored.
+      await ingest(store.storage, 'shop', body(makeEvents(1, { ts, type: 'view_item' })), ts);
+      expect((await store.storage.rollups.overview(range)).events).toBe(10);
+    } finally {
+      await store.storage.close();
+      store.remove();
+    }
+  });
+
+  it('answers each of many concurrent batches for itself, though they share commits', async () => {
+    const store = tempSqlite();
+    try {
+      await store.storage.migrate();
+      const ts = Date.now();
+      const batches = Array.from({ length: 6 }, () => makeEvents(50, { ts, type: 'view_item' }));
+      batches.push(batches[0].slice(0, 20)); // the first one's events again, in a later request
+      const outcomes = await Promise.all(batches.map((b) => ingest(store.storage, 'shop', body(b), ts)));
+      expect(outcomes.map((o) => o?.ok && [o.result.accepted, o.result.duplicates])).toEqual([
+        ...Array(6).fill([50, 0]),
+        [0, 20],
+      ]);
+      expect((await store.storage.stats('shop')).events).toBe(300);
+      const day = Math.floor(ts / DAY_MS);
+      expect((await store.storage.rollups.overview({ site: 'shop', from: day, to: day })).events).toBe(300);
+    } finally {
+      await store.storage.close();
+      store.remove();
+    }
   });
 
   it('lets a script that closes its store go on and exit', () => {

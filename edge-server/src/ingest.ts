@@ -9,6 +9,7 @@ import { LIMITS } from '../../shared-models/src/schema/constants';
 import type { AisleEvent } from '../../shared-models/src/schema/event';
 import { type RejectedEvent, validateBatch } from '../../shared-models/src/schema/validate';
 import type { ErrorDetail } from './errors';
+import { parseBody } from './json-body';
 
 /** A refusal of the whole request, turned into `{ error, details }` with this status by the route. */
 export interface Refusal {
@@ -26,8 +27,6 @@ export interface IngestResult {
 
 export type IngestOutcome = { ok: true; result: IngestResult } | ({ ok: false } & Refusal);
 
-const utf8 = new TextDecoder();
-
 /** The valid events of a request body and the reasons for the rest, or why the whole request is refused. */
 export function checkBody(
   body: Uint8Array | string,
@@ -35,7 +34,7 @@ export function checkBody(
 ): { ok: true; valid: AisleEvent[]; rejected: RejectedEvent[] } | ({ ok: false } & Refusal) {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(typeof body === 'string' ? body : utf8.decode(body));
+    parsed = typeof body === 'string' ? JSON.parse(body) : parseBody(body);
   } catch (cause) {
     return refuse(400, 'request body is not valid JSON', [{ path: '', message: (cause as Error).message }]);
   }
@@ -69,11 +68,15 @@ export async function ingestBody(
 ): Promise<IngestOutcome> {
   const checked = checkBody(body, receivedAt);
   if (!checked.ok) return checked;
-  const accepted = checked.valid.length ? await insert(checked.valid) : 0;
-  return {
-    ok: true,
-    result: { accepted, duplicates: checked.valid.length - accepted, rejected: checked.rejected },
-  };
+  return ingestResult(checked, checked.valid.length ? await insert(checked.valid) : 0);
+}
+
+/** The answer to a checked body once `accepted` of its valid events were new. */
+export function ingestResult(
+  checked: { valid: readonly AisleEvent[]; rejected: RejectedEvent[] },
+  accepted: number,
+): IngestOutcome {
+  return { ok: true, result: { accepted, duplicates: checked.valid.length - accepted, rejected: checked.rejected } };
 }
 
 function refuse(status: Refusal['status'], error: string, details: ErrorDetail[]): { ok: false } & Refusal {

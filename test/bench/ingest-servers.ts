@@ -22,7 +22,7 @@ const listen = (fetch: (req: Request) => Response | Promise<Response>) =>
 /** Stores whose dashboard rollups fold what they took in: a round against them ends when that is done. */
 const folding = new Map<number, Storage>();
 
-async function edge(storage: Storage, rollupEveryMs?: number) {
+async function edge(storage: Storage) {
   await storage.migrate();
   await storage.putSite({ key: 'bench', name: 'Bench', origins: ['http://bench.test'], created_at: Date.now() });
   const app = createApp({
@@ -30,10 +30,9 @@ async function edge(storage: Storage, rollupEveryMs?: number) {
     operatorToken: 'bench',
     demo: false,
     rateLimit: { perClient: 1e9, perSite: 1e9 },
-    rollupEveryMs,
   });
   const port = await listen(app.fetch);
-  if (rollupEveryMs !== 0) folding.set(port, storage);
+  folding.set(port, storage);
   return port;
 }
 
@@ -47,8 +46,6 @@ noop.post('/v1/events', async (c) => {
 const ports: Record<string, number> = {
   noop: await listen(noop.fetch),
   sqlite: await edge(openSqlite(join(mkdtempSync(join(tmpdir(), 'aisle-bench-')), 'aisle.db'))),
-  // The same, without the dashboard's rollups folding the new events in the background: their cost.
-  'sqlite-no-rollups': await edge(openSqlite(join(mkdtempSync(join(tmpdir(), 'aisle-bench-')), 'aisle.db')), 0),
 };
 if (process.env.BENCH_PG_URL) {
   const schema = `aisle_bench_${process.pid}`;

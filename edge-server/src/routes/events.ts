@@ -43,13 +43,11 @@ export function eventsRoute(options: EventsRouteOptions) {
       const body = new Uint8Array(await c.req.arrayBuffer());
       const site = c.get('site').key;
       const receivedAt = now();
-      const outcome = storage.ingest
-        ? await storage.ingest(site, body, receivedAt)
-        : await ingestBody(
-            body,
-            receivedAt,
-            async (events) => (await storage.insertEvents(site, events, receivedAt)).accepted,
-          );
+      const outcome = await ingestBody(
+        body,
+        receivedAt,
+        async (events) => (await storage.insertEvents(site, events, receivedAt)).accepted,
+      );
       if (!outcome.ok) throw new ApiError(outcome.status, outcome.error, outcome.details);
       return c.json(outcome.result);
     },

@@ -3,7 +3,7 @@
  * table kept current from the events after a watermark, so a page costs the same on a million events
  * as on a thousand. `refresh` folds new events in, a chunk per transaction (watermark and aggregates
  * commit together; a node that finds the watermark moved under it leaves the chunk to whoever moved
- * it). Also the dashboard's own records: risk-flag labels, consent counts, scoring-run summaries.
+ * it). SQLite's writer thread also folds a batch in as it stores it, while the watermark is caught up. Also the dashboard's own records: risk-flag labels, consent counts, scoring-run summaries.
  * Over the same minimal SQL as the registry, so both adapters share it.
  */
 import type { AisleEvent } from '../../../shared-models/src/schema/event';
@@ -201,6 +201,19 @@ export function fold(events: readonly RollupEvent[], knownClicks: Map<string, [s
     }
   }
   return { daily, shoppers, sessions, recs, clicks, flags };
+}
+
+/**
+ * A batch's aggregates as if every event in it were new, for the writer to use when they all
+ * were; undefined when they depend on what is stored already (a purchase is attributed to a
+ * recommendation clicked in an earlier batch).
+ */
+export function foldedAsNew(site: string, events: readonly AisleEvent[], receivedAt: number): Folded | undefined {
+  if (events.some((e) => e.type === 'purchase')) return undefined;
+  return fold(
+    events.map((event) => ({ seq: 0, site, received_at: receivedAt, event })),
+    new Map(),
+  );
 }
 
 /** Rec clicks already folded in for the sessions of this chunk's purchases. */

@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { AisleEvent } from '../../../shared-models/src/schema/event';
+import type { Sql } from './registry';
 
 export const COLUMNS = 'event_id, site, type, ts, anonymous_id, session_id, user_id, received_at, payload';
 /** Values per row, in `COLUMNS` order. */
@@ -50,25 +51,85 @@ export function rowValues(site: string, events: readonly AisleEvent[], receivedA
   return values;
 }
 
+/**
+ * Inserts flat row values on the caller's transaction, skipping event ids already stored (and
+ * repeats within the values); returns the ids of the rows that were new, in order.
+ */
+export function rowWriter(db: Database.Database): (values: unknown[]) => string[] {
+  const insert = `INSERT OR IGNORE INTO events (${COLUMNS}) VALUES`;
+  const chunk = db.prepare(`${insert} ${Array(CHUNK).fill(ROW).join(', ')} RETURNING event_id`).pluck();
+  const one = db.prepare(`${insert} ${ROW} RETURNING event_id`).pluck();
+  return (values) => {
+    const rows = values.length / WIDTH;
+    const ids: string[] = [];
+    let i = 0;
+    for (; i + CHUNK <= rows; i += CHUNK)
+      ids.push(...(chunk.all(values.slice(i * WIDTH, (i + CHUNK) * WIDTH)) as string[]));
+    for (; i < rows; i++) ids.push(...(one.all(values.slice(i * WIDTH, (i + 1) * WIDTH)) as string[]));
+    return ids;
+  };
+}
+
 /** A transaction that inserts flat row values, skipping event ids already stored, and returns how many rows were new. */
 export function rowInserter(db: Database.Database): (values: unknown[]) => number {
-  const chunk = db.prepare(`INSERT OR IGNORE INTO events (${COLUMNS}) VALUES ${Array(CHUNK).fill(ROW).join(', ')}`);
-  const one = db.prepare(`INSERT OR IGNORE INTO events (${COLUMNS}) VALUES ${ROW}`);
-  const insert = db.transaction((values: unknown[]) => {
-    const rows = values.length / WIDTH;
-    let accepted = 0;
-    let i = 0;
-    for (; i + CHUNK <= rows; i += CHUNK) accepted += chunk.run(values.slice(i * WIDTH, (i + CHUNK) * WIDTH)).changes;
-    for (; i < rows; i++) accepted += one.run(values.slice(i * WIDTH, (i + 1) * WIDTH)).changes;
-    return accepted;
-  });
+  const write = rowWriter(db);
+  const insert = db.transaction((values: unknown[]) => write(values).length);
   // BEGIN IMMEDIATE: take the write lock first, waiting (busy_timeout) for another writer or a
   // checkpoint to finish, rather than fail when a read snapshot cannot become a write.
   return (values) => insert.immediate(values);
 }
 
+/**
+ * The minimal SQL the shared stores (registry, rollups, …) run on, over one connection: prepared
+ * statements cached by text, and one transaction at a time (the next waits for the one before).
+ */
+export function sqlOver(db: Database.Database): { sql: Sql; statement: (text: string) => Database.Statement } {
+  const statements = new Map<string, Database.Statement>();
+  const statement = (text: string) => {
+    let st = statements.get(text);
+    if (!st) {
+      st = db.prepare(text);
+      statements.set(text, st);
+    }
+    return st;
+  };
+  let queue: Promise<unknown> = Promise.resolve();
+  const sql: Sql = {
+    all: async <T>(text: string, params: unknown[] = []) => statement(text).all(...params) as T[],
+    run: async (text, params = []) => {
+      statement(text).run(...params);
+    },
+    transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+      const run = queue.then(async () => {
+        // IMMEDIATE: the write lock first (waiting out the other connection), not a failed upgrade later.
+        db.exec('BEGIN IMMEDIATE');
+        try {
+          const result = await fn(sql);
+          db.exec('COMMIT');
+          return result;
+        } catch (error) {
+          if (db.inTransaction) db.exec('ROLLBACK');
+          throw error;
+        }
+      });
+      queue = run.catch(() => {});
+      return run;
+    },
+  };
+  return { sql, statement };
+}
+
+/**
+ * Page size of a new store. An event row is some 300 bytes and every batch appends hundreds to
+ * the table and its indexes: with 16 KiB pages instead of SQLite's 4 KiB a 500-event commit costs
+ * a quarter less (measured, `npm run bench -- ingest`). A store keeps the page size it was created with.
+ */
+export const PAGE_SIZE = 16_384;
+
 /** The connection settings every connection to the store uses. */
 export function configure(db: Database.Database) {
+  // Only possible before the first write; the first connection to a new store sets it.
+  if (db.pragma('page_count', { simple: true }) === 0) db.pragma(`page_size = ${PAGE_SIZE}`);
   db.pragma('journal_mode = WAL');
   // NORMAL is durable across application crashes in WAL mode; only an OS crash may lose the last commits.
   db.pragma('synchronous = NORMAL');

@@ -1,43 +1,42 @@
 /**
  * @module edge-server/storage/sqlite-writer-thread — the writer thread's side: its own connection
- * to the store, one transaction per batch. It takes either rows the main thread built, or a raw
- * request body, which it parses, validates and stores here, so the main thread never parses it.
+ * to the store, taking the rows the main thread built from parsed and validated batches. Requests
+ * that queue while one is written share the next transaction (group commit), and the dashboard's
+ * rollups take a batch's new events in that same transaction (see `store`).
  *
  * Checkpoints (copying the write-ahead log back into the database file, with two fsyncs) would
  * otherwise run inside every thousand-page commit and hold the writer for that long. Here a
  * checkpointer thread runs them on its own connection, concurrently with the writes, every
  * `CHECKPOINT_ROWS` rows; if that thread cannot run, SQLite's own automatic checkpoints stay on.
  */
-import { parentPort, type Worker, workerData } from 'node:worker_threads';
+import { parentPort, receiveMessageOnPort, type Worker, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { type IngestOutcome, ingestBody } from '../ingest';
+import type { Sql } from './registry';
+import { clicksFor, type Folded, fold, type RollupEvent, writeFolded } from './rollups';
 import type { CheckpointReply } from './sqlite-checkpointer-thread';
-import { configure, rowInserter, rowValues, WIDTH } from './sqlite-rows';
+import { configure, type EventRow, rowWriter, sqlOver, toEvent, WIDTH } from './sqlite-rows';
 import { tsWorker } from './ts-worker';
 
-export type WriteRequest =
-  | { id: number; values: unknown[] }
-  | { id: number; site: string; body: Uint8Array; receivedAt: number };
-export type WriteReply =
-  | { id: number; accepted: number }
-  | { id: number; outcome: IngestOutcome }
-  | { id: number; error: string };
+export type WriteRequest = { id: number; values: unknown[]; folded?: Folded };
+export type WriteReply = { id: number; accepted: number } | { id: number; error: string };
 
-/** Rows between checkpoints: about 4 MB of log, what SQLite's default of 1,000 pages amounts to. */
+/** Rows between checkpoints: a few MB of log. */
 const CHECKPOINT_ROWS = 10_000;
-/**
- * Log frames past which the writer catches up itself. The checkpointer's checkpoints never block
- * a write, so under constant writes the log always has new frames and cannot start over; one run
- * here, between two transactions, copies the few frames left and lets the next write start it over.
- */
-const CATCH_UP_FRAMES = 16_384;
 const AUTO_CHECKPOINT_PAGES = 1000;
 
 const { file } = workerData as { file: string };
 const db = new Database(file);
 configure(db);
+/**
+ * Log frames (64 MiB of them) past which the writer catches up itself. The checkpointer's
+ * checkpoints never block a write, so under constant writes the log always has new frames and
+ * cannot start over; one run here, between two transactions, copies the few frames left and lets
+ * the next write start it over.
+ */
+const CATCH_UP_FRAMES = (64 * 1024 * 1024) / (db.pragma('page_size', { simple: true }) as number);
+const { sql } = sqlOver(db);
 // Prepared on the first batch: the main thread migrates the schema before it sends any.
-let insert: ReturnType<typeof rowInserter> | undefined;
+let write: ReturnType<typeof rowWriter> | undefined;
 
 let checkpointer: Worker | undefined;
 let checkpointing = false;
@@ -76,34 +75,111 @@ function wrote(rows: number) {
   checkpointer.postMessage('checkpoint');
 }
 
-async function handle(m: WriteRequest): Promise<WriteReply> {
-  insert ??= rowInserter(db);
-  const rows = insert;
-  if ('values' in m) {
-    const accepted = rows(m.values);
-    wrote(m.values.length / WIDTH);
-    return { id: m.id, accepted };
+/** Requests taken into one transaction at most (each at most 500 events): a group's replies wait for all of it. */
+const GROUP_REQUESTS = 16;
+
+/** The rollup aggregates of the rows in `values` whose ids are in `ids`, each once, read from the rows themselves. */
+async function foldRows(tx: Sql, values: unknown[], ids: string[]): Promise<Folded> {
+  const fresh = new Set(ids);
+  const events: RollupEvent[] = [];
+  for (let i = 0; i < values.length; i += WIDTH) {
+    const [event_id, site, type, ts, anonymous_id, session_id, user_id, received_at, payload] = values.slice(
+      i,
+      i + WIDTH,
+    ) as [string, string, string, number, string, string, string | null, number, string];
+    if (!fresh.delete(event_id)) continue;
+    const event = toEvent({
+      seq: 0,
+      site,
+      received_at,
+      event_id,
+      type,
+      ts,
+      anonymous_id,
+      session_id,
+      user_id,
+      payload,
+    } satisfies EventRow);
+    events.push({ seq: 0, site, received_at, event });
   }
-  const outcome = await ingestBody(m.body, m.receivedAt, (events) => {
-    const accepted = rows(rowValues(m.site, events, m.receivedAt));
-    wrote(events.length);
-    return accepted;
-  });
-  return { id: m.id, outcome };
+  return fold(events, await clicksFor(tx, events));
 }
 
-parentPort?.on('message', async (m: WriteRequest | 'close') => {
-  if (m === 'close') {
-    const done = checkpointer && new Promise((exited) => checkpointer?.once('exit', exited));
-    checkpointer?.postMessage('close');
-    await done;
-    db.close();
-    parentPort?.close();
+/**
+ * Stores a group of requests' rows in one transaction (group commit: under load, the requests
+ * that queued while the last one was written share one commit) and returns each one's count of
+ * new rows. While the dashboard's rollups are caught up with every stored event, each request's
+ * new events are folded in within the same transaction and the watermark moves past them — from
+ * the aggregates the main thread made when every event turned out new, from the rows otherwise —
+ * so nothing just written is read back. Rollups still behind (say after a restart) are left to
+ * their refresh, which folds from the table.
+ */
+function store(group: WriteRequest[]): Promise<number[]> {
+  write ??= rowWriter(db);
+  const rows = write;
+  return sql.transaction(async (tx) => {
+    const [before] = await tx.all<{ seq: number | null; folded: number | null }>(
+      `SELECT (SELECT MAX(seq) FROM events) AS seq, (SELECT seq FROM rollup_state WHERE id = 'events') AS folded`,
+    );
+    const caughtUp = before.folded !== null && before.folded === (before.seq ?? 0);
+    const accepted: number[] = [];
+    for (const { values, folded } of group) {
+      const ids = rows(values);
+      accepted.push(ids.length);
+      if (!caughtUp || !ids.length) continue;
+      const all = ids.length * WIDTH === values.length;
+      const aggregates = all && folded ? folded : await foldRows(tx, values, ids);
+      const [after] = await tx.all<{ seq: number }>('SELECT MAX(seq) AS seq FROM events');
+      await writeFolded(tx, aggregates, after.seq, Date.now());
+    }
+    return accepted;
+  });
+}
+
+/** Stores a group of requests and answers each. */
+async function handle(group: WriteRequest[]) {
+  let accepted: number[];
+  try {
+    accepted = await store(group);
+  } catch (error) {
+    for (const { id } of group) parentPort?.postMessage({ id, error: (error as Error).message } satisfies WriteReply);
     return;
   }
-  handle(m).then(
-    (reply) => parentPort?.postMessage(reply),
-    (error: Error) => parentPort?.postMessage({ id: m.id, error: error.message } satisfies WriteReply),
-  );
+  group.forEach(({ id }, i) => {
+    parentPort?.postMessage({ id, accepted: accepted[i] } satisfies WriteReply);
+  });
+  wrote(group.reduce((n, r) => n + r.values.length / WIDTH, 0));
+}
+
+let closing = false;
+async function close() {
+  const done = checkpointer && new Promise((exited) => checkpointer?.once('exit', exited));
+  checkpointer?.postMessage('close');
+  await done;
+  db.close();
+  parentPort?.close();
+}
+
+// One group at a time: the next starts with whatever queued meanwhile.
+let queue: Promise<void> = Promise.resolve();
+parentPort?.on('message', (m: WriteRequest | 'close') => {
+  if (m === 'close') {
+    closing = true;
+    queue = queue.then(close);
+    return;
+  }
+  const requests = [m];
+  queue = queue.then(async () => {
+    // What else has arrived by now joins this group, unless the thread is closing.
+    while (!closing && parentPort && requests.length < GROUP_REQUESTS) {
+      const next = receiveMessageOnPort(parentPort)?.message as WriteRequest | 'close' | undefined;
+      if (next === undefined) break;
+      if (next === 'close') {
+        closing = true;
+        queue = queue.then(close);
+      } else requests.push(next);
+    }
+    await handle(requests);
+  });
 });
 parentPort?.postMessage('ready');

@@ -1,24 +1,23 @@
 /**
  * @module edge-server/storage/sqlite-writer — inserts event rows on a thread of its own.
  *
- * Writing a batch into SQLite (building records, B-tree inserts, the log write, and every so often
- * a checkpoint with its fsyncs) is most of the cost of an ingest request. On the main thread it
- * stalls every other request for that long; on this thread it overlaps with the parsing and
- * validation of the next request. SQLite allows one writer at a time, so one thread is enough; the
- * main connection keeps reading, which WAL mode allows alongside it.
+ * Writing a batch into SQLite (B-tree inserts, the log write, the dashboard's rollups, and every
+ * so often a checkpoint) is most of the cost of an ingest request. On the main thread it stalls
+ * every other request for that long; on this thread it overlaps with the parsing and validation
+ * of the next requests, which the main thread does. SQLite allows one writer at a time, so one
+ * thread is enough; the main connection keeps reading, which WAL mode allows alongside it.
  */
-import type { IngestOutcome } from '../ingest';
+import type { Folded } from './rollups';
 import type { WriteReply, WriteRequest } from './sqlite-writer-thread';
 import { tsWorker } from './ts-worker';
 
 export interface Writer {
-  /** Inserts flat row values in one transaction; resolves with the number of new rows once committed. */
-  insert(values: unknown[]): Promise<number>;
   /**
-   * Parses, validates and stores a raw request body on the thread (`ingestBody`). The body's
-   * memory moves to the thread: the caller must not use it afterwards.
+   * Inserts flat row values in one transaction; resolves with the number of new rows once
+   * committed. `folded`: the rows' rollup aggregates as if all were new (`foldedAsNew`), which the
+   * thread adds in the same transaction when they all were, instead of folding the rows itself.
    */
-  ingest(site: string, body: Uint8Array, receivedAt: number): Promise<IngestOutcome>;
+  insert(values: unknown[], folded?: Folded): Promise<number>;
   /** Waits for the batches in flight, then closes the thread's connection. */
   close(): Promise<void>;
 }
@@ -54,29 +53,16 @@ export function startWriter(file: string, onFailure: (error: Error) => void): Pr
         started = true;
         // Idle, the thread must not keep alive a process that forgot to close its store.
         worker.unref();
-        const send = (request: WriteRequest, transfer: ArrayBuffer[] = []) =>
-          new Promise<WriteReply>((resolveReply, rejectReply) => {
-            pending.set(request.id, { resolve: resolveReply, reject: rejectReply });
-            if (pending.size === 1) worker.ref();
-            try {
-              worker.postMessage(request, transfer);
-            } catch {
-              worker.postMessage(request); // a buffer that cannot move is copied instead
-            }
-          });
         resolve({
-          async insert(values) {
-            const reply = await send({ id: next++, values });
+          async insert(values, folded) {
+            const request: WriteRequest = { id: next++, values, folded };
+            const reply = await new Promise<WriteReply>((resolveReply, rejectReply) => {
+              pending.set(request.id, { resolve: resolveReply, reject: rejectReply });
+              if (pending.size === 1) worker.ref();
+              worker.postMessage(request);
+            });
             if ('accepted' in reply) return reply.accepted;
-            throw new Error('error' in reply ? reply.error : 'unexpected reply from the SQLite writer thread');
-          },
-          async ingest(site, body, receivedAt) {
-            // Moved, not copied, when the bytes are a whole buffer of their own (as a request body is).
-            const whole = body.byteOffset === 0 && body.byteLength === body.buffer.byteLength;
-            const transfer = whole && body.buffer instanceof ArrayBuffer ? [body.buffer] : [];
-            const reply = await send({ id: next++, site, body, receivedAt }, transfer);
-            if ('outcome' in reply) return reply.outcome;
-            throw new Error('error' in reply ? reply.error : 'unexpected reply from the SQLite writer thread');
+            throw new Error(reply.error);
           },
           async close() {
             if (pending.size) await new Promise<void>((done) => (idle = done));

@@ -3,14 +3,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { AisleEvent } from '../../../shared-models/src/schema/event';
-import { ingestBody } from '../ingest';
 import { accessOver } from './access';
 import { SQLITE_MIGRATIONS } from './migrations';
 import { profilesOver } from './profiles';
-import { registryOver, type Sql } from './registry';
-import { DETAILED_TYPES, rollupsOver } from './rollups';
+import { registryOver } from './registry';
+import { DETAILED_TYPES, foldedAsNew, rollupsOver } from './rollups';
 import { shoppersOver } from './shoppers';
-import { COLUMNS, configure, type EventRow, rowInserter, rowValues, toEvent } from './sqlite-rows';
+import { COLUMNS, configure, type EventRow, rowInserter, rowValues, sqlOver, toEvent } from './sqlite-rows';
 import { startWriter, type Writer } from './sqlite-writer';
 import type { EventQuery, Site, Stats, Storage, StoredEvent } from './types';
 import { webhooksOver } from './webhooks';
@@ -84,39 +83,7 @@ export function openSqlite(file: string): Storage {
     origins: JSON.parse(r.origins),
   });
 
-  const statementsBySql = new Map<string, Database.Statement>();
-  const statement = (sql: string) => {
-    let st = statementsBySql.get(sql);
-    if (!st) {
-      st = db.prepare(sql);
-      statementsBySql.set(sql, st);
-    }
-    return st;
-  };
-  // One transaction at a time on this connection: the next waits for the one before to end.
-  let queue: Promise<unknown> = Promise.resolve();
-  const sql: Sql = {
-    all: async <T>(text: string, params: unknown[] = []) => statement(text).all(...params) as T[],
-    run: async (text, params = []) => {
-      statement(text).run(...params);
-    },
-    transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
-      const run = queue.then(async () => {
-        // IMMEDIATE: the write lock first (waiting out the writer thread), not a failed upgrade later.
-        db.exec('BEGIN IMMEDIATE');
-        try {
-          const result = await fn(sql);
-          db.exec('COMMIT');
-          return result;
-        } catch (error) {
-          if (db.inTransaction) db.exec('ROLLBACK');
-          throw error;
-        }
-      });
-      queue = run.catch(() => {});
-      return run;
-    },
-  };
+  const { sql, statement } = sqlOver(db);
 
   return {
     kind: 'sqlite',
@@ -177,12 +144,10 @@ export function openSqlite(file: string): Storage {
     async insertEvents(site, events, receivedAt) {
       if (!events.length) return { accepted: 0, duplicates: 0 };
       const values = rowValues(site, events, receivedAt);
-      const accepted = writer ? await writer.insert(values) : s().insertRows(values);
+      const accepted = writer
+        ? await writer.insert(values, foldedAsNew(site, events, receivedAt))
+        : s().insertRows(values);
       return { accepted, duplicates: events.length - accepted };
-    },
-    async ingest(site, body, receivedAt) {
-      if (writer) return writer.ingest(site, body, receivedAt);
-      return ingestBody(body, receivedAt, (events) => s().insertRows(rowValues(site, events, receivedAt)));
     },
     async events(q: EventQuery = {}) {
       const where = ['seq > ?'];

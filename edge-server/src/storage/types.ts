@@ -1,6 +1,5 @@
 /** @module edge-server/storage/types — the one interface both storage adapters implement. */
 import type { AisleEvent } from '../../../shared-models/src/schema/event';
-import type { IngestOutcome } from '../ingest';
 import type { Access } from './access';
 import type { Profiles } from './profiles';
 import type { Registry } from './registry';
@@ -55,13 +54,6 @@ export interface Storage {
   migrate(): Promise<number>;
   /** Stores events once each: an `event_id` already stored counts as a duplicate and changes nothing. */
   insertEvents(site: string, events: readonly AisleEvent[], receivedAt: number): Promise<InsertResult>;
-  /**
-   * Optional: parses, validates and stores a raw `POST /v1/events` body in one step, exactly as
-   * `ingestBody` does, where the adapter can do it faster than the route (the SQLite store does it
-   * on its writer thread, so the main thread never parses the batch). Adapters without it get
-   * `ingestBody` on the main thread and then `insertEvents`.
-   */
-  ingest?(site: string, body: Uint8Array, receivedAt: number): Promise<IngestOutcome>;
   events(query?: EventQuery): Promise<StoredEvent[]>;
   stats(site?: string): Promise<Stats>;
   getSite(key: string): Promise<Site | null>;
