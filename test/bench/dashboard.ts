@@ -10,9 +10,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
+import Database from 'better-sqlite3';
 import { createApp } from '../../edge-server/src/app';
 import { DAY_MS } from '../../edge-server/src/storage/rollups';
 import { openSqlite } from '../../edge-server/src/storage/sqlite';
+import { configure, rowInserter, rowValues } from '../../edge-server/src/storage/sqlite-rows';
 import type { Storage } from '../../edge-server/src/storage/types';
 import type { AisleEvent } from '../../shared-models/src/schema/event';
 import { random } from '../../shared-models/src/util/random';
@@ -93,9 +95,16 @@ async function store(n: number) {
   const storage = openSqlite(join(dir, 'aisle.db'));
   await storage.migrate();
   await storage.putSite({ key: 'demo', name: 'Bench', origins: ['https://shop.example'], created_at: Date.now() });
+  // Rows written by a connection of their own, as an import would: the live path folds each batch
+  // into the rollups as it stores it (the ingest benchmark measures that); here the rollups fold
+  // the whole table afterwards, what a store does that comes to them behind.
+  const rows = new Database(join(dir, 'aisle.db'));
+  configure(rows);
+  const insert = rowInserter(rows);
   const t0 = performance.now();
-  for (const batch of shopEvents(n)) await storage.insertEvents('demo', batch, Date.now());
+  for (const batch of shopEvents(n)) insert(rowValues('demo', batch, Date.now()));
   const insertS = (performance.now() - t0) / 1000;
+  rows.close();
   const t1 = performance.now();
   for (;;) if ((await storage.rollups.refresh({ budgetMs: 5000 })).done) break;
   const foldS = (performance.now() - t1) / 1000;
@@ -200,7 +209,7 @@ export async function benchDashboard(events = Number(process.env.BENCH_DASHBOARD
       metric: 'rollups: events folded in per second (from empty)',
       value: Math.round(events / big.foldS),
       unit: 'events/s',
-      reference: `inserting them: ${Math.round(events / big.insertS)} events/s`,
+      reference: `inserting them as bare rows: ${Math.round(events / big.insertS)} events/s`,
     },
   );
   report(
