@@ -151,21 +151,23 @@ async function handle(group: WriteRequest[]) {
   wrote(group.reduce((n, r) => n + r.values.length / WIDTH, 0));
 }
 
-let closing = false;
-async function close() {
-  const done = checkpointer && new Promise((exited) => checkpointer?.once('exit', exited));
-  checkpointer?.postMessage('close');
-  await done;
-  db.close();
-  parentPort?.close();
-}
-
 // One group at a time: the next starts with whatever queued meanwhile.
 let queue: Promise<void> = Promise.resolve();
+let closing = false;
+/** Closes the connection (after the checkpointer) once the groups already queued are done. */
+function closeAfterQueued() {
+  closing = true;
+  queue = queue.then(async () => {
+    const done = checkpointer && new Promise((exited) => checkpointer?.once('exit', exited));
+    checkpointer?.postMessage('close');
+    await done;
+    db.close();
+    parentPort?.close();
+  });
+}
 parentPort?.on('message', (m: WriteRequest | 'close') => {
   if (m === 'close') {
-    closing = true;
-    queue = queue.then(close);
+    closeAfterQueued();
     return;
   }
   const requests = [m];
@@ -174,10 +176,8 @@ parentPort?.on('message', (m: WriteRequest | 'close') => {
     while (!closing && parentPort && requests.length < GROUP_REQUESTS) {
       const next = receiveMessageOnPort(parentPort)?.message as WriteRequest | 'close' | undefined;
       if (next === undefined) break;
-      if (next === 'close') {
-        closing = true;
-        queue = queue.then(close);
-      } else requests.push(next);
+      if (next === 'close') closeAfterQueued();
+      else requests.push(next);
     }
     await handle(requests);
   });
