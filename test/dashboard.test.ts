@@ -236,6 +236,16 @@ describe.each(await serverAdapters())('the dashboard API on $name', ({ open }) =
     const down = await call(server, 'POST', '/v1/admin/models/recommender/promote', { site: 'demo', version: 1 });
     expect(down.status).toBe(409);
     expect(down.body.details[0].message).toContain('aisle rollback recommender --to 1');
+    // A downgrade through another channel is a downgrade all the same: stable serves v2, canary gets nothing older.
+    const sideways = await call(server, 'POST', '/v1/admin/models/recommender/promote', {
+      site: 'demo',
+      version: 1,
+      channel: 'canary',
+      rollout: 50,
+    });
+    expect(sideways.status).toBe(409);
+    expect(sideways.body.details[0].message).toContain('stable serves v2');
+    expect((await server.storage.registry.channels('demo', 'recommender')).map((c) => c.channel)).toEqual(['stable']);
     expect(
       (await call(server, 'PUT', '/v1/admin/models/recommender/channels/canary', { site: 'demo', rollout: 5 })).status,
     ).toBe(404);

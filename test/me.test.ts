@@ -1,11 +1,14 @@
 /**
- * A shopper's own data on the server: a browser binds its anonymous ids to a secret only it holds,
- * reads what the server holds (`GET /v1/me`) and erases it (`DELETE /v1/me`) — events and profile
- * gone from SQLite and PostgreSQL, other shoppers untouched — and nobody else can do either. Then
- * the same from the storefront script in Chromium: `aisle.me()` and `aisle.erase()`.
+ * A shopper's own data on the server: the device that made an identity reads what the server holds
+ * (`GET /v1/me`) and erases it (`DELETE /v1/me`) — events and profile gone from SQLite and
+ * PostgreSQL, other shoppers untouched — and nobody else can do either, whatever ids, hashes or
+ * site key they know. Then the same from the storefront script in Chromium: `aisle.me()` and
+ * `aisle.erase()`.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { identityProof } from '../edge-server/src/routes/me';
+import { deviceAnonymousId } from '../shared-models/src/schema/ids';
 import { type OpenServer, serverAdapters } from './helpers/adapters';
 import { aisleReady, chromiumAvailable, until } from './helpers/browser';
 import { useServerAndBrowser } from './helpers/e2e';
@@ -13,6 +16,7 @@ import { makeEvent } from './helpers/events';
 import { TOKEN } from './helpers/server';
 
 const adapters = await serverAdapters();
+const hashedUser = (email: string) => createHash('sha256').update(`demo:${email}`).digest('hex');
 
 describe.each(adapters)('GET and DELETE /v1/me ($name)', (adapter) => {
   let opened: OpenServer;
@@ -21,71 +25,124 @@ describe.each(adapters)('GET and DELETE /v1/me ($name)', (adapter) => {
   });
   afterAll(async () => opened.close());
 
+  const me = (method: string, auth: string) =>
+    fetch(`${opened.server.url}/v1/me?site=demo`, { method, headers: { Authorization: auth } });
+  const post = (events: unknown[]) =>
+    fetch(`${opened.server.url}/v1/events?site=demo`, { method: 'POST', body: JSON.stringify({ events }) });
+  const admin = (path: string, body: unknown) =>
+    fetch(`${opened.server.url}${path}`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const prove = (secret: string, user_id: string, proof: string) =>
+    fetch(`${opened.server.url}/v1/me/identity?site=demo`, {
+      method: 'POST',
+      headers: { Authorization: `Device ${secret}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ user_id, proof }),
+    });
+  const newDevice = async () => {
+    const secret = randomBytes(32).toString('base64url');
+    return { secret, id: await deviceAnonymousId(secret, 'demo'), auth: `Device ${secret}` };
+  };
+
   it('shows a shopper what is held, erases it on their word only, and leaves others alone', async () => {
     const { server } = opened;
-    const secret = randomBytes(32).toString('base64url');
-    const hash = createHash('sha256').update(secret).digest('hex');
-    const me = (method: string, auth = `Device ${secret}`) =>
-      fetch(`${server.url}/v1/me?site=demo`, { method, headers: { Authorization: auth } });
-    const bind = (anonymous_id: string, device_hash: string) =>
-      fetch(`${server.url}/v1/me/device?site=demo`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ anonymous_id, device_hash }),
-      });
-    const post = (events: unknown[]) =>
-      fetch(`${server.url}/v1/events?site=demo`, { method: 'POST', body: JSON.stringify({ events }) });
-
-    expect((await bind('shopper-a', hash)).status).toBe(204);
-    expect((await bind('shopper-a', hash)).status).toBe(204); // again: the same browser
-    expect((await bind('shopper-a', 'f'.repeat(64))).status).toBe(409); // another browser cannot take it
-    expect((await bind('shopper-b', 'nothex')).status).toBe(400);
+    const a = await newDevice();
+    const other = 'shopper-b';
     await post([
-      makeEvent({ anonymous_id: 'shopper-a', type: 'page_view' }),
-      makeEvent({ anonymous_id: 'shopper-a', type: 'view_item' }),
-      makeEvent({ anonymous_id: 'shopper-b', type: 'page_view' }),
+      makeEvent({ anonymous_id: a.id, type: 'page_view' }),
+      makeEvent({ anonymous_id: a.id, type: 'view_item' }),
+      makeEvent({ anonymous_id: other, type: 'page_view' }),
     ]);
     // A CRM webhook that cannot be reached: its delivery, naming both shoppers, waits for a retry.
-    const hook = await fetch(`${server.url}/v1/admin/webhooks`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ site: 'demo', url: 'http://127.0.0.1:9/crm', min_churn: 0.5 }),
-    });
+    const hook = await admin('/v1/admin/webhooks', { site: 'demo', url: 'http://127.0.0.1:9/crm', min_churn: 0.5 });
     const { id: hookId } = (await hook.json()) as { id: string };
-    await fetch(`${server.url}/v1/admin/profiles`, {
-      method: 'POST',
-      headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        site: 'demo',
-        kind: 'churn',
-        rows: ['shopper-a', 'shopper-b'].map((user_id) => ({ user_id, probability: 0.7, flagged: true, reasons: [] })),
-      }),
+    await admin('/v1/admin/profiles', {
+      site: 'demo',
+      kind: 'churn',
+      rows: [a.id, other].map((user_id) => ({ user_id, probability: 0.7, flagged: true, reasons: [] })),
     });
 
-    const seen = await me('GET');
+    const seen = await me('GET', a.auth);
     expect(seen.status).toBe(200);
     expect(await seen.json()).toMatchObject({
-      anonymous_ids: ['shopper-a'],
+      anonymous_ids: [a.id],
+      identified: false,
       events: 2,
       by_type: { page_view: 1, view_item: 1 },
       churn_band: 'high',
     });
-    for (const auth of ['', 'Device wrong-secret-of-sufficient-length-000000000', `Bearer ${TOKEN}`]) {
+    for (const auth of ['', 'Device short', `Bearer ${TOKEN}`]) {
       const refused = await me('DELETE', auth);
       expect(refused.status).toBe(401);
       expect((await refused.json()).details[0].path).toBe('header Authorization');
     }
 
-    const erased = await me('DELETE');
+    const erased = await me('DELETE', a.auth);
     expect(erased.status).toBe(200);
-    expect((await erased.json()).erased).toEqual({ anonymous_ids: ['shopper-a'], events: 2 });
+    expect((await erased.json()).erased).toEqual({ anonymous_ids: [a.id], events: 2 });
     const left = await server.storage.events({ site: 'demo' });
-    expect(left.map((e) => e.event.anonymous_id)).toEqual(['shopper-b']);
-    expect(await server.storage.profiles.get('demo', 'shopper-a')).toBeUndefined();
-    expect(await server.storage.profiles.get('demo', 'shopper-b')).toBeDefined();
-    expect((await me('GET')).status).toBe(401); // nothing bound any more
+    expect(left.map((e) => e.event.anonymous_id)).toEqual([other]);
+    expect(await server.storage.profiles.get('demo', a.id)).toBeUndefined();
+    expect(await server.storage.profiles.get('demo', other)).toBeDefined();
+    expect(await (await me('GET', a.auth)).json()).toMatchObject({ events: 0, segment: null, churn_band: null });
     const [delivery] = await server.storage.webhooks.deliveries(hookId, 10);
-    expect(JSON.parse(delivery.body).users.map((u: { user_id: string }) => u.user_id)).toEqual(['shopper-b']);
+    expect(JSON.parse(delivery.body).users.map((u: { user_id: string }) => u.user_id)).toEqual([other]);
+  });
+
+  it('gives an attacker who knows the site key, ids and hashes nothing of another shopper', async () => {
+    const { server } = opened;
+    const victim = await newDevice();
+    const attacker = await newDevice();
+    const victimUser = hashedUser('victim@example.com'); // computable by anyone who knows the e-mail
+    await post([
+      makeEvent({ anonymous_id: victim.id, user_id: victimUser, type: 'page_view' }),
+      makeEvent({ anonymous_id: victim.id, user_id: victimUser, type: 'view_item' }),
+    ]);
+    await admin('/v1/admin/profiles', {
+      site: 'demo',
+      kind: 'churn',
+      rows: [{ user_id: victimUser, probability: 0.9, flagged: true, reasons: [] }],
+    });
+    // The attacker's own events carry the victim's user id; then they ask about themselves.
+    await post([makeEvent({ anonymous_id: attacker.id, user_id: victimUser, type: 'page_view' })]);
+    const seen = await (await me('GET', attacker.auth)).json();
+    expect(seen).toMatchObject({ anonymous_ids: [attacker.id], identified: false, events: 1, churn_band: null });
+    // The binding of old let the first to ask own any anonymous id; it is gone.
+    const bind = await fetch(`${server.url}/v1/me/device?site=demo`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        anonymous_id: victim.id,
+        device_hash: createHash('sha256').update(attacker.secret).digest('hex'),
+      }),
+    });
+    expect(bind.status).toBe(410);
+    // A user id joins a device only with the merchant's proof: none set up, then a forged one.
+    expect((await prove(attacker.secret, victimUser, 'f'.repeat(64))).status).toBe(409);
+    const { secret: identitySecret } = await (await admin('/v1/admin/sites/demo/identity-secret', {})).json();
+    const forged = await prove(attacker.secret, victimUser, identityProof('guessed', victimUser));
+    expect(forged.status).toBe(403);
+    expect((await forged.json()).details[0].path).toBe('proof');
+    expect((await (await me('GET', attacker.auth)).json()).churn_band).toBeNull();
+    // Erasing as the attacker takes only the attacker's own event.
+    expect((await (await me('DELETE', attacker.auth)).json()).erased.events).toBe(1);
+    const victims = async () =>
+      (await server.storage.events({ site: 'demo' })).filter((e) => e.event.anonymous_id === victim.id);
+    expect(await victims()).toHaveLength(2);
+    expect(await server.storage.profiles.get('demo', victimUser)).toBeDefined();
+
+    // The victim, signed in at the merchant, proves the identity and sees and erases it all.
+    expect((await prove(victim.secret, victimUser, identityProof(identitySecret, victimUser))).status).toBe(204);
+    expect(await (await me('GET', victim.auth)).json()).toMatchObject({
+      identified: true,
+      events: 2,
+      churn_band: 'high',
+    });
+    expect((await (await me('DELETE', victim.auth)).json()).erased.events).toBe(2);
+    expect(await victims()).toEqual([]);
+    expect(await server.storage.profiles.get('demo', victimUser)).toBeUndefined();
   });
 });
 

@@ -5,7 +5,7 @@
  * with actions from an editable policy — on SQLite and PostgreSQL — and bad input refused.
  */
 import { createHmac } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -46,15 +46,35 @@ describe('the demo shop’s profiles after npm start', () => {
   let server: TestServer;
   let db: ReturnType<typeof tempSqlite>;
   const dir = join(mkdtempSync(join(tmpdir(), 'aisle-profiles-')), 'models');
+  let children: string[] = [];
   beforeAll(async () => {
     db = tempSqlite();
     server = await startServer(db.storage);
     await ensureDemoModels(dir, { shoppers: 150, epochs: 1, models: ['profile', 'churn'] }).ready;
+    // Every `aisle` child's command line while it runs, as any local user can read them (ps, /proc).
+    const seen = new Set<string>();
+    const watch = setInterval(() => {
+      for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+        try {
+          const line = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+          if (line.includes('aisle.mjs')) seen.add(line);
+        } catch {
+          // gone already
+        }
+      }
+    }, 10);
     await scoreDemoProfiles(dir, { server: server.url, token: TOKEN });
+    clearInterval(watch);
+    children = [...seen];
   }, 180_000);
   afterAll(async () => {
     await server.close();
     db.remove();
+  });
+
+  it('hands the operator token to its child processes in their environment, never on a command line', () => {
+    expect(children.some((c) => c.includes('score churn'))).toBe(true);
+    for (const line of children) expect(line).not.toContain(TOKEN);
   });
 
   it('lists every demo shopper with a segment, a churn score and its reasons, and an action', async () => {

@@ -1,11 +1,11 @@
 /** @module edge-server/app — the Hono app: ingest, admin, models and catalogue, the storefront script and the demo shop. */
-import { getConnInfo } from '@hono/node-server/conninfo';
-import { type Context, Hono } from 'hono';
+import { Hono } from 'hono';
 import { compress } from 'hono/compress';
 import { secureHeaders } from 'hono/secure-headers';
 import { storefrontApp } from '../../examples/storefront/app';
 import { ApiError, handleError } from './errors';
-import type { RateLimitOptions } from './middleware/rate-limit';
+import { clientAddress } from './middleware/client-address';
+import { floodGuard, type RateLimitOptions } from './middleware/rate-limit';
 import { adminRoute } from './routes/admin';
 import { assetsRoute, dashboardAssets } from './routes/assets';
 import { dashboardRoute } from './routes/dashboard';
@@ -39,8 +39,13 @@ export interface AppOptions {
    * default 2 s there, 0 on SQLite (one writer, in order).
    */
   rollupSettleMs?: number;
-  /** Trust the first address in X-Forwarded-For (behind a load balancer). Default false. */
-  trustProxy?: boolean;
+  /**
+   * Proxies in front of this server that append to X-Forwarded-For (a load balancer: 1); the client
+   * is the address the outermost one saw. `true` means 1. Default none: the peer's address.
+   */
+  trustProxy?: boolean | number;
+  /** A header the trusted proxy sets to the client's address (`X-Real-IP`), used before X-Forwarded-For. */
+  clientIpHeader?: string;
   maxBytes?: number;
   now?: () => number;
 }
@@ -54,23 +59,18 @@ export function createApp(options: AppOptions) {
     demo = true,
     trustProxy = false,
   } = options;
-  const clientId = (c: Context) => {
-    if (trustProxy) {
-      const forwarded = c.req.header('X-Forwarded-For')?.split(',')[0]?.trim();
-      if (forwarded) return forwarded;
-    }
-    try {
-      return getConnInfo(c).remote.address ?? 'unknown';
-    } catch {
-      return 'unknown'; // not running under @hono/node-server (in-process requests)
-    }
-  };
+  const clientId = clientAddress({
+    trustedHops: trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy,
+    header: options.clientIpHeader,
+  });
+  const rateLimit = { ...options.rateLimit, clientId };
 
   // Not strict: /demo and /demo/ are the same page.
   const app = new Hono({ strict: false });
   app.onError(handleError);
   app.notFound((c) => c.json({ error: 'not found', details: [{ path: c.req.path, message: 'no such route' }] }, 404));
   app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin', contentSecurityPolicy: undefined }));
+  app.use('*', floodGuard(rateLimit));
   app.use('/aisle.js', compress());
   app.use('/aisle-sync.js', compress());
   app.use('/demo/*', compress());
@@ -82,10 +82,10 @@ export function createApp(options: AppOptions) {
       storage,
       maxBytes: options.maxBytes,
       now: options.now,
-      rateLimit: { ...options.rateLimit, clientId },
+      rateLimit,
     }),
   );
-  app.route('/', meRoute({ storage, now: options.now }));
+  app.route('/', meRoute({ storage, now: options.now, rateLimit }));
   app.route('/', adminRoute({ storage, token: operatorToken }));
   app.route('/', registryRoute({ storage, token: operatorToken, now: options.now }));
   const webhooks = webhookDispatcher(storage, { now: options.now, ...options.webhooks });

@@ -23,6 +23,15 @@ const AISLE = new URL('../../training/bin/aisle.mjs', import.meta.url).pathname;
 /** `aisle ...args` in a child process: the server stays free to answer while it works. */
 const run = (...args: string[]) =>
   promisify(execFile)(process.execPath, [AISLE, ...args], { maxBuffer: 16 * 1024 * 1024 });
+/**
+ * `aisle ...args` with the operator token: in the child's environment, never on its command line,
+ * where every local user can read it (`ps`).
+ */
+const runAs = (token: string, ...args: string[]) =>
+  promisify(execFile)(process.execPath, [AISLE, ...args], {
+    maxBuffer: 16 * 1024 * 1024,
+    env: { ...process.env, AISLE_OPERATOR_TOKEN: token },
+  });
 /** Bump when the simulated history changes, so existing demo models are retrained. */
 const HISTORY_VERSION = 3;
 /** The moment the simulated season ends (`demoHistory`'s default), and the one churn labels are cut at: a 30-day horizon before it. */
@@ -51,12 +60,18 @@ export function ensureDemoModels(
   mkdirSync(dir, { recursive: true });
   const catalog = `${JSON.stringify(catalogDocument())}\n`;
   const catalogFile = join(dir, 'catalog.json');
-  if (!existsSync(catalogFile) || readFileSync(catalogFile, 'utf8') !== catalog) writeFileSync(catalogFile, catalog);
+  const changed = !existsSync(catalogFile) || readFileSync(catalogFile, 'utf8') !== catalog;
+  if (changed) writeFileSync(catalogFile, catalog);
+  // The catalogue devices verify: packed for aisle publish, like a model (catalog/).
+  const packed =
+    changed || !existsSync(join(dir, 'catalog', 'manifest.json'))
+      ? run('catalog', 'pack', '--file', catalogFile, '--out', join(dir, 'catalog')).then(() => {})
+      : Promise.resolve();
   const stamp = createHash('sha256').update(`${HISTORY_VERSION}/${shoppers}/${epochs}\n${catalog}`).digest('hex');
   const stampFile = join(dir, 'demo-models.stamp');
   const current = existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === stamp;
   if (current && models.every((m) => existsSync(join(dir, m, 'manifest.json')))) {
-    return { ready: Promise.resolve() };
+    return { ready: packed };
   }
   const events = join(dir, 'demo-history.csv');
   writeFileSync(events, toInterchangeCsv(demoHistory({ shoppers })));
@@ -69,7 +84,10 @@ export function ensureDemoModels(
     churn: ['--as-of', CHURN_AS_OF],
   };
   const ready = (async () => {
-    await Promise.all(models.map((m) => run('train', m, '--events', events, '--out', join(dir, m), ...train[m])));
+    await Promise.all([
+      packed,
+      ...models.map((m) => run('train', m, '--events', events, '--out', join(dir, m), ...train[m])),
+    ]);
     writeFileSync(stampFile, `${stamp}\n`);
     log(`demo models ready in ${((Date.now() - started) / 1000).toFixed(0)} s (${dir})`);
   })();
@@ -135,7 +153,8 @@ export async function publishDemoModels(
 ): Promise<void> {
   // Profile and churn models run on the server, not on devices; published all the same, so the
   // registry (and the dashboard's Models page) holds every model the shop runs, with its metrics.
-  for (const name of DEMO_MODELS) {
+  // The catalogue goes the same way: devices take it only signed.
+  for (const name of [...DEMO_MODELS, 'catalog']) {
     const file = join(dir, name, 'manifest.json');
     if (!existsSync(file)) continue;
     const manifest = JSON.parse(readFileSync(file, 'utf8')) as ModelManifest;
@@ -144,7 +163,8 @@ export async function publishDemoModels(
     if (serving && JSON.stringify(serving.shards) === JSON.stringify(manifest.shards)) continue;
     const highest = Math.max(0, ...(await registry.versions('demo', name)).map((v) => v.version));
     const version = String(Math.max(manifest.version, highest + 1));
-    await run(
+    await runAs(
+      token,
       'publish',
       '--model',
       join(dir, name),
@@ -154,8 +174,6 @@ export async function publishDemoModels(
       'demo',
       '--server',
       server,
-      '--token',
-      token,
       '--version',
       version,
     );
@@ -174,8 +192,9 @@ export async function scoreDemoProfiles(
 ): Promise<void> {
   const events = join(dir, 'demo-history.csv');
   if (!existsSync(events) || !existsSync(join(dir, 'profile')) || !existsSync(join(dir, 'churn'))) return;
-  const publish = ['--publish', '--site', 'demo', '--server', server, '--token', token];
-  await run(
+  const publish = ['--publish', '--site', 'demo', '--server', server];
+  await runAs(
+    token,
     'score',
     'profile',
     '--model',
@@ -188,7 +207,8 @@ export async function scoreDemoProfiles(
     join(dir, 'profiles.jsonl'),
     ...publish,
   );
-  await run(
+  await runAs(
+    token,
     'score',
     'churn',
     '--model',
@@ -220,7 +240,7 @@ export function scheduleProfileJob(
     log = () => {},
   }: { store: string; server: string; token: string; hours: number; log?: (line: string) => void },
 ): () => void {
-  const publish = ['--from', store, '--publish', '--site', 'demo', '--server', server, '--token', token];
+  const publish = ['--from', store, '--publish', '--site', 'demo', '--server', server];
   let busy = false;
   const once = async () => {
     // A run that outlasts the interval is not overlapped by the next one.
@@ -228,7 +248,8 @@ export function scheduleProfileJob(
     if (!existsSync(join(dir, 'profile', 'manifest.json')) || !existsSync(join(dir, 'churn', 'manifest.json'))) return;
     busy = true;
     try {
-      await run(
+      await runAs(
+        token,
         'score',
         'profile',
         '--model',
@@ -237,7 +258,8 @@ export function scheduleProfileJob(
         join(dir, 'live-profiles.jsonl'),
         ...publish,
       );
-      await run(
+      await runAs(
+        token,
         'score',
         'churn',
         '--model',

@@ -31,6 +31,14 @@ function operatorToken(dataDir: string): { token: string; generated: boolean } {
   return { token, generated: true };
 }
 
+/** AISLE_TRUST_PROXY: how many proxies append to X-Forwarded-For in front of this server (unset or 0: none). */
+function trustedHops(value: string | undefined): number {
+  const hops = Number(value ?? 0);
+  if (!Number.isInteger(hops) || hops < 0)
+    throw new Error(`AISLE_TRUST_PROXY must be a whole number of proxies, got "${value}"`);
+  return hops;
+}
+
 async function main() {
   const port = Number(process.env.PORT ?? 8787);
   const host = process.env.HOST ?? '0.0.0.0';
@@ -60,7 +68,8 @@ async function main() {
     operatorToken: token,
     modelsDir,
     demoKey: demoKey.publicKey,
-    trustProxy: process.env.AISLE_TRUST_PROXY === '1',
+    trustProxy: trustedHops(process.env.AISLE_TRUST_PROXY),
+    clientIpHeader: process.env.AISLE_CLIENT_IP_HEADER?.trim() || undefined,
   });
   const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {
     console.log(
@@ -71,8 +80,10 @@ async function main() {
     console.log(
       `  storefront tag: <script async src="http://localhost:${info.port}/aisle.js" data-site="demo" data-key="${demoKey.publicKey}"></script>`,
     );
+    // Shown in full once, when it is made: logs are read by more people than the data dir.
+    const tokenFile = join(dataDir, 'operator-token');
     console.log(
-      `  operator token: ${fromEnv ? '(from AISLE_OPERATOR_TOKEN)' : `${token}  (${generated ? 'generated; ' : ''}kept in ${join(dataDir, 'operator-token')})`}`,
+      `  operator token: ${fromEnv ? '(from AISLE_OPERATOR_TOKEN)' : generated ? `${token}  (generated now and kept in ${tokenFile}; shown this once)` : `in ${tokenFile}`}`,
     );
     console.log(
       `  stats:          curl -H "Authorization: Bearer $TOKEN" http://localhost:${info.port}/v1/admin/stats`,

@@ -7,9 +7,10 @@
  */
 import { LIMITS } from '../../shared-models/src/schema/constants';
 import type { AisleEvent } from '../../shared-models/src/schema/event';
+import { mayHoldBadText } from '../../shared-models/src/schema/text';
 import { type RejectedEvent, validateBatch } from '../../shared-models/src/schema/validate';
 import type { ErrorDetail } from './errors';
-import { parseBody } from './json-body';
+import { NotUtf8Error, parseBody } from './json-body';
 
 /** A refusal of the whole request, turned into `{ error, details }` with this status by the route. */
 export interface Refusal {
@@ -36,6 +37,7 @@ export function checkBody(
   try {
     parsed = typeof body === 'string' ? JSON.parse(body) : parseBody(body);
   } catch (cause) {
+    if (cause instanceof NotUtf8Error) return refuse(400, cause.message, [{ path: '', message: cause.detail }]);
     return refuse(400, 'request body is not valid JSON', [{ path: '', message: (cause as Error).message }]);
   }
   const events = (parsed as { events?: unknown } | null)?.events;
@@ -47,7 +49,7 @@ export function checkBody(
       { path: 'events', message: `got ${events.length}, at most ${LIMITS.batchEvents} per request` },
     ]);
   }
-  const checked = validateBatch(events, receivedAt);
+  const checked = validateBatch(events, receivedAt, { checkText: mayHoldBadText(body) });
   // A string over its limit is a broken client or abuse, not a typo: refuse the request and name
   // the events, so that a well-behaved client drops exactly those and resends the rest.
   if (checked.overLong.length) {

@@ -16,9 +16,27 @@ const PIECE_BYTES = 64 * 1024;
 const HEAD = Buffer.from('{"events":[');
 const TAIL = Buffer.from(']}');
 const BETWEEN = Buffer.from('},{');
-const utf8 = new TextDecoder();
+/** Fatal: a byte sequence that is not UTF-8 is refused, never stored as replacement characters. */
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** The body parsed as JSON; throws `JSON.parse`'s error when it is not JSON. */
+/** The body is not UTF-8 (JSON's only encoding on the wire, RFC 8259). */
+export class NotUtf8Error extends Error {
+  readonly detail = 'the body must be UTF-8 (RFC 8259); a byte sequence in it is not';
+  constructor() {
+    super('request body is not valid UTF-8');
+  }
+}
+
+/** `bytes` as a string; `NotUtf8Error` when they are not UTF-8. */
+export function decodeUtf8(bytes: Uint8Array): string {
+  try {
+    return utf8.decode(bytes);
+  } catch {
+    throw new NotUtf8Error();
+  }
+}
+
+/** The body parsed as JSON; throws `NotUtf8Error` when it is not UTF-8, `JSON.parse`'s error when it is not JSON. */
 export function parseBody(body: Uint8Array): unknown {
   const bytes = Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const end = bytes.length - TAIL.length;
@@ -29,14 +47,16 @@ export function parseBody(body: Uint8Array): unknown {
         // The piece ends at the first `},{` past PIECE_BYTES (its `}` included), or with the array.
         const at = from + PIECE_BYTES < end ? bytes.indexOf(BETWEEN, from + PIECE_BYTES) : -1;
         const to = at >= 0 && at < end ? at + 1 : end;
-        const piece = JSON.parse(`[${utf8.decode(bytes.subarray(from, to))}]`) as unknown[];
+        const piece = JSON.parse(`[${decodeUtf8(bytes.subarray(from, to))}]`) as unknown[];
         for (const e of piece) events.push(e);
         from = to + 1;
       }
       return { events };
-    } catch {
+    } catch (error) {
+      // Cut at ASCII `},{` only, so a piece that is not UTF-8 means the body is not.
+      if (error instanceof NotUtf8Error) throw error;
       // Not JSON after all, or a cut inside a value: the whole body's parse decides.
     }
   }
-  return JSON.parse(utf8.decode(bytes));
+  return JSON.parse(decodeUtf8(bytes));
 }

@@ -215,7 +215,7 @@ describe('the merchant dashboard', () => {
   it('lists every model version with its channel, and changes a rollout', async () => {
     await visit('models');
     const listed = await api('/v1/admin/models?site=demo');
-    expect(listed.models.map((m: { name: string }) => m.name).sort()).toEqual(['churn', 'profile']);
+    expect(listed.models.map((m: { name: string }) => m.name).sort()).toEqual(['catalog', 'churn', 'profile']);
     await page.$eval('input[data-rollout="churn:stable"]', (el) => {
       (el as HTMLInputElement).value = '';
     });

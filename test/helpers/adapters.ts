@@ -1,4 +1,6 @@
 /** @module test/helpers/adapters — the edge server over each storage adapter that runs here: SQLite always, PostgreSQL when reachable. */
+
+import type { AppOptions } from '../../edge-server/src/app';
 import { openTestPostgres, postgresAvailable } from './postgres';
 import { startServer, type TestServer, tempSqlite } from './server';
 
@@ -13,13 +15,13 @@ export interface ServerAdapter {
 }
 
 /** One entry per adapter, for `describe.each`; says so once when PostgreSQL is not there. */
-export async function serverAdapters(): Promise<ServerAdapter[]> {
+export async function serverAdapters(options: Partial<Omit<AppOptions, 'storage'>> = {}): Promise<ServerAdapter[]> {
   const adapters: ServerAdapter[] = [
     {
       name: 'SQLite',
       async open() {
         const db = tempSqlite();
-        const server = await startServer(db.storage);
+        const server = await startServer(db.storage, options);
         return {
           server,
           async close() {
@@ -35,7 +37,7 @@ export async function serverAdapters(): Promise<ServerAdapter[]> {
       name: 'PostgreSQL',
       async open() {
         const t = await openTestPostgres();
-        const server = await startServer(t.storage);
+        const server = await startServer(t.storage, options);
         return {
           server,
           async close() {

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { evalAnomalyCommand, scoreAnomalyCommand, trainAnomalyCommand } from './commands/anomaly';
+import { catalogPack } from './commands/catalog';
 import { evalChurn, scoreChurn, trainChurn } from './commands/churn';
 import { type Command, UsageError, type Values } from './commands/command';
 import { evalRecommender } from './commands/eval-recommender';
@@ -24,6 +25,7 @@ const COMMANDS: Record<string, Command> = {
   'train recommender': trainRecommenderCommand,
   recommend: recommendCommand,
   'eval recommender': evalRecommender,
+  'catalog pack': catalogPack,
   'keys generate': keysGenerate,
   'keys register': keysRegister,
   publish,

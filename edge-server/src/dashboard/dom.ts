@@ -23,14 +23,40 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 }
 
 const whole = new Intl.NumberFormat('en', { maximumFractionDigits: 0 });
+const NONE = '–';
+const finite = (x: unknown): x is number => typeof x === 'number' && Number.isFinite(x);
+/** A date as `YYYY-MM-DD hh:mm:ss`, or a dash for anything that is not one. */
+const isoTime = (t: string | number) => {
+  const d = new Date(t);
+  return Number.isNaN(d.getTime()) ? NONE : d.toISOString().replace('T', ' ').slice(0, 19);
+};
+
+/**
+ * Number and date formats. Every one is total: a value from a shopper's device that is not what it
+ * should be shows as a dash, never as an exception that takes the merchant's page down.
+ */
 export const fmt = {
-  int: (x: number) => whole.format(x),
-  pct: (x: number, digits = 1) => `${(x * 100).toFixed(digits)} %`,
-  num: (x: number, digits = 3) => (Number.isFinite(x) ? x.toFixed(digits) : 'n/a'),
-  money: (x: number, currency: string) =>
-    new Intl.NumberFormat('en', { style: 'currency', currency, maximumFractionDigits: 0 }).format(x),
-  day: (day: number) => new Date(day * 86_400_000).toISOString().slice(0, 10),
-  time: (iso: string | number) => new Date(iso).toISOString().replace('T', ' ').slice(0, 19),
+  int: (x: number) => (finite(x) ? whole.format(x) : NONE),
+  pct: (x: number, digits = 1) => (finite(x) ? `${(x * 100).toFixed(digits)} %` : 'n/a'),
+  num: (x: number, digits = 3) => (finite(x) ? x.toFixed(digits) : 'n/a'),
+  money: (x: number, currency: string) => {
+    if (!finite(x)) return NONE;
+    try {
+      return new Intl.NumberFormat('en', { style: 'currency', currency, maximumFractionDigits: 0 }).format(x);
+    } catch {
+      return `${whole.format(x)} ${String(currency)}`; // not a currency Intl knows
+    }
+  },
+  day: (day: number) => (finite(day) ? isoTime(day * 86_400_000).slice(0, 10) : NONE),
+  time: isoTime,
+  /** The origin of a URL a shopper's page reported, or undefined when it is not one. */
+  origin: (url: unknown) => {
+    try {
+      return typeof url === 'string' ? new URL(url).origin : undefined;
+    } catch {
+      return undefined;
+    }
+  },
 };
 
 /** A headline number; `metric` names it for tests and tools reading the page. */

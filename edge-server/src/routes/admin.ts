@@ -1,7 +1,8 @@
 /** @module edge-server/routes/admin — operator endpoints: stats, sites, event export. All need the operator token. */
+import { randomBytes } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { jsonBody, parseInput } from '../input';
+import { jsonBody, parseInput, requireSite } from '../input';
 import { operatorAuth } from '../middleware/operator-auth';
 import type { Storage } from '../storage';
 
@@ -40,12 +41,22 @@ export function adminRoute({ storage, token }: { storage: Storage; token: string
   app.get('/v1/admin/sites', async (c) => c.json({ sites: await storage.listSites() }));
 
   app.post('/v1/admin/sites', async (c) => {
-    const input = parseInput(SiteInput, await jsonBody(c.req));
+    const input = parseInput(SiteInput, await jsonBody(c));
     const key = input.key ?? `site_${crypto.randomUUID().replace(/-/g, '').slice(0, 16)}`;
     const existing = await storage.getSite(key);
     const site = { key, name: input.name, origins: input.origins, created_at: existing?.created_at ?? Date.now() };
     await storage.putSite(site);
     return c.json(site, existing ? 200 : 201);
+  });
+
+  // The secret a merchant's server signs a signed-in shopper's hashed user id with, so the device can
+  // prove that identity to /v1/me/identity. Made anew on each call (a rotation); shown once.
+  app.post('/v1/admin/sites/:site/identity-secret', async (c) => {
+    const site = c.req.param('site');
+    await requireSite(storage, site);
+    const secret = randomBytes(32).toString('base64url');
+    await storage.shoppers.setIdentitySecret(site, secret, Date.now());
+    return c.json({ site, secret }, 201);
   });
 
   app.get('/v1/admin/events', async (c) => {

@@ -171,7 +171,7 @@ export function dashboardRoute({
   });
 
   app.post('/v1/admin/risk-flags/:event_id/label', async (c) => {
-    const input = parseInput(Label, await jsonBody(c.req));
+    const input = parseInput(Label, await jsonBody(c));
     const eventId = c.req.param('event_id');
     if (!(await rollups.label(input.site, eventId, input.label, now()))) {
       throw new ApiError(404, 'no such flag', [
@@ -182,7 +182,7 @@ export function dashboardRoute({
   });
 
   app.post('/v1/admin/profile-runs', async (c) => {
-    const input = parseInput(RunInput, await jsonBody(c.req));
+    const input = parseInput(RunInput, await jsonBody(c));
     await requireSite(storage, input.site);
     if (JSON.stringify(input.summary).length > 256 * 1024) {
       throw new ApiError(413, 'summary too large', [{ path: 'summary', message: 'at most 256 KiB of JSON' }]);
@@ -192,7 +192,7 @@ export function dashboardRoute({
   });
 
   app.post('/v1/admin/tokens', async (c) => {
-    const input = parseInput(TokenInput, await jsonBody(c.req));
+    const input = parseInput(TokenInput, await jsonBody(c));
     await requireSite(storage, input.site);
     const { token: secret, record } = await storage.access.create(input.site, input.name, now());
     return c.json({ token: secret, ...record }, 201);

@@ -1,8 +1,8 @@
 /** @module edge-server/routes/events — `POST /v1/events`: validate every event, keep the valid ones once, say what was wrong with the rest. */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { LIMITS } from '../../../shared-models/src/schema/constants';
+import { readBody } from '../body';
 import { ApiError } from '../errors';
 import { ingestBody } from '../ingest';
 import { jsonBody, parseInput } from '../input';
@@ -26,50 +26,26 @@ export function eventsRoute(options: EventsRouteOptions) {
   const { storage, maxBytes = LIMITS.batchBytes, now = Date.now } = options;
   const app = new Hono<SiteEnv>();
   app.use('/v1/events', siteKey({ storage }));
-  app.post(
-    '/v1/events',
-    rateLimit({ storage, ...options.rateLimit }),
-    bodyLimit({
-      maxSize: maxBytes,
-      onError: (c) => {
-        // The rest of the body is never read; a client must not reuse this connection for its next request.
-        c.header('Connection', 'close');
-        throw new ApiError(413, 'request body too large', [
-          { path: '', message: `at most ${maxBytes} bytes per request` },
-        ]);
-      },
-    }),
-    async function ingest(c) {
-      const body = new Uint8Array(await c.req.arrayBuffer());
-      const site = c.get('site').key;
-      const receivedAt = now();
-      const outcome = await ingestBody(
-        body,
-        receivedAt,
-        async (events) => (await storage.insertEvents(site, events, receivedAt)).accepted,
-      );
-      if (!outcome.ok) throw new ApiError(outcome.status, outcome.error, outcome.details);
-      return c.json(outcome.result);
-    },
-  );
+  app.post('/v1/events', rateLimit({ storage, ...options.rateLimit }), async function ingest(c) {
+    const body = await readBody(c, maxBytes);
+    const site = c.get('site').key;
+    const receivedAt = now();
+    const outcome = await ingestBody(
+      body,
+      receivedAt,
+      async (events) => (await storage.insertEvents(site, events, receivedAt)).accepted,
+    );
+    if (!outcome.ok) throw new ApiError(outcome.status, outcome.error, outcome.details);
+    return c.json(outcome.result);
+  });
 
   // The count of consent choices (the storefront script sends each new one, with no id).
   app.use('/v1/consent', siteKey({ storage }));
-  app.post(
-    '/v1/consent',
-    rateLimit({ storage, ...options.rateLimit }),
-    bodyLimit({
-      maxSize: 1024,
-      onError: () => {
-        throw new ApiError(413, 'request body too large', [{ path: '', message: 'at most 1024 bytes' }]);
-      },
-    }),
-    async (c) => {
-      const choice = parseInput(Choice, await jsonBody(c.req));
-      const day = Math.floor(now() / DAY_MS);
-      await storage.rollups.countConsent(c.get('site').key, day, choice.analytics, choice.personalization);
-      return c.json({ counted: true });
-    },
-  );
+  app.post('/v1/consent', rateLimit({ storage, ...options.rateLimit }), async (c) => {
+    const choice = parseInput(Choice, await jsonBody(c, 1024));
+    const day = Math.floor(now() / DAY_MS);
+    await storage.rollups.countConsent(c.get('site').key, day, choice.analytics, choice.personalization);
+    return c.json({ counted: true });
+  });
   return app;
 }

@@ -1,38 +1,55 @@
 /**
- * @module edge-server/routes/me — the shopper's own view of what the server holds, and its erasure.
- * A browser binds its anonymous ids to a device secret it alone holds (the server keeps only the
- * secret's SHA-256); `GET /v1/me` answers with the events count, segment and churn band for those
- * ids, `DELETE /v1/me` erases their events and profile from this store — both only with that
- * secret (`Authorization: Device SECRET`), from an origin the site allows.
+ * @module edge-server/routes/me — the shopper's own view of what the server holds, and its erasure,
+ * for the device that made the identity and nobody else.
+ *
+ * A browser holds a random secret; its anonymous id is derived from it (`deviceAnonymousId`), so
+ * presenting the secret (`Authorization: Device SECRET`) proves the id, and knowing the id, the
+ * site key or any hash proves nothing. A user id (the hash `aisle.identify` makes) can be computed
+ * by anyone who knows the shopper's e-mail, so it joins a device's view only with the merchant's
+ * proof: `HMAC-SHA256(site identity secret, user id)`, made by the merchant's server for the shopper
+ * it signed in (`POST /v1/me/identity`). `GET /v1/me` answers with the events, segment and churn
+ * band of those ids; `DELETE /v1/me` erases them from this store. Both from an origin the site allows.
  */
-import { createHash } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { Hono } from 'hono';
 import { z } from 'zod';
+import { deviceAnonymousId } from '../../../shared-models/src/schema/ids';
 import { ApiError } from '../errors';
 import { jsonBody, parseInput } from '../input';
+import { type RateLimitOptions, rateLimit } from '../middleware/rate-limit';
 import { type SiteEnv, siteKey } from '../middleware/site-key';
 import { churnBand } from '../retention';
 import type { Storage } from '../storage';
 
-const Bind = z.strictObject({
-  anonymous_id: z.string().min(1).max(64),
-  device_hash: z.string().regex(/^[0-9a-f]{64}$/, 'the SHA-256 of the device secret, 64 lower-case hex digits'),
+const HEX64 = /^[0-9a-f]{64}$/;
+const Identity = z.strictObject({
+  user_id: z.string().regex(HEX64, 'the hashed user id aisle.identify made, 64 lower-case hex digits'),
+  proof: z.string().regex(HEX64, 'HMAC-SHA256 of user_id under the site identity secret, 64 lower-case hex digits'),
 });
 
-export const deviceHash = (secret: string) => createHash('sha256').update(secret).digest('hex');
+/** The proof a merchant's server makes for a signed-in shopper: HMAC-SHA256(secret, hashed user id), hex. */
+export const identityProof = (secret: string, userId: string) =>
+  createHmac('sha256', secret).update(userId).digest('hex');
 
-export function meRoute({ storage, now = Date.now }: { storage: Storage; now?: () => number }) {
+export interface MeRouteOptions {
+  storage: Storage;
+  now?: () => number;
+  rateLimit?: Omit<RateLimitOptions, 'storage'>;
+}
+
+export function meRoute({ storage, now = Date.now, rateLimit: limits }: MeRouteOptions) {
   const app = new Hono<SiteEnv>();
-  app.use(
-    '/v1/me/*',
-    siteKey({ storage, methods: 'GET, POST, DELETE, OPTIONS', headers: 'Content-Type, Authorization, X-Aisle-Site' }),
-  );
-  app.use(
-    '/v1/me',
-    siteKey({ storage, methods: 'GET, POST, DELETE, OPTIONS', headers: 'Content-Type, Authorization, X-Aisle-Site' }),
-  );
+  const guard = siteKey({
+    storage,
+    methods: 'GET, POST, DELETE, OPTIONS',
+    headers: 'Content-Type, Authorization, X-Aisle-Site',
+  });
+  // The site guard answers a preflight itself; everything else is counted like events are.
+  const limiter = rateLimit({ storage, ...limits });
+  app.use('/v1/me', guard, limiter);
+  app.use('/v1/me/*', guard, limiter);
 
-  /** The device behind `Authorization: Device SECRET`, and the anonymous ids it holds; 401 otherwise. */
+  /** The device behind `Authorization: Device SECRET`: its secret's hash, its anonymous id, its proved user ids. */
   const device = async (header: string | undefined, site: string) => {
     const secret = /^Device\s+([A-Za-z0-9_-]{32,128})$/.exec(header ?? '')?.[1];
     if (!secret) {
@@ -40,37 +57,55 @@ export function meRoute({ storage, now = Date.now }: { storage: Storage; now?: (
         { path: 'header Authorization', message: 'send Authorization: Device SECRET (the secret this browser holds)' },
       ]);
     }
-    const hash = deviceHash(secret);
-    const ids = await storage.shoppers.anonymousIds(site, hash);
-    if (!ids.length) {
-      throw new ApiError(401, 'unknown device', [
-        { path: 'header Authorization', message: 'no shopper data is bound to this device secret' },
-      ]);
-    }
-    return { hash, ids };
+    const hash = createHash('sha256').update(secret).digest('hex');
+    const anonymousId = await deviceAnonymousId(secret, site);
+    return { hash, anonymousIds: [anonymousId], userIds: await storage.shoppers.userIds(site, hash) };
   };
 
-  app.post('/v1/me/device', async (c) => {
-    const { anonymous_id, device_hash } = parseInput(Bind, await jsonBody(c.req));
+  app.post('/v1/me/identity', async (c) => {
     const site = c.get('site').key;
-    if (!(await storage.shoppers.bind(site, anonymous_id, device_hash, now()))) {
-      throw new ApiError(409, 'anonymous id held by another device', [
-        { path: 'anonymous_id', message: 'this anonymous id is bound to another browser' },
+    const { hash } = await device(c.req.header('Authorization'), site);
+    const { user_id, proof } = parseInput(Identity, await jsonBody(c, 1024));
+    const secret = await storage.shoppers.identitySecret(site);
+    if (!secret) {
+      throw new ApiError(409, 'identity verification is not set up for this site', [
+        {
+          path: 'proof',
+          message: 'the operator creates the site identity secret first (POST /v1/admin/sites/:site/identity-secret)',
+        },
       ]);
     }
+    const expected = Buffer.from(identityProof(secret, user_id), 'hex');
+    if (!timingSafeEqual(expected, Buffer.from(proof, 'hex'))) {
+      throw new ApiError(403, 'proof does not match', [
+        { path: 'proof', message: 'not HMAC-SHA256(site identity secret, user_id): only the merchant can make it' },
+      ]);
+    }
+    await storage.shoppers.link(site, hash, user_id, now());
     return c.body(null, 204);
+  });
+
+  // The binding of earlier versions let the first browser to ask own any anonymous id: gone.
+  app.post('/v1/me/device', () => {
+    throw new ApiError(410, 'device binding is gone', [
+      {
+        path: '',
+        message: 'anonymous ids are proved by the device secret now; send Authorization: Device SECRET to /v1/me',
+      },
+    ]);
   });
 
   app.get('/v1/me', async (c) => {
     const site = c.get('site').key;
-    const { ids } = await device(c.req.header('Authorization'), site);
-    const summary = await storage.shoppers.summary(site, ids);
+    const shopper = await device(c.req.header('Authorization'), site);
+    const summary = await storage.shoppers.summary(site, shopper);
     // The profile is keyed by the user id where the shopper identified, else by the anonymous id.
     let profile: Awaited<ReturnType<typeof storage.profiles.get>>;
-    for (const id of [...summary.userIds, ...ids]) profile ??= await storage.profiles.get(site, id);
+    for (const id of [...shopper.userIds, ...shopper.anonymousIds]) profile ??= await storage.profiles.get(site, id);
     return c.json({
       site,
-      anonymous_ids: ids,
+      anonymous_ids: shopper.anonymousIds,
+      identified: shopper.userIds.length > 0,
       events: summary.events,
       by_type: summary.byType,
       first_event: summary.firstTs === null ? null : new Date(summary.firstTs).toISOString(),
@@ -82,11 +117,11 @@ export function meRoute({ storage, now = Date.now }: { storage: Storage; now?: (
 
   app.delete('/v1/me', async (c) => {
     const site = c.get('site').key;
-    const { hash, ids } = await device(c.req.header('Authorization'), site);
-    const events = await storage.shoppers.erase(site, ids, hash);
+    const shopper = await device(c.req.header('Authorization'), site);
+    const { events, anonymousIds } = await storage.shoppers.erase(site, shopper, shopper.hash);
     // The dashboard's aggregates keep counts only; what they hold per shopper goes too.
-    await storage.rollups.erase(site, ids);
-    return c.json({ site, erased: { anonymous_ids: ids, events } });
+    await storage.rollups.erase(site, anonymousIds);
+    return c.json({ site, erased: { anonymous_ids: shopper.anonymousIds, events } });
   });
 
   return app;

@@ -16,7 +16,7 @@ import { ApiError } from '../errors';
 import type { Storage } from '../storage';
 import type { ChannelRecord } from '../storage/registry';
 
-export const MODEL_NAMES = ['recommender', 'anomaly', 'profile', 'churn'] as const;
+export const MODEL_NAMES = ['recommender', 'anomaly', 'profile', 'churn', 'catalog'] as const;
 const SHA256 = /^[0-9a-f]{64}$/;
 
 interface Loaded {

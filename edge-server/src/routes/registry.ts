@@ -7,10 +7,10 @@
  */
 import { createHash, createPublicKey } from 'node:crypto';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { z } from 'zod';
 import { ManifestError, type ModelManifest } from '../../../shared-models/src/models/manifest';
 import { keyId, verifySignature } from '../../../shared-models/src/models/signing';
+import { readBody } from '../body';
 import { ApiError } from '../errors';
 import { jsonBody, parseInput, requireSite } from '../input';
 import { operatorAuth } from '../middleware/operator-auth';
@@ -21,6 +21,8 @@ import { MODEL_NAMES } from './models';
 const SHA256 = /^[0-9a-f]{64}$/;
 /** A shard at most this large (a 1M-item, 64-dim embedding is 256 MB; models here are far smaller). */
 const MAX_SHARD_BYTES = 256 * 1024 * 1024;
+/** A manifest carries vocabularies and normalisers, never weights: a million-item vocabulary fits. */
+const MAX_MANIFEST_BYTES = 64 * 1024 * 1024;
 export const CHANNELS = ['stable', 'canary'] as const;
 
 const Publish = z.strictObject({
@@ -89,7 +91,7 @@ export function registryRoute({
   app.post('/v1/admin/sites/:site/keys', async (c) => {
     const site = c.req.param('site');
     await siteOr404(site);
-    const input = parseInput(KeyInput, await jsonBody(c.req));
+    const input = parseInput(KeyInput, await jsonBody(c));
     const public_key = ed25519Spki(input.public_key);
     const key_id = await keyId(public_key);
     await registry.putKey({ site, key_id, public_key, created_at: now() });
@@ -103,30 +105,21 @@ export function registryRoute({
     return c.json({ keys: await registry.keys(site) });
   });
 
-  app.put(
-    '/v1/admin/models/shards/:sha256',
-    bodyLimit({
-      maxSize: MAX_SHARD_BYTES,
-      onError: () => {
-        throw new ApiError(413, 'shard too large', [{ path: '', message: `at most ${MAX_SHARD_BYTES} bytes` }]);
-      },
-    }),
-    async (c) => {
-      const sha = c.req.param('sha256');
-      if (!SHA256.test(sha)) {
-        throw new ApiError(400, 'invalid shard id', [{ path: 'sha256', message: 'expected 64 lower-case hex digits' }]);
-      }
-      const bytes = new Uint8Array(await c.req.arrayBuffer());
-      const actual = createHash('sha256').update(bytes).digest('hex');
-      if (actual !== sha) {
-        throw new ApiError(400, 'shard does not match its hash', [
-          { path: 'body', message: `the bytes hash to ${actual}, not ${sha}` },
-        ]);
-      }
-      const added = await registry.putShard(sha, bytes, now());
-      return c.json({ sha256: sha, size: bytes.byteLength, added }, added ? 201 : 200);
-    },
-  );
+  app.put('/v1/admin/models/shards/:sha256', async (c) => {
+    const sha = c.req.param('sha256');
+    if (!SHA256.test(sha)) {
+      throw new ApiError(400, 'invalid shard id', [{ path: 'sha256', message: 'expected 64 lower-case hex digits' }]);
+    }
+    const bytes = await readBody(c, MAX_SHARD_BYTES);
+    const actual = createHash('sha256').update(bytes).digest('hex');
+    if (actual !== sha) {
+      throw new ApiError(400, 'shard does not match its hash', [
+        { path: 'body', message: `the bytes hash to ${actual}, not ${sha}` },
+      ]);
+    }
+    const added = await registry.putShard(sha, bytes, now());
+    return c.json({ sha256: sha, size: bytes.byteLength, added }, added ? 201 : 200);
+  });
 
   /** The checks every manifest passes before devices may get it; the id of the key that signed it. */
   async function admit(manifest: ModelManifest, site: string): Promise<string> {
@@ -167,7 +160,7 @@ export function registryRoute({
   }
 
   app.post('/v1/admin/models/:name/versions', async (c) => {
-    const parsed = parseInput(Publish, await jsonBody(c.req));
+    const parsed = parseInput(Publish, await jsonBody(c, MAX_MANIFEST_BYTES));
     const { channel, rollout } = parsed;
     const manifest = parsed.manifest as unknown as ModelManifest;
     const site = manifest.site as string;
@@ -216,7 +209,7 @@ export function registryRoute({
   });
 
   app.post('/v1/admin/models/:name/rollback', async (c) => {
-    const parsed = parseInput(Publish, await jsonBody(c.req));
+    const parsed = parseInput(Publish, await jsonBody(c, MAX_MANIFEST_BYTES));
     const { channel } = parsed;
     const manifest = parsed.manifest as unknown as ModelManifest;
     const site = manifest.site as string;
@@ -272,7 +265,7 @@ export function registryRoute({
   // The share of devices a channel reaches: not part of the signed manifest (devices pick by their
   // own bucket), so the operator changes it without a key.
   app.put('/v1/admin/models/:name/channels/:channel', async (c) => {
-    const { site, rollout } = parseInput(Rollout, await jsonBody(c.req));
+    const { site, rollout } = parseInput(Rollout, await jsonBody(c));
     await siteOr404(site);
     const name = c.req.param('name');
     const channel = c.req.param('channel');
@@ -298,7 +291,7 @@ export function registryRoute({
   // A published version onto a channel (canary to stable, say), signed as it was published. Moving
   // a channel down is a rollback, which needs a fresh signature (aisle rollback).
   app.post('/v1/admin/models/:name/promote', async (c) => {
-    const { site, version, channel, rollout } = parseInput(Promote, await jsonBody(c.req));
+    const { site, version, channel, rollout } = parseInput(Promote, await jsonBody(c));
     await siteOr404(site);
     const name = c.req.param('name');
     const target = (await registry.versions(site, name)).find((v) => v.version === version);
@@ -307,12 +300,17 @@ export function registryRoute({
         { path: 'version', message: `${name} v${version} is not published for ${site}` },
       ]);
     }
-    const current = (await registry.channels(site, name)).find((ch) => ch.channel === channel);
-    if (current && current.version > version) {
+    // Devices may hold whatever any channel serves (a device's bucket can move between them), so a
+    // version below any of those is a downgrade, whichever channel it goes to: that takes a fresh
+    // signature (a rollback mark), never a promotion.
+    const channels = await registry.channels(site, name);
+    const current = channels.find((ch) => ch.channel === channel);
+    const newer = channels.filter((ch) => ch.version > version).sort((a, b) => b.version - a.version)[0];
+    if (newer) {
       throw new ApiError(409, 'a lower version is a rollback', [
         {
           path: 'version',
-          message: `${channel} serves v${current.version}; devices refuse v${version} unless re-signed as a rollback: aisle rollback ${name} --to ${version} --site ${site}`,
+          message: `${newer.channel} serves v${newer.version}; devices refuse v${version} unless re-signed as a rollback: aisle rollback ${name} --to ${version} --site ${site}${channel === 'stable' ? '' : ` --channel ${channel}`}`,
         },
       ]);
     }

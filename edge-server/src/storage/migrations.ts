@@ -73,6 +73,11 @@ export const SQLITE_MIGRATIONS: Migration[] = [
     name: 'dashboard: read-only tokens, event rollups, risk flags and labels, consent counts, scoring runs',
     statements: dashboardTables({ text: 'TEXT', int: 'INTEGER', real: 'REAL' }),
   },
+  {
+    version: 8,
+    name: 'identities: anonymous ids proven by the device secret, user ids by the merchant',
+    statements: identityTables('TEXT', 'INTEGER'),
+  },
 ];
 
 /** Hash partitions of the PostgreSQL events table: writes spread evenly, and the primary key stays `event_id` alone. */
@@ -150,6 +155,11 @@ export const PG_MIGRATIONS: Migration[] = [
     version: 6,
     name: 'dashboard: read-only tokens, event rollups, risk flags and labels, consent counts, scoring runs',
     statements: dashboardTables({ text: 'text', int: 'bigint', real: 'double precision' }),
+  },
+  {
+    version: 7,
+    name: 'identities: anonymous ids proven by the device secret, user ids by the merchant',
+    statements: identityTables('text', 'bigint'),
   },
 ];
 
@@ -258,6 +268,30 @@ function deviceTables(text: string, int: string): string[] {
       PRIMARY KEY (site, anonymous_id)
     )`,
     'CREATE INDEX devices_hash ON devices (site, device_hash)',
+  ];
+}
+
+/**
+ * Who may read and erase what, from migration 8 on. An anonymous id is derived from the device's
+ * secret, so the secret proves it and nothing is stored for it; `devices`, where the first browser
+ * to ask owned an id whoever had made it, goes, with its claims. A user id is linked to a device
+ * only with the merchant's proof (an HMAC under the site's identity secret, kept here).
+ */
+function identityTables(text: string, int: string): string[] {
+  return [
+    'DROP TABLE devices',
+    `CREATE TABLE identity_secrets (
+      site ${text} PRIMARY KEY,
+      secret ${text} NOT NULL,
+      created_at ${int} NOT NULL
+    )`,
+    `CREATE TABLE identities (
+      site ${text} NOT NULL,
+      device_hash ${text} NOT NULL,
+      user_id ${text} NOT NULL,
+      created_at ${int} NOT NULL,
+      PRIMARY KEY (site, device_hash, user_id)
+    )`,
   ];
 }
 

@@ -1,63 +1,75 @@
 /**
  * @module edge-server/storage/shoppers — what the server holds about one shopper, for that shopper:
- * the devices that may ask (a browser's secret, stored only as its SHA-256, bound to the anonymous
- * ids it used), a summary of their events, and erasure of their events, profile and bindings.
- * Erasure reaches the webhook deliveries that named them too. Over the same minimal SQL as the
- * registry: the events table has the same columns in both adapters.
+ * the user ids a device proved with the merchant's signature (`identities`; a device is known only
+ * by its secret's SHA-256), the site's identity secret those proofs are checked with, a summary of
+ * the shopper's events, and erasure of their events, profiles, identities and the webhook
+ * deliveries that named them. Over the same minimal SQL as the registry.
  */
 import type { Sql } from './registry';
+
+/** Whose data: the device's own anonymous id, and the user ids it proved. */
+export interface Shopper {
+  anonymousIds: readonly string[];
+  userIds: readonly string[];
+}
 
 export interface ShopperSummary {
   events: number;
   byType: Record<string, number>;
   firstTs: number | null;
   lastTs: number | null;
-  /** The hashed user ids those events carry (after `aisle.identify`). */
-  userIds: string[];
 }
 
 export interface Shoppers {
-  /** Binds `anonymousId` to a device; false when another device holds it. */
-  bind(site: string, anonymousId: string, deviceHash: string, at: number): Promise<boolean>;
-  anonymousIds(site: string, deviceHash: string): Promise<string[]>;
-  summary(site: string, anonymousIds: readonly string[]): Promise<ShopperSummary>;
+  /** Links a user id, proved by the merchant's signature, to a device. */
+  link(site: string, deviceHash: string, userId: string, at: number): Promise<void>;
+  /** The user ids linked to a device. */
+  userIds(site: string, deviceHash: string): Promise<string[]>;
+  summary(site: string, shopper: Shopper): Promise<ShopperSummary>;
   /**
-   * Deletes the events of these anonymous ids, the profiles of them and of the user ids their events
-   * carried, those people in stored webhook deliveries, and the bindings; the events deleted.
+   * Deletes the shopper's events (their anonymous ids', and every event carrying a proved user id),
+   * the profiles of all of those ids, the people in stored webhook deliveries, and the device's
+   * identities; the events deleted and the anonymous ids they were under.
    */
-  erase(site: string, anonymousIds: readonly string[], deviceHash: string): Promise<number>;
+  erase(site: string, shopper: Shopper, deviceHash: string): Promise<{ events: number; anonymousIds: string[] }>;
+  /** The secret the site's proofs are signed with, if it has one. */
+  identitySecret(site: string): Promise<string | undefined>;
+  setIdentitySecret(site: string, secret: string, at: number): Promise<void>;
 }
 
 const list = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
+/** `(anonymous_id IN (…) OR user_id IN (…))` and its values; never empty-handed (`1 = 0` then). */
+function whose({ anonymousIds, userIds }: Shopper): { where: string; values: string[] } {
+  const parts: string[] = [];
+  if (anonymousIds.length) parts.push(`anonymous_id IN (${list(anonymousIds.length)})`);
+  if (userIds.length) parts.push(`user_id IN (${list(userIds.length)})`);
+  return { where: parts.length ? `(${parts.join(' OR ')})` : '1 = 0', values: [...anonymousIds, ...userIds] };
+}
+
 export function shoppersOver(sql: Sql): Shoppers {
   return {
-    async bind(site, anonymousId, deviceHash, at) {
+    async link(site, deviceHash, userId, at) {
       await sql.run(
-        `INSERT INTO devices (site, anonymous_id, device_hash, created_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (site, anonymous_id) DO NOTHING`,
-        [site, anonymousId, deviceHash, at],
+        `INSERT INTO identities (site, device_hash, user_id, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (site, device_hash, user_id) DO NOTHING`,
+        [site, deviceHash, userId, at],
       );
-      const [row] = await sql.all<{ device_hash: string }>(
-        'SELECT device_hash FROM devices WHERE site = ? AND anonymous_id = ?',
-        [site, anonymousId],
-      );
-      return row?.device_hash === deviceHash;
     },
-    async anonymousIds(site, deviceHash) {
-      const rows = await sql.all<{ anonymous_id: string }>(
-        'SELECT anonymous_id FROM devices WHERE site = ? AND device_hash = ? ORDER BY created_at',
+    async userIds(site, deviceHash) {
+      const rows = await sql.all<{ user_id: string }>(
+        'SELECT user_id FROM identities WHERE site = ? AND device_hash = ? ORDER BY created_at',
         [site, deviceHash],
       );
-      return rows.map((r) => r.anonymous_id);
+      return rows.map((r) => r.user_id);
     },
-    async summary(site, ids) {
-      const summary: ShopperSummary = { events: 0, byType: {}, firstTs: null, lastTs: null, userIds: [] };
-      if (!ids.length) return summary;
+    async summary(site, shopper) {
+      const summary: ShopperSummary = { events: 0, byType: {}, firstTs: null, lastTs: null };
+      const { where, values } = whose(shopper);
       const rows = await sql.all<{ type: string; n: number; first: number; last: number }>(
         `SELECT type, COUNT(*) AS n, MIN(ts) AS first, MAX(ts) AS last FROM events
-         WHERE site = ? AND anonymous_id IN (${list(ids.length)}) GROUP BY type`,
-        [site, ...ids],
+         WHERE site = ? AND ${where} GROUP BY type`,
+        [site, ...values],
       );
       for (const r of rows) {
         summary.byType[r.type] = Number(r.n);
@@ -65,19 +77,20 @@ export function shoppersOver(sql: Sql): Shoppers {
         summary.firstTs = Math.min(summary.firstTs ?? Number.POSITIVE_INFINITY, Number(r.first));
         summary.lastTs = Math.max(summary.lastTs ?? 0, Number(r.last));
       }
-      const users = await sql.all<{ user_id: string }>(
-        `SELECT DISTINCT user_id FROM events WHERE site = ? AND anonymous_id IN (${list(ids.length)}) AND user_id IS NOT NULL`,
-        [site, ...ids],
-      );
-      summary.userIds = users.map((u) => u.user_id);
       return summary;
     },
-    async erase(site, ids, deviceHash) {
-      if (!ids.length) return 0;
-      const { events, userIds } = await this.summary(site, ids);
-      const people = [...ids, ...userIds];
-      await sql.run(`DELETE FROM events WHERE site = ? AND anonymous_id IN (${list(ids.length)})`, [site, ...ids]);
-      await sql.run(`DELETE FROM profiles WHERE site = ? AND user_id IN (${list(people.length)})`, [site, ...people]);
+    async erase(site, shopper, deviceHash) {
+      const { where, values } = whose(shopper);
+      const under = await sql.all<{ anonymous_id: string; n: number }>(
+        `SELECT anonymous_id, COUNT(*) AS n FROM events WHERE site = ? AND ${where} GROUP BY anonymous_id`,
+        [site, ...values],
+      );
+      await sql.run(`DELETE FROM events WHERE site = ? AND ${where}`, [site, ...values]);
+      const anonymousIds = [...new Set([...shopper.anonymousIds, ...under.map((r) => r.anonymous_id)])];
+      const people = [...anonymousIds, ...shopper.userIds];
+      if (people.length) {
+        await sql.run(`DELETE FROM profiles WHERE site = ? AND user_id IN (${list(people.length)})`, [site, ...people]);
+      }
       // Pushes to the merchant's CRM that named them keep the other shoppers only (or go, when none is left).
       const gone = new Set(people);
       for (const person of people) {
@@ -97,8 +110,19 @@ export function shoppersOver(sql: Sql): Shoppers {
           else await sql.run('DELETE FROM webhook_deliveries WHERE id = ?', [d.id]);
         }
       }
-      await sql.run('DELETE FROM devices WHERE site = ? AND device_hash = ?', [site, deviceHash]);
-      return events;
+      await sql.run('DELETE FROM identities WHERE site = ? AND device_hash = ?', [site, deviceHash]);
+      return { events: under.reduce((n, r) => n + Number(r.n), 0), anonymousIds };
+    },
+    async identitySecret(site) {
+      const [row] = await sql.all<{ secret: string }>('SELECT secret FROM identity_secrets WHERE site = ?', [site]);
+      return row?.secret;
+    },
+    async setIdentitySecret(site, secret, at) {
+      await sql.run(
+        `INSERT INTO identity_secrets (site, secret, created_at) VALUES (?, ?, ?)
+         ON CONFLICT (site) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at`,
+        [site, secret, at],
+      );
     },
   };
 }

@@ -1,5 +1,7 @@
 /** @module capture/attributes — events from `data-aisle-*` markup: the product element, lists, item clicks and action buttons. */
+import { LIMITS } from '../../../shared-models/src/schema/constants';
 import type { AisleItem } from '../../../shared-models/src/schema/event';
+import { truncateText } from '../../../shared-models/src/schema/text';
 import type { CaptureContext, Collector } from './context';
 import { toFields, toItem } from './normalize';
 
@@ -53,7 +55,7 @@ function listItems(list: Element): AisleItem[] {
     const item = itemFromElement(el);
     if (!item) continue;
     item.index = items.length;
-    if (name) item.item_list_name = name.slice(0, 500);
+    if (name) item.item_list_name = truncateText(name, LIMITS.name);
     items.push(item);
     if (items.length >= MAX_LIST_ITEMS) break;
   }
@@ -142,7 +144,7 @@ export const attributeClicksCollector: Collector = (ctx) => {
     if (!clicked) return;
     const name = list?.getAttribute('data-aisle-list') || undefined;
     if (list) clicked.index = Array.prototype.indexOf.call(list.querySelectorAll(ITEM), el);
-    if (name) clicked.item_list_name = name.slice(0, 500);
+    if (name) clicked.item_list_name = truncateText(name, LIMITS.name);
     ctx.emit('select_item', { items: [clicked], item_list_name: clicked.item_list_name });
   };
   doc.addEventListener('click', onClick, { capture: true, passive: true });

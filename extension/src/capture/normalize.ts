@@ -1,6 +1,7 @@
 /** @module capture/normalize — turns loosely shaped input (dataLayer params, attributes, aisle.track props) into schema fields. */
 import { LIMITS } from '../../../shared-models/src/schema/constants';
 import type { AisleEvent, AisleItem } from '../../../shared-models/src/schema/event';
+import { truncateText } from '../../../shared-models/src/schema/text';
 
 /** The parts of an event a collector supplies; ids, time and page are added by the tracker. */
 export type EventFields = Omit<AisleEvent, 'event_id' | 'type' | 'ts' | 'anonymous_id' | 'session_id' | 'user_id'>;
@@ -11,7 +12,7 @@ const str = (v: unknown, max: number): string | undefined => {
   if (typeof v === 'number' && Number.isFinite(v)) v = String(v);
   if (typeof v !== 'string') return undefined;
   const s = v.trim();
-  return s ? s.slice(0, max) : undefined;
+  return s ? truncateText(s, max) : undefined;
 };
 
 const num = (v: unknown): number | undefined => {
@@ -54,12 +55,13 @@ export function toItem(raw: unknown): AisleItem | null {
   }
   const coupon = str(r.coupon, LIMITS.shortText);
   if (coupon) item.coupon = coupon;
+  // What the schema refuses (a price below zero, a quantity under one) is left out, not the event.
   const price = num(r.price);
-  if (price !== undefined) item.price = price;
+  if (price !== undefined && price >= 0) item.price = price;
   const discount = num(r.discount);
-  if (discount !== undefined) item.discount = discount;
+  if (discount !== undefined && discount >= 0) item.discount = discount;
   const quantity = int(r.quantity);
-  if (quantity !== undefined) item.quantity = quantity;
+  if (quantity !== undefined && quantity >= 1) item.quantity = quantity;
   const index = int(r.index);
   if (index !== undefined && index <= 10_000) item.index = index;
   if (typeof r.in_stock === 'boolean') item.in_stock = r.in_stock;
@@ -103,8 +105,11 @@ const EMAIL = /\S+@\S+\.\S+/g;
 
 /** A search term as typed, with anything that looks like an e-mail address or a card number masked. */
 export function cleanSearchTerm(raw: unknown): string | undefined {
-  const s = str(raw, LIMITS.searchTerm * 2)?.replace(/\s+/g, ' ');
-  return s?.replace(EMAIL, '[email]').replace(CARD, '[number]').slice(0, LIMITS.searchTerm);
+  const s = str(raw, LIMITS.searchTerm * 2)
+    ?.replace(/\s+/g, ' ')
+    .replace(EMAIL, '[email]')
+    .replace(CARD, '[number]');
+  return s === undefined ? undefined : truncateText(s, LIMITS.searchTerm);
 }
 
 /**
@@ -133,7 +138,7 @@ export function toFields(params: Loose, keepUnknown: boolean): EventFields {
     let n = 0;
     for (const [key, v] of Object.entries(params)) {
       if (KNOWN.has(key) || key.length > LIMITS.propKey || n >= LIMITS.props) continue;
-      if (typeof v === 'string') props[key] = v.slice(0, LIMITS.propString);
+      if (typeof v === 'string') props[key] = truncateText(v, LIMITS.propString);
       else if ((typeof v === 'number' && Number.isFinite(v)) || typeof v === 'boolean' || v === null) props[key] = v;
       else continue;
       n++;

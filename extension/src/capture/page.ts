@@ -1,4 +1,6 @@
 /** @module capture/page — page context with the privacy rules for URLs applied. */
+import { LIMITS } from '../../../shared-models/src/schema/constants';
+import { truncateText } from '../../../shared-models/src/schema/text';
 
 /** Query parameters kept by default: campaign attribution only. Everything else may identify someone. */
 export const DEFAULT_URL_PARAMS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'];
@@ -30,9 +32,9 @@ export function sanitizeUrl(raw: string, allowed: readonly string[], base?: stri
 /** The `page` field of an event, for the document as it is now. */
 export function pageContext(doc: Document, allowed: readonly string[]) {
   return {
-    url: sanitizeUrl(doc.location.href, allowed),
-    referrer: doc.referrer ? sanitizeUrl(doc.referrer, allowed) : undefined,
-    title: doc.title ? doc.title.slice(0, 300) : undefined,
+    url: truncateText(sanitizeUrl(doc.location.href, allowed), LIMITS.url),
+    referrer: doc.referrer ? truncateText(sanitizeUrl(doc.referrer, allowed), LIMITS.url) : undefined,
+    title: doc.title ? truncateText(doc.title, LIMITS.title) : undefined,
   };
 }
 

@@ -1,7 +1,8 @@
 /** @module capture/tracker — builds events, applies consent, and hands them to the local store and the outbox. */
 import { EVENT_TYPE_PATTERN } from '../../../shared-models/src/schema/constants';
 import type { AisleEvent, AisleItem } from '../../../shared-models/src/schema/event';
-import { hex } from '../../../shared-models/src/schema/ids';
+import { base64url, deviceAnonymousId } from '../../../shared-models/src/schema/ids';
+import { cleanStrings } from '../../../shared-models/src/schema/text';
 import type { Meta } from '../store/db';
 import { type SessionState, settleSessions } from '../store/session';
 import { sendEventsBeacon } from '../sync/beacon';
@@ -32,6 +33,13 @@ const COMMIT_MS = 150;
 const COMMIT_MAX = 50;
 
 const itemKey = (f: EventFields) => (f.items ?? []).map((i) => i.item_id).join(',');
+
+/** 32 random bytes, base64url: the secret only this browser holds. */
+const newSecret = () => base64url(crypto.getRandomValues(new Uint8Array(32)));
+
+/** A device record of this version (earlier ones kept `bound` ids, which the server no longer honours). */
+const isDevice = (d: unknown): d is Meta['device'] =>
+  !!d && typeof (d as Meta['device']).secret === 'string' && !('bound' in (d as object));
 
 export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker {
   const { win, doc } = deps;
@@ -148,7 +156,8 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
       device,
       ...fields,
     } as AisleEvent;
-    pending.push(e);
+    // A NUL or half an emoji in what the page gave would cost the event at the server: never sent.
+    pending.push(cleanStrings(e));
     if (!scheduled) {
       scheduled = true;
       queueMicrotask(process);
@@ -195,72 +204,60 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
       engine.metaGet('consent'),
       engine.metaGet('device'),
     ]);
-    ids = storedIds?.anonymous_id ? storedIds : { anonymous_id: uuid() };
-    if (!storedIds) await engine.metaSet('ids', ids);
-    browserKey = storedDevice ?? { secret: secret(), bound: [] };
-    if (!storedDevice) await engine.metaSet('device', browserKey);
+    browserKey = isDevice(storedDevice) ? storedDevice : { secret: newSecret() };
+    if (browserKey !== storedDevice) await engine.metaSet('device', browserKey);
+    // The anonymous id is the one the secret stands for (a legacy random id is left behind).
+    const anonymous_id = (await anonymousIdOf(browserKey.secret)) ?? storedIds?.anonymous_id ?? uuid();
+    ids = storedIds?.anonymous_id === anonymous_id ? storedIds : { ...storedIds, anonymous_id };
+    if (ids !== storedIds) await engine.metaSet('ids', ids);
     session = storedSession;
     decided = storedConsent ?? null;
     consent = resolveConsent(config.consentMode, gpc, storedConsent);
     isReady = true;
     process();
-    if (browserKey.eraseDue) void eraseOnServer();
+    if (browserKey.erase?.length) void eraseOnServer();
     // Whatever earlier pages left in the outbox goes out now.
-    if (consent.analytics) {
-      void bindDevice();
-      await engine.schedule(0);
-    }
+    if (consent.analytics) await engine.schedule(0);
   }
 
-  /** 32 random bytes, base64url: the secret only this browser holds. */
-  function secret() {
-    const bytes = crypto.getRandomValues(new Uint8Array(32));
-    return btoa(String.fromCharCode(...bytes))
-      .replace(/\+/g, '-')
-      .replace(/\//g, '_')
-      .replace(/=+$/, '');
+  /** The anonymous id `secret` stands for; null where Web Crypto is missing (an insecure page): it cannot be proved there. */
+  async function anonymousIdOf(secret: string): Promise<string | null> {
+    return crypto.subtle ? deviceAnonymousId(secret, config.site) : null;
   }
+
   const meUrl = (path = '') => `${config.endpoint}/v1/me${path}?site=${encodeURIComponent(config.site)}`;
-  const authorised = () => ({ Authorization: `Device ${browserKey?.secret}` });
+  const authorised = (secret = browserKey?.secret) => ({ Authorization: `Device ${secret}` });
 
-  /** Tells the server which browser this anonymous id belongs to (once per id; only with analytics consent, like events). */
-  async function bindDevice() {
-    const d = browserKey;
-    const id = ids.anonymous_id;
-    if (!d || d.bound.includes(id) || !crypto.subtle) return;
-    try {
-      const hash = hex(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(d.secret))));
-      const res = await fetch(meUrl('/device'), {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ anonymous_id: id, device_hash: hash }),
-        keepalive: true,
-      });
-      if (res.ok) {
-        d.bound.push(id);
-        await engine?.metaSet('device', d);
-      }
-    } catch {
-      // offline: bound on a later page
-    }
-  }
-
-  /** Asks the server to erase what it holds for this browser; remembered until it confirms. */
+  /** Erases what the server holds for each secret this browser has let go of; remembered until it confirms. */
   async function eraseOnServer() {
     const d = browserKey;
-    if (!d?.bound.length) return;
-    d.eraseDue = true;
-    await engine?.metaSet('device', d);
-    try {
-      const res = await fetch(meUrl(), { method: 'DELETE', headers: authorised() });
-      // 401: nothing bound to this browser any more (already erased).
-      if (res.ok || res.status === 401) {
-        d.eraseDue = false;
-        d.bound = [];
-        await engine?.metaSet('device', d);
+    for (const secret of [...(d?.erase ?? [])]) {
+      try {
+        const res = await fetch(meUrl(), { method: 'DELETE', headers: authorised(secret) });
+        if (!res.ok) continue;
+        if (d) d.erase = d.erase?.filter((s) => s !== secret);
+        await engine?.metaSet('device', d as Meta['device']);
+      } catch {
+        log.log('warn', 'the server could not be reached to erase; asked again on the next page');
       }
+    }
+  }
+
+  /** Proves a signed-in shopper's user id to the server with the merchant's proof (with analytics consent, like events). */
+  async function proveIdentity(userId: string, proof: unknown) {
+    const d = browserKey;
+    if (!d || typeof proof !== 'string' || !consent.analytics || d.proved?.includes(userId)) return;
+    try {
+      const res = await fetch(meUrl('/identity'), {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...authorised() },
+        body: JSON.stringify({ user_id: userId, proof }),
+      });
+      if (!res.ok) return log.log('warn', `aisle.identify: the server refused the proof (${res.status})`);
+      d.proved = [...(d.proved ?? []), userId];
+      await engine?.metaSet('device', d);
     } catch {
-      log.log('warn', 'the server could not be reached to erase; asked again on the next page');
+      // offline: proved on a later identify
     }
   }
 
@@ -323,10 +320,7 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
       pending.unshift(...held.splice(0));
       process();
     }
-    if (consent.analytics) {
-      void bindDevice();
-      await engine?.schedule(0);
-    }
+    if (consent.analytics) await engine?.schedule(0);
     fire('consent', { ...consent });
     return { ...consent };
   }
@@ -345,7 +339,7 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
       shouldCount(dedupeKey(t, fields), 'api');
       enqueue(t, fields);
     },
-    identify(userId) {
+    identify(userId, options) {
       return changingIds(async () => {
         if (userId === null || userId === undefined || String(userId).trim() === '') delete ids.user_id;
         else {
@@ -357,6 +351,7 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
           ids = { ...ids, user_id: hashed };
         }
         await engine?.metaSet('ids', ids);
+        if (ids.user_id && options && typeof options === 'object') await proveIdentity(ids.user_id, options.proof);
       });
     },
     consent: setConsent,
@@ -391,12 +386,21 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
     },
     async me() {
       await ready;
-      if (!browserKey?.bound.length) return null;
-      const res = await fetch(meUrl(), { headers: authorised() });
-      return res.ok ? res.json() : null;
+      // Without Web Crypto the anonymous id was not derived from the secret: nothing to prove.
+      if (!browserKey || !crypto.subtle) return null;
+      try {
+        const res = await fetch(meUrl(), { headers: authorised() });
+        return res.ok ? res.json() : null;
+      } catch {
+        return null;
+      }
     },
     erase() {
       return changingIds(async () => {
+        // The server's copy goes with the old secret; this browser starts over with a new one.
+        const old = browserKey;
+        browserKey = { secret: newSecret(), erase: old ? [...(old.erase ?? []), old.secret] : [] };
+        await engine?.metaSet('device', browserKey);
         await eraseOnServer();
         pending.length = 0;
         held.length = 0;
@@ -404,10 +408,9 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
         unsent.clear();
         await commit();
         await Promise.all([engine?.clear('history'), engine?.clear('outbox'), engine?.metaDelete('session')]);
-        ids = { anonymous_id: uuid() };
+        ids = { anonymous_id: (await anonymousIdOf(browserKey.secret)) ?? uuid() };
         session = undefined;
         await engine?.metaSet('ids', ids);
-        if (consent.analytics) void bindDevice();
       });
     },
     hidden() {

@@ -53,7 +53,12 @@ export interface Tracker {
   ready: Promise<void>;
   track(type: string, props?: Record<string, unknown>): void;
   /** Tags later events with a SHA-256 of the id (salted with the site key); `null` forgets it. */
-  identify(userId: string | null): Promise<void>;
+  /**
+   * Hashes the shopper's id on the device (salted with the site key) and stamps it on events; with
+   * `proof` (HMAC-SHA256 of the hashed id under the site identity secret, made by the merchant's
+   * server), the server lets this browser read and erase that shopper's profile too.
+   */
+  identify(userId: string | null, options?: { proof?: string }): Promise<void>;
   /** Reads consent, or changes part of it and persists the choice. */
   consent(update?: Partial<Consent>): Promise<ConsentState>;
   on(name: string, fn: Listener): () => void;

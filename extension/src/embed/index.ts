@@ -10,7 +10,12 @@ import { readConfig } from './config';
 export interface AisleApi {
   version: string;
   track(type: string, props?: Record<string, unknown>): void;
-  identify(userId: string | null): Promise<void>;
+  /**
+   * Hashes the shopper's id on the device (salted with the site key) and stamps it on events; with
+   * `proof` (HMAC-SHA256 of the hashed id under the site identity secret, made by the merchant's
+   * server), the server lets this browser read and erase that shopper's profile too.
+   */
+  identify(userId: string | null, options?: { proof?: string }): Promise<void>;
   consent: Tracker['consent'];
   on(name: string, fn: Listener): () => void;
   status: Tracker['status'];
@@ -107,7 +112,7 @@ function install() {
   const api: AisleApi = {
     version: __AISLE_VERSION__,
     track: (type, props) => guard(log, 'aisle.track', tracker.track)(type, props),
-    identify: (userId) => settle('aisle.identify', () => tracker.identify(userId)),
+    identify: (userId, options) => settle('aisle.identify', () => tracker.identify(userId, options)),
     consent: (update) => settle('aisle.consent', () => tracker.consent(update)),
     on: (name, fn) => guard(log, 'aisle.on', tracker.on)(name, fn) ?? (() => false),
     status: () =>

@@ -19,7 +19,7 @@ import type {
   RecommendResult,
   RiskResult,
 } from './protocol';
-import { renderRecommendations } from './widget';
+import { renderRecommendations, shopLink } from './widget';
 
 export interface InferClientConfig {
   endpoint: string;
@@ -190,6 +190,12 @@ export function startInference(
         context: contextCategory,
       });
       status = { ...status, lastInferenceMs: result.ms };
+      // A catalogue link leaves the worker only as a page of this shop (the merchant's own code may follow it).
+      for (const item of result.items) {
+        const url = shopLink(item.url, win.location);
+        if (url) item.url = url;
+        else delete item.url;
+      }
       const shown = result.items.map((i) => i.item_id).join(',');
       fire('recommendations', result);
       const slots = doc.querySelectorAll('[data-aisle-slot="recommendations"]');

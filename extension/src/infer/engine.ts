@@ -57,9 +57,9 @@ export async function createInferenceEngine(
   const [recFiles, anomalyFiles, catalog] = await Promise.all([
     loadModelFiles<RecommenderManifest>(config.endpoint, 'recommender', cache, trust),
     loadModelFiles<AnomalyManifest>(config.endpoint, 'anomaly', cache, trust),
-    loadCatalog(config.endpoint, cache),
+    loadCatalog(config.endpoint, cache, trust),
   ]);
-  for (const f of [recFiles, anomalyFiles]) if (f?.problem) problems.push(f.problem);
+  for (const f of [recFiles, anomalyFiles, catalog]) if (f?.problem) problems.push(f.problem);
   const byId = new Map<string, CatalogItem>((catalog?.items ?? []).map((i) => [i.item_id, i]));
 
   const remembered = await cache?.get<BackendName>(BACKEND_KEY);

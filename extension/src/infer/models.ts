@@ -6,6 +6,7 @@
  * shard must match its SHA-256. Whatever is refused, the cached model keeps serving; without a
  * network the cache serves alone. Without a pinned key only the hashes are checked (development).
  */
+import { CATALOG_FILE, type CatalogItem, parseCatalog } from '../../../shared-models/src/models/catalog';
 import { ManifestError, type ModelManifest, sha256Hex } from '../../../shared-models/src/models/manifest';
 import { verifyModel, verifySignature } from '../../../shared-models/src/models/signing';
 import type { ModelCache } from './cache';
@@ -141,32 +142,39 @@ export async function loadModelFiles<M extends ModelManifest>(
   return { manifest: offered, files, loadedFrom: 'network', signedBy };
 }
 
-export interface CatalogItem {
-  item_id: string;
-  item_name?: string;
-  item_category?: string;
-  price?: number;
-  in_stock?: boolean;
-  url?: string;
-}
+export type { CatalogItem };
 
-/** The shop's catalogue, from the edge when it answers, else as cached. */
+/**
+ * The shop's catalogue. With a pinned key it is the signed `catalog` the registry serves, taken and
+ * kept exactly as a model is (signature, site, version, replay, shard hash); the unsigned
+ * `/v1/catalog` only without one (development). The edge's copy when it answers, else the cached one.
+ */
 export async function loadCatalog(
   endpoint: string,
   cache: ModelCache | undefined,
-): Promise<{ items: CatalogItem[]; loadedFrom: 'network' | 'cache' } | undefined> {
+  trust: Trust = {},
+): Promise<{ items: CatalogItem[]; loadedFrom: 'network' | 'cache'; problem?: string } | undefined> {
+  if (trust.key) {
+    const loaded = await loadModelFiles(endpoint, 'catalog', cache, trust);
+    const bytes = loaded?.files.get(CATALOG_FILE);
+    if (!loaded || !bytes) return undefined;
+    try {
+      const items = parseCatalog(JSON.parse(new TextDecoder().decode(bytes)));
+      return { items, loadedFrom: loaded.loadedFrom, problem: loaded.problem };
+    } catch {
+      return undefined; // signed, yet not a catalogue: nothing from it is shown
+    }
+  }
   try {
     const res = await fetch(`${endpoint}/v1/catalog`, { cache: 'no-cache' });
     if (res.ok) {
-      const doc = (await res.json()) as { items?: CatalogItem[] };
-      if (Array.isArray(doc.items)) {
-        await cache?.set('catalog', doc.items).catch(() => {});
-        return { items: doc.items, loadedFrom: 'network' };
-      }
+      const items = parseCatalog(await res.json());
+      await cache?.set('catalog', items).catch(() => {});
+      return { items, loadedFrom: 'network' };
     }
   } catch {
-    // offline
+    // offline, or not JSON
   }
   const items = await cache?.get<CatalogItem[]>('catalog');
-  return items ? { items, loadedFrom: 'cache' } : undefined;
+  return items ? { items: parseCatalog({ items }), loadedFrom: 'cache' } : undefined;
 }

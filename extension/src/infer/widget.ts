@@ -27,6 +27,20 @@ export interface WidgetOptions {
   onClick(itemId: string, position: number): void;
 }
 
+/**
+ * `href` as a link the widget may show: an http(s) page of the shop's own origin, resolved against
+ * the page; undefined for anything else (`javascript:`, `data:`, another site), whoever wrote it.
+ */
+export function shopLink(href: string | undefined, page: { href: string; origin: string }): string | undefined {
+  if (!href) return undefined;
+  try {
+    const url = new URL(href, page.href);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === page.origin ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 const text = (doc: Document, tag: string, content: string, className?: string) => {
   const el = doc.createElement(tag);
   el.textContent = content;
@@ -45,7 +59,7 @@ export function renderRecommendations(slot: Element, result: RecommendResult, op
     const li = doc.createElement('li');
     li.setAttribute('data-aisle-item', item.item_id);
     const link = text(doc, 'a', item.item_name ?? item.item_id);
-    const href = options.href(item.item_id, item.url);
+    const href = shopLink(options.href(item.item_id, item.url), doc.location);
     if (href) link.setAttribute('href', href);
     link.setAttribute('data-aisle-item', item.item_id);
     link.addEventListener('click', () => options.onClick(item.item_id, position));

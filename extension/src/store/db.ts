@@ -8,10 +8,11 @@ export interface Meta {
   session: { session_id: string; last_ts: number };
   consent: { analytics: boolean; personalization: boolean; ts: number };
   /**
-   * This browser's secret for reading and erasing what the server holds (`/v1/me`), the anonymous
-   * ids the server has bound to it, and an erasure the server has not confirmed yet.
+   * This browser's secret: its anonymous id is derived from it, and it reads and erases what the
+   * server holds (`/v1/me`). `erase`: earlier secrets whose erasure the server has not confirmed
+   * yet; `proved`: user ids proved with the merchant's signature.
    */
-  device: { secret: string; bound: string[]; eraseDue?: boolean };
+  device: { secret: string; erase?: string[]; proved?: string[] };
 }
 
 /**

@@ -16,7 +16,7 @@ export interface Shard {
 
 export interface ModelManifest {
   manifest_version: typeof MANIFEST_VERSION;
-  name: 'recommender' | 'anomaly' | 'profile' | 'churn';
+  name: 'recommender' | 'anomaly' | 'profile' | 'churn' | 'catalog';
   /** Only ever goes up: a device refuses a lower one. */
   version: number;
   /** Version of the feature encoding the model expects. */

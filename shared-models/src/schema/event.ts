@@ -9,6 +9,11 @@ const id = z
   .max(LIMITS.id)
   .regex(/^[A-Za-z0-9_.:-]+$/, 'must contain only letters, digits and _ . : -');
 const money = z.number().finite().min(-1e12).max(1e12);
+/**
+ * A price or a discount is never below zero (a refund is its own event, with a positive value):
+ * decided here once, so the ingest refuses what the trainer would otherwise drop as impossible.
+ */
+const price = z.number().finite().min(0).max(1e12);
 
 /** One product in an event, in GA4's item shape. */
 export const ItemSchema = z.strictObject({
@@ -25,10 +30,11 @@ export const ItemSchema = z.strictObject({
   item_list_name: text(LIMITS.name).optional(),
   affiliation: text(LIMITS.name).optional(),
   coupon: text(LIMITS.shortText).optional(),
-  discount: money.optional(),
+  discount: price.optional(),
   index: z.number().int().min(0).max(10_000).optional(),
-  price: money.optional(),
-  quantity: z.number().int().min(0).max(1_000_000).optional(),
+  price: price.optional(),
+  /** At least one: a line of nothing is no line (the trainer drops it as impossible). */
+  quantity: z.number().int().min(1).max(1_000_000).optional(),
   in_stock: z.boolean().optional(),
 });
 

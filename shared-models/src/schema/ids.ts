@@ -22,3 +22,22 @@ export function uuidv7(now: number = Date.now()): string {
   const h = hex(b);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
+
+/** Bytes as base64url, without padding. */
+export const base64url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
+
+/**
+ * The anonymous id a device's secret stands for on a site: the first 24 bytes of
+ * SHA-256(`aisle:anonymous-id:SITE:SECRET`), base64url (32 characters). The device computes it to
+ * stamp its events, the server to know which events a secret may read and erase: the id says
+ * nothing of the secret, so knowing an id (or the site key) never proves it is one's own.
+ */
+export async function deviceAnonymousId(secret: string, site: string): Promise<string> {
+  const data = new TextEncoder().encode(`aisle:anonymous-id:${site}:${secret}`);
+  const digest = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', data));
+  return base64url(digest.subarray(0, 24));
+}

@@ -1,3 +1,4 @@
+import { fc, test } from '@fast-check/vitest';
 import { describe, expect, it } from 'vitest';
 import { makeEvent } from '../../../test/helpers/events';
 import { EventSchema, tsError } from './event';
@@ -106,6 +107,9 @@ describe('the compiled fast path', () => {
     -1,
     1.5,
     1e13,
+    Number.POSITIVE_INFINITY, // what JSON.parse makes of 1e400
+    Number.NEGATIVE_INFINITY,
+    { n: Number.POSITIVE_INFINITY },
     Date.now(),
     true,
     null,
@@ -115,6 +119,21 @@ describe('the compiled fast path', () => {
     { item_id: 'A' },
     Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i])),
   ];
+
+  /** Props values as JSON.parse can make them: 1e400 is Infinity. */
+  const propValue = fc.oneof(
+    fc.constantFrom(Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN),
+    fc.double(),
+    fc.string(),
+    fc.boolean(),
+  );
+  test.prop([fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), propValue, { maxKeys: 4 })], { numRuns: 300 })(
+    'agrees with Zod on any props, infinite and NaN numbers included',
+    (props) => {
+      const e = makeEvent({ type: 'like', props });
+      expect(acceptsFast(e, Date.now())).toBe(EventSchema.safeParse(e).success);
+    },
+  );
 
   it('accepts exactly what the Zod schema accepts, on thousands of mutated events', () => {
     const next = random(42);

@@ -2,12 +2,21 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { z } from 'zod';
 import { type AisleEvent, crossFieldIssues, EventFieldsSchema, EventSchema, type FieldError, tsError } from './event';
+import { BAD_TEXT_MESSAGE, badTextPath } from './text';
 
 export type { FieldError };
 
 export interface RejectedEvent {
   index: number;
   errors: FieldError[];
+}
+
+export interface ValidateOptions {
+  /**
+   * Whether strings may hold a NUL or an unpaired surrogate, and must be walked to find them
+   * (default true). The ingest passes false for a body with no `\u` escape: see `mayHoldBadText`.
+   */
+  checkText?: boolean;
 }
 
 export interface BatchValidation {
@@ -31,6 +40,24 @@ const toFieldErrors = (issues: z.core.$ZodIssue[]): FieldError[] =>
 
 const isOverLong = (issue: z.core.$ZodIssue) => issue.code === 'too_big' && issue.origin === 'string';
 
+/**
+ * JSON Schema's `number` takes Infinity, which `JSON.parse('1e400')` makes, and Zod does not: each
+ * unbounded number gets the largest finite bounds, so the compiled check draws Zod's line.
+ */
+function finiteNumbers<T>(schema: T): T {
+  const visit = (node: unknown) => {
+    if (!node || typeof node !== 'object') return;
+    const n = node as Record<string, unknown>;
+    if (n.type === 'number' || n.type === 'integer') {
+      n.maximum ??= Number.MAX_VALUE;
+      n.minimum ??= -Number.MAX_VALUE;
+    }
+    for (const v of Object.values(n)) visit(v);
+  };
+  visit(schema);
+  return schema;
+}
+
 /** The compiled check; null where the page's policy forbids compiling code (an extension's content script). */
 let compiled: ValidateFunction<AisleEvent> | null | undefined;
 
@@ -44,7 +71,7 @@ function fastCheck(): ValidateFunction<AisleEvent> | null {
   if (compiled === undefined) {
     try {
       const ajv = new Ajv2020({ strict: false, validateFormats: false, logger: false });
-      compiled = ajv.compile<AisleEvent>(z.toJSONSchema(EventFieldsSchema, { io: 'input' }));
+      compiled = ajv.compile<AisleEvent>(finiteNumbers(z.toJSONSchema(EventFieldsSchema, { io: 'input' })));
     } catch {
       // No eval here (a Content-Security-Policy without 'unsafe-eval'): Zod alone decides.
       compiled = null;
@@ -59,33 +86,56 @@ export const acceptsFast = (input: unknown, now: number): input is AisleEvent =>
   return !!fast && fast(input) && !crossFieldIssues(input).length && !tsError(input.ts, now);
 };
 
+/**
+ * A valid event as it is kept: the event id in lower case, as RFC 9562 writes a UUID (and as
+ * PostgreSQL's `uuid` type compares them), so an upper-case copy is the same event on every store.
+ */
+function canonical(event: AisleEvent): AisleEvent {
+  const id = event.event_id.toLowerCase();
+  if (id !== event.event_id) event.event_id = id;
+  return event;
+}
+
 /** Checks one event; `errors` is empty when it is valid, and `overLong` flags strings past their limit. */
-function check(input: unknown, now: number): { event?: AisleEvent; errors: FieldError[]; overLong: FieldError[] } {
-  if (acceptsFast(input, now)) {
-    return { event: input, errors: [], overLong: [] };
+function check(
+  input: unknown,
+  now: number,
+  checkText: boolean,
+): { event?: AisleEvent; errors: FieldError[]; overLong: FieldError[] } {
+  const bad = checkText ? badTextPath(input) : undefined;
+  const text: FieldError[] = bad === undefined ? [] : [{ path: bad, message: BAD_TEXT_MESSAGE }];
+  if (!text.length && acceptsFast(input, now)) {
+    return { event: canonical(input), errors: [], overLong: [] };
   }
   const result = EventSchema.safeParse(input);
   if (!result.success) {
     const issues = result.error.issues;
-    return { errors: toFieldErrors(issues), overLong: toFieldErrors(issues.filter(isOverLong)) };
+    return { errors: [...text, ...toFieldErrors(issues)], overLong: toFieldErrors(issues.filter(isOverLong)) };
   }
   const ts = tsError(result.data.ts, now);
-  return ts
-    ? { errors: [{ path: 'ts', message: ts }], overLong: [] }
-    : { event: result.data, errors: [], overLong: [] };
+  if (ts) return { errors: [...text, { path: 'ts', message: ts }], overLong: [] };
+  return text.length ? { errors: text, overLong: [] } : { event: canonical(result.data), errors: [], overLong: [] };
 }
 
 /** Validates one event at time `now`; `errors` is empty when it is valid. */
-export function validateEvent(input: unknown, now: number = Date.now()): { event?: AisleEvent; errors: FieldError[] } {
-  const { event, errors } = check(input, now);
+export function validateEvent(
+  input: unknown,
+  now: number = Date.now(),
+  { checkText = true }: ValidateOptions = {},
+): { event?: AisleEvent; errors: FieldError[] } {
+  const { event, errors } = check(input, now, checkText);
   return { event, errors };
 }
 
 /** Validates every event in a batch, keeping the valid ones and naming the problems of the rest. */
-export function validateBatch(inputs: readonly unknown[], now: number = Date.now()): BatchValidation {
+export function validateBatch(
+  inputs: readonly unknown[],
+  now: number = Date.now(),
+  { checkText = true }: ValidateOptions = {},
+): BatchValidation {
   const out: BatchValidation = { valid: [], validIndexes: [], rejected: [], overLong: [] };
   inputs.forEach((input, index) => {
-    const { event, errors, overLong } = check(input, now);
+    const { event, errors, overLong } = check(input, now, checkText);
     if (event) {
       out.valid.push(event);
       out.validIndexes.push(index);

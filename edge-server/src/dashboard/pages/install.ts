@@ -36,7 +36,7 @@ export const installPage: Page = async ({ site, role }) => {
         'p',
         { class: newest && Date.now() - Date.parse(newest.received_at) < 5 * 60_000 ? 'ok' : 'muted', 'data-live': '' },
         newest
-          ? `Last event received ${fmt.time(newest.received_at)} (${newest.type}${newest.url ? ` from ${new URL(newest.url).origin}` : ''}).`
+          ? `Last event received ${fmt.time(newest.received_at)} (${newest.type}${fmt.origin(newest.url) ? ` from ${fmt.origin(newest.url)}` : ''}).`
           : 'No event received yet: add the tag, open a page of your shop, and this list fills in.',
       ),
       table(

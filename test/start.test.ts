@@ -1,0 +1,63 @@
+/**
+ * `npm start`'s server process as an operator runs it: the generated operator token is printed in
+ * full once, when it is made, and never again (logs are read by more people than the data dir).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const ENTRY = new URL('../edge-server/src/index.ts', import.meta.url).pathname;
+const TSX = new URL('../node_modules/.bin/tsx', import.meta.url).pathname;
+
+/** Starts the server on a free port with `dataDir`, waits for its banner, stops it; its output. */
+function startOnce(dataDir: string, env: Record<string, string> = {}): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(TSX, [ENTRY], {
+      env: {
+        ...process.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        AISLE_DATA_DIR: dataDir,
+        AISLE_DEMO_EVENTS: '0',
+        AISLE_DEMO_MODELS: '0',
+        AISLE_OPERATOR_TOKEN: '',
+        ...env,
+      },
+    });
+    let out = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`no banner in 30 s:\n${out}`));
+    }, 30_000);
+    const read = (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('operator token:') && out.split('operator token:')[1].includes('\n')) child.kill('SIGTERM');
+    };
+    child.stdout.on('data', read);
+    child.stderr.on('data', read);
+    child.on('exit', () => {
+      clearTimeout(timer);
+      resolve(out);
+    });
+  });
+}
+
+describe('the server process npm start runs', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'aisle-start-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('prints a generated operator token once, on the start that made it, and only its place after', async () => {
+    const first = await startOnce(dataDir);
+    const token = readFileSync(join(dataDir, 'operator-token'), 'utf8').trim();
+    expect(token.length).toBeGreaterThanOrEqual(32);
+    expect(first).toContain(token);
+    const second = await startOnce(dataDir);
+    expect(second).toContain('operator token:');
+    expect(second).toContain(join(dataDir, 'operator-token'));
+    expect(second).not.toContain(token);
+    const fromEnv = await startOnce(dataDir, { AISLE_OPERATOR_TOKEN: 'token-from-the-environment-0000' });
+    expect(fromEnv).not.toContain('token-from-the-environment-0000');
+  }, 90_000);
+});
