@@ -61,8 +61,15 @@ export function clearCharts() {
   marked = false;
 }
 
+/** Longest axis label drawn; a longer one (a shopper's device named it) is cut, whole in the tooltip. */
+const LABEL_CHARS = 40;
+const shortLabel = (label: unknown) =>
+  typeof label === 'string' && label.length > LABEL_CHARS ? `${label.slice(0, LABEL_CHARS - 1)}…` : label;
+
 /** A canvas in a sized box, drawn with `config` once it is in the document. */
 export function chart(name: string, config: ChartConfiguration): HTMLElement {
+  const labels = config.data.labels;
+  if (labels) config.data.labels = labels.map(shortLabel);
   const canvas = h('canvas', { 'data-chart': name, role: 'img', 'aria-label': name });
   const box = h('div', { class: 'chart' }, canvas);
   queueMicrotask(() => {

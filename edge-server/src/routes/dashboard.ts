@@ -152,13 +152,16 @@ export function dashboardRoute({
   app.get('/v1/admin/dashboard/install', async (c) => {
     const s = await site(c.req.query());
     await rollups.refresh({ now: now(), settleMs, budgetMs: FRESH_MS });
-    const [found, keys, last] = await Promise.all([
+    const [found, keys, last, identity] = await Promise.all([
       storage.getSite(s),
       storage.registry.keys(s),
       storage.events({ site: s, newest: true, limit: 20 }),
+      storage.shoppers.identitySecret(s),
     ]);
     return c.json({
       site: found,
+      // Whether signed-in shoppers can prove who they are (never the secret itself).
+      identity: identity ? { created_at: new Date(identity.created_at).toISOString() } : null,
       keys: keys.map((k) => ({ key_id: k.key_id, public_key: k.public_key })),
       last: last.map((e) => ({
         seq: e.seq,

@@ -66,7 +66,7 @@ export function meRoute({ storage, now = Date.now, rateLimit: limits }: MeRouteO
     const site = c.get('site').key;
     const { hash } = await device(c.req.header('Authorization'), site);
     const { user_id, proof } = parseInput(Identity, await jsonBody(c, 1024));
-    const secret = await storage.shoppers.identitySecret(site);
+    const secret = (await storage.shoppers.identitySecret(site))?.secret;
     if (!secret) {
       throw new ApiError(409, 'identity verification is not set up for this site', [
         {

@@ -32,8 +32,8 @@ export interface Shoppers {
    * identities; the events deleted and the anonymous ids they were under.
    */
   erase(site: string, shopper: Shopper, deviceHash: string): Promise<{ events: number; anonymousIds: string[] }>;
-  /** The secret the site's proofs are signed with, if it has one. */
-  identitySecret(site: string): Promise<string | undefined>;
+  /** The secret the site's proofs are signed with, and when it was made, if it has one. */
+  identitySecret(site: string): Promise<{ secret: string; created_at: number } | undefined>;
   setIdentitySecret(site: string, secret: string, at: number): Promise<void>;
 }
 
@@ -114,8 +114,11 @@ export function shoppersOver(sql: Sql): Shoppers {
       return { events: under.reduce((n, r) => n + Number(r.n), 0), anonymousIds };
     },
     async identitySecret(site) {
-      const [row] = await sql.all<{ secret: string }>('SELECT secret FROM identity_secrets WHERE site = ?', [site]);
-      return row?.secret;
+      const [row] = await sql.all<{ secret: string; created_at: unknown }>(
+        'SELECT secret, created_at FROM identity_secrets WHERE site = ?',
+        [site],
+      );
+      return row && { secret: row.secret, created_at: Number(row.created_at) };
     },
     async setIdentitySecret(site, secret, at) {
       await sql.run(

@@ -6,6 +6,7 @@ import type { Page } from './types';
 interface Answer {
   site: { key: string; name: string; origins: string[] } | null;
   keys: { key_id: string; public_key: string }[];
+  identity: { created_at: string } | null;
   last: { seq: number; received_at: string; type: string; url: string | null; event_id: string }[];
 }
 interface Token {
@@ -76,7 +77,46 @@ export const installPage: Page = async ({ site, role }) => {
     );
   }
   let tokenCard: HTMLElement | null = null;
+  let identityCard: HTMLElement | null = null;
   if (role === 'operator') {
+    const made = h('pre', { 'data-identity-secret': '', hidden: true });
+    const state = h(
+      'p',
+      { 'data-identity': first.identity ? 'set' : 'none' },
+      first.identity
+        ? `An identity secret was made ${fmt.time(first.identity.created_at)}. Making a new one retires it: proofs made with the old one no longer link new browsers.`
+        : 'No identity secret yet: signed-in shoppers see and erase only what their own browser sent.',
+    );
+    const makeSecret = h(
+      'button',
+      { type: 'button', 'data-make-identity': '' },
+      first.identity ? 'Make a new identity secret' : 'Make the identity secret',
+    );
+    makeSecret.addEventListener('click', async () => {
+      const { secret } = await api.send<{ secret: string }>(
+        'POST',
+        `/v1/admin/sites/${encodeURIComponent(site)}/identity-secret`,
+      );
+      made.hidden = false;
+      made.textContent = `${secret}\n(shown once: keep it on your server, like a password)`;
+      state.textContent = 'The identity secret below is in force now.';
+    });
+    identityCard = card(
+      'Signed-in shoppers',
+      h(
+        'p',
+        {},
+        'Optional. So that a shopper signed in on your shop can read and erase their profile from any browser, your server signs their customer id and puts the proof in the page: ',
+      ),
+      h(
+        'pre',
+        {},
+        `hashed = sha256_hex("${site}:" + customer_id)\nproof  = hmac_sha256_hex(identity_secret, hashed)\n\naisle.identify(customer_id, { proof })`,
+      ),
+      state,
+      h('div', { class: 'toolbar' }, makeSecret),
+      made,
+    );
     const name = h('input', { name: 'token-name', placeholder: 'who it is for', value: 'merchant' });
     const shown = h('pre', { 'data-new-token': '', hidden: true });
     const create = h('button', { type: 'button', class: 'primary' }, 'Create read-only token');
@@ -121,6 +161,7 @@ export const installPage: Page = async ({ site, role }) => {
       ),
     ),
     card('Live check: the last events received', live),
+    identityCard,
     tokenCard,
   );
 };
