@@ -9,12 +9,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const ENTRY = new URL('../edge-server/src/index.ts', import.meta.url).pathname;
-const TSX = new URL('../node_modules/.bin/tsx', import.meta.url).pathname;
 
 /** Starts the server on a free port with `dataDir`, waits for its banner, stops it; its output. */
 function startOnce(dataDir: string, env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [ENTRY], {
+    // One process (the tsx CLI would run the server in a child of its own, which a kill would miss).
+    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
       env: {
         ...process.env,
         PORT: '0',

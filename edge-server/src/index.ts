@@ -39,6 +39,16 @@ function trustedHops(value: string | undefined): number {
   return hops;
 }
 
+/** A rate limit in requests per minute from the environment, or undefined for the default. */
+function perMinute(name: string): number | undefined {
+  const raw = process.env[name]?.trim();
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`${name} must be a whole number of requests per minute, got "${raw}"`);
+  return n;
+}
+
 async function main() {
   const port = Number(process.env.PORT ?? 8787);
   const host = process.env.HOST ?? '0.0.0.0';
@@ -69,6 +79,11 @@ async function main() {
     modelsDir,
     demoKey: demoKey.publicKey,
     trustProxy: trustedHops(process.env.AISLE_TRUST_PROXY),
+    rateLimit: {
+      perClient: perMinute('AISLE_RATE_PER_CLIENT'),
+      perSite: perMinute('AISLE_RATE_PER_SITE'),
+      perClientAllRoutes: perMinute('AISLE_RATE_PER_CLIENT_ALL'),
+    },
     clientIpHeader: process.env.AISLE_CLIENT_IP_HEADER?.trim() || undefined,
   });
   const server = serve({ fetch: app.fetch, port, hostname: host }, (info) => {

@@ -2,6 +2,7 @@
 import { chromiumAvailable } from '../helpers/browser';
 import { benchAnomaly } from './anomaly';
 import { benchChurn } from './churn';
+import { benchCrash } from './crash';
 import { benchDashboard } from './dashboard';
 import { benchInference } from './inference';
 import { benchIngest } from './ingest';
@@ -19,6 +20,7 @@ if (want('main-thread')) {
   else console.warn('\nmain-thread: skipped, Chromium not found at /usr/bin/chromium (apt-get install -y chromium)');
 }
 if (want('ingest')) await benchIngest();
+if (want('crash')) await benchCrash();
 if (want('recommender')) await benchRecommender();
 if (want('churn')) await benchChurn();
 if (want('anomaly')) await benchAnomaly();
