@@ -29,7 +29,7 @@ async function edge(storage: Storage) {
     storage,
     operatorToken: 'bench',
     demo: false,
-    rateLimit: { perClient: 1e9, perSite: 1e9 },
+    rateLimit: { perClient: 1e9, perSite: 1e9, perClientAllRoutes: 1e9 },
   });
   const port = await listen(app.fetch);
   folding.set(port, storage);
