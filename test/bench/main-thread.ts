@@ -48,7 +48,9 @@ async function taskMs(browser: TestBrowser, url: string, html: string, how: 'dat
 
 export async function benchMainThread() {
   const db = tempSqlite();
-  const server = await startServer(db.storage, { rateLimit: { perClient: 1e9, perSite: 1e9, perClientAllRoutes: 1e9 } });
+  const server = await startServer(db.storage, {
+    rateLimit: { perClient: 1e9, perSite: 1e9, perClientAllRoutes: 1e9 },
+  });
   const browser = await launch();
   const tag = '<script async src="/aisle.js" data-site="demo"></script>';
   const perEvent: Record<string, number[]> = { datalayer: [], track: [] };
