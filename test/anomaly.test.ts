@@ -2,13 +2,13 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sessionize, sessionRows } from '@aisle/shared-models/features/session';
+import { type AnomalyManifest, createAnomalyModel } from '@aisle/shared-models/models/anomaly';
+import type { AisleEvent } from '@aisle/shared-models/schema/event';
+import { uuidv7 } from '@aisle/shared-models/schema/ids';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { openSqlite } from '../edge-server/src/storage/sqlite';
-import { sessionize, sessionRows } from '../shared-models/src/features/session';
-import { type AnomalyManifest, createAnomalyModel } from '../shared-models/src/models/anomaly';
-import type { AisleEvent } from '../shared-models/src/schema/event';
-import { uuidv7 } from '../shared-models/src/schema/ids';
 import { useBackend } from '../training/src/backend';
 import { loadModel } from '../training/src/model-files';
 import { sessionTable, trainAnomaly } from '../training/src/pipelines/anomaly';

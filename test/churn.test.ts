@@ -2,12 +2,12 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { profileRows } from '@aisle/shared-models/features/profile';
+import { type ChurnManifest, createChurnModel } from '@aisle/shared-models/models/churn';
+import { profileFromFiles } from '@aisle/shared-models/models/files';
+import type { ProfileManifest } from '@aisle/shared-models/models/profile';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { profileRows } from '../shared-models/src/features/profile';
-import { type ChurnManifest, createChurnModel } from '../shared-models/src/models/churn';
-import { profileFromFiles } from '../shared-models/src/models/files';
-import type { ProfileManifest } from '../shared-models/src/models/profile';
 import { useBackend } from '../training/src/backend';
 import { readTable } from '../training/src/data/table';
 import { loadFiles, loadModel } from '../training/src/model-files';

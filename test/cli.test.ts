@@ -2,8 +2,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { uuidv7 } from '@aisle/shared-models/schema/ids';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { uuidv7 } from '../shared-models/src/schema/ids';
 import { runAisle } from './helpers/aisle';
 import { returningShoppers, shopLog, toCsv } from './helpers/interactions';
 import { openTestPostgres, PG_URL, postgresAvailable } from './helpers/postgres';

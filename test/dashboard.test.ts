@@ -3,10 +3,11 @@
  * funnel, revenue, recommendations against the hold-out, risk flags, consent), the same however
  * the events arrive; labels, rollouts and promotions; and who may see and change what.
  */
+
+import type { AisleEvent } from '@aisle/shared-models/schema/event';
+import { uuidv7 } from '@aisle/shared-models/schema/ids';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAY_MS } from '../edge-server/src/storage/rollups';
-import type { AisleEvent } from '../shared-models/src/schema/event';
-import { uuidv7 } from '../shared-models/src/schema/ids';
 import { type OpenServer, serverAdapters } from './helpers/adapters';
 import { makeEvent } from './helpers/events';
 import { type TestServer, TOKEN } from './helpers/server';

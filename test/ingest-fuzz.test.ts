@@ -6,11 +6,12 @@
  * once when the request is accepted (and again once when it is resent, as an outbox does), none
  * when it is refused; and the server answers a good request right after.
  */
+
+import { EVENT_TYPE_PATTERN, KNOWN_EVENT_TYPES } from '@aisle/shared-models/schema/constants';
+import { uuidv7 } from '@aisle/shared-models/schema/ids';
+import { validateEvent } from '@aisle/shared-models/schema/validate';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { EVENT_TYPE_PATTERN, KNOWN_EVENT_TYPES } from '../shared-models/src/schema/constants';
-import { uuidv7 } from '../shared-models/src/schema/ids';
-import { validateEvent } from '../shared-models/src/schema/validate';
 import { type OpenServer, serverAdapters } from './helpers/adapters';
 import { makeEvent } from './helpers/events';
 import { rawPost } from './helpers/http';

@@ -6,9 +6,9 @@
  * `aisle.erase()`.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { deviceAnonymousId } from '@aisle/shared-models/schema/ids';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityProof } from '../edge-server/src/routes/me';
-import { deviceAnonymousId } from '../shared-models/src/schema/ids';
 import { type OpenServer, serverAdapters } from './helpers/adapters';
 import { aisleReady, chromiumAvailable, until } from './helpers/browser';
 import { useServerAndBrowser } from './helpers/e2e';

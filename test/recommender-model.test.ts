@@ -2,20 +2,23 @@
  * The SASRec network on the wasm backend the trainer uses: its embedding trains there, it learns
  * an order of items, and scoring leaves no tensor behind.
  */
-import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+
 import {
+  createRecommenderModel,
   embed,
   encode,
   encodeLast,
   initWeights,
   itemScores,
   prepareInference,
+  type RecommenderManifest,
   type SasRecConfig,
   sequenceLoss,
-} from '../shared-models/src/models/recommender';
-import { createRecommenderModel, type RecommenderManifest, topOf } from '../shared-models/src/models/recommender/model';
-import { random } from '../shared-models/src/util/random';
+  topOf,
+} from '@aisle/shared-models/models/recommender';
+import { random } from '@aisle/shared-models/util/random';
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../training/src/backend';
 
 beforeAll(async () => {

@@ -5,10 +5,10 @@
  * Free of HTTP and of any thread: the route runs it on the main thread, and the SQLite store runs
  * the same function on its writer thread, next to the connection that stores the rows.
  */
-import { LIMITS } from '../../shared-models/src/schema/constants';
-import type { AisleEvent } from '../../shared-models/src/schema/event';
-import { mayHoldBadText } from '../../shared-models/src/schema/text';
-import { type RejectedEvent, validateBatch } from '../../shared-models/src/schema/validate';
+import { LIMITS } from '@aisle/shared-models/schema/constants';
+import type { AisleEvent } from '@aisle/shared-models/schema/event';
+import { mayHoldBadText } from '@aisle/shared-models/schema/text';
+import { type RejectedEvent, validateBatch } from '@aisle/shared-models/schema/validate';
 import type { ErrorDetail } from './errors';
 import { NotUtf8Error, parseBody } from './json-body';
 

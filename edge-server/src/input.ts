@@ -1,7 +1,8 @@
 /** @module edge-server/input — what every JSON route does with its input: parse it, check it against a schema, find the site it names; a JSON 4xx that says where otherwise. */
+
+import { BAD_TEXT_MESSAGE, badTextPath } from '@aisle/shared-models/schema/text';
 import type { Context } from 'hono';
 import type { z } from 'zod';
-import { BAD_TEXT_MESSAGE, badTextPath } from '../../shared-models/src/schema/text';
 import { JSON_BYTES, readBody } from './body';
 import { ApiError } from './errors';
 import { decodeUtf8, NotUtf8Error } from './json-body';

@@ -1,6 +1,6 @@
 /** @module examples/storefront/catalog — a believable catalogue of 300 products, the same on every start. */
 
-import { random } from '../../shared-models/src/util/random';
+import { random } from '@aisle/shared-models/util/random';
 export interface Product {
   id: string;
   name: string;

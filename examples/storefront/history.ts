@@ -4,8 +4,8 @@
  * browses at a person's uneven pace, comes back to items, carts, checks out and sometimes pays twice
  * (a declined card), over 90 days, on a phone or a desktop.
  */
-import type { Interaction } from '../../shared-models/src/schema/interaction';
-import { random } from '../../shared-models/src/util/random';
+import type { Interaction } from '@aisle/shared-models/schema/interaction';
+import { random } from '@aisle/shared-models/util/random';
 import { CATEGORIES, PRODUCTS, type Product } from './catalog';
 
 export function demoHistory({

@@ -3,7 +3,7 @@
  * the first 80 % of the log by time, evaluated on the last 20 % with injected scripted bots and card
  * testers, next to the no-model baseline (a session's most extreme standardised feature).
  */
-import { createAnomalyModel } from '../../shared-models/src/models/anomaly';
+import { createAnomalyModel } from '@aisle/shared-models/models/anomaly';
 import { useBackend } from '../../training/src/backend';
 import { trainAnomaly } from '../../training/src/pipelines/anomaly';
 import { evaluateAnomaly, KINDS } from '../../training/src/pipelines/anomaly-eval';

@@ -9,6 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { AisleEvent } from '@aisle/shared-models/schema/event';
+import { random } from '@aisle/shared-models/util/random';
 import { serve } from '@hono/node-server';
 import Database from 'better-sqlite3';
 import { createApp } from '../../edge-server/src/app';
@@ -16,8 +18,6 @@ import { DAY_MS } from '../../edge-server/src/storage/rollups';
 import { openSqlite } from '../../edge-server/src/storage/sqlite';
 import { configure, rowInserter, rowValues } from '../../edge-server/src/storage/sqlite-rows';
 import type { Storage } from '../../edge-server/src/storage/types';
-import type { AisleEvent } from '../../shared-models/src/schema/event';
-import { random } from '../../shared-models/src/util/random';
 import { launch } from '../helpers/browser';
 import { median, type Row, report } from './report';
 

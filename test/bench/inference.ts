@@ -8,11 +8,11 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MANIFEST_VERSION } from '@aisle/shared-models/models/manifest';
+import type { RecommenderManifest } from '@aisle/shared-models/models/recommender';
+import { initWeights, type SasRecConfig } from '@aisle/shared-models/models/recommender';
+import { random } from '@aisle/shared-models/util/random';
 import * as tf from '@tensorflow/tfjs';
-import { MANIFEST_VERSION } from '../../shared-models/src/models/manifest';
-import type { RecommenderManifest } from '../../shared-models/src/models/recommender/model';
-import { initWeights, type SasRecConfig } from '../../shared-models/src/models/recommender/sasrec';
-import { random } from '../../shared-models/src/util/random';
 import { useBackend } from '../../training/src/backend';
 import { saveRecommender } from '../../training/src/recommender-files';
 import { launch } from '../helpers/browser';

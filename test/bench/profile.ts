@@ -4,8 +4,8 @@
  * recommender, measured by how often a user's favourite genre names their taste segment, against
  * naming every user after the most common genre.
  */
-import { itemHistories } from '../../shared-models/src/features/profile';
-import { assignTaste } from '../../shared-models/src/models/profile';
+import { itemHistories } from '@aisle/shared-models/features/profile';
+import { assignTaste } from '@aisle/shared-models/models/profile';
 import { useBackend } from '../../training/src/backend';
 import { leaveLastOut } from '../../training/src/data/sequences';
 import { trainProfile } from '../../training/src/pipelines/profile';

@@ -3,8 +3,9 @@
  * declined card, a purchase — and every step lands in the edge store, once, without a single
  * form value.
  */
+
+import type { AisleEvent } from '@aisle/shared-models/schema/event';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { AisleEvent } from '../../shared-models/src/schema/event';
 import { aisleReady, chromiumAvailable, until } from '../helpers/browser';
 import { useServerAndBrowser } from '../helpers/e2e';
 

@@ -50,7 +50,7 @@ describe.runIf(chromiumAvailable()).each(await serverAdapters())('a shopper’s 
     await page.evaluate((name) => {
       const w = window as unknown as { dataLayer: unknown[] } & AisleWindow;
       w.dataLayer.push({ event: 'add_to_cart', ecommerce: { items: [{ item_id: 'SKU-E', item_name: name }] } });
-      w.aisle.track('like', { item_id: 'SKU-N', note: 'a\u0000b', half: '\ud83d', [`k\udc00`]: 1 });
+      w.aisle.track('like', { item_id: 'SKU-N', note: 'a\u0000b', half: '\ud83d', 'k\udc00': 1 });
       w.aisle.track('search', { search_term: `${'y'.repeat(199)}😀` });
     }, emoji);
     await page.evaluate(() => (window as unknown as AisleWindow).aisle.flush());

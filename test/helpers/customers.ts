@@ -2,7 +2,7 @@
  * @module test/helpers/customers — a CRM export with a churn signal: more support tickets, a short
  * tenure and the basic plan raise the odds; blanks where real exports have them.
  */
-import { random } from '../../shared-models/src/util/random';
+import { random } from '@aisle/shared-models/util/random';
 
 export function customerTable({ rows = 1500, seed = 3 } = {}): string {
   const rnd = random(seed);

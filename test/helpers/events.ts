@@ -1,6 +1,6 @@
 /** @module test/helpers/events — valid events to start from, so each test states only what it changes. */
-import type { AisleEvent } from '../../shared-models/src/schema/event';
-import { uuidv7 } from '../../shared-models/src/schema/ids';
+import type { AisleEvent } from '@aisle/shared-models/schema/event';
+import { uuidv7 } from '@aisle/shared-models/schema/ids';
 
 export function makeEvent(overrides: Partial<AisleEvent> & Record<string, unknown> = {}): AisleEvent {
   return {

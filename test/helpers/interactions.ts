@@ -3,8 +3,8 @@
  * shoppers keep to one category and walk its items in order, with some random views between.
  */
 
-import { toInterchangeCsv } from '../../shared-models/src/schema/interaction';
-import { random } from '../../shared-models/src/util/random';
+import { toInterchangeCsv } from '@aisle/shared-models/schema/interaction';
+import { random } from '@aisle/shared-models/util/random';
 import type { Interaction } from '../../training/src/data/interchange';
 
 export function shopLog({ users = 200, categories = 6, perCategory = 10, seed = 7 } = {}): Interaction[] {

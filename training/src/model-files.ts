@@ -5,9 +5,9 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { arrayBufferOf, layersFromFiles } from '@aisle/shared-models/models/files';
+import { ManifestError, type ModelManifest, sha256Hex, verifyShards } from '@aisle/shared-models/models/manifest';
 import * as tf from '@tensorflow/tfjs';
-import { arrayBufferOf, layersFromFiles } from '../../shared-models/src/models/files';
-import { ManifestError, type ModelManifest, sha256Hex, verifyShards } from '../../shared-models/src/models/manifest';
 import { DataError } from './data/errors';
 
 const MODEL = 'model.json';

@@ -4,9 +4,10 @@
  * popularity and the items' category, price band and coldness, in TF.js's weight format), and
  * `manifest.json`.
  */
+
+import { ModelFormatError, recommenderFromFiles } from '@aisle/shared-models/models/files';
+import type { RecommenderManifest, RecommenderModel } from '@aisle/shared-models/models/recommender';
 import * as tf from '@tensorflow/tfjs';
-import { ModelFormatError, recommenderFromFiles } from '../../shared-models/src/models/files';
-import type { RecommenderManifest, RecommenderModel } from '../../shared-models/src/models/recommender/model';
 import { DataError } from './data/errors';
 import { loadFiles, saveFiles } from './model-files';
 import type { RecommenderTrainResult } from './pipelines/recommender-sasrec';

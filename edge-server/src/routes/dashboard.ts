@@ -4,9 +4,10 @@
  * plus what merchants act on there — risk-flag labels, read-only tokens, scoring-run summaries.
  * Readers (read-only tokens) get the GET routes for their own site; see middleware/operator-auth.
  */
+
+import type { ModelManifest } from '@aisle/shared-models/models/manifest';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import type { ModelManifest } from '../../../shared-models/src/models/manifest';
 import { ApiError } from '../errors';
 import { jsonBody, parseInput, requireSite } from '../input';
 import { type AdminEnv, operatorAuth } from '../middleware/operator-auth';

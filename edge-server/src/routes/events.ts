@@ -1,7 +1,8 @@
 /** @module edge-server/routes/events — `POST /v1/events`: validate every event, keep the valid ones once, say what was wrong with the rest. */
+
+import { LIMITS } from '@aisle/shared-models/schema/constants';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { LIMITS } from '../../../shared-models/src/schema/constants';
 import { readBody } from '../body';
 import { ApiError } from '../errors';
 import { ingestBody } from '../ingest';

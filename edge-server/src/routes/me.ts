@@ -11,9 +11,9 @@
  * band of those ids; `DELETE /v1/me` erases them from this store. Both from an origin the site allows.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { deviceAnonymousId } from '@aisle/shared-models/schema/ids';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { deviceAnonymousId } from '../../../shared-models/src/schema/ids';
 import { ApiError } from '../errors';
 import { jsonBody, parseInput } from '../input';
 import { type RateLimitOptions, rateLimit } from '../middleware/rate-limit';

@@ -10,8 +10,8 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ModelManifest } from '@aisle/shared-models/models/manifest';
 import { type Context, Hono } from 'hono';
-import type { ModelManifest } from '../../../shared-models/src/models/manifest';
 import { ApiError } from '../errors';
 import type { Storage } from '../storage';
 import type { ChannelRecord } from '../storage/registry';

@@ -6,10 +6,10 @@
  * another site, or lower than what was published gets in; every action is audited.
  */
 import { createHash, createPublicKey } from 'node:crypto';
+import { ManifestError, type ModelManifest } from '@aisle/shared-models/models/manifest';
+import { keyId, verifySignature } from '@aisle/shared-models/models/signing';
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { ManifestError, type ModelManifest } from '../../../shared-models/src/models/manifest';
-import { keyId, verifySignature } from '../../../shared-models/src/models/signing';
 import { readBody } from '../body';
 import { ApiError } from '../errors';
 import { jsonBody, parseInput, requireSite } from '../input';

@@ -3,7 +3,7 @@
  * changes nothing. Only a token's SHA-256 is stored; the token itself is shown once, at creation.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { Sql } from './registry';
+import type { Sql } from './sql';
 
 export interface AccessToken {
   /** The first 12 hex digits of the token's hash: enough to name it, useless to sign in with. */

@@ -1,13 +1,15 @@
 /** @module edge-server/storage/postgres — PostgreSQL for several stateless edge nodes on one database. */
+
+import type { AisleEvent } from '@aisle/shared-models/schema/event';
 import pg from 'pg';
-import type { AisleEvent } from '../../../shared-models/src/schema/event';
 import { accessOver } from './access';
 import { PG_MIGRATIONS } from './migrations';
 import { profilesOver } from './profiles';
-import { registryOver, type Sql } from './registry';
+import { registryOver } from './registry';
 import { DETAILED_TYPES, rollupsOver } from './rollups';
 import { shoppersOver } from './shoppers';
-import type { EventQuery, Site, Stats, Storage } from './types';
+import type { Sql } from './sql';
+import type { EventQuery, Site, Stats, Storage, StoredEvent } from './types';
 import { webhooksOver } from './webhooks';
 
 export interface PostgresOptions {
@@ -17,26 +19,28 @@ export interface PostgresOptions {
   poolSize?: number;
 }
 
-/** Any number value PostgreSQL returns as text (bigint, count) comes back as a JS number here. */
-const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+/** Events of the store in `seq` order (newest first with `q.newest`), over any pool, a reader's too. */
+export async function selectEvents(pool: pg.Pool, q: EventQuery = {}): Promise<StoredEvent[]> {
+  const where = ['seq > $1'];
+  const args: (string | number)[] = [q.after ?? 0];
+  if (q.site) where.push(`site = $${args.push(q.site)}`);
+  if (q.type) where.push(`type = $${args.push(q.type)}`);
+  const limit = `$${args.push(Math.min(10_000, q.limit ?? 1000))}`;
+  const { rows } = await pool.query(
+    `SELECT seq, site, received_at, payload FROM events WHERE ${where.join(' AND ')} ORDER BY seq${q.newest ? ' DESC' : ''} LIMIT ${limit}`,
+    args,
+  );
+  return rows.map((r) => ({ seq: Number(r.seq), site: r.site, received_at: Number(r.received_at), event: r.payload }));
+}
 
-export function openPostgres(options: PostgresOptions): Storage {
-  const { connectionString, schema, poolSize = 10 } = options;
-  if (schema && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name: ${schema}`);
-  const pool = new pg.Pool({
-    connectionString,
-    max: poolSize,
-    ...(schema ? { options: `-c search_path=${schema}` } : {}),
-  });
-  // An idle client that loses its connection must not take the process down.
-  pool.on('error', (err) => console.error('[edge] PostgreSQL pool error', err.message));
-  let lastSweep = 0;
+/** `?` placeholders numbered for PostgreSQL (the shared stores' statements have no `?` in literals). */
+const numbered = (sql: string) => {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+};
 
-  /** `?` placeholders numbered for PostgreSQL (the registry's statements have no `?` in literals). */
-  const numbered = (sql: string) => {
-    let n = 0;
-    return sql.replace(/\?/g, () => `$${++n}`);
-  };
+/** The shared stores' minimal SQL over a pool: each statement on any connection, a transaction on one. */
+export function pgSql(pool: pg.Pool): Sql {
   const over = (db: pg.Pool | pg.PoolClient): Sql => ({
     all: async <T>(text: string, params: unknown[] = []) => (await db.query(numbered(text), params)).rows as T[],
     run: async (text, params = []) => {
@@ -58,7 +62,25 @@ export function openPostgres(options: PostgresOptions): Storage {
       }
     },
   });
-  const sql = over(pool);
+  return over(pool);
+}
+
+/** Any number value PostgreSQL returns as text (bigint, count) comes back as a JS number here. */
+const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
+
+export function openPostgres(options: PostgresOptions): Storage {
+  const { connectionString, schema, poolSize = 10 } = options;
+  if (schema && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) throw new Error(`invalid schema name: ${schema}`);
+  const pool = new pg.Pool({
+    connectionString,
+    max: poolSize,
+    ...(schema ? { options: `-c search_path=${schema}` } : {}),
+  });
+  // An idle client that loses its connection must not take the process down.
+  pool.on('error', (err) => console.error('[edge] PostgreSQL pool error', err.message));
+  let lastSweep = 0;
+
+  const sql = pgSql(pool);
 
   return {
     kind: 'postgres',
@@ -150,21 +172,7 @@ export function openPostgres(options: PostgresOptions): Storage {
       return { accepted, duplicates: events.length - accepted };
     },
     async events(q: EventQuery = {}) {
-      const where = ['seq > $1'];
-      const args: (string | number)[] = [q.after ?? 0];
-      if (q.site) where.push(`site = $${args.push(q.site)}`);
-      if (q.type) where.push(`type = $${args.push(q.type)}`);
-      const limit = `$${args.push(Math.min(10_000, q.limit ?? 1000))}`;
-      const { rows } = await pool.query(
-        `SELECT seq, site, received_at, payload FROM events WHERE ${where.join(' AND ')} ORDER BY seq${q.newest ? ' DESC' : ''} LIMIT ${limit}`,
-        args,
-      );
-      return rows.map((r) => ({
-        seq: Number(r.seq),
-        site: r.site,
-        received_at: Number(r.received_at),
-        event: r.payload,
-      }));
+      return selectEvents(pool, q);
     },
     async stats(site) {
       const filter = site ? 'WHERE site = $1' : '';

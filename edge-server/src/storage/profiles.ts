@@ -3,7 +3,7 @@
  * churn risk with its reasons (from the churn job), one row per site and user, written by whichever
  * job ran last; and each site's retention policy. Over the same minimal SQL as the registry.
  */
-import type { Sql } from './registry';
+import type { Sql } from './sql';
 
 export interface ChurnReason {
   feature: string;

@@ -5,13 +5,7 @@
  * read, and the audit log of every registry action.
  */
 
-/** What an adapter lends the registry: statements with `?` placeholders. */
-export interface Sql {
-  all<T>(sql: string, params?: unknown[]): Promise<T[]>;
-  run(sql: string, params?: unknown[]): Promise<void>;
-  /** Runs `fn` in one transaction on one connection (`tx`), committed when it resolves, rolled back when it throws. */
-  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
-}
+import type { Sql } from './sql';
 
 export interface SigningKey {
   site: string;

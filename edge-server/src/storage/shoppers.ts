@@ -5,7 +5,7 @@
  * the shopper's events, and erasure of their events, profiles, identities and the webhook
  * deliveries that named them. Over the same minimal SQL as the registry.
  */
-import type { Sql } from './registry';
+import type { Sql } from './sql';
 
 /** Whose data: the device's own anonymous id, and the user ids it proved. */
 export interface Shopper {

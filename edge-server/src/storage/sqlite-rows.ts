@@ -3,9 +3,11 @@
  * table and back, and the transaction that inserts a batch of rows. Shared by the store's own
  * connection and its writer thread, so both write exactly the same rows.
  */
+
+import type { AisleEvent } from '@aisle/shared-models/schema/event';
 import type Database from 'better-sqlite3';
-import type { AisleEvent } from '../../../shared-models/src/schema/event';
-import type { Sql } from './registry';
+import type { Sql } from './sql';
+import type { EventQuery, StoredEvent } from './types';
 
 export const COLUMNS = 'event_id, site, type, ts, anonymous_id, session_id, user_id, received_at, payload';
 /** Values per row, in `COLUMNS` order. */
@@ -28,6 +30,27 @@ export interface EventRow {
 }
 
 /** The event back from its columns and its payload (the other fields; the whole event in rows from before migration 2). */
+/** Events of the store in `seq` order (newest first with `q.newest`), from any connection, read-only ones too. */
+export function selectEvents(db: Database.Database, q: EventQuery = {}): StoredEvent[] {
+  const where = ['seq > ?'];
+  const args: (string | number)[] = [q.after ?? 0];
+  if (q.site) {
+    where.push('site = ?');
+    args.push(q.site);
+  }
+  if (q.type) {
+    where.push('type = ?');
+    args.push(q.type);
+  }
+  args.push(Math.min(10_000, q.limit ?? 1000));
+  const rows = db
+    .prepare<(string | number)[], EventRow>(
+      `SELECT seq, ${COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY seq${q.newest ? ' DESC' : ''} LIMIT ?`,
+    )
+    .all(...args);
+  return rows.map((r) => ({ seq: r.seq, site: r.site, received_at: r.received_at, event: toEvent(r) }));
+}
+
 export function toEvent(r: EventRow): AisleEvent {
   const { event_id, type, ts, anonymous_id, session_id, user_id } = r;
   return {

@@ -11,8 +11,8 @@
  */
 import { parentPort, receiveMessageOnPort, type Worker, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { Sql } from './registry';
 import { clicksFor, type Folded, fold, type RollupEvent, writeFolded } from './rollups';
+import type { Sql } from './sql';
 import type { CheckpointReply } from './sqlite-checkpointer-thread';
 import { configure, type EventRow, rowWriter, sqlOver, toEvent, WIDTH } from './sqlite-rows';
 import { tsWorker } from './ts-worker';

@@ -1,17 +1,17 @@
 /** @module edge-server/storage/sqlite — the embedded default: one file, WAL, one process. */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { AisleEvent } from '@aisle/shared-models/schema/event';
 import Database from 'better-sqlite3';
-import type { AisleEvent } from '../../../shared-models/src/schema/event';
 import { accessOver } from './access';
 import { SQLITE_MIGRATIONS } from './migrations';
 import { profilesOver } from './profiles';
 import { registryOver } from './registry';
 import { DETAILED_TYPES, foldedAsNew, rollupsOver } from './rollups';
 import { shoppersOver } from './shoppers';
-import { COLUMNS, configure, type EventRow, rowInserter, rowValues, sqlOver, toEvent } from './sqlite-rows';
+import { configure, rowInserter, rowValues, selectEvents, sqlOver } from './sqlite-rows';
 import { startWriter, type Writer } from './sqlite-writer';
-import type { EventQuery, Site, Stats, Storage, StoredEvent } from './types';
+import type { EventQuery, Site, Stats, Storage } from './types';
 import { webhooksOver } from './webhooks';
 
 /** Opens (creating if needed) an SQLite store at `file`, or in memory for `:memory:`. */
@@ -150,25 +150,7 @@ export function openSqlite(file: string): Storage {
       return { accepted, duplicates: events.length - accepted };
     },
     async events(q: EventQuery = {}) {
-      const where = ['seq > ?'];
-      const args: (string | number)[] = [q.after ?? 0];
-      if (q.site) {
-        where.push('site = ?');
-        args.push(q.site);
-      }
-      if (q.type) {
-        where.push('type = ?');
-        args.push(q.type);
-      }
-      args.push(Math.min(10_000, q.limit ?? 1000));
-      const rows = db
-        .prepare<(string | number)[], EventRow>(
-          `SELECT seq, ${COLUMNS} FROM events WHERE ${where.join(' AND ')} ORDER BY seq${q.newest ? ' DESC' : ''} LIMIT ?`,
-        )
-        .all(...args);
-      return rows.map(
-        (r): StoredEvent => ({ seq: r.seq, site: r.site, received_at: r.received_at, event: toEvent(r) }),
-      );
+      return selectEvents(db, q);
     },
     async stats(site) {
       const filter = site ? 'WHERE site = ?' : '';

@@ -1,5 +1,5 @@
 /** @module edge-server/storage/types — the one interface both storage adapters implement. */
-import type { AisleEvent } from '../../../shared-models/src/schema/event';
+import type { AisleEvent } from '@aisle/shared-models/schema/event';
 import type { Access } from './access';
 import type { Profiles } from './profiles';
 import type { Registry } from './registry';

@@ -2,7 +2,7 @@
  * @module edge-server/storage/webhooks — merchants' webhooks (where at-risk shoppers are pushed,
  * with the secret their bodies are signed with) and each delivery until it lands or is given up.
  */
-import type { Sql } from './registry';
+import type { Sql } from './sql';
 
 export interface Webhook {
   id: string;

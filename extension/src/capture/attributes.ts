@@ -1,7 +1,7 @@
 /** @module capture/attributes — events from `data-aisle-*` markup: the product element, lists, item clicks and action buttons. */
-import { LIMITS } from '../../../shared-models/src/schema/constants';
-import type { AisleItem } from '../../../shared-models/src/schema/event';
-import { truncateText } from '../../../shared-models/src/schema/text';
+import { LIMITS } from '@aisle/shared-models/schema/constants';
+import type { AisleItem } from '@aisle/shared-models/schema/event';
+import { truncateText } from '@aisle/shared-models/schema/text';
 import type { CaptureContext, Collector } from './context';
 import { toFields, toItem } from './normalize';
 

@@ -1,5 +1,5 @@
 /** @module capture/context — what a collector gets to work with. */
-import type { AisleItem } from '../../../shared-models/src/schema/event';
+import type { AisleItem } from '@aisle/shared-models/schema/event';
 import type { Channel } from './dedupe';
 import type { Logger } from './logger';
 import type { EventFields } from './normalize';

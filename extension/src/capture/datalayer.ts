@@ -1,5 +1,5 @@
 /** @module capture/datalayer — GA4 events from `window.dataLayer`, both `{ event, ecommerce }` pushes and gtag() calls. */
-import { KNOWN_EVENT_TYPES } from '../../../shared-models/src/schema/constants';
+import { KNOWN_EVENT_TYPES } from '@aisle/shared-models/schema/constants';
 import type { CaptureContext, Collector } from './context';
 import { toFields } from './normalize';
 

@@ -1,9 +1,9 @@
 /** @module capture/ids — UUIDs and on-device hashing. */
 
-import { hex } from '../../../shared-models/src/schema/ids';
+import { hex } from '@aisle/shared-models/schema/ids';
 
 /** Event and session ids: version 7 UUIDs, so the server indexes them at the cheap end. */
-export { uuidv7 as uuid } from '../../../shared-models/src/schema/ids';
+export { uuidv7 as uuid } from '@aisle/shared-models/schema/ids';
 
 /**
  * SHA-256 of `salt:value` in hex. The site key salts it so one shopper's id cannot be joined

@@ -1,5 +1,5 @@
 /** @module capture/json-ld — the page's product from schema.org `Product` JSON-LD. */
-import type { AisleItem } from '../../../shared-models/src/schema/event';
+import type { AisleItem } from '@aisle/shared-models/schema/event';
 import type { CaptureContext } from './context';
 import { toItem } from './normalize';
 

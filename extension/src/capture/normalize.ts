@@ -1,7 +1,7 @@
 /** @module capture/normalize — turns loosely shaped input (dataLayer params, attributes, aisle.track props) into schema fields. */
-import { LIMITS } from '../../../shared-models/src/schema/constants';
-import type { AisleEvent, AisleItem } from '../../../shared-models/src/schema/event';
-import { truncateText } from '../../../shared-models/src/schema/text';
+import { LIMITS } from '@aisle/shared-models/schema/constants';
+import type { AisleEvent, AisleItem } from '@aisle/shared-models/schema/event';
+import { truncateText } from '@aisle/shared-models/schema/text';
 
 /** The parts of an event a collector supplies; ids, time and page are added by the tracker. */
 export type EventFields = Omit<AisleEvent, 'event_id' | 'type' | 'ts' | 'anonymous_id' | 'session_id' | 'user_id'>;

@@ -1,6 +1,6 @@
 /** @module capture/page — page context with the privacy rules for URLs applied. */
-import { LIMITS } from '../../../shared-models/src/schema/constants';
-import { truncateText } from '../../../shared-models/src/schema/text';
+import { LIMITS } from '@aisle/shared-models/schema/constants';
+import { truncateText } from '@aisle/shared-models/schema/text';
 
 /** Query parameters kept by default: campaign attribution only. Everything else may identify someone. */
 export const DEFAULT_URL_PARAMS = ['utm_source', 'utm_medium', 'utm_campaign', 'utm_term', 'utm_content'];

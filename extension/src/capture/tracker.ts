@@ -1,8 +1,8 @@
 /** @module capture/tracker — builds events, applies consent, and hands them to the local store and the outbox. */
-import { EVENT_TYPE_PATTERN } from '../../../shared-models/src/schema/constants';
-import type { AisleEvent, AisleItem } from '../../../shared-models/src/schema/event';
-import { base64url, deviceAnonymousId } from '../../../shared-models/src/schema/ids';
-import { cleanStrings } from '../../../shared-models/src/schema/text';
+import { EVENT_TYPE_PATTERN } from '@aisle/shared-models/schema/constants';
+import type { AisleEvent, AisleItem } from '@aisle/shared-models/schema/event';
+import { base64url, deviceAnonymousId } from '@aisle/shared-models/schema/ids';
+import { cleanStrings } from '@aisle/shared-models/schema/text';
 import type { Meta } from '../store/db';
 import { type SessionState, settleSessions } from '../store/session';
 import { sendEventsBeacon } from '../sync/beacon';

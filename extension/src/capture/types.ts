@@ -1,5 +1,5 @@
 /** @module capture/types — the tracker's configuration, dependencies, status and interface. */
-import type { AisleEvent } from '../../../shared-models/src/schema/event';
+import type { AisleEvent } from '@aisle/shared-models/schema/event';
 import type { StoreLimits } from '../store/events';
 import type { Connection } from '../sync/connect';
 import type { EngineConfig } from '../sync/engine';

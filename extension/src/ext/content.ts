@@ -6,8 +6,9 @@
  * it sees only what the tag sends, checks each event against the shared schema for the inspector,
  * and remembers the last recommendations for the popup.
  */
+
+import { validateEvent } from '@aisle/shared-models/schema/validate';
 import browser from 'webextension-polyfill';
-import { validateEvent } from '../../../shared-models/src/schema/validate';
 import type { InferReply, InferRequest, RecommendResult } from '../infer/protocol';
 import type { EngineRequest } from '../sync/serve';
 import {

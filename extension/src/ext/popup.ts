@@ -5,8 +5,9 @@
  * install inspector. It asks the store's own tag (`window.aisle`) for what it knows: the same code
  * answers with or without the extension.
  */
+
+import { SEGMENT_MEANINGS } from '@aisle/shared-models/models/profile';
 import browser from 'webextension-polyfill';
-import { SEGMENT_MEANINGS } from '../../../shared-models/src/models/profile/model';
 import type { PageInfo, ToBackground, ToContent } from './messages';
 import { h, time } from './ui';
 

@@ -3,8 +3,9 @@
  * database per browser origin, so a second visit needs no network: manifests by model name, shards
  * by SHA-256 (a shard shared by two versions is stored once), and small state (the chosen backend).
  */
+
+import type { ModelManifest } from '@aisle/shared-models/models/manifest';
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
-import type { ModelManifest } from '../../../shared-models/src/models/manifest';
 
 interface ModelsDB extends DBSchema {
   manifests: { key: string; value: ModelManifest };

@@ -5,8 +5,8 @@
  * widget, and reports to the merchant (`aisle.on('recommendations' | 'risk')`) and the server
  * (`rec_impression`, `rec_click`, `risk_flag`).
  */
-import type { AisleEvent } from '../../../shared-models/src/schema/event';
-import { NOT_SHOPPER_ACTIONS } from '../../../shared-models/src/schema/interaction';
+import type { AisleEvent } from '@aisle/shared-models/schema/event';
+import { NOT_SHOPPER_ACTIONS } from '@aisle/shared-models/schema/interaction';
 import { bucketOf } from '../capture/ids';
 import type { Tracker } from '../capture/types';
 import type {

@@ -3,12 +3,13 @@
  * history after the merchant's rules, and a risk score for the live session. Runs in the inference
  * worker; the same code the trainer exports for (`shared-models`), on the backend `backend.ts` chose.
  */
+
+import { botSignals, sessionRow } from '@aisle/shared-models/features/session';
+import { type AnomalyManifest, type AnomalyModel, createAnomalyModel } from '@aisle/shared-models/models/anomaly';
+import { layersFromFiles, recommenderFromFiles } from '@aisle/shared-models/models/files';
+import type { RecommenderManifest, RecommenderModel } from '@aisle/shared-models/models/recommender';
+import { type Interaction, isItemAction, toInteractions } from '@aisle/shared-models/schema/interaction';
 import * as tf from '@tensorflow/tfjs';
-import { botSignals, sessionRow } from '../../../shared-models/src/features/session';
-import { type AnomalyManifest, type AnomalyModel, createAnomalyModel } from '../../../shared-models/src/models/anomaly';
-import { layersFromFiles, recommenderFromFiles } from '../../../shared-models/src/models/files';
-import type { RecommenderManifest, RecommenderModel } from '../../../shared-models/src/models/recommender/model';
-import { type Interaction, isItemAction, toInteractions } from '../../../shared-models/src/schema/interaction';
 import { BACKENDS, chooseBackend, tryBackend } from './backend';
 import type { ModelCache } from './cache';
 import { type CatalogItem, type LoadedFiles, loadCatalog, loadModelFiles } from './models';

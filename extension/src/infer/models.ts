@@ -6,9 +6,9 @@
  * shard must match its SHA-256. Whatever is refused, the cached model keeps serving; without a
  * network the cache serves alone. Without a pinned key only the hashes are checked (development).
  */
-import { CATALOG_FILE, type CatalogItem, parseCatalog } from '../../../shared-models/src/models/catalog';
-import { ManifestError, type ModelManifest, sha256Hex } from '../../../shared-models/src/models/manifest';
-import { verifyModel, verifySignature } from '../../../shared-models/src/models/signing';
+import { CATALOG_FILE, type CatalogItem, parseCatalog } from '@aisle/shared-models/models/catalog';
+import { ManifestError, type ModelManifest, sha256Hex } from '@aisle/shared-models/models/manifest';
+import { verifyModel, verifySignature } from '@aisle/shared-models/models/signing';
 import type { ModelCache } from './cache';
 
 export interface LoadedFiles<M extends ModelManifest> {

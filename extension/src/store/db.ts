@@ -1,6 +1,7 @@
 /** @module store/db — the shopper's IndexedDB: local history, the outbox, and a little state. */
+
+import type { AisleEvent } from '@aisle/shared-models/schema/event';
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
-import type { AisleEvent } from '../../../shared-models/src/schema/event';
 
 /** Per-browser state kept next to the events. */
 export interface Meta {

@@ -1,5 +1,5 @@
 /** @module store/events — the local history and the outbox over IndexedDB. */
-import type { AisleEvent } from '../../../shared-models/src/schema/event';
+import type { AisleEvent } from '@aisle/shared-models/schema/event';
 import { uuid } from '../capture/ids';
 import { type ChunkKey, type Db, type Meta, prune } from './db';
 import { type SessionState, settleSessions } from './session';

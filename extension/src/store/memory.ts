@@ -1,5 +1,5 @@
 /** @module store/memory — the event store in memory, for browsers where IndexedDB is blocked (some private modes). */
-import type { AisleEvent } from '../../../shared-models/src/schema/event';
+import type { AisleEvent } from '@aisle/shared-models/schema/event';
 import { uuid } from '../capture/ids';
 import type { Meta } from './db';
 import type { EventStore } from './events';

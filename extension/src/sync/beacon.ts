@@ -1,5 +1,5 @@
 /** @module sync/beacon — last words on page exit: `sendBeacon` of events that may not have reached the worker or IndexedDB. */
-import type { AisleEvent } from '../../../shared-models/src/schema/event';
+import type { AisleEvent } from '@aisle/shared-models/schema/event';
 
 /** Beacons share a 64 KiB budget per page with keepalive requests; stay under it. */
 export const BEACON_BYTES = 60_000;

@@ -1,5 +1,5 @@
 /** @module sync/engine — the storage-and-sync side of capture: the IndexedDB store and the outbox, behind one interface. */
-import type { AisleEvent } from '../../../shared-models/src/schema/event';
+import type { AisleEvent } from '@aisle/shared-models/schema/event';
 import { createLogger, type Logger, type LogLevel } from '../capture/logger';
 import { type Meta, openShopperDb } from '../store/db';
 import { createEventStore, type EventStore, type StoreLimits } from '../store/events';

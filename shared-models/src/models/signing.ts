@@ -8,6 +8,8 @@
 import canonicalize from 'canonicalize';
 import { ManifestError, type ModelManifest, verifyShards } from './manifest';
 
+/** A WebCrypto key (named through the API: Node has no global `CryptoKey` type). */
+type Key = Awaited<ReturnType<typeof crypto.subtle.importKey>>;
 const utf8 = new TextEncoder();
 
 /** The bytes a manifest's signature is over. */
@@ -52,7 +54,7 @@ export async function verifySignature(manifest: ModelManifest, keys: readonly st
   }
   const bytes = signedBytes(manifest);
   for (const key of keys) {
-    let publicKey: CryptoKey;
+    let publicKey: Key;
     try {
       publicKey = await crypto.subtle.importKey('spki', spkiBytes(key), { name: 'Ed25519' }, false, ['verify']);
     } catch {
@@ -102,7 +104,7 @@ export async function signManifest(
   site: string,
   signedAt = new Date(),
 ): Promise<ModelManifest> {
-  let key: CryptoKey;
+  let key: Key;
   let publicKey: string;
   try {
     const der = fromBase64(privatePem.replace(/-----(BEGIN|END) PRIVATE KEY-----/g, ''));

@@ -3,8 +3,8 @@
  * anomaly`: sessions unlike normal traffic, scored as a percentile of it, with the features to blame.
  */
 
-import type { AnomalyManifest } from '../../../shared-models/src/models/anomaly';
-import { createAnomalyModel } from '../../../shared-models/src/models/anomaly';
+import type { AnomalyManifest } from '@aisle/shared-models/models/anomaly';
+import { createAnomalyModel } from '@aisle/shared-models/models/anomaly';
 import { useBackend } from '../backend';
 import { loadInteractions, readRiskLabels } from '../data/source';
 import { loadModel, nextVersion, saveModel } from '../model-files';

@@ -5,7 +5,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CATALOG_FILE, catalogManifest, parseCatalog } from '../../../shared-models/src/models/catalog';
+import { CATALOG_FILE, catalogManifest, parseCatalog } from '@aisle/shared-models/models/catalog';
 import { DataError } from '../data/errors';
 import { type Command, intOption, stringOption } from './command';
 

@@ -2,8 +2,8 @@
  * @module training/commands/churn — `aisle train churn`, `aisle score churn` and `aisle eval churn`
  * for a customer table: a label column, an id column, any numeric and categorical columns, blanks.
  */
-import { BEHAVIOUR_COLUMNS, behaviourRows } from '../../../shared-models/src/features/behaviour';
-import { type ChurnManifest, createChurnModel } from '../../../shared-models/src/models/churn';
+import { BEHAVIOUR_COLUMNS, behaviourRows } from '@aisle/shared-models/features/behaviour';
+import { type ChurnManifest, createChurnModel } from '@aisle/shared-models/models/churn';
 import { useBackend } from '../backend';
 import { DataError } from '../data/errors';
 import { loadInteractions } from '../data/source';

@@ -2,8 +2,8 @@
  * @module training/commands/eval-recommender — `aisle eval recommender`: next-item NDCG@K, hit
  * rate and MRR with full ranking on a leave-last-out split, for the baselines a model must beat.
  */
-import type { NextItemScorer } from '../../../shared-models/src/models/baselines/types';
-import type { RecommenderModel } from '../../../shared-models/src/models/recommender/model';
+import type { NextItemScorer } from '@aisle/shared-models/models/baselines';
+import type { RecommenderModel } from '@aisle/shared-models/models/recommender';
 import { useBackend } from '../backend';
 import { DataError } from '../data/errors';
 import type { LeaveLastOut } from '../data/sequences';

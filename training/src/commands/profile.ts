@@ -2,11 +2,12 @@
  * @module training/commands/profile — `aisle train profile` and `aisle score profile`: shopper
  * segments from behaviour, written as TF.js weights (the centroids) and a manifest that names them.
  */
+
+import { itemHistories, profileRows } from '@aisle/shared-models/features/profile';
+import { ModelFormatError, profileFromFiles } from '@aisle/shared-models/models/files';
+import type { ProfileManifest, ProfileModel, TasteResult } from '@aisle/shared-models/models/profile';
+import { latestTs } from '@aisle/shared-models/schema/interaction';
 import * as tf from '@tensorflow/tfjs';
-import { itemHistories, profileRows } from '../../../shared-models/src/features/profile';
-import { ModelFormatError, profileFromFiles } from '../../../shared-models/src/models/files';
-import type { ProfileManifest, ProfileModel, TasteResult } from '../../../shared-models/src/models/profile';
-import { latestTs } from '../../../shared-models/src/schema/interaction';
 import { useBackend } from '../backend';
 import { DataError } from '../data/errors';
 import { loadInteractions } from '../data/source';

@@ -3,7 +3,7 @@
  * sequential recommender trained on an interchange file (or the edge store), and the next K items
  * for every user of a file, as a device would compute them from that user's history.
  */
-import type { RecommenderModel } from '../../../shared-models/src/models/recommender/model';
+import type { RecommenderModel } from '@aisle/shared-models/models/recommender';
 import { useBackend } from '../backend';
 import { DataError } from '../data/errors';
 import { leaveLastOut } from '../data/sequences';

@@ -7,8 +7,8 @@
 import { createHash, generateKeyPairSync } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ManifestError, type ModelManifest } from '../../../shared-models/src/models/manifest';
-import { keyId, signManifest as sign } from '../../../shared-models/src/models/signing';
+import { ManifestError, type ModelManifest } from '@aisle/shared-models/models/manifest';
+import { keyId, signManifest as sign } from '@aisle/shared-models/models/signing';
 import { DataError } from '../data/errors';
 import { call, connection, SERVER_HELP, SERVER_OPTIONS } from '../server';
 import { formatTable } from '../table';

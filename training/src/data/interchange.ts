@@ -3,8 +3,8 @@
  * CLI trains on: `user_id,item_id,type,ts` required, `session_id,price,quantity,category,device` optional.
  */
 import { extname } from 'node:path';
+import type { Interaction } from '@aisle/shared-models/schema/interaction';
 import { parse } from 'csv-parse/sync';
-import type { Interaction } from '../../../shared-models/src/schema/interaction';
 import { DataError } from './errors';
 import { readText } from './read-text';
 

@@ -1,5 +1,5 @@
+import type { Interaction } from '@aisle/shared-models/schema/interaction';
 import { describe, expect, it } from 'vitest';
-import type { Interaction } from '../../../shared-models/src/schema/interaction';
 import type { Dropped } from './interchange';
 import { describeDropped, preprocess } from './preprocess';
 

@@ -4,8 +4,8 @@
  * and, for training, the sessions that are plainly no person (`botSignals`) too. Everything left
  * out is counted, and the counts are reported.
  */
-import { botSignals, sessionize, sessionRow } from '../../../shared-models/src/features/session';
-import type { Interaction } from '../../../shared-models/src/schema/interaction';
+import { botSignals, sessionize, sessionRow } from '@aisle/shared-models/features/session';
+import type { Interaction } from '@aisle/shared-models/schema/interaction';
 import { countDrop, type Dropped } from './interchange';
 
 /** Events stamped more than a day ahead of the clock are impossible (a day covers skewed clocks and time zones). */

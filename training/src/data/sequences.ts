@@ -3,8 +3,8 @@
  * split that next-item models are judged by: the last item is the test, the one before it the
  * validation, everything earlier the training data. Never a random split across time.
  */
-import { createVocabulary, type Vocabulary } from '../../../shared-models/src/features/vocabulary';
-import { isItemAction } from '../../../shared-models/src/schema/interaction';
+import { createVocabulary, type Vocabulary } from '@aisle/shared-models/features/vocabulary';
+import { isItemAction } from '@aisle/shared-models/schema/interaction';
 import type { Interaction } from './interchange';
 
 /** A history and the item that came next. */

@@ -3,10 +3,8 @@
  * (`--events FILE`) or the edge store (`--from sqlite:PATH` or `--from postgres:URL`), read, never written.
  */
 import { existsSync } from 'node:fs';
-import { openPostgres } from '../../../edge-server/src/storage/postgres';
-import { openSqlite } from '../../../edge-server/src/storage/sqlite';
-import type { Storage } from '../../../edge-server/src/storage/types';
-import { toInteractions } from '../../../shared-models/src/schema/interaction';
+import { type EventReader, openReader } from '@aisle/edge-server/storage/reader';
+import { toInteractions } from '@aisle/shared-models/schema/interaction';
 import { DataError } from './errors';
 import { type Dropped, type Interaction, readInteractions, sortByTime } from './interchange';
 import { describeDropped, preprocess } from './preprocess';
@@ -57,22 +55,26 @@ async function readWholeStore(from: string, site?: string): Promise<Interaction[
   }
 }
 
-function openStore(from: string): Storage {
+/** The store behind `--from`, opened read-only (no writer threads, no migration). */
+function openStore(from: string): EventReader {
   if (from.startsWith('sqlite:')) {
     const file = from.slice('sqlite:'.length);
-    // Opening a missing file would create an empty store; say it is missing instead.
     if (!existsSync(file)) throw new DataError(`${file}: no such SQLite store`);
-    return openSqlite(file);
+    try {
+      return openReader(from);
+    } catch (error) {
+      throw new DataError(`${file}: cannot read the store: ${(error as Error).message}`);
+    }
   }
-  if (from.startsWith('postgres:') || from.startsWith('postgresql:')) return openPostgres({ connectionString: from });
+  if (from.startsWith('postgres:') || from.startsWith('postgresql:')) return openReader(from);
   throw new DataError(`--from ${from}: expected sqlite:PATH or postgres://…`);
 }
 
-async function readStore(storage: Storage, site?: string): Promise<Interaction[]> {
+async function readStore(storage: EventReader, site?: string): Promise<Interaction[]> {
   const rows: Interaction[] = [];
   let after = 0;
   for (;;) {
-    let page: Awaited<ReturnType<Storage['events']>>;
+    let page: Awaited<ReturnType<EventReader['events']>>;
     try {
       page = await storage.events({ after, limit: 10_000, site });
     } catch (error) {
@@ -91,7 +93,7 @@ export async function readRiskLabels(
 ): Promise<{ confirmed: Set<string>; humans: Set<string> }> {
   const storage = openStore(from);
   try {
-    const labels = await storage.rollups.labels(site);
+    const labels = await storage.labels(site);
     return {
       confirmed: new Set(labels.filter((l) => l.label === 'confirmed').map((l) => l.session_id)),
       humans: new Set(labels.filter((l) => l.label === 'false').map((l) => l.session_id)),

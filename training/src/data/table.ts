@@ -1,6 +1,7 @@
 /** @module training/data/table — a customer table (CSV with a header), as merchants export it from a CRM. */
+
+import type { TableRow } from '@aisle/shared-models/features/tabular';
 import { parse } from 'csv-parse/sync';
-import type { TableRow } from '../../../shared-models/src/features/tabular';
 import { DataError } from './errors';
 import { readText } from './read-text';
 

@@ -1,5 +1,5 @@
+import { random } from '@aisle/shared-models/util/random';
 import { describe, expect, it } from 'vitest';
-import { random } from '../../../shared-models/src/util/random';
 import { averagePrecision, bestF1Threshold, classify, fitPlatt, rocAuc } from './classification';
 
 describe('classification metrics', () => {

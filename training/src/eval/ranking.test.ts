@@ -1,5 +1,5 @@
+import type { NextItemScorer } from '@aisle/shared-models/models/baselines';
 import { describe, expect, it } from 'vitest';
-import type { NextItemScorer } from '../../../shared-models/src/models/baselines/types';
 import { evaluateRanking, rankOf } from './ranking';
 
 const fixed = (scores: number[]): NextItemScorer => ({ name: 'fixed', score: () => Float32Array.from(scores) });

@@ -3,7 +3,7 @@
  * every item of the catalogue (never a sample of negatives), items already in the history excluded
  * (so a target already in it is a miss, as it would be in the recommendations) unless asked not to.
  */
-import type { NextItemScorer } from '../../../shared-models/src/models/baselines/types';
+import type { NextItemScorer } from '@aisle/shared-models/models/baselines';
 import type { NextItemCase } from '../data/sequences';
 
 export interface RankingMetrics {

@@ -3,9 +3,9 @@
  * from a log's own sessions, next to the baseline it must beat: a session's most extreme
  * standardised feature, with no learning at all.
  */
-import { encodeRows } from '../../../shared-models/src/features/tabular';
-import type { AnomalyModel } from '../../../shared-models/src/models/anomaly';
-import type { Interaction } from '../../../shared-models/src/schema/interaction';
+import { encodeRows } from '@aisle/shared-models/features/tabular';
+import type { AnomalyModel } from '@aisle/shared-models/models/anomaly';
+import type { Interaction } from '@aisle/shared-models/schema/interaction';
 import { DataError } from '../data/errors';
 import { rocAuc } from '../eval/classification';
 import { quantile, sessionTable } from './anomaly';

@@ -6,8 +6,8 @@
  * - a **card tester** puts one item in the cart and tries card after card: bursts of
  *   `add_payment_info` followed by `payment_failed`, sometimes ending in a `purchase` that went through.
  */
-import type { Interaction } from '../../../shared-models/src/schema/interaction';
-import { random } from '../../../shared-models/src/util/random';
+import type { Interaction } from '@aisle/shared-models/schema/interaction';
+import { random } from '@aisle/shared-models/util/random';
 import { sortByTime } from '../data/interchange';
 
 export type InjectedKind = 'scripted_bot' | 'card_testing';

@@ -4,17 +4,13 @@
  * reconstruct (the 1 % most unusual: suspected bots stay out of "normal") — and calibrated on the
  * later 20 %, whose error percentiles turn an error into a score.
  */
+
+import { SESSION_COLUMNS, sessionize, sessionRow } from '@aisle/shared-models/features/session';
+import { encodeRows, inputSize, type TableRow, type TabularSchema } from '@aisle/shared-models/features/tabular';
+import { type AnomalyManifest, anomalyNetwork, anomalySchema, meanErrors } from '@aisle/shared-models/models/anomaly';
+import { MANIFEST_VERSION } from '@aisle/shared-models/models/manifest';
+import type { Interaction } from '@aisle/shared-models/schema/interaction';
 import * as tf from '@tensorflow/tfjs';
-import { SESSION_COLUMNS, sessionize, sessionRow } from '../../../shared-models/src/features/session';
-import { encodeRows, inputSize, type TableRow, type TabularSchema } from '../../../shared-models/src/features/tabular';
-import {
-  type AnomalyManifest,
-  anomalyNetwork,
-  anomalySchema,
-  meanErrors,
-} from '../../../shared-models/src/models/anomaly';
-import { MANIFEST_VERSION } from '../../../shared-models/src/models/manifest';
-import type { Interaction } from '../../../shared-models/src/schema/interaction';
 import { DataError } from '../data/errors';
 
 export interface AnomalyOptions {

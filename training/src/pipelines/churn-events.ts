@@ -3,8 +3,8 @@
  * cut-off as the features, and as the label whether they went on to buy (or, by visits, to come
  * back at all) within the horizon after it. The table then trains like any customer table.
  */
-import { BEHAVIOUR_COLUMNS, behaviourRows } from '../../../shared-models/src/features/behaviour';
-import { latestTs } from '../../../shared-models/src/schema/interaction';
+import { BEHAVIOUR_COLUMNS, behaviourRows } from '@aisle/shared-models/features/behaviour';
+import { latestTs } from '@aisle/shared-models/schema/interaction';
 import { DataError } from '../data/errors';
 import { type Interaction, parseTs } from '../data/interchange';
 import type { Table } from '../data/table';

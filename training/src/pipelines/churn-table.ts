@@ -3,16 +3,17 @@
  * small MLP with class weights, the better one on validation kept, its logit calibrated (Platt) and
  * its threshold chosen for F1 on validation, then judged once on held-out test rows.
  */
-import * as tf from '@tensorflow/tfjs';
-import { encodeRows, fitTabular, inputSize, type TableRow } from '../../../shared-models/src/features/tabular';
+
+import { encodeRows, fitTabular, inputSize, type TableRow } from '@aisle/shared-models/features/tabular';
 import {
   type ChurnArchitecture,
   type ChurnManifest,
   churnNetwork,
   createChurnModel,
-} from '../../../shared-models/src/models/churn';
-import { MANIFEST_VERSION } from '../../../shared-models/src/models/manifest';
-import { random } from '../../../shared-models/src/util/random';
+} from '@aisle/shared-models/models/churn';
+import { MANIFEST_VERSION } from '@aisle/shared-models/models/manifest';
+import { random } from '@aisle/shared-models/util/random';
+import * as tf from '@tensorflow/tfjs';
 import { DataError } from '../data/errors';
 import { requireColumn, type Table } from '../data/table';
 import { bestF1Threshold, type ClassificationMetrics, classify, fitPlatt, rocAuc } from '../eval/classification';

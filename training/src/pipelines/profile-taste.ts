@@ -4,10 +4,10 @@
  * cluster named after the categories its members favour more than everyone does (lift), and as
  * mainstream or niche by how popular the items they pick are.
  */
-import { itemHistories } from '../../../shared-models/src/features/profile';
-import { bestKMeans, type TasteFacet } from '../../../shared-models/src/models/profile';
-import type { RecommenderModel } from '../../../shared-models/src/models/recommender/model';
-import type { Interaction } from '../../../shared-models/src/schema/interaction';
+import { itemHistories } from '@aisle/shared-models/features/profile';
+import { bestKMeans, type TasteFacet } from '@aisle/shared-models/models/profile';
+import type { RecommenderModel } from '@aisle/shared-models/models/recommender';
+import type { Interaction } from '@aisle/shared-models/schema/interaction';
 import { DataError } from '../data/errors';
 
 const K_RANGE = [2, 3, 4, 5, 6, 7, 8];

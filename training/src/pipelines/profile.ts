@@ -2,17 +2,17 @@
  * @module training/pipelines/profile — segments shoppers: behaviour up to a cut-off, standardised,
  * k-means for every k from 2 to 8 with the best silhouette kept, each segment named from its centroid.
  */
-import { profileRows, referencePrice } from '../../../shared-models/src/features/profile';
-import { encodeRows, fitTabular, type TableRow } from '../../../shared-models/src/features/tabular';
-import { MANIFEST_VERSION } from '../../../shared-models/src/models/manifest';
+import { profileRows, referencePrice } from '@aisle/shared-models/features/profile';
+import { encodeRows, fitTabular, type TableRow } from '@aisle/shared-models/features/tabular';
+import { MANIFEST_VERSION } from '@aisle/shared-models/models/manifest';
 import {
   bestKMeans,
   PROFILE_COLUMNS,
   type ProfileManifest,
   type Segment,
   segmentName,
-} from '../../../shared-models/src/models/profile';
-import { type Interaction, latestTs } from '../../../shared-models/src/schema/interaction';
+} from '@aisle/shared-models/models/profile';
+import { type Interaction, latestTs } from '@aisle/shared-models/schema/interaction';
 import { DataError } from '../data/errors';
 
 export interface ProfileOptions {

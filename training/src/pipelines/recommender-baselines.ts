@@ -3,8 +3,9 @@
  * popularity, item-kNN (cosine, recency-weighted) and first-order Markov, fitted on the training part
  * of a leave-last-out split, with item-kNN's settings chosen on the validation items.
  */
-import { fitItemKnn, fitMarkov, fitPopularity, similarityTable } from '../../../shared-models/src/models/baselines';
-import type { NextItemScorer } from '../../../shared-models/src/models/baselines/types';
+
+import type { NextItemScorer } from '@aisle/shared-models/models/baselines';
+import { fitItemKnn, fitMarkov, fitPopularity, similarityTable } from '@aisle/shared-models/models/baselines';
 import type { LeaveLastOut } from '../data/sequences';
 import { evaluateRanking, type RankingMetrics } from '../eval/ranking';
 

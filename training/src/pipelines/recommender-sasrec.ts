@@ -4,25 +4,26 @@
  * sampled beyond), the epoch kept that scores best on the validation items, then its blend with
  * item-kNN chosen on validation, and everything judged once on the test items next to the baselines.
  */
-import * as tf from '@tensorflow/tfjs';
-import { createVocabulary } from '../../../shared-models/src/features/vocabulary';
-import { itemCounts, similarityTable } from '../../../shared-models/src/models/baselines';
-import { MANIFEST_VERSION } from '../../../shared-models/src/models/manifest';
-import { type ContentTable, priceBand, priceBandEdges } from '../../../shared-models/src/models/recommender/content';
+
+import { createVocabulary } from '@aisle/shared-models/features/vocabulary';
+import { itemCounts, similarityTable } from '@aisle/shared-models/models/baselines';
+import { MANIFEST_VERSION } from '@aisle/shared-models/models/manifest';
 import {
+  type ContentTable,
   createRecommenderModel,
-  type NeighbourTable,
-  padWindow,
-  type RecommenderManifest,
-  type RecommenderModel,
-} from '../../../shared-models/src/models/recommender/model';
-import {
   DEFAULT_SASREC,
   initWeights,
+  type NeighbourTable,
+  padWindow,
+  priceBand,
+  priceBandEdges,
+  type RecommenderManifest,
+  type RecommenderModel,
   type SasRecConfig,
   sequenceLoss,
-} from '../../../shared-models/src/models/recommender/sasrec';
-import { random } from '../../../shared-models/src/util/random';
+} from '@aisle/shared-models/models/recommender';
+import { random } from '@aisle/shared-models/util/random';
+import * as tf from '@tensorflow/tfjs';
 import type { LeaveLastOut } from '../data/sequences';
 import { evaluateRanking, type RankingMetrics } from '../eval/ranking';
 import { type BaselineResult, evaluateBaselines, fairBaselines } from './recommender-baselines';

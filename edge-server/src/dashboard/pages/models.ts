@@ -5,8 +5,8 @@
  * server: the operator picks the key file, and this page signs in the browser (WebCrypto, the same
  * signer as `aisle rollback`), sending only the signed manifest.
  */
-import type { ModelManifest } from '../../../../shared-models/src/models/manifest';
-import { signManifest } from '../../../../shared-models/src/models/signing';
+import type { ModelManifest } from '@aisle/shared-models/models/manifest';
+import { signManifest } from '@aisle/shared-models/models/signing';
 import { api, q } from '../api';
 import { card, fmt, h, table } from '../dom';
 import type { Page } from './types';

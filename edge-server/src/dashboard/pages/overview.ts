@@ -1,5 +1,5 @@
 /** @module dashboard/pages/overview — events per day by type, active shoppers, the purchase funnel, revenue, consent. */
-import type { Overview } from '../../storage/rollups';
+import type { Overview } from '../../storage/rollups/types';
 import { api, q } from '../api';
 import { chart, PALETTE } from '../charts';
 import { card, fmt, h, kpi, table } from '../dom';

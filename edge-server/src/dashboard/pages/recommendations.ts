@@ -1,5 +1,5 @@
 /** @module dashboard/pages/recommendations — impressions, click-through and attributed purchases by model version and backend, against the hold-out. */
-import type { RecResults } from '../../storage/rollups';
+import type { RecResults } from '../../storage/rollups/types';
 import { api, q } from '../api';
 import { chart, PALETTE } from '../charts';
 import { card, fmt, h, kpi, table } from '../dom';

@@ -1,5 +1,5 @@
 /** @module dashboard/pages/risk — flagged sessions over time, their reasons, and labels the next anomaly training learns from. */
-import type { RiskSummary } from '../../storage/rollups';
+import type { RiskSummary } from '../../storage/rollups/types';
 import { api, q } from '../api';
 import { chart, PALETTE } from '../charts';
 import { card, fmt, h, kpi, table } from '../dom';

@@ -8,6 +8,7 @@ export {
   type ProfileManifest,
   type ProfileModel,
   type ProfileResult,
+  SEGMENT_MEANINGS,
   type Segment,
   segmentName,
   type TasteFacet,

@@ -13,6 +13,7 @@ export {
   padWindow,
   type RecommenderManifest,
   type RecommenderModel,
+  topOf,
 } from './model';
 export {
   DEFAULT_SASREC,

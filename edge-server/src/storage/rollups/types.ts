@@ -1,0 +1,110 @@
+/**
+ * @module edge-server/storage/rollups/types — what the dashboard's aggregates are made of and what
+ * their queries answer: the shapes the merchant dashboard reads (it imports them, and nothing that
+ * touches a database), and the steps of the funnel as bits.
+ */
+import type { AisleEvent } from '@aisle/shared-models/schema/event';
+
+/** The types whose items or props the rollups read; of other events only the columns and a few fields. */
+export const DETAILED_TYPES = ['rec_impression', 'rec_click', 'purchase', 'risk_flag'] as const;
+
+/**
+ * What the rollups need of a stored event: its columns, group, value and currency, and items and
+ * props for `DETAILED_TYPES` only. Adapters read it without decoding whole payloads.
+ */
+export interface RollupEvent {
+  seq: number;
+  site: string;
+  received_at: number;
+  event: Pick<
+    AisleEvent,
+    'event_id' | 'type' | 'ts' | 'anonymous_id' | 'session_id' | 'group' | 'value' | 'currency' | 'items' | 'props'
+  >;
+}
+
+export const DAY_MS = 86_400_000;
+/** Session steps, one bit each: the funnel, and whether recommendations were shown or clicked. */
+export const STEP = {
+  view_item: 1,
+  add_to_cart: 2,
+  begin_checkout: 4,
+  purchase: 8,
+  rec_impression: 16,
+  rec_click: 32,
+} as const;
+export const FUNNEL = ['view_item', 'add_to_cart', 'begin_checkout', 'purchase'] as const;
+
+export interface Range {
+  site: string;
+  /** First and last day, inclusive (whole UTC days since the epoch). */
+  from: number;
+  to: number;
+}
+
+export interface Overview {
+  days: { day: number; byType: Record<string, number>; shoppers: number }[];
+  events: number;
+  shoppers: number;
+  sessions: number;
+  funnel: { step: string; sessions: number }[];
+  revenue: { currency: string; value: number; orders: number }[];
+  consent: { decisions: number; analytics: number; personalization: number };
+}
+
+export interface RecResults {
+  byModel: {
+    model_version: string;
+    backend: string;
+    impressions: number;
+    clicks: number;
+    ctr: number;
+    purchases: number;
+  }[];
+  days: { day: number; impressions: number; clicks: number; purchases: number }[];
+  groups: { group: 'treatment' | 'control'; sessions: number; with_recs: number; converted: number; rate: number }[];
+}
+
+export interface RiskFlag {
+  event_id: string;
+  session_id: string;
+  anonymous_id: string;
+  ts: number;
+  score: number;
+  reasons: string[];
+  model_version: string;
+  label: 'confirmed' | 'false' | null;
+  labelled_at: number | null;
+}
+
+export interface RiskSummary {
+  days: { day: number; flags: number; confirmed: number; false: number }[];
+  reasons: { reason: string; flags: number }[];
+  flags: RiskFlag[];
+}
+
+export interface ScoreRun {
+  at: number;
+  summary: unknown;
+}
+
+export interface Rollups {
+  /** Folds in events stored since the last call, for at most `budgetMs`; how many and whether it caught up. */
+  refresh(options?: { now?: number; settleMs?: number; budgetMs?: number }): Promise<{ events: number; done: boolean }>;
+  /** The watermark: the last event sequence number folded in, and when. */
+  state(): Promise<{ seq: number; updated_at: number }>;
+  /** The last day with events for the site, or null. */
+  lastDay(site: string): Promise<number | null>;
+  overview(r: Range): Promise<Overview>;
+  recommendations(r: Range): Promise<RecResults>;
+  risk(r: Range, limit?: number): Promise<RiskSummary>;
+  /** Labels a flag (null clears it); false when the site has no such flag. */
+  label(site: string, eventId: string, label: 'confirmed' | 'false' | null, at: number): Promise<boolean>;
+  /** Every labelled flag of the site (for training). */
+  labels(site?: string): Promise<Pick<RiskFlag, 'session_id' | 'anonymous_id' | 'label'>[]>;
+  countConsent(site: string, day: number, analytics: boolean, personalization: boolean): Promise<void>;
+  putRun(site: string, kind: string, at: number, summary: unknown): Promise<void>;
+  /** The latest runs of a kind, newest first. */
+  runs(site: string, kind: string, limit?: number): Promise<ScoreRun[]>;
+  /** Forgets what the rollups hold of these anonymous ids (their sessions, clicks, flags, daily presence). */
+  erase(site: string, anonymousIds: readonly string[]): Promise<void>;
+}
