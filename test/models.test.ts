@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDemoModels } from '../edge-server/src/demo-models';
+import { ensureDemoModels } from '../examples/storefront/models';
 import { runAisle } from './helpers/aisle';
 import { humanSessions, toCsv } from './helpers/interactions';
 import { startServer, type TestServer, tempSqlite } from './helpers/server';

@@ -9,9 +9,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ModelManifest } from '@aisle/shared-models/models/manifest';
-import { verifySignature } from '@aisle/shared-models/models/signing';
+import { generateSigningKey, publicKeyBase64, verifySignature } from '@aisle/shared-models/models/signing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newKeyPair, publicKeyBase64, signManifest } from '../training/src/commands/registry';
+import { signManifest } from '../training/src/commands/registry';
 import { runAisle } from './helpers/aisle';
 import { openTestPostgres, postgresAvailable, type TestPostgres } from './helpers/postgres';
 import { startServer, type TestServer, TOKEN, tempSqlite } from './helpers/server';
@@ -201,9 +201,11 @@ if (await postgresAvailable()) {
 describe.each(adapters)('the registry refuses what it must ($name)', (adapter) => {
   let server: TestServer;
   let store: Awaited<ReturnType<(typeof adapters)[number]['open']>>;
-  const mine = newKeyPair();
-  const theirs = newKeyPair();
+  let mine: Awaited<ReturnType<typeof generateSigningKey>>;
+  let theirs: typeof mine;
   beforeAll(async () => {
+    mine = await generateSigningKey();
+    theirs = await generateSigningKey();
     store = await adapter.open();
     server = await startServer(store.storage, {}, []);
     await server.storage.putSite({ key: 'other', name: 'Other', origins: ['https://other.example'], created_at: 1 });

@@ -1,5 +1,5 @@
 /**
- * `npm start`'s server process as an operator runs it: the generated operator token is printed in
+ * The server process as an operator runs it (`npm run serve`, under `npm start`'s demo too): the generated operator token is printed in
  * full once, when it is made, and never again (logs are read by more people than the data dir).
  */
 import { spawn } from 'node:child_process';
@@ -20,8 +20,7 @@ function startOnce(dataDir: string, env: Record<string, string> = {}): Promise<s
         PORT: '0',
         HOST: '127.0.0.1',
         AISLE_DATA_DIR: dataDir,
-        AISLE_DEMO_EVENTS: '0',
-        AISLE_DEMO_MODELS: '0',
+        AISLE_PROFILE_HOURS: '0',
         AISLE_OPERATOR_TOKEN: '',
         ...env,
       },

@@ -1,8 +1,7 @@
-/** @module edge-server/app — the Hono app: ingest, admin, models and catalogue, the storefront script and the demo shop. */
+/** @module edge-server/app — the Hono app: ingest, admin, models and catalogue, the storefront scripts, the dashboard. */
 import { Hono } from 'hono';
 import { compress } from 'hono/compress';
 import { secureHeaders } from 'hono/secure-headers';
-import { storefrontApp } from '../../examples/storefront/app';
 import { ApiError, handleError } from './errors';
 import { clientAddress } from './middleware/client-address';
 import { floodGuard, type RateLimitOptions } from './middleware/rate-limit';
@@ -24,10 +23,6 @@ export interface AppOptions {
   distDir?: string;
   /** Where the current models and the catalogue are (`aisle train` output); default `.aisle/models`. */
   modelsDir?: string;
-  /** Serve the demo shop at /demo/ (default true). */
-  demo?: boolean;
-  /** The public key (base64 SPKI) the demo shop's tag pins, so it runs only signed models. */
-  demoKey?: string;
   /** Webhook retry timing (tests shorten it). */
   webhooks?: Omit<DispatcherOptions, 'now'>;
   rateLimit?: Omit<RateLimitOptions, 'storage' | 'clientId'>;
@@ -50,22 +45,18 @@ export interface AppOptions {
   now?: () => number;
 }
 
+/** The app with `stop()`, which ends its background work (webhook deliveries, rollups). */
+export type App = ReturnType<typeof createApp>;
+
 export function createApp(options: AppOptions) {
-  const {
-    storage,
-    operatorToken,
-    distDir = 'dist',
-    modelsDir = '.aisle/models',
-    demo = true,
-    trustProxy = false,
-  } = options;
+  const { storage, operatorToken, distDir = 'dist', modelsDir = '.aisle/models', trustProxy = false } = options;
   const clientId = clientAddress({
     trustedHops: trustProxy === true ? 1 : trustProxy === false ? 0 : trustProxy,
     header: options.clientIpHeader,
   });
   const rateLimit = { ...options.rateLimit, clientId };
 
-  // Not strict: /demo and /demo/ are the same page.
+  // Not strict: /dashboard and /dashboard/ are the same page.
   const app = new Hono({ strict: false });
   app.onError(handleError);
   app.notFound((c) => c.json({ error: 'not found', details: [{ path: c.req.path, message: 'no such route' }] }, 404));
@@ -73,7 +64,6 @@ export function createApp(options: AppOptions) {
   app.use('*', floodGuard(rateLimit));
   app.use('/aisle.js', compress());
   app.use('/aisle-sync.js', compress());
-  app.use('/demo/*', compress());
 
   app.get('/healthz', async (c) => c.json({ ok: true, storage: storage.kind }));
   app.route(
@@ -97,10 +87,6 @@ export function createApp(options: AppOptions) {
   app.use('/dashboard/*', compress());
   app.route('/', dashboardAssets({ distDir }));
   app.route('/', modelsRoute({ dir: modelsDir, storage }));
-  if (demo) {
-    app.get('/', (c) => c.redirect('/demo/'));
-    app.route('/demo', storefrontApp({ key: options.demoKey }));
-  }
   // Anything under /v1 that is not a route still gets a JSON answer, never HTML.
   app.all('/v1/*', () => {
     throw new ApiError(404, 'not found', [{ path: '', message: 'no such API route' }]);

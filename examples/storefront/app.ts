@@ -1,6 +1,7 @@
 /** @module examples/storefront/app — the demo shop `npm start` serves at /demo/: catalogue, product pages, search, cart, checkout. */
 import { readFile } from 'node:fs/promises';
 import { type Context, Hono } from 'hono';
+import { compress } from 'hono/compress';
 import { html } from 'hono/html';
 import {
   CATEGORIES,
@@ -207,4 +208,11 @@ export function storefrontApp({ key }: StorefrontOptions = {}) {
     return c.body(body);
   });
   return app;
+}
+
+/** Puts the demo shop on `app` (the edge server's): `/` leads to it, `/demo/` is it, compressed. */
+export function mountDemo(app: Hono, options: StorefrontOptions = {}): void {
+  app.get('/', (c) => c.redirect('/demo/'));
+  app.use('/demo/*', compress());
+  app.route('/demo', storefrontApp(options));
 }

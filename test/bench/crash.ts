@@ -1,6 +1,6 @@
 /**
  * @module test/bench/crash — `npm run bench -- crash`: is anything the edge acknowledged ever lost
- * when its process dies? The real server (`npm start`'s entry, demo off) takes a steady ingest load
+ * when its process dies? The product's server (`npm run serve`) takes a steady ingest load
  * on loopback; at a random moment it is killed with SIGKILL, started again on the same store, and
  * the batches that were in flight are sent again (as the storefront's outbox does). Then every
  * acknowledged event must be stored, and no event twice. SQLite and PostgreSQL, several rounds
@@ -37,8 +37,7 @@ async function start(dataDir: string, databaseUrl: string): Promise<Server> {
       AISLE_DATA_DIR: dataDir,
       AISLE_DATABASE_URL: databaseUrl,
       AISLE_OPERATOR_TOKEN: TOKEN,
-      AISLE_DEMO_EVENTS: '0',
-      AISLE_DEMO_MODELS: '0',
+      AISLE_PROFILE_HOURS: '0',
       AISLE_RATE_PER_CLIENT: '1000000',
       AISLE_RATE_PER_SITE: '1000000',
       AISLE_RATE_PER_CLIENT_ALL: '1000000',
@@ -54,6 +53,13 @@ async function start(dataDir: string, databaseUrl: string): Promise<Server> {
     });
     child.once('exit', (code) => reject(new Error(`the server exited (${code}) before it listened:\n${out}`)));
   });
+  // The site the load posts to, made as an operator would (the product's server starts with none).
+  const site = await fetch(`http://127.0.0.1:${port}/v1/admin/sites`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ key: 'demo', name: 'Crash bench', origins: ['http://127.0.0.1'] }),
+  });
+  if (!site.ok) throw new Error(`could not make the site: ${site.status} ${await site.text()}`);
   return { child, port };
 }
 

@@ -113,7 +113,7 @@ async function store(n: number) {
 
 async function listen(storage: Storage) {
   // No background folding while pages are timed: each page's own catch-up is part of its time.
-  const app = createApp({ storage, operatorToken: TOKEN, demo: false, rollupEveryMs: 0 });
+  const app = createApp({ storage, operatorToken: TOKEN, rollupEveryMs: 0 });
   const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

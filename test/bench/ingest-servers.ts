@@ -28,7 +28,6 @@ async function edge(storage: Storage) {
   const app = createApp({
     storage,
     operatorToken: 'bench',
-    demo: false,
     rateLimit: { perClient: 1e9, perSite: 1e9, perClientAllRoutes: 1e9 },
   });
   const port = await listen(app.fetch);

@@ -16,7 +16,7 @@ import {
   publishDemoModels,
   scoreDemoProfiles,
   seedDemoEvents,
-} from '../../edge-server/src/demo-models';
+} from '../../examples/storefront/models';
 import { runAisle } from '../helpers/aisle';
 import { launch, type TestBrowser, type TestPage, until } from '../helpers/browser';
 import { makeEvent } from '../helpers/events';

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureDemoModels } from '../../edge-server/src/demo-models';
+import { ensureDemoModels } from '../../examples/storefront/models';
 import { ARGS, CHROMIUM, chromiumAvailable, until } from '../helpers/browser';
 import { startServer, type TestServer, tempSqlite } from '../helpers/server';
 

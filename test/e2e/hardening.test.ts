@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { publicKeyBase64 } from '@aisle/shared-models/models/signing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityProof } from '../../edge-server/src/routes/me';
-import { publicKeyBase64 } from '../../training/src/commands/registry';
 import { type OpenServer, serverAdapters } from '../helpers/adapters';
 import { runAisle } from '../helpers/aisle';
 import {

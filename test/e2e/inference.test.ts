@@ -9,8 +9,8 @@ import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ensureDemoModels } from '../../edge-server/src/demo-models';
 import { PRODUCTS } from '../../examples/storefront/catalog';
+import { ensureDemoModels } from '../../examples/storefront/models';
 import { aisleReady, chromiumAvailable, type TestPage, until } from '../helpers/browser';
 import { useServerAndBrowser } from '../helpers/e2e';
 

@@ -1,8 +1,7 @@
 /** @module test/helpers/adapters — the edge server over each storage adapter that runs here: SQLite always, PostgreSQL when reachable. */
 
-import type { AppOptions } from '../../edge-server/src/app';
 import { openTestPostgres, postgresAvailable } from './postgres';
-import { startServer, type TestServer, tempSqlite } from './server';
+import { startServer, type TestServer, type TestServerOptions, tempSqlite } from './server';
 
 export interface OpenServer {
   server: TestServer;
@@ -15,7 +14,7 @@ export interface ServerAdapter {
 }
 
 /** One entry per adapter, for `describe.each`; says so once when PostgreSQL is not there. */
-export async function serverAdapters(options: Partial<Omit<AppOptions, 'storage'>> = {}): Promise<ServerAdapter[]> {
+export async function serverAdapters(options: TestServerOptions = {}): Promise<ServerAdapter[]> {
   const adapters: ServerAdapter[] = [
     {
       name: 'SQLite',

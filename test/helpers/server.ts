@@ -7,6 +7,7 @@ import { serve } from '@hono/node-server';
 import { type AppOptions, createApp } from '../../edge-server/src/app';
 import { openSqlite } from '../../edge-server/src/storage/sqlite';
 import type { Storage } from '../../edge-server/src/storage/types';
+import { mountDemo } from '../../examples/storefront/app';
 
 export const TOKEN = 'test-operator-token';
 
@@ -31,10 +32,13 @@ export function tempSqlite(): { storage: Storage; dir: string; remove(): void } 
   };
 }
 
-/** Starts the app over `storage` (migrated, with the site `demo` allowed from its own origin). */
+/** What a test may set: the app's options, and the demo shop's key (the shop is on unless `demo: false`). */
+export type TestServerOptions = Partial<Omit<AppOptions, 'storage'>> & { demo?: boolean; demoKey?: string };
+
+/** Starts the app over `storage` (migrated, with the site `demo` allowed from its own origin), with the demo shop as `npm start` has it. */
 export async function startServer(
   storage: Storage,
-  options: Partial<Omit<AppOptions, 'storage'>> = {},
+  { demo = true, demoKey, ...options }: TestServerOptions = {},
   origins: string[] = [],
 ): Promise<TestServer> {
   await storage.migrate();
@@ -47,6 +51,7 @@ export async function startServer(
     rollupSettleMs: 0,
     ...options,
   });
+  if (demo) mountDemo(app, { key: demoKey });
   // Test pages share the server's origin, so the site allow-list and same-origin rules apply as on a shop.
   const pages = new Map<string, { html: string; headers: Record<string, string> }>();
   app.get('/test/:name', (c) => {

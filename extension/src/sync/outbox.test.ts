@@ -35,7 +35,7 @@ beforeEach(async () => {
   storage = openSqlite(':memory:');
   await storage.migrate();
   await storage.putSite({ key: 'demo', name: 'Demo', origins: ['http://shop.test'], created_at: 0 });
-  app = createApp({ storage, operatorToken: 't', demo: false });
+  app = createApp({ storage, operatorToken: 't' });
   store = createMemoryStore();
   results = [];
   calls = 0;

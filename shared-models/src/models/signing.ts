@@ -119,3 +119,29 @@ export async function signManifest(
   const signature = new Uint8Array(await crypto.subtle.sign({ name: 'Ed25519' }, key, signedBytes(ready)));
   return { ...ready, signature: toBase64(signature) };
 }
+
+/** Bytes as a PEM block of `label` (64 characters a line). */
+const pem = (label: string, bytes: Uint8Array) =>
+  `-----BEGIN ${label}-----\n${(toBase64(bytes).match(/.{1,64}/g) ?? []).join('\n')}\n-----END ${label}-----\n`;
+
+/**
+ * A new Ed25519 signing key pair as PEM: PKCS #8 private (it signs; keep it secret) and SPKI public
+ * (register it, pin it on the tag). WebCrypto, so the CLI, the demo and a browser make the same.
+ */
+export async function generateSigningKey(): Promise<{ privatePem: string; publicPem: string }> {
+  // An Ed25519 generation always makes a pair (the DOM's type says so; Node's allows a single key).
+  const { privateKey, publicKey } = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, [
+    'sign',
+    'verify',
+  ])) as {
+    privateKey: Key;
+    publicKey: Key;
+  };
+  return {
+    privatePem: pem('PRIVATE KEY', new Uint8Array(await crypto.subtle.exportKey('pkcs8', privateKey))),
+    publicPem: pem('PUBLIC KEY', new Uint8Array(await crypto.subtle.exportKey('spki', publicKey))),
+  };
+}
+
+/** The base64 SPKI body of a public PEM: what `data-key` on the tag and the server's key list hold. */
+export const publicKeyBase64 = (publicPem: string) => publicPem.replace(/-----(BEGIN|END) PUBLIC KEY-----|\s+/g, '');

@@ -4,11 +4,11 @@
  * here, with the private key, never on the server; the server and every device check the signature
  * with the shared `verifySignature`.
  */
-import { createHash, generateKeyPairSync } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManifestError, type ModelManifest } from '@aisle/shared-models/models/manifest';
-import { keyId, signManifest as sign } from '@aisle/shared-models/models/signing';
+import { generateSigningKey, keyId, publicKeyBase64, signManifest as sign } from '@aisle/shared-models/models/signing';
 import { DataError } from '../data/errors';
 import { call, connection, SERVER_HELP, SERVER_OPTIONS } from '../server';
 import { formatTable } from '../table';
@@ -16,18 +16,6 @@ import { type Command, intOption, stringOption, UsageError } from './command';
 
 export const PRIVATE_KEY_FILE = 'aisle-signing.key';
 export const PUBLIC_KEY_FILE = 'aisle-signing.pub';
-
-/** A new Ed25519 pair as PEM: PKCS #8 private, SPKI public. */
-export function newKeyPair(): { privatePem: string; publicPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  return {
-    privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-    publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-  };
-}
-
-/** The base64 SPKI body of a public PEM: what `data-key` on the tag and the server's key list hold. */
-export const publicKeyBase64 = (pem: string) => pem.replace(/-----(BEGIN|END) PUBLIC KEY-----|\s+/g, '');
 
 /** The shared signer (WebCrypto, `shared-models`), with the CLI's one-line error for a key that is not Ed25519. */
 export const signManifest = (...args: Parameters<typeof sign>): Promise<ModelManifest> =>
@@ -55,7 +43,7 @@ data-key, whose value is printed). Refuses to overwrite a key pair unless --forc
     const dir = stringOption(values, 'out', true);
     const priv = join(dir, PRIVATE_KEY_FILE);
     if (existsSync(priv) && !values.force) throw new DataError(`${priv} exists; pass --force to replace it`);
-    const { privatePem, publicPem } = newKeyPair();
+    const { privatePem, publicPem } = await generateSigningKey();
     mkdirSync(dir, { recursive: true });
     writeFileSync(priv, privatePem, { mode: 0o600 });
     writeFileSync(join(dir, PUBLIC_KEY_FILE), publicPem);

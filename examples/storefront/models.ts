@@ -1,5 +1,5 @@
 /**
- * @module edge-server/demo-models — gives the demo shop models from its first start: writes the
+ * @module examples/storefront/models — gives the demo shop models from its first start: writes the
  * catalogue devices download, and, when the demo's models are missing or were trained on another
  * catalogue, trains a recommender and an anomaly model on a season of simulated shoppers
  * (`examples/storefront/history.ts`) with the `aisle` command, in child processes that leave the
@@ -9,17 +9,19 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import type { Storage } from '@aisle/edge-server/storage';
 import type { ModelManifest } from '@aisle/shared-models/models/manifest';
-import { keyId } from '@aisle/shared-models/models/signing';
+import { generateSigningKey, keyId, publicKeyBase64 } from '@aisle/shared-models/models/signing';
 import { type AisleEvent, EventSchema } from '@aisle/shared-models/schema/event';
 import { toInterchangeCsv } from '@aisle/shared-models/schema/interaction';
-import { catalogDocument, demoHistory } from '../../examples/storefront/history';
-import { newKeyPair, PRIVATE_KEY_FILE, PUBLIC_KEY_FILE, publicKeyBase64 } from '../../training/src/commands/registry';
-import type { Storage } from './storage';
-import type { Registry } from './storage/registry';
+import { PRIVATE_KEY_FILE, PUBLIC_KEY_FILE } from '@aisle/training/src/commands/registry';
+import { catalogDocument, demoHistory } from './history';
 
-const AISLE = new URL('../../training/bin/aisle.mjs', import.meta.url).pathname;
+type Registry = Storage['registry'];
+
+const AISLE = fileURLToPath(import.meta.resolve('@aisle/training/bin/aisle.mjs'));
 /** `aisle ...args` in a child process: the server stays free to answer while it works. */
 const run = (...args: string[]) =>
   promisify(execFile)(process.execPath, [AISLE, ...args], { maxBuffer: 16 * 1024 * 1024 });
@@ -109,7 +111,7 @@ export async function demoSigningKey(
   const privateFile = join(dir, PRIVATE_KEY_FILE);
   const publicFile = join(dir, PUBLIC_KEY_FILE);
   if (!existsSync(privateFile) || !existsSync(publicFile)) {
-    const { privatePem, publicPem } = newKeyPair();
+    const { privatePem, publicPem } = await generateSigningKey();
     mkdirSync(dir, { recursive: true });
     writeFileSync(privateFile, privatePem, { mode: 0o600 });
     writeFileSync(publicFile, publicPem);
@@ -222,65 +224,6 @@ export async function scoreDemoProfiles(
     ...publish,
   );
   log('scored the demo shoppers: segments, churn risk and retention actions at /v1/admin/profiles');
-}
-
-/**
- * The edge's recurring profile job: every `hours`, the demo site's shoppers in the live store (what
- * the storefront captured) are scored with the demo's profile and churn models and stored with
- * their retention actions, next to the simulated season's. A store with no demo events yet is
- * skipped quietly. Returns a function that stops it.
- */
-export function scheduleProfileJob(
-  dir: string,
-  {
-    store,
-    server,
-    token,
-    hours,
-    log = () => {},
-  }: { store: string; server: string; token: string; hours: number; log?: (line: string) => void },
-): () => void {
-  const publish = ['--from', store, '--publish', '--site', 'demo', '--server', server];
-  let busy = false;
-  const once = async () => {
-    // A run that outlasts the interval is not overlapped by the next one.
-    if (busy) return;
-    if (!existsSync(join(dir, 'profile', 'manifest.json')) || !existsSync(join(dir, 'churn', 'manifest.json'))) return;
-    busy = true;
-    try {
-      await runAs(
-        token,
-        'score',
-        'profile',
-        '--model',
-        join(dir, 'profile'),
-        '--out',
-        join(dir, 'live-profiles.jsonl'),
-        ...publish,
-      );
-      await runAs(
-        token,
-        'score',
-        'churn',
-        '--model',
-        join(dir, 'churn'),
-        '--as-of',
-        new Date().toISOString(),
-        '--out',
-        join(dir, 'live-churn.jsonl'),
-        ...publish,
-      );
-      log('scored the live shoppers of the demo site');
-    } catch (error) {
-      const line = ((error as { stderr?: string }).stderr ?? (error as Error).message).trim().split('\n').at(-1) ?? '';
-      if (!/no events|no usable events|no user has an event/.test(line)) log(`the profile job failed: ${line}`);
-    } finally {
-      busy = false;
-    }
-  };
-  const timer = setInterval(() => void once(), hours * 3_600_000);
-  timer.unref();
-  return () => clearInterval(timer);
 }
 
 /** Bumped when the seeded events change shape: a store seeded with an older version is seeded again (ids stay stable, so nothing doubles). */
