@@ -172,8 +172,8 @@ describe('aisle train / score / eval anomaly', () => {
     await storage.rollups.refresh();
     const flags = (await storage.rollups.risk({ site: 'demo', from: 0, to: 40_000 })).flags;
     const id = (session: string) => flags.find((f) => f.session_id === session)?.event_id as string;
-    expect(await storage.rollups.label('demo', id(confirmed), 'confirmed', Date.now())).toBe(true);
-    expect(await storage.rollups.label('demo', id(falseAlarm), 'false', Date.now())).toBe(true);
+    expect(await storage.riskLabels.set('demo', id(confirmed), 'confirmed', Date.now())).toBe(true);
+    expect(await storage.riskLabels.set('demo', id(falseAlarm), 'false', Date.now())).toBe(true);
     await storage.close();
 
     const out = join(dir, 'labelled');

@@ -167,7 +167,7 @@ describe.each(await serverAdapters())('the dashboard API on $name', ({ open }) =
     const after = await call(server, 'GET', `/v1/admin/dashboard/risk?${range}`);
     expect(after.body.flags[0].label).toBe('confirmed');
     expect(after.body.days[1].confirmed).toBe(1);
-    expect(await server.storage.rollups.labels('demo')).toEqual([
+    expect(await server.storage.riskLabels.list('demo')).toEqual([
       { session_id: 'sess-E', anonymous_id: 'anon-E', label: 'confirmed' },
     ]);
 

@@ -103,7 +103,7 @@ export function dashboardRoute({
   app.get('/v1/admin/dashboard/segments', async (c) => {
     const s = await site(c.req.query());
     const [runs, sizes, model] = await Promise.all([
-      rollups.runs(s, 'profile', 2),
+      storage.scoreRuns.latest(s, 'profile', 2),
       storage.profiles.segmentSizes(s),
       latest(s, 'profile'),
     ]);
@@ -128,7 +128,7 @@ export function dashboardRoute({
     const s = await site(c.req.query());
     const [histogram, runs, model] = await Promise.all([
       storage.profiles.churnHistogram(s, HISTOGRAM_BINS),
-      rollups.runs(s, 'churn', 1),
+      storage.scoreRuns.latest(s, 'churn', 1),
       latest(s, 'churn'),
     ]);
     const bands = { high: 0, medium: 0, low: 0 };
@@ -177,7 +177,7 @@ export function dashboardRoute({
   app.post('/v1/admin/risk-flags/:event_id/label', async (c) => {
     const input = parseInput(Label, await jsonBody(c));
     const eventId = c.req.param('event_id');
-    if (!(await rollups.label(input.site, eventId, input.label, now()))) {
+    if (!(await storage.riskLabels.set(input.site, eventId, input.label, now()))) {
       throw new ApiError(404, 'no such flag', [
         { path: 'event_id', message: `${input.site} has no risk flag ${eventId}` },
       ]);
@@ -191,7 +191,7 @@ export function dashboardRoute({
     if (JSON.stringify(input.summary).length > 256 * 1024) {
       throw new ApiError(413, 'summary too large', [{ path: 'summary', message: 'at most 256 KiB of JSON' }]);
     }
-    await rollups.putRun(input.site, input.kind, now(), input.summary);
+    await storage.scoreRuns.put(input.site, input.kind, now(), input.summary);
     return c.json({ site: input.site, kind: input.kind }, 201);
   });
 

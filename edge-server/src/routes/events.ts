@@ -45,7 +45,7 @@ export function eventsRoute(options: EventsRouteOptions) {
   app.post('/v1/consent', rateLimit({ storage, ...options.rateLimit }), async (c) => {
     const choice = parseInput(Choice, await jsonBody(c, 1024));
     const day = Math.floor(now() / DAY_MS);
-    await storage.rollups.countConsent(c.get('site').key, day, choice.analytics, choice.personalization);
+    await storage.consentCounts.count(c.get('site').key, day, choice.analytics, choice.personalization);
     return c.json({ counted: true });
   });
   return app;

@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { selectEvents as pgEvents, pgSql } from './postgres';
-import { readLabels } from './rollups';
+import { riskLabelsOver } from './risk-labels';
 import { selectEvents, sqlOver } from './sqlite-rows';
 import type { EventQuery, StoredEvent } from './types';
 
@@ -27,7 +27,7 @@ export function openReader(url: string): EventReader {
     const sql = pgSql(pool);
     return {
       events: (q) => pgEvents(pool, q),
-      labels: (site) => readLabels(sql, site),
+      labels: (site) => riskLabelsOver(sql).list(site),
       close: () => pool.end(),
     };
   }
@@ -36,7 +36,7 @@ export function openReader(url: string): EventReader {
   const { sql } = sqlOver(db);
   return {
     events: async (q) => selectEvents(db, q),
-    labels: (site) => readLabels(sql, site),
+    labels: (site) => riskLabelsOver(sql).list(site),
     close: async () => {
       db.close();
     },

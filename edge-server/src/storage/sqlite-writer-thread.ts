@@ -11,13 +11,13 @@
  */
 import { parentPort, receiveMessageOnPort, type Worker, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { clicksFor, type Folded, fold, type RollupEvent, writeFolded } from './rollups';
+import { type BatchFold, clicksFor, fold, writeFolded } from './rollups';
 import type { Sql } from './sql';
 import type { CheckpointReply } from './sqlite-checkpointer-thread';
-import { configure, type EventRow, rowWriter, sqlOver, toEvent, WIDTH } from './sqlite-rows';
+import { configure, rowWriter, sqlOver, WIDTH } from './sqlite-rows';
 import { tsWorker } from './ts-worker';
 
-export type WriteRequest = { id: number; values: unknown[]; folded?: Folded };
+export type WriteRequest = { id: number; values: unknown[]; fold: BatchFold };
 export type WriteReply = { id: number; accepted: number } | { id: number; error: string };
 
 /** Rows between checkpoints: a few MB of log. */
@@ -78,41 +78,15 @@ function wrote(rows: number) {
 /** Requests taken into one transaction at most (each at most 500 events): a group's replies wait for all of it. */
 const GROUP_REQUESTS = 16;
 
-/** The rollup aggregates of the rows in `values` whose ids are in `ids`, each once, read from the rows themselves. */
-async function foldRows(tx: Sql, values: unknown[], ids: string[]): Promise<Folded> {
-  const fresh = new Set(ids);
-  const events: RollupEvent[] = [];
-  for (let i = 0; i < values.length; i += WIDTH) {
-    const [event_id, site, type, ts, anonymous_id, session_id, user_id, received_at, payload] = values.slice(
-      i,
-      i + WIDTH,
-    ) as [string, string, string, number, string, string, string | null, number, string];
-    if (!fresh.delete(event_id)) continue;
-    const event = toEvent({
-      seq: 0,
-      site,
-      received_at,
-      event_id,
-      type,
-      ts,
-      anonymous_id,
-      session_id,
-      user_id,
-      payload,
-    } satisfies EventRow);
-    events.push({ seq: 0, site, received_at, event });
-  }
-  return fold(events, await clicksFor(tx, events));
-}
-
 /**
  * Stores a group of requests' rows in one transaction (group commit: under load, the requests
  * that queued while the last one was written share one commit) and returns each one's count of
  * new rows. While the dashboard's rollups are caught up with every stored event, each request's
- * new events are folded in within the same transaction and the watermark moves past them — from
- * the aggregates the main thread made when every event turned out new, from the rows otherwise —
- * so nothing just written is read back. Rollups still behind (say after a restart) are left to
- * their refresh, which folds from the table.
+ * new events are folded in within the same transaction and the watermark moves past them: from
+ * the aggregates the ingest made when every event turned out new, from the batch's own projection
+ * when it brought one (purchases); nothing just written is read back. A batch that repeated events
+ * stored before and brought no projection is left, with everything after it, to the refresh, which
+ * folds from the table; so are rollups still behind (after a restart, say).
  */
 function store(group: WriteRequest[]): Promise<number[]> {
   write ??= rowWriter(db);
@@ -121,14 +95,23 @@ function store(group: WriteRequest[]): Promise<number[]> {
     const [before] = await tx.all<{ seq: number | null; folded: number | null }>(
       `SELECT (SELECT MAX(seq) FROM events) AS seq, (SELECT seq FROM rollup_state WHERE id = 'events') AS folded`,
     );
-    const caughtUp = before.folded !== null && before.folded === (before.seq ?? 0);
+    let caughtUp = before.folded !== null && before.folded === (before.seq ?? 0);
     const accepted: number[] = [];
-    for (const { values, folded } of group) {
+    for (const { values, fold: how } of group) {
       const ids = rows(values);
       accepted.push(ids.length);
       if (!caughtUp || !ids.length) continue;
       const all = ids.length * WIDTH === values.length;
-      const aggregates = all && folded ? folded : await foldRows(tx, values, ids);
+      let aggregates: ReturnType<typeof fold>;
+      if ('events' in how) {
+        const fresh = new Set(ids);
+        const events = how.events.filter((e) => fresh.delete(e.event.event_id));
+        aggregates = fold(events, await clicksFor(tx, events));
+      } else if (all) aggregates = how.folded;
+      else {
+        caughtUp = false;
+        continue;
+      }
       const [after] = await tx.all<{ seq: number }>('SELECT MAX(seq) AS seq FROM events');
       await writeFolded(tx, aggregates, after.seq, Date.now());
     }

@@ -7,7 +7,7 @@
  * of the next requests, which the main thread does. SQLite allows one writer at a time, so one
  * thread is enough; the main connection keeps reading, which WAL mode allows alongside it.
  */
-import type { Folded } from './rollups';
+import type { BatchFold } from './rollups';
 import type { WriteReply, WriteRequest } from './sqlite-writer-thread';
 import { tsWorker } from './ts-worker';
 
@@ -17,7 +17,7 @@ export interface Writer {
    * committed. `folded`: the rows' rollup aggregates as if all were new (`foldedAsNew`), which the
    * thread adds in the same transaction when they all were, instead of folding the rows itself.
    */
-  insert(values: unknown[], folded?: Folded): Promise<number>;
+  insert(values: unknown[], fold: BatchFold): Promise<number>;
   /** Waits for the batches in flight, then closes the thread's connection. */
   close(): Promise<void>;
 }
@@ -54,8 +54,8 @@ export function startWriter(file: string, onFailure: (error: Error) => void): Pr
         // Idle, the thread must not keep alive a process that forgot to close its store.
         worker.unref();
         resolve({
-          async insert(values, folded) {
-            const request: WriteRequest = { id: next++, values, folded };
+          async insert(values, fold) {
+            const request: WriteRequest = { id: next++, values, fold };
             const reply = await new Promise<WriteReply>((resolveReply, rejectReply) => {
               pending.set(request.id, { resolve: resolveReply, reject: rejectReply });
               if (pending.size === 1) worker.ref();

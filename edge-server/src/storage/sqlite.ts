@@ -4,10 +4,13 @@ import { dirname } from 'node:path';
 import type { AisleEvent } from '@aisle/shared-models/schema/event';
 import Database from 'better-sqlite3';
 import { accessOver } from './access';
+import { consentCountsOver } from './consent-counts';
 import { SQLITE_MIGRATIONS } from './migrations';
 import { profilesOver } from './profiles';
 import { registryOver } from './registry';
-import { DETAILED_TYPES, foldedAsNew, rollupsOver } from './rollups';
+import { riskLabelsOver } from './risk-labels';
+import { batchFold, DETAILED_TYPES, rollupsOver } from './rollups';
+import { scoreRunsOver } from './score-runs';
 import { shoppersOver } from './shoppers';
 import { configure, rowInserter, rowValues, selectEvents, sqlOver } from './sqlite-rows';
 import { startWriter, type Writer } from './sqlite-writer';
@@ -37,6 +40,14 @@ type RollupRow = [
   event_id: string | null,
   payload: string | null,
 ];
+
+/** `events` with each event id once (its first occurrence); the same array when none repeats. */
+function onceEach(events: readonly AisleEvent[]): readonly AisleEvent[] {
+  const seen = new Set<string>();
+  for (const e of events) seen.add(e.event_id);
+  if (seen.size === events.length) return events;
+  return events.filter((e) => seen.delete(e.event_id));
+}
 
 export function openSqlite(file: string): Storage {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -92,6 +103,9 @@ export function openSqlite(file: string): Storage {
     webhooks: webhooksOver(sql),
     shoppers: shoppersOver(sql),
     access: accessOver(sql),
+    riskLabels: riskLabelsOver(sql),
+    consentCounts: consentCountsOver(sql),
+    scoreRuns: scoreRunsOver(sql),
     rollups: rollupsOver(sql, 'sqlite', async (after, limit) => {
       return (statement(ROLLUP_READ).raw().all(after, limit) as RollupRow[]).map(
         ([seq, site, received_at, type, ts, anonymous_id, session_id, group, event_id, payload]) => {
@@ -143,9 +157,12 @@ export function openSqlite(file: string): Storage {
     },
     async insertEvents(site, events, receivedAt) {
       if (!events.length) return { accepted: 0, duplicates: 0 };
-      const values = rowValues(site, events, receivedAt);
+      // An event repeated within the batch is stored once: it never reaches the writer twice, so the
+      // batch's aggregates made here count what the store keeps.
+      const distinct = onceEach(events);
+      const values = rowValues(site, distinct, receivedAt);
       const accepted = writer
-        ? await writer.insert(values, foldedAsNew(site, events, receivedAt))
+        ? await writer.insert(values, batchFold(site, distinct, receivedAt))
         : s().insertRows(values);
       return { accepted, duplicates: events.length - accepted };
     },

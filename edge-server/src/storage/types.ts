@@ -1,9 +1,12 @@
 /** @module edge-server/storage/types — the one interface both storage adapters implement. */
 import type { AisleEvent } from '@aisle/shared-models/schema/event';
 import type { Access } from './access';
+import type { ConsentCounts } from './consent-counts';
 import type { Profiles } from './profiles';
 import type { Registry } from './registry';
+import type { RiskLabels } from './risk-labels';
 import type { Rollups } from './rollups';
+import type { ScoreRuns } from './score-runs';
 import type { Shoppers } from './shoppers';
 import type { Webhooks } from './webhooks';
 
@@ -72,8 +75,14 @@ export interface Storage {
   readonly webhooks: Webhooks;
   /** What the server holds about a shopper, for that shopper's own device to read and erase. */
   readonly shoppers: Shoppers;
-  /** The dashboard's aggregates of the events, its risk labels, consent counts and scoring runs. */
+  /** The dashboard's aggregates of the events. */
   readonly rollups: Rollups;
+  /** Operators' labels on flagged sessions (confirmed bot, false alarm). */
+  readonly riskLabels: RiskLabels;
+  /** Shoppers' consent choices, counted. */
+  readonly consentCounts: ConsentCounts;
+  /** What each scoring job reported. */
+  readonly scoreRuns: ScoreRuns;
   /** Merchants' read-only dashboard tokens. */
   readonly access: Access;
   close(): Promise<void>;

@@ -97,14 +97,6 @@ export interface Rollups {
   overview(r: Range): Promise<Overview>;
   recommendations(r: Range): Promise<RecResults>;
   risk(r: Range, limit?: number): Promise<RiskSummary>;
-  /** Labels a flag (null clears it); false when the site has no such flag. */
-  label(site: string, eventId: string, label: 'confirmed' | 'false' | null, at: number): Promise<boolean>;
-  /** Every labelled flag of the site (for training). */
-  labels(site?: string): Promise<Pick<RiskFlag, 'session_id' | 'anonymous_id' | 'label'>[]>;
-  countConsent(site: string, day: number, analytics: boolean, personalization: boolean): Promise<void>;
-  putRun(site: string, kind: string, at: number, summary: unknown): Promise<void>;
-  /** The latest runs of a kind, newest first. */
-  runs(site: string, kind: string, limit?: number): Promise<ScoreRun[]>;
   /** Forgets what the rollups hold of these anonymous ids (their sessions, clicks, flags, daily presence). */
   erase(site: string, anonymousIds: readonly string[]): Promise<void>;
 }
