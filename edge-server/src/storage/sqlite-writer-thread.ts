@@ -12,7 +12,6 @@
 import { parentPort, receiveMessageOnPort, type Worker, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { type BatchFold, clicksFor, fold, writeFolded } from './rollups';
-import type { Sql } from './sql';
 import type { CheckpointReply } from './sqlite-checkpointer-thread';
 import { configure, rowWriter, sqlOver, WIDTH } from './sqlite-rows';
 import { tsWorker } from './ts-worker';
