@@ -9,8 +9,8 @@
 
 import { validateEvent } from '@aisle/shared-models/schema/validate';
 import browser from 'webextension-polyfill';
-import type { InferReply, InferRequest, RecommendResult } from '../infer/protocol';
-import type { EngineRequest } from '../sync/serve';
+import type { RecommendResult } from '../infer/protocol';
+import type { RpcReply, RpcRequest } from '../rpc/protocol';
 import {
   type FetchReply,
   type FetchRequest,
@@ -88,7 +88,7 @@ window.addEventListener('message', async (ev) => {
   const sync = new MessageChannel();
   const infer = new MessageChannel();
   relay(sync.port1, PORT.sync, (fromPage, data) => {
-    const request = data as EngineRequest;
+    const request = data as RpcRequest;
     if (!fromPage || request.method !== 'commit') return;
     const events = (request.args[0] ?? []) as Record<string, unknown>[];
     const inspected: InspectedEvent[] = events.map((event) => ({
@@ -100,11 +100,11 @@ window.addEventListener('message', async (ev) => {
   });
   relay(infer.port1, PORT.infer, (fromPage, data) => {
     if (fromPage) {
-      const request = data as InferRequest;
+      const request = data as RpcRequest;
       if (request.method === 'recommend') pendingRecommend.add(request.id);
       return;
     }
-    const { id, value: answer } = data as InferReply;
+    const { id, value: answer } = data as RpcReply;
     if (pendingRecommend.delete(id) && answer) recommendations = answer as RecommendResult;
   });
   window.postMessage({ aisle: 'ports' }, location.origin, [sync.port2, infer.port2]);

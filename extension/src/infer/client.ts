@@ -9,16 +9,10 @@ import type { AisleEvent } from '@aisle/shared-models/schema/event';
 import { NOT_SHOPPER_ACTIONS } from '@aisle/shared-models/schema/interaction';
 import { bucketOf } from '../capture/ids';
 import type { Tracker } from '../capture/types';
-import type {
-  BackendName,
-  HistoryEvent,
-  InferConfig,
-  InferReply,
-  InferRequest,
-  InferStatus,
-  RecommendResult,
-  RiskResult,
-} from './protocol';
+import { type RpcClient, rpcClient } from '../rpc/client';
+import type { RpcChannel, RpcReply, RpcRequest } from '../rpc/protocol';
+import { spawnWorker } from '../rpc/spawn';
+import type { BackendName, HistoryEvent, InferApi, InferConfig, InferStatus } from './protocol';
 import { renderRecommendations, shopLink } from './widget';
 
 export interface InferClientConfig {
@@ -67,7 +61,7 @@ export function startInference(
 ): InferClient {
   const { win, doc, log } = tracker.context;
   let status: Partial<InferStatus> = { backend: null, models: {} };
-  let call: (<T>(method: InferRequest['method'], ...args: unknown[]) => Promise<T>) | undefined;
+  let rpc: RpcClient<InferApi> | undefined;
   const pageEvents: AisleEvent[] = [];
   let scheduled = false;
   let flaggedSession: string | undefined;
@@ -80,42 +74,33 @@ export function startInference(
 
   let connecting = false;
   async function connect() {
-    if (call || connecting) return;
+    if (rpc || connecting) return;
     connecting = true;
-    let worker: Pick<Worker, 'postMessage' | 'addEventListener'>;
+    let channel: RpcChannel<RpcReply, RpcRequest>;
     const port = await config.port;
     try {
       if (port) {
         port.start();
-        worker = port as unknown as Worker;
+        channel = port as unknown as RpcChannel<RpcReply, RpcRequest>;
       } else {
-        const blob = new Blob([`importScripts(${JSON.stringify(config.scriptUrl)})`], { type: 'text/javascript' });
-        worker = new Worker(URL.createObjectURL(blob), { name: 'aisle-infer' });
+        const spawned = spawnWorker(config.scriptUrl, 'aisle-infer');
+        spawned.failed.then((why) => {
+          log.log('warn', `${why}; no recommendations`);
+          client.fail(why);
+        });
+        // Once started, a worker that dies later fails the calls still waiting on it.
+        spawned.worker.addEventListener('error', (ev) => {
+          ev.preventDefault();
+          client.fail('inference worker failed');
+        });
+        started = spawned.started;
+        channel = spawned.worker as unknown as RpcChannel<RpcReply, RpcRequest>;
       }
     } catch (cause) {
       log.log('warn', 'the inference worker could not start; no recommendations', cause);
       return;
     }
-    const calls = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
-    let next = 0;
-    worker.addEventListener('message', ({ data }: MessageEvent<InferReply>) => {
-      const pending = calls.get(data.id);
-      calls.delete(data.id);
-      if (data.error !== undefined) pending?.reject(new Error(data.error));
-      else pending?.resolve(data.value);
-    });
-    worker.addEventListener('error', (ev) => {
-      ev.preventDefault();
-      log.log('warn', `the inference worker failed: ${ev.message || 'could not load aisle-infer.js'}`);
-      for (const p of calls.values()) p.reject(new Error('inference worker failed'));
-      calls.clear();
-    });
-    call = <T>(method: InferRequest['method'], ...args: unknown[]) =>
-      new Promise<T>((resolve, reject) => {
-        const id = ++next;
-        calls.set(id, { resolve: resolve as (v: unknown) => void, reject });
-        worker.postMessage({ id, method, args });
-      });
+    const client = rpcClient<InferApi>(channel);
     const init: InferConfig = {
       endpoint: config.endpoint,
       backend: config.backend,
@@ -126,8 +111,10 @@ export function startInference(
       // Canary channels reach a share of shoppers by the same stable hash as the control group.
       bucket: anonymousId ? Math.floor(bucketOf(anonymousId) * 100) : undefined,
     };
-    call<InferStatus>('init', init).then(
+    client.call('init', init).then(
       (s) => {
+        started();
+        rpc = client;
         status = s;
         fire('inference', s);
         schedule();
@@ -136,6 +123,7 @@ export function startInference(
       (cause) => log.log('warn', 'inference could not start', cause),
     );
   }
+  let started = () => {};
 
   /** The shopper's history (stored and this page's newest), oldest first. */
   async function history(): Promise<HistoryEvent[]> {
@@ -148,7 +136,7 @@ export function startInference(
   }
 
   function schedule() {
-    if (scheduled || !call || control) return;
+    if (scheduled || !rpc || control) return;
     scheduled = true;
     // After the frame the event's own work lands in: the refresh never competes with it.
     const later = win.requestIdleCallback ?? ((fn: () => void) => win.setTimeout(fn, 1));
@@ -162,7 +150,7 @@ export function startInference(
   let refreshing = false;
   let again = false;
   async function refresh() {
-    if (!call) return;
+    if (!rpc) return;
     if (refreshing) {
       again = true;
       return;
@@ -180,9 +168,9 @@ export function startInference(
   }
 
   async function refreshNow() {
-    if (!call) return;
+    if (!rpc) return;
     try {
-      const result = await call<RecommendResult>('recommend', await history(), {
+      const result = await rpc.call('recommend', await history(), {
         k: config.k,
         perCategory: config.perCategory,
         exclude: currentItem ? [currentItem] : [],
@@ -228,10 +216,10 @@ export function startInference(
 
   async function assessRisk() {
     const last = pageEvents[pageEvents.length - 1];
-    if (!call || !last) return;
+    if (!rpc || !last) return;
     try {
       const session = (await history()).filter((e) => e.session_id === last.session_id);
-      const result = await call<RiskResult>('risk', session);
+      const result = await rpc.call('risk', session);
       status = { ...status, lastInferenceMs: result.ms };
       if (!result.flagged || flaggedSession === last.session_id) return;
       flaggedSession = last.session_id;

@@ -94,12 +94,12 @@ export interface RiskResult {
   ms: number;
 }
 
-export type InferRequest =
-  | { id: number; method: 'init'; args: [InferConfig] }
-  | { id: number; method: 'recommend'; args: [HistoryEvent[], RecommendRules] }
-  | { id: number; method: 'risk'; args: [HistoryEvent[]] }
-  | { id: number; method: 'status'; args: [] }
+/** The inference host's API, as the page calls it over the shared RPC (`init` first). */
+export type InferApi = {
+  init(config: InferConfig): Promise<InferStatus>;
+  recommend(history: HistoryEvent[], rules: RecommendRules): Promise<RecommendResult>;
+  risk(session: HistoryEvent[]): Promise<RiskResult>;
+  status(): Promise<InferStatus>;
   /** Benchmarks only: one bare [1 × dim] · [dim × items] product on the current backend, read back. */
-  | { id: number; method: 'floor'; args: [number, number] };
-
-export type InferReply = { id: number; value?: unknown; error?: string };
+  floor(items: number, dim: number): Promise<void>;
+};

@@ -4,9 +4,12 @@
  * the same script on the main thread.
  */
 import type { Logger } from '../capture/logger';
+import { rpcClient } from '../rpc/client';
+import type { RpcChannel, RpcReply, RpcRequest } from '../rpc/protocol';
+import { START_TIMEOUT_MS, spawnWorker } from '../rpc/spawn';
 import type { Engine, EngineConfig } from './engine';
 import type { FlushResult } from './outbox';
-import type { EngineMessage, EngineRequest } from './serve';
+import { ENGINE_METHODS, type EngineNews } from './serve';
 
 export interface Connection {
   engine: Engine;
@@ -14,66 +17,27 @@ export interface Connection {
   mode: 'worker' | 'main-thread' | 'detached' | 'extension';
 }
 
-/** What the engine is reached through: a worker, or a port to the extension. */
-type Channel = Pick<Worker, 'postMessage'> & {
-  addEventListener(type: 'message', fn: (ev: MessageEvent<EngineMessage>) => void): void;
-};
+type EngineApi = Record<(typeof ENGINE_METHODS)[number] | 'init', (...args: unknown[]) => Promise<unknown>>;
 
 /** The engine's methods as calls over `channel`; `init` answers once it is ready. */
 function overChannel(
-  channel: Channel,
+  channel: RpcChannel<RpcReply | EngineNews, RpcRequest>,
   config: EngineConfig,
   onResult: (r: FlushResult) => void,
   logger: Logger,
 ): { ready: Promise<Engine>; fail(why: string): void } {
-  const calls = new Map<number, { resolve(v: unknown): void; reject(e: Error): void }>();
-  let next = 0;
-  const call = (method: EngineRequest['method'], args: unknown[]) =>
-    new Promise<unknown>((res, rej) => {
-      const id = ++next;
-      calls.set(id, { resolve: res, reject: rej });
-      channel.postMessage({ id, method, args } satisfies EngineRequest);
-    });
-  channel.addEventListener('message', ({ data }) => {
-    if ('type' in data) {
-      if (data.type === 'sync') onResult(data.result);
-      else logger.log(data.level, `worker: ${data.message}`);
-      return;
-    }
-    const pending = calls.get(data.id);
-    calls.delete(data.id);
-    if (data.error !== undefined) pending?.reject(new Error(data.error));
-    else pending?.resolve(data.value);
+  const rpc = rpcClient<EngineApi, EngineNews>(channel, (news) => {
+    if (news.type === 'sync') onResult(news.result);
+    else logger.log(news.level, `worker: ${news.message}`);
   });
-  const method =
-    (name: EngineRequest['method']) =>
-    (...args: unknown[]) =>
-      call(name, args);
   return {
-    ready: call('init', [config]).then((v) => {
-      const { storage } = v as { storage: Engine['storage'] };
-      return {
-        storage,
-        commit: method('commit'),
-        history: method('history'),
-        count: method('count'),
-        clear: method('clear'),
-        metaGet: method('metaGet'),
-        metaSet: method('metaSet'),
-        metaDelete: method('metaDelete'),
-        flush: method('flush'),
-        schedule: method('schedule'),
-      } as Engine;
-    }),
-    fail(why) {
-      for (const p of calls.values()) p.reject(new Error(why));
-      calls.clear();
-    },
+    ready: rpc.call('init', config).then((v) => ({
+      storage: (v as { storage: Engine['storage'] }).storage,
+      ...Object.fromEntries(ENGINE_METHODS.map((m) => [m, (...args: unknown[]) => rpc.call(m, ...args)])),
+    })) as Promise<Engine>,
+    fail: rpc.fail,
   };
 }
-
-/** Loading aisle-sync.js over a slow network takes a while; a worker that has not answered by then is given up. */
-const CONNECT_TIMEOUT_MS = 15_000;
 
 function viaWorker(
   scriptUrl: string,
@@ -81,35 +45,17 @@ function viaWorker(
   onResult: (r: FlushResult) => void,
   logger: Logger,
 ): Promise<Engine> {
-  return new Promise((resolve, reject) => {
-    const blob = new Blob([`importScripts(${JSON.stringify(scriptUrl)})`], { type: 'text/javascript' });
-    const blobUrl = URL.createObjectURL(blob);
-    const worker = new Worker(blobUrl, { name: 'aisle-sync' });
-    const engine = overChannel(worker as unknown as Channel, config, onResult, logger);
-    // A Content-Security-Policy that forbids blob: workers blocks this one without an error event; it reports a violation instead.
-    const onViolation = (ev: SecurityPolicyViolationEvent) => {
-      if (ev.blockedURI.startsWith('blob') || ev.blockedURI === blobUrl)
-        fail(`the page's policy forbids workers (${ev.effectiveDirective})`);
-    };
-    document.addEventListener('securitypolicyviolation', onViolation);
-    const fail = (why: string) => {
-      document.removeEventListener('securitypolicyviolation', onViolation);
-      worker.terminate();
-      URL.revokeObjectURL(blobUrl);
-      engine.fail(why);
-      reject(new Error(why));
-    };
-    worker.addEventListener('error', (ev) => {
-      ev.preventDefault();
-      fail(`the sync worker failed: ${ev.message || 'could not load aisle-sync.js'}`);
-    });
-    const timer = setTimeout(() => fail('the sync worker did not start in time'), CONNECT_TIMEOUT_MS);
-    engine.ready.then((e) => {
-      clearTimeout(timer);
-      document.removeEventListener('securitypolicyviolation', onViolation);
-      URL.revokeObjectURL(blobUrl);
-      resolve(e);
-    }, reject);
+  const spawned = spawnWorker(scriptUrl, 'aisle-sync');
+  const engine = overChannel(
+    spawned.worker as unknown as RpcChannel<RpcReply | EngineNews, RpcRequest>,
+    config,
+    onResult,
+    logger,
+  );
+  spawned.failed.then((why) => engine.fail(why));
+  return engine.ready.then((e) => {
+    spawned.started();
+    return e;
   });
 }
 
@@ -157,8 +103,13 @@ export async function connectEngine(
   const port = await extension;
   if (port) {
     port.start();
-    const engine = overChannel(port as unknown as Channel, config, onResult, logger);
-    const timer = setTimeout(() => engine.fail('the extension did not answer'), CONNECT_TIMEOUT_MS);
+    const engine = overChannel(
+      port as unknown as RpcChannel<RpcReply | EngineNews, RpcRequest>,
+      config,
+      onResult,
+      logger,
+    );
+    const timer = setTimeout(() => engine.fail('the extension did not answer'), START_TIMEOUT_MS);
     try {
       return { engine: await engine.ready, mode: 'extension' };
     } catch (cause) {

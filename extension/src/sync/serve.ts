@@ -1,26 +1,29 @@
-/** @module sync/serve — the engine served over postMessage, as the sync worker runs it. */
+/** @module sync/serve — the engine served over a channel (the shared RPC), as the sync worker and the extension run it. */
 import type { LogLevel } from '../capture/logger';
+import type { RpcChannel, RpcReply, RpcRequest } from '../rpc/protocol';
+import { serveRpc } from '../rpc/server';
 import { createEngine, type Engine, type EngineConfig, type EngineHooks } from './engine';
 import type { FlushResult } from './outbox';
 
-/** Messages from the page: a call of one engine method, or `init` first. */
-export interface EngineRequest {
-  id: number;
-  method: keyof Engine | 'init';
-  args: unknown[];
-}
+/** The engine's methods a page calls, after `init`. */
+export const ENGINE_METHODS = [
+  'commit',
+  'history',
+  'count',
+  'clear',
+  'metaGet',
+  'metaSet',
+  'metaDelete',
+  'flush',
+  'schedule',
+] as const satisfies readonly (keyof Engine)[];
 
-/** Messages to the page: a reply to a call, a sync result, or a log line. */
-export type EngineMessage =
-  | { id: number; value?: unknown; error?: string }
-  | { type: 'sync'; result: FlushResult }
-  | { type: 'log'; level: LogLevel; message: string };
+/** What the host tells the page besides answers: a sync result, or a log line. */
+export type EngineNews = { type: 'sync'; result: FlushResult } | { type: 'log'; level: LogLevel; message: string };
 
-export interface Port {
-  postMessage(message: EngineMessage): void;
-  addEventListener(type: 'message', fn: (ev: MessageEvent<EngineRequest>) => void): void;
+export type Port = RpcChannel<RpcRequest, RpcReply | EngineNews> & {
   addEventListener(type: 'online', fn: () => void): void;
-}
+};
 
 /** What the host of the engine decides, not the page: where it keeps the events (the extension: one database per store). */
 export type ServeOptions = Pick<EngineHooks, 'dbName' | 'fetch'>;
@@ -33,24 +36,22 @@ export function serveEngine(port: Port, options: ServeOptions = {}) {
     },
     recent: () => [],
   };
-  port.addEventListener('message', async ({ data }) => {
-    const { id, method, args } = data;
-    try {
-      if (method === 'init') {
-        engine = createEngine(args[0] as EngineConfig, {
-          ...options,
-          logger,
-          onResult: (result) => port.postMessage({ type: 'sync', result }),
-        });
-        port.postMessage({ id, value: { storage: (await engine).storage } });
-        return;
-      }
-      if (!engine) throw new Error('engine not initialised');
-      const e = (await engine) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
-      port.postMessage({ id, value: await e[method](...args) });
-    } catch (err) {
-      port.postMessage({ id, error: err instanceof Error ? err.message : String(err) });
-    }
+  const ready = () => {
+    if (!engine) throw new Error('engine not initialised');
+    return engine as unknown as Promise<Record<string, (...a: unknown[]) => Promise<unknown>>>;
+  };
+  serveRpc(port, {
+    async init(config: EngineConfig) {
+      engine = createEngine(config, {
+        ...options,
+        logger,
+        onResult: (result) => port.postMessage({ type: 'sync', result }),
+      });
+      return { storage: (await engine).storage };
+    },
+    ...Object.fromEntries(
+      ENGINE_METHODS.map((method) => [method, async (...args: unknown[]) => (await ready())[method](...args)]),
+    ),
   });
   // A worker hears the network come back too; the page does not have to tell it.
   port.addEventListener('online', () => void engine?.then((e) => e.flush()));

@@ -1,0 +1,53 @@
+/**
+ * @module rpc/spawn — a dedicated worker for a script of the edge's, from any page's origin: a blob
+ * that imports the script (a worker's own URL must be same-origin). It fails, terminated and its
+ * blob URL revoked, when the script cannot load, when the page's Content-Security-Policy forbids
+ * blob workers (which it reports as a violation, not as an error), or when it has not started in
+ * `timeoutMs`; once the caller says it started, the timer and listeners go and the blob URL is revoked.
+ */
+
+export interface SpawnedWorker {
+  worker: Worker;
+  /** Resolves with why the worker failed to start; never, once `started()` was called. */
+  failed: Promise<string>;
+  /** The worker answered: stop watching it start. */
+  started(): void;
+}
+
+/** Loading a script over a slow network takes a while; a worker that has not answered by then is given up. */
+export const START_TIMEOUT_MS = 15_000;
+
+export function spawnWorker(scriptUrl: string, name: string, timeoutMs = START_TIMEOUT_MS): SpawnedWorker {
+  const blobUrl = URL.createObjectURL(
+    new Blob([`importScripts(${JSON.stringify(scriptUrl)})`], { type: 'text/javascript' }),
+  );
+  const worker = new Worker(blobUrl, { name });
+  let report: (why: string) => void = () => {};
+  const failed = new Promise<string>((resolve) => {
+    report = resolve;
+  });
+  const onViolation = (ev: SecurityPolicyViolationEvent) => {
+    if (ev.blockedURI.startsWith('blob') || ev.blockedURI === blobUrl) {
+      fail(`the page's policy forbids workers (${ev.effectiveDirective})`);
+    }
+  };
+  const onError = (ev: ErrorEvent) => {
+    ev.preventDefault();
+    fail(`the ${name} worker failed: ${ev.message || `could not load ${scriptUrl}`}`);
+  };
+  const done = () => {
+    clearTimeout(timer);
+    document.removeEventListener('securitypolicyviolation', onViolation);
+    worker.removeEventListener('error', onError);
+    URL.revokeObjectURL(blobUrl);
+  };
+  const fail = (why: string) => {
+    done();
+    worker.terminate();
+    report(why);
+  };
+  document.addEventListener('securitypolicyviolation', onViolation);
+  worker.addEventListener('error', onError);
+  const timer = setTimeout(() => fail(`the ${name} worker did not start in time`), timeoutMs);
+  return { worker, failed, started: done };
+}
