@@ -4,8 +4,9 @@
  * ids in other cases, numbers out of range. Each test here failed on the code before it was fixed.
  */
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type OpenServer, serverAdapters } from './helpers/adapters';
 import { makeEvent } from './helpers/events';
 import { rawPost } from './helpers/http';
@@ -110,6 +111,39 @@ describe.each(adapters)('bad characters and careless clients on $name', (adapter
     }
     // And the server goes on answering.
     expect((await rawPost(`${opened.server.url}/v1/events?site=demo`, big)).status).toBe(200);
+  });
+
+  it('answers a body nested thousands deep with a 4xx or a rejection, never a 500', async () => {
+    const deep = `{"events":[${'['.repeat(6000)}"\\u0041"${']'.repeat(6000)}, ${JSON.stringify(makeEvent({ anonymous_id: 'deep' }))}]}`;
+    const res = await rawPost(`${opened.server.url}/v1/events?site=demo`, Buffer.from(deep));
+    expect(res.status).toBeGreaterThanOrEqual(200);
+    expect(res.status).toBeLessThan(500);
+    if (res.status === 200) expect(res.json).toMatchObject({ accepted: 1, rejected: [{ index: 0 }] });
+    const admin = `{"site":"demo","kind":"churn","rows":${'['.repeat(6000)}"\\u0041"${']'.repeat(6000)}}`;
+    const refused = await rawPost(`${opened.server.url}/v1/admin/profiles`, Buffer.from(admin), {
+      Authorization: `Bearer ${TOKEN}`,
+    });
+    expect(refused.status).toBe(400);
+  });
+
+  it('takes a client that goes away mid-body calmly: no 500, no stack trace in the log', async () => {
+    const errors = vi.spyOn(console, 'error');
+    const { port } = new URL(opened.server.url);
+    for (const head of ['Content-Length: 100000', 'Transfer-Encoding: chunked']) {
+      await new Promise<void>((done) => {
+        const socket = connect(Number(port), '127.0.0.1', () => {
+          socket.write(`POST /v1/events?site=demo HTTP/1.1\r\nHost: x\r\n${head}\r\n\r\n`);
+          socket.write(head.startsWith('Content') ? '{"events":[' : '10\r\n{"events":[{"a":1\r\n');
+          setTimeout(() => {
+            socket.destroy();
+            done();
+          }, 100);
+        });
+      });
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    expect(errors.mock.calls.filter((c) => String(c[0]).includes('unhandled'))).toEqual([]);
+    errors.mockRestore();
   });
 
   it('refuses NUL and unpaired surrogates in every JSON route, naming the field, never with a 500', async () => {

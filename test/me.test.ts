@@ -6,14 +6,16 @@
  * `aisle.erase()`.
  */
 import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { deviceAnonymousId } from '@aisle/shared-models/schema/ids';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityProof } from '../edge-server/src/routes/me';
 import { type OpenServer, serverAdapters } from './helpers/adapters';
 import { aisleReady, chromiumAvailable, until } from './helpers/browser';
 import { useServerAndBrowser } from './helpers/e2e';
 import { makeEvent } from './helpers/events';
-import { TOKEN } from './helpers/server';
+import { startServer, TOKEN, tempSqlite } from './helpers/server';
 
 const adapters = await serverAdapters();
 const hashedUser = (email: string) => createHash('sha256').update(`demo:${email}`).digest('hex');
@@ -143,6 +145,140 @@ describe.each(adapters)('GET and DELETE /v1/me ($name)', (adapter) => {
     expect((await (await me('DELETE', victim.auth)).json()).erased.events).toBe(2);
     expect(await victims()).toEqual([]);
     expect(await server.storage.profiles.get('demo', victimUser)).toBeUndefined();
+  });
+});
+
+describe.each(await serverAdapters({ rateLimit: { perClient: 200 } }))(
+  'erasure an attacker shapes ($name)',
+  (adapter) => {
+    let opened: OpenServer;
+    beforeAll(async () => {
+      opened = await adapter.open();
+    });
+    afterAll(async () => opened.close());
+    const call = (method: string, path: string, auth: string, body?: unknown) =>
+      fetch(`${opened.server.url}${path}`, {
+        method,
+        headers: { Authorization: auth, 'Content-Type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    const post = (events: unknown[]) =>
+      fetch(`${opened.server.url}/v1/events?site=demo`, { method: 'POST', body: JSON.stringify({ events }) });
+
+    it('erases only the ids a device proved, never those an attacker planted on events carrying its user id', async () => {
+      const { storage } = opened.server;
+      const { secret: identitySecret } = await (
+        await call('POST', '/v1/admin/sites/demo/identity-secret', `Bearer ${TOKEN}`)
+      ).json();
+      // The attacker signs up at the shop and proves their own user id, as any customer may.
+      const attackerSecret = randomBytes(32).toString('base64url');
+      const attacker = `Device ${attackerSecret}`;
+      const mine = hashedUser('attacker@example.com');
+      expect(
+        (
+          await call('POST', '/v1/me/identity?site=demo', attacker, {
+            user_id: mine,
+            proof: identityProof(identitySecret, mine),
+          })
+        ).status,
+      ).toBe(204);
+      // Victims: one known by e-mail (a user id anyone can compute), one by an anonymous id, many more.
+      const victimUser = hashedUser('victim@example.com');
+      const victimDevice = await deviceAnonymousId(randomBytes(32).toString('base64url'), 'demo');
+      const many = Array.from({ length: 1200 }, (_, i) => `planted-${i}`);
+      const victims = [victimUser, victimDevice, ...many];
+      await call('POST', '/v1/admin/profiles', `Bearer ${TOKEN}`, {
+        site: 'demo',
+        kind: 'churn',
+        rows: victims.map((user_id) => ({ user_id, probability: 0.9, flagged: true, reasons: [] })),
+      });
+      await post([makeEvent({ anonymous_id: victimDevice, session_id: 'victim-session' })]);
+      // Events carrying the attacker's own user id, on the victims' ids: anyone can send such events.
+      for (let i = 0; i < victims.length; i += 400) {
+        await post(victims.slice(i, i + 400).map((id) => makeEvent({ anonymous_id: id, user_id: mine })));
+      }
+      const erased = await call('DELETE', '/v1/me?site=demo', attacker);
+      expect(erased.status).toBe(200);
+      expect((await erased.json()).erased.events).toBe(victims.length);
+      for (const id of [victimUser, victimDevice, many[0], many[1199]]) {
+        expect(await storage.profiles.get('demo', id), id).toBeDefined();
+      }
+      // The victim's own event stays, and so does the dashboard's count of their session.
+      const left = (await storage.events({ site: 'demo', limit: 10_000 })).filter(
+        (e) => e.event.anonymous_id === victimDevice,
+      );
+      expect(left).toHaveLength(1);
+    }, 60_000);
+
+    it('signs a browser out: what it proved is no longer its to read', async () => {
+      const { secret: identitySecret } = await (
+        await call('POST', '/v1/admin/sites/demo/identity-secret', `Bearer ${TOKEN}`)
+      ).json();
+      const browser = `Device ${randomBytes(32).toString('base64url')}`;
+      const user = hashedUser('shared-computer@example.com');
+      await call('POST', '/v1/me/identity?site=demo', browser, {
+        user_id: user,
+        proof: identityProof(identitySecret, user),
+      });
+      expect((await (await call('GET', '/v1/me?site=demo', browser)).json()).identified).toBe(true);
+      expect(await (await call('DELETE', '/v1/me/identity?site=demo', browser)).json()).toEqual({ unlinked: 1 });
+      expect((await (await call('GET', '/v1/me?site=demo', browser)).json()).identified).toBe(false);
+      // A new identity secret retires the old one's links too.
+      await call('POST', '/v1/me/identity?site=demo', browser, {
+        user_id: user,
+        proof: identityProof(identitySecret, user),
+      });
+      await call('POST', '/v1/admin/sites/demo/identity-secret', `Bearer ${TOKEN}`);
+      expect((await (await call('GET', '/v1/me?site=demo', browser)).json()).identified).toBe(false);
+    });
+  },
+);
+
+describe.each(await serverAdapters({ rateLimit: { perClient: 10 } }))(
+  'the shopper routes’ rate limit ($name)',
+  (adapter) => {
+    let opened: OpenServer;
+    beforeAll(async () => {
+      opened = await adapter.open();
+    });
+    afterAll(async () => opened.close());
+
+    it('counts each request once', async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 11; i++) {
+        const res = await fetch(`${opened.server.url}/v1/me?site=demo`, {
+          headers: { Authorization: `Device ${'c'.repeat(43)}` },
+        });
+        statuses.push(res.status);
+      }
+      expect(statuses).toEqual([...Array(10).fill(200), 429]);
+    });
+  },
+);
+
+describe('bindings an earlier version made (SQLite)', () => {
+  it('are still honoured for the browser that made them, to read and to erase', async () => {
+    const db = tempSqlite();
+    const server = await startServer(db.storage);
+    try {
+      const secret = randomBytes(32).toString('base64url');
+      const hash = createHash('sha256').update(secret).digest('hex');
+      new Database(join(db.dir, 'aisle.db'))
+        .prepare('INSERT INTO legacy_devices (site, anonymous_id, device_hash, created_at) VALUES (?, ?, ?, ?)')
+        .run('demo', 'legacy-anon', hash, 1);
+      await fetch(`${server.url}/v1/events?site=demo`, {
+        method: 'POST',
+        body: JSON.stringify({ events: [makeEvent({ anonymous_id: 'legacy-anon' })] }),
+      });
+      const me = (method: string) =>
+        fetch(`${server.url}/v1/me?site=demo`, { method, headers: { Authorization: `Device ${secret}` } });
+      expect(await (await me('GET')).json()).toMatchObject({ events: 1 });
+      expect((await (await me('DELETE')).json()).erased.events).toBe(1);
+      expect(await (await me('GET')).json()).toMatchObject({ events: 0 });
+    } finally {
+      await server.close();
+      db.remove();
+    }
   });
 });
 

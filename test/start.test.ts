@@ -3,7 +3,7 @@
  * full once, when it is made, and never again (logs are read by more people than the data dir).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -44,12 +44,16 @@ function startOnce(dataDir: string, env: Record<string, string> = {}): Promise<s
 }
 
 describe('the server process npm start runs', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'aisle-start-'));
+  const dataDir = join(mkdtempSync(join(tmpdir(), 'aisle-start-')), 'data');
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('prints a generated operator token once, on the start that made it, and only its place after', async () => {
     const first = await startOnce(dataDir);
     const token = readFileSync(join(dataDir, 'operator-token'), 'utf8').trim();
+    // The data dir and the store are the operator's alone: other local users read neither.
+    expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+    expect(statSync(join(dataDir, 'aisle.db')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dataDir, 'operator-token')).mode & 0o777).toBe(0o600);
     expect(token.length).toBeGreaterThanOrEqual(32);
     expect(first).toContain(token);
     const second = await startOnce(dataDir);

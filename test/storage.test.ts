@@ -229,6 +229,38 @@ describe('SQLite writer thread', () => {
     }
   });
 
+  it('keeps each event once when an older store held copies of an id in other cases (migration 9)', async () => {
+    const store = tempSqlite();
+    try {
+      await store.storage.migrate();
+      const raw = new Database(`${store.dir}/aisle.db`);
+      const [a, b] = makeEvents(2);
+      rowInserter(raw)(
+        rowValues(
+          'shop',
+          [
+            a,
+            { ...a, event_id: a.event_id.toUpperCase() },
+            { ...b, event_id: b.event_id.toUpperCase() },
+            { ...b, event_id: b.event_id.replace(/[a-f]/, (c) => c.toUpperCase()) },
+          ],
+          1,
+        ),
+      );
+      raw.prepare('DELETE FROM schema_migrations WHERE version = 9').run();
+      raw.close();
+      await store.storage.close();
+      const again = openSqlite(`${store.dir}/aisle.db`);
+      await again.migrate();
+      expect((await again.events({ site: 'shop' })).map((e) => e.event.event_id).sort()).toEqual(
+        [a.event_id, b.event_id].sort(),
+      );
+      await again.close();
+    } finally {
+      store.remove();
+    }
+  });
+
   it('answers each of many concurrent batches for itself, though they share commits', async () => {
     const store = tempSqlite();
     try {

@@ -19,6 +19,9 @@ export const JSON_BYTES = 64 * 1024;
 const DISCARD_BYTES = 256 * 1024 * 1024;
 const DISCARD_MS = 30_000;
 
+const cutOff = () =>
+  new ApiError(400, 'request body cut off', [{ path: '', message: 'the client stopped sending it' }]);
+
 const tooLarge = (maxBytes: number) =>
   new ApiError(413, 'request body too large', [{ path: '', message: `at most ${maxBytes} bytes per request` }]);
 
@@ -80,7 +83,11 @@ function readNode(incoming: IncomingMessage, maxBytes: number): Promise<Uint8Arr
     };
     const onEnd = () => resolve(new Uint8Array(Buffer.concat(chunks, size)));
     const onError = (error: Error) => reject(error);
-    incoming.on('data', onData).once('end', onEnd).once('error', onError);
+    // A client gone before its body ended: nothing to answer, nothing to log as a fault of ours.
+    const onClose = () => {
+      if (!incoming.complete) reject(cutOff());
+    };
+    incoming.on('data', onData).once('end', onEnd).once('error', onError).once('close', onClose);
   });
 }
 
@@ -121,7 +128,12 @@ export async function readBody(c: Context, maxBytes: number): Promise<Uint8Array
     else c.header('Connection', 'close');
     throw tooLarge(maxBytes);
   }
-  // Framed by its length, the body is at most that: the server's own fast path reads it.
-  if (declared !== undefined) return new Uint8Array(await c.req.arrayBuffer());
-  return incoming && !incoming.readableDidRead ? readNode(incoming, maxBytes) : readWeb(c, maxBytes);
+  try {
+    // Framed by its length, the body is at most that: the server's own fast path reads it.
+    if (declared !== undefined) return new Uint8Array(await c.req.arrayBuffer());
+    return incoming && !incoming.readableDidRead ? await readNode(incoming, maxBytes) : await readWeb(c, maxBytes);
+  } catch (error) {
+    if (error instanceof ApiError) throw error;
+    throw cutOff();
+  }
 }

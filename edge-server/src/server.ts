@@ -36,6 +36,10 @@ export interface EdgeOptions {
   listening?(edge: Edge): (() => void) | undefined;
 }
 
+/** How long a whole request may take to arrive (a 1 MiB batch over a slow phone line takes seconds). */
+const REQUEST_TIMEOUT_MS = 30_000;
+const HEADERS_TIMEOUT_MS = 10_000;
+
 /** The operator token: AISLE_OPERATOR_TOKEN, else the one generated on first start and kept in the data dir. */
 function operatorToken(dataDir: string): { token: string; generated: boolean } {
   const fromEnv = process.env.AISLE_OPERATOR_TOKEN?.trim();
@@ -80,7 +84,8 @@ export async function startEdge(options: EdgeOptions = {}): Promise<Edge> {
   const port = Number(process.env.PORT ?? 8787);
   const host = process.env.HOST ?? '0.0.0.0';
   const dataDir = resolve(process.env.AISLE_DATA_DIR ?? '.aisle');
-  await mkdir(dataDir, { recursive: true });
+  // The store, the tokens and the keys: the data dir is the operator's alone.
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
   const storeUrl = process.env.AISLE_DATABASE_URL ?? join(dataDir, 'aisle.db');
   const storage = openStorage(storeUrl);
   const version = await storage.migrate();
@@ -124,6 +129,11 @@ export async function startEdge(options: EdgeOptions = {}): Promise<Edge> {
       console.log(`  stats:          curl -H "Authorization: Bearer $TOKEN" ${url}/v1/admin/stats`);
       ready({ ...base, url, stop });
     });
+    // A request must arrive whole within this, its headers sooner: a client that sends a body a byte
+    // at a time holds nothing for long (Node's default is five minutes).
+    const http = server as unknown as { requestTimeout: number; headersTimeout: number };
+    http.requestTimeout = REQUEST_TIMEOUT_MS;
+    http.headersTimeout = HEADERS_TIMEOUT_MS;
   });
   const job = options.listening?.(edge);
   if (job) jobs.push(job);

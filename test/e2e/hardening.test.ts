@@ -242,6 +242,65 @@ describe.runIf(chromiumAvailable())('a signed-in shopper and the merchant’s da
     expect(await me(identityProof('guess', user))).toMatchObject({ identified: false, churn_band: null });
     // Jane, signed in: the merchant's server put the proof in her page.
     expect(await me(identityProof(secret, user))).toMatchObject({ identified: true, churn_band: 'high' });
+
+    // She signs out on a shared computer: the next person at it reads nothing of hers.
+    const page = await browser.isolatedPage();
+    await page.goto(server.page(`<!doctype html><html><head>${TAG}</head><body>Account</body></html>`), {
+      waitUntil: 'load',
+    });
+    await aisleReady(page);
+    const afterSignOut = await page.evaluate(
+      async (p) => {
+        const a = (
+          window as unknown as {
+            aisle: { identify(id: string | null, o?: object): Promise<void>; me(): Promise<unknown> };
+          }
+        ).aisle;
+        await a.identify('jane@example.com', { proof: p });
+        const signedIn = await a.me();
+        await a.identify(null);
+        return { signedIn, signedOut: await a.me() };
+      },
+      identityProof(secret, user),
+    );
+    expect(afterSignOut.signedIn).toMatchObject({ identified: true });
+    expect(afterSignOut.signedOut).toMatchObject({ identified: false, churn_band: null });
+    expect(page.errors).toEqual([]);
+  }, 60_000);
+
+  it('erases in every open tab of the shop at once: a second tab sends nothing more under the old identity', async () => {
+    const context = await browser.browser.createBrowserContext();
+    const url = server.page(`<!doctype html><html><head>${TAG}</head><body>Shop</body></html>`);
+    const [a, b] = [await context.newPage(), await context.newPage()];
+    for (const p of [a, b]) {
+      await p.goto(url, { waitUntil: 'load' });
+      await aisleReady(p);
+    }
+    const idOf = (p: typeof a) =>
+      p.evaluate(async () => {
+        const w = window as unknown as AisleWindow;
+        await w.aisle.flush();
+        return (await w.aisle.history())[0]?.anonymous_id;
+      });
+    const before = await idOf(a);
+    expect(await idOf(b)).toBe(before);
+    await a.evaluate(() => (window as unknown as AisleWindow).aisle.erase());
+    await new Promise((r) => setTimeout(r, 300));
+    await b.evaluate(() => {
+      const w = window as unknown as AisleWindow;
+      w.aisle.track('like', { item_id: 'SKU-AFTER' });
+      return w.aisle.flush();
+    });
+    const liked = await until('the like stored', async () =>
+      (await server.storage.events({ site: 'demo', limit: 10_000 })).find(
+        (e) => e.event.items?.[0]?.item_id === 'SKU-AFTER',
+      ),
+    );
+    expect(liked.event.anonymous_id).not.toBe(before);
+    expect(
+      (await server.storage.events({ site: 'demo', limit: 10_000 })).filter((e) => e.event.anonymous_id === before),
+    ).toEqual([]);
+    await context.close();
   }, 60_000);
 
   it('shows every page of the dashboard whatever a shopper’s events hold', async () => {

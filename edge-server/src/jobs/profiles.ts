@@ -32,6 +32,16 @@ export interface ProfileJobOptions {
   log?: (line: string) => void;
 }
 
+/** A PostgreSQL URL without its password, and the password (libpq and node-postgres read PGPASSWORD). */
+export function splitPassword(store: string): { from: string; password?: string } {
+  if (!/^postgres(ql)?:\/\//.test(store)) return { from: store };
+  const url = new URL(store);
+  if (!url.password) return { from: store };
+  const password = decodeURIComponent(url.password);
+  url.password = '';
+  return { from: url.toString(), password };
+}
+
 /** The `aisle` script next to this server, if the CLI is installed. */
 function defaultCli(): string | undefined {
   try {
@@ -63,10 +73,12 @@ async function materialise(storage: Storage, site: string, name: 'profile' | 'ch
 /** Starts the job (its first run after `hours`); returns what runs it now and what stops it. */
 export function profileJob(options: ProfileJobOptions): { runOnce(): Promise<void>; stop(): void } {
   const { storage, store, server, token, hours, workDir, cli = defaultCli(), log = () => {} } = options;
+  const { from, password } = splitPassword(store);
   const aisle = (...args: string[]) =>
     promisify(execFile)(process.execPath, [cli as string, ...args], {
       maxBuffer: 16 * 1024 * 1024,
-      env: { ...process.env, AISLE_OPERATOR_TOKEN: token },
+      // Secrets in the environment, never on a command line (which every local user can read).
+      env: { ...process.env, AISLE_OPERATOR_TOKEN: token, ...(password ? { PGPASSWORD: password } : {}) },
     });
   let busy = false;
   async function runOnce() {
@@ -77,7 +89,7 @@ export function profileJob(options: ProfileJobOptions): { runOnce(): Promise<voi
       for (const { key: site } of await storage.listSites()) {
         const dir = join(workDir, site);
         if (!(await materialise(storage, site, 'profile', join(dir, 'profile')))) continue;
-        const publish = ['--from', store, '--site', site, '--publish', '--server', server];
+        const publish = ['--from', from, '--site', site, '--publish', '--server', server];
         try {
           await aisle(
             'score',

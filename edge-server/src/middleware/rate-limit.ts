@@ -19,6 +19,8 @@ export interface RateLimitOptions {
   perSite?: number;
   /** Requests one client may make to this node per window, over every route. Default 20,000. */
   perClientAllRoutes?: number;
+  /** Client addresses the flood guard counts in one window at most (default 200,000). */
+  maxClients?: number;
   windowMs?: number;
   /** How to tell clients apart; default the peer address, see `clientAddress`. */
   clientId?: (c: Context) => string;
@@ -55,9 +57,9 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<SiteEnv>
  * the admin API): counted in memory, so it costs no query; each node guards itself.
  */
 export function floodGuard(
-  options: Pick<RateLimitOptions, 'perClientAllRoutes' | 'windowMs' | 'clientId'>,
+  options: Pick<RateLimitOptions, 'perClientAllRoutes' | 'maxClients' | 'windowMs' | 'clientId'>,
 ): MiddlewareHandler {
-  const { perClientAllRoutes = 20_000, windowMs = 60_000, clientId = () => 'unknown' } = options;
+  const { perClientAllRoutes = 20_000, maxClients = 200_000, windowMs = 60_000, clientId = () => 'unknown' } = options;
   let windowStart = 0;
   let hits = new Map<string, number>();
   return async function floodGuardMiddleware(c, next) {
@@ -67,8 +69,12 @@ export function floodGuard(
       hits = new Map();
     }
     const id = clientId(c);
-    // Bounded like any map a client can grow: past this many addresses in one window, start over.
-    if (hits.size >= 200_000 && !hits.has(id)) hits = new Map();
+    // Bounded like any map clients can grow: past this many addresses in one window, those seen once
+    // are forgotten, and the heavy ones keep their counts.
+    if (hits.size >= maxClients && !hits.has(id)) {
+      for (const [k, n] of hits) if (n === 1) hits.delete(k);
+      if (hits.size >= maxClients) hits = new Map();
+    }
     const n = (hits.get(id) ?? 0) + 1;
     hits.set(id, n);
     if (n > perClientAllRoutes) refuse(c, `${perClientAllRoutes} requests per client`, windowStart, windowMs, now);

@@ -44,10 +44,9 @@ export function meRoute({ storage, now = Date.now, rateLimit: limits }: MeRouteO
     methods: 'GET, POST, DELETE, OPTIONS',
     headers: 'Content-Type, Authorization, X-Aisle-Site',
   });
-  // The site guard answers a preflight itself; everything else is counted like events are.
-  const limiter = rateLimit({ storage, ...limits });
-  app.use('/v1/me', guard, limiter);
-  app.use('/v1/me/*', guard, limiter);
+  // The site guard answers a preflight itself; everything else is counted like events are. Once:
+  // `/v1/me/*` matches `/v1/me` too.
+  app.use('/v1/me/*', guard, rateLimit({ storage, ...limits }));
 
   /** The device behind `Authorization: Device SECRET`: its secret's hash, its anonymous id, its proved user ids. */
   const device = async (header: string | undefined, site: string) => {
@@ -58,8 +57,12 @@ export function meRoute({ storage, now = Date.now, rateLimit: limits }: MeRouteO
       ]);
     }
     const hash = createHash('sha256').update(secret).digest('hex');
-    const anonymousId = await deviceAnonymousId(secret, site);
-    return { hash, anonymousIds: [anonymousId], userIds: await storage.shoppers.userIds(site, hash) };
+    const [anonymousId, legacy, userIds] = await Promise.all([
+      deviceAnonymousId(secret, site),
+      storage.shoppers.legacyIds(site, hash),
+      storage.shoppers.userIds(site, hash),
+    ]);
+    return { hash, anonymousIds: [anonymousId, ...legacy], userIds };
   };
 
   app.post('/v1/me/identity', async (c) => {
@@ -85,7 +88,13 @@ export function meRoute({ storage, now = Date.now, rateLimit: limits }: MeRouteO
     return c.body(null, 204);
   });
 
-  // The binding of earlier versions let the first browser to ask own any anonymous id: gone.
+  // The shopper signed out on this browser: what the merchant proved for it is no longer its to read.
+  app.delete('/v1/me/identity', async (c) => {
+    const { hash } = await device(c.req.header('Authorization'), c.get('site').key);
+    return c.json({ unlinked: await storage.shoppers.unlink(c.get('site').key, hash) });
+  });
+
+  // The binding of earlier versions let the first browser to ask own any anonymous id: no new ones.
   app.post('/v1/me/device', () => {
     throw new ApiError(410, 'device binding is gone', [
       {
@@ -118,9 +127,9 @@ export function meRoute({ storage, now = Date.now, rateLimit: limits }: MeRouteO
   app.delete('/v1/me', async (c) => {
     const site = c.get('site').key;
     const shopper = await device(c.req.header('Authorization'), site);
-    const { events, anonymousIds } = await storage.shoppers.erase(site, shopper, shopper.hash);
-    // The dashboard's aggregates keep counts only; what they hold per shopper goes too.
-    await storage.rollups.erase(site, anonymousIds);
+    const events = await storage.shoppers.erase(site, shopper, shopper.hash);
+    // The dashboard's aggregates keep counts only; what they hold per shopper (by anonymous id) goes too.
+    await storage.rollups.erase(site, shopper.anonymousIds);
     return c.json({ site, erased: { anonymous_ids: shopper.anonymousIds, events } });
   });
 

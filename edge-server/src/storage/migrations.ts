@@ -78,6 +78,18 @@ export const SQLITE_MIGRATIONS: Migration[] = [
     name: 'identities: anonymous ids proven by the device secret, user ids by the merchant',
     statements: identityTables('TEXT', 'INTEGER'),
   },
+  {
+    version: 9,
+    name: 'event ids in lower case, as UUIDs compare (an upper-case copy of a stored id is the same event)',
+    statements: [
+      // Copies of an event already held in lower case go; of several other-case copies, the first stays.
+      `DELETE FROM events WHERE event_id <> lower(event_id)
+         AND lower(event_id) IN (SELECT event_id FROM events WHERE event_id = lower(event_id))`,
+      `DELETE FROM events WHERE event_id <> lower(event_id) AND seq NOT IN
+         (SELECT MIN(seq) FROM events WHERE event_id <> lower(event_id) GROUP BY lower(event_id))`,
+      'UPDATE events SET event_id = lower(event_id) WHERE event_id <> lower(event_id)',
+    ],
+  },
 ];
 
 /** Hash partitions of the PostgreSQL events table: writes spread evenly, and the primary key stays `event_id` alone. */
@@ -273,13 +285,15 @@ function deviceTables(text: string, int: string): string[] {
 
 /**
  * Who may read and erase what, from migration 8 on. An anonymous id is derived from the device's
- * secret, so the secret proves it and nothing is stored for it; `devices`, where the first browser
- * to ask owned an id whoever had made it, goes, with its claims. A user id is linked to a device
- * only with the merchant's proof (an HMAC under the site's identity secret, kept here).
+ * secret, so the secret proves it and nothing is stored for it. `devices`, where the first browser
+ * to ask got an anonymous id, becomes `legacy_devices`: those bindings are still honoured for the
+ * browsers that made them (their shoppers can read and erase what they sent before), and no new
+ * one is ever made. A user id is linked to a device only with the merchant's proof (an HMAC under
+ * the site's identity secret, kept here).
  */
 function identityTables(text: string, int: string): string[] {
   return [
-    'DROP TABLE devices',
+    'ALTER TABLE devices RENAME TO legacy_devices',
     `CREATE TABLE identity_secrets (
       site ${text} PRIMARY KEY,
       secret ${text} NOT NULL,

@@ -1,5 +1,5 @@
 /** @module edge-server/storage/sqlite — the embedded default: one file, WAL, one process. */
-import { mkdirSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AisleEvent } from '@aisle/shared-models/schema/event';
 import Database from 'better-sqlite3';
@@ -50,8 +50,11 @@ function onceEach(events: readonly AisleEvent[]): readonly AisleEvent[] {
 }
 
 export function openSqlite(file: string): Storage {
+  const created = file !== ':memory:' && !existsSync(file);
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
   const db = new Database(file);
+  // The store holds every site's events and secrets: its owner's alone (its log files follow it).
+  if (created) chmodSync(file, 0o600);
   configure(db);
   // Batches are written on a thread of their own once it runs. Until then, for an in-memory store
   // (which no other connection can open), and if the thread fails, they are written on this connection.
@@ -71,6 +74,7 @@ export function openSqlite(file: string): Storage {
         );
   // Rate-limit counters live in memory: an SQLite store has exactly one edge node.
   const hits = new Map<string, number>();
+  let hitsWindow = 0;
   let statements: ReturnType<typeof prepare> | undefined;
 
   function prepare() {
@@ -218,12 +222,13 @@ export function openSqlite(file: string): Storage {
         .map(toSite);
     },
     async hit(key, windowStart) {
-      const k = `${windowStart}|${key}`;
-      const n = (hits.get(k) ?? 0) + 1;
-      hits.set(k, n);
-      if (hits.size > 50_000) {
-        for (const old of hits.keys()) if (!old.startsWith(`${windowStart}|`)) hits.delete(old);
+      // One window's counts at a time: a new window starts them over, at no cost per hit.
+      if (windowStart !== hitsWindow) {
+        hits.clear();
+        hitsWindow = windowStart;
       }
+      const n = (hits.get(key) ?? 0) + 1;
+      hits.set(key, n);
       return n;
     },
     async close() {

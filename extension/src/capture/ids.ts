@@ -1,6 +1,6 @@
 /** @module capture/ids — UUIDs and on-device hashing. */
 
-import { hex } from '@aisle/shared-models/schema/ids';
+import { sha256Hex } from '@aisle/shared-models/schema/ids';
 
 /** Event and session ids: version 7 UUIDs, so the server indexes them at the cheap end. */
 export { uuidv7 as uuid } from '@aisle/shared-models/schema/ids';
@@ -11,9 +11,7 @@ export { uuidv7 as uuid } from '@aisle/shared-models/schema/ids';
  * user id than a raw one leaving the device.
  */
 export async function hashId(value: string, salt: string): Promise<string | null> {
-  if (!crypto.subtle) return null;
-  const bytes = new TextEncoder().encode(`${salt}:${value.trim()}`);
-  return hex(new Uint8Array(await crypto.subtle.digest('SHA-256', bytes)));
+  return crypto.subtle ? sha256Hex(`${salt}:${value.trim()}`) : null;
 }
 
 /** A stable number in [0, 1) for an id (FNV-1a): the same shopper lands in the same group on every page. */

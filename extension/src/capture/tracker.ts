@@ -37,9 +37,19 @@ const itemKey = (f: EventFields) => (f.items ?? []).map((i) => i.item_id).join('
 /** 32 random bytes, base64url: the secret only this browser holds. */
 const newSecret = () => base64url(crypto.getRandomValues(new Uint8Array(32)));
 
-/** A device record of this version (earlier ones kept `bound` ids, which the server no longer honours). */
+/** A device record of this version (earlier ones kept the ids they had bound, and an erasure due). */
 const isDevice = (d: unknown): d is Meta['device'] =>
   !!d && typeof (d as Meta['device']).secret === 'string' && !('bound' in (d as object));
+
+/**
+ * This version's record from an earlier one's: the same secret, so the server still knows the ids
+ * it bound then; an erasure still due is asked for with it, and a new secret starts afresh.
+ */
+function fromLegacy(d: unknown): Meta['device'] {
+  const old = d as { secret?: unknown; eraseDue?: unknown } | undefined;
+  if (typeof old?.secret !== 'string') return { secret: newSecret() };
+  return old.eraseDue ? { secret: newSecret(), erase: [old.secret] } : { secret: old.secret };
+}
 
 export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker {
   const { win, doc } = deps;
@@ -204,7 +214,7 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
       engine.metaGet('consent'),
       engine.metaGet('device'),
     ]);
-    browserKey = isDevice(storedDevice) ? storedDevice : { secret: newSecret() };
+    browserKey = isDevice(storedDevice) ? storedDevice : fromLegacy(storedDevice);
     if (browserKey !== storedDevice) await engine.metaSet('device', browserKey);
     // The anonymous id is the one the secret stands for (a legacy random id is left behind).
     const anonymous_id = (await anonymousIdOf(browserKey.secret)) ?? storedIds?.anonymous_id ?? uuid();
@@ -238,8 +248,22 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
         if (d) d.erase = d.erase?.filter((s) => s !== secret);
         await engine?.metaSet('device', d as Meta['device']);
       } catch {
-        log.log('warn', 'the server could not be reached to erase; asked again on the next page');
+        log.log('warn', 'erasure: server unreachable, asked again on the next page');
       }
+    }
+  }
+
+  /** Unlinks the user ids this browser proved, on the server (asked again on the next identify if offline). */
+  async function unlinkIdentities() {
+    const d = browserKey;
+    if (!d?.proved?.length) return;
+    try {
+      const res = await fetch(meUrl('/identity'), { method: 'DELETE', headers: authorised() });
+      if (!res.ok) return;
+      d.proved = [];
+      await engine?.metaSet('device', d);
+    } catch {
+      // offline: unlinked on the next identify
     }
   }
 
@@ -253,13 +277,28 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
         headers: { 'Content-Type': 'application/json', ...authorised() },
         body: JSON.stringify({ user_id: userId, proof }),
       });
-      if (!res.ok) return log.log('warn', `aisle.identify: the server refused the proof (${res.status})`);
+      if (!res.ok) return log.log('warn', `aisle.identify: proof refused (${res.status})`);
       d.proved = [...(d.proved ?? []), userId];
       await engine?.metaSet('device', d);
     } catch {
       // offline: proved on a later identify
     }
   }
+
+  /** The shopper's other tabs of this shop (same origin, same site key): told when this one erases. */
+  const tabs = typeof BroadcastChannel === 'function' ? new BroadcastChannel(`aisle:${config.site}`) : undefined;
+  tabs?.addEventListener('message', (ev) => {
+    if (ev.data !== 'erased') return;
+    void changingIds(async () => {
+      // What this tab held for the old identity goes; its next events carry the new one.
+      toWrite.length = 0;
+      unsent.clear();
+      const [storedIds, storedDevice] = await Promise.all([engine?.metaGet('ids'), engine?.metaGet('device')]);
+      if (storedIds) ids = storedIds;
+      if (isDevice(storedDevice)) browserKey = storedDevice;
+      session = undefined;
+    });
+  });
 
   const ready = init().catch((cause) => {
     isReady = true;
@@ -341,6 +380,7 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
     },
     identify(userId, options) {
       return changingIds(async () => {
+        const before = ids.user_id;
         if (userId === null || userId === undefined || String(userId).trim() === '') delete ids.user_id;
         else {
           const hashed = await hashId(String(userId), config.site);
@@ -351,6 +391,8 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
           ids = { ...ids, user_id: hashed };
         }
         await engine?.metaSet('ids', ids);
+        // Signed out, or someone else signed in: what the last shopper proved is no longer this browser's.
+        if (before !== ids.user_id) await unlinkIdentities();
         if (ids.user_id && options && typeof options === 'object') await proveIdentity(ids.user_id, options.proof);
       });
     },
@@ -411,6 +453,8 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
         ids = { anonymous_id: (await anonymousIdOf(browserKey.secret)) ?? uuid() };
         session = undefined;
         await engine?.metaSet('ids', ids);
+        // The shopper's other tabs of this shop take up the new identity at once.
+        tabs?.postMessage('erased');
       });
     },
     hidden() {

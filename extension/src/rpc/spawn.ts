@@ -28,12 +28,12 @@ export function spawnWorker(scriptUrl: string, name: string, timeoutMs = START_T
   });
   const onViolation = (ev: SecurityPolicyViolationEvent) => {
     if (ev.blockedURI.startsWith('blob') || ev.blockedURI === blobUrl) {
-      fail(`the page's policy forbids workers (${ev.effectiveDirective})`);
+      fail(`${name}: the page's policy forbids workers`);
     }
   };
   const onError = (ev: ErrorEvent) => {
     ev.preventDefault();
-    fail(`the ${name} worker failed: ${ev.message || `could not load ${scriptUrl}`}`);
+    fail(`${name}: ${ev.message || 'could not load'}`);
   };
   const done = () => {
     clearTimeout(timer);
@@ -48,6 +48,6 @@ export function spawnWorker(scriptUrl: string, name: string, timeoutMs = START_T
   };
   document.addEventListener('securitypolicyviolation', onViolation);
   worker.addEventListener('error', onError);
-  const timer = setTimeout(() => fail(`the ${name} worker did not start in time`), timeoutMs);
+  const timer = setTimeout(() => fail(`${name}: did not start in time`), timeoutMs);
   return { worker, failed, started: done };
 }

@@ -9,7 +9,7 @@ import type { RpcChannel, RpcReply, RpcRequest } from '../rpc/protocol';
 import { START_TIMEOUT_MS, spawnWorker } from '../rpc/spawn';
 import type { Engine, EngineConfig } from './engine';
 import type { FlushResult } from './outbox';
-import { ENGINE_METHODS, type EngineNews } from './serve';
+import { ENGINE_METHODS, type EngineNews } from './protocol';
 
 export interface Connection {
   engine: Engine;

@@ -3,23 +3,9 @@ import type { LogLevel } from '../capture/logger';
 import type { RpcChannel, RpcReply, RpcRequest } from '../rpc/protocol';
 import { serveRpc } from '../rpc/server';
 import { createEngine, type Engine, type EngineConfig, type EngineHooks } from './engine';
-import type { FlushResult } from './outbox';
+import { ENGINE_METHODS, type EngineNews } from './protocol';
 
-/** The engine's methods a page calls, after `init`. */
-export const ENGINE_METHODS = [
-  'commit',
-  'history',
-  'count',
-  'clear',
-  'metaGet',
-  'metaSet',
-  'metaDelete',
-  'flush',
-  'schedule',
-] as const satisfies readonly (keyof Engine)[];
-
-/** What the host tells the page besides answers: a sync result, or a log line. */
-export type EngineNews = { type: 'sync'; result: FlushResult } | { type: 'log'; level: LogLevel; message: string };
+export { ENGINE_METHODS, type EngineNews };
 
 export type Port = RpcChannel<RpcRequest, RpcReply | EngineNews> & {
   addEventListener(type: 'online', fn: () => void): void;

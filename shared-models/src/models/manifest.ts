@@ -3,6 +3,10 @@
  * which version, how its inputs are encoded, how good it is, and the SHA-256 of each weight shard.
  * The signature (its own issue) is added over this same object.
  */
+import { sha256Hex } from '../schema/ids';
+
+/** A shard's content address; one hash function for the whole project (see `schema/ids`). */
+export { sha256Hex };
 
 export const MANIFEST_VERSION = 1;
 
@@ -36,10 +40,6 @@ export interface ModelManifest {
   signature?: string;
 }
 
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
 
 /** Thrown when a model's files do not match its manifest: such a model is never loaded. */
 export class ManifestError extends Error {

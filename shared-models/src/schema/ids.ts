@@ -3,6 +3,15 @@
 /** Lower-case hex of bytes. */
 export const hex = (bytes: Uint8Array) => Array.from(bytes, (x) => x.toString(16).padStart(2, '0')).join('');
 
+/** SHA-256 of bytes, or of a string's UTF-8 (Web Crypto, in browsers and Node alike). */
+export async function sha256(data: Uint8Array | string): Promise<Uint8Array> {
+  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
+  return new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+}
+
+/** SHA-256 in lower-case hex: a shard's content address, a hashed user id. */
+export const sha256Hex = async (data: Uint8Array | string) => hex(await sha256(data));
+
 /**
  * A version 7 UUID (RFC 9562): 48 bits of Unix milliseconds, then 74 random bits. Ids made close
  * in time sort close together, so the server's deduplication index grows at its right edge
@@ -37,7 +46,5 @@ export const base64url = (bytes: Uint8Array) =>
  * nothing of the secret, so knowing an id (or the site key) never proves it is one's own.
  */
 export async function deviceAnonymousId(secret: string, site: string): Promise<string> {
-  const data = new TextEncoder().encode(`aisle:anonymous-id:${site}:${secret}`);
-  const digest = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', data));
-  return base64url(digest.subarray(0, 24));
+  return base64url((await sha256(`aisle:anonymous-id:${site}:${secret}`)).subarray(0, 24));
 }

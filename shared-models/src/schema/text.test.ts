@@ -34,6 +34,17 @@ describe('clean text', () => {
     expect(badTextPath({ page: { url: 'https://x/😀' } })).toBeUndefined();
   });
 
+  it('walks any depth without running out of stack', () => {
+    let deep: unknown = 'x\u0000';
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(badTextPath({ events: [deep] })).toMatch(/^events\.0(\.0)+$/);
+  });
+
+  it('lets a key that cleans to one already there give way to it', () => {
+    expect(cleanStrings({ 'a\u0000': 1, a: 2 })).toEqual({ a: 2 });
+    expect(cleanStrings({ a: 2, 'a\u0000': 1 })).toEqual({ a: 2 });
+  });
+
   it('cleans every string of an event in place, keys too', () => {
     const e = { page: { title: 'a\u0000b' }, props: { 'k\udc00': 'v\ud83d' } };
     expect(cleanStrings(e)).toEqual({ page: { title: 'ab' }, props: { 'k\uFFFD': 'v\uFFFD' } });

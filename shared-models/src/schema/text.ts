@@ -31,6 +31,7 @@ export function truncateText(s: string, max: number): string {
 /**
  * `value` with every string in it (keys too) made clean text by `cleanText`, in place where it is
  * an object or an array: what the storefront script does to an event before it keeps or sends it.
+ * A key that cleans to one already there gives way to it.
  */
 export function cleanStrings<T>(value: T): T {
   if (typeof value === 'string') return cleanText(value) as T;
@@ -39,30 +40,34 @@ export function cleanStrings<T>(value: T): T {
   for (const key of Object.keys(o)) {
     const v = cleanStrings(o[key]);
     const k = cleanText(key);
-    if (k !== key) delete o[key];
-    o[k] = v;
+    if (k === key) o[k] = v;
+    else {
+      delete o[key];
+      if (!Object.hasOwn(o, k)) o[k] = v;
+    }
   }
   return value;
 }
 
 /**
  * The dotted path of the first string in `value` (a key of an object too) that is not clean text,
- * or undefined when there is none. A bad key is reported at its object's path.
+ * or undefined when there is none. A bad key is reported at its object's path. Walked with a stack
+ * of its own, not by recursion: a body may nest as deep as it likes and still get its 4xx.
  */
-export function badTextPath(value: unknown, path = ''): string | undefined {
-  if (typeof value === 'string') return BAD.test(value) ? path : undefined;
-  if (!value || typeof value !== 'object') return undefined;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const found = badTextPath(value[i], path ? `${path}.${i}` : String(i));
-      if (found !== undefined) return found;
+export function badTextPath(value: unknown): string | undefined {
+  const stack: [unknown, string][] = [[value, '']];
+  const join = (path: string, key: string | number) => (path ? `${path}.${key}` : String(key));
+  while (stack.length) {
+    const [v, path] = stack.pop() as [unknown, string];
+    if (typeof v === 'string') {
+      if (BAD.test(v)) return path;
+    } else if (Array.isArray(v)) {
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], join(path, i)]);
+    } else if (v && typeof v === 'object') {
+      const entries = Object.entries(v);
+      for (const [key] of entries) if (BAD.test(key)) return path;
+      for (let i = entries.length - 1; i >= 0; i--) stack.push([entries[i][1], join(path, entries[i][0])]);
     }
-    return undefined;
-  }
-  for (const [key, v] of Object.entries(value)) {
-    if (BAD.test(key)) return path;
-    const found = badTextPath(v, path ? `${path}.${key}` : key);
-    if (found !== undefined) return found;
   }
   return undefined;
 }
