@@ -40,7 +40,6 @@ export interface ModelManifest {
   signature?: string;
 }
 
-
 /** Thrown when a model's files do not match its manifest: such a model is never loaded. */
 export class ManifestError extends Error {
   override name = 'ManifestError';
