@@ -257,4 +257,34 @@ describe.runIf(chromiumAvailable())('privacy and robustness in Chromium', () => 
     const page = await open(productPage(TAG));
     expect((await call(page, (a) => a.status())) as unknown).toMatchObject({ sync: 'worker', storage: 'indexeddb' });
   });
+
+  it('steps aside for another tab that upgrades its database, then goes on keeping events', async () => {
+    const page = await open(productPage(TAG));
+    await page.click('#add');
+    await call(page, (a) => a.flush());
+    // Another tab (a newer script) opens the database one version higher: it must not be kept waiting.
+    const upgraded = await page.evaluate(
+      () =>
+        new Promise<string>((resolve) => {
+          const probe = indexedDB.open('aisle-shopper');
+          probe.onsuccess = () => {
+            const version = probe.result.version;
+            probe.result.close();
+            const req = indexedDB.open('aisle-shopper', version + 1);
+            req.onblocked = () => resolve('blocked');
+            req.onsuccess = () => {
+              req.result.close();
+              resolve('upgraded');
+            };
+            req.onerror = () => resolve(String(req.error));
+          };
+        }),
+    );
+    expect(upgraded).toBe('upgraded');
+    await page.click('#add');
+    await call(page, (a) => a.flush());
+    const adds = (await call(page, (a) => a.history())).filter((e) => e.type === 'add_to_cart');
+    expect(adds).toHaveLength(2);
+    expect(page.errors).toEqual([]);
+  });
 });

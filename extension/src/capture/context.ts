@@ -1,7 +1,7 @@
 /** @module capture/context — what a collector gets to work with. */
 import type { AisleItem } from '@aisle/shared-models/schema/event';
+import type { Logger } from '../core/logger';
 import type { Channel } from './dedupe';
-import type { Logger } from './logger';
 import type { EventFields } from './normalize';
 
 export interface CaptureContext {

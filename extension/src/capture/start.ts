@@ -1,9 +1,10 @@
 /** @module capture/start — wires every collector and the page lifecycle to a tracker. */
+
+import { guard } from '../core/logger';
 import { attributeClicksCollector, scanAttributes } from './attributes';
 import { dataLayerCollector } from './datalayer';
 import { createEngagement } from './engagement';
 import { scanJsonLd } from './json-ld';
-import { guard } from './logger';
 import { searchCollector } from './search';
 import type { Tracker } from './tracker';
 

@@ -1,20 +1,21 @@
 /** @module capture/tracker — builds events, applies consent, and hands them to the local store and the outbox. */
 import { EVENT_TYPE_PATTERN } from '@aisle/shared-models/schema/constants';
 import type { AisleEvent, AisleItem } from '@aisle/shared-models/schema/event';
-import { base64url, deviceAnonymousId } from '@aisle/shared-models/schema/ids';
+import { type SessionState, settleSessions } from '@aisle/shared-models/schema/sessions';
 import { cleanStrings } from '@aisle/shared-models/schema/text';
+import { siteUrl } from '../core/endpoints';
+import { bucketOf, hashId, uuid } from '../core/ids';
+import { createLogger } from '../core/logger';
 import type { Meta } from '../store/db';
-import { type SessionState, settleSessions } from '../store/session';
 import { sendEventsBeacon } from '../sync/beacon';
 import type { Engine } from '../sync/engine';
 import type { FlushResult } from '../sync/outbox';
 import { awaitingDecision, type Consent, type ConsentState, resolveConsent } from './consent';
 import type { CaptureContext } from './context';
 import { createDeduper } from './dedupe';
-import { bucketOf, hashId, uuid } from './ids';
-import { createLogger } from './logger';
 import { type EventFields, toFields } from './normalize';
 import { deviceClass, pageContext } from './page';
+import { createShopper } from './shopper';
 import type { Listener, Status, Tracker, TrackerConfig, TrackerDeps } from './types';
 
 export type { Listener, Status, Tracker, TrackerConfig, TrackerDeps } from './types';
@@ -34,23 +35,6 @@ const COMMIT_MAX = 50;
 
 const itemKey = (f: EventFields) => (f.items ?? []).map((i) => i.item_id).join(',');
 
-/** 32 random bytes, base64url: the secret only this browser holds. */
-const newSecret = () => base64url(crypto.getRandomValues(new Uint8Array(32)));
-
-/** A device record of this version (earlier ones kept the ids they had bound, and an erasure due). */
-const isDevice = (d: unknown): d is Meta['device'] =>
-  !!d && typeof (d as Meta['device']).secret === 'string' && !('bound' in (d as object));
-
-/**
- * This version's record from an earlier one's: the same secret, so the server still knows the ids
- * it bound then; an erasure still due is asked for with it, and a new secret starts afresh.
- */
-function fromLegacy(d: unknown): Meta['device'] {
-  const old = d as { secret?: unknown; eraseDue?: unknown } | undefined;
-  if (typeof old?.secret !== 'string') return { secret: newSecret() };
-  return old.eraseDue ? { secret: newSecret(), erase: [old.secret] } : { secret: old.secret };
-}
-
 export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker {
   const { win, doc } = deps;
   const listeners = new Map<string, Set<Listener>>();
@@ -69,7 +53,6 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
   let engine: Engine | undefined;
   let mode: Status['sync'] = 'starting';
   let ids: Meta['ids'] = { anonymous_id: '' };
-  let browserKey: Meta['device'] | undefined;
   let session: SessionState | undefined;
   let isReady = false;
   let scheduled = false;
@@ -90,6 +73,12 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
   let pageSeq = 0;
   let pageItem: AisleItem | undefined;
   const shouldCount = createDeduper(DEDUPE_MS);
+  const shopper = createShopper(
+    config,
+    async (d) => engine?.metaSet('device', d),
+    log,
+    () => consent.analytics,
+  );
 
   const onResult = (r: FlushResult) => {
     for (const id of r.ids ?? []) unsent.delete(id);
@@ -214,10 +203,8 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
       engine.metaGet('consent'),
       engine.metaGet('device'),
     ]);
-    browserKey = isDevice(storedDevice) ? storedDevice : fromLegacy(storedDevice);
-    if (browserKey !== storedDevice) await engine.metaSet('device', browserKey);
     // The anonymous id is the one the secret stands for (a legacy random id is left behind).
-    const anonymous_id = (await anonymousIdOf(browserKey.secret)) ?? storedIds?.anonymous_id ?? uuid();
+    const anonymous_id = (await shopper.load(storedDevice)) ?? storedIds?.anonymous_id ?? uuid();
     ids = storedIds?.anonymous_id === anonymous_id ? storedIds : { ...storedIds, anonymous_id };
     if (ids !== storedIds) await engine.metaSet('ids', ids);
     session = storedSession;
@@ -225,64 +212,8 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
     consent = resolveConsent(config.consentMode, gpc, storedConsent);
     isReady = true;
     process();
-    if (browserKey.erase?.length) void eraseOnServer();
     // Whatever earlier pages left in the outbox goes out now.
     if (consent.analytics) await engine.schedule(0);
-  }
-
-  /** The anonymous id `secret` stands for; null where Web Crypto is missing (an insecure page): it cannot be proved there. */
-  async function anonymousIdOf(secret: string): Promise<string | null> {
-    return crypto.subtle ? deviceAnonymousId(secret, config.site) : null;
-  }
-
-  const meUrl = (path = '') => `${config.endpoint}/v1/me${path}?site=${encodeURIComponent(config.site)}`;
-  const authorised = (secret = browserKey?.secret) => ({ Authorization: `Device ${secret}` });
-
-  /** Erases what the server holds for each secret this browser has let go of; remembered until it confirms. */
-  async function eraseOnServer() {
-    const d = browserKey;
-    for (const secret of [...(d?.erase ?? [])]) {
-      try {
-        const res = await fetch(meUrl(), { method: 'DELETE', headers: authorised(secret) });
-        if (!res.ok) continue;
-        if (d) d.erase = d.erase?.filter((s) => s !== secret);
-        await engine?.metaSet('device', d as Meta['device']);
-      } catch {
-        log.log('warn', 'erasure: server unreachable, asked again on the next page');
-      }
-    }
-  }
-
-  /** Unlinks the user ids this browser proved, on the server (asked again on the next identify if offline). */
-  async function unlinkIdentities() {
-    const d = browserKey;
-    if (!d?.proved?.length) return;
-    try {
-      const res = await fetch(meUrl('/identity'), { method: 'DELETE', headers: authorised() });
-      if (!res.ok) return;
-      d.proved = [];
-      await engine?.metaSet('device', d);
-    } catch {
-      // offline: unlinked on the next identify
-    }
-  }
-
-  /** Proves a signed-in shopper's user id to the server with the merchant's proof (with analytics consent, like events). */
-  async function proveIdentity(userId: string, proof: unknown) {
-    const d = browserKey;
-    if (!d || typeof proof !== 'string' || !consent.analytics || d.proved?.includes(userId)) return;
-    try {
-      const res = await fetch(meUrl('/identity'), {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', ...authorised() },
-        body: JSON.stringify({ user_id: userId, proof }),
-      });
-      if (!res.ok) return log.log('warn', `aisle.identify: proof refused (${res.status})`);
-      d.proved = [...(d.proved ?? []), userId];
-      await engine?.metaSet('device', d);
-    } catch {
-      // offline: proved on a later identify
-    }
   }
 
   /** The shopper's other tabs of this shop (same origin, same site key): told when this one erases. */
@@ -295,7 +226,7 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
       unsent.clear();
       const [storedIds, storedDevice] = await Promise.all([engine?.metaGet('ids'), engine?.metaGet('device')]);
       if (storedIds) ids = storedIds;
-      if (isDevice(storedDevice)) browserKey = storedDevice;
+      await shopper.load(storedDevice);
       session = undefined;
     });
   });
@@ -337,7 +268,7 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
       decided = next;
       try {
         navigator.sendBeacon?.(
-          `${config.endpoint}/v1/consent?site=${encodeURIComponent(config.site)}`,
+          siteUrl(config.endpoint, 'consent', config.site),
           new Blob([JSON.stringify(next)], { type: 'text/plain;charset=UTF-8' }),
         );
       } catch {
@@ -369,7 +300,7 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
     context,
     track(type, props) {
       if (typeof type !== 'string' || !EVENT_TYPE_PATTERN.test(type.trim().toLowerCase())) {
-        log.log('warn', `aisle.track: "${String(type)}" is not an event name (snake_case, at most 40 characters)`);
+        log.log('warn', `aisle.track: "${String(type)}" is not a snake_case name of at most 40 characters`);
         return;
       }
       const t = type.trim().toLowerCase();
@@ -385,15 +316,15 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
         else {
           const hashed = await hashId(String(userId), config.site);
           if (!hashed) {
-            log.log('warn', 'aisle.identify needs a secure (https) page to hash the id; ignored');
+            log.log('warn', 'aisle.identify: ignored, an insecure page cannot hash the id');
             return;
           }
           ids = { ...ids, user_id: hashed };
         }
         await engine?.metaSet('ids', ids);
         // Signed out, or someone else signed in: what the last shopper proved is no longer this browser's.
-        if (before !== ids.user_id) await unlinkIdentities();
-        if (ids.user_id && options && typeof options === 'object') await proveIdentity(ids.user_id, options.proof);
+        if (before !== ids.user_id) await shopper.unlink();
+        if (ids.user_id && options && typeof options === 'object') await shopper.prove(ids.user_id, options.proof);
       });
     },
     consent: setConsent,
@@ -428,29 +359,19 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
     },
     async me() {
       await ready;
-      // Without Web Crypto the anonymous id was not derived from the secret: nothing to prove.
-      if (!browserKey || !crypto.subtle) return null;
-      try {
-        const res = await fetch(meUrl(), { headers: authorised() });
-        return res.ok ? res.json() : null;
-      } catch {
-        return null;
-      }
+      return shopper.me();
     },
     erase() {
       return changingIds(async () => {
         // The server's copy goes with the old secret; this browser starts over with a new one.
-        const old = browserKey;
-        browserKey = { secret: newSecret(), erase: old ? [...(old.erase ?? []), old.secret] : [] };
-        await engine?.metaSet('device', browserKey);
-        await eraseOnServer();
+        const anonymous_id = await shopper.rotate();
         pending.length = 0;
         held.length = 0;
         toWrite.length = 0;
         unsent.clear();
         await commit();
         await Promise.all([engine?.clear('history'), engine?.clear('outbox'), engine?.metaDelete('session')]);
-        ids = { anonymous_id: (await anonymousIdOf(browserKey.secret)) ?? uuid() };
+        ids = { anonymous_id: anonymous_id ?? uuid() };
         session = undefined;
         await engine?.metaSet('ids', ids);
         // The shopper's other tabs of this shop take up the new identity at once.

@@ -1,12 +1,12 @@
 /** @module capture/types — the tracker's configuration, dependencies, status and interface. */
 import type { AisleEvent } from '@aisle/shared-models/schema/event';
+import type { Logger, LogLevel } from '../core/logger';
 import type { StoreLimits } from '../store/events';
 import type { Connection } from '../sync/connect';
 import type { EngineConfig } from '../sync/engine';
 import type { FlushResult } from '../sync/outbox';
 import type { Consent, ConsentMode, ConsentState } from './consent';
 import type { CaptureContext } from './context';
-import type { Logger, LogLevel } from './logger';
 
 export interface TrackerConfig {
   site: string;

@@ -1,8 +1,8 @@
 /** @module embed/config — reads the merchant's settings from the script tag's `data-*` attributes. */
 import type { ConsentMode } from '../capture/consent';
-import type { LogLevel } from '../capture/logger';
 import { DEFAULT_URL_PARAMS } from '../capture/page';
 import type { TrackerConfig } from '../capture/tracker';
+import type { LogLevel } from '../core/logger';
 
 const DAY = 86_400_000;
 

@@ -1,7 +1,8 @@
 /** @module embed — the storefront script: `<script async src="https://EDGE/aisle.js" data-site="KEY">`. */
-import { guard } from '../capture/logger';
+
 import { startCapture } from '../capture/start';
 import { createTracker, type Listener, type Tracker } from '../capture/tracker';
+import { guard } from '../core/logger';
 import { startInference } from '../infer/client';
 import { connectEngine } from '../sync/connect';
 import { readConfig } from './config';

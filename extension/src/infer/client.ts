@@ -7,8 +7,8 @@
  */
 import type { AisleEvent } from '@aisle/shared-models/schema/event';
 import { NOT_SHOPPER_ACTIONS } from '@aisle/shared-models/schema/interaction';
-import { bucketOf } from '../capture/ids';
 import type { Tracker } from '../capture/types';
+import { bucketOf } from '../core/ids';
 import { type RpcClient, rpcClient } from '../rpc/client';
 import type { RpcChannel, RpcReply, RpcRequest } from '../rpc/protocol';
 import { spawnWorker } from '../rpc/spawn';

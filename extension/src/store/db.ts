@@ -1,6 +1,7 @@
 /** @module store/db — the shopper's IndexedDB: local history, the outbox, and a little state. */
 
 import type { AisleEvent } from '@aisle/shared-models/schema/event';
+import { base64url } from '@aisle/shared-models/schema/ids';
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
 
 /** Per-browser state kept next to the events. */
@@ -14,6 +15,20 @@ export interface Meta {
    * yet; `proved`: user ids proved with the merchant's signature.
    */
   device: { secret: string; erase?: string[]; proved?: string[] };
+}
+
+/**
+ * The browser's record as this version keeps it, from what an earlier version kept (the ids it had
+ * bound and an erasure due): the same secret, so the server still knows the ids it bound then; an
+ * erasure still due is asked for with it, and a new secret starts afresh. Undefined when there is none.
+ */
+export function upgradeDevice(stored: unknown): Meta['device'] | undefined {
+  const old = stored as { secret?: unknown; bound?: unknown; eraseDue?: unknown } | undefined;
+  if (typeof old?.secret !== 'string') return undefined;
+  if (!('bound' in old)) return old as Meta['device'];
+  if (!old.eraseDue) return { secret: old.secret };
+  const fresh = crypto.getRandomValues(new Uint8Array(32));
+  return { secret: base64url(fresh), erase: [old.secret] };
 }
 
 /**
@@ -50,19 +65,37 @@ function upgrade(db: Db, _oldVersion: number) {
  * Opens (and, on first use, creates) the database. A database of this name without our stores
  * (made by another script, or half made) is repaired by opening it one version higher.
  */
-export async function openShopperDb(name = DB_NAME): Promise<Db> {
-  let db: Db;
+export async function openShopperDb(name = DB_NAME, onBlocking: () => void = () => {}): Promise<Db> {
+  // Another tab (a newer script) asks for a higher version: step aside at once, so its upgrade never
+  // waits on this tab; the next use here opens the database again, at its new version.
+  let db: Db | undefined;
+  const blocking = () => {
+    db?.close();
+    onBlocking();
+  };
   try {
-    db = await openDB<ShopperDB>(name, VERSION, { upgrade });
+    db = await openDB<ShopperDB>(name, VERSION, { upgrade, blocking });
   } catch (err) {
     // Repaired to a higher version on an earlier visit: open it at whatever version it has.
     if ((err as DOMException)?.name !== 'VersionError') throw err;
-    db = await openDB<ShopperDB>(name);
+    db = await openDB<ShopperDB>(name, undefined, { blocking });
   }
-  if (STORES.every((s) => db.objectStoreNames.contains(s))) return db;
+  if (STORES.every((s) => db?.objectStoreNames.contains(s))) return db;
   const next = db.version + 1;
   db.close();
-  return openDB<ShopperDB>(name, next, { upgrade });
+  db = await openDB<ShopperDB>(name, next, { upgrade, blocking });
+  return db;
+}
+
+/** The database, opened on first use and again after it stepped aside for another tab's upgrade. */
+export function shopperDb(name = DB_NAME): () => Promise<Db> {
+  let current: Promise<Db> | undefined;
+  return () => {
+    current ??= openShopperDb(name, () => {
+      current = undefined;
+    });
+    return current;
+  };
 }
 
 /** Deletes chunks older than `maxAgeMs`, then the oldest until at most about `maxCount` events remain. */

@@ -1,8 +1,8 @@
 /** @module store/events — the local history and the outbox over IndexedDB. */
 import type { AisleEvent } from '@aisle/shared-models/schema/event';
-import { uuid } from '../capture/ids';
-import { type ChunkKey, type Db, type Meta, prune } from './db';
-import { type SessionState, settleSessions } from './session';
+import { type SessionState, settleSessions } from '@aisle/shared-models/schema/sessions';
+import { uuid } from '../core/ids';
+import { type ChunkKey, type Db, type Meta, prune, upgradeDevice } from './db';
 
 /** What the sync layer needs from the outbox; `createOutbox` takes any implementation of it. */
 export interface OutboxStore {
@@ -44,12 +44,13 @@ async function countEvents(db: Db, store: 'history' | 'outbox') {
   return (await db.getAllKeys(store)).reduce((n, key) => n + key[2], 0);
 }
 
-export function createEventStore(db: Db): EventStore {
+/** The history and the outbox over `open`, which gives the database (opened again after it stepped aside). */
+export function createEventStore(open: () => Promise<Db>): EventStore {
   // Which chunk each event handed out by the last peek came from.
   const peeked = new Map<string, ChunkKey>();
   return {
     async commit(events, to) {
-      const tx = db.transaction(['meta', 'history', 'outbox'], 'readwrite');
+      const tx = (await open()).transaction(['meta', 'history', 'outbox'], 'readwrite');
       const meta = tx.objectStore('meta');
       const state = settleSessions((await meta.get('session')) as SessionState | undefined, events, uuid);
       if (state) meta.put(state, 'session');
@@ -64,7 +65,7 @@ export function createEventStore(db: Db): EventStore {
     async peek(limit) {
       const out: AisleEvent[] = [];
       peeked.clear();
-      let cursor = await db.transaction('outbox').store.openCursor();
+      let cursor = await (await open()).transaction('outbox').store.openCursor();
       while (cursor && out.length < limit) {
         const events = cursor.value.slice(0, limit - out.length);
         for (const e of events) peeked.set(e.event_id, cursor.key);
@@ -86,7 +87,7 @@ export function createEventStore(db: Db): EventStore {
         const group = byChunk.get(key[1]) ?? { key, ids: new Set<string>() };
         byChunk.set(key[1], group.ids.add(id) && group);
       }
-      const tx = db.transaction('outbox', 'readwrite');
+      const tx = (await open()).transaction('outbox', 'readwrite');
       const dropFrom = async (key: ChunkKey, events: AisleEvent[] | undefined, gone: Set<string>) => {
         if (!events) return;
         const kept = events.filter((e) => !gone.has(e.event_id));
@@ -109,27 +110,30 @@ export function createEventStore(db: Db): EventStore {
       await tx.done;
       for (const id of ids) peeked.delete(id);
     },
-    count: () => countEvents(db, 'outbox'),
+    count: async () => countEvents(await open(), 'outbox'),
     async history(limit = 1000) {
       const out: AisleEvent[] = [];
-      let cursor = await db.transaction('history').store.openCursor(null, 'prev');
+      let cursor = await (await open()).transaction('history').store.openCursor(null, 'prev');
       while (cursor && out.length < limit) {
         for (let i = cursor.value.length - 1; i >= 0 && out.length < limit; i--) out.push(cursor.value[i]);
         cursor = await cursor.continue();
       }
       return out;
     },
-    clear: (store) => db.clear(store),
+    clear: async (store) => (await open()).clear(store),
     async prune(l) {
-      await prune(db, 'history', l.historyMaxAgeMs, l.historyMaxCount);
-      await prune(db, 'outbox', l.outboxMaxAgeMs, l.outboxMaxCount);
+      await prune(await open(), 'history', l.historyMaxAgeMs, l.historyMaxCount);
+      await prune(await open(), 'outbox', l.outboxMaxAgeMs, l.outboxMaxCount);
     },
     meta: {
-      get: async (key) => (await db.get('meta', key)) as never,
-      set: async (key, value) => {
-        await db.put('meta', value, key);
+      get: async (key) => {
+        const value = await (await open()).get('meta', key);
+        return (key === 'device' ? upgradeDevice(value) : value) as never;
       },
-      delete: (key) => db.delete('meta', key),
+      set: async (key, value) => {
+        await (await open()).put('meta', value, key);
+      },
+      delete: async (key) => (await open()).delete('meta', key),
     },
   };
 }

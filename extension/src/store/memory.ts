@@ -1,9 +1,9 @@
 /** @module store/memory — the event store in memory, for browsers where IndexedDB is blocked (some private modes). */
 import type { AisleEvent } from '@aisle/shared-models/schema/event';
-import { uuid } from '../capture/ids';
+import { type SessionState, settleSessions } from '@aisle/shared-models/schema/sessions';
+import { uuid } from '../core/ids';
 import type { Meta } from './db';
 import type { EventStore } from './events';
-import { type SessionState, settleSessions } from './session';
 
 /** Same contract as the IndexedDB store; nothing survives the page, and the outbox still syncs. */
 export function createMemoryStore(): EventStore {

@@ -1,5 +1,7 @@
 /** @module sync/beacon — last words on page exit: `sendBeacon` of events that may not have reached the worker or IndexedDB. */
+
 import type { AisleEvent } from '@aisle/shared-models/schema/event';
+import { siteUrl } from '../core/endpoints';
 
 /** Beacons share a 64 KiB budget per page with keepalive requests; stay under it. */
 export const BEACON_BYTES = 60_000;
@@ -16,5 +18,5 @@ export function sendEventsBeacon(endpoint: string, site: string, events: readonl
     kept.push(json);
   }
   const blob = new Blob([`{"events":[${kept.join(',')}]}`], { type: 'text/plain;charset=UTF-8' });
-  return navigator.sendBeacon(`${endpoint}/v1/events?site=${encodeURIComponent(site)}`, blob);
+  return navigator.sendBeacon(siteUrl(endpoint, 'events', site), blob);
 }

@@ -3,7 +3,7 @@
  * (created from a blob that imports `aisle-sync.js`, so it works from any origin), else by loading
  * the same script on the main thread.
  */
-import type { Logger } from '../capture/logger';
+import type { Logger } from '../core/logger';
 import { rpcClient } from '../rpc/client';
 import type { RpcChannel, RpcReply, RpcRequest } from '../rpc/protocol';
 import { START_TIMEOUT_MS, spawnWorker } from '../rpc/spawn';

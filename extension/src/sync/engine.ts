@@ -1,10 +1,10 @@
 /** @module sync/engine — the storage-and-sync side of capture: the IndexedDB store and the outbox, behind one interface. */
 import type { AisleEvent } from '@aisle/shared-models/schema/event';
-import { createLogger, type Logger, type LogLevel } from '../capture/logger';
-import { type Meta, openShopperDb } from '../store/db';
+import type { SessionState } from '@aisle/shared-models/schema/sessions';
+import { createLogger, type Logger, type LogLevel } from '../core/logger';
+import { type Meta, shopperDb } from '../store/db';
 import { createEventStore, type EventStore, type StoreLimits } from '../store/events';
 import { createMemoryStore } from '../store/memory';
-import type { SessionState } from '../store/session';
 import { createOutbox, type FlushResult } from './outbox';
 
 export interface EngineConfig {
@@ -56,13 +56,14 @@ export async function createEngine(config: EngineConfig, hooks: EngineHooks = {}
   let store: EventStore;
   let storage: Engine['storage'] = 'indexeddb';
   try {
-    const db = await Promise.race([
-      openShopperDb(hooks.dbName),
+    const open = shopperDb(hooks.dbName);
+    await Promise.race([
+      open(),
       new Promise<never>((_, reject) =>
         setTimeout(() => reject(new Error('IndexedDB did not open in time')), OPEN_TIMEOUT_MS),
       ),
     ]);
-    store = createEventStore(db);
+    store = createEventStore(open);
   } catch (cause) {
     logger.log('warn', 'IndexedDB unavailable; events are kept in memory for this page only', cause);
     store = createMemoryStore();

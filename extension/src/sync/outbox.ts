@@ -1,5 +1,6 @@
 /** @module sync/outbox — flushes the outbox to the edge in batches: one flush at a time, events removed only once settled. */
-import type { Logger } from '../capture/logger';
+import { siteUrl } from '../core/endpoints';
+import type { Logger } from '../core/logger';
 import type { OutboxStore } from '../store/events';
 import { createBackoff } from './backoff';
 import { BEACON_BYTES as KEEPALIVE_BYTES } from './beacon';
@@ -63,7 +64,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const maxBatch = Math.min(500, Math.max(1, options.batchSize ?? 100));
   // Posting as text/plain with the site key in the query string makes this a CORS "simple"
   // request: no preflight round trip before every batch from a merchant's origin.
-  const url = `${endpoint}/v1/events?site=${encodeURIComponent(site)}`;
+  const url = siteUrl(endpoint, 'events', site);
   const backoff = createBackoff();
   let batchSize = maxBatch;
   let running: Promise<void> | null = null;

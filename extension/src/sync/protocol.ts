@@ -3,7 +3,7 @@
  * which engine methods a page may call: small, so the storefront script that connects to the engine
  * never loads the engine itself.
  */
-import type { LogLevel } from '../capture/logger';
+import type { LogLevel } from '../core/logger';
 import type { Engine } from './engine';
 import type { FlushResult } from './outbox';
 

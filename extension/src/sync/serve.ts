@@ -1,5 +1,5 @@
 /** @module sync/serve — the engine served over a channel (the shared RPC), as the sync worker and the extension run it. */
-import type { LogLevel } from '../capture/logger';
+import type { LogLevel } from '../core/logger';
 import type { RpcChannel, RpcReply, RpcRequest } from '../rpc/protocol';
 import { serveRpc } from '../rpc/server';
 import { createEngine, type Engine, type EngineConfig, type EngineHooks } from './engine';

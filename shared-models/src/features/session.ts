@@ -3,6 +3,7 @@
  * anomaly model reads: pace, the regularity of its timing, breadth, cart and checkout velocity,
  * payment failures. Scripts are fast, regular and broad; card testers fail payments in bursts.
  */
+import { SESSION_IDLE_MS } from '../schema/sessions';
 import { type Interaction, isItemAction, NOT_SHOPPER_ACTIONS } from '../schema/interaction';
 import type { TableRow } from './tabular';
 
@@ -25,8 +26,7 @@ export const SESSION_COLUMNS = [
   'purchases',
 ] as const;
 
-/** A session ends after 30 minutes without an event, as on the device. */
-export const SESSION_IDLE_MS = 30 * 60_000;
+export { SESSION_IDLE_MS };
 
 /**
  * Groups interactions (sorted by time) into sessions: by `session_id` where the row has one,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SESSION_IDLE_MS, settleSessions } from './session';
+import { SESSION_IDLE_MS, settleSessions } from './sessions';
 
 let n = 0;
 const newId = () => `s${++n}`;

@@ -1,7 +1,11 @@
-/** @module store/session — sessions end after 30 minutes without an event, across all of a shopper's tabs. */
+/**
+ * @module shared-models/schema/sessions — sessions end after 30 minutes without an event, across all
+ * of a shopper's tabs: one rule, for the device that stamps session ids and the trainer that cuts
+ * interchange rows into sessions.
+ */
 
 /** GA4's and Snowplow's default session timeout. */
-export const SESSION_IDLE_MS = 30 * 60 * 1000;
+export const SESSION_IDLE_MS = 30 * 60_000;
 
 export interface SessionState {
   session_id: string;
@@ -10,7 +14,9 @@ export interface SessionState {
 
 /**
  * Puts each event in the session current at its time, starting a new one after `idleMs` of
- * silence, and returns the state after the last event. An event that arrives with its own new
+ * silence, and returns the state after the last event. The page runs it as it stamps events (its
+ * own tab's view, at once), and the store again as it writes them, against the state every tab
+ * shares: the store's answer is the one kept. An event that arrives with its own new
  * session id (suggested by a tab that thought the session over) keeps that id if a new session
  * really starts; otherwise it joins the session another tab kept alive.
  */
