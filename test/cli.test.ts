@@ -96,7 +96,7 @@ describe('aisle eval recommender', () => {
       [['eval', 'recommender', '--events', 'nocol.csv'], 1, /missing required column item_id/],
       [['eval', 'recommender', '--events', 'short.csv'], 1, /no user has three or more item interactions/],
       [['eval', 'recommender', '--events', csv, '--k', 'ten'], 2, /--k must be a whole number/],
-      [['eval', 'recommender', '--colour'], 2, /Unknown option '--colour'/],
+      [['eval', 'recommender', '--colour'], 2, /unknown option '--colour'/],
       [['eval', 'recommender', '--from', 'sqlite:nope.db'], 1, /nope\.db: no such SQLite store/],
       [['eval', 'recommender', '--from', 'mysql://x'], 1, /expected sqlite:PATH or postgres/],
       [['fly'], 2, /unknown command "fly"/],
@@ -113,7 +113,7 @@ describe('aisle eval recommender', () => {
     expect((await aisle('--help')).stdout).toMatch(/eval recommender/);
     const help = await aisle('eval', 'recommender', '--help');
     expect(help.code).toBe(0);
-    expect(help.stdout).toMatch(/--events FILE/);
+    expect(help.stdout).toMatch(/--events <FILE> +interchange file/);
   });
 });
 

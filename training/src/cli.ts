@@ -1,8 +1,10 @@
 /**
- * @module training/cli — `aisle`: the operator's command-line tool. One line on stderr and a
- * non-zero exit for bad input (2 for a wrong command line, 1 for unusable data), never a stack trace.
+ * @module training/cli — `aisle`: the operator's command-line tool. Each command is declared as
+ * data (`commands/`); commander parses its options and writes its `--help` from that declaration.
+ * One line on stderr and a non-zero exit for bad input (2 for a wrong command line, 1 for unusable
+ * data), never a stack trace.
  */
-import { parseArgs } from 'node:util';
+import { Command as CommanderCommand, CommanderError, Option } from 'commander';
 import { evalAnomalyCommand, scoreAnomalyCommand, trainAnomalyCommand } from './commands/anomaly';
 import { catalogPack } from './commands/catalog';
 import { evalChurn, scoreChurn, trainChurn } from './commands/churn';
@@ -43,6 +45,35 @@ ${Object.entries(COMMANDS)
   .map(([name, c]) => `  ${name.padEnd(20)} ${c.summary}`)
   .join('\n')}`;
 
+/** The command as commander parses it: its options and `--help` made from the same declaration. */
+function parserFor(name: string, command: Command): CommanderCommand {
+  const parser = new CommanderCommand(`aisle ${name}`)
+    // Paragraphs as one line each: commander wraps them to the terminal.
+    .description(`${command.summary}\n\n${command.description.replace(/([^\n])\n(?!\n)/g, '$1 ')}`)
+    .helpOption('-h, --help', 'this help')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => process.stdout.write(text), writeErr: () => {} })
+    .allowExcessArguments(false);
+  if (command.usage) parser.usage(`${command.usage.join(`\n       aisle ${name} `)}`);
+  if (command.positional) parser.argument(`<${command.positional.name}>`, command.positional.help);
+  for (const [option, spec] of Object.entries(command.options)) {
+    const declared = new Option(spec.value ? `--${option} <${spec.value}>` : `--${option}`, spec.help);
+    if (spec.default !== undefined) declared.default(spec.default);
+    parser.addOption(declared);
+  }
+  return parser;
+}
+
+/** The command's values by their option names (`as-of`, not commander's `asOf`), and its positional. */
+function valuesOf(parser: CommanderCommand, command: Command): Values {
+  const values: Values = {};
+  for (const option of Object.keys(command.options)) {
+    values[option] = parser.getOptionValue(option.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase()));
+  }
+  if (command.positional) values[command.positional.name] = parser.args[0];
+  return values;
+}
+
 /** Runs the command line `argv` (without node and the script); resolves to the exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   try {
@@ -62,30 +93,17 @@ export async function main(argv: readonly string[]): Promise<number> {
       throw new UsageError(`unknown command "${words.join(' ')}" (aisle --help lists them)`);
     }
     const command = COMMANDS[name];
-    const rest = argv.slice(name.split(' ').length);
-    if (rest.includes('--help') || rest.includes('-h')) {
-      console.log(command.help);
-      return 0;
-    }
-    let values: Values;
+    const parser = parserFor(name, command);
     try {
-      const parsed = parseArgs({
-        args: rest,
-        options: command.options,
-        strict: true,
-        allowPositionals: Boolean(command.positional),
-      });
-      values = parsed.values as Values;
-      if (command.positional) {
-        if (parsed.positionals.length !== 1)
-          throw new UsageError(`${name}: expected one ${command.positional.toUpperCase()}`);
-        values[command.positional] = parsed.positionals[0];
-      }
+      parser.parse(argv.slice(name.split(' ').length), { from: 'user' });
     } catch (error) {
-      if (error instanceof UsageError) throw error;
-      throw new UsageError(`${name}: ${(error as Error).message.split('\n')[0]}`);
+      if (error instanceof CommanderError) {
+        if (error.code === 'commander.helpDisplayed' || error.code === 'commander.help') return 0;
+        throw new UsageError(`${name}: ${error.message.replace(/^error: /, '')}`);
+      }
+      throw error;
     }
-    await command.run(values);
+    await command.run(valuesOf(parser, command));
     return 0;
   } catch (error) {
     if (error instanceof UsageError) {

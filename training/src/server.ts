@@ -2,16 +2,8 @@
  * @module training/server — the CLI talking to an edge server's admin API as the operator: the
  * `--server` and `--token` options, and calls whose refusals become one readable line.
  */
-import { type Command, stringOption, UsageError, type Values } from './commands/command';
+import { stringOption, UsageError, type Values } from './commands/command';
 import { DataError } from './data/errors';
-
-export const SERVER_OPTIONS = {
-  server: { type: 'string' },
-  token: { type: 'string' },
-} as const satisfies Command['options'];
-
-export const SERVER_HELP = `  --server URL        the edge server (for example http://localhost:8787)
-  --token TOKEN       the operator token (default: $AISLE_OPERATOR_TOKEN)`;
 
 export interface Connection {
   server: string;
@@ -53,12 +45,6 @@ export async function call({ server, token }: Connection, path: string, init: Re
 
 export const postJson = (conn: Connection, path: string, body: unknown) =>
   call(conn, path, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
-
-/** `--publish` on a scoring command: also send the scores to the site's profiles on the server. */
-export const PUBLISH_OPTIONS = { publish: { type: 'boolean' }, site: { type: 'string' }, ...SERVER_OPTIONS } as const;
-export const PUBLISH_HELP = `  --publish       also store the results on the edge server for --site SITE (profiles, retention actions)
-  --site SITE     the site the users belong to (with --from, only its events are read)
-${SERVER_HELP}`;
 
 /** Sends scored rows to `POST /v1/admin/profiles` in requests of at most 20,000; the rows sent. */
 export async function publishScores(values: Values, kind: 'churn' | 'profile', rows: unknown[]): Promise<number> {

@@ -3,8 +3,9 @@
  * anomaly model reads: pace, the regularity of its timing, breadth, cart and checkout velocity,
  * payment failures. Scripts are fast, regular and broad; card testers fail payments in bursts.
  */
-import { SESSION_IDLE_MS } from '../schema/sessions';
+
 import { type Interaction, isItemAction, NOT_SHOPPER_ACTIONS } from '../schema/interaction';
+import { SESSION_IDLE_MS } from '../schema/sessions';
 import type { TableRow } from './tabular';
 
 export const SESSION_COLUMNS = [

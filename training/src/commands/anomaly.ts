@@ -14,9 +14,8 @@ import { type Detection, evaluateAnomaly, KINDS } from '../pipelines/anomaly-eva
 import { progress } from '../progress';
 import { formatTable } from '../table';
 import { type Command, intOption, stringOption, UsageError } from './command';
+import { pick } from './options';
 
-const SOURCE = `  --events FILE   interchange file (--from sqlite:PATH | postgres://… for the edge store)
-  --backend NAME  wasm (default) or cpu`;
 const f4 = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : 'n/a');
 
 const sourceOf = (values: Record<string, string | boolean | undefined>, purpose: 'train' | 'score' = 'score') =>
@@ -24,34 +23,22 @@ const sourceOf = (values: Record<string, string | boolean | undefined>, purpose:
 
 export const trainAnomalyCommand: Command = {
   summary: 'session anomaly model: an autoencoder over session behaviour, calibrated on normal traffic',
-  help: `aisle train anomaly (--events FILE | --from STORE) --out DIR [--epochs 60] [--seed 42] [--flag-at 0.99]
-
-Cuts the events into sessions (by session_id, else a new session after 30 idle minutes) and
+  usage: ['(--events FILE | --from STORE) --out DIR [options]'],
+  description: `Cuts the events into sessions (by session_id, else a new session after 30 idle minutes) and
 describes each by its pace, the regularity of its timing, its breadth, cart and checkout velocity
 and payment failures. Sessions that are plainly no person (two events a second, a machine's
-steady pace, repeated payment failures) are left out, as in all training. An autoencoder learns to reconstruct the earlier 80 % of sessions; the 1 %
-it reconstructs worst are set aside as suspected bots and it is trained again without them. The
-later 20 % calibrate the score: a session's score is the share of those it is more unusual than.
-Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.
-
-${SOURCE}
-  --out DIR       where to write the model
-  --epochs N      at most N epochs per fit (default 60; stops early on validation loss)
-  --seed S        initialisation seed (default 42)
-  --flag-at P     score from which a session is flagged (default 0.99)
-  --site SITE     with --from, only this site's events and labels
-
-With --from, risk flags labelled on the dashboard count: sessions confirmed as bots are left out
-of what the model learns as normal, and false alarms are kept in it (even when they look bot-like).`,
+steady pace, repeated payment failures) are left out, as in all training. An autoencoder learns to
+reconstruct the earlier 80 % of sessions; the 1 % it reconstructs worst are set aside as suspected
+bots and it is trained again without them. The later 20 % calibrate the score: a session's score is
+the share of those it is more unusual than. Writes DIR/model.json, DIR/weights.bin and
+DIR/manifest.json. With --from, risk flags labelled on the dashboard count: sessions confirmed as
+bots are left out of what the model learns as normal, and false alarms are kept in it (even when
+they look bot-like).`,
   options: {
-    events: { type: 'string' },
-    from: { type: 'string' },
-    out: { type: 'string' },
-    epochs: { type: 'string' },
-    seed: { type: 'string' },
-    'flag-at': { type: 'string' },
-    backend: { type: 'string' },
-    site: { type: 'string' },
+    ...pick('events', 'from', 'out', 'backend', 'site'),
+    epochs: { value: 'N', help: 'at most N epochs per fit (stops early on validation loss)', default: '60' },
+    seed: { value: 'S', help: 'initialisation seed', default: '42' },
+    'flag-at': { value: 'P', help: 'score from which a session is flagged', default: '0.99' },
   },
   async run(values) {
     const out = stringOption(values, 'out', true);
@@ -114,23 +101,12 @@ of what the model learns as normal, and false alarms are kept in it (even when t
 
 export const scoreAnomalyCommand: Command = {
   summary: 'score every session: how unusual it is, whether it is flagged, and why',
-  help: `aisle score anomaly --model DIR (--events FILE | --from STORE) --out FILE
-
-Writes one JSON line per session: {"session_id", "score", "flagged", "reasons"}. The score is the
+  usage: ['--model DIR (--events FILE | --from STORE) --out FILE'],
+  description: `Writes one JSON line per session: {"session_id", "score", "flagged", "reasons"}. The score is the
 share of normal sessions (the model's calibration set) this one is more unusual than; reasons are
 the three features furthest outside normal traffic (beyond three standard deviations, "z"), with
-their share of the reconstruction error.
-
-  --model DIR     a model written by aisle train anomaly
-${SOURCE}
-  --out FILE      where to write the JSON lines`,
-  options: {
-    model: { type: 'string' },
-    events: { type: 'string' },
-    from: { type: 'string' },
-    out: { type: 'string' },
-    backend: { type: 'string' },
-  },
+their share of the reconstruction error.`,
+  options: pick('model', 'events', 'from', 'out', 'backend'),
   async run(values) {
     const dir = stringOption(values, 'model', true);
     const out = stringOption(values, 'out', true);
@@ -158,28 +134,17 @@ ${SOURCE}
 
 export const evalAnomalyCommand: Command = {
   summary: "an anomaly model's ROC-AUC and recall at 1 % false positives on injected bots and card testers",
-  help: `aisle eval anomaly --model DIR (--events FILE | --from STORE) [--inject 200] [--seed 1] [--out FILE]
-
-Mixes --inject known-bad sessions into the events — half scripted bots walking the catalogue at a
-machine's steady pace, half card testers failing payment after payment — scores every session and
+  usage: ['--model DIR (--events FILE | --from STORE) [options]'],
+  description: `Mixes --inject known-bad sessions into the events (half scripted bots walking the catalogue at a
+machine's steady pace, half card testers failing payment after payment), scores every session and
 reports, for all injected sessions and for each kind, ROC-AUC against the log's own sessions, the
 recall at a 1 % false-positive rate, and the recall and false-positive rate at the model's flag_at.
-Evaluate on events the model did not train on (a later period). Prints a table and writes JSON
-(default eval-anomaly.json).
-
-  --model DIR     a model written by aisle train anomaly
-${SOURCE}
-  --inject N      sessions to inject (default 200)
-  --seed S        injection seed (default 1)
-  --out FILE      where to write the metrics as JSON`,
+Evaluate on events the model did not train on (a later period). Prints a table and writes JSON.`,
   options: {
-    model: { type: 'string' },
-    events: { type: 'string' },
-    from: { type: 'string' },
-    inject: { type: 'string' },
-    seed: { type: 'string' },
-    out: { type: 'string' },
-    backend: { type: 'string' },
+    ...pick('model', 'events', 'from', 'backend'),
+    inject: { value: 'N', help: 'sessions to inject', default: '200' },
+    seed: { value: 'S', help: 'injection seed', default: '1' },
+    out: { value: 'FILE', help: 'where to write the metrics as JSON', default: 'eval-anomaly.json' },
   },
   async run(values) {
     const dir = stringOption(values, 'model', true);

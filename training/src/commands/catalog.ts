@@ -11,14 +11,17 @@ import { type Command, intOption, stringOption } from './command';
 
 export const catalogPack: Command = {
   summary: 'packs a catalogue file ({ "items": [...] }) for aisle publish',
-  help: `aisle catalog pack --file FILE --out DIR [--version N]
-
-Reads FILE ({ "items": [{ "item_id", "item_name", "item_category", "price", "in_stock", "url" }] }),
+  usage: ['--file FILE --out DIR [--version N]'],
+  description: `Reads FILE ({ "items": [{ "item_id", "item_name", "item_category", "price", "in_stock", "url" }] }),
 leaves out items without that shape (and says how many), and writes DIR/${CATALOG_FILE} and
-DIR/manifest.json (model "catalog", version N, default the seconds since 1970, so each pack is
-newer). Publish it with aisle publish --model DIR: a device that pins the site's key (data-key)
-takes only a signed catalogue, and links only to http(s) pages of the shop's own origin.`,
-  options: { file: { type: 'string' }, out: { type: 'string' }, version: { type: 'string' } },
+DIR/manifest.json (model "catalog"). Publish it with aisle publish --model DIR: a device that pins
+the site's key (data-key) takes only a signed catalogue, and links only to http(s) pages of the
+shop's own origin.`,
+  options: {
+    file: { value: 'FILE', help: 'the catalogue as JSON' },
+    out: { value: 'DIR', help: 'where to write the catalogue and its manifest' },
+    version: { value: 'N', help: 'its version (default: the seconds since 1970, so each pack is newer)' },
+  },
   async run(values) {
     const file = stringOption(values, 'file', true);
     const out = stringOption(values, 'out', true);

@@ -14,58 +14,43 @@ import { writeJson, writeJsonLines } from '../output';
 import { labelledBehaviour, parseAsOf, parseHorizon } from '../pipelines/churn-events';
 import { trainChurnTable } from '../pipelines/churn-table';
 import { progress } from '../progress';
-import { PUBLISH_HELP, PUBLISH_OPTIONS, publishRun, publishScores } from '../server';
+import { publishRun, publishScores } from '../server';
 import { formatTable } from '../table';
 import { type Command, intOption, stringOption, UsageError, type Values } from './command';
+import { PUBLISH, pick } from './options';
 
 const f4 = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : 'n/a');
 const METRIC_HEAD = ['ROC-AUC', 'PR-AUC', 'F1', 'precision', 'recall', 'accuracy', 'threshold'];
 const metricCells = (m: ClassificationMetrics) =>
   [m.rocAuc, m.prAuc, m.f1, m.precision, m.recall, m.accuracy, m.threshold].map(f4);
 
-const BACKEND_HELP = '  --backend NAME      wasm (default) or cpu';
-
 export const trainChurn: Command = {
   summary: 'churn model from a customer table or from events: logistic regression and an MLP, the better one exported',
-  help: `aisle train churn --table FILE --label COLUMN --id COLUMN --out DIR [--positive VALUE] [--categorical A,B] [--epochs 40] [--seed 42]
-aisle train churn (--events FILE | --from STORE) --as-of DATE [--horizon 30d] [--label-by purchase|visit] --out DIR
-
-From events, each user's behaviour up to --as-of (recency, frequency, money, sessions, funnel,
-trend, top category) is the row, and the label is whether they bought (or, --label-by visit, came
-back at all) within --horizon after it; the data must reach past the horizon.
+  usage: [
+    '--table FILE --label COLUMN --id COLUMN --out DIR [options]',
+    '(--events FILE | --from STORE) --as-of DATE --out DIR [--horizon 30d] [--label-by purchase|visit]',
+  ],
+  description: `From a table, each row is a customer and --label says who churned. From events, each user's
+behaviour up to --as-of (recency, frequency, money, sessions, funnel, trend, top category) is the
+row, and the label is whether they bought (or, --label-by visit, came back at all) within --horizon
+after it; the data must reach past the horizon.
 
 Trains logistic regression and a small MLP (class-weighted) on 70 % of the rows, keeps the one with
 the better ROC-AUC on 15 %, calibrates it (Platt) and picks the F1-best threshold on that 15 %, and
 reports accuracy, precision, recall, F1, ROC-AUC and PR-AUC on the last 15 %. Writes DIR/model.json,
-DIR/weights.bin and DIR/manifest.json (version, encoding, calibration, threshold, metrics, SHA-256s).
-
-  --table FILE        CSV with a header row; blanks allowed
-  --label COLUMN      the column saying who churned (two values)
-  --id COLUMN         the customer id column (not a feature)
-  --positive VALUE    the label value meaning churn (default: TRUE/true/1/yes/churned)
-  --categorical A,B   numeric columns that are really categories (region codes, plan ids)
-  --epochs N          at most N epochs per network (default 40; stops early on validation loss)
-  --seed S            split and initialisation seed (default 42)
-  --events FILE       interchange file of events, instead of a table (--from sqlite:PATH | postgres://… for the edge store)
-  --as-of DATE        the cut-off: ISO 8601, unix seconds or milliseconds
-  --horizon D         how long after it a user must buy (or visit) not to count as churned: 30d, 4w, 12h (default 30d)
-  --label-by WHAT     purchase (default) or visit
-${BACKEND_HELP}`,
+DIR/weights.bin and DIR/manifest.json (version, encoding, calibration, threshold, metrics, SHA-256s).`,
   options: {
-    table: { type: 'string' },
-    label: { type: 'string' },
-    id: { type: 'string' },
-    out: { type: 'string' },
-    positive: { type: 'string' },
-    categorical: { type: 'string' },
-    epochs: { type: 'string' },
-    seed: { type: 'string' },
-    backend: { type: 'string' },
-    events: { type: 'string' },
-    from: { type: 'string' },
-    'as-of': { type: 'string' },
-    horizon: { type: 'string' },
-    'label-by': { type: 'string' },
+    ...pick('table', 'label', 'id', 'out', 'backend', 'events', 'from', 'as-of'),
+    positive: { value: 'VALUE', help: 'the label value meaning churn (default: TRUE/true/1/yes/churned)' },
+    categorical: { value: 'A,B', help: 'numeric columns that are really categories (region codes, plan ids)' },
+    epochs: { value: 'N', help: 'at most N epochs per network (stops early on validation loss)', default: '40' },
+    seed: { value: 'S', help: 'split and initialisation seed', default: '42' },
+    horizon: {
+      value: 'D',
+      help: 'how long after --as-of a user must buy (or visit) not to count as churned: 30d, 4w, 12h',
+      default: '30d',
+    },
+    'label-by': { value: 'WHAT', help: 'purchase or visit', default: 'purchase' },
   },
   async run(values) {
     const fromEvents = values.events !== undefined || values.from !== undefined;
@@ -137,33 +122,15 @@ async function behaviourTable(values: Values) {
 
 export const scoreChurn: Command = {
   summary: 'churn probability, flag and top-3 reasons for every customer (table) or user (events)',
-  help: `aisle score churn --model DIR --table FILE --id COLUMN --out FILE
-aisle score churn --model DIR (--events FILE | --from STORE) --as-of DATE --out FILE
-
-Writes one JSON line per row: {"id", "probability", "flagged", "reasons": [{"feature", "value", "effect"}]}.
-From events (a model trained from events), one line per user with behaviour up to --as-of, keyed
-"user_id" instead of "id".
-A reason is a column whose value raises the churn log-odds by "effect" against an average customer.
-
-  --model DIR     a model written by aisle train churn (its files are checked against the manifest)
-  --table FILE    CSV with the columns the model was trained on (extra columns are ignored)
-  --id COLUMN     the column that identifies each row in the output
-  --out FILE      where to write the JSON lines
-  --events FILE   events instead of a table (--from sqlite:PATH | postgres://… for the edge store)
-  --as-of DATE    with events: the moment to score at (ISO 8601, unix seconds or milliseconds)
-${BACKEND_HELP}
-${PUBLISH_HELP}`,
-  options: {
-    ...PUBLISH_OPTIONS,
-    model: { type: 'string' },
-    table: { type: 'string' },
-    id: { type: 'string' },
-    out: { type: 'string' },
-    backend: { type: 'string' },
-    events: { type: 'string' },
-    from: { type: 'string' },
-    'as-of': { type: 'string' },
-  },
+  usage: [
+    '--model DIR --table FILE --id COLUMN --out FILE',
+    '--model DIR (--events FILE | --from STORE) --as-of DATE --out FILE',
+  ],
+  description: `Writes one JSON line per row: {"id", "probability", "flagged", "reasons": [{"feature", "value",
+"effect"}]}. From events (a model trained from events), one line per user with behaviour up to
+--as-of, keyed "user_id" instead of "id". A reason is a column whose value raises the churn
+log-odds by "effect" against an average customer.`,
+  options: pick('model', 'table', 'id', 'out', 'backend', 'events', 'from', 'as-of', ...PUBLISH),
   async run(values) {
     const dir = stringOption(values, 'model', true);
     const out = stringOption(values, 'out', true);
@@ -221,22 +188,13 @@ ${PUBLISH_HELP}`,
 
 export const evalChurn: Command = {
   summary: "a churn model's accuracy, precision, recall, F1, ROC-AUC and PR-AUC on a labelled table",
-  help: `aisle eval churn --model DIR --table FILE [--label COLUMN] [--out FILE]
-
-Scores every row and compares with the label column (by default the one the model was trained on),
-at the model's own threshold. Prints a table and writes JSON (default eval-churn.json).
-
-  --model DIR     a model written by aisle train churn
-  --table FILE    CSV with the model's columns and the label
-  --label COLUMN  the label column (default: the training label)
-  --out FILE      where to write the metrics as JSON
-${BACKEND_HELP}`,
+  usage: ['--model DIR --table FILE [options]'],
+  description: `Scores every row and compares with the label column (by default the one the model was trained on),
+at the model's own threshold. Prints a table and writes JSON.`,
   options: {
-    model: { type: 'string' },
-    table: { type: 'string' },
-    label: { type: 'string' },
-    out: { type: 'string' },
-    backend: { type: 'string' },
+    ...pick('model', 'table', 'backend'),
+    label: { value: 'COLUMN', help: 'the label column (default: the training label)' },
+    out: { value: 'FILE', help: 'where to write the metrics as JSON', default: 'eval-churn.json' },
   },
   async run(values) {
     const dir = stringOption(values, 'model', true);

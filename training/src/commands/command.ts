@@ -1,17 +1,24 @@
 /** @module training/commands/command — what a CLI command declares, and the errors that end one. */
-import type { ParseArgsConfig } from 'node:util';
-
-export type Options = NonNullable<ParseArgsConfig['options']>;
 export type Values = Record<string, string | boolean | undefined>;
 
+/** One option: what value it takes (a placeholder such as FILE; none for a flag), what it means, its default. */
+export interface OptionSpec {
+  value?: string;
+  help: string;
+  default?: string;
+}
+
+/** A command of the CLI, declared as data: the parser and `--help` are made from it. */
 export interface Command {
   /** One line for `aisle --help`. */
   summary: string;
-  /** The synopsis and the options, for `aisle COMMAND --help`. */
-  help: string;
-  options: Options;
+  /** What it does and how, in prose: `aisle COMMAND --help` shows it above the options. */
+  description: string;
+  /** The forms it is called in, when there is more than one (or one to spell out). */
+  usage?: string[];
+  options: Record<string, OptionSpec>;
   /** The value one word after the command fills (`aisle rollback NAME`), when the command takes one. */
-  positional?: string;
+  positional?: { name: string; help: string };
   run(values: Values): Promise<void>;
 }
 

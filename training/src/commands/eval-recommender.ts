@@ -15,29 +15,20 @@ import { fairBaselines } from '../pipelines/recommender-baselines';
 import { loadRecommender } from '../recommender-files';
 import { formatTable } from '../table';
 import { type Command, intOption, stringOption } from './command';
+import { pick } from './options';
 
 export const evalRecommender: Command = {
   summary: 'next-item NDCG@K of popularity, item-kNN and Markov on a leave-last-out split',
-  help: `aisle eval recommender (--events FILE | --from sqlite:PATH | --from postgres:URL) [--model DIR] [--k 10] [--out FILE]
-
-Splits every user's item history by time: the last item is the test, the one before it the
+  usage: ['(--events FILE | --from STORE) [options]'],
+  description: `Splits every user's item history by time: the last item is the test, the one before it the
 validation, the rest the training data. Ranks the whole catalogue (items the user already has
 excluded) and reports NDCG@K, hit rate@K and MRR on the test items. Item-kNN's neighbourhood size
-and recency decay are chosen on the validation items.
-
-  --events FILE   interchange file (CSV or NDJSON: user_id,item_id,type,ts[,session_id,price,quantity,category])
-  --from STORE    the edge store instead of a file
-  --model DIR     also a trained recommender, judged on the same test items (fit on nothing in the
-                  file: on a file it trained on, its test items are the ones it held out)
-  --k N           cut-off for NDCG and hit rate (default 10)
-  --out FILE      where to write the metrics as JSON (default eval-recommender.json)`,
+and recency decay are chosen on the validation items. With --model, a trained recommender too,
+judged on the same test items (on a file it trained on, its test items are the ones it held out).`,
   options: {
-    events: { type: 'string' },
-    from: { type: 'string' },
-    k: { type: 'string' },
-    out: { type: 'string' },
-    model: { type: 'string' },
-    backend: { type: 'string' },
+    ...pick('events', 'from', 'model', 'backend'),
+    k: { value: 'N', help: 'cut-off for NDCG and hit rate', default: '10' },
+    out: { value: 'FILE', help: 'where to write the metrics as JSON', default: 'eval-recommender.json' },
   },
   async run(values) {
     const k = intOption(values, 'k', 10);

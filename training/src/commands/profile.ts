@@ -17,38 +17,26 @@ import { parseAsOf } from '../pipelines/churn-events';
 import { trainProfile } from '../pipelines/profile';
 import { embedUsers, trainTaste } from '../pipelines/profile-taste';
 import { loadRecommender } from '../recommender-files';
-import { PUBLISH_HELP, PUBLISH_OPTIONS, publishRun, publishScores, segmentSummary } from '../server';
+import { publishRun, publishScores, segmentSummary } from '../server';
 import { formatTable } from '../table';
 import { type Command, intOption, stringOption, UsageError } from './command';
-
-const SOURCE = `  --events FILE   interchange file (--from sqlite:PATH | postgres://… for the edge store)
-  --as-of DATE    behaviour up to this moment (default: the last event)`;
+import { PUBLISH, pick } from './options';
 
 export const trainProfileCommand: Command = {
   summary: 'shopper segments: k-means over behaviour, k by silhouette, each segment named',
-  help: `aisle train profile (--events FILE | --from STORE) --out DIR [--as-of DATE] [--k N] [--seed 42]
-
-Computes each user's behaviour up to --as-of (recency, frequency, money, sessions, funnel, trend,
+  usage: ['(--events FILE | --from STORE) --out DIR [options]'],
+  description: `Computes each user's behaviour up to --as-of (recency, frequency, money, sessions, funnel, trend,
 how much one category holds them, their prices against the shop's median, the time of day and
-week they shop, their device where the events say), standardises it, runs k-means for k = 2…8 (or --k) and keeps the k with the best silhouette, then
-names each segment from its centroid (high-value loyal, lapsing, newcomers, window shoppers,
-bargain hunters, regulars). Writes DIR/model.json, DIR/weights.bin (the centroids) and DIR/manifest.json.
-
-${SOURCE}
-  --out DIR       where to write the model
-  --k N           a fixed number of segments
-  --seed S        k-means seed (default 42)
-  --recommender DIR  add the taste facet: each user's history embedded by this recommender (aisle
-                  train recommender), clustered by k-means, k by silhouette, each cluster named
-                  after the categories its members favour; score profile then needs the same DIR`,
+week they shop, their device where the events say), standardises it, runs k-means for k = 2…8 (or
+--k) and keeps the k with the best silhouette, then names each segment from its centroid
+(high-value loyal, lapsing, newcomers, window shoppers, bargain hunters, regulars). With
+--recommender, adds the taste facet: each user's history embedded by that recommender, clustered
+by k-means, each cluster named after the categories its members favour (score profile then needs
+the same DIR). Writes DIR/model.json, DIR/weights.bin (the centroids) and DIR/manifest.json.`,
   options: {
-    events: { type: 'string' },
-    from: { type: 'string' },
-    out: { type: 'string' },
-    'as-of': { type: 'string' },
-    k: { type: 'string' },
-    seed: { type: 'string' },
-    recommender: { type: 'string' },
+    ...pick('events', 'from', 'out', 'as-of', 'recommender'),
+    k: { value: 'N', help: 'a fixed number of segments (default: k = 2…8, best silhouette)' },
+    seed: { value: 'S', help: 'k-means seed', default: '42' },
   },
   async run(values) {
     const out = stringOption(values, 'out', true);
@@ -125,25 +113,11 @@ ${SOURCE}
 
 export const scoreProfileCommand: Command = {
   summary: "each user's segment, its name, tags and the features behind them",
-  help: `aisle score profile --model DIR (--events FILE | --from STORE) --out FILE [--as-of DATE]
-
-Writes one JSON line per user: {"user_id", "segment", "segment_name", "tags", "features"}, and
-"taste_segment" and "taste_name" when the model has the taste facet.
-
-  --model DIR     a model written by aisle train profile
-  --recommender DIR  the recommender the taste facet was trained with (needed when it has one)
-${SOURCE}
-  --out FILE      where to write the JSON lines
-${PUBLISH_HELP}`,
-  options: {
-    ...PUBLISH_OPTIONS,
-    model: { type: 'string' },
-    events: { type: 'string' },
-    from: { type: 'string' },
-    out: { type: 'string' },
-    'as-of': { type: 'string' },
-    recommender: { type: 'string' },
-  },
+  usage: ['--model DIR (--events FILE | --from STORE) --out FILE [options]'],
+  description: `Writes one JSON line per user: {"user_id", "segment", "segment_name", "tags", "features"}, and
+"taste_segment" and "taste_name" when the model has the taste facet (then --recommender must name
+the recommender it was trained with).`,
+  options: pick('model', 'events', 'from', 'out', 'as-of', 'recommender', ...PUBLISH),
   async run(values) {
     const dir = stringOption(values, 'model', true);
     const out = stringOption(values, 'out', true);

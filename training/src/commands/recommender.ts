@@ -15,37 +15,23 @@ import { progress } from '../progress';
 import { loadRecommender, saveRecommender } from '../recommender-files';
 import { formatTable } from '../table';
 import { type Command, intOption, stringOption } from './command';
-
-const SOURCE_HELP = `  --events FILE   interchange file (CSV or NDJSON: user_id,item_id,type,ts[,session_id,price,quantity,category])
-  --from STORE    the edge store instead: sqlite:PATH or postgres://…`;
+import { pick } from './options';
 
 export const trainRecommenderCommand: Command = {
   summary: 'the sequential recommender (SASRec with event types, blended with item-kNN) from events',
-  help: `aisle train recommender (--events FILE | --from STORE) --out DIR [--epochs 20] [--seed 42]
-
-Splits every user's history by time (last item test, the one before validation), trains SASRec on
+  usage: ['(--events FILE | --from STORE) --out DIR [options]'],
+  description: `Splits every user's history by time (last item test, the one before validation), trains SASRec on
 the rest, keeps the epoch with the best validation NDCG@10, chooses on validation its blend with
 item-kNN, the weight of a content signal (category and price band, for items with few events) and
 whether items already in the history may come back, and prints test NDCG@10 and hit rate next to
 popularity, item-kNN and Markov. Training stops early when the next epoch would overrun the time
-budget. Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.
-
-${SOURCE_HELP}
-  --out DIR       where to write the model
-  --epochs N      training epochs (default 20)
-  --time-budget S stop starting epochs after S seconds of training (default 480)
-  --seed S        shuffling and initialisation seed (default 42)
-  --dim N         embedding size (default 64)
-  --backend NAME  wasm (default) or cpu`,
+budget. Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.`,
   options: {
-    events: { type: 'string' },
-    from: { type: 'string' },
-    out: { type: 'string' },
-    epochs: { type: 'string' },
-    'time-budget': { type: 'string' },
-    seed: { type: 'string' },
-    dim: { type: 'string' },
-    backend: { type: 'string' },
+    ...pick('events', 'from', 'out', 'backend'),
+    epochs: { value: 'N', help: 'training epochs', default: '20' },
+    'time-budget': { value: 'S', help: 'stop starting epochs after S seconds of training', default: '480' },
+    seed: { value: 'S', help: 'shuffling and initialisation seed', default: '42' },
+    dim: { value: 'N', help: 'embedding size', default: '64' },
   },
   async run(values) {
     const out = stringOption(values, 'out', true);
@@ -132,26 +118,15 @@ export function recommendAll(
 
 export const recommendCommand: Command = {
   summary: 'the next K items for every user of an events file, from that user history',
-  help: `aisle recommend --model DIR (--events FILE | --from STORE) --k 10 --out FILE
-
-For every user_id, ranks the model's catalogue after that user's whole history in the file (users
+  usage: ['--model DIR (--events FILE | --from STORE) --out FILE [--k 10]'],
+  description: `For every user_id, ranks the model's catalogue after that user's whole history in the file (users
 and items the model never saw included: unknown items are skipped, a user with none gets the most
-popular items) and writes one JSON line per user: {"user_id": "...", "items": [K distinct item ids]},
-none of them already in the history — unless the model learned, on validation, that this shop's
-shoppers come back to items they looked at, in which case those compete too.
-
-  --model DIR     a model written by aisle train recommender (checked against its manifest)
-${SOURCE_HELP}
-  --k N           items per user (default 10)
-  --out FILE      where to write the JSON lines
-  --backend NAME  wasm (default) or cpu`,
+popular items) and writes one JSON line per user: {"user_id": "...", "items": [K distinct item
+ids]}, none of them already in the history, unless the model learned on validation that this
+shop's shoppers come back to items they looked at, in which case those compete too.`,
   options: {
-    model: { type: 'string' },
-    events: { type: 'string' },
-    from: { type: 'string' },
-    k: { type: 'string' },
-    out: { type: 'string' },
-    backend: { type: 'string' },
+    ...pick('model', 'events', 'from', 'out', 'backend'),
+    k: { value: 'N', help: 'items per user', default: '10' },
   },
   async run(values) {
     const dir = stringOption(values, 'model', true);

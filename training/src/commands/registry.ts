@@ -10,9 +10,10 @@ import { join } from 'node:path';
 import { ManifestError, type ModelManifest } from '@aisle/shared-models/models/manifest';
 import { generateSigningKey, keyId, publicKeyBase64, signManifest as sign } from '@aisle/shared-models/models/signing';
 import { DataError } from '../data/errors';
-import { call, connection, SERVER_HELP, SERVER_OPTIONS } from '../server';
+import { call, connection } from '../server';
 import { formatTable } from '../table';
 import { type Command, intOption, stringOption, UsageError } from './command';
+import { pick, SERVER } from './options';
 
 export const PRIVATE_KEY_FILE = 'aisle-signing.key';
 export const PUBLIC_KEY_FILE = 'aisle-signing.pub';
@@ -33,12 +34,14 @@ const readText = (file: string, what: string) => {
 
 export const keysGenerate: Command = {
   summary: 'a new Ed25519 signing key pair for publishing models',
-  help: `aisle keys generate --out DIR [--force]
-
-Writes DIR/${PRIVATE_KEY_FILE} (PKCS #8 PEM, keep it secret: it signs models) and
+  usage: ['--out DIR [--force]'],
+  description: `Writes DIR/${PRIVATE_KEY_FILE} (PKCS #8 PEM, keep it secret: it signs models) and
 DIR/${PUBLIC_KEY_FILE} (SPKI PEM: register it with aisle keys register, and pin it on the tag as
 data-key, whose value is printed). Refuses to overwrite a key pair unless --force.`,
-  options: { out: { type: 'string' }, force: { type: 'boolean' } },
+  options: {
+    out: { value: 'DIR', help: 'where to write the key pair' },
+    force: { help: 'replace a key pair already there' },
+  },
   async run(values) {
     const dir = stringOption(values, 'out', true);
     const priv = join(dir, PRIVATE_KEY_FILE);
@@ -55,11 +58,9 @@ data-key, whose value is printed). Refuses to overwrite a key pair unless --forc
 
 export const keysRegister: Command = {
   summary: 'registers a public signing key for a site on the edge server',
-  help: `aisle keys register --pub FILE --site SITE --server URL --token TOKEN
-
-Models published for SITE must then be signed by this key (or another registered one).
-${SERVER_HELP}`,
-  options: { pub: { type: 'string' }, site: { type: 'string' }, ...SERVER_OPTIONS },
+  usage: ['--pub FILE --site SITE --server URL [--token TOKEN]'],
+  description: 'Models published for SITE must then be signed by this key (or another registered one).',
+  options: { pub: { value: 'FILE', help: 'the public key (SPKI PEM)' }, ...pick('site', ...SERVER) },
   async run(values) {
     const conn = connection(values);
     const site = stringOption(values, 'site', true);
@@ -75,22 +76,16 @@ ${SERVER_HELP}`,
 
 export const publish: Command = {
   summary: 'signs a trained model and uploads it to a channel of the edge server',
-  help: `aisle publish --model DIR --key FILE --site SITE --server URL --token TOKEN [--channel stable|canary] [--rollout PERCENT] [--version N]
-
-Reads DIR/manifest.json (as aisle train wrote it), sets the site and signing time, signs it with
-the private key FILE, uploads the shards the server lacks, then the manifest. The server refuses it
+  usage: ['--model DIR --key FILE --site SITE --server URL [options]'],
+  description: `Reads DIR/manifest.json (as aisle train wrote it), sets the site and signing time, signs it with
+the private key, uploads the shards the server lacks, then the manifest. The server refuses it
 unless the signature verifies against a key registered for SITE and the version is above every
 version published for SITE; --version N sets it (the signature covers it). A canary channel reaches
---rollout percent of devices (by a stable hash of their anonymous id); stable reaches the rest.
-${SERVER_HELP}`,
+--rollout percent of devices (by a stable hash of their anonymous id); stable reaches the rest.`,
   options: {
-    model: { type: 'string' },
-    key: { type: 'string' },
-    site: { type: 'string' },
-    channel: { type: 'string' },
-    rollout: { type: 'string' },
-    version: { type: 'string' },
-    ...SERVER_OPTIONS,
+    ...pick('model', 'key', 'site', 'channel', ...SERVER),
+    rollout: { value: 'PERCENT', help: 'share of devices the channel reaches', default: '100' },
+    version: { value: 'N', help: "the version to publish as (default: the manifest's)" },
   },
   async run(values) {
     const conn = connection(values);
@@ -129,8 +124,9 @@ ${SERVER_HELP}`,
 
 export const modelsList: Command = {
   summary: "a site's published model versions, their channels and metrics",
-  help: `aisle models list --site SITE --server URL --token TOKEN\n${SERVER_HELP}`,
-  options: { site: { type: 'string' }, ...SERVER_OPTIONS },
+  usage: ['--site SITE --server URL [--token TOKEN]'],
+  description: 'Lists every published version of every model of the site, its channels, rollout and main metrics.',
+  options: pick('site', ...SERVER),
   async run(values) {
     const conn = connection(values);
     const site = stringOption(values, 'site', true);
@@ -168,19 +164,14 @@ export const modelsList: Command = {
 
 export const rollback: Command = {
   summary: 'points a channel back at an earlier published version, with a signed rollback',
-  help: `aisle rollback NAME --to VERSION --key FILE --site SITE --server URL --token TOKEN [--channel stable|canary]
-
-Fetches NAME v VERSION as published, marks it as a rollback from what the channel serves now, signs
+  usage: ['NAME --to VERSION --key FILE --site SITE --server URL [--channel stable|canary]'],
+  description: `Fetches NAME v VERSION as published, marks it as a rollback from what the channel serves now, signs
 it again (devices refuse a lower version unless it carries such a signed mark) and puts it on the
-channel. Every version stays stored.
-${SERVER_HELP}`,
-  positional: 'name',
+channel. Every version stays stored.`,
+  positional: { name: 'name', help: 'the model: recommender, anomaly, profile, churn or catalog' },
   options: {
-    to: { type: 'string' },
-    key: { type: 'string' },
-    site: { type: 'string' },
-    channel: { type: 'string' },
-    ...SERVER_OPTIONS,
+    to: { value: 'VERSION', help: 'the published version to go back to' },
+    ...pick('key', 'site', 'channel', ...SERVER),
   },
   async run(values) {
     const conn = connection(values);
