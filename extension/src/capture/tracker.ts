@@ -15,7 +15,7 @@ import type { CaptureContext } from './context';
 import { createDeduper } from './dedupe';
 import { type EventFields, toFields } from './normalize';
 import { deviceClass, pageContext } from './page';
-import { createShopper } from './shopper';
+import { createShopper, newSecret } from './shopper';
 import type { Listener, Status, Tracker, TrackerConfig, TrackerDeps } from './types';
 
 export type { Listener, Status, Tracker, TrackerConfig, TrackerDeps } from './types';
@@ -201,7 +201,8 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
       engine.metaGet('ids'),
       engine.metaGet('session'),
       engine.metaGet('consent'),
-      engine.metaGet('device'),
+      // Made by the first tab to start and kept by every other, however many start at once.
+      engine.metaInit('device', { secret: newSecret() }),
     ]);
     // The anonymous id is the one the secret stands for (a legacy random id is left behind).
     const anonymous_id = (await shopper.load(storedDevice)) ?? storedIds?.anonymous_id ?? uuid();

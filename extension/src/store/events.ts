@@ -29,6 +29,8 @@ export interface EventStore extends OutboxStore {
 export interface MetaStore {
   get<K extends keyof Meta>(key: K): Promise<Meta[K] | undefined>;
   set<K extends keyof Meta>(key: K, value: Meta[K]): Promise<void>;
+  /** The stored value, or `value`, stored now when there was none, in one transaction. */
+  init<K extends keyof Meta>(key: K, value: Meta[K]): Promise<Meta[K]>;
   delete(key: keyof Meta): Promise<void>;
 }
 
@@ -129,6 +131,14 @@ export function createEventStore(open: () => Promise<Db>): EventStore {
       get: async (key) => {
         const value = await (await open()).get('meta', key);
         return (key === 'device' ? upgradeDevice(value) : value) as never;
+      },
+      async init(key, value) {
+        const tx = (await open()).transaction('meta', 'readwrite');
+        const found = await tx.store.get(key);
+        const kept = (key === 'device' ? upgradeDevice(found) : found) ?? value;
+        if (kept !== found) await tx.store.put(kept, key);
+        await tx.done;
+        return kept as never;
       },
       set: async (key, value) => {
         await (await open()).put('meta', value, key);

@@ -46,6 +46,10 @@ export function createMemoryStore(): EventStore {
       delete: async (key) => {
         meta.delete(key);
       },
+      init: async (key, value) => {
+        if (!meta.has(key)) meta.set(key, value);
+        return meta.get(key) as never;
+      },
     },
   };
 }

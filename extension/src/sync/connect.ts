@@ -85,6 +85,7 @@ function detached(): Engine {
     clear: none,
     metaGet: none,
     metaSet: none,
+    metaInit: async (_key, value) => value,
     metaDelete: none,
     flush: none,
     schedule: none,

@@ -34,6 +34,8 @@ export interface Engine {
   clear(store: 'history' | 'outbox'): Promise<void>;
   metaGet<K extends keyof Meta>(key: K): Promise<Meta[K] | undefined>;
   metaSet<K extends keyof Meta>(key: K, value: Meta[K]): Promise<void>;
+  /** The stored value, or `value`, stored now when there was none: one transaction, so two tabs starting at once keep the same. */
+  metaInit<K extends keyof Meta>(key: K, value: Meta[K]): Promise<Meta[K]>;
   metaDelete(key: keyof Meta): Promise<void>;
   /** With `keepalive` (the page is being hidden and may be closed) requests may outlive the page. */
   flush(options?: { keepalive?: boolean }): Promise<void>;
@@ -88,6 +90,7 @@ export async function createEngine(config: EngineConfig, hooks: EngineHooks = {}
     clear: (which) => store.clear(which),
     metaGet: (key) => store.meta.get(key),
     metaSet: (key, value) => store.meta.set(key, value),
+    metaInit: (key, value) => store.meta.init(key, value),
     metaDelete: (key) => store.meta.delete(key),
     flush: (options) => outbox.flush(options),
     schedule: async (delayMs) => outbox.schedule(delayMs),

@@ -15,6 +15,7 @@ export const ENGINE_METHODS = [
   'clear',
   'metaGet',
   'metaSet',
+  'metaInit',
   'metaDelete',
   'flush',
   'schedule',
