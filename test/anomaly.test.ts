@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sessionize, sessionRows } from '@aisle/shared-models/features/session';
-import { type AnomalyManifest, createAnomalyModel } from '@aisle/shared-models/models/anomaly';
+import { type AnomalyManifest, load } from '@aisle/shared-models/models/anomaly';
 import type { AisleEvent } from '@aisle/shared-models/schema/event';
 import { uuidv7 } from '@aisle/shared-models/schema/ids';
 import * as tf from '@tensorflow/tfjs';
@@ -94,8 +94,7 @@ describe('aisle train / score / eval anomaly', () => {
     expect(lines).toHaveLength(rows.size);
     expect(Object.keys(lines[0])).toEqual(['session_id', 'score', 'flagged', 'reasons']);
 
-    const { network, manifest } = await loadModel<AnomalyManifest>(model, 'anomaly');
-    const here = createAnomalyModel(network, manifest);
+    const here = await loadModel(model, load);
     const expected = here.score([...rows.values()]);
     here.dispose();
     lines.forEach((line, i) => {
@@ -129,8 +128,7 @@ describe('aisle train / score / eval anomaly', () => {
 
   it('leaves no tensor behind after load, score and dispose', async () => {
     const before = tf.memory().numTensors;
-    const { network, manifest } = await loadModel<AnomalyManifest>(model, 'anomaly');
-    const m = createAnomalyModel(network, manifest);
+    const m = await loadModel(model, load);
     m.score([...sessionRows(log.slice(0, 500)).values()]);
     m.dispose();
     expect(tf.memory().numTensors).toBe(before);

@@ -3,14 +3,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { profileRows } from '@aisle/shared-models/features/profile';
-import { type ChurnManifest, createChurnModel } from '@aisle/shared-models/models/churn';
-import { profileFromFiles } from '@aisle/shared-models/models/files';
-import type { ProfileManifest } from '@aisle/shared-models/models/profile';
+import { type ChurnManifest, load } from '@aisle/shared-models/models/churn';
+import { load as loadProfile } from '@aisle/shared-models/models/profile';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../training/src/backend';
 import { readTable } from '../training/src/data/table';
-import { loadFiles, loadModel } from '../training/src/model-files';
+import { loadModel } from '../training/src/model-files';
 import { runAisle } from './helpers/aisle';
 import { customerTable } from './helpers/customers';
 import { HISTORY_AS_OF, shopHistory, toCsv } from './helpers/interactions';
@@ -49,8 +48,7 @@ describe('aisle train / score / eval churn on a customer table', () => {
   });
 
   it('scores every row in a fresh process exactly as the trainer does, with reasons', async () => {
-    const { network, manifest } = await loadModel<ChurnManifest>(model, 'churn');
-    const here = createChurnModel(network, manifest);
+    const here = await loadModel(model, load);
     const rows = readTable(csv).rows;
     const expected = here.score(rows);
     here.dispose();
@@ -85,8 +83,7 @@ describe('aisle train / score / eval churn on a customer table', () => {
 
   it('leaves no tensor behind after load, score and dispose', async () => {
     const before = tf.memory().numTensors;
-    const { network, manifest } = await loadModel<ChurnManifest>(model, 'churn');
-    const m = createChurnModel(network, manifest);
+    const m = await loadModel(model, load);
     m.score(readTable(csv).rows.slice(0, 50));
     m.dispose();
     expect(tf.memory().numTensors).toBe(before);
@@ -240,8 +237,8 @@ describe('aisle train / score profile', () => {
   it('loads from its files with nothing left behind', async () => {
     await useBackend('wasm');
     const before = tf.memory().numTensors;
-    const { files, manifest } = await loadFiles<ProfileManifest>(model, 'profile');
-    const profile = await profileFromFiles(files, manifest);
+    const profile = await loadModel(model, loadProfile);
+    const { manifest } = profile;
     const rows = [...profileRows(shopHistory(), HISTORY_AS_OF, manifest.reference_price).values()];
     expect(profile.assign(rows.slice(0, 5)).map((r) => r.segment_name)).toHaveLength(5);
     profile.dispose();

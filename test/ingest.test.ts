@@ -3,43 +3,11 @@
  * every bad input gets a 4xx naming what and where, and nothing already accepted is lost.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openSqlite } from '../edge-server/src/storage/sqlite';
-import type { Storage } from '../edge-server/src/storage/types';
+import { storageAdapters } from './helpers/adapters';
 import { makeEvent, makeEvents } from './helpers/events';
-import { openTestPostgres, postgresAvailable } from './helpers/postgres';
-import { startServer, type TestServer, TOKEN, tempSqlite } from './helpers/server';
+import { startServer, type TestServer, TOKEN } from './helpers/server';
 
-interface Adapter {
-  name: string;
-  open(): Promise<{ storage: Storage; cleanup(): Promise<void> }>;
-}
-
-const adapters: Adapter[] = [
-  {
-    name: 'SQLite',
-    async open() {
-      const t = tempSqlite();
-      return { storage: t.storage, cleanup: async () => t.remove() };
-    },
-  },
-  {
-    // No writer thread: the route's own parse, validate and insert on the main thread.
-    name: 'SQLite in memory',
-    async open() {
-      const storage = openSqlite(':memory:');
-      return { storage, cleanup: () => storage.close() };
-    },
-  },
-];
-if (await postgresAvailable()) {
-  adapters.push({
-    name: 'PostgreSQL',
-    async open() {
-      const t = await openTestPostgres();
-      return { storage: t.storage, cleanup: t.drop };
-    },
-  });
-}
+const adapters = await storageAdapters({ memory: true });
 
 describe.each(adapters)('ingest on $name', (adapter) => {
   let server: TestServer;
@@ -55,7 +23,7 @@ describe.each(adapters)('ingest on $name', (adapter) => {
 
   beforeAll(async () => {
     const opened = await adapter.open();
-    cleanup = opened.cleanup;
+    cleanup = opened.close;
     server = await startServer(opened.storage, { rateLimit: { perClient: 100_000 } }, [
       'https://shop.example',
       'https://*.brand.example',
@@ -233,7 +201,7 @@ describe.each(adapters)('rate limiting on $name', (adapter) => {
   let cleanup: () => Promise<void>;
   beforeAll(async () => {
     const opened = await adapter.open();
-    cleanup = opened.cleanup;
+    cleanup = opened.close;
     server = await startServer(opened.storage, { trustProxy: true, rateLimit: { perClient: 3, perSite: 6 } });
   });
   afterAll(async () => {

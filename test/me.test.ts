@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityProof } from '../edge-server/src/routes/me';
 import { type OpenServer, serverAdapters } from './helpers/adapters';
-import { aisleReady, chromiumAvailable, until } from './helpers/browser';
+import { type AisleWindow, aisleReady, chromiumAvailable, until } from './helpers/browser';
 import { useServerAndBrowser } from './helpers/e2e';
 import { makeEvent } from './helpers/events';
 import { startServer, TOKEN, tempSqlite } from './helpers/server';
@@ -297,9 +297,7 @@ describe.runIf(chromiumAvailable())('aisle.me() and aisle.erase() in Chromium', 
       return (await w.aisle.history(1))[0].anonymous_id;
     });
     const held = await until('the server to hold this browser’s events', async () => {
-      const m = (await page.evaluate(() =>
-        (window as unknown as { aisle: { me(): Promise<unknown> } }).aisle.me(),
-      )) as {
+      const m = (await page.evaluate(() => (window as unknown as AisleWindow).aisle.me())) as {
         events: number;
         anonymous_ids: string[];
       } | null;
@@ -310,7 +308,7 @@ describe.runIf(chromiumAvailable())('aisle.me() and aisle.erase() in Chromium', 
       (await e2e.server.storage.events({ site: 'demo' })).filter((e) => e.event.anonymous_id === anonymous);
     expect((await stored()).length).toBe(held.events);
 
-    await page.evaluate(() => (window as unknown as { aisle: { erase(): Promise<void> } }).aisle.erase());
+    await page.evaluate(() => (window as unknown as AisleWindow).aisle.erase());
     expect(await stored()).toEqual([]);
     const after = await page.evaluate(async () => {
       const w = window as unknown as {

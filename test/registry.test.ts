@@ -12,8 +12,8 @@ import type { ModelManifest } from '@aisle/shared-models/models/manifest';
 import { generateSigningKey, publicKeyBase64, verifySignature } from '@aisle/shared-models/models/signing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signManifest } from '../training/src/commands/registry';
+import { storageAdapters } from './helpers/adapters';
 import { runAisle } from './helpers/aisle';
-import { openTestPostgres, postgresAvailable, type TestPostgres } from './helpers/postgres';
 import { startServer, type TestServer, TOKEN, tempSqlite } from './helpers/server';
 
 /** A model directory as `aisle train` writes one: a manifest and its shards. */
@@ -177,26 +177,7 @@ describe('publishing with the aisle CLI (SQLite)', () => {
   });
 });
 
-const adapters: { name: string; open(): Promise<{ storage: TestServer['storage']; close(): Promise<void> }> }[] = [
-  {
-    name: 'SQLite',
-    async open() {
-      const db = tempSqlite();
-      return { storage: db.storage, close: async () => db.remove() };
-    },
-  },
-];
-if (await postgresAvailable()) {
-  adapters.push({
-    name: 'PostgreSQL',
-    async open() {
-      const t: TestPostgres = await openTestPostgres();
-      return { storage: t.storage, close: () => t.drop() };
-    },
-  });
-} else {
-  console.warn('PostgreSQL is not reachable: the registry runs on SQLite only here');
-}
+const adapters = await storageAdapters();
 
 describe.each(adapters)('the registry refuses what it must ($name)', (adapter) => {
   let server: TestServer;

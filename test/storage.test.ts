@@ -11,56 +11,20 @@ import { DAY_MS } from '../edge-server/src/storage/rollups';
 import { openSqlite } from '../edge-server/src/storage/sqlite';
 import { rowInserter, rowValues } from '../edge-server/src/storage/sqlite-rows';
 import type { Storage } from '../edge-server/src/storage/types';
+import { type OpenStorage, storageAdapters } from './helpers/adapters';
 import { makeEvent, makeEvents } from './helpers/events';
-import { openTestPostgres, PG_URL, postgresAvailable, type TestPostgres } from './helpers/postgres';
+import { openTestPostgres, PG_URL, type TestPostgres } from './helpers/postgres';
 import { tempSqlite } from './helpers/server';
 
-interface Fixture {
-  storage: Storage;
-  /** A second handle on the same database: another edge node (or a restarted process). */
-  another(): Storage;
-  cleanup(): Promise<void>;
-}
-
-const adapters: { name: string; open(): Promise<Fixture> }[] = [
-  {
-    name: 'SQLite',
-    async open() {
-      const t = tempSqlite();
-      const others: Storage[] = [];
-      await t.storage.migrate();
-      return {
-        storage: t.storage,
-        another: () => {
-          const s = openSqlite(`${t.dir}/aisle.db`);
-          others.push(s);
-          return s;
-        },
-        cleanup: async () => {
-          await Promise.all([t.storage, ...others].map((s) => s.close()));
-          t.remove();
-        },
-      };
-    },
-  },
-];
-if (await postgresAvailable()) {
-  adapters.push({
-    name: 'PostgreSQL',
-    async open() {
-      const t: TestPostgres = await openTestPostgres();
-      return { storage: t.storage, another: t.another, cleanup: t.drop };
-    },
-  });
-}
+const adapters = await storageAdapters();
 
 describe.each(adapters)('$name storage', (adapter) => {
-  let f: Fixture;
+  let f: OpenStorage;
   beforeAll(async () => {
     f = await adapter.open();
   });
   afterAll(async () => {
-    await f?.cleanup();
+    await f?.close();
   });
 
   it('migrates once: running the migrations again changes nothing', async () => {

@@ -1,20 +1,29 @@
-/** @module edge-server/app — the Hono app: ingest, admin, models and catalogue, the storefront scripts, the dashboard. */
-import { Hono } from 'hono';
+/**
+ * @module edge-server/app — the Hono app: ingest, the shopper's own data, models and catalogue, the
+ * storefront scripts, the dashboard, and the one admin sub-app (`/v1/admin`, authenticated once).
+ * Every API route is declared with `route()`, which also writes it into `/v1/openapi.json`.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { compress } from 'hono/compress';
 import { secureHeaders } from 'hono/secure-headers';
+import { adminApp } from './api/admin';
+import { serveOpenApi } from './api/openapi';
 import { ApiError, handleError } from './errors';
 import { clientAddress } from './middleware/client-address';
 import { floodGuard, type RateLimitOptions } from './middleware/rate-limit';
-import { adminRoute } from './routes/admin';
+import { adminRoutes } from './routes/admin';
 import { assetsRoute, dashboardAssets } from './routes/assets';
-import { dashboardRoute } from './routes/dashboard';
+import { dashboardRoutes } from './routes/dashboard';
 import { eventsRoute } from './routes/events';
 import { meRoute } from './routes/me';
 import { modelsRoute } from './routes/models';
-import { profilesRoute } from './routes/profiles';
-import { registryRoute } from './routes/registry';
+import { profilesRoutes } from './routes/profiles';
+import { registryRoutes } from './routes/registry';
 import type { Storage } from './storage';
 import { type DispatcherOptions, webhookDispatcher } from './webhooks';
+
+/** The API's version in `/v1/openapi.json`: the edge server package's. */
+const API_VERSION = '0.1.0';
 
 export interface AppOptions {
   storage: Storage;
@@ -57,7 +66,7 @@ export function createApp(options: AppOptions) {
   const rateLimit = { ...options.rateLimit, clientId };
 
   // Not strict: /dashboard and /dashboard/ are the same page.
-  const app = new Hono({ strict: false });
+  const app = new OpenAPIHono({ strict: false });
   app.onError(handleError);
   app.notFound((c) => c.json({ error: 'not found', details: [{ path: c.req.path, message: 'no such route' }] }, 404));
   app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin', contentSecurityPolicy: undefined }));
@@ -76,17 +85,21 @@ export function createApp(options: AppOptions) {
     }),
   );
   app.route('/', meRoute({ storage, now: options.now, rateLimit }));
-  app.route('/', adminRoute({ storage, token: operatorToken }));
-  app.route('/', registryRoute({ storage, token: operatorToken, now: options.now }));
+  // The admin API: one sub-app, the token checked once in front of it; each route says who may call it.
+  const admin = adminApp({ token: operatorToken, access: storage.access });
+  adminRoutes(admin, { storage });
+  registryRoutes(admin, { storage, now: options.now });
   const webhooks = webhookDispatcher(storage, { now: options.now, ...options.webhooks });
   webhooks.start();
-  app.route('/', profilesRoute({ storage, token: operatorToken, now: options.now, webhooks }));
+  profilesRoutes(admin, { storage, now: options.now, webhooks });
   const settleMs = options.rollupSettleMs ?? (storage.kind === 'postgres' ? 2000 : 0);
-  app.route('/', dashboardRoute({ storage, token: operatorToken, now: options.now, settleMs }));
+  dashboardRoutes(admin, { storage, now: options.now, settleMs });
+  app.route('/', admin);
   app.route('/', assetsRoute({ distDir }));
   app.use('/dashboard/*', compress());
   app.route('/', dashboardAssets({ distDir }));
   app.route('/', modelsRoute({ dir: modelsDir, storage }));
+  serveOpenApi(app, API_VERSION);
   // Anything under /v1 that is not a route still gets a JSON answer, never HTML.
   app.all('/v1/*', () => {
     throw new ApiError(404, 'not found', [{ path: '', message: 'no such API route' }]);

@@ -1,5 +1,6 @@
 /** @module examples/storefront/app — the demo shop `npm start` serves at /demo/: catalogue, product pages, search, cart, checkout. */
 import { readFile } from 'node:fs/promises';
+import type { App } from '@aisle/edge-server';
 import { type Context, Hono } from 'hono';
 import { compress } from 'hono/compress';
 import { html } from 'hono/html';
@@ -211,7 +212,7 @@ export function storefrontApp({ key }: StorefrontOptions = {}) {
 }
 
 /** Puts the demo shop on `app` (the edge server's): `/` leads to it, `/demo/` is it, compressed. */
-export function mountDemo(app: Hono, options: StorefrontOptions = {}): void {
+export function mountDemo(app: App, options: StorefrontOptions = {}): void {
   app.get('/', (c) => c.redirect('/demo/'));
   app.use('/demo/*', compress());
   app.route('/demo', storefrontApp(options));

@@ -6,7 +6,7 @@
 
 import type { AisleEvent } from '@aisle/shared-models/schema/event';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { aisleReady, chromiumAvailable, until } from '../helpers/browser';
+import { type AisleWindow, aisleReady, chromiumAvailable, until } from '../helpers/browser';
 import { useServerAndBrowser } from '../helpers/e2e';
 
 const SECRETS = [
@@ -62,7 +62,7 @@ describe.runIf(chromiumAvailable())('the demo shop in Chromium', () => {
     await page.type('input[name=card]', '4242 4242 4242 4242');
     await Promise.all([page.waitForNavigation({ waitUntil: 'networkidle0' }), page.click('#pay')]);
     await page.waitForSelector('#order-id');
-    await page.evaluate(() => (window as unknown as { aisle: { flush(): Promise<void> } }).aisle.flush());
+    await page.evaluate(() => (window as unknown as AisleWindow).aisle.flush());
     events = await until('the purchase to reach the server', async () => {
       const all = await stored();
       return all.some((e) => e.type === 'purchase') ? all : null;

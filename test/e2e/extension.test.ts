@@ -16,7 +16,7 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDemoModels } from '../../examples/storefront/models';
-import { ARGS, CHROMIUM, chromiumAvailable, until } from '../helpers/browser';
+import { type AisleWindow, ARGS, CHROMIUM, chromiumAvailable, until } from '../helpers/browser';
 import { startServer, type TestServer, tempSqlite } from '../helpers/server';
 
 describe.runIf(chromiumAvailable())('the Aisle extension in Chromium', () => {
@@ -33,7 +33,7 @@ describe.runIf(chromiumAvailable())('the Aisle extension in Chromium', () => {
   const serverEvents = async () => (await server.storage.events({ site: 'demo', limit: 10_000 })).map((e) => e.event);
   const anonymousId = () =>
     shop.evaluate(async () => {
-      const a = (window as unknown as { aisle: { history(n: number): Promise<{ anonymous_id: string }[]> } }).aisle;
+      const a = (window as unknown as AisleWindow).aisle;
       return (await a.history(1))[0]?.anonymous_id;
     });
   /** Waits until the store's page carries the content script's mark (`on`, or `paused`). */
@@ -43,7 +43,7 @@ describe.runIf(chromiumAvailable())('the Aisle extension in Chromium', () => {
   const syncedByExtension = () =>
     shop.waitForFunction(
       async () => {
-        const a = (window as unknown as { aisle?: { status(): Promise<{ sync: string }> } }).aisle;
+        const a = (window as unknown as Partial<AisleWindow>).aisle;
         return a?.status && (await a.status()).sync === 'extension';
       },
       { timeout: 15_000, polling: 200 },
@@ -151,7 +151,7 @@ describe.runIf(chromiumAvailable())('the Aisle extension in Chromium', () => {
       await page.bringToFront();
       await page.waitForFunction(
         async () => {
-          const a = (window as unknown as { aisle?: { status(): Promise<{ backend: string | null }> } }).aisle;
+          const a = (window as unknown as Partial<AisleWindow>).aisle;
           return a?.status && (await a.status()).backend !== null;
         },
         { timeout: 20_000, polling: 250 },
@@ -177,7 +177,7 @@ describe.runIf(chromiumAvailable())('the Aisle extension in Chromium', () => {
     await shop.click('[data-aisle-list="Featured"] li:first-child a');
     await shop.waitForSelector('#add');
     await shop.click('#add');
-    await shop.evaluate(() => (window as unknown as { aisle: { flush(): Promise<void> } }).aisle.flush());
+    await shop.evaluate(() => (window as unknown as AisleWindow).aisle.flush());
     const id = await anonymousId();
     await until('the events on the server', async () => {
       const mine = (await serverEvents()).filter((e) => e.anonymous_id === id);
@@ -240,7 +240,7 @@ describe.runIf(chromiumAvailable())('the Aisle extension in Chromium', () => {
   it('erases the shopper’s data on the device and on the server', async () => {
     await syncedByExtension();
     await shop.click('#add');
-    await shop.evaluate(() => (window as unknown as { aisle: { flush(): Promise<void> } }).aisle.flush());
+    await shop.evaluate(() => (window as unknown as AisleWindow).aisle.flush());
     const id = await anonymousId();
     await until('the shopper’s events on the server', async () =>
       (await serverEvents()).some((e) => e.anonymous_id === id),

@@ -119,11 +119,7 @@ describe.runIf(chromiumAvailable())('the catalogue, signed and linked safely', (
     await page.goto(`${server.url}/demo/?backend=cpu&recs=4`, { waitUntil: 'networkidle0' });
     await aisleReady(page);
     const status = await until('the inference worker', async () => {
-      const s = await page.evaluate(() =>
-        (
-          window as unknown as { aisle: { status(): Promise<{ backend: string | null; catalog?: { items: number } }> } }
-        ).aisle.status(),
-      );
+      const s = await page.evaluate(() => (window as unknown as AisleWindow).aisle.status());
       return s.backend ? s : undefined;
     });
     return { page, status };
@@ -228,9 +224,7 @@ describe.runIf(chromiumAvailable())('a signed-in shopper and the merchant’s da
       });
       await aisleReady(page);
       const answer = await page.evaluate(async (p) => {
-        const a = (
-          window as unknown as { aisle: { identify(id: string, o?: object): Promise<void>; me(): Promise<unknown> } }
-        ).aisle;
+        const a = (window as unknown as AisleWindow).aisle;
         await a.identify('jane@example.com', p ? { proof: p } : undefined);
         return a.me();
       }, proof);
@@ -251,11 +245,7 @@ describe.runIf(chromiumAvailable())('a signed-in shopper and the merchant’s da
     await aisleReady(page);
     const afterSignOut = await page.evaluate(
       async (p) => {
-        const a = (
-          window as unknown as {
-            aisle: { identify(id: string | null, o?: object): Promise<void>; me(): Promise<unknown> };
-          }
-        ).aisle;
+        const a = (window as unknown as AisleWindow).aisle;
         await a.identify('jane@example.com', { proof: p });
         const signedIn = await a.me();
         await a.identify(null);

@@ -11,21 +11,12 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PRODUCTS } from '../../examples/storefront/catalog';
 import { ensureDemoModels } from '../../examples/storefront/models';
-import { aisleReady, chromiumAvailable, type TestPage, until } from '../helpers/browser';
+import { type AisleWindow, aisleReady, chromiumAvailable, type TestPage, until } from '../helpers/browser';
 import { useServerAndBrowser } from '../helpers/e2e';
 
 const modelsDir = join(mkdtempSync(join(tmpdir(), 'aisle-infer-')), 'models');
 
-interface Status {
-  backend: string | null;
-  backendChoice?: { how: string; timings?: Record<string, number> };
-  models: { recommender?: { version: number; loadedFrom: string }; anomaly?: { version: number } };
-  problems?: string[];
-  lastInferenceMs?: number;
-}
-
-const status = (page: TestPage) =>
-  page.evaluate(() => (window as unknown as { aisle: { status(): Promise<Status> } }).aisle.status());
+const status = (page: TestPage) => page.evaluate(() => (window as unknown as AisleWindow).aisle.status());
 const inferenceUp = (page: TestPage) =>
   until('the inference worker', async () => ((await status(page)).backend ? status(page) : undefined), 60_000);
 const shown = (page: TestPage) =>
@@ -106,9 +97,7 @@ describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () =
     ).toBe(10);
 
     const groups = await onGpu.page.evaluate(async () =>
-      (
-        await (window as unknown as { aisle: { history(n: number): Promise<{ group?: string }[]> } }).aisle.history(50)
-      ).map((e) => e.group),
+      (await (window as unknown as AisleWindow).aisle.history(50)).map((e) => e.group),
     );
     expect(new Set(groups)).toEqual(new Set(['treatment']));
 
@@ -196,7 +185,7 @@ describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () =
     await watch(bot);
     await bot.evaluate(
       async (ids) => {
-        const aisle = (window as unknown as { aisle: { track(t: string, p: unknown): void } }).aisle;
+        const aisle = (window as unknown as AisleWindow).aisle;
         for (const id of ids) {
           aisle.track('view_item', { items: [{ item_id: id }] });
           await new Promise((r) => setTimeout(r, 250));
@@ -214,7 +203,7 @@ describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () =
       /impossible pace|machine-steady timing|events_per_minute|max_events_in_10s|distinct_items|min_gap_s/,
     );
     // The flag reaches the server, with the score and the model version, for operators to confirm.
-    await bot.evaluate(() => (window as unknown as { aisle: { flush(): Promise<void> } }).aisle.flush());
+    await bot.evaluate(() => (window as unknown as AisleWindow).aisle.flush());
     const stored = await until('the risk_flag event on the server', async () => {
       const events = (await e2e.server.storage.events({ limit: 10_000 })).map((s) => s.event);
       return events.find((e) => e.type === 'risk_flag');
@@ -233,11 +222,7 @@ describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () =
     await new Promise((r) => setTimeout(r, 1500));
     expect(await shown(page)).toEqual([]);
     const mine = async () => {
-      const events = await page.evaluate(() =>
-        (
-          window as unknown as { aisle: { history(n: number): Promise<{ type: string; group?: string }[]> } }
-        ).aisle.history(100),
-      );
+      const events = await page.evaluate(() => (window as unknown as AisleWindow).aisle.history(100));
       return events;
     };
     const events = await mine();

@@ -16,14 +16,17 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoHistory } from '../../examples/storefront/history';
 import { runAisle } from '../helpers/aisle';
-import { aisleReady, chromiumAvailable, launch, type TestBrowser, type TestPage, until } from '../helpers/browser';
+import {
+  type AisleStatus,
+  type AisleWindow,
+  aisleReady,
+  chromiumAvailable,
+  launch,
+  type TestBrowser,
+  type TestPage,
+  until,
+} from '../helpers/browser';
 import { startServer, type TestServer, TOKEN, tempSqlite } from '../helpers/server';
-
-interface Status {
-  backend: string | null;
-  models: { anomaly?: { version: number; loadedFrom: string; signedBy?: string } };
-  problems?: string[];
-}
 
 /** A copy of a model directory whose model.json differs by a byte of whitespace: new files, same model. */
 function variant(dir: string, n: number): string {
@@ -92,15 +95,13 @@ describe.runIf(chromiumAvailable())('signed models on the demo shop', () => {
     });
 
   /** The page reloaded (a new visit), once its worker is up: the device's view of its anomaly model. */
-  async function visit(page: TestPage): Promise<Status> {
+  async function visit(page: TestPage): Promise<AisleStatus> {
     await page.goto(`${server.url}/demo/?backend=wasm`, { waitUntil: 'networkidle0' });
     await aisleReady(page);
     return until(
       'the inference worker',
       async () => {
-        const s = await page.evaluate(() =>
-          (window as unknown as { aisle: { status(): Promise<Status> } }).aisle.status(),
-        );
+        const s = await page.evaluate(() => (window as unknown as AisleWindow).aisle.status());
         return s.backend ? s : undefined;
       },
       60_000,

@@ -67,19 +67,10 @@ export async function until<T>(what: string, fn: () => Promise<T> | T, ms = 15_0
   throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
 }
 
-/** What tests call on `window.aisle`. */
-export interface AisleWindow {
-  aisle: {
-    version: string;
-    track(type: string, props?: object): void;
-    identify(id: string | null): Promise<void>;
-    consent(update?: object): Promise<{ analytics: boolean; personalization: boolean; gpc: boolean; decided: boolean }>;
-    status(): Promise<{ queued: number; consent: { analytics: boolean; gpc: boolean } }>;
-    history(): Promise<{ event_id: string; type: string; anonymous_id: string; user_id?: string }[]>;
-    flush(): Promise<void>;
-    erase(): Promise<void>;
-  };
-}
+/** What tests call on `window.aisle`: the storefront script's own public type. */
+import type { AisleWindow } from '@aisle/extension/api';
+
+export type { AisleApi, AisleStatus, AisleWindow } from '@aisle/extension/api';
 
 export const aisleReady = (page: Page) =>
   page.waitForFunction(() => typeof (window as unknown as Partial<AisleWindow>).aisle?.version === 'string');

@@ -1,9 +1,9 @@
-/** @module edge-server/routes/admin — operator endpoints: stats, sites, event export. All need the operator token. */
+/** @module edge-server/routes/admin — operator endpoints on the admin sub-app: stats, sites, identity secrets, event export. All need the operator token. */
 import { randomBytes } from 'node:crypto';
-import { Hono } from 'hono';
 import { z } from 'zod';
+import type { AdminApp } from '../api/admin';
+import { route } from '../api/route';
 import { jsonBody, parseInput, requireSite } from '../input';
-import { operatorAuth } from '../middleware/operator-auth';
 import type { Storage } from '../storage';
 
 const SiteInput = z.strictObject({
@@ -32,37 +32,93 @@ const EventsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).optional(),
 });
 
-export function adminRoute({ storage, token }: { storage: Storage; token: string }) {
-  const app = new Hono();
-  app.use('/v1/admin/*', operatorAuth({ token, access: storage.access }));
+const TAG = 'Sites and events';
 
-  app.get('/v1/admin/stats', async (c) => c.json(await storage.stats(c.req.query('site') || undefined)));
+export function adminRoutes(admin: AdminApp, { storage }: { storage: Storage }) {
+  route(
+    admin,
+    {
+      method: 'get',
+      path: '/v1/admin/stats',
+      summary: 'Counts of stored events (all sites, or one with ?site=)',
+      tag: TAG,
+      access: 'operator',
+      query: z.object({ site: z.string().max(64).optional() }),
+      responses: { 200: 'events, sessions and shoppers stored' },
+    },
+    async (c) => c.json(await storage.stats(c.req.query('site') || undefined)),
+  );
 
-  app.get('/v1/admin/sites', async (c) => c.json({ sites: await storage.listSites() }));
+  route(
+    admin,
+    {
+      method: 'get',
+      path: '/v1/admin/sites',
+      summary: 'The registered sites',
+      tag: TAG,
+      access: 'operator',
+      responses: { 200: '{ sites }' },
+    },
+    async (c) => c.json({ sites: await storage.listSites() }),
+  );
 
-  app.post('/v1/admin/sites', async (c) => {
-    const input = parseInput(SiteInput, await jsonBody(c));
-    const key = input.key ?? `site_${crypto.randomUUID().replace(/-/g, '').slice(0, 16)}`;
-    const existing = await storage.getSite(key);
-    const site = { key, name: input.name, origins: input.origins, created_at: existing?.created_at ?? Date.now() };
-    await storage.putSite(site);
-    return c.json(site, existing ? 200 : 201);
-  });
+  route(
+    admin,
+    {
+      method: 'post',
+      path: '/v1/admin/sites',
+      summary: 'Register a site (or change its name and allowed origins)',
+      tag: TAG,
+      access: 'operator',
+      body: SiteInput,
+      responses: { 200: 'the site, changed', 201: 'the site, new' },
+    },
+    async (c) => {
+      const input = parseInput(SiteInput, await jsonBody(c));
+      const key = input.key ?? `site_${crypto.randomUUID().replace(/-/g, '').slice(0, 16)}`;
+      const existing = await storage.getSite(key);
+      const site = { key, name: input.name, origins: input.origins, created_at: existing?.created_at ?? Date.now() };
+      await storage.putSite(site);
+      return c.json(site, existing ? 200 : 201);
+    },
+  );
 
   // The secret a merchant's server signs a signed-in shopper's hashed user id with, so the device can
   // prove that identity to /v1/me/identity. Made anew on each call (a rotation); shown once.
-  app.post('/v1/admin/sites/:site/identity-secret', async (c) => {
-    const site = c.req.param('site');
-    await requireSite(storage, site);
-    const secret = randomBytes(32).toString('base64url');
-    await storage.shoppers.setIdentitySecret(site, secret, Date.now());
-    return c.json({ site, secret }, 201);
-  });
+  route(
+    admin,
+    {
+      method: 'post',
+      path: '/v1/admin/sites/:site/identity-secret',
+      summary: 'Make a new identity secret (signed-in shoppers’ proofs); unlinks every earlier link',
+      tag: TAG,
+      access: 'operator',
+      responses: { 201: '{ site, secret }: shown once', 404: 'no such site' },
+    },
+    async (c) => {
+      const site = c.req.param('site');
+      await requireSite(storage, site);
+      const secret = randomBytes(32).toString('base64url');
+      await storage.shoppers.setIdentitySecret(site, secret, Date.now());
+      return c.json({ site, secret }, 201);
+    },
+  );
 
-  app.get('/v1/admin/events', async (c) => {
-    const q = parseInput(EventsQuery, c.req.query());
-    const rows = await storage.events(q);
-    return c.json({ events: rows, next: rows.length ? rows[rows.length - 1].seq : (q.after ?? 0) });
-  });
-  return app;
+  route(
+    admin,
+    {
+      method: 'get',
+      path: '/v1/admin/events',
+      summary: 'Stored events in order of arrival, a page at a time (after=SEQ)',
+      tag: TAG,
+      access: 'operator',
+      query: EventsQuery,
+      responses: { 200: '{ events, next }' },
+    },
+    async (c) => {
+      const q = parseInput(EventsQuery, c.req.query());
+      const rows = await storage.events(q);
+      return c.json({ events: rows, next: rows.length ? rows[rows.length - 1].seq : (q.after ?? 0) });
+    },
+  );
 }

@@ -2,15 +2,15 @@
  * @module edge-server/routes/dashboard — the API behind the merchant dashboard (`/dashboard/`):
  * each page's numbers in one request, read from the rollups (never a scan of the events table),
  * plus what merchants act on there — risk-flag labels, read-only tokens, scoring-run summaries.
- * Readers (read-only tokens) get the GET routes for their own site; see middleware/operator-auth.
+ * Readers (read-only tokens) get the GET routes for their own site; marked `read` on each route (see api/access).
  */
 
 import type { ModelManifest } from '@aisle/shared-models/models/manifest';
-import { Hono } from 'hono';
 import { z } from 'zod';
+import type { AdminApp } from '../api/admin';
+import { route } from '../api/route';
 import { ApiError } from '../errors';
 import { jsonBody, parseInput, requireSite } from '../input';
-import { type AdminEnv, operatorAuth } from '../middleware/operator-auth';
 import { churnBand } from '../retention';
 import type { Storage } from '../storage';
 import { DAY_MS, type Range } from '../storage/rollups';
@@ -34,20 +34,19 @@ const HISTOGRAM_BINS = 20;
 /** How long a page waits for events not yet folded into the rollups before it answers with what is there. */
 const FRESH_MS = 250;
 
-export function dashboardRoute({
-  storage,
-  token,
-  now = Date.now,
-  settleMs = 0,
-}: {
-  storage: Storage;
-  token: string;
-  now?: () => number;
-  /** See `AppOptions.rollupSettleMs`. */
-  settleMs?: number;
-}) {
-  const app = new Hono<AdminEnv>();
-  app.use('/v1/admin/*', operatorAuth({ token, access: storage.access }));
+export function dashboardRoutes(
+  admin: AdminApp,
+  {
+    storage,
+    now = Date.now,
+    settleMs = 0,
+  }: {
+    storage: Storage;
+    now?: () => number;
+    /** See `AppOptions.rollupSettleMs`. */
+    settleMs?: number;
+  },
+) {
   const { rollups } = storage;
 
   async function range(query: Record<string, string>): Promise<Range & { days: number }> {
@@ -73,141 +72,283 @@ export function dashboardRoute({
     return { seq: state.seq, updated_at: state.updated_at ? new Date(state.updated_at).toISOString() : null };
   };
 
-  app.get('/v1/admin/whoami', async (c) => {
-    const reader = c.get('reader');
-    if (reader) return c.json({ role: 'reader', name: reader.name, sites: [reader.site] });
-    return c.json({ role: 'operator', sites: (await storage.listSites()).map((s) => s.key) });
-  });
+  route(
+    admin,
+    {
+      method: 'get',
+      path: '/v1/admin/whoami',
+      summary: 'Who this token is: the operator (every site) or a reader (one site)',
+      tag: 'Dashboard',
+      access: 'read',
+      responses: { 200: '{ role, sites, name? }' },
+    },
+    async (c) => {
+      const reader = c.get('reader');
+      if (reader) return c.json({ role: 'reader', name: reader.name, sites: [reader.site] });
+      return c.json({ role: 'operator', sites: (await storage.listSites()).map((s) => s.key) });
+    },
+  );
 
-  app.get('/v1/admin/dashboard/overview', async (c) => {
-    const r = await range(c.req.query());
-    return c.json({ range: r, ...(await rollups.overview(r)), freshness: await freshness() });
-  });
+  route(
+    admin,
+    {
+      method: 'get',
+      path: '/v1/admin/dashboard/overview',
+      summary: 'The overview page: funnel, revenue, traffic by day',
+      tag: 'Dashboard',
+      access: 'read',
+      query: RangeQuery,
+      responses: { 200: 'the page’s numbers, its range and how fresh the rollups are' },
+    },
+    async (c) => {
+      const r = await range(c.req.query());
+      return c.json({ range: r, ...(await rollups.overview(r)), freshness: await freshness() });
+    },
+  );
 
-  app.get('/v1/admin/dashboard/recommendations', async (c) => {
-    const r = await range(c.req.query());
-    return c.json({ range: r, ...(await rollups.recommendations(r)), freshness: await freshness() });
-  });
+  route(
+    admin,
+    {
+      method: 'get',
+      path: '/v1/admin/dashboard/recommendations',
+      summary: 'The recommendations page: shown, clicked and bought, treatment against control',
+      tag: 'Dashboard',
+      access: 'read',
+      query: RangeQuery,
+      responses: { 200: 'the page’s numbers' },
+    },
+    async (c) => {
+      const r = await range(c.req.query());
+      return c.json({ range: r, ...(await rollups.recommendations(r)), freshness: await freshness() });
+    },
+  );
 
-  app.get('/v1/admin/dashboard/risk', async (c) => {
-    const r = await range(c.req.query());
-    const model = await latest(r.site, 'anomaly');
-    return c.json({
-      range: r,
-      ...(await rollups.risk(r)),
-      model: model ? { version: model.version, metrics: model.metrics } : null,
-      freshness: await freshness(),
-    });
-  });
+  route(
+    admin,
+    {
+      method: 'get',
+      path: '/v1/admin/dashboard/risk',
+      summary: 'The risk page: flagged sessions, their reasons and labels, the anomaly model',
+      tag: 'Dashboard',
+      access: 'read',
+      query: RangeQuery,
+      responses: { 200: 'the page’s numbers' },
+    },
+    async (c) => {
+      const r = await range(c.req.query());
+      const model = await latest(r.site, 'anomaly');
+      return c.json({
+        range: r,
+        ...(await rollups.risk(r)),
+        model: model ? { version: model.version, metrics: model.metrics } : null,
+        freshness: await freshness(),
+      });
+    },
+  );
 
-  app.get('/v1/admin/dashboard/segments', async (c) => {
-    const s = await site(c.req.query());
-    const [runs, sizes, model] = await Promise.all([
-      storage.scoreRuns.latest(s, 'profile', 2),
-      storage.profiles.segmentSizes(s),
-      latest(s, 'profile'),
-    ]);
-    const segments = (model?.segments ?? []) as { name: string; size: number; profile: Record<string, number> }[];
-    return c.json({
-      site: s,
-      sizes,
-      latest: runs[0] ? { at: new Date(runs[0].at).toISOString(), ...(runs[0].summary as object) } : null,
-      previous: runs[1] ? { at: new Date(runs[1].at).toISOString(), ...(runs[1].summary as object) } : null,
-      model: model
-        ? {
-            version: model.version,
-            k: model.k,
-            silhouette: model.silhouette,
-            centroids: segments.map((x) => ({ name: x.name, size: x.size, profile: x.profile })),
-          }
-        : null,
-    });
-  });
-
-  app.get('/v1/admin/dashboard/churn', async (c) => {
-    const s = await site(c.req.query());
-    const [histogram, runs, model] = await Promise.all([
-      storage.profiles.churnHistogram(s, HISTOGRAM_BINS),
-      storage.scoreRuns.latest(s, 'churn', 1),
-      latest(s, 'churn'),
-    ]);
-    const bands = { high: 0, medium: 0, low: 0 };
-    histogram.forEach((count, i) => {
-      const band = churnBand({ churn: (i + 0.5) / HISTOGRAM_BINS });
-      if (band) bands[band] += count;
-    });
-    // The published model's test metrics; without one in the registry, those the last scoring run reported.
-    const run = runs[0]?.summary as { model_version?: number; metrics?: Record<string, unknown> } | undefined;
-    const metrics = (model?.metrics as { test?: Record<string, unknown> } | undefined)?.test ?? run?.metrics ?? null;
-    const version = model?.version ?? run?.model_version;
-    return c.json({
-      site: s,
-      scored: histogram.reduce((a, b) => a + b, 0),
-      bands,
-      histogram: histogram.map((users, i) => ({ from: i / HISTOGRAM_BINS, to: (i + 1) / HISTOGRAM_BINS, users })),
-      model: version === undefined ? null : { version, threshold: model?.threshold ?? null, metrics },
-      run: runs[0] ? { at: new Date(runs[0].at).toISOString(), ...(runs[0].summary as object) } : null,
-    });
-  });
-
-  app.get('/v1/admin/dashboard/install', async (c) => {
-    const s = await site(c.req.query());
-    await rollups.refresh({ now: now(), settleMs, budgetMs: FRESH_MS });
-    const [found, keys, last, identity] = await Promise.all([
-      storage.getSite(s),
-      storage.registry.keys(s),
-      storage.events({ site: s, newest: true, limit: 20 }),
-      storage.shoppers.identitySecret(s),
-    ]);
-    return c.json({
-      site: found,
-      // Whether signed-in shoppers can prove who they are (never the secret itself).
-      identity: identity ? { created_at: new Date(identity.created_at).toISOString() } : null,
-      keys: keys.map((k) => ({ key_id: k.key_id, public_key: k.public_key })),
-      last: last.map((e) => ({
-        seq: e.seq,
-        received_at: new Date(e.received_at).toISOString(),
-        type: e.event.type,
-        url: e.event.page?.url ?? null,
-        event_id: e.event.event_id,
-      })),
-    });
-  });
-
-  app.post('/v1/admin/risk-flags/:event_id/label', async (c) => {
-    const input = parseInput(Label, await jsonBody(c));
-    const eventId = c.req.param('event_id');
-    if (!(await storage.riskLabels.set(input.site, eventId, input.label, now()))) {
-      throw new ApiError(404, 'no such flag', [
-        { path: 'event_id', message: `${input.site} has no risk flag ${eventId}` },
+  route(
+    admin,
+    {
+      method: 'get',
+      path: '/v1/admin/dashboard/segments',
+      summary: 'The segments page: segment sizes, the last two scoring runs, the profile model',
+      tag: 'Dashboard',
+      access: 'read',
+      query: SiteQuery,
+      responses: { 200: 'the page’s numbers' },
+    },
+    async (c) => {
+      const s = await site(c.req.query());
+      const [runs, sizes, model] = await Promise.all([
+        storage.scoreRuns.latest(s, 'profile', 2),
+        storage.profiles.segmentSizes(s),
+        latest(s, 'profile'),
       ]);
-    }
-    return c.json({ site: input.site, event_id: eventId, label: input.label });
-  });
+      const segments = (model?.segments ?? []) as { name: string; size: number; profile: Record<string, number> }[];
+      return c.json({
+        site: s,
+        sizes,
+        latest: runs[0] ? { at: new Date(runs[0].at).toISOString(), ...(runs[0].summary as object) } : null,
+        previous: runs[1] ? { at: new Date(runs[1].at).toISOString(), ...(runs[1].summary as object) } : null,
+        model: model
+          ? {
+              version: model.version,
+              k: model.k,
+              silhouette: model.silhouette,
+              centroids: segments.map((x) => ({ name: x.name, size: x.size, profile: x.profile })),
+            }
+          : null,
+      });
+    },
+  );
 
-  app.post('/v1/admin/profile-runs', async (c) => {
-    const input = parseInput(RunInput, await jsonBody(c));
-    await requireSite(storage, input.site);
-    if (JSON.stringify(input.summary).length > 256 * 1024) {
-      throw new ApiError(413, 'summary too large', [{ path: 'summary', message: 'at most 256 KiB of JSON' }]);
-    }
-    await storage.scoreRuns.put(input.site, input.kind, now(), input.summary);
-    return c.json({ site: input.site, kind: input.kind }, 201);
-  });
+  route(
+    admin,
+    {
+      method: 'get',
+      path: '/v1/admin/dashboard/churn',
+      summary: 'The churn page: risk histogram and bands, the churn model and its last run',
+      tag: 'Dashboard',
+      access: 'read',
+      query: SiteQuery,
+      responses: { 200: 'the page’s numbers' },
+    },
+    async (c) => {
+      const s = await site(c.req.query());
+      const [histogram, runs, model] = await Promise.all([
+        storage.profiles.churnHistogram(s, HISTOGRAM_BINS),
+        storage.scoreRuns.latest(s, 'churn', 1),
+        latest(s, 'churn'),
+      ]);
+      const bands = { high: 0, medium: 0, low: 0 };
+      histogram.forEach((count, i) => {
+        const band = churnBand({ churn: (i + 0.5) / HISTOGRAM_BINS });
+        if (band) bands[band] += count;
+      });
+      // The published model's test metrics; without one in the registry, those the last scoring run reported.
+      const run = runs[0]?.summary as { model_version?: number; metrics?: Record<string, unknown> } | undefined;
+      const metrics = (model?.metrics as { test?: Record<string, unknown> } | undefined)?.test ?? run?.metrics ?? null;
+      const version = model?.version ?? run?.model_version;
+      return c.json({
+        site: s,
+        scored: histogram.reduce((a, b) => a + b, 0),
+        bands,
+        histogram: histogram.map((users, i) => ({ from: i / HISTOGRAM_BINS, to: (i + 1) / HISTOGRAM_BINS, users })),
+        model: version === undefined ? null : { version, threshold: model?.threshold ?? null, metrics },
+        run: runs[0] ? { at: new Date(runs[0].at).toISOString(), ...(runs[0].summary as object) } : null,
+      });
+    },
+  );
 
-  app.post('/v1/admin/tokens', async (c) => {
-    const input = parseInput(TokenInput, await jsonBody(c));
-    await requireSite(storage, input.site);
-    const { token: secret, record } = await storage.access.create(input.site, input.name, now());
-    return c.json({ token: secret, ...record }, 201);
-  });
-  app.get('/v1/admin/tokens', async (c) => c.json({ tokens: await storage.access.list(await site(c.req.query())) }));
-  app.delete('/v1/admin/tokens/:id', async (c) => {
-    const s = await site(c.req.query());
-    if (!(await storage.access.revoke(s, c.req.param('id')))) {
-      throw new ApiError(404, 'no such token', [{ path: 'id', message: `${s} has no token ${c.req.param('id')}` }]);
-    }
-    return c.json({ revoked: c.req.param('id') });
-  });
-  return app;
+  route(
+    admin,
+    {
+      method: 'get',
+      path: '/v1/admin/dashboard/install',
+      summary: 'The install page: the site, its keys, identity secret state and the last events received',
+      tag: 'Dashboard',
+      access: 'read',
+      query: SiteQuery,
+      responses: { 200: 'the page’s facts' },
+    },
+    async (c) => {
+      const s = await site(c.req.query());
+      await rollups.refresh({ now: now(), settleMs, budgetMs: FRESH_MS });
+      const [found, keys, last, identity] = await Promise.all([
+        storage.getSite(s),
+        storage.registry.keys(s),
+        storage.events({ site: s, newest: true, limit: 20 }),
+        storage.shoppers.identitySecret(s),
+      ]);
+      return c.json({
+        site: found,
+        // Whether signed-in shoppers can prove who they are (never the secret itself).
+        identity: identity ? { created_at: new Date(identity.created_at).toISOString() } : null,
+        keys: keys.map((k) => ({ key_id: k.key_id, public_key: k.public_key })),
+        last: last.map((e) => ({
+          seq: e.seq,
+          received_at: new Date(e.received_at).toISOString(),
+          type: e.event.type,
+          url: e.event.page?.url ?? null,
+          event_id: e.event.event_id,
+        })),
+      });
+    },
+  );
+
+  route(
+    admin,
+    {
+      method: 'post',
+      path: '/v1/admin/risk-flags/:event_id/label',
+      summary: 'Label a risk flag: confirmed, false alarm, or unlabelled (null)',
+      tag: 'Dashboard',
+      access: 'operator',
+      body: Label,
+      responses: { 200: 'the label', 404: 'no such flag' },
+    },
+    async (c) => {
+      const input = parseInput(Label, await jsonBody(c));
+      const eventId = c.req.param('event_id');
+      if (!(await storage.riskLabels.set(input.site, eventId, input.label, now()))) {
+        throw new ApiError(404, 'no such flag', [
+          { path: 'event_id', message: `${input.site} has no risk flag ${eventId}` },
+        ]);
+      }
+      return c.json({ site: input.site, event_id: eventId, label: input.label });
+    },
+  );
+
+  route(
+    admin,
+    {
+      method: 'post',
+      path: '/v1/admin/profile-runs',
+      summary: 'Record a scoring run’s summary (aisle score profile|churn --publish)',
+      tag: 'Dashboard',
+      access: 'operator',
+      body: RunInput,
+      responses: { 201: 'recorded', 413: 'summary over 256 KiB' },
+    },
+    async (c) => {
+      const input = parseInput(RunInput, await jsonBody(c));
+      await requireSite(storage, input.site);
+      if (JSON.stringify(input.summary).length > 256 * 1024) {
+        throw new ApiError(413, 'summary too large', [{ path: 'summary', message: 'at most 256 KiB of JSON' }]);
+      }
+      await storage.scoreRuns.put(input.site, input.kind, now(), input.summary);
+      return c.json({ site: input.site, kind: input.kind }, 201);
+    },
+  );
+
+  route(
+    admin,
+    {
+      method: 'post',
+      path: '/v1/admin/tokens',
+      summary: 'Make a read-only token for one site’s dashboard',
+      tag: 'Dashboard',
+      access: 'operator',
+      body: TokenInput,
+      responses: { 201: 'the token (shown once) and its record' },
+    },
+    async (c) => {
+      const input = parseInput(TokenInput, await jsonBody(c));
+      await requireSite(storage, input.site);
+      const { token: secret, record } = await storage.access.create(input.site, input.name, now());
+      return c.json({ token: secret, ...record }, 201);
+    },
+  );
+  route(
+    admin,
+    {
+      method: 'get',
+      path: '/v1/admin/tokens',
+      summary: 'A site’s read-only tokens (never the secrets)',
+      tag: 'Dashboard',
+      access: 'operator',
+      query: SiteQuery,
+      responses: { 200: '{ tokens }' },
+    },
+    async (c) => c.json({ tokens: await storage.access.list(await site(c.req.query())) }),
+  );
+  route(
+    admin,
+    {
+      method: 'delete',
+      path: '/v1/admin/tokens/:id',
+      summary: 'Revoke a read-only token',
+      tag: 'Dashboard',
+      access: 'operator',
+      query: SiteQuery,
+      responses: { 200: '{ revoked }', 404: 'no such token' },
+    },
+    async (c) => {
+      const s = await site(c.req.query());
+      if (!(await storage.access.revoke(s, c.req.param('id')))) {
+        throw new ApiError(404, 'no such token', [{ path: 'id', message: `${s} has no token ${c.req.param('id')}` }]);
+      }
+      return c.json({ revoked: c.req.param('id') });
+    },
+  );
 }

@@ -12,8 +12,9 @@
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { deviceAnonymousId } from '@aisle/shared-models/schema/ids';
-import { Hono } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
+import { route } from '../api/route';
 import { ApiError } from '../errors';
 import { jsonBody, parseInput } from '../input';
 import { type RateLimitOptions, rateLimit } from '../middleware/rate-limit';
@@ -38,7 +39,7 @@ export interface MeRouteOptions {
 }
 
 export function meRoute({ storage, now = Date.now, rateLimit: limits }: MeRouteOptions) {
-  const app = new Hono<SiteEnv>();
+  const app = new OpenAPIHono<SiteEnv>();
   const guard = siteKey({
     storage,
     methods: 'GET, POST, DELETE, OPTIONS',
@@ -65,73 +66,129 @@ export function meRoute({ storage, now = Date.now, rateLimit: limits }: MeRouteO
     return { hash, anonymousIds: [anonymousId, ...legacy], userIds };
   };
 
-  app.post('/v1/me/identity', async (c) => {
-    const site = c.get('site').key;
-    const { hash } = await device(c.req.header('Authorization'), site);
-    const { user_id, proof } = parseInput(Identity, await jsonBody(c, 1024));
-    const secret = (await storage.shoppers.identitySecret(site))?.secret;
-    if (!secret) {
-      throw new ApiError(409, 'identity verification is not set up for this site', [
-        {
-          path: 'proof',
-          message: 'the operator creates the site identity secret first (POST /v1/admin/sites/:site/identity-secret)',
-        },
-      ]);
-    }
-    const expected = Buffer.from(identityProof(secret, user_id), 'hex');
-    if (!timingSafeEqual(expected, Buffer.from(proof, 'hex'))) {
-      throw new ApiError(403, 'proof does not match', [
-        { path: 'proof', message: 'not HMAC-SHA256(site identity secret, user_id): only the merchant can make it' },
-      ]);
-    }
-    await storage.shoppers.link(site, hash, user_id, now());
-    return c.body(null, 204);
-  });
+  route(
+    app,
+    {
+      method: 'post',
+      path: '/v1/me/identity',
+      summary: 'Link this browser to a signed-in shopper, with the merchant’s HMAC proof',
+      tag: 'Shoppers',
+      access: 'shopper',
+      body: Identity,
+      responses: { 204: 'linked', 403: 'the proof does not verify', 409: 'the site has no identity secret' },
+    },
+    async (c) => {
+      const site = c.get('site').key;
+      const { hash } = await device(c.req.header('Authorization'), site);
+      const { user_id, proof } = parseInput(Identity, await jsonBody(c, 1024));
+      const secret = (await storage.shoppers.identitySecret(site))?.secret;
+      if (!secret) {
+        throw new ApiError(409, 'identity verification is not set up for this site', [
+          {
+            path: 'proof',
+            message: 'the operator creates the site identity secret first (POST /v1/admin/sites/:site/identity-secret)',
+          },
+        ]);
+      }
+      const expected = Buffer.from(identityProof(secret, user_id), 'hex');
+      if (!timingSafeEqual(expected, Buffer.from(proof, 'hex'))) {
+        throw new ApiError(403, 'proof does not match', [
+          { path: 'proof', message: 'not HMAC-SHA256(site identity secret, user_id): only the merchant can make it' },
+        ]);
+      }
+      await storage.shoppers.link(site, hash, user_id, now());
+      return c.body(null, 204);
+    },
+  );
 
   // The shopper signed out on this browser: what the merchant proved for it is no longer its to read.
-  app.delete('/v1/me/identity', async (c) => {
-    const { hash } = await device(c.req.header('Authorization'), c.get('site').key);
-    return c.json({ unlinked: await storage.shoppers.unlink(c.get('site').key, hash) });
-  });
+  route(
+    app,
+    {
+      method: 'delete',
+      path: '/v1/me/identity',
+      summary: 'Unlink this browser from its signed-in shoppers (sign-out)',
+      tag: 'Shoppers',
+      access: 'shopper',
+      responses: { 200: '{ unlinked }' },
+    },
+    async (c) => {
+      const { hash } = await device(c.req.header('Authorization'), c.get('site').key);
+      return c.json({ unlinked: await storage.shoppers.unlink(c.get('site').key, hash) });
+    },
+  );
 
   // The binding of earlier versions let the first browser to ask own any anonymous id: no new ones.
-  app.post('/v1/me/device', () => {
-    throw new ApiError(410, 'device binding is gone', [
-      {
-        path: '',
-        message: 'anonymous ids are proved by the device secret now; send Authorization: Device SECRET to /v1/me',
-      },
-    ]);
-  });
+  route(
+    app,
+    {
+      method: 'post',
+      path: '/v1/me/device',
+      summary: 'Gone: anonymous ids are proved by the device secret',
+      tag: 'Shoppers',
+      access: 'shopper',
+      responses: { 410: 'gone' },
+    },
+    () => {
+      throw new ApiError(410, 'device binding is gone', [
+        {
+          path: '',
+          message: 'anonymous ids are proved by the device secret now; send Authorization: Device SECRET to /v1/me',
+        },
+      ]);
+    },
+  );
 
-  app.get('/v1/me', async (c) => {
-    const site = c.get('site').key;
-    const shopper = await device(c.req.header('Authorization'), site);
-    const summary = await storage.shoppers.summary(site, shopper);
-    // The profile is keyed by the user id where the shopper identified, else by the anonymous id.
-    let profile: Awaited<ReturnType<typeof storage.profiles.get>>;
-    for (const id of [...shopper.userIds, ...shopper.anonymousIds]) profile ??= await storage.profiles.get(site, id);
-    return c.json({
-      site,
-      anonymous_ids: shopper.anonymousIds,
-      identified: shopper.userIds.length > 0,
-      events: summary.events,
-      by_type: summary.byType,
-      first_event: summary.firstTs === null ? null : new Date(summary.firstTs).toISOString(),
-      last_event: summary.lastTs === null ? null : new Date(summary.lastTs).toISOString(),
-      segment: profile?.segment_name ?? null,
-      churn_band: profile ? churnBand(profile) : null,
-    });
-  });
+  route(
+    app,
+    {
+      method: 'get',
+      path: '/v1/me',
+      summary: 'What the server holds about this browser’s shopper',
+      tag: 'Shoppers',
+      access: 'shopper',
+      responses: { 200: 'anonymous ids, event counts, segment and churn band' },
+    },
+    async (c) => {
+      const site = c.get('site').key;
+      const shopper = await device(c.req.header('Authorization'), site);
+      const summary = await storage.shoppers.summary(site, shopper);
+      // The profile is keyed by the user id where the shopper identified, else by the anonymous id.
+      let profile: Awaited<ReturnType<typeof storage.profiles.get>>;
+      for (const id of [...shopper.userIds, ...shopper.anonymousIds]) profile ??= await storage.profiles.get(site, id);
+      return c.json({
+        site,
+        anonymous_ids: shopper.anonymousIds,
+        identified: shopper.userIds.length > 0,
+        events: summary.events,
+        by_type: summary.byType,
+        first_event: summary.firstTs === null ? null : new Date(summary.firstTs).toISOString(),
+        last_event: summary.lastTs === null ? null : new Date(summary.lastTs).toISOString(),
+        segment: profile?.segment_name ?? null,
+        churn_band: profile ? churnBand(profile) : null,
+      });
+    },
+  );
 
-  app.delete('/v1/me', async (c) => {
-    const site = c.get('site').key;
-    const shopper = await device(c.req.header('Authorization'), site);
-    const events = await storage.shoppers.erase(site, shopper, shopper.hash);
-    // The dashboard's aggregates keep counts only; what they hold per shopper (by anonymous id) goes too.
-    await storage.rollups.erase(site, shopper.anonymousIds);
-    return c.json({ site, erased: { anonymous_ids: shopper.anonymousIds, events } });
-  });
+  route(
+    app,
+    {
+      method: 'delete',
+      path: '/v1/me',
+      summary: 'Erase what the server holds about this browser’s shopper',
+      tag: 'Shoppers',
+      access: 'shopper',
+      responses: { 200: 'what was erased' },
+    },
+    async (c) => {
+      const site = c.get('site').key;
+      const shopper = await device(c.req.header('Authorization'), site);
+      const events = await storage.shoppers.erase(site, shopper, shopper.hash);
+      // The dashboard's aggregates keep counts only; what they hold per shopper (by anonymous id) goes too.
+      await storage.rollups.erase(site, shopper.anonymousIds);
+      return c.json({ site, erased: { anonymous_ids: shopper.anonymousIds, events } });
+    },
+  );
 
   return app;
 }

@@ -10,13 +10,17 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ModelManifest } from '@aisle/shared-models/models/manifest';
-import { type Context, Hono } from 'hono';
+import { MODEL_NAMES, type ModelManifest } from '@aisle/shared-models/models/manifest';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { route } from '../api/route';
 import { ApiError } from '../errors';
 import type { Storage } from '../storage';
 import type { ChannelRecord } from '../storage/registry';
 
-export const MODEL_NAMES = ['recommender', 'anomaly', 'profile', 'churn', 'catalog'] as const;
+export { MODEL_NAMES };
+
 const SHA256 = /^[0-9a-f]{64}$/;
 
 interface Loaded {
@@ -59,7 +63,7 @@ function pick(channels: ChannelRecord[], asked: string | undefined, bucket: numb
 }
 
 export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }) {
-  const app = new Hono();
+  const app = new OpenAPIHono();
   const read = cachedFile();
   app.use('*', async (c, next) => {
     await next();
@@ -77,72 +81,111 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
     return c.body(new Uint8Array(file.body));
   };
 
-  app.get('/v1/models/shards/:sha256', async (c) => {
-    const sha = c.req.param('sha256');
-    if (!SHA256.test(sha)) {
-      throw new ApiError(400, 'invalid shard id', [{ path: 'sha256', message: 'expected 64 lower-case hex digits' }]);
-    }
-    const immutable = (bytes: Uint8Array) => {
-      c.header('Cache-Control', 'public, max-age=31536000, immutable');
-      c.header('ETag', `"${sha}"`);
-      c.header('Content-Type', 'application/octet-stream');
-      return c.body(new Uint8Array(bytes));
-    };
-    // A published shard, or any current directory model's: the bytes are what the hash says, whoever asks.
-    const published = await storage?.registry.shard(sha);
-    if (published) return immutable(published);
-    for (const name of MODEL_NAMES) {
-      const manifest = await read(join(dir, name, 'manifest.json'));
-      if (!manifest) continue;
-      const shard = (JSON.parse(manifest.body.toString('utf8')) as ModelManifest).shards.find((s) => s.sha256 === sha);
-      if (!shard) continue;
-      const file = await read(join(dir, name, shard.path));
-      if (!file) continue;
-      return immutable(file.body);
-    }
-    throw new ApiError(404, 'no such shard', [{ path: 'sha256', message: `no current model has a shard ${sha}` }]);
-  });
-
-  app.get('/v1/models/:name/manifest', async (c) => {
-    const name = c.req.param('name');
-    if (!(MODEL_NAMES as readonly string[]).includes(name)) {
-      throw new ApiError(404, 'no such model', [
-        { path: 'name', message: `expected one of ${MODEL_NAMES.join(', ')}` },
-      ]);
-    }
-    // The site's published model (signed) where it has one; else the directory's (development).
-    const site = c.req.query('site');
-    if (site && storage) {
-      const bucket = Number(c.req.query('bucket'));
-      const channel = pick(
-        await storage.registry.channels(site, name),
-        c.req.query('channel') || undefined,
-        Number.isInteger(bucket) && bucket >= 0 && bucket < 100 ? bucket : undefined,
-      );
-      if (channel) {
-        const etag = `"${createHash('sha256').update(channel.manifest).digest('base64url').slice(0, 27)}"`;
-        c.header('ETag', etag);
-        c.header('Cache-Control', 'public, max-age=60, must-revalidate');
-        c.header('Vary', 'Accept-Encoding');
-        if (c.req.header('If-None-Match') === etag) return c.body(null, 304);
-        c.header('Content-Type', 'application/json');
-        return c.body(channel.manifest);
+  route(
+    app,
+    {
+      method: 'get',
+      path: '/v1/models/shards/:sha256',
+      summary: 'A weight shard by its SHA-256 (immutable)',
+      tag: 'Models',
+      access: 'public',
+      responses: { 200: { description: 'the bytes', type: 'application/octet-stream' }, 404: 'no such shard' },
+    },
+    async (c) => {
+      const sha = c.req.param('sha256');
+      if (!SHA256.test(sha)) {
+        throw new ApiError(400, 'invalid shard id', [{ path: 'sha256', message: 'expected 64 lower-case hex digits' }]);
       }
-    }
-    return serveJson(
-      c,
-      join(dir, name, 'manifest.json'),
-      () =>
-        new ApiError(404, 'model not published', [{ path: 'name', message: `no ${name} model on this server yet` }]),
-    );
-  });
+      const immutable = (bytes: Uint8Array) => {
+        c.header('Cache-Control', 'public, max-age=31536000, immutable');
+        c.header('ETag', `"${sha}"`);
+        c.header('Content-Type', 'application/octet-stream');
+        return c.body(new Uint8Array(bytes));
+      };
+      // A published shard, or any current directory model's: the bytes are what the hash says, whoever asks.
+      const published = await storage?.registry.shard(sha);
+      if (published) return immutable(published);
+      for (const name of MODEL_NAMES) {
+        const manifest = await read(join(dir, name, 'manifest.json'));
+        if (!manifest) continue;
+        const shard = (JSON.parse(manifest.body.toString('utf8')) as ModelManifest).shards.find(
+          (s) => s.sha256 === sha,
+        );
+        if (!shard) continue;
+        const file = await read(join(dir, name, shard.path));
+        if (!file) continue;
+        return immutable(file.body);
+      }
+      throw new ApiError(404, 'no such shard', [{ path: 'sha256', message: `no current model has a shard ${sha}` }]);
+    },
+  );
 
-  app.get('/v1/catalog', (c) =>
-    serveJson(
-      c,
-      join(dir, 'catalog.json'),
-      () => new ApiError(404, 'no catalogue', [{ path: '', message: 'no catalogue on this server yet' }]),
-    ),
+  route(
+    app,
+    {
+      method: 'get',
+      path: '/v1/models/:name/manifest',
+      summary: 'The manifest a device should load: the site’s channel for its rollout bucket',
+      tag: 'Models',
+      access: 'public',
+      query: z.object({
+        site: z.string().max(64).optional(),
+        bucket: z.string().optional(),
+        channel: z.enum(['stable', 'canary']).optional(),
+      }),
+      responses: { 200: 'the signed manifest', 304: 'not modified', 404: 'no such model, or none published' },
+    },
+    async (c) => {
+      const name = c.req.param('name');
+      if (!(MODEL_NAMES as readonly string[]).includes(name)) {
+        throw new ApiError(404, 'no such model', [
+          { path: 'name', message: `expected one of ${MODEL_NAMES.join(', ')}` },
+        ]);
+      }
+      // The site's published model (signed) where it has one; else the directory's (development).
+      const site = c.req.query('site');
+      if (site && storage) {
+        const bucket = Number(c.req.query('bucket'));
+        const channel = pick(
+          await storage.registry.channels(site, name),
+          c.req.query('channel') || undefined,
+          Number.isInteger(bucket) && bucket >= 0 && bucket < 100 ? bucket : undefined,
+        );
+        if (channel) {
+          const etag = `"${createHash('sha256').update(channel.manifest).digest('base64url').slice(0, 27)}"`;
+          c.header('ETag', etag);
+          c.header('Cache-Control', 'public, max-age=60, must-revalidate');
+          c.header('Vary', 'Accept-Encoding');
+          if (c.req.header('If-None-Match') === etag) return c.body(null, 304);
+          c.header('Content-Type', 'application/json');
+          return c.body(channel.manifest);
+        }
+      }
+      return serveJson(
+        c,
+        join(dir, name, 'manifest.json'),
+        () =>
+          new ApiError(404, 'model not published', [{ path: 'name', message: `no ${name} model on this server yet` }]),
+      );
+    },
+  );
+
+  route(
+    app,
+    {
+      method: 'get',
+      path: '/v1/catalog',
+      summary: 'The unsigned catalogue (development; devices that pin a key take the signed one)',
+      tag: 'Models',
+      access: 'public',
+      responses: { 200: '{ items }', 404: 'no catalogue' },
+    },
+    (c) =>
+      serveJson(
+        c,
+        join(dir, 'catalog.json'),
+        () => new ApiError(404, 'no catalogue', [{ path: '', message: 'no catalogue on this server yet' }]),
+      ),
   );
   return app;
 }

@@ -7,11 +7,11 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { stringify } from 'csv-stringify/sync';
-import { Hono } from 'hono';
 import { z } from 'zod';
+import type { AdminApp } from '../api/admin';
+import { route } from '../api/route';
 import { ApiError } from '../errors';
 import { jsonBody, parseInput, requireSite } from '../input';
-import { operatorAuth } from '../middleware/operator-auth';
 import { actionFor, churnBand, DEFAULT_POLICY, PolicySchema, type Rule } from '../retention';
 import type { Storage } from '../storage';
 import type { ProfileRecord } from '../storage/profiles';
@@ -78,20 +78,18 @@ const HookInput = z.strictObject({
   min_churn: z.number().min(0).max(1).default(0.6),
 });
 
-export function profilesRoute({
-  storage,
-  token,
-  now = Date.now,
-  webhooks,
-}: {
-  storage: Storage;
-  token: string;
-  now?: () => number;
-  webhooks?: WebhookDispatcher;
-}) {
-  const app = new Hono();
-  app.use('/v1/admin/*', operatorAuth({ token, access: storage.access }));
-
+export function profilesRoutes(
+  admin: AdminApp,
+  {
+    storage,
+    now = Date.now,
+    webhooks,
+  }: {
+    storage: Storage;
+    now?: () => number;
+    webhooks?: WebhookDispatcher;
+  },
+) {
   const siteOr404 = (site: string) => requireSite(storage, site);
 
   const policy = async (site: string): Promise<Rule[]> =>
@@ -108,142 +106,237 @@ export function profilesRoute({
     scored_at: new Date(Math.max(p.segment_at ?? 0, p.churn_at ?? 0)).toISOString(),
   });
 
-  app.post('/v1/admin/profiles', async (c) => {
-    // 20,000 rows at a time, as the scoring job sends them, fit with room to spare.
-    const parsed = parseInput(Upload, await jsonBody(c, 32 * 1024 * 1024));
-    const { site } = parsed;
-    await siteOr404(site);
-    if (parsed.kind === 'profile') await storage.profiles.putSegments(site, parsed.rows, now());
-    else {
-      await storage.profiles.putChurn(site, parsed.rows, now());
-      // Fresh churn scores: the shoppers now at risk go to the site's webhooks, with their actions.
-      const toView = view(await policy(site));
-      const records = new Map<string, ProfileRecord>();
-      await webhooks?.notify(
-        site,
-        parsed.rows.map((r) => ({ user_id: r.user_id, churn: r.probability })),
-        (u) => {
-          const p = records.get(u.user_id);
-          return p ? toView(p) : u;
-        },
-        async (ids) => {
-          for (const id of ids) {
-            const p = await storage.profiles.get(site, id);
-            if (p) records.set(id, p);
-          }
-        },
-      );
-    }
-    return c.json({ site, kind: parsed.kind, stored: parsed.rows.length });
-  });
-
-  app.get('/v1/admin/profiles', async (c) => {
-    const q = parseInput(Query, c.req.query());
-    await siteOr404(q.site);
-    const rows = await storage.profiles.list(q.site, {
-      segment: q.segment,
-      minChurn: q.minChurn,
-      after: q.cursor ? afterOf(q.cursor) : undefined,
-      limit: q.limit,
-    });
-    const last = rows.at(-1);
-    return c.json({
-      profiles: rows.map(view(await policy(q.site))),
-      next_cursor: rows.length === q.limit && last ? cursorOf(last.user_id) : null,
-    });
-  });
-
-  app.get('/v1/admin/profiles.csv', async (c) => {
-    const q = parseInput(Query, c.req.query());
-    await siteOr404(q.site);
-    const toView = view(await policy(q.site));
-    const lines: string[][] = [
-      ['user_id', 'segment', 'tags', 'churn', 'churn_band', 'reasons', 'action', 'message', 'scored_at'],
-    ];
-    for (let after: string | undefined; ; ) {
-      const page = await storage.profiles.list(q.site, {
-        segment: q.segment,
-        minChurn: q.minChurn,
-        after,
-        limit: 5000,
-      });
-      for (const p of page.map(toView)) {
-        lines.push(
-          [
-            p.user_id,
-            p.segment ?? '',
-            p.tags.join('; '),
-            p.churn === null ? '' : p.churn.toFixed(4),
-            p.churn_band ?? '',
-            p.reasons.map((r) => `${r.feature}=${r.value}`).join('; '),
-            p.action,
-            p.message,
-            p.scored_at,
-          ].map(safeCell),
+  route(
+    admin,
+    {
+      method: 'post',
+      path: '/v1/admin/profiles',
+      summary: 'Upload scored profiles (segments or churn) from aisle score --publish',
+      tag: 'Profiles and retention',
+      access: 'operator',
+      body: Upload,
+      responses: { 200: 'how many were stored' },
+    },
+    async (c) => {
+      // 20,000 rows at a time, as the scoring job sends them, fit with room to spare.
+      const parsed = parseInput(Upload, await jsonBody(c, 32 * 1024 * 1024));
+      const { site } = parsed;
+      await siteOr404(site);
+      if (parsed.kind === 'profile') await storage.profiles.putSegments(site, parsed.rows, now());
+      else {
+        await storage.profiles.putChurn(site, parsed.rows, now());
+        // Fresh churn scores: the shoppers now at risk go to the site's webhooks, with their actions.
+        const toView = view(await policy(site));
+        const records = new Map<string, ProfileRecord>();
+        await webhooks?.notify(
+          site,
+          parsed.rows.map((r) => ({ user_id: r.user_id, churn: r.probability })),
+          (u) => {
+            const p = records.get(u.user_id);
+            return p ? toView(p) : u;
+          },
+          async (ids) => {
+            for (const id of ids) {
+              const p = await storage.profiles.get(site, id);
+              if (p) records.set(id, p);
+            }
+          },
         );
       }
-      if (page.length < 5000) break;
-      after = page.at(-1)?.user_id;
-    }
-    c.header('Content-Type', 'text/csv; charset=utf-8');
-    c.header('Content-Disposition', `attachment; filename="aisle-profiles-${q.site}.csv"`);
-    // A byte-order mark, so that spreadsheets read the UTF-8 as UTF-8; CRLF line ends (RFC 4180).
-    return c.body(`\ufeff${stringify(lines, { record_delimiter: 'windows' })}`);
-  });
+      return c.json({ site, kind: parsed.kind, stored: parsed.rows.length });
+    },
+  );
 
-  app.post('/v1/admin/webhooks', async (c) => {
-    const parsed = parseInput(HookInput, await jsonBody(c));
-    await siteOr404(parsed.site);
-    const hook = {
-      id: randomUUID(),
-      ...parsed,
-      secret: randomBytes(32).toString('base64url'),
-      created_at: now(),
-    };
-    await storage.webhooks.add(hook);
-    // The secret is shown once, here: the receiver checks X-Aisle-Signature with it.
-    return c.json(hook, 201);
-  });
+  route(
+    admin,
+    {
+      method: 'get',
+      path: '/v1/admin/profiles',
+      summary: 'Shoppers’ profiles with segment, churn risk, reasons and retention action, a page at a time',
+      tag: 'Profiles and retention',
+      access: 'read',
+      query: Query,
+      responses: { 200: '{ profiles, next }' },
+    },
+    async (c) => {
+      const q = parseInput(Query, c.req.query());
+      await siteOr404(q.site);
+      const rows = await storage.profiles.list(q.site, {
+        segment: q.segment,
+        minChurn: q.minChurn,
+        after: q.cursor ? afterOf(q.cursor) : undefined,
+        limit: q.limit,
+      });
+      const last = rows.at(-1);
+      return c.json({
+        profiles: rows.map(view(await policy(q.site))),
+        next_cursor: rows.length === q.limit && last ? cursorOf(last.user_id) : null,
+      });
+    },
+  );
 
-  app.get('/v1/admin/webhooks', async (c) => {
-    const site = c.req.query('site') ?? '';
-    await siteOr404(site);
-    const hooks = await storage.webhooks.list(site);
-    return c.json({
-      webhooks: await Promise.all(
-        hooks.map(async ({ secret: _, ...h }) => ({
-          ...h,
-          deliveries: (await storage.webhooks.deliveries(h.id, 20)).map(({ body: __, ...d }) => d),
-        })),
-      ),
-    });
-  });
+  route(
+    admin,
+    {
+      method: 'get',
+      path: '/v1/admin/profiles.csv',
+      summary: 'The same profiles as CSV (UTF-8 with BOM, CRLF, formula cells defused)',
+      tag: 'Profiles and retention',
+      access: 'read',
+      query: Query,
+      responses: { 200: { description: 'CSV', type: 'text/csv' } },
+    },
+    async (c) => {
+      const q = parseInput(Query, c.req.query());
+      await siteOr404(q.site);
+      const toView = view(await policy(q.site));
+      const lines: string[][] = [
+        ['user_id', 'segment', 'tags', 'churn', 'churn_band', 'reasons', 'action', 'message', 'scored_at'],
+      ];
+      for (let after: string | undefined; ; ) {
+        const page = await storage.profiles.list(q.site, {
+          segment: q.segment,
+          minChurn: q.minChurn,
+          after,
+          limit: 5000,
+        });
+        for (const p of page.map(toView)) {
+          lines.push(
+            [
+              p.user_id,
+              p.segment ?? '',
+              p.tags.join('; '),
+              p.churn === null ? '' : p.churn.toFixed(4),
+              p.churn_band ?? '',
+              p.reasons.map((r) => `${r.feature}=${r.value}`).join('; '),
+              p.action,
+              p.message,
+              p.scored_at,
+            ].map(safeCell),
+          );
+        }
+        if (page.length < 5000) break;
+        after = page.at(-1)?.user_id;
+      }
+      c.header('Content-Type', 'text/csv; charset=utf-8');
+      c.header('Content-Disposition', `attachment; filename="aisle-profiles-${q.site}.csv"`);
+      // A byte-order mark, so that spreadsheets read the UTF-8 as UTF-8; CRLF line ends (RFC 4180).
+      return c.body(`\ufeff${stringify(lines, { record_delimiter: 'windows' })}`);
+    },
+  );
 
-  app.delete('/v1/admin/webhooks/:id', async (c) => {
-    const site = c.req.query('site') ?? '';
-    await siteOr404(site);
-    if (!(await storage.webhooks.remove(site, c.req.param('id')))) {
-      throw new ApiError(404, 'no such webhook', [
-        { path: 'id', message: `no webhook ${c.req.param('id')} for ${site}` },
-      ]);
-    }
-    return c.json({ deleted: c.req.param('id') });
-  });
+  route(
+    admin,
+    {
+      method: 'post',
+      path: '/v1/admin/webhooks',
+      summary: 'Add a webhook (profile and churn changes), HMAC-signed',
+      tag: 'Profiles and retention',
+      access: 'operator',
+      body: HookInput,
+      responses: { 201: 'the webhook with its secret (shown once)' },
+    },
+    async (c) => {
+      const parsed = parseInput(HookInput, await jsonBody(c));
+      await siteOr404(parsed.site);
+      const hook = {
+        id: randomUUID(),
+        ...parsed,
+        secret: randomBytes(32).toString('base64url'),
+        created_at: now(),
+      };
+      await storage.webhooks.add(hook);
+      // The secret is shown once, here: the receiver checks X-Aisle-Signature with it.
+      return c.json(hook, 201);
+    },
+  );
 
-  app.get('/v1/admin/retention-policy', async (c) => {
-    const site = c.req.query('site') ?? '';
-    await siteOr404(site);
-    const stored = await storage.profiles.policy(site);
-    return c.json({ site, rules: stored ?? DEFAULT_POLICY, default: !stored });
-  });
+  route(
+    admin,
+    {
+      method: 'get',
+      path: '/v1/admin/webhooks',
+      summary: 'A site’s webhooks and their last deliveries',
+      tag: 'Profiles and retention',
+      access: 'operator',
+      query: z.object({ site: z.string().min(1).max(64) }),
+      responses: { 200: '{ webhooks }' },
+    },
+    async (c) => {
+      const site = c.req.query('site') ?? '';
+      await siteOr404(site);
+      const hooks = await storage.webhooks.list(site);
+      return c.json({
+        webhooks: await Promise.all(
+          hooks.map(async ({ secret: _, ...h }) => ({
+            ...h,
+            deliveries: (await storage.webhooks.deliveries(h.id, 20)).map(({ body: __, ...d }) => d),
+          })),
+        ),
+      });
+    },
+  );
 
-  app.put('/v1/admin/retention-policy', async (c) => {
-    const site = c.req.query('site') ?? '';
-    await siteOr404(site);
-    const parsed = parseInput(PolicySchema, await jsonBody(c));
-    await storage.profiles.putPolicy(site, parsed.rules, now());
-    return c.json({ site, rules: parsed.rules, default: false });
-  });
+  route(
+    admin,
+    {
+      method: 'delete',
+      path: '/v1/admin/webhooks/:id',
+      summary: 'Remove a webhook',
+      tag: 'Profiles and retention',
+      access: 'operator',
+      query: z.object({ site: z.string().min(1).max(64) }),
+      responses: { 200: '{ deleted }', 404: 'no such webhook' },
+    },
+    async (c) => {
+      const site = c.req.query('site') ?? '';
+      await siteOr404(site);
+      if (!(await storage.webhooks.remove(site, c.req.param('id')))) {
+        throw new ApiError(404, 'no such webhook', [
+          { path: 'id', message: `no webhook ${c.req.param('id')} for ${site}` },
+        ]);
+      }
+      return c.json({ deleted: c.req.param('id') });
+    },
+  );
 
-  return app;
+  route(
+    admin,
+    {
+      method: 'get',
+      path: '/v1/admin/retention-policy',
+      summary: 'The retention policy: which action each churn band and segment gets',
+      tag: 'Profiles and retention',
+      access: 'read',
+      query: z.object({ site: z.string().min(1).max(64) }),
+      responses: { 200: '{ site, rules, default }' },
+    },
+    async (c) => {
+      const site = c.req.query('site') ?? '';
+      await siteOr404(site);
+      const stored = await storage.profiles.policy(site);
+      return c.json({ site, rules: stored ?? DEFAULT_POLICY, default: !stored });
+    },
+  );
+
+  route(
+    admin,
+    {
+      method: 'put',
+      path: '/v1/admin/retention-policy',
+      summary: 'Replace the retention policy',
+      tag: 'Profiles and retention',
+      access: 'operator',
+      query: z.object({ site: z.string().min(1).max(64) }),
+      body: PolicySchema,
+      responses: { 200: '{ site, rules, default }' },
+    },
+    async (c) => {
+      const site = c.req.query('site') ?? '';
+      await siteOr404(site);
+      const parsed = parseInput(PolicySchema, await jsonBody(c));
+      await storage.profiles.putPolicy(site, parsed.rules, now());
+      return c.json({ site, rules: parsed.rules, default: false });
+    },
+  );
 }

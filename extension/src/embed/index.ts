@@ -1,30 +1,14 @@
 /** @module embed — the storefront script: `<script async src="https://EDGE/aisle.js" data-site="KEY">`. */
 
 import { startCapture } from '../capture/start';
-import { createTracker, type Listener, type Tracker } from '../capture/tracker';
+import { createTracker } from '../capture/tracker';
 import { guard } from '../core/logger';
 import { startInference } from '../infer/client';
 import { connectEngine } from '../sync/connect';
+import type { AisleApi } from './api';
 import { readConfig } from './config';
 
-/** The page-facing API, `window.aisle`. Every method is safe to call with anything; none throws. */
-export interface AisleApi {
-  version: string;
-  track(type: string, props?: Record<string, unknown>): void;
-  /**
-   * Hashes the shopper's id on the device (salted with the site key) and stamps it on events; with
-   * `proof` (HMAC-SHA256 of the hashed id under the site identity secret, made by the merchant's
-   * server), the server lets this browser read and erase that shopper's profile too.
-   */
-  identify(userId: string | null, options?: { proof?: string }): Promise<void>;
-  consent: Tracker['consent'];
-  on(name: string, fn: Listener): () => void;
-  status: Tracker['status'];
-  history: Tracker['history'];
-  flush(): Promise<void>;
-  erase(): Promise<void>;
-  me(): Promise<unknown>;
-}
+export type { AisleApi, AisleStatus, AisleWindow } from './api';
 
 declare const __AISLE_VERSION__: string;
 

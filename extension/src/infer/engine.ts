@@ -5,9 +5,12 @@
  */
 
 import { botSignals, sessionRow } from '@aisle/shared-models/features/session';
-import { type AnomalyManifest, type AnomalyModel, createAnomalyModel } from '@aisle/shared-models/models/anomaly';
-import { layersFromFiles, recommenderFromFiles } from '@aisle/shared-models/models/files';
-import type { RecommenderManifest, RecommenderModel } from '@aisle/shared-models/models/recommender';
+import { type AnomalyManifest, type AnomalyModel, decodeAnomaly } from '@aisle/shared-models/models/anomaly';
+import {
+  decodeRecommender,
+  type RecommenderManifest,
+  type RecommenderModel,
+} from '@aisle/shared-models/models/recommender';
 import { type Interaction, isItemAction, toInteractions } from '@aisle/shared-models/schema/interaction';
 import * as tf from '@tensorflow/tfjs';
 import { BACKENDS, chooseBackend, tryBackend } from './backend';
@@ -80,13 +83,13 @@ export async function createInferenceEngine(
     recommender = undefined;
     anomaly = undefined;
     try {
-      if (files.rec) recommender = await recommenderFromFiles(files.rec.files, files.rec.manifest);
+      // Verified already (signature, site, version, every shard) by `loadModelFiles`: decoded, not loaded twice.
+      if (files.rec) recommender = await decodeRecommender(files.rec.files, files.rec.manifest);
     } catch (error) {
       problems.push(`recommender: ${(error as Error).message}`);
     }
     try {
-      if (files.anomaly)
-        anomaly = createAnomalyModel(await layersFromFiles(files.anomaly.files), files.anomaly.manifest);
+      if (files.anomaly) anomaly = await decodeAnomaly(files.anomaly.files, files.anomaly.manifest);
     } catch (error) {
       problems.push(`anomaly: ${(error as Error).message}`);
     }

@@ -7,7 +7,13 @@
  * network the cache serves alone. Without a pinned key only the hashes are checked (development).
  */
 import { CATALOG_FILE, type CatalogItem, parseCatalog } from '@aisle/shared-models/models/catalog';
-import { ManifestError, type ModelManifest, sha256Hex } from '@aisle/shared-models/models/manifest';
+import {
+  ManifestError,
+  type ModelManifest,
+  type ModelName,
+  parseManifest,
+  sha256Hex,
+} from '@aisle/shared-models/models/manifest';
 import { verifyModel, verifySignature } from '@aisle/shared-models/models/signing';
 import type { ModelCache } from './cache';
 
@@ -34,8 +40,14 @@ export interface Trust {
 const seenKey = (name: string) => `signed:${name}`;
 
 async function fromCache<M extends ModelManifest>(cache: ModelCache | undefined, name: string, keys: string[]) {
-  const manifest = (await cache?.manifest(name)) as M | undefined;
-  if (!manifest || !cache) return undefined;
+  const stored = await cache?.manifest(name);
+  if (!stored || !cache) return undefined;
+  let manifest: M;
+  try {
+    manifest = parseManifest<M>(stored, name as ModelName);
+  } catch {
+    return undefined; // not a manifest (an older build's, or damaged): fetched anew
+  }
   const files = new Map<string, Uint8Array>();
   for (const s of manifest.shards) {
     const bytes = await cache.shard(s.sha256);
@@ -96,9 +108,14 @@ export async function loadModelFiles<M extends ModelManifest>(
       cache: 'no-cache',
     });
     if (!res.ok) return keep(res.status === 404 ? undefined : `the edge answered ${res.status}`);
-    offered = (await res.json()) as M;
+    offered = await res.json();
   } catch {
     return keep(); // offline: the cache is all there is
+  }
+  try {
+    offered = parseManifest<M>(offered, name as ModelName);
+  } catch (error) {
+    return keep(`the edge's manifest ${(error as Error).message}`);
   }
   const seen = await cache?.get<string>(seenKey(name)).catch(() => undefined);
   const refused = await refusal(name, offered, cached, trust, seen);

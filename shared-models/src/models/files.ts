@@ -1,16 +1,16 @@
 /**
- * @module shared-models/models/files — models built from their verified files (`model.json`,
- * `weights.bin`), the same way in the trainer (read from a directory) and on the device (read
- * from IndexedDB or the network). Verification happens before, in `verifyShards`.
+ * @module shared-models/models/files — the pieces every model format is made of: a model's files by
+ * name, TF.js's weight format (`model.json` holding the weight specs, `weights.bin` the bytes) and
+ * the error for files that are verified yet do not make the model they claim to be. Each model's
+ * own format (`encodeX` / `decodeX`) lives beside it in `./<name>/format`.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { ModelManifest } from './manifest';
-import { createProfileModel, type ProfileManifest, type ProfileModel } from './profile/model';
-import type { ContentTable } from './recommender/content';
-import { createRecommenderModel, type RecommenderManifest, type RecommenderModel } from './recommender/model';
-import { weightShapes } from './recommender/sasrec';
 
+/** A model's files by name (`model.json`, `weights.bin`, `catalog.json`), as read from a directory, IndexedDB or the network. */
 export type ModelFiles = ReadonlyMap<string, Uint8Array>;
+
+export const MODEL_FILE = 'model.json';
+export const WEIGHTS_FILE = 'weights.bin';
 
 /** Thrown when verified files still do not make the model they claim to be. */
 export class ModelFormatError extends Error {
@@ -21,89 +21,61 @@ export class ModelFormatError extends Error {
 export const arrayBufferOf = (bytes: Uint8Array): ArrayBuffer =>
   bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 
-const json = <T>(files: ModelFiles, path: string): T => {
+/** The file at `path` parsed as JSON; a `ModelFormatError` when it is missing or not JSON. */
+export function readJson<T>(files: ModelFiles, path: string): T {
   const bytes = files.get(path);
   if (!bytes) throw new ModelFormatError(`${path} is missing`);
-  return JSON.parse(new TextDecoder().decode(bytes)) as T;
-};
-
-/** The named tensors of `model.json`'s weight specs over `weights.bin`. */
-export function decodeWeights(files: ModelFiles, format?: string): tf.NamedTensorMap {
-  const spec = json<{ format?: string; weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[] }>(
-    files,
-    'model.json',
-  );
-  if (format && spec.format !== format) throw new ModelFormatError(`model.json is ${spec.format}, not ${format}`);
-  const weights = files.get('weights.bin');
-  if (!weights) throw new ModelFormatError('weights.bin is missing');
-  return tf.io.decodeWeights(arrayBufferOf(weights), spec.weightsManifest[0].weights);
-}
-
-/** A TF.js Layers network (the churn and anomaly models). */
-export async function layersFromFiles(files: ModelFiles): Promise<tf.LayersModel> {
-  const model = json<{
-    modelTopology: tf.io.ModelArtifacts['modelTopology'];
-    weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
-  }>(files, 'model.json');
-  const weights = files.get('weights.bin');
-  if (!weights) throw new ModelFormatError('weights.bin is missing');
-  return tf.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: model.modelTopology,
-      weightSpecs: model.weightsManifest[0].weights,
-      weightData: arrayBufferOf(weights),
-    }),
-  );
-}
-
-/** The recommender: SASRec's weights, the kNN table, popularity and (in newer models) the item content table. */
-export async function recommenderFromFiles(
-  files: ModelFiles,
-  manifest: RecommenderManifest,
-): Promise<RecommenderModel> {
-  const tensors = decodeWeights(files, 'aisle-sasrec');
-  const shapes = weightShapes(manifest.config);
-  const missing = shapes.filter(([name]) => !tensors[name]);
-  if (missing.length) {
-    tf.dispose(Object.values(tensors));
-    throw new ModelFormatError(`weights.bin lacks ${missing.map(([n]) => n).join(', ')}`);
-  }
-  const weights = Object.fromEntries(shapes.map(([name]) => [name, tensors[name]]));
-  const neighbours = {
-    items: (await tensors.knn_items.data()) as Int32Array,
-    similarity: (await tensors.knn_similarity.data()) as Float32Array,
-    width: tensors.knn_items.shape[1] as number,
-  };
-  const popularity = (await tensors.popularity.data()) as Float32Array;
-  // Models from before the content signal have no item table: they score without it.
-  const content: ContentTable | undefined = tensors.item_category
-    ? {
-        category: (await tensors.item_category.data()) as Int32Array,
-        band: (await tensors.item_band.data()) as Int32Array,
-        coldness: (await tensors.item_coldness.data()) as Float32Array,
-      }
-    : undefined;
-  const used = new Set(shapes.map(([name]) => name));
-  tf.dispose(
-    Object.entries(tensors)
-      .filter(([name]) => !used.has(name))
-      .map(([, t]) => t),
-  );
-  return createRecommenderModel(weights, manifest, neighbours, popularity, content, true);
-}
-
-export type { ModelManifest };
-
-/** The profile model: k-means centroids (and the taste facet's) read into plain arrays. */
-export async function profileFromFiles(files: ModelFiles, manifest: ProfileManifest): Promise<ProfileModel> {
-  const tensors = decodeWeights(files, 'aisle-kmeans');
   try {
-    if (!tensors.centroids) throw new ModelFormatError('weights.bin lacks centroids');
-    if (manifest.taste && !tensors.taste_centroids) throw new ModelFormatError('weights.bin lacks taste_centroids');
-    const centroids = (await tensors.centroids.data()) as Float32Array;
-    const taste = manifest.taste ? ((await tensors.taste_centroids.data()) as Float32Array) : undefined;
-    return createProfileModel(manifest, centroids, taste);
-  } finally {
-    tf.dispose(Object.values(tensors));
+    return JSON.parse(new TextDecoder().decode(bytes)) as T;
+  } catch (error) {
+    throw new ModelFormatError(`${path} is not JSON: ${(error as Error).message}`);
   }
+}
+
+export const jsonBytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
+
+/** The weight specs `model.json` carries, in TF.js's layout. */
+export type WeightsManifest = { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
+
+/**
+ * Named tensors as `model.json` (`{ format, ...extra, weightsManifest }`) and `weights.bin`. The
+ * tensors are the caller's: they are read, not disposed.
+ */
+export async function encodeTensors(
+  format: string,
+  tensors: tf.NamedTensorMap,
+  extra: Record<string, unknown> = {},
+): Promise<Map<string, Uint8Array>> {
+  const { data, specs } = await tf.io.encodeWeights(tensors);
+  const weightsManifest: WeightsManifest = [{ paths: [WEIGHTS_FILE], weights: specs }];
+  return new Map([
+    [MODEL_FILE, jsonBytes({ format, ...extra, weightsManifest })],
+    [WEIGHTS_FILE, new Uint8Array(data)],
+  ]);
+}
+
+/** `encodeTensors` read back: the named tensors (the caller's to dispose) and `model.json` itself. */
+export function decodeTensors<Extra extends object = object>(
+  files: ModelFiles,
+  format: string,
+): { tensors: tf.NamedTensorMap; model: Extra } {
+  const model = readJson<{ format?: string; weightsManifest?: WeightsManifest } & Extra>(files, MODEL_FILE);
+  if (model.format !== format) throw new ModelFormatError(`${MODEL_FILE} is ${model.format}, not ${format}`);
+  const specs = model.weightsManifest?.[0]?.weights;
+  if (!Array.isArray(specs)) throw new ModelFormatError(`${MODEL_FILE} has no weight specs`);
+  const weights = files.get(WEIGHTS_FILE);
+  if (!weights) throw new ModelFormatError(`${WEIGHTS_FILE} is missing`);
+  try {
+    return { tensors: tf.io.decodeWeights(arrayBufferOf(weights), specs), model };
+  } catch (error) {
+    throw new ModelFormatError(`${WEIGHTS_FILE} does not match its specs: ${(error as Error).message}`);
+  }
+}
+
+/** The named tensors, or a `ModelFormatError` naming those missing (after disposing them all). */
+export function requireTensors(tensors: tf.NamedTensorMap, names: readonly string[]): void {
+  const missing = names.filter((name) => !tensors[name]);
+  if (!missing.length) return;
+  tf.dispose(Object.values(tensors));
+  throw new ModelFormatError(`${WEIGHTS_FILE} lacks ${missing.join(', ')}`);
 }

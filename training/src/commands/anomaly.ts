@@ -4,7 +4,7 @@
  */
 
 import type { AnomalyManifest } from '@aisle/shared-models/models/anomaly';
-import { createAnomalyModel } from '@aisle/shared-models/models/anomaly';
+import { encodeAnomaly, load as loadAnomaly } from '@aisle/shared-models/models/anomaly';
 import { useBackend } from '../backend';
 import { loadInteractions, readRiskLabels } from '../data/source';
 import { loadModel, nextVersion, saveModel } from '../model-files';
@@ -69,7 +69,7 @@ they look bot-like).`,
       onEpoch: (done, total) => bar.update(done, total),
     }).finally(() => bar.stop());
     try {
-      await saveModel<AnomalyManifest>(out, network, manifest);
+      await saveModel<AnomalyManifest>(out, await encodeAnomaly(network), manifest);
     } finally {
       network.dispose();
     }
@@ -112,8 +112,8 @@ their share of the reconstruction error.`,
     const out = stringOption(values, 'out', true);
     const events = await sourceOf(values);
     await useBackend(stringOption(values, 'backend'));
-    const { network, manifest } = await loadModel<AnomalyManifest>(dir, 'anomaly');
-    const model = createAnomalyModel(network, manifest);
+    const model = await loadModel(dir, loadAnomaly);
+    const { manifest } = model;
     try {
       const table = sessionTable(events);
       const scores = model.score(table.rows);
@@ -153,8 +153,8 @@ Evaluate on events the model did not train on (a later period). Prints a table a
     const seed = intOption(values, 'seed', 1, 0);
     const events = await sourceOf(values);
     await useBackend(stringOption(values, 'backend'));
-    const { network, manifest } = await loadModel<AnomalyManifest>(dir, 'anomaly');
-    const model = createAnomalyModel(network, manifest);
+    const model = await loadModel(dir, loadAnomaly);
+    const { manifest } = model;
     try {
       const {
         normalCount,

@@ -3,7 +3,7 @@
  * for a customer table: a label column, an id column, any numeric and categorical columns, blanks.
  */
 import { BEHAVIOUR_COLUMNS, behaviourRows } from '@aisle/shared-models/features/behaviour';
-import { type ChurnManifest, createChurnModel } from '@aisle/shared-models/models/churn';
+import { type ChurnManifest, encodeChurn, load as loadChurn } from '@aisle/shared-models/models/churn';
 import { useBackend } from '../backend';
 import { DataError } from '../data/errors';
 import { loadInteractions } from '../data/source';
@@ -80,7 +80,7 @@ DIR/weights.bin and DIR/manifest.json (version, encoding, calibration, threshold
     const seconds = (performance.now() - started) / 1000;
     const manifest = await saveModel<ChurnManifest>(
       out,
-      result.network,
+      await encodeChurn(result.network),
       behaviour ? { ...result.manifest, source: 'events', behaviour: behaviour.settings } : result.manifest,
     );
     result.network.dispose();
@@ -154,8 +154,8 @@ log-odds by "effect" against an average customer.`,
       id = requireColumn(table, stringOption(values, 'id', true), 'id');
     }
     await useBackend(stringOption(values, 'backend'));
-    const { network, manifest } = await loadModel<ChurnManifest>(dir, 'churn');
-    const model = createChurnModel(network, manifest);
+    const model = await loadModel(dir, loadChurn);
+    const { manifest } = model;
     try {
       const missing = manifest.tabular.columns.map((c) => c.name).filter((c) => !table.columns.includes(c));
       if (missing.length) throw new DataError(`the table lacks columns the model needs: ${missing.join(', ')}`);
@@ -201,8 +201,8 @@ at the model's own threshold. Prints a table and writes JSON.`,
     const table = readTable(stringOption(values, 'table', true));
     const out = stringOption(values, 'out') ?? 'eval-churn.json';
     await useBackend(stringOption(values, 'backend'));
-    const { network, manifest } = await loadModel<ChurnManifest>(dir, 'churn');
-    const model = createChurnModel(network, manifest);
+    const model = await loadModel(dir, loadChurn);
+    const { manifest } = model;
     try {
       const label = requireColumn(table, stringOption(values, 'label') ?? manifest.label, 'label');
       const labels = table.rows.map((r) => ((r[label] ?? '').trim() === manifest.positive ? 1 : 0));

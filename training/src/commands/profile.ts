@@ -4,14 +4,17 @@
  */
 
 import { itemHistories, profileRows } from '@aisle/shared-models/features/profile';
-import { ModelFormatError, profileFromFiles } from '@aisle/shared-models/models/files';
-import type { ProfileManifest, ProfileModel, TasteResult } from '@aisle/shared-models/models/profile';
+import {
+  encodeProfile,
+  load as loadProfile,
+  type ProfileManifest,
+  type TasteResult,
+} from '@aisle/shared-models/models/profile';
 import { latestTs } from '@aisle/shared-models/schema/interaction';
-import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../backend';
 import { DataError } from '../data/errors';
 import { loadInteractions } from '../data/source';
-import { loadFiles, nextVersion, saveFiles } from '../model-files';
+import { loadModel, nextVersion, saveModel } from '../model-files';
 import { writeJsonLines } from '../output';
 import { parseAsOf } from '../pipelines/churn-events';
 import { trainProfile } from '../pipelines/profile';
@@ -56,33 +59,19 @@ the same DIR). Writes DIR/model.json, DIR/weights.bin (the centroids) and DIR/ma
     });
     const { manifest, centroids } = trained;
     await useBackend();
-    const tensors: Record<string, tf.Tensor> = {
-      centroids: tf.tensor2d(centroids, [manifest.k, manifest.tabular.columns.length]),
-    };
+    let taste: Float32Array | undefined;
     if (recommenderDir) {
       const recommender = await loadRecommender(recommenderDir);
       try {
         const asOf = asOfText ? parseAsOf(asOfText) : latestTs(events);
-        const taste = trainTaste(recommender, events, asOf, intOption(values, 'seed', 42, 0));
-        manifest.taste = taste.facet;
-        tensors.taste_centroids = tf.tensor2d(taste.centroids, [taste.facet.k, taste.facet.dim]);
+        const trainedTaste = trainTaste(recommender, events, asOf, intOption(values, 'seed', 42, 0));
+        manifest.taste = trainedTaste.facet;
+        taste = trainedTaste.centroids;
       } finally {
         recommender.dispose();
       }
     }
-    const { data, specs } = await tf.io.encodeWeights(tensors);
-    tf.dispose(Object.values(tensors));
-    const model = new TextEncoder().encode(
-      JSON.stringify({ format: 'aisle-kmeans', weightsManifest: [{ paths: ['weights.bin'], weights: specs }] }),
-    );
-    await saveFiles<ProfileManifest>(
-      out,
-      [
-        ['model.json', model],
-        ['weights.bin', new Uint8Array(data)],
-      ],
-      manifest,
-    );
+    await saveModel<ProfileManifest>(out, await encodeProfile({ manifest, centroids, taste }), manifest);
     console.log(`silhouette by k: ${trained.tried.map((t) => `${t.k}: ${t.silhouette.toFixed(3)}`).join(', ')}\n`);
     const shown = ['days_since_last_event', 'events', 'purchases', 'revenue', 'average_order_value', 'views'];
     console.log(
@@ -128,16 +117,9 @@ the recommender it was trained with).`,
       from: stringOption(values, 'from'),
       site: stringOption(values, 'site'),
     });
-    const { files, manifest } = await loadFiles<ProfileManifest>(dir, 'profile');
     await useBackend();
-    let profile: ProfileModel;
-    try {
-      profile = await profileFromFiles(files, manifest);
-    } catch (error) {
-      if (error instanceof ModelFormatError)
-        throw new DataError(`${dir}: not an Aisle profile model (${error.message})`);
-      throw error;
-    }
+    const profile = await loadModel(dir, loadProfile);
+    const { manifest } = profile;
     if (manifest.taste && !recommenderDir) {
       throw new UsageError(
         `${dir} has a taste facet: give --recommender DIR (the recommender version ${manifest.taste.recommender_version} it was trained with)`,

@@ -1,4 +1,6 @@
 /** @module shared-models/models/anomaly — sessions unlike normal traffic (bots, card testing), with reasons. */
+
+export { decodeAnomaly, encodeAnomaly } from './format';
 export {
   type AnomalyManifest,
   type AnomalyModel,
@@ -11,3 +13,10 @@ export {
   percentileOf,
   reconstructionErrors,
 } from './model';
+
+import { loader } from '../load';
+import { decodeAnomaly } from './format';
+import type { AnomalyManifest, AnomalyModel } from './model';
+
+/** The anomaly model from its manifest and files, verified (signature with `keys`, every shard's hash). */
+export const load = loader<AnomalyManifest, AnomalyModel>('anomaly', decodeAnomaly);

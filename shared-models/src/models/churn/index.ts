@@ -1,4 +1,14 @@
 /** @module shared-models/models/churn — who is about to leave, how likely, and why. */
+
+export { decodeChurn, encodeChurn } from './format';
 export { type ChurnModel, createChurnModel } from './model';
 export { churnNetwork } from './network';
 export type { ChurnArchitecture, ChurnManifest, ChurnScore, Reason } from './types';
+
+import { loader } from '../load';
+import { decodeChurn } from './format';
+import type { ChurnModel } from './model';
+import type { ChurnManifest } from './types';
+
+/** The churn model from its manifest and files, verified (signature with `keys`, every shard's hash). */
+export const load = loader<ChurnManifest, ChurnModel>('churn', decodeChurn);

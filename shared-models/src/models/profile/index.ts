@@ -1,4 +1,6 @@
 /** @module shared-models/models/profile — shopper segments (k-means over behaviour, and over taste) with names and tags. */
+
+export { decodeProfile, encodeProfile, PROFILE_FORMAT, type ProfileParts } from './format';
 export { bestKMeans, type KMeans, kmeans, nearest, silhouette } from './kmeans';
 export {
   assignSegments,
@@ -16,3 +18,10 @@ export {
   type TasteSegment,
   tags,
 } from './model';
+
+import { loader } from '../load';
+import { decodeProfile } from './format';
+import type { ProfileManifest, ProfileModel } from './model';
+
+/** The profile model from its manifest and files, verified (signature with `keys`, every shard's hash). */
+export const load = loader<ProfileManifest, ProfileModel>('profile', decodeProfile);

@@ -7,6 +7,7 @@ export {
   recentPresence,
 } from './content';
 export { embed } from './embedding';
+export { decodeRecommender, encodeRecommender, RECOMMENDER_FORMAT, type RecommenderParts } from './format';
 export {
   createRecommenderModel,
   type NeighbourTable,
@@ -15,16 +16,13 @@ export {
   type RecommenderModel,
   topOf,
 } from './model';
-export {
-  DEFAULT_SASREC,
-  encode,
-  encodeLast,
-  type InferenceWeights,
-  initWeights,
-  itemScores,
-  prepareInference,
-  type SasRecConfig,
-  type SasRecWeights,
-  sequenceLoss,
-  weightShapes,
-} from './sasrec';
+export { DEFAULT_SASREC, encode, itemScores, type SasRecConfig, type SasRecWeights, weightShapes } from './sasrec';
+export { encodeLast, type InferenceWeights, prepareInference } from './sasrec-infer';
+export { initWeights, sequenceLoss } from './sasrec-train';
+
+import { loader } from '../load';
+import { decodeRecommender } from './format';
+import type { RecommenderManifest, RecommenderModel } from './model';
+
+/** The recommender from its manifest and files, verified (signature with `keys`, every shard's hash) and frozen. */
+export const load = loader<RecommenderManifest, RecommenderModel>('recommender', decodeRecommender);

@@ -9,15 +9,8 @@ import { addNeighbourScores } from '../baselines/item-knn';
 import type { NextItemScorer } from '../baselines/types';
 import type { ModelManifest } from '../manifest';
 import { type ContentTable, contentScores, recentPresence } from './content';
-import {
-  encode,
-  encodeLast,
-  type InferenceWeights,
-  itemScores,
-  prepareInference,
-  type SasRecConfig,
-  type SasRecWeights,
-} from './sasrec';
+import { encode, itemScores, type SasRecConfig, type SasRecWeights } from './sasrec';
+import { encodeLast, type InferenceWeights, prepareInference } from './sasrec-infer';
 
 export interface RecommenderManifest extends ModelManifest {
   name: 'recommender';

@@ -1,0 +1,62 @@
+/**
+ * @module shared-models/models/recommender/sasrec-train — what only training needs: fresh weights
+ * and the next-item loss (full or sampled softmax) over `encode`'s hidden states. The device never
+ * imports this file.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { embed } from './embedding';
+import { encode, itemScores, matMul2d, type SasRecConfig, type SasRecWeights, weightShapes } from './sasrec';
+
+/** Fresh weights: small normal embeddings, Glorot-uniform matrices, unit layer-norm gains. */
+export function initWeights(c: SasRecConfig, seed = 1): Record<string, tf.Variable> {
+  const weights: Record<string, tf.Variable> = {};
+  let s = seed;
+  for (const [name, shape] of weightShapes(c)) {
+    const value = tf.tidy(() => {
+      if (name.endsWith('gamma')) return tf.ones(shape);
+      if (name.endsWith('beta') || /_b\d$/.test(name)) return tf.zeros(shape);
+      if (name.endsWith('embedding')) return tf.randomNormal(shape, 0, 0.05, 'float32', s++);
+      const limit = Math.sqrt(6 / (shape[0] + shape[1]));
+      return tf.randomUniform(shape, -limit, limit, 'float32', s++);
+    });
+    weights[name] = tf.variable(value, true);
+    value.dispose();
+  }
+  return weights;
+}
+
+/**
+ * Mean cross-entropy of the next item at every position whose target is not padding. With
+ * `negatives`, a sampled softmax: the target against those items (shared by the batch, any that
+ * equal a position's target left out there), which costs a fraction of scoring the whole catalogue;
+ * without, the full softmax.
+ */
+export function sequenceLoss(
+  w: SasRecWeights,
+  c: SasRecConfig,
+  items: tf.Tensor2D,
+  types: tf.Tensor2D,
+  targets: tf.Tensor2D,
+  negatives?: tf.Tensor1D,
+): tf.Scalar {
+  const [batch, len] = items.shape;
+  const h = encode(w, c, items, types, true).reshape([batch * len, c.dim]) as tf.Tensor2D;
+  const flatTargets = targets.reshape([-1]) as tf.Tensor1D;
+  const valid = tf.notEqual(flatTargets, 0).toFloat();
+  let picked: tf.Tensor;
+  if (negatives) {
+    const positive = h.mul(embed(w.item_embedding as tf.Tensor2D, flatTargets)).sum(-1, true); // [N, 1]
+    const hits = tf.equal(flatTargets.expandDims(1), negatives.expandDims(0)).toFloat().mul(-1e9);
+    const negative = matMul2d(h, tf.transpose(embed(w.item_embedding as tf.Tensor2D, negatives))).add(hits);
+    picked = tf
+      .logSoftmax(tf.concat([positive, negative], 1))
+      .slice([0, 0], [-1, 1])
+      .reshape([-1]);
+  } else {
+    picked = tf
+      .oneHot(flatTargets, c.items)
+      .mul(tf.logSoftmax(itemScores(w, h)))
+      .sum(-1);
+  }
+  return picked.mul(valid).sum().neg().div(valid.sum().maximum(1)) as tf.Scalar;
+}
