@@ -56,7 +56,7 @@ function shop(): AisleEvent[][] {
 }
 
 async function call(server: TestServer, method: string, path: string, body?: unknown, token: string | null = TOKEN) {
-  const res = await fetch(`${server.url}${path}`, {
+  const res = await server.request(path, {
     method,
     headers: {
       ...(token ? { Authorization: `Bearer ${token}` } : {}),
@@ -68,11 +68,13 @@ async function call(server: TestServer, method: string, path: string, body?: unk
   return { status: res.status, body: (await res.json()) as any };
 }
 const post = (server: TestServer, events: AisleEvent[]) =>
-  fetch(`${server.url}/v1/events`, {
-    method: 'POST',
-    headers: { 'X-Aisle-Site': 'demo', 'Content-Type': 'application/json' },
-    body: JSON.stringify({ events }),
-  }).then(async (r) => ({ status: r.status, body: await r.json() }));
+  server
+    .request('/v1/events', {
+      method: 'POST',
+      headers: { 'X-Aisle-Site': 'demo', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ events }),
+    })
+    .then(async (r) => ({ status: r.status, body: await r.json() }));
 
 describe.each(await serverAdapters())('the dashboard API on $name', ({ open }) => {
   let opened: OpenServer;
@@ -188,7 +190,7 @@ describe.each(await serverAdapters())('the dashboard API on $name', ({ open }) =
 
   it('counts consent choices, which carry no id', async () => {
     const choose = (choice: unknown) =>
-      fetch(`${server.url}/v1/consent?site=demo`, { method: 'POST', body: JSON.stringify(choice) });
+      server.request('/v1/consent?site=demo', { method: 'POST', body: JSON.stringify(choice) });
     for (const c of [
       { analytics: true, personalization: true },
       { analytics: true, personalization: false },
@@ -329,7 +331,7 @@ describe.each(await serverAdapters())('the dashboard API on $name', ({ open }) =
     await server.storage.putSite({ key: 'copy', name: 'Copy', origins: ['https://copy.example'], created_at: 1 });
     const [first, second] = shop().map((batch) => batch.map((e) => ({ ...e, event_id: uuidv7() })));
     await server.storage.insertEvents('copy', first, Date.now());
-    const res = await fetch(`${server.url}/v1/events`, {
+    const res = await server.request('/v1/events', {
       method: 'POST',
       headers: { 'X-Aisle-Site': 'copy' },
       body: JSON.stringify({ events: second }),

@@ -15,6 +15,8 @@ export interface TestServer {
   url: string;
   storage: Storage;
   app: ReturnType<typeof createApp>;
+  /** A request handed to the app itself (`app.request`), no socket: for tests of routes, not of HTTP. */
+  request(path: string, init?: RequestInit): Promise<Response>;
   /** While down, POST /v1/events answers 503, as an edge node in trouble would. */
   setDown(down: boolean): void;
   /** Serves `html` at a fresh `/test/...` path of the server's origin and returns its URL. */
@@ -81,6 +83,7 @@ export async function startServer(
     url,
     storage,
     app,
+    request: async (path, init) => app.request(path, init),
     setDown(value) {
       down = value;
     },

@@ -6,8 +6,9 @@
  */
 
 import type { ModelManifest } from '@aisle/shared-models/models/manifest';
+import type { Handler } from 'hono';
 import { z } from 'zod';
-import type { AdminApp } from '../api/admin';
+import type { AdminApp, AdminEnv } from '../api/admin';
 import { route } from '../api/route';
 import { ApiError } from '../errors';
 import { jsonBody, parseInput, requireSite } from '../input';
@@ -89,51 +90,38 @@ export function dashboardRoutes(
     },
   );
 
-  route(
-    admin,
-    {
-      method: 'get',
-      path: '/v1/admin/dashboard/overview',
-      summary: 'The overview page: funnel, revenue, traffic by day',
-      tag: 'Dashboard',
-      access: 'read',
-      query: RangeQuery,
-      responses: { 200: 'the page’s numbers, its range and how fresh the rollups are' },
-    },
-    async (c) => {
-      const r = await range(c.req.query());
-      return c.json({ range: r, ...(await rollups.overview(r)), freshness: await freshness() });
-    },
-  );
+  /** A dashboard page: one GET that readers may call for their own site. */
+  const page = <P extends string>(
+    path: P,
+    summary: string,
+    query: z.ZodObject,
+    answer: Handler<AdminEnv, P>,
+    description = 'the page’s numbers',
+  ) =>
+    route(
+      admin,
+      { method: 'get', path, summary, tag: 'Dashboard', access: 'read', query, responses: { 200: description } },
+      answer,
+    );
+  /** A page of day-by-day numbers over a range, straight from the rollups. */
+  const rangePage = (name: 'overview' | 'recommendations', summary: string) =>
+    page(
+      `/v1/admin/dashboard/${name}`,
+      summary,
+      RangeQuery,
+      async (c) => {
+        const r = await range(c.req.query());
+        return c.json({ range: r, ...(await rollups[name](r)), freshness: await freshness() });
+      },
+      'the page’s numbers, its range and how fresh the rollups are',
+    );
+  rangePage('overview', 'The overview page: funnel, revenue, traffic by day');
+  rangePage('recommendations', 'The recommendations page: shown, clicked and bought, treatment against control');
 
-  route(
-    admin,
-    {
-      method: 'get',
-      path: '/v1/admin/dashboard/recommendations',
-      summary: 'The recommendations page: shown, clicked and bought, treatment against control',
-      tag: 'Dashboard',
-      access: 'read',
-      query: RangeQuery,
-      responses: { 200: 'the page’s numbers' },
-    },
-    async (c) => {
-      const r = await range(c.req.query());
-      return c.json({ range: r, ...(await rollups.recommendations(r)), freshness: await freshness() });
-    },
-  );
-
-  route(
-    admin,
-    {
-      method: 'get',
-      path: '/v1/admin/dashboard/risk',
-      summary: 'The risk page: flagged sessions, their reasons and labels, the anomaly model',
-      tag: 'Dashboard',
-      access: 'read',
-      query: RangeQuery,
-      responses: { 200: 'the page’s numbers' },
-    },
+  page(
+    '/v1/admin/dashboard/risk',
+    'The risk page: flagged sessions, their reasons and labels, the anomaly model',
+    RangeQuery,
     async (c) => {
       const r = await range(c.req.query());
       const model = await latest(r.site, 'anomaly');
@@ -146,17 +134,10 @@ export function dashboardRoutes(
     },
   );
 
-  route(
-    admin,
-    {
-      method: 'get',
-      path: '/v1/admin/dashboard/segments',
-      summary: 'The segments page: segment sizes, the last two scoring runs, the profile model',
-      tag: 'Dashboard',
-      access: 'read',
-      query: SiteQuery,
-      responses: { 200: 'the page’s numbers' },
-    },
+  page(
+    '/v1/admin/dashboard/segments',
+    'The segments page: segment sizes, the last two scoring runs, the profile model',
+    SiteQuery,
     async (c) => {
       const s = await site(c.req.query());
       const [runs, sizes, model] = await Promise.all([
@@ -182,17 +163,10 @@ export function dashboardRoutes(
     },
   );
 
-  route(
-    admin,
-    {
-      method: 'get',
-      path: '/v1/admin/dashboard/churn',
-      summary: 'The churn page: risk histogram and bands, the churn model and its last run',
-      tag: 'Dashboard',
-      access: 'read',
-      query: SiteQuery,
-      responses: { 200: 'the page’s numbers' },
-    },
+  page(
+    '/v1/admin/dashboard/churn',
+    'The churn page: risk histogram and bands, the churn model and its last run',
+    SiteQuery,
     async (c) => {
       const s = await site(c.req.query());
       const [histogram, runs, model] = await Promise.all([

@@ -2,18 +2,11 @@
 
 import type { AisleEvent } from '@aisle/shared-models/schema/event';
 import pg from 'pg';
-import { accessOver } from './access';
-import { consentCountsOver } from './consent-counts';
 import { PG_MIGRATIONS } from './migrations';
-import { profilesOver } from './profiles';
-import { registryOver } from './registry';
-import { riskLabelsOver } from './risk-labels';
 import { DETAILED_TYPES, rollupsOver } from './rollups';
-import { scoreRunsOver } from './score-runs';
-import { shoppersOver } from './shoppers';
 import type { Sql } from './sql';
+import { storesOver } from './stores';
 import type { EventQuery, Site, Stats, Storage, StoredEvent } from './types';
-import { webhooksOver } from './webhooks';
 
 export interface PostgresOptions {
   connectionString: string;
@@ -87,14 +80,7 @@ export function openPostgres(options: PostgresOptions): Storage {
 
   return {
     kind: 'postgres',
-    registry: registryOver(sql),
-    profiles: profilesOver(sql),
-    webhooks: webhooksOver(sql),
-    shoppers: shoppersOver(sql),
-    access: accessOver(sql),
-    riskLabels: riskLabelsOver(sql),
-    consentCounts: consentCountsOver(sql),
-    scoreRuns: scoreRunsOver(sql),
+    ...storesOver(sql),
     rollups: rollupsOver(sql, 'postgres', async (after, limit) => {
       const detailed = DETAILED_TYPES.map((t) => `'${t}'`).join(', ');
       const { rows } = await pool.query(

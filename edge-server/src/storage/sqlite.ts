@@ -3,19 +3,12 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { AisleEvent } from '@aisle/shared-models/schema/event';
 import Database from 'better-sqlite3';
-import { accessOver } from './access';
-import { consentCountsOver } from './consent-counts';
 import { SQLITE_MIGRATIONS } from './migrations';
-import { profilesOver } from './profiles';
-import { registryOver } from './registry';
-import { riskLabelsOver } from './risk-labels';
 import { batchFold, DETAILED_TYPES, rollupsOver } from './rollups';
-import { scoreRunsOver } from './score-runs';
-import { shoppersOver } from './shoppers';
 import { configure, rowInserter, rowValues, selectEvents, sqlOver } from './sqlite-rows';
 import { startWriter, type Writer } from './sqlite-writer';
+import { storesOver } from './stores';
 import type { EventQuery, Site, Stats, Storage } from './types';
-import { webhooksOver } from './webhooks';
 
 /** Opens (creating if needed) an SQLite store at `file`, or in memory for `:memory:`. */
 /**
@@ -102,14 +95,7 @@ export function openSqlite(file: string): Storage {
 
   return {
     kind: 'sqlite',
-    registry: registryOver(sql),
-    profiles: profilesOver(sql),
-    webhooks: webhooksOver(sql),
-    shoppers: shoppersOver(sql),
-    access: accessOver(sql),
-    riskLabels: riskLabelsOver(sql),
-    consentCounts: consentCountsOver(sql),
-    scoreRuns: scoreRunsOver(sql),
+    ...storesOver(sql),
     rollups: rollupsOver(sql, 'sqlite', async (after, limit) => {
       return (statement(ROLLUP_READ).raw().all(after, limit) as RollupRow[]).map(
         ([seq, site, received_at, type, ts, anonymous_id, session_id, group, event_id, payload]) => {

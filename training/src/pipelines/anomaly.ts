@@ -12,6 +12,7 @@ import { MANIFEST_VERSION } from '@aisle/shared-models/models/manifest';
 import type { Interaction } from '@aisle/shared-models/schema/interaction';
 import * as tf from '@tensorflow/tfjs';
 import { DataError } from '../data/errors';
+import { earlyStop } from './early-stop';
 
 export interface AnomalyOptions {
   epochs?: number;
@@ -68,9 +69,7 @@ async function fitAutoencoder(
   const network = anomalyNetwork(dim, seed);
   network.compile({ optimizer: tf.train.adam(0.005), loss: 'meanSquaredError' });
   const x = tf.tensor2d(encodeRows(schema, rows), [rows.length, dim]);
-  let best = Number.POSITIVE_INFINITY;
-  let waited = 0;
-  let ran = 0;
+  const stop = earlyStop(network, { patience: PATIENCE, onEpoch: (epoch) => onEpoch(epoch + 1) });
   try {
     // The validation share is the last tenth of the rows, which are in time order: a time-based split.
     await network.fit(x, x, {
@@ -79,24 +78,12 @@ async function fitAutoencoder(
       shuffle: true,
       validationSplit: 0.1,
       verbose: 0,
-      callbacks: new tf.CustomCallback({
-        onEpochEnd: async (epoch: number, logs?: tf.Logs) => {
-          ran = epoch + 1;
-          onEpoch(ran);
-          const loss = logs?.val_loss ?? Number.POSITIVE_INFINITY;
-          if (loss < best - 1e-4) {
-            best = loss;
-            waited = 0;
-          } else if (++waited >= PATIENCE) {
-            network.stopTraining = true;
-          }
-        },
-      }),
+      callbacks: stop.callback,
     });
   } finally {
     x.dispose();
   }
-  return { network, loss: best, epochs: ran };
+  return { network, loss: stop.state.best, epochs: stop.state.epochs };
 }
 
 export async function trainAnomaly(

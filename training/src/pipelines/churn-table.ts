@@ -17,6 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DataError } from '../data/errors';
 import { requireColumn, type Table } from '../data/table';
 import { bestF1Threshold, type ClassificationMetrics, classify, fitPlatt, rocAuc } from '../eval/classification';
+import { earlyStop } from './early-stop';
 
 export interface ChurnTableOptions {
   label: string;
@@ -129,8 +130,6 @@ export async function trainChurnTable(table: Table, options: ChurnTableOptions):
     const architectures: ChurnArchitecture[] = ['logistic', 'mlp'];
     for (const [n, architecture] of architectures.entries()) {
       const network = churnNetwork(size, architecture, seed);
-      let best = Number.POSITIVE_INFINITY;
-      let waited = 0;
       network.compile({
         optimizer: tf.train.adam(architecture === 'logistic' ? 0.02 : 0.005),
         loss: (yTrue: tf.Tensor, logit: tf.Tensor) => tf.losses.sigmoidCrossEntropy(yTrue, logit),
@@ -142,20 +141,11 @@ export async function trainChurnTable(table: Table, options: ChurnTableOptions):
         classWeight,
         verbose: 0,
         validationData: [xValid, yValid],
-        callbacks: new tf.CustomCallback({
-          onEpochEnd: async (epoch: number, logs?: tf.Logs) => {
-            options.onEpoch?.(n * epochs + epoch + 1, architectures.length * epochs);
-            // Early stopping on validation loss (tf.callbacks.earlyStopping cannot sit next to another callback here).
-            const loss = logs?.val_loss ?? Number.POSITIVE_INFINITY;
-            if (loss < best - 1e-4) {
-              best = loss;
-              waited = 0;
-            } else if (++waited >= PATIENCE) {
-              network.stopTraining = true;
-              options.onEpoch?.((n + 1) * epochs, architectures.length * epochs);
-            }
-          },
-        }),
+        callbacks: earlyStop(network, {
+          patience: PATIENCE,
+          onEpoch: (epoch) => options.onEpoch?.(n * epochs + epoch + 1, architectures.length * epochs),
+          onStop: () => options.onEpoch?.((n + 1) * epochs, architectures.length * epochs),
+        }).callback,
       });
       const logits = tf.tidy(() => (network.predict(xValid) as tf.Tensor).dataSync() as Float32Array);
       trained.push({ architecture, network, validRocAuc: rocAuc(logits, yOf(parts.valid)) });
