@@ -79,8 +79,15 @@ const forbidden = [
     name: 'packages-by-name',
     comment: 'another package is reached by its name and its front doors, never by a relative path into its sources',
     severity: 'error',
-    from: { path: '^(extension|edge-server|training|examples/storefront)/' },
-    to: { path: '^shared-models/' },
+    from: { path: '^(shared-models|extension|edge-server|training|examples/storefront)/' },
+    to: { path: '^(shared-models|extension|edge-server|training|examples/storefront)/', pathNot: '^$1/' },
+  },
+  {
+    name: 'devices-never-train',
+    comment: 'SASRec’s training graph (initialisation, loss) stays out of the browser; the device runs sasrec-infer',
+    severity: 'error',
+    from: { path: '^extension/src' },
+    to: { path: '(^|/)shared-models/src/models/recommender/sasrec-train\\.ts$' },
   },
   {
     name: 'no-circular',

@@ -2,7 +2,7 @@
  * The layer table holds: dependency-cruiser, with the rules `npm test` runs (.dependency-cruiser.cjs),
  * finds nothing across the table in the tree, and finds each deliberately wrong import in a small
  * tree made for the purpose: Node in shared-models, the CLI from the server, the server from the
- * browser code, a relative path into another package, a circle.
+ * browser code, a relative path into another package, training code on the device, a circle.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -49,6 +49,15 @@ describe('the layer table', () => {
       'examples/storefront/shop.ts',
       "import { a } from '../../shared-models/src/schema';\nexport const shop = a;\n",
     );
+    file(
+      'examples/storefront/server.ts',
+      "import { app } from '../../edge-server/src/app';\nexport const server = app;\n",
+    );
+    file('shared-models/src/models/recommender/sasrec-train.ts', 'export const initWeights = 1;\n');
+    file(
+      'extension/src/trains.ts',
+      "import { initWeights } from '../../shared-models/src/models/recommender/sasrec-train';\nexport const w = initWeights;\n",
+    );
     file('edge-server/src/one.ts', "import { two } from './two';\nexport const one = () => two;\n");
     file('edge-server/src/two.ts', "import { one } from './one';\nexport const two = () => one;\n");
     const found = await violations(fixture, { tsConfig: undefined, preserveSymlinks: false });
@@ -58,6 +67,8 @@ describe('the layer table', () => {
         'edge-server-serves-the-product: edge-server/src/app.ts → training/src/train.ts',
         'extension-runs-in-browsers: extension/src/tag.ts → edge-server/src/app.ts',
         'packages-by-name: examples/storefront/shop.ts → shared-models/src/schema.ts',
+        'packages-by-name: examples/storefront/server.ts → edge-server/src/app.ts',
+        'devices-never-train: extension/src/trains.ts → shared-models/src/models/recommender/sasrec-train.ts',
         expect.stringMatching(/^no-circular: edge-server\/src\/(one|two)\.ts → edge-server\/src\/(one|two)\.ts$/),
       ]),
     );

@@ -8,14 +8,13 @@ import {
   embed,
   encode,
   encodeLast,
-  initWeights,
   itemScores,
   prepareInference,
   type RecommenderManifest,
   type SasRecConfig,
-  sequenceLoss,
   topOf,
 } from '@aisle/shared-models/models/recommender';
+import { initWeights, sequenceLoss } from '@aisle/shared-models/models/recommender/sasrec-train';
 import { random } from '@aisle/shared-models/util/random';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -63,6 +63,8 @@ describe('/v1/openapi.json', () => {
     expect(html).toContain('/v1/reference/swagger-ui-bundle.js');
     expect(html).not.toMatch(/https?:\/\//);
     expect((await app.request('/v1/reference/swagger-ui-bundle.js')).headers.get('Content-Type')).toMatch(/javascript/);
-    expect((await app.request('/v1/reference/..%2Fpackage.json')).status).toBe(404);
+    for (const name of ['..%2Fpackage.json', 'constructor', '__proto__', 'toString', 'index.html']) {
+      expect((await app.request(`/v1/reference/${name}`)).status, name).toBe(404);
+    }
   });
 });

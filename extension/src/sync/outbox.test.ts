@@ -1,8 +1,8 @@
 /** The outbox against the real ingest app (SQLite in memory): what is removed, what is kept, what is retried. */
+
+import { createApp } from '@aisle/edge-server';
+import { openSqlite, type Storage } from '@aisle/edge-server/storage';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createApp } from '../../../edge-server/src/app';
-import { openSqlite } from '../../../edge-server/src/storage/sqlite';
-import type { Storage } from '../../../edge-server/src/storage/types';
 import { makeEvent, makeEvents } from '../../../test/helpers/events';
 import type { EventStore } from '../store/events';
 import { createMemoryStore } from '../store/memory';

@@ -12,7 +12,6 @@ import {
   type ContentTable,
   createRecommenderModel,
   DEFAULT_SASREC,
-  initWeights,
   type NeighbourTable,
   padWindow,
   priceBand,
@@ -20,8 +19,8 @@ import {
   type RecommenderManifest,
   type RecommenderModel,
   type SasRecConfig,
-  sequenceLoss,
 } from '@aisle/shared-models/models/recommender';
+import { initWeights, sequenceLoss } from '@aisle/shared-models/models/recommender/sasrec-train';
 import { random } from '@aisle/shared-models/util/random';
 import * as tf from '@tensorflow/tfjs';
 import type { LeaveLastOut } from '../data/sequences';

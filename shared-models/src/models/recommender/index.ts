@@ -1,4 +1,8 @@
-/** @module shared-models/models/recommender — the sequential recommender (SASRec with event types) and its trainable embedding. */
+/**
+ * @module shared-models/models/recommender — the sequential recommender (SASRec with event types) and
+ * its trainable embedding, its format and `load()`. What only training needs (`initWeights`,
+ * `sequenceLoss`) is not here but in `./sasrec-train`, which the device never imports.
+ */
 export {
   type ContentTable,
   contentScores,
@@ -18,7 +22,6 @@ export {
 } from './model';
 export { DEFAULT_SASREC, encode, itemScores, type SasRecConfig, type SasRecWeights, weightShapes } from './sasrec';
 export { encodeLast, type InferenceWeights, prepareInference } from './sasrec-infer';
-export { initWeights, sequenceLoss } from './sasrec-train';
 
 import { loader } from '../load';
 import { decodeRecommender } from './format';

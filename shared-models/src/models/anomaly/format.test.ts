@@ -1,0 +1,38 @@
+/** The anomaly model's files, written and read back with its manifest: the same scores and reasons. */
+import { describe, expect, it } from 'vitest';
+import { fitTabular, inputSize, type TableRow } from '../../features/tabular';
+import { decodeAnomaly, encodeAnomaly } from './format';
+import { type AnomalyManifest, anomalyNetwork, createAnomalyModel } from './model';
+
+const rows: TableRow[] = Array.from({ length: 30 }, (_, i) => ({
+  events_per_minute: String((i * 7) % 11),
+  gap_cv: String(((i * 3) % 10) / 10),
+  failed_payments: String(i % 5 === 0 ? 3 : 0),
+}));
+
+describe('the anomaly format', () => {
+  it('reads back a model that scores every session as the one written', async () => {
+    const tabular = fitTabular(rows, ['events_per_minute', 'gap_cv', 'failed_payments']);
+    const manifest = {
+      manifest_version: 1,
+      name: 'anomaly',
+      version: 4,
+      feature_schema_version: tabular.version,
+      created_at: '2026-12-03T00:00:00.000Z',
+      shards: [],
+      metrics: {},
+      tabular,
+      error_percentiles: Array.from({ length: 101 }, (_, i) => i / 50),
+      flag_at: 0.99,
+    } satisfies AnomalyManifest;
+    const network = anomalyNetwork(inputSize(tabular), 5);
+    const written = createAnomalyModel(network, manifest);
+    const read = await decodeAnomaly(await encodeAnomaly(network), manifest);
+    const a = written.score(rows);
+    const b = read.score(rows);
+    expect(b.map((s) => s.score)).toEqual(a.map((s) => s.score));
+    expect(b.map((s) => s.reasons)).toEqual(a.map((s) => s.reasons));
+    written.dispose();
+    read.dispose();
+  });
+});
