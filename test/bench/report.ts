@@ -38,3 +38,19 @@ export const median = (xs: number[]) => {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
+
+/** The seeds every benchmark that trains runs with (42 first: the CLI's default, what a merchant gets): a claimed gain must be larger than the spread over them. */
+export const SEEDS = [42, 1, 2, 3, 4] as const;
+
+/** Mean and sample standard deviation. */
+export function spread(xs: readonly number[]): { mean: number; sd: number } {
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const sd = xs.length > 1 ? Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (xs.length - 1)) : 0;
+  return { mean, sd };
+}
+
+/** `0.9927 ± 0.0031` (four decimals), for a metric over the seeds. */
+export const plusMinus = (xs: readonly number[]) => {
+  const { mean, sd } = spread(xs);
+  return `${mean.toFixed(4)} ± ${sd.toFixed(4)}`;
+};

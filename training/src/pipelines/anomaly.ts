@@ -12,7 +12,7 @@ import { MANIFEST_VERSION } from '@aisle/shared-models/models/manifest';
 import type { Interaction } from '@aisle/shared-models/schema/interaction';
 import * as tf from '@tensorflow/tfjs';
 import { DataError } from '../data/errors';
-import { earlyStop } from './early-stop';
+import { fitSeeded } from './early-stop';
 
 export interface AnomalyOptions {
   epochs?: number;
@@ -69,21 +69,23 @@ async function fitAutoencoder(
   const network = anomalyNetwork(dim, seed);
   network.compile({ optimizer: tf.train.adam(0.005), loss: 'meanSquaredError' });
   const x = tf.tensor2d(encodeRows(schema, rows), [rows.length, dim]);
-  const stop = earlyStop(network, { patience: PATIENCE, onEpoch: (epoch) => onEpoch(epoch + 1) });
+  // The validation share is the last tenth of the rows, which are in time order: a time-based split.
+  const cut = Math.floor(rows.length * 0.9);
+  const [train, valid] = tf.split(x, [cut, rows.length - cut]);
+  x.dispose();
   try {
-    // The validation share is the last tenth of the rows, which are in time order: a time-based split.
-    await network.fit(x, x, {
+    const fitted = await fitSeeded(network, train, train, {
       epochs,
       batchSize: 64,
-      shuffle: true,
-      validationSplit: 0.1,
-      verbose: 0,
-      callbacks: stop.callback,
+      seed,
+      validationData: [valid, valid],
+      patience: PATIENCE,
+      onEpoch: (epoch) => onEpoch(epoch + 1),
     });
+    return { network, loss: fitted.best, epochs: fitted.epochs };
   } finally {
-    x.dispose();
+    tf.dispose([train, valid]);
   }
-  return { network, loss: stop.state.best, epochs: stop.state.epochs };
 }
 
 export async function trainAnomaly(

@@ -17,7 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import { DataError } from '../data/errors';
 import { requireColumn, type Table } from '../data/table';
 import { bestF1Threshold, type ClassificationMetrics, classify, fitPlatt, rocAuc } from '../eval/classification';
-import { earlyStop } from './early-stop';
+import { fitSeeded } from './early-stop';
 
 export interface ChurnTableOptions {
   label: string;
@@ -134,18 +134,15 @@ export async function trainChurnTable(table: Table, options: ChurnTableOptions):
         optimizer: tf.train.adam(architecture === 'logistic' ? 0.02 : 0.005),
         loss: (yTrue: tf.Tensor, logit: tf.Tensor) => tf.losses.sigmoidCrossEntropy(yTrue, logit),
       });
-      await network.fit(xTrain, yTrain, {
+      await fitSeeded(network, xTrain, yTrain, {
         epochs,
         batchSize: 128,
-        shuffle: true,
+        seed: seed + n,
         classWeight,
-        verbose: 0,
         validationData: [xValid, yValid],
-        callbacks: earlyStop(network, {
-          patience: PATIENCE,
-          onEpoch: (epoch) => options.onEpoch?.(n * epochs + epoch + 1, architectures.length * epochs),
-          onStop: () => options.onEpoch?.((n + 1) * epochs, architectures.length * epochs),
-        }).callback,
+        patience: PATIENCE,
+        onEpoch: (epoch) => options.onEpoch?.(n * epochs + epoch + 1, architectures.length * epochs),
+        onStop: () => options.onEpoch?.((n + 1) * epochs, architectures.length * epochs),
       });
       const logits = tf.tidy(() => (network.predict(xValid) as tf.Tensor).dataSync() as Float32Array);
       trained.push({ architecture, network, validRocAuc: rocAuc(logits, yOf(parts.valid)) });

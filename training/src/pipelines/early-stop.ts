@@ -1,15 +1,22 @@
 /**
- * @module training/pipelines/early-stop — early stopping on validation loss for a Layers network,
- * as a callback that can sit next to others (`tf.callbacks.earlyStopping` cannot): training stops
- * after `patience` epochs without a gain of at least 1e-4; `best` is the lowest loss seen.
+ * @module training/pipelines/early-stop — how the Layers networks (churn, anomaly) are fitted:
+ * seeded, and stopped early on validation loss.
+ *
+ * TF.js's own `shuffle: true` draws from `Math.random`, so two runs with the same `--seed` trained
+ * different networks. `fitSeeded` fits one epoch at a time, each over the training rows in an order
+ * drawn from the seed (a new order every epoch, as `shuffle` would), with TF.js's shuffle off: the
+ * same seed, the same network, on one backend. Early stopping is a callback that can sit next to
+ * others (`tf.callbacks.earlyStopping` cannot): training stops after `patience` epochs without a
+ * gain of at least 1e-4; `best` is the lowest loss seen.
  */
+import { random } from '@aisle/shared-models/util/random';
 import * as tf from '@tensorflow/tfjs';
 
 export function earlyStop(
   network: tf.LayersModel,
   { patience = 6, onEpoch, onStop }: { patience?: number; onEpoch?: (epoch: number) => void; onStop?: () => void } = {},
 ) {
-  const state = { best: Number.POSITIVE_INFINITY, epochs: 0 };
+  const state = { best: Number.POSITIVE_INFINITY, epochs: 0, stopped: false };
   let waited = 0;
   const callback = new tf.CustomCallback({
     onEpochEnd: async (epoch: number, logs?: tf.Logs) => {
@@ -21,9 +28,62 @@ export function earlyStop(
         waited = 0;
       } else if (++waited >= patience) {
         network.stopTraining = true;
+        state.stopped = true;
         onStop?.();
       }
     },
   });
   return { callback, state };
+}
+
+/** A permutation of 0…n-1 drawn from `rnd` (Fisher–Yates). */
+function permutation(n: number, rnd: () => number): Int32Array {
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
+export interface SeededFitOptions {
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  validationData: [tf.Tensor, tf.Tensor];
+  classWeight?: tf.ClassWeight;
+  patience?: number;
+  onEpoch?: (epoch: number) => void;
+  onStop?: () => void;
+}
+
+/** Fits `network` on `x` → `y`, the rows in a seeded order each epoch, stopping early on validation loss. */
+export async function fitSeeded(
+  network: tf.LayersModel,
+  x: tf.Tensor,
+  y: tf.Tensor,
+  options: SeededFitOptions,
+): Promise<{ best: number; epochs: number }> {
+  const stop = earlyStop(network, options);
+  const rnd = random(options.seed);
+  for (let epoch = 0; epoch < options.epochs && !stop.state.stopped; epoch++) {
+    const order = tf.tensor1d(permutation(x.shape[0], rnd), 'int32');
+    const xs = tf.gather(x, order);
+    const ys = tf.gather(y, order);
+    try {
+      await network.fit(xs, ys, {
+        initialEpoch: epoch,
+        epochs: epoch + 1,
+        batchSize: options.batchSize,
+        shuffle: false,
+        validationData: options.validationData,
+        classWeight: options.classWeight,
+        verbose: 0,
+        callbacks: stop.callback,
+      });
+    } finally {
+      tf.dispose([order, xs, ys]);
+    }
+  }
+  return { best: stop.state.best, epochs: stop.state.epochs };
 }

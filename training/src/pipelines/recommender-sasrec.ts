@@ -99,6 +99,9 @@ export async function trainRecommender(
   knnSettings.decay = Number(/decay ([\d.]+)/.exec(knnTuned.settings)?.[1] ?? 0.6);
 
   const weights = initWeights(config, seed);
+  // Dropout masks from their own seeded stream, so that batching and sampling draw what they drew before.
+  const masks = random(seed + 1);
+  const dropoutSeeds = () => Math.floor(masks() * 2 ** 31);
   const optimizer = tf.train.adam(0.001);
   const manifestFor = (blend: number): Omit<RecommenderManifest, 'shards'> => ({
     manifest_version: MANIFEST_VERSION,
@@ -168,7 +171,7 @@ export async function trainRecommender(
         );
         const negs = negatives ? tf.tensor1d(negatives, 'int32') : undefined;
         const l = optimizer.minimize(
-          () => sequenceLoss(weights, config, inputs, types, targets, negs),
+          () => sequenceLoss(weights, config, inputs, types, targets, negs, dropoutSeeds),
           true,
         ) as tf.Scalar;
         const value = l.dataSync()[0];

@@ -29,7 +29,7 @@ export function initWeights(c: SasRecConfig, seed = 1): Record<string, tf.Variab
  * Mean cross-entropy of the next item at every position whose target is not padding. With
  * `negatives`, a sampled softmax: the target against those items (shared by the batch, any that
  * equal a position's target left out there), which costs a fraction of scoring the whole catalogue;
- * without, the full softmax.
+ * without, the full softmax. `seeds` draws each dropout mask's seed (see `encode`).
  */
 export function sequenceLoss(
   w: SasRecWeights,
@@ -38,9 +38,10 @@ export function sequenceLoss(
   types: tf.Tensor2D,
   targets: tf.Tensor2D,
   negatives?: tf.Tensor1D,
+  seeds?: () => number,
 ): tf.Scalar {
   const [batch, len] = items.shape;
-  const h = encode(w, c, items, types, true).reshape([batch * len, c.dim]) as tf.Tensor2D;
+  const h = encode(w, c, items, types, true, seeds).reshape([batch * len, c.dim]) as tf.Tensor2D;
   const flatTargets = targets.reshape([-1]) as tf.Tensor1D;
   const valid = tf.notEqual(flatTargets, 0).toFloat();
   let picked: tf.Tensor;

@@ -79,7 +79,8 @@ function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
 
 /**
  * The hidden state at every position, [B, L, dim], for item and type indexes [B, L] (int32,
- * left-padded with 0). Dropout only when `training`.
+ * left-padded with 0). Dropout only when `training`, its masks drawn from `seeds` when given (a
+ * new seed for every mask: the same run, the same masks).
  */
 export function encode(
   w: SasRecWeights,
@@ -87,9 +88,10 @@ export function encode(
   items: tf.Tensor2D,
   types: tf.Tensor2D,
   training: boolean,
+  seeds?: () => number,
 ): tf.Tensor3D {
   const [batch, len] = items.shape;
-  const drop = (t: tf.Tensor) => (training && c.dropout > 0 ? tf.dropout(t, c.dropout) : t);
+  const drop = (t: tf.Tensor) => (training && c.dropout > 0 ? tf.dropout(t, c.dropout, undefined, seeds?.()) : t);
   const mask = tf.notEqual(items, 0).toFloat().expandDims(-1); // [B, L, 1]
   let x = embed(w.item_embedding as tf.Tensor2D, items)
     .mul(Math.sqrt(c.dim))
