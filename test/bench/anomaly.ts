@@ -63,6 +63,13 @@ export async function benchAnomaly() {
       unit: '',
     },
     {
+      metric: `share of the 1 % scored highest tied with another score, mean of ${SEEDS.length} seeds`,
+      value: spread(runs.map((r) => r.result.tiedAtTop)).mean,
+      unit: '',
+      reference: `plain percentile ${spread(runs.map((r) => r.result.tiedAtTopPlain)).mean.toFixed(4)}; target none`,
+      pass: runs.every((r) => r.result.tiedAtTop === 0),
+    },
+    {
       metric: `training: two fits, ${m.epochs} epochs in all for seed ${runs[0].seed} (${backend})`,
       value: runs[0].seconds,
       unit: 's',

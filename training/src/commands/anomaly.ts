@@ -159,6 +159,7 @@ Evaluate on events the model did not train on (a later period). Prints a table a
       const {
         normalCount,
         falsePositives,
+        tiedAtTop,
         autoencoder: results,
         baseline,
       } = evaluateAnomaly(model, events, count, seed);
@@ -180,12 +181,13 @@ Evaluate on events the model did not train on (a later period). Prints a table a
         ),
       );
       console.log(
-        `\n${normalCount} sessions of the log's own; ${f4(falsePositives)} of them flagged at flag_at ${manifest.flag_at}`,
+        `\n${normalCount} sessions of the log's own; ${f4(falsePositives)} of them flagged at flag_at ${manifest.flag_at}; ${f4(tiedAtTop)} of the 1 % scored highest tie with another`,
       );
       writeJson(out, {
         model: { name: manifest.name, version: manifest.version },
         normal_sessions: normalCount,
         false_positive_rate_at_flag: falsePositives,
+        tied_at_top: tiedAtTop,
         autoencoder: results,
         baseline_max_z: baseline,
       });

@@ -4,7 +4,7 @@
  * standardised feature, with no learning at all.
  */
 import { encodeRows } from '@aisle/shared-models/features/tabular';
-import type { AnomalyModel } from '@aisle/shared-models/models/anomaly';
+import { type AnomalyModel, percentileOf } from '@aisle/shared-models/models/anomaly';
 import type { Interaction } from '@aisle/shared-models/schema/interaction';
 import { DataError } from '../data/errors';
 import { rocAuc } from '../eval/classification';
@@ -27,6 +27,10 @@ export interface AnomalyEvaluation {
   normalCount: number;
   /** Share of the log's own sessions flagged at the model's flag_at. */
   falsePositives: number;
+  /** Of the 1 % of sessions the model scores highest, the share whose score another of them shares: what no threshold there can separate. */
+  tiedAtTop: number;
+  /** The same for the plain percentile (no fitted tail), what models before the tail scored. */
+  tiedAtTopPlain: number;
   autoencoder: ByKind;
   baseline: ByKind;
 }
@@ -36,6 +40,14 @@ export const KINDS: ['all' | InjectedKind, InjectedKind | undefined][] = [
   ['scripted_bot', 'scripted_bot'],
   ['card_testing', 'card_testing'],
 ];
+
+/** Of the highest 1 % of `scores` (at least one), the share equal to another among them. */
+export function tiedShare(scores: readonly number[]): number {
+  const top = [...scores].sort((a, b) => b - a).slice(0, Math.max(1, Math.ceil(scores.length * 0.01)));
+  const counts = new Map<number, number>();
+  for (const s of top) counts.set(s, (counts.get(s) ?? 0) + 1);
+  return top.filter((s) => (counts.get(s) ?? 0) > 1).length / top.length;
+}
 
 /** Injects `count` attacks into `events` (seeded), scores every session and measures the separation. */
 export function evaluateAnomaly(
@@ -85,6 +97,8 @@ export function evaluateAnomaly(
   return {
     normalCount,
     falsePositives: scores.filter((s, i) => isNormal(i) && s.flagged).length / normalCount,
+    tiedAtTop: tiedShare(scores.map((s) => s.score)),
+    tiedAtTopPlain: tiedShare(scores.map((s) => percentileOf(s.error, manifest.error_percentiles))),
     autoencoder: byKind(errors),
     baseline: byKind(maxZ),
   };

@@ -130,6 +130,11 @@ export async function trainAnomaly(
   options.onEpoch?.(2 * epochs, 2 * epochs);
   const calibration = Float64Array.from(rowErrors(network, schema, calibrationRows)).sort();
   const percentiles = Array.from({ length: 101 }, (_, p) => quantile(calibration, p / 100));
+  // The tail's scale, the mean excess over the 95th percentile: what the score follows past the
+  // 99th, where 1 % of the calibration sessions are too few to interpolate (see `percentileOf`).
+  const p95 = quantile(calibration, 0.95);
+  const excess = calibration.filter((e) => e > p95).map((e) => e - p95);
+  const tailScale = excess.length ? excess.reduce((a, b) => a + b, 0) / excess.length : 0;
   const flagged = calibration.filter((e) => e >= quantile(calibration, flagAt)).length;
 
   const manifest: Omit<AnomalyManifest, 'shards'> = {
@@ -141,6 +146,7 @@ export async function trainAnomaly(
     tabular: schema,
     error_percentiles: percentiles,
     flag_at: flagAt,
+    ...(tailScale > 0 ? { error_tail_scale: tailScale } : {}),
     metrics: {
       sessions: n,
       training_sessions: normal.length,

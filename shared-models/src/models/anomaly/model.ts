@@ -21,6 +21,13 @@ export interface AnomalyManifest extends ModelManifest {
   error_percentiles: number[];
   /** Score (a percentile of normal traffic, 0–1) from which a session is flagged. */
   flag_at: number;
+  /**
+   * The calibration errors' mean excess over their 95th percentile: the scale of the tail the score
+   * follows above the 99th percentile (see `percentileOf`), so that it keeps rising
+   * past the largest calibration error instead of stopping at 1 (where the most unusual sessions
+   * would all tie). Absent in models from before it existed, which keep the plain percentile.
+   */
+  error_tail_scale?: number;
 }
 
 export interface AnomalyReason {
@@ -77,19 +84,32 @@ export function reconstructionErrors(network: tf.LayersModel, x: Float32Array, n
   });
 }
 
-/** The percentile (0–1) of `error` among the 101 percentile points, interpolated. */
-export function percentileOf(error: number, points: readonly number[]): number {
+/**
+ * The percentile (0–1) of `error` among the 101 percentile points, interpolated; with `tailScale`,
+ * above the 99th percentile a Pareto tail of that scale instead, `0.99 + 0.01 × d / (d + scale)`
+ * for an error `d` past the 99th percentile: continuous there, rising with every larger error, below
+ * 1 — so the most unusual 1 % of sessions are told apart and a threshold there means something. (An
+ * exponential tail reaches 1.0 in floating point some 37 scales out, where attacks sit: a tie again.)
+ */
+export function percentileOf(error: number, points: readonly number[], tailScale?: number): number {
+  const last = points.length - 1;
+  const top = Math.floor(last * 0.99);
+  if (tailScale !== undefined && tailScale > 0 && error > points[top]) {
+    const base = top / last;
+    const d = error - points[top];
+    return base + ((1 - base) * d) / (d + tailScale);
+  }
   if (error <= points[0]) return 0;
-  if (error >= points[points.length - 1]) return 1;
+  if (error >= points[last]) return 1;
   let lo = 0;
-  let hi = points.length - 1;
+  let hi = last;
   while (hi - lo > 1) {
     const mid = (lo + hi) >> 1;
     if (points[mid] <= error) lo = mid;
     else hi = mid;
   }
   const span = points[hi] - points[lo] || 1;
-  return (lo + (error - points[lo]) / span) / (points.length - 1);
+  return (lo + (error - points[lo]) / span) / last;
 }
 
 export interface AnomalyModel {
@@ -152,7 +172,7 @@ export function createAnomalyModel(network: tf.LayersModel, manifest: AnomalyMan
           z: Math.round(z * 10) / 10,
           share: Math.round((effect / total) * 1000) / 1000,
         }));
-      const score = percentileOf(error, manifest.error_percentiles);
+      const score = percentileOf(error, manifest.error_percentiles, manifest.error_tail_scale);
       return { error, score, flagged: score >= manifest.flag_at, reasons };
     });
   };
