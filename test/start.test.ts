@@ -2,29 +2,16 @@
  * The server process as an operator runs it (`npm run serve`, under `npm start`'s demo too): the generated operator token is printed in
  * full once, when it is made, and never again (logs are read by more people than the data dir).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-
-const ENTRY = new URL('../edge-server/src/index.ts', import.meta.url).pathname;
+import { spawnEdge } from './helpers/edge-process';
 
 /** Starts the server on a free port with `dataDir`, waits for its banner, stops it; its output. */
 function startOnce(dataDir: string, env: Record<string, string> = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    // One process (the tsx CLI would run the server in a child of its own, which a kill would miss).
-    const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
-      env: {
-        ...process.env,
-        PORT: '0',
-        HOST: '127.0.0.1',
-        AISLE_DATA_DIR: dataDir,
-        AISLE_PROFILE_HOURS: '0',
-        AISLE_OPERATOR_TOKEN: '',
-        ...env,
-      },
-    });
+    const child = spawnEdge(dataDir, { AISLE_OPERATOR_TOKEN: '', ...env });
     let out = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
@@ -34,8 +21,8 @@ function startOnce(dataDir: string, env: Record<string, string> = {}): Promise<s
       out += chunk.toString();
       if (out.includes('operator token:') && out.split('operator token:')[1].includes('\n')) child.kill('SIGTERM');
     };
-    child.stdout.on('data', read);
-    child.stderr.on('data', read);
+    child.stdout?.on('data', read);
+    child.stderr?.on('data', read);
     child.on('exit', () => {
       clearTimeout(timer);
       resolve(out);

@@ -6,11 +6,12 @@
  * acknowledged event must be stored, and no event twice. SQLite and PostgreSQL, several rounds
  * each; the target is zero lost and zero doubled.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { spawnEdge } from '../helpers/edge-process';
 import { makeEvent } from '../helpers/events';
 import { PG_URL, postgresAvailable } from '../helpers/postgres';
 import { median, type Row, report } from './report';
@@ -19,7 +20,6 @@ const ROUNDS = 5;
 const CLIENTS = 4;
 const BATCH = 200;
 const TOKEN = 'crash-bench-operator-token';
-const ENTRY = new URL('../../edge-server/src/index.ts', import.meta.url).pathname;
 
 interface Server {
   child: ChildProcess;
@@ -28,22 +28,17 @@ interface Server {
 
 /** The server on a free port over `databaseUrl`; resolves once it answers. */
 async function start(dataDir: string, databaseUrl: string): Promise<Server> {
-  // One process (the tsx CLI would run the server in a child of its own, which a kill would miss).
-  const child = spawn(process.execPath, ['--import', 'tsx', ENTRY], {
-    env: {
-      ...process.env,
-      PORT: '0',
-      HOST: '127.0.0.1',
-      AISLE_DATA_DIR: dataDir,
+  const child = spawnEdge(
+    dataDir,
+    {
       AISLE_DATABASE_URL: databaseUrl,
       AISLE_OPERATOR_TOKEN: TOKEN,
-      AISLE_PROFILE_HOURS: '0',
       AISLE_RATE_PER_CLIENT: '1000000',
       AISLE_RATE_PER_SITE: '1000000',
       AISLE_RATE_PER_CLIENT_ALL: '1000000',
     },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+    ['ignore', 'pipe', 'inherit'],
+  );
   const port = await new Promise<number>((resolve, reject) => {
     let out = '';
     child.stdout?.on('data', (chunk: Buffer) => {

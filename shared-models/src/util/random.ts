@@ -9,3 +9,12 @@ export function random(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** Shuffles `xs` in place with `rnd` (Fisher–Yates, from the end): the same generator, the same order. */
+export function shuffleInPlace<T extends { length: number; [i: number]: unknown }>(xs: T, rnd: () => number): T {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(rnd() * (i + 1));
+    [xs[i], xs[j]] = [xs[j], xs[i]];
+  }
+  return xs;
+}

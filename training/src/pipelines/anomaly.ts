@@ -12,7 +12,7 @@ import { MANIFEST_VERSION } from '@aisle/shared-models/models/manifest';
 import type { Interaction } from '@aisle/shared-models/schema/interaction';
 import * as tf from '@tensorflow/tfjs';
 import { DataError } from '../data/errors';
-import { fitSeeded } from './early-stop';
+import { fitSeeded } from './fit-layers';
 
 export interface AnomalyOptions {
   epochs?: number;

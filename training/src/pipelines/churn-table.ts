@@ -12,12 +12,12 @@ import {
   createChurnModel,
 } from '@aisle/shared-models/models/churn';
 import { MANIFEST_VERSION } from '@aisle/shared-models/models/manifest';
-import { random } from '@aisle/shared-models/util/random';
+import { random, shuffleInPlace } from '@aisle/shared-models/util/random';
 import * as tf from '@tensorflow/tfjs';
 import { DataError } from '../data/errors';
 import { requireColumn, type Table } from '../data/table';
 import { bestF1Threshold, type ClassificationMetrics, classify, fitPlatt, rocAuc } from '../eval/classification';
-import { fitSeeded } from './early-stop';
+import { fitSeeded } from './fit-layers';
 
 export interface ChurnTableOptions {
   label: string;
@@ -73,11 +73,10 @@ function split(labels: Uint8Array, seed: number): { train: number[]; valid: numb
   const rnd = random(seed);
   const out = { train: [] as number[], valid: [] as number[], test: [] as number[] };
   for (const cls of [0, 1]) {
-    const idx = [...labels.keys()].filter((i) => labels[i] === cls);
-    for (let i = idx.length - 1; i > 0; i--) {
-      const j = Math.floor(rnd() * (i + 1));
-      [idx[i], idx[j]] = [idx[j], idx[i]];
-    }
+    const idx = shuffleInPlace(
+      [...labels.keys()].filter((i) => labels[i] === cls),
+      rnd,
+    );
     const a = Math.round(idx.length * 0.7);
     const b = Math.round(idx.length * 0.85);
     out.train.push(...idx.slice(0, a));

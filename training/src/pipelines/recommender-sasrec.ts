@@ -21,7 +21,7 @@ import {
   type SasRecConfig,
 } from '@aisle/shared-models/models/recommender';
 import { initWeights, sequenceLoss } from '@aisle/shared-models/models/recommender/sasrec-train';
-import { random } from '@aisle/shared-models/util/random';
+import { random, shuffleInPlace } from '@aisle/shared-models/util/random';
 import * as tf from '@tensorflow/tfjs';
 import type { LeaveLastOut } from '../data/sequences';
 import { evaluateRanking, type RankingMetrics } from '../eval/ranking';
@@ -140,11 +140,10 @@ export async function trainRecommender(
       }
       ran = epoch;
       const started = performance.now();
-      const order = windows.map((_, i) => i);
-      for (let i = order.length - 1; i > 0; i--) {
-        const j = Math.floor(rnd() * (i + 1));
-        [order[i], order[j]] = [order[j], order[i]];
-      }
+      const order = shuffleInPlace(
+        windows.map((_, i) => i),
+        rnd,
+      );
       let loss = 0;
       let batches = 0;
       for (let b = 0; b < order.length; b += BATCH) {

@@ -1,5 +1,5 @@
 /**
- * @module training/pipelines/early-stop — how the Layers networks (churn, anomaly) are fitted:
+ * @module training/pipelines/fit-layers — how the Layers networks (churn, anomaly) are fitted:
  * seeded, and stopped early on validation loss.
  *
  * TF.js's own `shuffle: true` draws from `Math.random`, so two runs with the same `--seed` trained
@@ -9,7 +9,7 @@
  * others (`tf.callbacks.earlyStopping` cannot): training stops after `patience` epochs without a
  * gain of at least 1e-4; `best` is the lowest loss seen.
  */
-import { random } from '@aisle/shared-models/util/random';
+import { random, shuffleInPlace } from '@aisle/shared-models/util/random';
 import * as tf from '@tensorflow/tfjs';
 
 export function earlyStop(
@@ -36,15 +36,12 @@ export function earlyStop(
   return { callback, state };
 }
 
-/** A permutation of 0…n-1 drawn from `rnd` (Fisher–Yates). */
-function permutation(n: number, rnd: () => number): Int32Array {
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rnd() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order;
-}
+/** A permutation of 0…n-1 drawn from `rnd`. */
+const permutation = (n: number, rnd: () => number) =>
+  shuffleInPlace(
+    Int32Array.from({ length: n }, (_, i) => i),
+    rnd,
+  );
 
 export interface SeededFitOptions {
   epochs: number;
