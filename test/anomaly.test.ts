@@ -12,7 +12,7 @@ import { openSqlite } from '../edge-server/src/storage/sqlite';
 import { useBackend } from '../training/src/backend';
 import { loadModel } from '../training/src/model-files';
 import { sessionTable, trainAnomaly } from '../training/src/pipelines/anomaly';
-import { injectSessions } from '../training/src/pipelines/anomaly-inject';
+import { ATTACK_KINDS, injectSessions } from '../training/src/pipelines/anomaly-attacks';
 import { runAisle } from './helpers/aisle';
 import { humanSessions, toCsv } from './helpers/interactions';
 
@@ -43,10 +43,9 @@ describe('aisle train / score / eval anomaly', () => {
     expect(trained.code).toBe(0);
     // The injected attacks are plainly no person: the preprocessing leaves them out, and says so.
     expect(trained.stderr.trim().split('\n')).toHaveLength(1);
-    expect(trained.stderr).toMatch(
-      /^aisle: left out [\d,]+ of [\d,]+ events: [\d,]+ in a bot-like session \(machine-steady timing\)/,
-    );
+    expect(trained.stderr).toMatch(/^aisle: left out [\d,]+ of [\d,]+ events: [\d,]+ in a bot-like session/);
     expect(trained.stderr).toMatch(/in a bot-like session \(repeated payment failures\)/);
+    expect(trained.stderr).toMatch(/in a bot-like session \(impossible pace\)/);
     expect(trained.stdout).toMatch(/set aside as bots/);
     const manifest = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8')) as AnomalyManifest;
     expect(manifest).toMatchObject({ name: 'anomaly', version: 1, flag_at: 0.99 });
@@ -78,7 +77,7 @@ describe('aisle train / score / eval anomaly', () => {
   it('scores every session in a fresh process as the trainer does, flagging attacks with reasons', async () => {
     const attacked = injectSessions(
       log.filter((e) => e.ts >= HALF),
-      20,
+      40,
       9,
     );
     const file = join(dir, 'attacked.csv');
@@ -102,28 +101,59 @@ describe('aisle train / score / eval anomaly', () => {
     });
 
     const byId = new Map(lines.map((l) => [l.session_id, l]));
-    const cards = [...attacked.sessions].filter(([, kind]) => kind === 'card_testing').map(([id]) => byId.get(id));
-    const bots = [...attacked.sessions].filter(([, kind]) => kind === 'scripted_bot').map(([id]) => byId.get(id));
-    for (const c of cards) {
+    const of = (kind: string) => [...attacked.sessions].filter(([, k]) => k === kind).map(([id]) => byId.get(id));
+    for (const c of of('carding')) {
       expect(c.flagged).toBe(true);
       expect(c.reasons.map((x: { feature: string }) => x.feature).join()).toMatch(/payment/);
     }
-    expect(bots.filter((b) => b.flagged).length).toBeGreaterThanOrEqual(8);
+    for (const c of of('credential_stuffing'))
+      expect(c.reasons.map((x: { feature: string }) => x.feature)).toContain('logins');
+    const injected = [...attacked.sessions.keys()].map((id) => byId.get(id));
+    expect(injected.filter((b) => b.flagged).length / injected.length).toBeGreaterThanOrEqual(0.9);
     for (const l of lines.filter((x) => x.flagged)) expect(l.reasons.length).toBeGreaterThan(0);
     const people = lines.filter((l) => !attacked.sessions.has(l.session_id));
     expect(people.filter((l) => l.flagged).length / people.length).toBeLessThan(0.05);
   });
 
-  it('evaluates on injected attacks against the no-model baseline, as a table and JSON', async () => {
-    const r = await aisle('eval', 'anomaly', '--model', model, '--events', later, '--inject', '100', '--out', 'e.json');
+  it('evaluates each of the eight kinds of attack against four baselines, as tables and JSON', async () => {
+    const r = await aisle('eval', 'anomaly', '--model', model, '--events', later, '--inject', '160', '--out', 'e.json');
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/recall @ 1% FPR/);
-    expect(r.stdout).toMatch(/max z-score \(no model\)/);
+    expect(r.stdout).toMatch(/ROC-AUC against the log's own sessions/);
+    expect(r.stdout).toMatch(/recall at 1 % false positives/);
+    for (const name of ['events per minute (rule)', 'event count (rule)', 'max z-score (no model)', 'isolation forest'])
+      expect(r.stdout).toContain(name);
+    for (const kind of ATTACK_KINDS) expect(r.stdout).toMatch(new RegExp(`^\\| ${kind} +\\| 20 +\\|`, 'm'));
     const json = JSON.parse(readFileSync(join(dir, 'e.json'), 'utf8'));
-    expect(json.autoencoder.all.sessions).toBe(100);
-    expect(json.autoencoder.all.rocAuc).toBeGreaterThan(0.95);
-    expect(json.autoencoder.card_testing.recallAt1PctFpr).toBeGreaterThan(0.9);
+    const model_ = json.detectors.autoencoder;
+    expect(model_.all.sessions).toBe(160);
+    expect(model_.all.rocAuc).toBeGreaterThan(0.95);
+    expect(model_.carding.recallAt1PctFpr).toBeGreaterThan(0.9);
+    // The model beats the one-line rule on every kind.
+    for (const kind of ATTACK_KINDS)
+      expect(model_[kind].rocAuc).toBeGreaterThanOrEqual(json.detectors.events_per_minute[kind].rocAuc);
     expect(json.false_positive_rate_at_flag).toBeLessThan(0.05);
+
+    // Only the kinds asked for.
+    const some = await aisle(
+      'eval',
+      'anomaly',
+      '--model',
+      model,
+      '--events',
+      later,
+      '--inject',
+      '20',
+      '--kinds',
+      'scalping,click_fraud',
+      '--out',
+      'f.json',
+    );
+    expect(some.code, some.stderr).toBe(0);
+    expect(Object.keys(JSON.parse(readFileSync(join(dir, 'f.json'), 'utf8')).detectors.autoencoder)).toEqual([
+      'all',
+      'scalping',
+      'click_fraud',
+    ]);
   });
 
   it('leaves no tensor behind after load, score and dispose', async () => {
@@ -207,6 +237,10 @@ describe('aisle train / score / eval anomaly', () => {
       [
         ['eval', 'anomaly', '--model', model, '--events', training, '--inject', 'lots'],
         /--inject must be a whole number/,
+      ],
+      [
+        ['eval', 'anomaly', '--model', model, '--events', training, '--kinds', 'scraping,ddos'],
+        /--kinds scraping,ddos: unknown kind ddos/,
       ],
     ];
     const results = await Promise.all(cases.map(([args]) => aisle(...args)));

@@ -180,6 +180,57 @@ describe('aisle train / score churn from events', () => {
     const active = lines.filter((l) => HISTORY_AS_OF - (last.get(l.user_id) ?? 0) < 7 * 86_400_000);
     const mean = (xs: { probability: number }[]) => xs.reduce((s, x) => s + x.probability, 0) / xs.length;
     expect(mean(quiet)).toBeGreaterThan(mean(active) + 0.3);
+    // The reasons read as the shopper's own story, not as a column and a value.
+    const told = quiet.flatMap((l) => l.reasons.map((r: { text: string }) => r.text));
+    expect(told.length).toBeGreaterThan(0);
+    expect(told.filter((t) => /\bdays?\b|order|event|visit|spent/.test(t)).length / told.length).toBeGreaterThan(0.5);
+    expect(told.filter((t) => /_/.test(t))).toEqual([]);
+  });
+
+  it('learns from several cut-offs, each one’s shoppers as they were then, and is judged on the last', async () => {
+    const earlier = new Date(HISTORY_AS_OF - 60 * 86_400_000).toISOString();
+    const middle = new Date(HISTORY_AS_OF - 30 * 86_400_000).toISOString();
+    const out = join(dir, 'rolling-model');
+    const r = await aisle(
+      'train',
+      'churn',
+      '--events',
+      events,
+      '--as-of',
+      `${asOf},${earlier},${middle}`,
+      '--out',
+      out,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as ChurnManifest;
+    expect(manifest.behaviour).toMatchObject({ as_of: asOf, cut_offs: [earlier, middle, asOf], horizon_days: 30 });
+    // The test rows are the last cut-off's shoppers, every one of them.
+    const test = (manifest.metrics as { test: { rows: number; liftAt10: number } }).test;
+    const atLast = new Set(
+      shopHistory()
+        .filter((e) => e.ts <= HISTORY_AS_OF)
+        .map((e) => e.user_id),
+    ).size;
+    expect(test.rows).toBe(atLast);
+    expect(test.liftAt10).toBeGreaterThan(1);
+    expect(r.stdout).toMatch(/test lift top 10 %/);
+
+    const overlapping = await aisle(
+      'train',
+      'churn',
+      '--events',
+      events,
+      '--as-of',
+      `${middle},${asOf}`,
+      '--horizon',
+      '45d',
+      '--out',
+      'y',
+    );
+    expect(overlapping.code).not.toBe(0);
+    expect(overlapping.stderr).toMatch(
+      /45-day horizon reaches past the last cut-off .*a training label would see the test period/,
+    );
   });
 
   it('refuses a horizon the data does not reach, and a missing cut-off', async () => {

@@ -267,7 +267,7 @@ describe('aisle train recommender on a shop whose shoppers come back to items', 
     expect(manifest.repeat).toMatchObject({ weight: expect.any(Number), decay: expect.any(Number) });
     expect(manifest.metrics.validation_repeat_rate).toBeGreaterThan(0.3);
     const c = manifest.metrics.compared;
-    for (const baseline of ['popularity', 'markov', 'item-knn'])
+    for (const baseline of ['popularity', 'markov', 'item-knn', 'buy-again'])
       expect(c.recommender.test).toBeGreaterThan(c[baseline].test);
 
     const out = join(dir, 'returning.ndjson');

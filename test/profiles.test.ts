@@ -223,7 +223,7 @@ describe.each(adapters)('storing profiles ($name)', (adapter) => {
           user_id: 'u1',
           probability: 0.9,
           flagged: true,
-          reasons: [{ feature: 'days_since_last_event', value: 40, effect: 1.2 }],
+          reasons: [{ feature: 'days_since_last_event', value: 40, effect: 1.2, text: 'last seen 40 days ago' }],
         },
       ],
     };
@@ -237,7 +237,7 @@ describe.each(adapters)('storing profiles ($name)', (adapter) => {
       churn_band: 'high',
       action: 'service_call',
     });
-    expect(u1.reasons[0].feature).toBe('days_since_last_event');
+    expect(u1.reasons[0]).toMatchObject({ feature: 'days_since_last_event', text: 'last seen 40 days ago' });
 
     const bad = await send(server, 'POST', '/v1/admin/profiles', {
       ...churn,
@@ -245,6 +245,12 @@ describe.each(adapters)('storing profiles ($name)', (adapter) => {
     });
     expect(bad.status).toBe(400);
     expect(bad.body.details?.[0].path).toBe('rows.0.probability');
+    const wordy = await send(server, 'POST', '/v1/admin/profiles', {
+      ...churn,
+      rows: [{ ...churn.rows[0], reasons: [{ feature: 'x', value: 1, effect: 1, text: 'y'.repeat(301) }] }],
+    });
+    expect(wordy.status).toBe(400);
+    expect(wordy.body.details?.[0].path).toBe('rows.0.reasons.0.text');
     expect((await send(server, 'POST', '/v1/admin/profiles', { ...profile, site: 'nowhere' })).status).toBe(404);
     expect((await send(server, 'POST', '/v1/admin/profiles', profile, 'wrong')).status).toBe(401);
     expect((await get(server, '/v1/admin/profiles?site=demo&minChurn=7')).status).toBe(400);

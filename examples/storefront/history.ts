@@ -1,8 +1,9 @@
 /**
  * @module examples/storefront/history — a season of the demo shop's past shoppers, so that `npm
  * start` can train its models before anyone has shopped: each shopper favours a category or two,
- * browses at a person's uneven pace, comes back to items, carts, checks out and sometimes pays twice
- * (a declined card), over 90 days, on a phone or a desktop.
+ * signs in or searches now and then, reaches most products by clicking their cards, browses at a
+ * person's uneven pace, comes back to items, carts, checks out and sometimes pays twice (a declined
+ * card), over 90 days, on a phone or a desktop — the events the shop's script sends for all that.
  */
 import type { Interaction } from '@aisle/shared-models/schema/interaction';
 import { random } from '@aisle/shared-models/util/random';
@@ -15,8 +16,12 @@ export function demoHistory({
   end = Date.UTC(2026, 10, 1),
 } = {}): Interaction[] {
   const rnd = random(seed);
-  const normal = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+  const normal = (r = rnd) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
   const pause = (median: number) => median * Math.exp(0.9 * normal());
+  // Sign-ins, searches and card clicks draw from their own stream: the season's products, carts
+  // and orders stay what they were before these were simulated (and the models trained on them).
+  const side = random(seed + 1);
+  const sidePause = (median: number) => median * Math.exp(0.9 * normal(side));
   const start = end - days * 86_400_000;
   const byCategory = CATEGORIES.map((c) => PRODUCTS.filter((p) => p.slug === c.slug));
   // Within a category the first products are the popular ones.
@@ -44,18 +49,37 @@ export function demoHistory({
         });
       const push = (type: string, p: Product) => {
         if (type === 'view_item') {
-          // A product page as the script reports it: the page, the product, the related list under it.
+          // Most product pages are reached by clicking the product's card in a list (the script
+          // reports the click as select_item, a moment before the page it opens).
+          if (side() < 0.7) row('select_item', p, t - sidePause(250));
+          // A product page as the script reports it: the page, the product, the related list under it,
+          // each a few to a few hundred milliseconds after the other, as a page loads on a phone or a desktop.
           row('page_view', undefined, t);
-          row('view_item', p, t + 40);
+          const product = t + sidePause(60);
+          row('view_item', p, product);
           const list = byCategory[CATEGORIES.findIndex((c) => c.name === p.category)];
-          for (let r = 1; r <= 4; r++) row('view_item_list', list[(list.indexOf(p) + r) % list.length], t + 60);
+          const related = product + sidePause(60);
+          for (let r = 1; r <= 4; r++) row('view_item_list', list[(list.indexOf(p) + r) % list.length], related);
         } else row(type, p, t);
         t += pause(30_000);
       };
+      // Some shoppers sign in first (a few create their account on their first visit); some search.
+      if (session === 1 && side() < 0.05) {
+        row('sign_up', undefined, t);
+        t += sidePause(15_000);
+      } else if (side() < 0.15) {
+        row('login', undefined, t);
+        t += sidePause(10_000);
+      }
+      if (side() < 0.25) {
+        row('search', undefined, t);
+        t += sidePause(8_000);
+      }
       // Some visits start on the home page: the page and its featured list.
       if (rnd() < 0.4) {
         row('page_view', undefined, t);
-        for (let f = 0; f < 12; f++) row('view_item_list', PRODUCTS[(f * 25 + 3) % PRODUCTS.length], t + 5);
+        const featured = t + sidePause(60);
+        for (let f = 0; f < 12; f++) row('view_item_list', PRODUCTS[(f * 25 + 3) % PRODUCTS.length], featured);
         t += pause(20_000);
       }
       const views = 2 + Math.floor(rnd() * 8);

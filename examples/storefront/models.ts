@@ -35,7 +35,7 @@ const runAs = (token: string, ...args: string[]) =>
     env: { ...process.env, AISLE_OPERATOR_TOKEN: token },
   });
 /** Bump when the simulated history changes, so existing demo models are retrained. */
-const HISTORY_VERSION = 3;
+const HISTORY_VERSION = 4;
 /** The moment the simulated season ends (`demoHistory`'s default), and the one churn labels are cut at: a 30-day horizon before it. */
 const SEASON_END = '2026-11-01T00:00:00Z';
 const CHURN_AS_OF = '2026-10-01T00:00:00Z';

@@ -52,3 +52,35 @@ function movieGenres(): Map<string, string> {
 const ONLINE_SHOPPERS = join(SHARED_DATA, 'online-shoppers/online_shoppers_intention.csv');
 export const onlineShoppersMissing = () => missing(ONLINE_SHOPPERS);
 export const onlineShoppersFile = () => ONLINE_SHOPPERS;
+
+const YOOCHOOSE = join(SHARED_DATA, 'yoochoose-rsc15');
+export const yooChooseMissing = () => missing(join(YOOCHOOSE, 'rec15_train_full.txt'));
+
+/**
+ * YooChoose's real anonymous browsing sessions (RecSys Challenge 2015, the rsc15 split: train and
+ * the last day's test together) as `view_item` interactions, each session its own shopper, with the
+ * item's category (0, unknown, left blank); in time order.
+ */
+export function yooChooseClicks(): Interaction[] {
+  const rows: Interaction[] = [];
+  for (const file of ['rec15_train_full.txt', 'rec15_test.txt']) {
+    const lines = readFileSync(join(YOOCHOOSE, file), 'utf8').trim().split('\n').slice(1);
+    for (const line of lines) {
+      const [session, item, category, time] = line.split('\t');
+      const row: Interaction = {
+        user_id: `yc-${session}`,
+        session_id: `yc-${session}`,
+        item_id: item,
+        type: 'view_item',
+        ts: Math.round(Number(time) * 1000),
+      };
+      if (category !== '0') row.category = category;
+      rows.push(row);
+    }
+  }
+  return sortByTime(rows);
+}
+
+const ONLINE_RETAIL = join(SHARED_DATA, 'online-retail/online_retail.csv');
+export const onlineRetailMissing = () => missing(ONLINE_RETAIL);
+export const onlineRetailFile = () => ONLINE_RETAIL;

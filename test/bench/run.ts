@@ -2,13 +2,16 @@
 import { chromiumAvailable } from '../helpers/browser';
 import { benchAnomaly } from './anomaly';
 import { benchChurn } from './churn';
+import { benchChurnRetail } from './churn-retail';
 import { benchCrash } from './crash';
 import { benchDashboard } from './dashboard';
 import { benchInference } from './inference';
 import { benchIngest } from './ingest';
 import { benchMainThread } from './main-thread';
 import { benchProfile } from './profile';
+import { benchProfileRetail } from './profile-retail';
 import { benchRecommender } from './recommender';
+import { benchRecommenderRetail } from './recommender-retail';
 import { benchSize } from './size';
 
 const only = process.argv.slice(2);
@@ -22,9 +25,12 @@ if (want('main-thread')) {
 if (want('ingest')) await benchIngest();
 if (want('crash')) await benchCrash();
 if (want('recommender')) await benchRecommender();
+if (want('recommender-retail')) await benchRecommenderRetail();
 if (want('churn')) await benchChurn();
+if (want('churn-retail')) await benchChurnRetail();
 if (want('anomaly')) await benchAnomaly();
 if (want('profile')) await benchProfile();
+if (want('profile-retail')) await benchProfileRetail();
 if (want('inference')) {
   if (chromiumAvailable()) await benchInference();
   else console.warn('\ninference: skipped, Chromium not found at /usr/bin/chromium (apt-get install -y chromium)');

@@ -175,6 +175,11 @@ describe('the merchant dashboard', () => {
     await until('the filtered list', async () =>
       (await text('[data-metric=at-risk-shown]')).startsWith(`${listed.profiles.length}`),
     );
+    // Each reason reads as the shopper's own story ("no order for 40 days, was every 12"), not a column name.
+    const reasons = await page.$$eval('[data-table=at-risk] .tag', (tags) => tags.map((t) => t.textContent ?? ''));
+    expect(reasons.length).toBeGreaterThan(0);
+    expect(reasons.filter((t) => /_|=/.test(t))).toEqual([]);
+    await page.screenshot({ path: join(SHOTS, 'churn-at-risk.png'), fullPage: true });
     const downloads = mkdtempSync(join(tmpdir(), 'aisle-downloads-'));
     const cdp = await page.createCDPSession();
     await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
@@ -191,6 +196,7 @@ describe('the merchant dashboard', () => {
     expect(rows.length).toBe((parse(all, { bom: true, columns: true }) as unknown[]).length);
     for (const r of rows) expect(Number(r.churn)).toBeGreaterThanOrEqual(0.3);
     expect(Object.keys(rows[0])).toEqual(expect.arrayContaining(['user_id', 'churn', 'reasons', 'action']));
+    expect(rows.filter((r) => /_/.test(r.reasons))).toEqual([]);
   });
 
   it('shows the flagged sessions and their reasons, and labels one for training', async () => {

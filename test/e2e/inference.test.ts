@@ -170,9 +170,18 @@ describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () =
     const flags: unknown[] = [];
     for (const [i, pause] of [25_000, 41_000, 18_000, 56_000, 33_000, 47_000].entries()) {
       await advance(pause);
-      await person.goto(`${e2e.server.url}/demo/p/${inCategory('Books')[i].id}?backend=wasm`, {
-        waitUntil: 'networkidle0',
-      });
+      // As people browse: most pages reached by clicking a product's card (which the script reports
+      // as select_item), the others by address.
+      if (i % 3 === 2) {
+        await person.goto(`${e2e.server.url}/demo/p/${inCategory('Books')[i].id}?backend=wasm`, {
+          waitUntil: 'networkidle0',
+        });
+      } else {
+        await Promise.all([
+          person.waitForNavigation({ waitUntil: 'networkidle0' }),
+          person.click(`ul[data-aisle-list] li.card:nth-child(${(i % 4) + 1}) a`),
+        ]);
+      }
       await aisleReady(person);
       await watch(person);
       await inferenceUp(person);

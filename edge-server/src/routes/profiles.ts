@@ -47,6 +47,7 @@ const Upload = z.discriminatedUnion('kind', [
                 feature: z.string().max(100),
                 value: z.union([z.string().max(200), z.number()]),
                 effect: z.number(),
+                text: z.string().max(300).optional(),
               }),
             )
             .max(20),
@@ -208,7 +209,7 @@ export function profilesRoutes(
               p.tags.join('; '),
               p.churn === null ? '' : p.churn.toFixed(4),
               p.churn_band ?? '',
-              p.reasons.map((r) => `${r.feature}=${r.value}`).join('; '),
+              p.reasons.map((r) => r.text ?? `${r.feature}=${r.value}`).join('; '),
               p.action,
               p.message,
               p.scored_at,

@@ -9,6 +9,8 @@ export interface ChurnReason {
   feature: string;
   value: string | number;
   effect: number;
+  /** The reason in words, where the churn model gives it. */
+  text?: string;
 }
 
 export interface ProfileRecord {

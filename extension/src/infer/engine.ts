@@ -4,14 +4,14 @@
  * worker; the same code the trainer exports for (`shared-models`), on the backend `backend.ts` chose.
  */
 
-import { botSignals, sessionRow } from '@aisle/shared-models/features/session';
+import { botSignals, SESSION_FEATURES_VERSION, sessionRow } from '@aisle/shared-models/features/session';
 import { type AnomalyManifest, type AnomalyModel, decodeAnomaly } from '@aisle/shared-models/models/anomaly';
 import {
   decodeRecommender,
   type RecommenderManifest,
   type RecommenderModel,
 } from '@aisle/shared-models/models/recommender';
-import { type Interaction, isItemAction, toInteractions } from '@aisle/shared-models/schema/interaction';
+import { type Interaction, isItemAction, itemSteps, toInteractions } from '@aisle/shared-models/schema/interaction';
 import * as tf from '@tensorflow/tfjs';
 import { BACKENDS, chooseBackend, tryBackend } from './backend';
 import type { ModelCache } from './cache';
@@ -154,7 +154,7 @@ export async function createInferenceEngine(
 
   async function recommendNow(history: HistoryEvent[], rules: RecommendRules): Promise<RecommendResult> {
     const started = performance.now();
-    const rows = interactionsOf(history).filter(isItemAction);
+    const rows = itemSteps(interactionsOf(history).filter(isItemAction));
     const purchased = new Set(rows.filter((r) => r.type === 'purchase').map((r) => r.item_id));
     const exclude = new Set(rules.exclude ?? []);
     const allowed = rules.categories?.length ? new Set(rules.categories) : undefined;
@@ -245,8 +245,15 @@ export async function createInferenceEngine(
 
   async function riskNow(session: HistoryEvent[]): Promise<RiskResult> {
     const started = performance.now();
-    const row = sessionRow(interactionsOf(session));
-    const scored = Number(row.events) >= MIN_EVENTS_FOR_MODEL ? (await anomaly?.scoreAsync([row]))?.[0] : undefined;
+    const interactions = interactionsOf(session);
+    // The session described as the model was trained to read it; the rules always read today's columns.
+    const row = sessionRow(interactions);
+    const modelRow =
+      !anomaly || anomaly.manifest.session_features === SESSION_FEATURES_VERSION
+        ? row
+        : sessionRow(interactions, anomaly.manifest);
+    const scored =
+      Number(row.events) >= MIN_EVENTS_FOR_MODEL ? (await anomaly?.scoreAsync([modelRow]))?.[0] : undefined;
     const signals = botSignals(row);
     if (config.webdriver) signals.push('automation (navigator.webdriver)');
     const score =

@@ -26,13 +26,33 @@ export const BEHAVIOUR_COLUMNS = [
   'cart_to_purchase',
   'events_last_30_days',
   'events_30_to_60_days_ago',
+  'orders',
+  'orders_last_90_days',
+  'days_between_orders',
+  'overdue',
+  'refunds',
+  'refund_share',
   'top_category',
+] as const;
+
+/**
+ * The columns about orders as a whole (a purchase of three items is one order; a return is a
+ * refund): what a purchase history says of a customer's rhythm and of what they sent back.
+ */
+export const ORDER_COLUMNS = [
+  'orders',
+  'orders_last_90_days',
+  'days_between_orders',
+  'overdue',
+  'refunds',
+  'refund_share',
 ] as const;
 
 interface Accumulator {
   first: number;
   last: number;
   lastPurchase?: number;
+  firstPurchase?: number;
   events: number;
   sessions: Set<string>;
   days: Set<number>;
@@ -44,6 +64,10 @@ interface Accumulator {
   categories: Map<string, number>;
   recent: number;
   before: number;
+  /** The moments of the user's purchases and refunds: one order's items share a moment. */
+  orders: Set<number>;
+  refunds: Set<number>;
+  refunded: number;
 }
 
 /** One row per user with an event at or before `asOf`: that user's behaviour up to then. */
@@ -67,6 +91,9 @@ export function behaviourRows(events: readonly Interaction[], asOf: number): Map
         categories: new Map(),
         recent: 0,
         before: 0,
+        orders: new Set(),
+        refunds: new Set(),
+        refunded: 0,
       };
       users.set(e.user_id, a);
     }
@@ -81,6 +108,12 @@ export function behaviourRows(events: readonly Interaction[], asOf: number): Map
       a.purchases++;
       a.revenue += (e.price ?? 0) * (e.quantity ?? 1);
       a.lastPurchase = Math.max(a.lastPurchase ?? e.ts, e.ts);
+      a.firstPurchase = Math.min(a.firstPurchase ?? e.ts, e.ts);
+      a.orders.add(e.ts);
+    }
+    if (e.type === 'refund') {
+      a.refunds.add(e.ts);
+      a.refunded += (e.price ?? 0) * (e.quantity ?? 1);
     }
     if (e.item_id) a.items.add(e.item_id);
     if (e.category) a.categories.set(e.category, (a.categories.get(e.category) ?? 0) + 1);
@@ -91,6 +124,8 @@ export function behaviourRows(events: readonly Interaction[], asOf: number): Map
   const days = (ms: number) => String(Math.round((ms / DAY) * 100) / 100);
   const rows = new Map<string, TableRow>();
   for (const [user, a] of users) {
+    const every =
+      a.orders.size > 1 ? ((a.lastPurchase ?? 0) - (a.firstPurchase ?? 0)) / (a.orders.size - 1) : undefined;
     const top = [...a.categories].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))[0]?.[0] ?? '';
     rows.set(user, {
       days_since_last_event: days(asOf - a.last),
@@ -109,6 +144,17 @@ export function behaviourRows(events: readonly Interaction[], asOf: number): Map
       cart_to_purchase: a.carts ? String(Math.round((a.purchases / a.carts) * 1000) / 1000) : '',
       events_last_30_days: String(a.recent),
       events_30_to_60_days_ago: String(a.before),
+      orders: String(a.orders.size),
+      orders_last_90_days: String([...a.orders].filter((t) => asOf - t <= 90 * DAY).length),
+      // The average time between orders: the rhythm a lapse is measured against.
+      days_between_orders: every === undefined ? '' : days(every),
+      // How many of those rhythms the customer is now past their last order.
+      overdue:
+        every === undefined || a.lastPurchase === undefined
+          ? ''
+          : String(Math.round(((asOf - a.lastPurchase) / Math.max(every, DAY)) * 100) / 100),
+      refunds: String(a.refunds.size),
+      refund_share: a.revenue > 0 ? String(Math.round((a.refunded / a.revenue) * 1000) / 1000) : '',
       top_category: top,
     });
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Interaction } from '../schema/interaction';
-import { SESSION_COLUMNS, sessionize, sessionRow } from './session';
+import { type Interaction, itemSteps } from '../schema/interaction';
+import { SESSION_COLUMNS, SESSION_FEATURES_VERSION, sessionize, sessionRow } from './session';
 
 const at = (user: string, seconds: number, type = 'view_item', item = `i${seconds}`): Interaction => ({
   user_id: user,
@@ -38,5 +38,69 @@ describe('sessions', () => {
     expect(tester).toMatchObject({ payment_attempts: '3', payment_failures: '3', carts: '1', distinct_items: '1' });
     const single = sessionRow([at('s', 0)]);
     expect(single).toMatchObject({ events: '1', mean_gap_s: '', min_gap_s: '', gap_regularity: '' });
+  });
+
+  it("time a person between pages, not within one page's load, however fast the device", () => {
+    // Six pages, each sending the page, the product and the list under it as it loads.
+    const pages = (within: number) =>
+      [0, 25, 66, 84, 140, 173].flatMap((s, k) => [
+        { ...at('p', s, 'page_view', ''), ts: at('p', s).ts },
+        { ...at('p', s, 'view_item', `i${k}`), ts: at('p', s).ts + within },
+        { ...at('p', s, 'view_item_list', `l${k}`), ts: at('p', s).ts + 2 * within },
+      ]);
+    const fast = sessionRow(pages(3));
+    const slow = sessionRow(pages(350));
+    for (const column of ['min_gap_s', 'mean_gap_s', 'gap_regularity'])
+      expect([column, slow[column]]).toEqual([column, fast[column]]);
+    expect(fast).toMatchObject({
+      events: '18',
+      min_gap_s: '18',
+      page_views: '6',
+      top_item_share: String(Math.round(1000 / 6) / 1000),
+    });
+    // Models trained before moments (no session_features in their manifest) are scored as they were trained: gap by gap.
+    expect(sessionRow(pages(3), {}).min_gap_s).toBe('0.003');
+    expect(sessionRow(pages(3), { session_features: SESSION_FEATURES_VERSION }).min_gap_s).toBe('18');
+    // A script four times a second still ticks, a moment a second, and still shows its pace.
+    const script = sessionRow(
+      Array.from({ length: 40 }, (_, k) => ({ ...at('bot', 0), ts: at('bot', 0).ts + k * 250 })),
+    );
+    expect(Number(script.gap_regularity)).toBe(0);
+    expect(script).toMatchObject({ min_gap_s: '1', max_events_in_10s: '40' });
+  });
+
+  it('count the actions a session took of each kind', () => {
+    const row = sessionRow([
+      at('x', 0, 'login', ''),
+      at('x', 5, 'login', ''),
+      at('x', 9, 'sign_up', ''),
+      at('x', 12, 'search', ''),
+      at('x', 20, 'select_promotion', 'a'),
+      at('x', 21, 'select_item', 'a'),
+      at('x', 30, 'add_to_cart', 'b'),
+      at('x', 40, 'remove_from_cart', 'b'),
+    ]);
+    expect(row).toMatchObject({
+      logins: '2',
+      sign_ups: '1',
+      searches: '1',
+      clicks: '2',
+      cart_removals: '1',
+      carts: '1',
+    });
+    // The promotion's click and the list click on the same item are one step.
+    expect(row.top_item_share).toBe('0.667');
+  });
+
+  it("count a card's click and the page it opened as one step, as the recommender reads them", () => {
+    const clicked = sessionRow(
+      [0, 30, 75].flatMap((s, k) => [at('p', s, 'select_item', `i${k}`), at('p', s + 0.4, 'view_item', `i${k}`)]),
+    );
+    expect(clicked).toMatchObject({ item_breadth: '1', distinct_items: '3', clicks: '3', events: '6' });
+    // A click on one item that opened nothing of it, then another item's page: two steps.
+    expect(itemSteps([at('p', 0, 'select_item', 'a'), at('p', 1, 'view_item', 'b')]).map((e) => e.item_id)).toEqual([
+      'a',
+      'b',
+    ]);
   });
 });

@@ -1,10 +1,11 @@
 /**
  * @module shared-models/features/session — one browsing session's behaviour as the columns the
  * anomaly model reads: pace, the regularity of its timing, breadth, cart and checkout velocity,
- * payment failures. Scripts are fast, regular and broad; card testers fail payments in bursts.
+ * payment failures, and how many of each kind of action it took (pages, searches, clicks, cart
+ * removals, logins, sign-ups). Scripts are fast, regular and broad; card testers fail payments in bursts.
  */
 
-import { type Interaction, isItemAction, NOT_SHOPPER_ACTIONS } from '../schema/interaction';
+import { type Interaction, isItemAction, itemSteps, NOT_SHOPPER_ACTIONS } from '../schema/interaction';
 import { SESSION_IDLE_MS } from '../schema/sessions';
 import type { TableRow } from './tabular';
 
@@ -25,6 +26,13 @@ export const SESSION_COLUMNS = [
   'payment_attempts',
   'payment_failures',
   'purchases',
+  'page_views',
+  'searches',
+  'clicks',
+  'cart_removals',
+  'logins',
+  'sign_ups',
+  'top_item_share',
 ] as const;
 
 export { SESSION_IDLE_MS };
@@ -55,6 +63,23 @@ export function sessionize(events: readonly Interaction[]): Map<string, Interact
   return sessions;
 }
 
+/** Events within this of a moment's first event are that moment (one page loading); a script's faster ticks still come a moment a second. */
+export const MOMENT_MS = 1000;
+
+/**
+ * What the session columns mean, recorded in each anomaly model's manifest: 2 times the pauses
+ * between moments (`MOMENT_MS`) and counts a card's click and the page it opened as one item step
+ * (`itemSteps`); 1, or no version, times them between events and counts every item event (models
+ * trained before, scored as they were trained). A model is scored with the columns of its own version.
+ */
+export const SESSION_FEATURES_VERSION = 2;
+
+/** The model a row is for: its manifest's `session_features` (absent: 1, a model from before). */
+export type ScoredBy = { session_features?: number };
+
+/** The columns' version for `model`: today's without a model, else the model's own. */
+const versionOf = (model?: ScoredBy) => (model ? (model.session_features ?? 1) : SESSION_FEATURES_VERSION);
+
 const round = (x: number) => String(Math.round(x * 1000) / 1000);
 
 /** Events that carry several items at once (a list shown, a basket bought). */
@@ -70,10 +95,13 @@ const MULTI_ITEM: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * One session's row, from its interactions in time order. An event with several items (a list
+ * One session's row, from its interactions in time order, with today's columns or, given a model's
+ * manifest, the columns that model was trained on (`SESSION_FEATURES_VERSION`). An event with several items (a list
  * impression, a purchase of three things) counts once; Aisle's own events do not count.
  */
-export function sessionRow(all: readonly Interaction[]): TableRow {
+export function sessionRow(all: readonly Interaction[], model?: ScoredBy): TableRow {
+  const current = versionOf(model) >= 2;
+  const momentMs = current ? MOMENT_MS : 0;
   const acted = all.filter((e) => !NOT_SHOPPER_ACTIONS.has(e.type));
   const seenEvents = new Set<string>();
   const list = acted.filter((e) => {
@@ -88,7 +116,11 @@ export function sessionRow(all: readonly Interaction[]): TableRow {
   // Nothing the shopper did yet: a session of one page view.
   if (!list.length) list.push({ user_id: all[0]?.user_id ?? '', item_id: '', type: 'page_view', ts: all[0]?.ts ?? 0 });
   const ts = list.map((e) => e.ts);
-  const gaps = ts.slice(1).map((t, i) => (t - ts[i]) / 1000);
+  // The pauses are between moments, not events: what one page sends as it loads (the page, its
+  // product, the list under it) lands within a second, at the device's speed, not the shopper's.
+  const moments: number[] = [];
+  for (const t of ts) if (!moments.length || t - moments[moments.length - 1] >= momentMs) moments.push(t);
+  const gaps = moments.slice(1).map((t, i) => (t - moments[i]) / 1000);
   const duration = (ts[ts.length - 1] - ts[0]) / 1000;
   const minutes = Math.max(duration / 60, 1 / 6); // at least ten seconds, so one quick event is no burst
   const mean = gaps.length ? gaps.reduce((s, g) => s + g, 0) / gaps.length : 0;
@@ -99,7 +131,7 @@ export function sessionRow(all: readonly Interaction[]): TableRow {
     burst = Math.max(burst, i - j + 1);
   }
   const count = (type: string) => list.filter((e) => e.type === type).length;
-  const withItem = acted.filter(isItemAction);
+  const withItem = current ? itemSteps(acted.filter(isItemAction)) : acted.filter(isItemAction);
   const items = new Set(withItem.map((e) => e.item_id)).size;
   const carts = count('add_to_cart');
   return {
@@ -108,7 +140,7 @@ export function sessionRow(all: readonly Interaction[]): TableRow {
     events_per_minute: round(list.length / minutes),
     // Blank for a single event: a gap it does not have is not a gap of zero.
     mean_gap_s: gaps.length ? round(mean) : '',
-    min_gap_s: gaps.length ? round(Math.min(...gaps)) : '',
+    min_gap_s: gaps.length ? round(gaps.reduce((m, g) => Math.min(m, g), Number.POSITIVE_INFINITY)) : '',
     // Coefficient of variation of the gaps: people pause unevenly, a script ticks (blank under three events).
     gap_regularity: gaps.length >= 2 && mean > 0 ? round(sd / mean) : '',
     max_events_in_10s: String(burst),
@@ -122,13 +154,33 @@ export function sessionRow(all: readonly Interaction[]): TableRow {
     payment_attempts: String(count('add_payment_info')),
     payment_failures: String(count('payment_failed')),
     purchases: String(count('purchase')),
+    page_views: String(count('page_view')),
+    searches: String(count('search')),
+    // A click on a listed or promoted item: what an ad clicker repeats.
+    clicks: String(count('select_item') + count('select_promotion')),
+    cart_removals: String(count('remove_from_cart')),
+    logins: String(count('login')),
+    sign_ups: String(count('sign_up')),
+    // The share of item events on the one item looked at most: a watcher reloads the same page.
+    top_item_share: withItem.length ? round(topShare(withItem)) : '',
   };
 }
 
+function topShare(events: readonly Interaction[]): number {
+  const counts = new Map<string, number>();
+  let top = 0;
+  for (const e of events) {
+    const n = (counts.get(e.item_id) ?? 0) + 1;
+    counts.set(e.item_id, n);
+    top = Math.max(top, n);
+  }
+  return top / events.length;
+}
+
 /** Each session's row, keyed as `sessionize` keys them, for interactions sorted by time. */
-export function sessionRows(events: readonly Interaction[]): Map<string, TableRow> {
+export function sessionRows(events: readonly Interaction[], model?: ScoredBy): Map<string, TableRow> {
   const rows = new Map<string, TableRow>();
-  for (const [key, list] of sessionize(events)) rows.set(key, sessionRow(list));
+  for (const [key, list] of sessionize(events)) rows.set(key, sessionRow(list, model));
   return rows;
 }
 

@@ -34,6 +34,19 @@ export const IMPRESSIONS: ReadonlySet<string> = new Set(['view_item_list', 'view
 export const isItemAction = (e: Pick<Interaction, 'type' | 'item_id'>) =>
   !!e.item_id && !NOT_SHOPPER_ACTIONS.has(e.type) && !IMPRESSIONS.has(e.type);
 
+/** Clicks on an item in a list or a promotion: usually the first half of opening its page. */
+const CLICKS: ReadonlySet<string> = new Set(['select_item', 'select_promotion']);
+
+/**
+ * One shopper's item actions (in time order) as the steps of their history: a click on an item's
+ * card followed by that item's page is one step, the page (the script reports both). Item histories
+ * (recommender, taste) are read through this on every side, so a shop whose pages are reached by
+ * clicks and one whose pages are opened by address give the same history.
+ */
+export function itemSteps<T extends Pick<Interaction, 'type' | 'item_id'>>(actions: readonly T[]): T[] {
+  return actions.filter((e, i) => !(CLICKS.has(e.type) && actions[i + 1]?.item_id === e.item_id));
+}
+
 /** The interchange file's columns, in the order `toInterchangeCsv` writes them. */
 export const INTERCHANGE_COLUMNS = [
   'user_id',

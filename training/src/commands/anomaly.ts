@@ -10,7 +10,8 @@ import { loadInteractions, readRiskLabels } from '../data/source';
 import { loadModel, nextVersion, saveModel } from '../model-files';
 import { writeJson, writeJsonLines } from '../output';
 import { sessionTable, trainAnomaly } from '../pipelines/anomaly';
-import { type Detection, evaluateAnomaly, KINDS } from '../pipelines/anomaly-eval';
+import { ATTACK_KINDS, type AttackKind } from '../pipelines/anomaly-attacks';
+import { DETECTOR_LABELS, DETECTORS, evaluateAnomaly } from '../pipelines/anomaly-eval';
 import { progress } from '../progress';
 import { formatTable } from '../table';
 import { type Command, intOption, stringOption, UsageError } from './command';
@@ -25,11 +26,14 @@ export const trainAnomalyCommand: Command = {
   summary: 'session anomaly model: an autoencoder over session behaviour, calibrated on normal traffic',
   usage: ['(--events FILE | --from STORE) --out DIR [options]'],
   description: `Cuts the events into sessions (by session_id, else a new session after 30 idle minutes) and
-describes each by its pace, the regularity of its timing, its breadth, cart and checkout velocity
-and payment failures. Sessions that are plainly no person (two events a second, a machine's
-steady pace, repeated payment failures) are left out, as in all training. An autoencoder learns to
-reconstruct the earlier 80 % of sessions; the 1 % it reconstructs worst are set aside as suspected
-bots and it is trained again without them. The later 20 % calibrate the score: a session's score is
+describes each by its pace, the regularity of its pauses (between moments: what a page sends as
+it loads is one), its breadth, cart and checkout velocity, payment failures and how many actions
+of each kind it took (page views, searches, clicks, cart removals, logins, sign-ups). Sessions
+that are plainly no person (two events a second, a machine's steady pace, repeated payment
+failures) are left out, as in all training. An autoencoder learns to reconstruct the earlier 80 %
+of sessions, each input clamped to the range normal traffic covers (anything beyond it is error by
+construction); the 1 % it reconstructs worst are set aside as suspected bots and it is trained
+again without them. The later 20 % calibrate the score: a session's score is
 the share of those it is more unusual than. Writes DIR/model.json, DIR/weights.bin and
 DIR/manifest.json. With --from, risk flags labelled on the dashboard count: sessions confirmed as
 bots are left out of what the model learns as normal, and false alarms are kept in it (even when
@@ -90,6 +94,12 @@ they look bot-like).`,
         ],
       ),
     );
+    const never = (m.never_varied ?? []) as string[];
+    if (never.length) {
+      console.log(
+        `\nnormal traffic never varied on ${never.join(', ')}: a session that does differ there scores as unusual. Train on events that include those actions (the shop's own, --from STORE) if its sessions have them.`,
+      );
+    }
     if (labels) {
       console.log(
         `\nlabels from the dashboard: ${m.confirmed_bots_left_out} confirmed bot sessions left out, ${m.false_alarms_kept} false alarms kept as normal`,
@@ -115,7 +125,7 @@ their share of the reconstruction error.`,
     const model = await loadModel(dir, loadAnomaly);
     const { manifest } = model;
     try {
-      const table = sessionTable(events);
+      const table = sessionTable(events, manifest);
       const scores = model.score(table.rows);
       await writeJsonLines(
         out,
@@ -133,63 +143,68 @@ their share of the reconstruction error.`,
 };
 
 export const evalAnomalyCommand: Command = {
-  summary: "an anomaly model's ROC-AUC and recall at 1 % false positives on injected bots and card testers",
+  summary:
+    "an anomaly model's ROC-AUC and recall at 1 % false positives on eight kinds of attack, beside four baselines",
   usage: ['--model DIR (--events FILE | --from STORE) [options]'],
-  description: `Mixes --inject known-bad sessions into the events (half scripted bots walking the catalogue at a
-machine's steady pace, half card testers failing payment after payment), scores every session and
-reports, for all injected sessions and for each kind, ROC-AUC against the log's own sessions, the
-recall at a 1 % false-positive rate, and the recall and false-positive rate at the model's flag_at.
-Evaluate on events the model did not train on (a later period). Prints a table and writes JSON.`,
+  description: `Mixes --inject known-bad sessions into the events, the kinds in turn, each written from OWASP's
+automated threats with parameters drawn per session: scraping, slow (human-paced) scraping,
+scalping, carding, credential stuffing, cart hoarding, account creation and click fraud. Scores
+every session and prints, for all injected sessions and for each kind, the ROC-AUC against the
+log's own sessions and the recall at a 1 % false-positive rate, for the model and for the
+baselines on the same sessions: events per minute and event count (one-line rules), a session's
+most extreme standardised feature, and an isolation forest over the model's own features; then
+the share of each kind flagged at the model's flag_at. Evaluate on events the model did not train
+on (a later period). Prints the tables and writes JSON.`,
   options: {
     ...pick('model', 'events', 'from', 'backend'),
-    inject: { value: 'N', help: 'sessions to inject', default: '200' },
+    inject: { value: 'N', help: 'sessions to inject', default: '400' },
+    kinds: { value: 'LIST', help: `attack kinds, comma-separated (${ATTACK_KINDS.join(', ')})`, default: 'all' },
     seed: { value: 'S', help: 'injection seed', default: '1' },
     out: { value: 'FILE', help: 'where to write the metrics as JSON', default: 'eval-anomaly.json' },
   },
   async run(values) {
     const dir = stringOption(values, 'model', true);
     const out = stringOption(values, 'out') ?? 'eval-anomaly.json';
-    const count = intOption(values, 'inject', 200, 2);
     const seed = intOption(values, 'seed', 1, 0);
+    const kinds = kindsOption(stringOption(values, 'kinds'));
+    // At least one session of each kind asked for.
+    const count = intOption(values, 'inject', 400, kinds.length);
     const events = await sourceOf(values);
     await useBackend(stringOption(values, 'backend'));
     const model = await loadModel(dir, loadAnomaly);
     const { manifest } = model;
     try {
-      const {
-        normalCount,
-        falsePositives,
-        tiedAtTop,
-        autoencoder: results,
-        baseline,
-      } = evaluateAnomaly(model, events, count, seed);
-      const row = (model: string, name: string, r: Detection, flagged: boolean) => [
-        model,
-        name,
-        String(r.sessions),
-        f4(r.rocAuc),
-        f4(r.recallAt1PctFpr),
-        flagged ? f4(r.flaggedRecall) : '',
-      ];
-      console.log(
+      const result = evaluateAnomaly(model, events, count, seed, kinds);
+      const names = ['all', ...kinds] as const;
+      const table = (metric: 'rocAuc' | 'recallAt1PctFpr', extra?: (kind: (typeof names)[number]) => string) =>
         formatTable(
-          ['detector', 'injected', 'sessions', 'ROC-AUC', 'recall @ 1% FPR', `recall @ flag_at ${manifest.flag_at}`],
           [
-            ...KINDS.map(([name]) => row(`autoencoder v${manifest.version}`, name, results[name], true)),
-            ...KINDS.map(([name]) => row('max z-score (no model)', name, baseline[name], false)),
+            'injected',
+            'sessions',
+            ...DETECTORS.map((d) => (d === 'autoencoder' ? `autoencoder v${manifest.version}` : DETECTOR_LABELS[d])),
+            ...(extra ? [`flagged at ${manifest.flag_at}`] : []),
           ],
-        ),
+          names.map((kind) => [
+            kind,
+            String(result.detectors.autoencoder[kind].sessions),
+            ...DETECTORS.map((d) => f4(result.detectors[d][kind][metric])),
+            ...(extra ? [extra(kind)] : []),
+          ]),
+        );
+      console.log(`ROC-AUC against the log's own sessions\n${table('rocAuc')}`);
+      console.log(
+        `\nrecall at 1 % false positives${'\n'}${table('recallAt1PctFpr', (kind) => f4(result.flaggedRecall[kind]))}`,
       );
       console.log(
-        `\n${normalCount} sessions of the log's own; ${f4(falsePositives)} of them flagged at flag_at ${manifest.flag_at}; ${f4(tiedAtTop)} of the 1 % scored highest tie with another`,
+        `\n${result.normalCount} sessions of the log's own; ${f4(result.falsePositives)} of them flagged at flag_at ${manifest.flag_at}; ${f4(result.tiedAtTop)} of the 1 % scored highest tie with another`,
       );
       writeJson(out, {
         model: { name: manifest.name, version: manifest.version },
-        normal_sessions: normalCount,
-        false_positive_rate_at_flag: falsePositives,
-        tied_at_top: tiedAtTop,
-        autoencoder: results,
-        baseline_max_z: baseline,
+        normal_sessions: result.normalCount,
+        false_positive_rate_at_flag: result.falsePositives,
+        flagged_recall: result.flaggedRecall,
+        tied_at_top: result.tiedAtTop,
+        detectors: result.detectors,
       });
       console.log(`(written to ${out})`);
     } finally {
@@ -197,3 +212,14 @@ Evaluate on events the model did not train on (a later period). Prints a table a
     }
   },
 };
+
+function kindsOption(text: string | undefined): AttackKind[] {
+  if (text === undefined || text === 'all') return [...ATTACK_KINDS];
+  const kinds = text.split(',').map((k) => k.trim());
+  const unknown = kinds.filter((k) => !(ATTACK_KINDS as readonly string[]).includes(k));
+  if (unknown.length || !kinds.length)
+    throw new UsageError(
+      `--kinds ${text}: unknown kind ${unknown[0] ?? ''}; expected some of ${ATTACK_KINDS.join(', ')}`,
+    );
+  return kinds as AttackKind[];
+}

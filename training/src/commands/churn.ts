@@ -11,7 +11,7 @@ import { readTable, requireColumn, type Table } from '../data/table';
 import { type ClassificationMetrics, classify } from '../eval/classification';
 import { loadModel, nextVersion, saveModel } from '../model-files';
 import { writeJson, writeJsonLines } from '../output';
-import { labelledBehaviour, parseAsOf, parseHorizon } from '../pipelines/churn-events';
+import { parseAsOf, parseHorizon, rollingBehaviour } from '../pipelines/churn-events';
 import { trainChurnTable } from '../pipelines/churn-table';
 import { progress } from '../progress';
 import { publishRun, publishScores } from '../server';
@@ -20,9 +20,9 @@ import { type Command, intOption, stringOption, UsageError, type Values } from '
 import { PUBLISH, pick } from './options';
 
 const f4 = (x: number) => (Number.isFinite(x) ? x.toFixed(4) : 'n/a');
-const METRIC_HEAD = ['ROC-AUC', 'PR-AUC', 'F1', 'precision', 'recall', 'accuracy', 'threshold'];
+const METRIC_HEAD = ['ROC-AUC', 'PR-AUC', 'F1', 'precision', 'recall', 'accuracy', 'lift top 10 %', 'threshold'];
 const metricCells = (m: ClassificationMetrics) =>
-  [m.rocAuc, m.prAuc, m.f1, m.precision, m.recall, m.accuracy, m.threshold].map(f4);
+  [m.rocAuc, m.prAuc, m.f1, m.precision, m.recall, m.accuracy, m.liftAt10, m.threshold].map(f4);
 
 export const trainChurn: Command = {
   summary: 'churn model from a customer table or from events: logistic regression and an MLP, the better one exported',
@@ -31,13 +31,19 @@ export const trainChurn: Command = {
     '(--events FILE | --from STORE) --as-of DATE --out DIR [--horizon 30d] [--label-by purchase|visit]',
   ],
   description: `From a table, each row is a customer and --label says who churned. From events, each user's
-behaviour up to --as-of (recency, frequency, money, sessions, funnel, trend, top category) is the
-row, and the label is whether they bought (or, --label-by visit, came back at all) within --horizon
-after it; the data must reach past the horizon.
+behaviour up to --as-of (recency, frequency, money, sessions, funnel, trend, orders and their
+rhythm, returns, top category) is the row, and the label is whether they bought (or, --label-by
+visit, came back at all) within --horizon after it; the data must reach past the horizon. Several
+cut-offs (--as-of 2011-03-01,2011-06-01,2011-09-09) stack each one's customers as they were then,
+so the model sees the seasons: the last cut-off is the one judged on (its rows are the test set),
+the earlier ones train and validate, split by customer, and none may have a horizon reaching past
+the last. An invoice-line export (InvoiceNo, StockCode, Quantity, InvoiceDate, UnitPrice,
+CustomerID) is read as purchases and refunds.
 
 Trains logistic regression and a small MLP (class-weighted) on 70 % of the rows, keeps the one with
 the better ROC-AUC on 15 %, calibrates it (Platt) and picks the F1-best threshold on that 15 %, and
-reports accuracy, precision, recall, F1, ROC-AUC and PR-AUC on the last 15 %. Writes DIR/model.json,
+reports accuracy, precision, recall, F1, ROC-AUC, PR-AUC and the lift in the top decile on the
+last 15 % (or the last cut-off's rows). Writes DIR/model.json,
 DIR/weights.bin and DIR/manifest.json (version, encoding, calibration, threshold, metrics, SHA-256s).`,
   options: {
     ...pick('table', 'label', 'id', 'out', 'backend', 'events', 'from', 'as-of'),
@@ -76,6 +82,7 @@ DIR/weights.bin and DIR/manifest.json (version, encoding, calibration, threshold
       seed,
       version: nextVersion(out),
       onEpoch: (done, total) => bar.update(done, total),
+      ...behaviour?.split,
     }).finally(() => bar.stop());
     const seconds = (performance.now() - started) / 1000;
     const manifest = await saveModel<ChurnManifest>(
@@ -107,17 +114,17 @@ async function behaviourTable(values: Values) {
   const labelBy = stringOption(values, 'label-by') ?? 'purchase';
   if (labelBy !== 'purchase' && labelBy !== 'visit')
     throw new UsageError(`--label-by ${labelBy}: expected purchase or visit`);
-  const asOf = parseAsOf(asOfText);
+  const cutOffs = asOfText
+    .split(',')
+    .map((t) => parseAsOf(t.trim()))
+    .sort((a, b) => a - b);
   const horizon = parseHorizon(stringOption(values, 'horizon') ?? '30d');
   const events = await loadInteractions({
     events: stringOption(values, 'events'),
     from: stringOption(values, 'from'),
     purpose: 'train',
   });
-  return {
-    table: labelledBehaviour(events, asOf, horizon, labelBy),
-    settings: { as_of: new Date(asOf).toISOString(), horizon_days: horizon / 86_400_000, label_by: labelBy } as const,
-  };
+  return rollingBehaviour(events, cutOffs, horizon, labelBy);
 }
 
 export const scoreChurn: Command = {
@@ -128,8 +135,9 @@ export const scoreChurn: Command = {
   ],
   description: `Writes one JSON line per row: {"id", "probability", "flagged", "reasons": [{"feature", "value",
 "effect"}]}. From events (a model trained from events), one line per user with behaviour up to
---as-of, keyed "user_id" instead of "id". A reason is a column whose value raises the churn
-log-odds by "effect" against an average customer.`,
+--as-of, keyed "user_id" instead of "id", and each reason also in words from the user's own
+numbers ("text": "no order for 94 days, was every 21 days"). A reason is a column whose value
+raises the churn log-odds by "effect" against an average customer.`,
   options: pick('model', 'table', 'id', 'out', 'backend', 'events', 'from', 'as-of', ...PUBLISH),
   async run(values) {
     const dir = stringOption(values, 'model', true);

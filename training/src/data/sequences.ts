@@ -4,7 +4,7 @@
  * validation, everything earlier the training data. Never a random split across time.
  */
 import { createVocabulary, type Vocabulary } from '@aisle/shared-models/features/vocabulary';
-import { isItemAction } from '@aisle/shared-models/schema/interaction';
+import { isItemAction, itemSteps } from '@aisle/shared-models/schema/interaction';
 import type { Interaction } from './interchange';
 
 /** A history and the item that came next. */
@@ -38,13 +38,21 @@ export function userSequences(
   vocabulary: Vocabulary,
   types: Vocabulary,
 ): Map<string, { items: number[]; types: number[] }> {
-  const byUser = new Map<string, { items: number[]; types: number[] }>();
+  const actions = new Map<string, Interaction[]>();
   for (const r of interactions) {
     if (!isItemAction(r)) continue;
-    const s = byUser.get(r.user_id) ?? { items: [], types: [] };
-    byUser.set(r.user_id, s);
-    s.items.push(vocabulary.indexOf(r.item_id));
-    s.types.push(types.indexOf(r.type));
+    const list = actions.get(r.user_id);
+    if (list) list.push(r);
+    else actions.set(r.user_id, [r]);
+  }
+  const byUser = new Map<string, { items: number[]; types: number[] }>();
+  for (const [user, list] of actions) {
+    // A click on a card and the page it opened are one step (`itemSteps`), as on the device.
+    const steps = itemSteps(list);
+    byUser.set(user, {
+      items: steps.map((r) => vocabulary.indexOf(r.item_id)),
+      types: steps.map((r) => types.indexOf(r.type)),
+    });
   }
   return byUser;
 }

@@ -7,7 +7,9 @@ import { type EventReader, openReader } from '@aisle/edge-server/storage/reader'
 import { toInteractions } from '@aisle/shared-models/schema/interaction';
 import { DataError } from './errors';
 import { type Dropped, type Interaction, readInteractions, sortByTime } from './interchange';
+import { isInvoiceHeader, readInvoiceLines } from './invoices';
 import { describeDropped, preprocess } from './preprocess';
+import { readHead } from './read-text';
 
 export interface SourceOptions {
   events?: string;
@@ -35,13 +37,19 @@ export async function loadInteractions({
   if (events && from) throw new DataError('give either --events FILE or --from STORE, not both');
   if (!events && !from) throw new DataError('missing --events FILE (or --from sqlite:PATH | postgres:URL)');
   const dropped: Dropped = new Map();
-  const rows = events ? readInteractions(events, dropped) : await readWholeStore(from as string, site);
+  const rows = events ? readEventsFile(events, dropped) : await readWholeStore(from as string, site);
   const read = rows.length + [...dropped.values()].reduce((s, d) => s + d.count, 0);
   const kept = preprocess(rows, dropped, { excludeBots: purpose === 'train', humans });
   const note = describeDropped(dropped, read);
   if (note) console.error(`aisle: ${note}`);
   if (!kept.length) throw new DataError(`${events ?? from}: no usable events left`);
   return kept;
+}
+
+/** An interchange file, or a shop's invoice-line export (recognised by its header). */
+function readEventsFile(file: string, dropped: Dropped): Interaction[] {
+  const header = readHead(file).split('\n')[0];
+  return isInvoiceHeader(header) ? readInvoiceLines(file, dropped) : readInteractions(file, dropped);
 }
 
 async function readWholeStore(from: string, site?: string): Promise<Interaction[]> {

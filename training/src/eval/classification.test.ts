@@ -1,6 +1,6 @@
 import { random } from '@aisle/shared-models/util/random';
 import { describe, expect, it } from 'vitest';
-import { averagePrecision, bestF1Threshold, classify, fitPlatt, rocAuc } from './classification';
+import { averagePrecision, bestF1Threshold, classify, fitPlatt, liftAt, rocAuc } from './classification';
 
 describe('classification metrics', () => {
   it('ROC-AUC is 1 for a perfect ranking, 0.5 for ties, and counts pairs in between', () => {
@@ -40,5 +40,15 @@ describe('classification metrics', () => {
     const { a, b } = fitPlatt(logits, labels);
     expect(a).toBeCloseTo(2, 0);
     expect(b).toBeCloseTo(-1, 0);
+  });
+
+  it('gives the lift in the top decile, sharing the cut among tied scores', () => {
+    // 20 rows, 5 positive (25 %); the top 2 by score are both positive: lift 1 / 0.25 = 4.
+    const scores = Array.from({ length: 20 }, (_, i) => 1 - i / 20);
+    const labels = scores.map((_, i) => (i < 2 || i === 10 || i === 15 || i === 19 ? 1 : 0));
+    expect(liftAt(scores, labels, 0.1)).toBeCloseTo(4);
+    // Every score equal: the top decile is the whole table's rate, whatever the row order.
+    expect(liftAt(new Array(20).fill(0.5), labels, 0.1)).toBeCloseTo(1);
+    expect(liftAt(scores, new Array(20).fill(0), 0.1)).toBeNaN();
   });
 });

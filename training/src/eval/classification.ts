@@ -8,6 +8,8 @@ export interface ClassificationMetrics {
   rocAuc: number;
   /** Average precision: the area under the precision-recall curve, step-wise. */
   prAuc: number;
+  /** Share of positives among the 10 % scored highest, over their share among all rows. */
+  liftAt10: number;
   threshold: number;
   positives: number;
   rows: number;
@@ -50,6 +52,35 @@ export function averagePrecision(scores: ArrayLike<number>, labels: ArrayLike<nu
   return sum / positives;
 }
 
+/**
+ * Share of positives among the `top` share of rows scored highest, over the share among all rows;
+ * rows tied at the cut share it (each counts for the part of the group that fits). NaN with no positives.
+ */
+export function liftAt(scores: ArrayLike<number>, labels: ArrayLike<number>, top: number): number {
+  const n = scores.length;
+  let all = 0;
+  for (let i = 0; i < n; i++) all += labels[i] ? 1 : 0;
+  if (!n || !all) return Number.NaN;
+  const k = Math.max(1, Math.round(n * top));
+  const sorted = Array.from(scores).sort((a, b) => b - a);
+  const cut = sorted[k - 1];
+  let above = 0;
+  let aboveHits = 0;
+  let tied = 0;
+  let tiedHits = 0;
+  for (let i = 0; i < n; i++) {
+    if (scores[i] > cut) {
+      above++;
+      aboveHits += labels[i] ? 1 : 0;
+    } else if (scores[i] === cut) {
+      tied++;
+      tiedHits += labels[i] ? 1 : 0;
+    }
+  }
+  const hits = aboveHits + (tiedHits * (k - above)) / tied;
+  return hits / k / (all / n);
+}
+
 export function classify(
   probabilities: ArrayLike<number>,
   labels: ArrayLike<number>,
@@ -75,6 +106,7 @@ export function classify(
     f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0,
     rocAuc: rocAuc(probabilities, labels),
     prAuc: averagePrecision(probabilities, labels),
+    liftAt10: liftAt(probabilities, labels, 0.1),
     threshold,
     positives: tp + fn,
     rows: probabilities.length,

@@ -1,15 +1,18 @@
 /**
  * @module training/pipelines/anomaly-eval — how well an anomaly model separates injected attacks
- * from a log's own sessions, next to the baseline it must beat: a session's most extreme
- * standardised feature, with no learning at all.
+ * (eight kinds, `anomaly-attacks`) from a log's own sessions, each kind on its own, next to the
+ * baselines it must beat on the same sessions: two one-line rules (events per minute, event
+ * count), a session's most extreme standardised feature (no learning at all) and an isolation
+ * forest over the same encoded features, fitted on the log's own sessions.
  */
-import { encodeRows } from '@aisle/shared-models/features/tabular';
+import { encodeRows, inputSize } from '@aisle/shared-models/features/tabular';
 import { type AnomalyModel, percentileOf } from '@aisle/shared-models/models/anomaly';
 import type { Interaction } from '@aisle/shared-models/schema/interaction';
 import { DataError } from '../data/errors';
 import { rocAuc } from '../eval/classification';
+import { isolationForest } from '../eval/isolation-forest';
 import { quantile, sessionTable } from './anomaly';
-import { type InjectedKind, injectSessions } from './anomaly-inject';
+import { ATTACK_KINDS, type AttackKind, injectSessions } from './anomaly-attacks';
 
 export interface Detection {
   /** Injected sessions of this kind. */
@@ -17,29 +20,36 @@ export interface Detection {
   rocAuc: number;
   /** Share of the injected sessions caught at the threshold that flags 1 % of the log's own. */
   recallAt1PctFpr: number;
-  /** Share flagged at the model's own flag_at. */
-  flaggedRecall: number;
 }
 
-export type ByKind = Record<'all' | InjectedKind, Detection>;
+export type ByKind = Record<'all' | AttackKind, Detection>;
+
+export const DETECTORS = ['autoencoder', 'events_per_minute', 'events', 'max_z', 'isolation_forest'] as const;
+export type DetectorName = (typeof DETECTORS)[number];
+
+/** How each detector is named in a table. */
+export const DETECTOR_LABELS: Record<DetectorName, string> = {
+  autoencoder: 'autoencoder',
+  events_per_minute: 'events per minute (rule)',
+  events: 'event count (rule)',
+  max_z: 'max z-score (no model)',
+  isolation_forest: 'isolation forest',
+};
 
 export interface AnomalyEvaluation {
   normalCount: number;
   /** Share of the log's own sessions flagged at the model's flag_at. */
   falsePositives: number;
+  /** Share of each kind's sessions flagged at the model's flag_at. */
+  flaggedRecall: Record<'all' | AttackKind, number>;
   /** Of the 1 % of sessions the model scores highest, the share whose score another of them shares: what no threshold there can separate. */
   tiedAtTop: number;
   /** The same for the plain percentile (no fitted tail), what models before the tail scored. */
   tiedAtTopPlain: number;
-  autoencoder: ByKind;
-  baseline: ByKind;
+  detectors: Record<DetectorName, ByKind>;
 }
 
-export const KINDS: ['all' | InjectedKind, InjectedKind | undefined][] = [
-  ['all', undefined],
-  ['scripted_bot', 'scripted_bot'],
-  ['card_testing', 'card_testing'],
-];
+export const KIND_NAMES: readonly ('all' | AttackKind)[] = ['all', ...ATTACK_KINDS];
 
 /** Of the highest 1 % of `scores` (at least one), the share equal to another among them. */
 export function tiedShare(scores: readonly number[]): number {
@@ -49,57 +59,85 @@ export function tiedShare(scores: readonly number[]): number {
   return top.filter((s) => (counts.get(s) ?? 0) > 1).length / top.length;
 }
 
-/** Injects `count` attacks into `events` (seeded), scores every session and measures the separation. */
+/** ROC-AUC and recall at 1 % false positives of `statistic` (higher is more suspect) for each kind. */
+function detections(
+  statistic: ArrayLike<number>,
+  kinds: readonly (AttackKind | undefined)[],
+  present: readonly AttackKind[],
+): ByKind {
+  const normal = Float64Array.from(kinds.flatMap((k, i) => (k === undefined ? [statistic[i]] : []))).sort();
+  const at1Pct = quantile(normal, 0.99);
+  const detect = (kind?: AttackKind): Detection => {
+    const picked = kinds.flatMap((k, i) => (k === undefined || (k !== undefined && (!kind || k === kind)) ? [i] : []));
+    const bad = picked.filter((i) => kinds[i] !== undefined);
+    return {
+      sessions: bad.length,
+      rocAuc: rocAuc(
+        picked.map((i) => statistic[i]),
+        picked.map((i) => (kinds[i] === undefined ? 0 : 1)),
+      ),
+      recallAt1PctFpr: bad.length ? bad.filter((i) => statistic[i] > at1Pct).length / bad.length : Number.NaN,
+    };
+  };
+  return Object.fromEntries([['all', detect()], ...present.map((k) => [k, detect(k)])]) as ByKind;
+}
+
+/**
+ * Injects `count` attacks of `kinds` (all eight unless given) into `events` (seeded), scores every
+ * session with the model and each baseline, and measures the separation for every kind.
+ */
 export function evaluateAnomaly(
   model: AnomalyModel,
   events: readonly Interaction[],
   count: number,
   seed: number,
+  kinds: readonly AttackKind[] = ATTACK_KINDS,
 ): AnomalyEvaluation {
   const { manifest } = model;
-  const injected = injectSessions(events, count, seed);
-  const table = sessionTable(injected.events);
+  const injected = injectSessions(events, count, seed, kinds);
+  const table = sessionTable(injected.events, manifest);
   const scores = model.score(table.rows);
-  const kinds = table.ids.map((id) => injected.sessions.get(id));
-  const dim = manifest.tabular.columns.length;
+  const truth = table.ids.map((id) => injected.sessions.get(id));
+  const normalCount = truth.filter((k) => k === undefined).length;
+  if (normalCount < 20) throw new DataError(`only ${normalCount} sessions of the log's own to compare with`);
+  const n = table.rows.length;
+  const dim = inputSize(manifest.tabular);
   const z = encodeRows(manifest.tabular, table.rows);
   const maxZ = table.rows.map((_, r) => {
     let m = 0;
     for (let f = 0; f < dim; f++) m = Math.max(m, Math.abs(z[r * dim + f]));
     return m;
   });
-  const isNormal = (i: number) => kinds[i] === undefined;
-  const normalCount = kinds.filter((k) => k === undefined).length;
-  if (normalCount < 20) throw new DataError(`only ${normalCount} sessions of the log's own to compare with`);
-  const detect = (statistic: ArrayLike<number>, kind?: InjectedKind): Detection => {
-    const picked = Array.from(statistic, (value, i) => ({ value, i })).filter(
-      ({ i }) => isNormal(i) || !kind || kinds[i] === kind,
-    );
-    const normalValues = Float64Array.from(
-      picked.filter(({ i }) => isNormal(i)),
-      (p) => p.value,
-    ).sort();
-    const at1Pct = quantile(normalValues, 0.99);
-    const bad = picked.filter(({ i }) => !isNormal(i));
-    return {
-      sessions: bad.length,
-      rocAuc: rocAuc(
-        picked.map((p) => p.value),
-        picked.map(({ i }) => (isNormal(i) ? 0 : 1)),
-      ),
-      recallAt1PctFpr: bad.filter((p) => p.value > at1Pct).length / bad.length,
-      flaggedRecall: bad.filter(({ i }) => scores[i].flagged).length / bad.length,
-    };
+  const column = (name: string) => table.rows.map((r) => Number(r[name] || 0));
+  // The forest learns from the log's own sessions only, as the model learnt from normal traffic
+  // only: fitted on the injected ones too, a cluster of attacks would hide itself.
+  const own = truth.flatMap((k, i) => (k === undefined ? [i] : []));
+  const ownRows = new Float32Array(own.length * dim);
+  for (const [j, r] of own.entries()) ownRows.set(z.subarray(r * dim, (r + 1) * dim), j * dim);
+  const forest = isolationForest(ownRows, own.length, dim, { seed }).score(z, n);
+  const statistics: Record<DetectorName, ArrayLike<number>> = {
+    autoencoder: scores.map((s) => s.error),
+    events_per_minute: column('events_per_minute'),
+    events: column('events'),
+    max_z: maxZ,
+    isolation_forest: forest,
   };
-  const errors = scores.map((s) => s.error);
-  const byKind = (statistic: ArrayLike<number>) =>
-    Object.fromEntries(KINDS.map(([name, kind]) => [name, detect(statistic, kind)])) as ByKind;
+  const flaggedShare = (kind?: AttackKind) => {
+    const bad = truth.flatMap((k, i) => (k !== undefined && (!kind || k === kind) ? [i] : []));
+    return bad.length ? bad.filter((i) => scores[i].flagged).length / bad.length : Number.NaN;
+  };
   return {
     normalCount,
-    falsePositives: scores.filter((s, i) => isNormal(i) && s.flagged).length / normalCount,
+    falsePositives: scores.filter((s, i) => truth[i] === undefined && s.flagged).length / normalCount,
+    flaggedRecall: Object.fromEntries([['all', flaggedShare()], ...kinds.map((k) => [k, flaggedShare(k)])]) as Record<
+      'all' | AttackKind,
+      number
+    >,
     tiedAtTop: tiedShare(scores.map((s) => s.score)),
     tiedAtTopPlain: tiedShare(scores.map((s) => percentileOf(s.error, manifest.error_percentiles))),
-    autoencoder: byKind(errors),
-    baseline: byKind(maxZ),
+    detectors: Object.fromEntries(DETECTORS.map((d) => [d, detections(statistics[d], truth, kinds)])) as Record<
+      DetectorName,
+      ByKind
+    >,
   };
 }

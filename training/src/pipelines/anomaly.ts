@@ -5,9 +5,21 @@
  * later 20 %, whose error percentiles turn an error into a score.
  */
 
-import { SESSION_COLUMNS, sessionize, sessionRow } from '@aisle/shared-models/features/session';
+import {
+  type ScoredBy,
+  SESSION_COLUMNS,
+  SESSION_FEATURES_VERSION,
+  sessionize,
+  sessionRow,
+} from '@aisle/shared-models/features/session';
 import { encodeRows, inputSize, type TableRow, type TabularSchema } from '@aisle/shared-models/features/tabular';
-import { type AnomalyManifest, anomalyNetwork, anomalySchema, meanErrors } from '@aisle/shared-models/models/anomaly';
+import {
+  type AnomalyManifest,
+  anomalyNetwork,
+  anomalySchema,
+  clampInputs,
+  meanErrors,
+} from '@aisle/shared-models/models/anomaly';
 import { MANIFEST_VERSION } from '@aisle/shared-models/models/manifest';
 import type { Interaction } from '@aisle/shared-models/schema/interaction';
 import * as tf from '@tensorflow/tfjs';
@@ -26,6 +38,10 @@ export interface AnomalyOptions {
    * the model learns as normal and of its calibration; false alarms are always kept as normal.
    */
   labels?: { confirmed: ReadonlySet<string>; humans: ReadonlySet<string> };
+  /** Width of the autoencoder's bottleneck (default 4). */
+  bottleneck?: number;
+  /** Whether the network sees inputs clamped to normal traffic's range (`input_bounds`; default yes). */
+  bounded?: boolean;
 }
 
 export interface AnomalyTrainResult {
@@ -41,19 +57,41 @@ export const MIN_SESSIONS = 50;
 const SUSPECT_SHARE = 0.01;
 const PATIENCE = 6;
 
-/** Each session's id and row, ordered by the session's first event. */
-export function sessionTable(events: readonly Interaction[]): { ids: string[]; rows: TableRow[]; starts: number[] } {
+/** Each session's id and row, ordered by the session's first event (the columns `model` was trained on, else today's). */
+export function sessionTable(
+  events: readonly Interaction[],
+  model?: ScoredBy,
+): { ids: string[]; rows: TableRow[]; starts: number[] } {
   const sessions = [...sessionize(events)].sort((a, b) => a[1][0].ts - b[1][0].ts);
   return {
     ids: sessions.map(([id]) => id),
-    rows: sessions.map(([, list]) => sessionRow(list)),
+    rows: sessions.map(([, list]) => sessionRow(list, model)),
     starts: sessions.map(([, list]) => list[0].ts),
   };
 }
 
-/** Mean squared reconstruction error of each row. */
-export const rowErrors = (network: tf.LayersModel, schema: TabularSchema, rows: readonly TableRow[]) =>
-  meanErrors(network, encodeRows(schema, rows), rows.length, inputSize(schema));
+type Bounds = AnomalyManifest['input_bounds'];
+
+/** Mean squared reconstruction error of each row (its inputs clamped to `bounds` where given). */
+export const rowErrors = (network: tf.LayersModel, schema: TabularSchema, rows: readonly TableRow[], bounds?: Bounds) =>
+  meanErrors(network, encodeRows(schema, rows), rows.length, inputSize(schema), bounds);
+
+/** Share of normal training traffic beyond each end of an input's range (see `input_bounds`). */
+const BOUND_SHARE = 0.001;
+
+/** Each input's range over `rows`, between its 0.1st and 99.9th percentiles. */
+export function inputBounds(schema: TabularSchema, rows: readonly TableRow[]): NonNullable<Bounds> {
+  const dim = inputSize(schema);
+  const x = encodeRows(schema, rows);
+  const lo: number[] = [];
+  const hi: number[] = [];
+  for (let f = 0; f < dim; f++) {
+    const values = Float64Array.from({ length: rows.length }, (_, r) => x[r * dim + f]).sort();
+    lo.push(quantile(values, BOUND_SHARE));
+    hi.push(quantile(values, 1 - BOUND_SHARE));
+  }
+  return { lo, hi };
+}
 
 export const quantile = (sorted: ArrayLike<number>, q: number) =>
   sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))];
@@ -61,14 +99,16 @@ export const quantile = (sorted: ArrayLike<number>, q: number) =>
 async function fitAutoencoder(
   schema: TabularSchema,
   rows: readonly TableRow[],
+  bounds: Bounds,
   epochs: number,
-  seed: number,
+  { seed, bottleneck }: { seed: number; bottleneck: number },
   onEpoch: (epoch: number) => void,
 ): Promise<{ network: tf.LayersModel; loss: number; epochs: number }> {
-  const dim = schema.columns.length;
-  const network = anomalyNetwork(dim, seed);
+  const dim = inputSize(schema);
+  const network = anomalyNetwork(dim, seed, bottleneck);
   network.compile({ optimizer: tf.train.adam(0.005), loss: 'meanSquaredError' });
-  const x = tf.tensor2d(encodeRows(schema, rows), [rows.length, dim]);
+  // Normal traffic within its own range: what the network is shown, and what it is asked to give back.
+  const x = tf.tensor2d(clampInputs(encodeRows(schema, rows), dim, bounds), [rows.length, dim]);
   // The validation share is the last tenth of the rows, which are in time order: a time-based split.
   const cut = Math.floor(rows.length * 0.9);
   const [train, valid] = tf.split(x, [cut, rows.length - cut]);
@@ -92,7 +132,7 @@ export async function trainAnomaly(
   events: readonly Interaction[],
   options: AnomalyOptions = {},
 ): Promise<AnomalyTrainResult> {
-  const { epochs = 60, seed = 42, flagAt = 0.99, labels } = options;
+  const { epochs = 60, seed = 42, flagAt = 0.99, labels, bottleneck = 4, bounded = true } = options;
   const whole = sessionTable(events);
   const confirmed = whole.ids.filter((id) => labels?.confirmed.has(id)).length;
   const table = confirmed
@@ -115,8 +155,9 @@ export async function trainAnomaly(
 
   // First fit on everything, to find the sessions that do not look like the rest.
   const first = anomalySchema(trainRows, SESSION_COLUMNS);
-  const draft = await fitAutoencoder(first, trainRows, epochs, seed, progress(0));
-  const draftErrors = rowErrors(draft.network, first, trainRows);
+  const firstBounds = bounded ? inputBounds(first, trainRows) : undefined;
+  const draft = await fitAutoencoder(first, trainRows, firstBounds, epochs, { seed, bottleneck }, progress(0));
+  const draftErrors = rowErrors(draft.network, first, trainRows, firstBounds);
   draft.network.dispose();
   const limit = quantile(Float64Array.from(draftErrors).sort(), 1 - SUSPECT_SHARE);
   const isNormal = (i: number) =>
@@ -126,9 +167,11 @@ export async function trainAnomaly(
   options.onEpoch?.(epochs, 2 * epochs);
 
   const schema = anomalySchema(normal, SESSION_COLUMNS);
-  const { network, loss, epochs: ran } = await fitAutoencoder(schema, normal, epochs, seed, progress(1));
+  const bounds = bounded ? inputBounds(schema, normal) : undefined;
+  const fitted = await fitAutoencoder(schema, normal, bounds, epochs, { seed, bottleneck }, progress(1));
+  const { network, loss, epochs: ran } = fitted;
   options.onEpoch?.(2 * epochs, 2 * epochs);
-  const calibration = Float64Array.from(rowErrors(network, schema, calibrationRows)).sort();
+  const calibration = Float64Array.from(rowErrors(network, schema, calibrationRows, bounds)).sort();
   const percentiles = Array.from({ length: 101 }, (_, p) => quantile(calibration, p / 100));
   // The tail's scale, the mean excess over the 95th percentile: what the score follows past the
   // 99th, where 1 % of the calibration sessions are too few to interpolate (see `percentileOf`).
@@ -147,6 +190,8 @@ export async function trainAnomaly(
     error_percentiles: percentiles,
     flag_at: flagAt,
     ...(tailScale > 0 ? { error_tail_scale: tailScale } : {}),
+    ...(bounds ? { input_bounds: bounds } : {}),
+    session_features: SESSION_FEATURES_VERSION,
     metrics: {
       sessions: n,
       training_sessions: normal.length,
@@ -160,6 +205,9 @@ export async function trainAnomaly(
       p99_error: percentiles[99],
       calibration_flagged_share: flagged / calibrationRows.length,
       trained_until: new Date(table.starts[cut - 1]).toISOString(),
+      // Columns normal traffic never varied on (an action the log never has): any value there is
+      // unlike everything the model knows, so sessions with it score as unusual.
+      never_varied: bounds ? schema.columns.filter((_, i) => bounds.lo[i] === bounds.hi[i]).map((c) => c.name) : [],
     },
   };
   return { network, manifest, suspected };

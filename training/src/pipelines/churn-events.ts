@@ -55,3 +55,44 @@ export function labelledBehaviour(
   }));
   return { columns: ['user_id', ...BEHAVIOUR_COLUMNS, 'churned'], rows };
 }
+
+/**
+ * The behaviour table over several cut-offs (sorted), each one's customers as they were then, so a
+ * model sees the seasons: the last cut-off's rows are the test set (`testRows`), the earlier ones
+ * train and validate, split by customer (`groups`). A `DataError` when an earlier cut-off's horizon
+ * reaches past the last: its labels would see the period judged on. One cut-off: the table alone.
+ */
+export function rollingBehaviour(
+  events: readonly Interaction[],
+  cutOffs: readonly number[],
+  horizon: number,
+  labelBy: LabelBy,
+) {
+  const last = cutOffs[cutOffs.length - 1];
+  const iso = (ts: number) => new Date(ts).toISOString();
+  for (const cutOff of cutOffs.slice(0, -1)) {
+    if (cutOff + horizon > last)
+      throw new DataError(
+        `--as-of ${iso(cutOff)}: its ${horizon / DAY}-day horizon reaches past the last cut-off ${iso(last)}, which is judged: a training label would see the test period`,
+      );
+  }
+  const tables = cutOffs.map((cutOff) => labelledBehaviour(events, cutOff, horizon, labelBy));
+  const rows = tables.flatMap((t) => t.rows);
+  const testFrom = rows.length - tables[tables.length - 1].rows.length;
+  return {
+    table: { columns: tables[0].columns, rows } satisfies Table,
+    split:
+      cutOffs.length > 1
+        ? {
+            testRows: new Set<number>(Array.from({ length: rows.length - testFrom }, (_, k) => testFrom + k)),
+            groups: rows.map((r) => r.user_id ?? ''),
+          }
+        : {},
+    settings: {
+      as_of: iso(last),
+      ...(cutOffs.length > 1 ? { cut_offs: cutOffs.map(iso) } : {}),
+      horizon_days: horizon / DAY,
+      label_by: labelBy,
+    } as const,
+  };
+}

@@ -30,6 +30,13 @@ export interface ChurnTableOptions {
   seed?: number;
   version?: number;
   onEpoch?: (done: number, total: number) => void;
+  /**
+   * Rows to judge on (a later period), instead of a random 15 %: the others are split 85/15 into
+   * training and validation by `groups` (one customer's rows on one side).
+   */
+  testRows?: ReadonlySet<number>;
+  /** Each row's group (its customer), for the split beside `testRows`. */
+  groups?: readonly string[];
 }
 
 export interface ChurnTableResult {
@@ -68,6 +75,25 @@ export function positiveValue(rows: readonly TableRow[], label: string, positive
   return found;
 }
 
+/** Training and validation rows beside given test rows: 85/15 by group, the same for the same seed. */
+export function splitBeside(
+  rows: number,
+  test: ReadonlySet<number>,
+  groups: readonly string[] | undefined,
+  seed: number,
+): { train: number[]; valid: number[]; test: number[] } {
+  const rnd = random(seed);
+  const keyOf = (i: number) => groups?.[i] ?? String(i);
+  const rest = [...Array(rows).keys()].filter((i) => !test.has(i));
+  const keys = shuffleInPlace([...new Set(rest.map(keyOf))].sort(), rnd);
+  const validKeys = new Set(keys.slice(0, Math.round(keys.length * 0.15)));
+  return {
+    train: rest.filter((i) => !validKeys.has(keyOf(i))),
+    valid: rest.filter((i) => validKeys.has(keyOf(i))),
+    test: [...test].sort((a, b) => a - b),
+  };
+}
+
 /** Stratified split, 70/15/15, the same for the same seed. */
 function split(labels: Uint8Array, seed: number): { train: number[]; valid: number[]; test: number[] } {
   const rnd = random(seed);
@@ -102,7 +128,14 @@ export async function trainChurnTable(table: Table, options: ChurnTableOptions):
   const features = table.columns.filter((c) => c !== label && c !== id);
   if (!features.length) throw new DataError('no feature columns besides the label and the id');
 
-  const parts = split(labels, seed);
+  const parts = options.testRows
+    ? splitBeside(labels.length, options.testRows, options.groups, seed)
+    : split(labels, seed);
+  for (const [part, idx] of Object.entries(parts)) {
+    const positives = idx.reduce((n, i) => n + labels[i], 0);
+    if (!positives || positives === idx.length)
+      throw new DataError(`the ${part} rows hold only one class (${idx.length} rows): nothing to learn or judge`);
+  }
   const pick = (idx: number[]) => idx.map((i) => table.rows[i]);
   const tabular = fitTabular(pick(parts.train), features, new Set(options.categorical));
   const size = inputSize(tabular);

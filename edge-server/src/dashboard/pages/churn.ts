@@ -15,7 +15,7 @@ interface ProfileRow {
   segment: string | null;
   churn: number | null;
   churn_band: string | null;
-  reasons: { feature: string; value: string | number; effect: number }[];
+  reasons: { feature: string; value: string | number; effect: number; text?: string }[];
   action: string;
   message: string;
 }
@@ -61,9 +61,13 @@ export const churnPage: Page = async ({ site }) => {
           p.churn === null ? '–' : fmt.pct(p.churn),
           p.churn_band ?? '–',
           p.reasons.map((r) =>
-            h('span', { class: 'tag', title: `effect ${fmt.num(r.effect)}` }, `${r.feature} = ${r.value}`),
+            h(
+              'span',
+              { class: 'tag', title: `${r.feature} = ${r.value}; effect ${fmt.num(r.effect)}` },
+              r.text ?? `${r.feature} = ${r.value}`,
+            ),
           ),
-          h('span', { title: p.message }, p.action),
+          h('span', { title: p.message }, p.action.replace(/_/g, ' ')),
         ]),
         [2],
         { 'data-table': 'at-risk' },

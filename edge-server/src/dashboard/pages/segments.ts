@@ -71,7 +71,7 @@ export const segmentsPage: Page = async ({ site }) => {
             p.user_id,
             p.tags.map((t) => h('span', { class: 'tag' }, t)),
             p.churn === null ? '–' : fmt.pct(p.churn),
-            p.action,
+            p.action.replace(/_/g, ' '),
           ]),
           [2],
           { 'data-table': 'segment-users' },

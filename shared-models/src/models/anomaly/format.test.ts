@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { fitTabular, inputSize, type TableRow } from '../../features/tabular';
 import { decodeAnomaly, encodeAnomaly } from './format';
-import { type AnomalyManifest, anomalyNetwork, createAnomalyModel } from './model';
+import { type AnomalyManifest, anomalyNetwork, anomalySchema, createAnomalyModel } from './model';
 
 const rows: TableRow[] = Array.from({ length: 30 }, (_, i) => ({
   events_per_minute: String((i * 7) % 11),
@@ -34,5 +34,37 @@ describe('the anomaly format', () => {
     expect(b.map((s) => s.reasons)).toEqual(a.map((s) => s.reasons));
     written.dispose();
     read.dispose();
+  });
+
+  it('clamps what the network sees to input_bounds, and refuses bounds that do not fit its inputs', async () => {
+    const tabular = anomalySchema(rows, ['events_per_minute', 'gap_cv', 'failed_payments']);
+    const base = {
+      manifest_version: 1,
+      name: 'anomaly',
+      version: 1,
+      feature_schema_version: tabular.version,
+      created_at: '2026-12-03T00:00:00.000Z',
+      shards: [],
+      metrics: {},
+      tabular,
+      error_percentiles: Array.from({ length: 101 }, (_, i) => i / 50),
+      flag_at: 0.99,
+    } satisfies AnomalyManifest;
+    const network = anomalyNetwork(inputSize(tabular), 5);
+    const free = createAnomalyModel(network, base);
+    const clamped = createAnomalyModel(network, { ...base, input_bounds: { lo: [-1, -1, -1], hi: [1, 1, 1] } });
+    const far = (epm: string) => ({ events_per_minute: epm, gap_cv: '0.5', failed_payments: '0' });
+    // Beyond the range normal traffic covered the network sees the same clamped input, so the error
+    // grows with the distance, whatever the network has learnt.
+    const [near, further] = clamped.score([far('20'), far('40')]);
+    expect(further.error).toBeGreaterThan(near.error);
+    expect(free.score([far('5')])[0].error).toBeGreaterThan(0);
+    for (const input_bounds of [
+      { lo: [-1, -1], hi: [1, 1] },
+      { lo: [-1, -1, Number.NaN], hi: [1, 1, 1] },
+      { lo: [2, -1, -1], hi: [1, 1, 1] },
+    ])
+      expect(() => createAnomalyModel(network, { ...base, input_bounds })).toThrow(/input_bounds/);
+    network.dispose();
   });
 });

@@ -8,6 +8,7 @@ export {
   type AnomalyScore,
   anomalyNetwork,
   anomalySchema,
+  clampInputs,
   createAnomalyModel,
   meanErrors,
   percentileOf,

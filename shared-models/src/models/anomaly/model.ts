@@ -12,7 +12,7 @@ import {
   type TableRow,
   type TabularSchema,
 } from '../../features/tabular';
-import type { ModelManifest } from '../manifest';
+import { ManifestError, type ModelManifest } from '../manifest';
 
 export interface AnomalyManifest extends ModelManifest {
   name: 'anomaly';
@@ -28,6 +28,19 @@ export interface AnomalyManifest extends ModelManifest {
    * would all tie). Absent in models from before it existed, which keep the plain percentile.
    */
   error_tail_scale?: number;
+  /**
+   * Per input, the range normal training traffic covered (its 0.1st and 99.9th percentiles, encoded).
+   * The network sees a session's inputs clamped to it and is judged against the values as they are,
+   * so whatever lies beyond anything normal is error by construction: an autoencoder otherwise
+   * reconstructs a scaled-up normal session (a slow scraper's hundred quiet page views) nearly as
+   * well as a normal one. Absent in models from before it existed, which see inputs as they are.
+   */
+  input_bounds?: { lo: number[]; hi: number[] };
+  /**
+   * What the session columns meant when the model was trained (`SESSION_FEATURES_VERSION`): its
+   * sessions are described the same way when scored. Absent in models from before it existed (1).
+   */
+  session_features?: number;
 }
 
 export interface AnomalyReason {
@@ -63,25 +76,59 @@ export function anomalySchema(rows: readonly TableRow[], columns: readonly strin
   return schema;
 }
 
-/** The autoencoder: inputs squeezed through a bottleneck of four and back. */
-export function anomalyNetwork(inputs: number, seed = 1): tf.Sequential {
+/** The autoencoder: inputs squeezed through a bottleneck (four wide unless told) and back. */
+export function anomalyNetwork(inputs: number, seed = 1, bottleneck = 4): tf.Sequential {
   const init = (s: number) => tf.initializers.glorotUniform({ seed: seed + s });
   return tf.sequential({
     layers: [
       tf.layers.dense({ inputShape: [inputs], units: 12, activation: 'relu', kernelInitializer: init(0) }),
-      tf.layers.dense({ units: 4, kernelInitializer: init(1) }),
+      tf.layers.dense({ units: bottleneck, kernelInitializer: init(1) }),
       tf.layers.dense({ units: 12, activation: 'relu', kernelInitializer: init(2) }),
       tf.layers.dense({ units: inputs, kernelInitializer: init(3) }),
     ],
   });
 }
 
-/** Each row's squared reconstruction error per input, row-major. */
-export function reconstructionErrors(network: tf.LayersModel, x: Float32Array, n: number, dim: number): Float32Array {
+/** `x` (rows of `dim` inputs) with each input clamped to `bounds`; `x` itself without bounds. */
+export function clampInputs(x: Float32Array, dim: number, bounds?: { lo: number[]; hi: number[] }): Float32Array {
+  if (!bounds) return x;
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const f = i % dim;
+    out[i] = Math.min(bounds.hi[f], Math.max(bounds.lo[f], x[i]));
+  }
+  return out;
+}
+
+/** The per-input squared errors as a tensor: the network fed `x` clamped to `bounds`, judged against `x`. */
+function errorTensor(
+  network: tf.LayersModel,
+  x: Float32Array,
+  n: number,
+  dim: number,
+  bounds?: AnomalyManifest['input_bounds'],
+) {
   return tf.tidy(() => {
-    const input = tf.tensor2d(x, [n, dim]);
-    return tf.squaredDifference(network.predict(input) as tf.Tensor, input).dataSync() as Float32Array;
+    const target = tf.tensor2d(x, [n, dim]);
+    const input = bounds ? tf.tensor2d(clampInputs(x, dim, bounds), [n, dim]) : target;
+    return tf.squaredDifference(network.predict(input) as tf.Tensor, target);
   });
+}
+
+/** Each row's squared reconstruction error per input, row-major (inputs clamped to `bounds` where given). */
+export function reconstructionErrors(
+  network: tf.LayersModel,
+  x: Float32Array,
+  n: number,
+  dim: number,
+  bounds?: AnomalyManifest['input_bounds'],
+): Float32Array {
+  const t = errorTensor(network, x, n, dim, bounds);
+  try {
+    return t.dataSync() as Float32Array;
+  } finally {
+    t.dispose();
+  }
 }
 
 /**
@@ -121,8 +168,13 @@ export interface AnomalyModel {
 }
 
 /** Mean squared reconstruction error of each of `n` encoded rows. */
-export const meanErrors = (network: tf.LayersModel, x: Float32Array, n: number, dim: number) =>
-  meanOfRows(reconstructionErrors(network, x, n, dim), n, dim);
+export const meanErrors = (
+  network: tf.LayersModel,
+  x: Float32Array,
+  n: number,
+  dim: number,
+  bounds?: AnomalyManifest['input_bounds'],
+) => meanOfRows(reconstructionErrors(network, x, n, dim, bounds), n, dim);
 
 function meanOfRows(parts: Float32Array, n: number, dim: number): Float64Array {
   const out = new Float64Array(n);
@@ -147,6 +199,17 @@ export const REASON_MIN_Z = 3;
 export function createAnomalyModel(network: tf.LayersModel, manifest: AnomalyManifest): AnomalyModel {
   const spans = columnSpans(manifest.tabular);
   const dim = inputSize(manifest.tabular);
+  const bounds = manifest.input_bounds;
+  if (
+    bounds &&
+    (!Array.isArray(bounds.lo) ||
+      !Array.isArray(bounds.hi) ||
+      bounds.lo.length !== dim ||
+      bounds.hi.length !== dim ||
+      bounds.lo.some((lo, i) => !Number.isFinite(lo) || !Number.isFinite(bounds.hi[i]) || lo > bounds.hi[i]))
+  ) {
+    throw new ManifestError(`manifest field input_bounds: expected ${dim} finite ranges, one per input`);
+  }
   const scoreFrom = (rows: readonly TableRow[], x: Float32Array, parts: Float32Array): AnomalyScore[] => {
     const errors = meanOfRows(parts, rows.length, dim);
     return rows.map((row, r) => {
@@ -181,15 +244,12 @@ export function createAnomalyModel(network: tf.LayersModel, manifest: AnomalyMan
     score(rows) {
       if (!rows.length) return [];
       const x = encodeRows(manifest.tabular, rows);
-      return scoreFrom(rows, x, reconstructionErrors(network, x, rows.length, dim));
+      return scoreFrom(rows, x, reconstructionErrors(network, x, rows.length, dim, manifest.input_bounds));
     },
     async scoreAsync(rows) {
       if (!rows.length) return [];
       const x = encodeRows(manifest.tabular, rows);
-      const t = tf.tidy(() => {
-        const input = tf.tensor2d(x, [rows.length, dim]);
-        return tf.squaredDifference(network.predict(input) as tf.Tensor, input);
-      });
+      const t = errorTensor(network, x, rows.length, dim, manifest.input_bounds);
       try {
         return scoreFrom(rows, x, (await t.data()) as Float32Array);
       } finally {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitItemKnn, fitMarkov, fitPopularity } from '.';
+import { fitBuyAgain, fitItemKnn, fitMarkov, fitPopularity } from '.';
 
 const top = (scores: Float32Array, exclude: number[] = []) => {
   let best = 0;
@@ -39,5 +39,15 @@ describe('next-item baselines', () => {
     expect(top(knn.score([3, 1]), [1, 3])).toBe(2);
     expect(knn.neighbours[1].items[0]).toBe(2);
     expect(knn.neighbours[1].similarity[0]).toBeCloseTo(1);
+  });
+
+  it('buy-again ranks the shopper’s own items first, the most bought then the latest, the shop’s popular after', () => {
+    const again = fitBuyAgain(chains, size);
+    const scores = again.score([3, 1, 3, 2]);
+    const order = [...scores.keys()].filter((j) => j > 0).sort((a, b) => scores[b] - scores[a]);
+    expect(order.slice(0, 3)).toEqual([3, 2, 1]);
+    // Then what the shopper never had, by popularity: 5 first.
+    expect(order[3]).toBe(5);
+    expect(scores[0]).toBe(0);
   });
 });

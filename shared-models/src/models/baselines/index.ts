@@ -1,4 +1,5 @@
-/** @module shared-models/models/baselines — popularity, item-kNN and first-order Markov next-item rankers. */
+/** @module shared-models/models/baselines — popularity, item-kNN, first-order Markov and buy-again next-item rankers. */
+export { fitBuyAgain } from './buy-again';
 export { addNeighbourScores, fitItemKnn, type ItemKnn, type ItemKnnConfig, similarityTable } from './item-knn';
 export { fitMarkov } from './markov';
 export { fitPopularity, itemCounts } from './popularity';

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { columnSpans, encodeRows, inputSize, type TableRow } from '../../features/tabular';
+import { churnStory } from './story';
 import type { ChurnManifest, ChurnScore, Reason } from './types';
 
 export interface ChurnModel {
@@ -28,6 +29,7 @@ export function createChurnModel(network: tf.LayersModel, manifest: ChurnManifes
   const logits = (rows: readonly TableRow[]) =>
     rows.length ? forward(encodeRows(manifest.tabular, rows), rows.length) : new Float32Array();
 
+  const fromEvents = manifest.source === 'events';
   return {
     manifest,
     logits,
@@ -61,6 +63,11 @@ export function createChurnModel(network: tf.LayersModel, manifest: ChurnManifes
             }))
             .filter((e) => e.effect > 0)
             .sort((p, q) => q.effect - p.effect)
+            // In words where the columns are the behaviour features (a model trained from events);
+            // a customer table's own columns keep their name and value.
+            .map((e): Reason => (fromEvents ? { ...e, text: churnStory(e.feature, row) } : e))
+            // Two columns can tell one story (the last order and the rhythm of orders): told once.
+            .filter((e, i, all) => e.text === undefined || all.findIndex((o) => o.text === e.text) === i)
             .slice(0, reasons);
           out.push({ probability, flagged: probability >= manifest.threshold, reasons: effects });
         });

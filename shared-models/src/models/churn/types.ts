@@ -9,7 +9,7 @@ export interface ChurnManifest extends ModelManifest {
   /** Trained from a customer table (one row per customer), or from events (behaviour up to a cut-off). */
   source: 'table' | 'events';
   /** For `events`: what churn meant, and the cut-off it was trained at. */
-  behaviour?: { as_of: string; horizon_days: number; label_by: 'purchase' | 'visit' };
+  behaviour?: { as_of: string; cut_offs?: string[]; horizon_days: number; label_by: 'purchase' | 'visit' };
   architecture: ChurnArchitecture;
   label: string;
   /** The label value that counts as churn (or as the event being predicted). */
@@ -28,6 +28,8 @@ export interface Reason {
   value: string;
   /** Change in log-odds the column's value causes; positive raises the probability. */
   effect: number;
+  /** The reason in words, from the shopper's own numbers ("no order for 94 days, was every 21"). */
+  text?: string;
 }
 
 export interface ChurnScore {

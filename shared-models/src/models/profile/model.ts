@@ -2,14 +2,19 @@
  * @module shared-models/models/profile/model — shopper segments: standardised behaviour features,
  * the nearest k-means centroid, a name read off that centroid, and rule-based tags beside it.
  */
-import { BEHAVIOUR_COLUMNS } from '../../features/behaviour';
+import { BEHAVIOUR_COLUMNS, ORDER_COLUMNS } from '../../features/behaviour';
 import { PROFILE_EXTRA_COLUMNS, typicalHour } from '../../features/profile';
 import { encodeRows, type TableRow, type TabularSchema } from '../../features/tabular';
 import type { ModelManifest } from '../manifest';
 import { nearest } from './kmeans';
 
-/** The columns segments are drawn from: numeric behaviour (RFM, engagement, funnel, trend) and the profile's own. */
-export const PROFILE_COLUMNS = [...BEHAVIOUR_COLUMNS.filter((c) => c !== 'top_category'), ...PROFILE_EXTRA_COLUMNS];
+/**
+ * The columns segments are drawn from: numeric behaviour (RFM, engagement, funnel, trend) and the
+ * profile's own. The order columns (rhythm, returns) are churn's: segments are named from the
+ * columns they were drawn from, and stay as they were.
+ */
+const IN_SEGMENTS = (c: string) => c !== 'top_category' && !(ORDER_COLUMNS as readonly string[]).includes(c);
+export const PROFILE_COLUMNS = [...BEHAVIOUR_COLUMNS.filter(IN_SEGMENTS), ...PROFILE_EXTRA_COLUMNS];
 
 export interface Segment {
   id: number;
