@@ -1,13 +1,14 @@
 /**
  * @module test/bench/recommender-retail — next item bought, on the UCI Online Retail year: each
- * customer's purchases in time order (an order's lines in the export's order), leave-last-out,
- * full ranking over every product, seen items allowed where validation says so — a shop of repeat
+ * customer's purchases in time order, the first line of their last order to predict after every
+ * order before it (`leaveLastOrderOut`: another line of the same order is no prediction), full
+ * ranking over every product, seen items allowed where validation says so — a shop of repeat
  * buyers, what the recommender's repeat boost was built for — against popularity, item-kNN,
  * Markov and buy-again judged the same way; three seeds.
  */
 import { readInvoiceLines } from '../../training/src/data/invoices';
 import { preprocess } from '../../training/src/data/preprocess';
-import { leaveLastOut } from '../../training/src/data/sequences';
+import { leaveLastOrderOut } from '../../training/src/data/sequences';
 import { onlineRetailFile, onlineRetailMissing } from './datasets';
 import { benchRecommenderOn } from './recommender';
 
@@ -23,10 +24,10 @@ export async function benchRecommenderRetail() {
   const purchases = preprocess(readInvoiceLines(onlineRetailFile()), new Map(), { excludeBots: true }).filter(
     (e) => e.type === 'purchase',
   );
-  const split = leaveLastOut(purchases);
+  const split = leaveLastOrderOut(purchases);
   await benchRecommenderOn(
     'recommender-retail',
-    `Next item bought on the UCI Online Retail year: ${split.test.length} customers with three purchases or more, leave-last-out, full ranking over ${split.vocabulary.size - 1} products, seen items allowed where validation chose it`,
+    `Next item bought on the UCI Online Retail year: ${split.test.length} customers with three orders or more, the first line of the last order after every order before it, full ranking over ${split.vocabulary.size - 1} products, seen items allowed where validation chose it`,
     split,
     EPOCHS,
   );

@@ -8,6 +8,19 @@ import type { TableRow } from './tabular';
 
 const DAY = 86_400_000;
 
+/**
+ * The columns about orders as a whole (a purchase of three items is one order; a return is a
+ * refund): what a purchase history says of a customer's rhythm and of what they sent back.
+ */
+export const ORDER_COLUMNS = [
+  'orders',
+  'orders_last_90_days',
+  'days_between_orders',
+  'overdue',
+  'refunds',
+  'refund_share',
+] as const;
+
 /** The columns, in order; `top_category` is categorical, the rest numeric (blank when undefined). */
 export const BEHAVIOUR_COLUMNS = [
   'days_since_last_event',
@@ -26,26 +39,8 @@ export const BEHAVIOUR_COLUMNS = [
   'cart_to_purchase',
   'events_last_30_days',
   'events_30_to_60_days_ago',
-  'orders',
-  'orders_last_90_days',
-  'days_between_orders',
-  'overdue',
-  'refunds',
-  'refund_share',
+  ...ORDER_COLUMNS,
   'top_category',
-] as const;
-
-/**
- * The columns about orders as a whole (a purchase of three items is one order; a return is a
- * refund): what a purchase history says of a customer's rhythm and of what they sent back.
- */
-export const ORDER_COLUMNS = [
-  'orders',
-  'orders_last_90_days',
-  'days_between_orders',
-  'overdue',
-  'refunds',
-  'refund_share',
 ] as const;
 
 interface Accumulator {

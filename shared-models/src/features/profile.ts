@@ -3,7 +3,7 @@
  * attention one category holds, how the prices they look at compare with the shop's, when they
  * shop (the hour as a point on a circle, so 23:00 sits next to 01:00; weekends) and on what device.
  */
-import { type Interaction, isItemAction, itemSteps } from '../schema/interaction';
+import { type Interaction, itemActionsByUser, itemSteps } from '../schema/interaction';
 import { behaviourRows } from './behaviour';
 import type { TableRow } from './tabular';
 
@@ -109,15 +109,8 @@ export function itemHistories(
   events: readonly Interaction[],
   asOf: number,
 ): Map<string, { items: string[]; types: string[] }> {
-  const byUser = new Map<string, Interaction[]>();
-  for (const e of events) {
-    if (e.ts > asOf || !isItemAction(e)) continue;
-    const list = byUser.get(e.user_id);
-    if (list) list.push(e);
-    else byUser.set(e.user_id, [e]);
-  }
   const out = new Map<string, { items: string[]; types: string[] }>();
-  for (const [user, actions] of byUser) {
+  for (const [user, actions] of itemActionsByUser(events, asOf)) {
     const steps = itemSteps(actions);
     out.set(user, { items: steps.map((e) => e.item_id), types: steps.map((e) => e.type) });
   }

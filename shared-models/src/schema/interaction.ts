@@ -34,6 +34,18 @@ export const IMPRESSIONS: ReadonlySet<string> = new Set(['view_item_list', 'view
 export const isItemAction = (e: Pick<Interaction, 'type' | 'item_id'>) =>
   !!e.item_id && !NOT_SHOPPER_ACTIONS.has(e.type) && !IMPRESSIONS.has(e.type);
 
+/** Each user's item actions (`isItemAction`) at or before `until`, in the order given (time order). */
+export function itemActionsByUser<T extends Interaction>(events: readonly T[], until = Infinity): Map<string, T[]> {
+  const byUser = new Map<string, T[]>();
+  for (const e of events) {
+    if (e.ts > until || !isItemAction(e)) continue;
+    const list = byUser.get(e.user_id);
+    if (list) list.push(e);
+    else byUser.set(e.user_id, [e]);
+  }
+  return byUser;
+}
+
 /** Clicks on an item in a list or a promotion: usually the first half of opening its page. */
 const CLICKS: ReadonlySet<string> = new Set(['select_item', 'select_promotion']);
 

@@ -4,7 +4,7 @@
  * validation, everything earlier the training data. Never a random split across time.
  */
 import { createVocabulary, type Vocabulary } from '@aisle/shared-models/features/vocabulary';
-import { isItemAction, itemSteps } from '@aisle/shared-models/schema/interaction';
+import { isItemAction, itemActionsByUser, itemSteps } from '@aisle/shared-models/schema/interaction';
 import type { Interaction } from './interchange';
 
 /** A history and the item that came next. */
@@ -38,15 +38,8 @@ export function userSequences(
   vocabulary: Vocabulary,
   types: Vocabulary,
 ): Map<string, { items: number[]; types: number[] }> {
-  const actions = new Map<string, Interaction[]>();
-  for (const r of interactions) {
-    if (!isItemAction(r)) continue;
-    const list = actions.get(r.user_id);
-    if (list) list.push(r);
-    else actions.set(r.user_id, [r]);
-  }
   const byUser = new Map<string, { items: number[]; types: number[] }>();
-  for (const [user, list] of actions) {
+  for (const [user, list] of itemActionsByUser(interactions)) {
     // A click on a card and the page it opened are one step (`itemSteps`), as on the device.
     const steps = itemSteps(list);
     byUser.set(user, {
@@ -65,18 +58,23 @@ export function itemVocabulary(interactions: readonly Interaction[]): Vocabulary
 export const typeVocabulary = (interactions: readonly Interaction[]): Vocabulary =>
   createVocabulary(interactions.filter(isItemAction).map((r) => r.type));
 
-export function leaveLastOut(interactions: readonly Interaction[]): LeaveLastOut {
+/** A split with the vocabularies and item metadata of `interactions`, and no cases yet. */
+function emptySplit(interactions: readonly Interaction[]): LeaveLastOut {
   const vocabulary = itemVocabulary(interactions);
-  const types = typeVocabulary(interactions);
-  const out: LeaveLastOut = {
+  return {
     vocabulary,
-    types,
+    types: typeVocabulary(interactions),
     train: [],
     trainTypes: [],
     valid: [],
     test: [],
     ...itemMetadata(interactions, vocabulary),
   };
+}
+
+export function leaveLastOut(interactions: readonly Interaction[]): LeaveLastOut {
+  const out = emptySplit(interactions);
+  const { vocabulary, types } = out;
   for (const [user, s] of userSequences(interactions, vocabulary, types)) {
     const n = s.items.length;
     const keep = n < 3 ? n : n - 2;
@@ -85,6 +83,40 @@ export function leaveLastOut(interactions: readonly Interaction[]): LeaveLastOut
     if (n < 3) continue;
     out.valid.push({ user, history: s.items.slice(0, -2), historyTypes: s.types.slice(0, -2), target: s.items[n - 2] });
     out.test.push({ user, history: s.items.slice(0, -1), historyTypes: s.types.slice(0, -1), target: s.items[n - 1] });
+  }
+  return out;
+}
+
+/**
+ * The leave-last-out split by orders rather than by events, for purchase histories: an order's
+ * lines share a moment, and the next line of the same order is no prediction. The test target is the
+ * first line of each customer's last order, after every line before that order; the validation
+ * target the first line of the order before, after every line before it; training is everything
+ * before that (all of it for customers with fewer than three orders).
+ */
+export function leaveLastOrderOut(purchases: readonly Interaction[]): LeaveLastOut {
+  const out = emptySplit(purchases);
+  const { vocabulary, types } = out;
+  for (const [user, lines] of itemActionsByUser(purchases)) {
+    const items = lines.map((r) => vocabulary.indexOf(r.item_id));
+    const kinds = lines.map((r) => types.indexOf(r.type));
+    // Where each order starts: a line at a new moment.
+    const starts = lines.flatMap((r, i) => (i === 0 || r.ts !== lines[i - 1].ts ? [i] : []));
+    if (starts.length < 3) {
+      out.train.push(items);
+      out.trainTypes.push(kinds);
+      continue;
+    }
+    const [before, last] = starts.slice(-2);
+    out.train.push(items.slice(0, before));
+    out.trainTypes.push(kinds.slice(0, before));
+    out.valid.push({
+      user,
+      history: items.slice(0, before),
+      historyTypes: kinds.slice(0, before),
+      target: items[before],
+    });
+    out.test.push({ user, history: items.slice(0, last), historyTypes: kinds.slice(0, last), target: items[last] });
   }
   return out;
 }

@@ -1,6 +1,6 @@
 /** The anomaly model's files, written and read back with its manifest: the same scores and reasons. */
 import { describe, expect, it } from 'vitest';
-import { fitTabular, inputSize, type TableRow } from '../../features/tabular';
+import { fitTabular, inputSize, type TableRow, type TabularSchema } from '../../features/tabular';
 import { decodeAnomaly, encodeAnomaly } from './format';
 import { type AnomalyManifest, anomalyNetwork, anomalySchema, createAnomalyModel } from './model';
 
@@ -10,21 +10,25 @@ const rows: TableRow[] = Array.from({ length: 30 }, (_, i) => ({
   failed_payments: String(i % 5 === 0 ? 3 : 0),
 }));
 
+const COLUMNS = ['events_per_minute', 'gap_cv', 'failed_payments'];
+
+const manifestOf = (tabular: TabularSchema): AnomalyManifest => ({
+  manifest_version: 1,
+  name: 'anomaly',
+  version: 4,
+  feature_schema_version: tabular.version,
+  created_at: '2026-12-03T00:00:00.000Z',
+  shards: [],
+  metrics: {},
+  tabular,
+  error_percentiles: Array.from({ length: 101 }, (_, i) => i / 50),
+  flag_at: 0.99,
+});
+
 describe('the anomaly format', () => {
   it('reads back a model that scores every session as the one written', async () => {
-    const tabular = fitTabular(rows, ['events_per_minute', 'gap_cv', 'failed_payments']);
-    const manifest = {
-      manifest_version: 1,
-      name: 'anomaly',
-      version: 4,
-      feature_schema_version: tabular.version,
-      created_at: '2026-12-03T00:00:00.000Z',
-      shards: [],
-      metrics: {},
-      tabular,
-      error_percentiles: Array.from({ length: 101 }, (_, i) => i / 50),
-      flag_at: 0.99,
-    } satisfies AnomalyManifest;
+    const manifest = manifestOf(fitTabular(rows, COLUMNS));
+    const { tabular } = manifest;
     const network = anomalyNetwork(inputSize(tabular), 5);
     const written = createAnomalyModel(network, manifest);
     const read = await decodeAnomaly(await encodeAnomaly(network), manifest);
@@ -37,19 +41,8 @@ describe('the anomaly format', () => {
   });
 
   it('clamps what the network sees to input_bounds, and refuses bounds that do not fit its inputs', async () => {
-    const tabular = anomalySchema(rows, ['events_per_minute', 'gap_cv', 'failed_payments']);
-    const base = {
-      manifest_version: 1,
-      name: 'anomaly',
-      version: 1,
-      feature_schema_version: tabular.version,
-      created_at: '2026-12-03T00:00:00.000Z',
-      shards: [],
-      metrics: {},
-      tabular,
-      error_percentiles: Array.from({ length: 101 }, (_, i) => i / 50),
-      flag_at: 0.99,
-    } satisfies AnomalyManifest;
+    const base = manifestOf(anomalySchema(rows, COLUMNS));
+    const { tabular } = base;
     const network = anomalyNetwork(inputSize(tabular), 5);
     const free = createAnomalyModel(network, base);
     const clamped = createAnomalyModel(network, { ...base, input_bounds: { lo: [-1, -1, -1], hi: [1, 1, 1] } });
