@@ -6,6 +6,7 @@
  * spreadsheet opens; and the policy itself, editable.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { STORY_MAX } from '@aisle/shared-models/models/churn';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import type { AdminApp } from '../api/admin';
@@ -47,7 +48,7 @@ const Upload = z.discriminatedUnion('kind', [
                 feature: z.string().max(100),
                 value: z.union([z.string().max(200), z.number()]),
                 effect: z.number(),
-                text: z.string().max(300).optional(),
+                text: z.string().max(STORY_MAX).optional(),
               }),
             )
             .max(20),

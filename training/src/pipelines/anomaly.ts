@@ -12,7 +12,13 @@ import {
   sessionize,
   sessionRow,
 } from '@aisle/shared-models/features/session';
-import { encodeRows, inputSize, type TableRow, type TabularSchema } from '@aisle/shared-models/features/tabular';
+import {
+  columnSpans,
+  encodeRows,
+  inputSize,
+  type TableRow,
+  type TabularSchema,
+} from '@aisle/shared-models/features/tabular';
 import {
   type AnomalyManifest,
   anomalyNetwork,
@@ -207,7 +213,13 @@ export async function trainAnomaly(
       trained_until: new Date(table.starts[cut - 1]).toISOString(),
       // Columns normal traffic never varied on (an action the log never has): any value there is
       // unlike everything the model knows, so sessions with it score as unusual.
-      never_varied: bounds ? schema.columns.filter((_, i) => bounds.lo[i] === bounds.hi[i]).map((c) => c.name) : [],
+      never_varied: bounds
+        ? columnSpans(schema)
+            .filter(({ start, width }) =>
+              bounds.lo.slice(start, start + width).every((lo, k) => lo === bounds.hi[start + k]),
+            )
+            .map((span) => span.name)
+        : [],
     },
   };
   return { network, manifest, suspected };

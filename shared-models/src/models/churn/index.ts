@@ -3,7 +3,7 @@
 export { decodeChurn, encodeChurn } from './format';
 export { type ChurnModel, createChurnModel } from './model';
 export { churnNetwork } from './network';
-export { churnStory } from './story';
+export { churnStory, STORY_MAX } from './story';
 export type { ChurnArchitecture, ChurnManifest, ChurnScore, Reason } from './types';
 
 import { loader } from '../load';
