@@ -152,7 +152,20 @@ describe('aisle train / score churn from events', () => {
   beforeAll(() => writeFileSync(events, toCsv(shopHistory())));
 
   it('learns who stops buying from behaviour before the cut-off', async () => {
-    const r = await aisle('train', 'churn', '--events', events, '--as-of', asOf, '--horizon', '30d', '--out', model);
+    const r = await aisle(
+      'train',
+      'churn',
+      '--events',
+      events,
+      '--as-of',
+      asOf,
+      '--horizon',
+      '30d',
+      '--value-horizon',
+      '30d',
+      '--out',
+      model,
+    );
     expect(r.code).toBe(0);
     const manifest = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8')) as ChurnManifest;
     expect(manifest).toMatchObject({
@@ -160,6 +173,16 @@ describe('aisle train / score churn from events', () => {
       behaviour: { as_of: asOf, horizon_days: 30, label_by: 'purchase' },
     });
     expect((manifest.metrics as { test: { rocAuc: number } }).test.rocAuc).toBeGreaterThan(0.8);
+    // Each customer's orders and spend over the next 30 days, judged on what they did: the ones who
+    // drifted away are forecast to buy little, the loyal ones more, and the shop's total about right.
+    const value = manifest.value;
+    expect(value).toMatchObject({ kind: 'bg-nbd+gamma-gamma', as_of: asOf, horizon_days: 30 });
+    const m = value?.metrics;
+    expect(m?.orders_spearman).toBeGreaterThan(0.5);
+    expect(m?.spend_spearman).toBeGreaterThan(0.5);
+    expect(Math.abs((m?.predicted_orders ?? 0) / (m?.actual_orders ?? 1) - 1)).toBeLessThan(0.1);
+    expect(Object.keys(value?.baselines ?? {})).toEqual(['last_period', 'average_rate']);
+    expect(r.stdout).toMatch(/customer value over the 30 days after .*\n.*forecast.*orders MAE/);
   });
 
   it('scores every user with behaviour up to the moment asked, keyed by user_id', async () => {
@@ -171,7 +194,23 @@ describe('aisle train / score churn from events', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(300);
-    expect(Object.keys(lines[0])).toEqual(['user_id', 'probability', 'flagged', 'reasons']);
+    for (const l of lines) expect(Object.keys(l).slice(0, 4)).toEqual(['user_id', 'probability', 'flagged', 'reasons']);
+    // Who has bought gets their value forecast over the model's days; who has not, none.
+    const bought = new Set(
+      shopHistory()
+        .filter((e) => e.type === 'purchase' && e.ts <= HISTORY_AS_OF)
+        .map((e) => e.user_id),
+    );
+    for (const l of lines) {
+      if (!bought.has(l.user_id)) expect(l.value).toBeUndefined();
+      else {
+        expect(l.value).toMatchObject({ days: 30 });
+        expect(l.value.orders).toBeGreaterThanOrEqual(0);
+        expect(l.value.spend).toBeGreaterThanOrEqual(0);
+        expect(l.value.active).toBeGreaterThanOrEqual(0);
+        expect(l.value.active).toBeLessThanOrEqual(1);
+      }
+    }
     // Shoppers gone quiet for weeks score higher than the ones still around.
     const history = shopHistory();
     const last = new Map<string, number>();

@@ -26,6 +26,7 @@ interface Profile {
   churn: number | null;
   churn_band: string | null;
   reasons: { feature: string }[];
+  value?: { days: number; orders: number; spend: number; active: number } | null;
   action: string;
   message: string;
 }
@@ -125,11 +126,82 @@ describe('the demo shop’s profiles after npm start', () => {
     const bytes = Buffer.from(await res.arrayBuffer());
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]); // a UTF-8 byte-order mark, for spreadsheets
     const text = bytes.subarray(3).toString('utf8');
-    expect(text.startsWith('user_id,segment,tags,churn,churn_band,reasons,action,message,scored_at\r\n')).toBe(true);
+    expect(
+      text.startsWith(
+        'user_id,segment,tags,churn,churn_band,reasons,expected_orders,expected_spend,forecast_days,chance_active,action,message,scored_at\r\n',
+      ),
+    ).toBe(true);
     const rows = parse(text, { columns: true }) as Record<string, string>[];
     const listed = (await get(server, '/v1/admin/profiles?site=demo&limit=1000')).body.profiles as Profile[];
     expect(rows.map((r) => r.user_id)).toEqual(listed.map((p) => p.user_id));
     expect(rows.every((r) => Number.isFinite(Number(r.churn)) && r.action)).toBe(true);
+    // Every shopper who has bought carries a forecast; the CSV says the same as the list.
+    const byId = new Map(listed.map((p) => [p.user_id, p]));
+    for (const r of rows) {
+      const v = byId.get(r.user_id)?.value;
+      expect(r.expected_spend).toBe(v ? v.spend.toFixed(2) : '');
+      expect(r.forecast_days).toBe(v ? String(v.days) : '');
+    }
+  });
+
+  it('forecasts each buyer’s orders and spend, and lists those likely to leave by what they are worth', async () => {
+    const all = (await get(server, '/v1/admin/profiles?site=demo&limit=1000')).body.profiles as Profile[];
+    const valued = all.filter((p) => p.value);
+    expect(valued.length).toBeGreaterThan(all.length / 2);
+    for (const { value } of valued) {
+      expect(value?.days).toBe(30);
+      expect(value?.orders).toBeGreaterThanOrEqual(0);
+      expect(value?.spend).toBeGreaterThanOrEqual(0);
+    }
+    // Most expected spend first, a page at a time, neither overlapping nor skipping; those without a forecast last.
+    const paged: Profile[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await get(
+        server,
+        `/v1/admin/profiles?site=demo&sort=value&limit=17${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      expect(page.status).toBe(200);
+      paged.push(...(page.body.profiles as Profile[]));
+      cursor = page.body.next_cursor as string | null;
+    } while (cursor);
+    expect(paged.map((p) => p.user_id).sort()).toEqual(all.map((p) => p.user_id).sort());
+    const spend = paged.map((p) => p.value?.spend ?? -1);
+    expect(spend).toEqual([...spend].sort((a, b) => b - a));
+    // Likely to leave and worth keeping: the high band, most expected spend first.
+    const keep = (await get(server, '/v1/admin/profiles?site=demo&sort=value&minChurn=0.6&limit=5')).body
+      .profiles as Profile[];
+    const high = all.filter((p) => (p.churn as number) >= 0.6).map((p) => p.value?.spend ?? -1);
+    expect(keep.map((p) => p.value?.spend ?? -1)).toEqual(high.sort((a, b) => b - a).slice(0, 5));
+    // A cursor of the other order, or none at all, is refused, naming the cursor.
+    const userCursor = Buffer.from('demo-1').toString('base64url');
+    for (const bad of [userCursor, 'not-base64-json', Buffer.from('[1]').toString('base64url')]) {
+      const r = await get(server, `/v1/admin/profiles?site=demo&sort=value&cursor=${bad}`);
+      expect(r.status).toBe(400);
+      expect((r.body.details as { path: string }[])[0].path).toBe('cursor');
+    }
+    expect((await get(server, '/v1/admin/profiles?site=demo&sort=richest')).status).toBe(400);
+    // The pages the merchant reads: the shop's expected spend in all and per segment, and the model's record.
+    const churn = (await get(server, '/v1/admin/dashboard/churn?site=demo')).body.value as Record<string, unknown>;
+    expect(churn).toMatchObject({ days: 30, customers: valued.length });
+    expect(churn.spend as number).toBeCloseTo(
+      valued.reduce((s, p) => s + (p.value?.spend ?? 0), 0),
+      0,
+    );
+    expect(Object.keys(churn.baselines as object)).toEqual(['last_period', 'average_rate']);
+    const segments = (await get(server, '/v1/admin/dashboard/segments?site=demo')).body.value as {
+      days: number;
+      segments: Record<string, { customers: number; spend: number }>;
+    };
+    expect(segments.days).toBe(30);
+    for (const [name, v] of Object.entries(segments.segments)) {
+      const own = valued.filter((p) => (p.segment ?? '') === name);
+      expect(v.customers).toBe(own.length);
+      expect(v.spend).toBeCloseTo(
+        own.reduce((s, p) => s + (p.value?.spend ?? 0), 0),
+        0,
+      );
+    }
   });
 
   it('scores the live shoppers of every site with a published profile model, and of no other', async () => {
@@ -254,8 +326,87 @@ describe.each(adapters)('storing profiles ($name)', (adapter) => {
     expect((await send(server, 'POST', '/v1/admin/profiles', { ...profile, site: 'nowhere' })).status).toBe(404);
     expect((await send(server, 'POST', '/v1/admin/profiles', profile, 'wrong')).status).toBe(401);
     expect((await get(server, '/v1/admin/profiles?site=demo&minChurn=7')).status).toBe(400);
+    // A forecast that is not one: negative spend, a chance above one, a field no scorer sends, days as text.
+    for (const [value, path] of [
+      [{ days: 90, orders: 1, spend: -5, active: 0.5 }, 'rows.0.value.spend'],
+      [{ days: 90, orders: 1, spend: 5, active: 2 }, 'rows.0.value.active'],
+      [{ days: 90, orders: 1, spend: 5, active: 0.5, note: 'x' }, 'rows.0.value'],
+      [{ days: '90', orders: 1, spend: 5, active: 0.5 }, 'rows.0.value.days'],
+    ] as const) {
+      const r = await send(server, 'POST', '/v1/admin/profiles', { ...churn, rows: [{ ...churn.rows[0], value }] });
+      expect(r.status).toBe(400);
+      expect(r.body.details?.[0].path).toBe(path);
+    }
     // What was stored before the bad requests is still there.
     expect(((await get(server, '/v1/admin/profiles?site=demo')).body.profiles as Profile[]).length).toBe(1);
+  });
+
+  it('keeps each shopper’s value forecast with their churn risk, sorts by it and sums it per segment', async () => {
+    const { server } = opened;
+    const site = 'valued';
+    await server.storage.putSite({ key: site, name: 'Valued', origins: [], created_at: 1 });
+    const rows = Array.from({ length: 30 }, (_, i) => ({
+      user_id: `v${String(i).padStart(2, '0')}`,
+      probability: (i % 10) / 10,
+      flagged: i % 10 >= 6,
+      reasons: [],
+      // Spends tie in pairs, so the order within a tie (by user id) is checked too; every fifth has no forecast.
+      ...(i % 5 === 4 ? {} : { value: { days: 90, orders: i / 10, spend: Math.floor(i / 2) * 10.5, active: 0.9 } }),
+    }));
+    expect((await send(server, 'POST', '/v1/admin/profiles', { site, kind: 'churn', rows })).status).toBe(200);
+    const segs = rows.map((r, i) => ({ user_id: r.user_id, segment_name: i < 15 ? 'early' : 'late', tags: [] }));
+    expect((await send(server, 'POST', '/v1/admin/profiles', { site, kind: 'profile', rows: segs })).status).toBe(200);
+    const paged: Profile[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await get(
+        server,
+        `/v1/admin/profiles?site=${site}&sort=value&limit=4${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      paged.push(...(page.body.profiles as Profile[]));
+      cursor = page.body.next_cursor as string | null;
+    } while (cursor);
+    const expected = [...rows]
+      .sort((a, b) => (b.value?.spend ?? -1) - (a.value?.spend ?? -1) || (a.user_id < b.user_id ? -1 : 1))
+      .map((r) => r.user_id);
+    expect(paged.map((p) => p.user_id)).toEqual(expected);
+    expect(paged[0].value).toEqual({ days: 90, orders: 2.8, spend: 147, active: 0.9 });
+    expect(paged.at(-1)?.value).toBeNull();
+    const segments = (await get(server, `/v1/admin/dashboard/segments?site=${site}`)).body.value as {
+      segments: Record<
+        string,
+        { customers: number; orders: number; spend: number; spend_high_risk: number; churn: number }
+      >;
+    };
+    const sum = (from: number, to: number, pick: (r: (typeof rows)[number]) => number) =>
+      rows.slice(from, to).reduce((s, r) => s + pick(r), 0);
+    expect(segments.segments.early.customers).toBe(12);
+    expect(segments.segments.early.spend).toBeCloseTo(
+      sum(0, 15, (r) => r.value?.spend ?? 0),
+      6,
+    );
+    expect(segments.segments.late.spend_high_risk).toBeCloseTo(
+      sum(15, 30, (r) => (r.probability >= 0.6 ? (r.value?.spend ?? 0) : 0)),
+      6,
+    );
+    expect(segments.segments.late.churn).toBeCloseTo(sum(15, 30, (r) => r.probability) / 15, 6);
+    // A run's report of its value model that is not one (a careless or old scorer) shows no model, not a broken page.
+    for (const value of [{ baselines: { last_period: null } }, 'fine', { as_of: 1, horizon_days: 90, customers: 3 }]) {
+      const posted = await send(server, 'POST', '/v1/admin/profile-runs', { site, kind: 'churn', summary: { value } });
+      expect(posted.status).toBeLessThan(300);
+      const page = await get(server, `/v1/admin/dashboard/churn?site=${site}`);
+      expect(page.status).toBe(200);
+      expect(page.body.value).toBeNull();
+      expect((await get(server, `/v1/admin/dashboard/segments?site=${site}`)).body.value).toMatchObject({ days: null });
+    }
+    // A churn run without forecasts clears the old ones: a forecast is only as fresh as its risk.
+    await send(server, 'POST', '/v1/admin/profiles', {
+      site,
+      kind: 'churn',
+      rows: [{ user_id: 'v00', probability: 0.1, flagged: false, reasons: [] }],
+    });
+    const [v00] = (await get(server, `/v1/admin/profiles?site=${site}&limit=1`)).body.profiles as Profile[];
+    expect(v00.value).toBeNull();
   });
 });
 

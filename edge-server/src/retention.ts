@@ -6,7 +6,7 @@
  * offer at medium risk, a care message for those who never bought.
  */
 import { z } from 'zod';
-import type { ProfileRecord } from './storage/profiles';
+import { HIGH_RISK, MEDIUM_RISK, type ProfileRecord } from './storage/profiles';
 
 export const ACTIONS = ['service_call', 'limited_time_coupon', 'personalised_offer', 'care_message', 'none'] as const;
 export const BANDS = ['high', 'medium', 'low'] as const;
@@ -19,8 +19,8 @@ export type Band = (typeof BANDS)[number];
  */
 export function churnBand(p: Pick<ProfileRecord, 'churn'>): Band | null {
   if (p.churn === null) return null;
-  if (p.churn >= 0.6) return 'high';
-  return p.churn >= 0.3 ? 'medium' : 'low';
+  if (p.churn >= HIGH_RISK) return 'high';
+  return p.churn >= MEDIUM_RISK ? 'medium' : 'low';
 }
 
 export const RuleSchema = z.strictObject({

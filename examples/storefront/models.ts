@@ -69,7 +69,17 @@ export function ensureDemoModels(
     changed || !existsSync(join(dir, 'catalog', 'manifest.json'))
       ? run('catalog', 'pack', '--file', catalogFile, '--out', join(dir, 'catalog')).then(() => {})
       : Promise.resolve();
-  const stamp = createHash('sha256').update(`${HISTORY_VERSION}/${shoppers}/${epochs}\n${catalog}`).digest('hex');
+  const train: Record<(typeof DEMO_MODELS)[number], string[]> = {
+    recommender: ['--epochs', String(epochs), '--time-budget', '60'],
+    anomaly: [],
+    profile: [],
+    // The season's last month is the churn label's horizon, and the value forecast's too.
+    churn: ['--as-of', CHURN_AS_OF, '--value-horizon', '30d'],
+  };
+  // What the models are trained with is part of the stamp: a change retrains them.
+  const stamp = createHash('sha256')
+    .update(`${HISTORY_VERSION}/${shoppers}/${epochs}/${JSON.stringify(train)}\n${catalog}`)
+    .digest('hex');
   const stampFile = join(dir, 'demo-models.stamp');
   const current = existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === stamp;
   if (current && models.every((m) => existsSync(join(dir, m, 'manifest.json')))) {
@@ -79,12 +89,6 @@ export function ensureDemoModels(
   writeFileSync(events, toInterchangeCsv(demoHistory({ shoppers })));
   log('training the demo models on a simulated season of shoppers (about a minute, in the background)…');
   const started = Date.now();
-  const train: Record<(typeof DEMO_MODELS)[number], string[]> = {
-    recommender: ['--epochs', String(epochs), '--time-budget', '60'],
-    anomaly: [],
-    profile: [],
-    churn: ['--as-of', CHURN_AS_OF],
-  };
   const ready = (async () => {
     await Promise.all([
       packed,

@@ -13,6 +13,7 @@ import { benchProfileRetail } from './profile-retail';
 import { benchRecommender } from './recommender';
 import { benchRecommenderRetail } from './recommender-retail';
 import { benchSize } from './size';
+import { benchValueRetail } from './value-retail';
 
 const only = process.argv.slice(2);
 const want = (name: string) => !only.length || only.includes(name);
@@ -28,6 +29,7 @@ if (want('recommender')) await benchRecommender();
 if (want('recommender-retail')) await benchRecommenderRetail();
 if (want('churn')) await benchChurn();
 if (want('churn-retail')) await benchChurnRetail();
+if (want('value-retail')) await benchValueRetail();
 if (want('anomaly')) await benchAnomaly();
 if (want('profile')) await benchProfile();
 if (want('profile-retail')) await benchProfileRetail();

@@ -24,6 +24,8 @@ import { startServer, type TestServer, TOKEN, tempSqlite } from '../helpers/serv
 
 const SHOTS = join(process.cwd(), 'test-output', 'dashboard');
 const int = (x: number) => new Intl.NumberFormat('en', { maximumFractionDigits: 0 }).format(x);
+const money = (x: number) =>
+  new Intl.NumberFormat('en', { style: 'currency', currency: 'EUR', maximumFractionDigits: 0 }).format(x);
 
 describe('the merchant dashboard', () => {
   let server: TestServer;
@@ -151,6 +153,10 @@ describe('the merchant dashboard', () => {
     const names = Object.keys(s.sizes);
     expect(names.length).toBeGreaterThanOrEqual(2);
     for (const name of names) expect(await text(`[data-metric="segment-size-${name}"]`)).toBe(int(s.sizes[name]));
+    // Each segment's expected spend over the churn model's forecast days, in the shop's currency.
+    expect(s.value).toMatchObject({ days: 30, currency: 'EUR' });
+    for (const name of names)
+      expect(await text(`[data-metric="segment-value-${name}"]`)).toBe(money(s.value.segments[name]?.spend ?? 0));
     expect(s.latest.segments.length).toBe(names.length);
     await page.click(`button[data-segment="${names[0]}"]`);
     await page.waitForSelector('table[data-table=segment-users] tbody tr');
@@ -166,6 +172,13 @@ describe('the merchant dashboard', () => {
     expect(await text('[data-metric=scored]')).toBe(int(c.scored));
     for (const k of ['precision', 'recall', 'f1', 'rocAuc'])
       expect(await text(`[data-metric=churn-${k}]`)).toBe(c.model.metrics[k].toFixed(3));
+    // Likely to leave and worth keeping: what the shop's customers are expected to spend, what of it
+    // the high-risk ones hold, the forecast's record against the simple ones, and the list by value.
+    expect(await text('[data-metric=value-spend]')).toBe(money(c.value.spend));
+    expect(await text('[data-metric=value-spend-high-risk]')).toBe(money(c.value.spend_high_risk));
+    expect(await text('[data-metric=value-verdict]')).toMatch(/simple forecast/);
+    expect(await page.$$eval('[data-table=value-model] tbody tr', (rows) => rows.length)).toBe(3);
+    expect(await page.$eval('select[name=sort]', (el) => (el as HTMLSelectElement).value)).toBe('value');
     // At least 30 %: the list below is the medium and high bands.
     await page.$eval('input[name=minChurn]', (el) => {
       (el as HTMLInputElement).value = '0.3';

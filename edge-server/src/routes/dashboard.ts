@@ -14,6 +14,7 @@ import { ApiError } from '../errors';
 import { jsonBody, parseInput, requireSite } from '../input';
 import { churnBand } from '../retention';
 import type { Storage } from '../storage';
+import type { SegmentValue } from '../storage/profiles';
 import { DAY_MS, type Range } from '../storage/rollups';
 
 const RangeQuery = z.object({
@@ -29,6 +30,26 @@ const RunInput = z.strictObject({
   site: z.string().min(1).max(64),
   kind: z.enum(['profile', 'churn']),
   summary: z.record(z.string(), z.unknown()),
+});
+
+/** How a value forecast did, as a model or a scoring run's summary reports it; anything else is not shown. */
+const Metrics = z.looseObject({
+  customers: z.number(),
+  orders_mae: z.number(),
+  spend_mae: z.number(),
+  orders_spearman: z.number().nullable(),
+  spend_spearman: z.number().nullable(),
+  predicted_orders: z.number(),
+  actual_orders: z.number(),
+  predicted_spend: z.number(),
+  actual_spend: z.number(),
+});
+const ValueReport = z.looseObject({
+  as_of: z.string().max(40),
+  horizon_days: z.number().int().min(1),
+  customers: z.number().int().min(0),
+  metrics: Metrics.nullable().optional(),
+  baselines: z.record(z.string().max(40), Metrics).nullable().optional(),
 });
 
 const HISTOGRAM_BINS = 20;
@@ -63,6 +84,30 @@ export function dashboardRoutes(
     return q.site;
   };
   /** The newest version of a model published for the site, or undefined. */
+  /** The churn page's customer value: the forecast's totals, and how the model did against the simple forecasts. */
+  /** The currency most of the site's revenue of the last year came in (forecasts of spend are in it), or null. */
+  const shopCurrency = async (s: string) => {
+    const to = (await rollups.lastDay(s)) ?? Math.floor(now() / DAY_MS);
+    const { revenue } = await rollups.overview({ site: s, from: to - 365, to });
+    return [...revenue].sort((a, b) => b.value - a.value)[0]?.currency ?? null;
+  };
+  const customerValue = async (s: string, reported: unknown, bySegment: Record<string, SegmentValue>) => {
+    const parsed = ValueReport.safeParse(reported);
+    if (!parsed.success) return null;
+    const model = parsed.data;
+    const all = Object.values(bySegment);
+    return {
+      currency: await shopCurrency(s),
+      days: model.horizon_days,
+      fitted_at: model.as_of,
+      customers: all.reduce((n, v) => n + v.customers, 0),
+      orders: all.reduce((n, v) => n + v.orders, 0),
+      spend: all.reduce((n, v) => n + v.spend, 0),
+      spend_high_risk: all.reduce((n, v) => n + v.spend_high_risk, 0),
+      metrics: model.metrics ?? null,
+      baselines: model.baselines ?? null,
+    };
+  };
   const latest = async (s: string, name: string) => {
     const versions = await storage.registry.versions(s, name);
     const top = versions.sort((a, b) => b.version - a.version)[0];
@@ -140,15 +185,27 @@ export function dashboardRoutes(
     SiteQuery,
     async (c) => {
       const s = await site(c.req.query());
-      const [runs, sizes, model] = await Promise.all([
+      const [runs, sizes, model, value, churnModel] = await Promise.all([
         storage.scoreRuns.latest(s, 'profile', 2),
         storage.profiles.segmentSizes(s),
         latest(s, 'profile'),
+        storage.profiles.segmentValue(s),
+        latest(s, 'churn'),
       ]);
+      const valueModel = ValueReport.safeParse(
+        churnModel?.value ??
+          ((await storage.scoreRuns.latest(s, 'churn', 1))[0]?.summary as { value?: unknown } | undefined)?.value,
+      ).data;
       const segments = (model?.segments ?? []) as { name: string; size: number; profile: Record<string, number> }[];
       return c.json({
         site: s,
         sizes,
+        /** Expected orders and spend over the churn model's forecast days, and mean churn risk, per segment. */
+        value: {
+          days: valueModel?.horizon_days ?? null,
+          currency: valueModel ? await shopCurrency(s) : null,
+          segments: value,
+        },
         latest: runs[0] ? { at: new Date(runs[0].at).toISOString(), ...(runs[0].summary as object) } : null,
         previous: runs[1] ? { at: new Date(runs[1].at).toISOString(), ...(runs[1].summary as object) } : null,
         model: model
@@ -169,10 +226,11 @@ export function dashboardRoutes(
     SiteQuery,
     async (c) => {
       const s = await site(c.req.query());
-      const [histogram, runs, model] = await Promise.all([
+      const [histogram, runs, model, bySegment] = await Promise.all([
         storage.profiles.churnHistogram(s, HISTOGRAM_BINS),
         storage.scoreRuns.latest(s, 'churn', 1),
         latest(s, 'churn'),
+        storage.profiles.segmentValue(s),
       ]);
       const bands = { high: 0, medium: 0, low: 0 };
       histogram.forEach((count, i) => {
@@ -180,7 +238,9 @@ export function dashboardRoutes(
         if (band) bands[band] += count;
       });
       // The published model's test metrics; without one in the registry, those the last scoring run reported.
-      const run = runs[0]?.summary as { model_version?: number; metrics?: Record<string, unknown> } | undefined;
+      const run = runs[0]?.summary as
+        | { model_version?: number; metrics?: Record<string, unknown>; value?: unknown }
+        | undefined;
       const metrics = (model?.metrics as { test?: Record<string, unknown> } | undefined)?.test ?? run?.metrics ?? null;
       const version = model?.version ?? run?.model_version;
       return c.json({
@@ -189,6 +249,7 @@ export function dashboardRoutes(
         bands,
         histogram: histogram.map((users, i) => ({ from: i / HISTOGRAM_BINS, to: (i + 1) / HISTOGRAM_BINS, users })),
         model: version === undefined ? null : { version, threshold: model?.threshold ?? null, metrics },
+        value: await customerValue(s, model?.value ?? run?.value, bySegment),
         run: runs[0] ? { at: new Date(runs[0].at).toISOString(), ...(runs[0].summary as object) } : null,
       });
     },

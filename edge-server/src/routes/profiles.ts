@@ -15,7 +15,7 @@ import { ApiError } from '../errors';
 import { jsonBody, parseInput, requireSite } from '../input';
 import { actionFor, churnBand, DEFAULT_POLICY, PolicySchema, type Rule } from '../retention';
 import type { Storage } from '../storage';
-import type { ProfileRecord } from '../storage/profiles';
+import { type ProfileRecord, valueKey } from '../storage/profiles';
 import type { WebhookDispatcher } from '../webhooks';
 
 const UserId = z.string().min(1).max(200);
@@ -52,6 +52,15 @@ const Upload = z.discriminatedUnion('kind', [
               }),
             )
             .max(20),
+          /** The customer-value forecast, where the churn model carries one and the shopper has bought. */
+          value: z
+            .strictObject({
+              days: z.number().int().min(1).max(3660),
+              orders: z.number().min(0).max(1e6),
+              spend: z.number().min(0).max(1e12),
+              active: z.number().min(0).max(1),
+            })
+            .optional(),
         }),
       )
       .max(20_000),
@@ -62,13 +71,24 @@ const Query = z.object({
   site: z.string().min(1).max(64),
   segment: z.string().max(100).optional(),
   minChurn: z.coerce.number().min(0).max(1).optional(),
+  /** `user`: by user id; `value`: most expected spend first (those without a forecast last). */
+  sort: z.enum(['user', 'value']).default('user'),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().max(400).optional(),
 });
 
-/** A cursor is the last user id of a page, opaque to the client. */
-const cursorOf = (userId: string) => Buffer.from(userId, 'utf8').toString('base64url');
-const afterOf = (cursor: string) => Buffer.from(cursor, 'base64url').toString('utf8');
+/** A cursor is where a page ended (its last user id, or value key), opaque to the client. */
+const cursorOf = (p: ProfileRecord, sort: 'user' | 'value') =>
+  Buffer.from(sort === 'value' ? valueKey(p) : p.user_id, 'utf8').toString('base64url');
+const ValueCursor = z.tuple([z.number(), z.string()]);
+function afterOf(cursor: string, sort: 'user' | 'value'): string {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (sort === 'user') return text;
+  try {
+    if (ValueCursor.safeParse(JSON.parse(text)).success) return text;
+  } catch {}
+  throw new ApiError(400, 'invalid input', [{ path: 'cursor', message: 'not a cursor of a page sorted by value' }]);
+}
 
 /** A cell a spreadsheet must not run as a formula (=, +, -, @, tab, CR at the start). */
 const safeCell = (v: string) => (/^[=+\-@\t\r]/.test(v) ? `'${v}` : v);
@@ -104,6 +124,7 @@ export function profilesRoutes(
     churn_band: churnBand(p),
     churn_flagged: p.churn_flagged,
     reasons: p.reasons,
+    value: p.value,
     ...actionFor(rules, p),
     scored_at: new Date(Math.max(p.segment_at ?? 0, p.churn_at ?? 0)).toISOString(),
   });
@@ -166,13 +187,14 @@ export function profilesRoutes(
       const rows = await storage.profiles.list(q.site, {
         segment: q.segment,
         minChurn: q.minChurn,
-        after: q.cursor ? afterOf(q.cursor) : undefined,
+        sort: q.sort,
+        after: q.cursor ? afterOf(q.cursor, q.sort) : undefined,
         limit: q.limit,
       });
       const last = rows.at(-1);
       return c.json({
         profiles: rows.map(view(await policy(q.site))),
-        next_cursor: rows.length === q.limit && last ? cursorOf(last.user_id) : null,
+        next_cursor: rows.length === q.limit && last ? cursorOf(last, q.sort) : null,
       });
     },
   );
@@ -193,12 +215,27 @@ export function profilesRoutes(
       await siteOr404(q.site);
       const toView = view(await policy(q.site));
       const lines: string[][] = [
-        ['user_id', 'segment', 'tags', 'churn', 'churn_band', 'reasons', 'action', 'message', 'scored_at'],
+        [
+          'user_id',
+          'segment',
+          'tags',
+          'churn',
+          'churn_band',
+          'reasons',
+          'expected_orders',
+          'expected_spend',
+          'forecast_days',
+          'chance_active',
+          'action',
+          'message',
+          'scored_at',
+        ],
       ];
       for (let after: string | undefined; ; ) {
         const page = await storage.profiles.list(q.site, {
           segment: q.segment,
           minChurn: q.minChurn,
+          sort: q.sort,
           after,
           limit: 5000,
         });
@@ -211,14 +248,19 @@ export function profilesRoutes(
               p.churn === null ? '' : p.churn.toFixed(4),
               p.churn_band ?? '',
               p.reasons.map((r) => r.text ?? `${r.feature}=${r.value}`).join('; '),
+              p.value ? p.value.orders.toFixed(2) : '',
+              p.value ? p.value.spend.toFixed(2) : '',
+              p.value ? String(p.value.days) : '',
+              p.value ? p.value.active.toFixed(3) : '',
               p.action,
               p.message,
               p.scored_at,
             ].map(safeCell),
           );
         }
-        if (page.length < 5000) break;
-        after = page.at(-1)?.user_id;
+        const last = page.at(-1);
+        if (page.length < 5000 || !last) break;
+        after = q.sort === 'value' ? valueKey(last) : last.user_id;
       }
       c.header('Content-Type', 'text/csv; charset=utf-8');
       c.header('Content-Disposition', `attachment; filename="aisle-profiles-${q.site}.csv"`);

@@ -90,6 +90,11 @@ export const SQLITE_MIGRATIONS: Migration[] = [
       'UPDATE events SET event_id = lower(event_id) WHERE event_id <> lower(event_id)',
     ],
   },
+  {
+    version: 10,
+    name: "each customer's expected orders and spend over the next days, and their chance of still being active",
+    statements: valueColumns('INTEGER', 'REAL'),
+  },
 ];
 
 /** Hash partitions of the PostgreSQL events table: writes spread evenly, and the primary key stays `event_id` alone. */
@@ -173,7 +178,22 @@ export const PG_MIGRATIONS: Migration[] = [
     name: 'identities: anonymous ids proven by the device secret, user ids by the merchant',
     statements: identityTables('text', 'bigint'),
   },
+  {
+    version: 8,
+    name: "each customer's expected orders and spend over the next days, and their chance of still being active",
+    statements: valueColumns('bigint', 'double precision'),
+  },
 ];
+
+/** The churn job's customer-value forecast beside each profile's churn risk (null where the model has none). */
+function valueColumns(int: string, real: string): string[] {
+  return [
+    `ALTER TABLE profiles ADD COLUMN value_days ${int}`,
+    `ALTER TABLE profiles ADD COLUMN value_orders ${real}`,
+    `ALTER TABLE profiles ADD COLUMN value_spend ${real}`,
+    `ALTER TABLE profiles ADD COLUMN value_active ${real}`,
+  ];
+}
 
 /**
  * What the dashboard reads instead of the events table: aggregates kept up to date from the

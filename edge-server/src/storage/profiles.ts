@@ -13,6 +13,18 @@ export interface ChurnReason {
   text?: string;
 }
 
+/** Churn probability from which a shopper is in the high band, and the medium one (see retention's `churnBand`). */
+export const HIGH_RISK = 0.6;
+export const MEDIUM_RISK = 0.3;
+
+/** The customer-value forecast: orders and spend expected over the next `days`, and the chance they are still active. */
+export interface CustomerValue {
+  days: number;
+  orders: number;
+  spend: number;
+  active: number;
+}
+
 export interface ProfileRecord {
   user_id: string;
   segment_name: string | null;
@@ -20,6 +32,8 @@ export interface ProfileRecord {
   churn: number | null;
   churn_flagged: boolean | null;
   reasons: ChurnReason[];
+  /** Null where the churn model has no value model, or the shopper has not bought yet. */
+  value: CustomerValue | null;
   segment_at: number | null;
   churn_at: number | null;
 }
@@ -27,10 +41,28 @@ export interface ProfileRecord {
 export interface ProfileQuery {
   segment?: string;
   minChurn?: number;
-  /** Users after this id (the previous page's `next_cursor`). */
+  /**
+   * `user` (default): by user id, `after` the previous page's last id. `value`: most expected spend
+   * first (shoppers without a forecast last), `after` the previous page's last `valueKey`.
+   */
+  sort?: 'user' | 'value';
   after?: string;
   limit: number;
 }
+
+/** Per segment: shoppers with a forecast, their expected orders and spend, and their mean churn risk. */
+export interface SegmentValue {
+  customers: number;
+  orders: number;
+  spend: number;
+  /** Of `spend`, what shoppers in the high churn band (≥ HIGH_RISK) are expected to spend. */
+  spend_high_risk: number;
+  churn: number | null;
+}
+
+/** Where a page sorted by value ends: its last profile's key (resumes with `after`). */
+export const valueKey = (p: Pick<ProfileRecord, 'user_id' | 'value'>) =>
+  JSON.stringify([p.value ? p.value.spend : -1, p.user_id]);
 
 export interface Profiles {
   putSegments(
@@ -40,7 +72,7 @@ export interface Profiles {
   ): Promise<void>;
   putChurn(
     site: string,
-    rows: { user_id: string; probability: number; flagged: boolean; reasons: ChurnReason[] }[],
+    rows: { user_id: string; probability: number; flagged: boolean; reasons: ChurnReason[]; value?: CustomerValue }[],
     at: number,
   ): Promise<void>;
   list(site: string, q: ProfileQuery): Promise<ProfileRecord[]>;
@@ -51,14 +83,20 @@ export interface Profiles {
   churnHistogram(site: string, bins: number): Promise<number[]>;
   /** Shoppers per segment as last scored. */
   segmentSizes(site: string): Promise<Record<string, number>>;
+  /** Expected orders and spend per segment ('' for shoppers without one), and in all. */
+  segmentValue(site: string): Promise<Record<string, SegmentValue>>;
   policy(site: string): Promise<unknown | undefined>;
   putPolicy(site: string, rules: unknown, at: number): Promise<void>;
 }
 
-type Row = Omit<ProfileRecord, 'tags' | 'reasons' | 'churn_flagged'> & {
+type Row = Omit<ProfileRecord, 'tags' | 'reasons' | 'churn_flagged' | 'value'> & {
   tags: string;
   reasons: string;
   churn_flagged: number | null;
+  value_days: unknown;
+  value_orders: unknown;
+  value_spend: unknown;
+  value_active: unknown;
 };
 
 const record = (r: Row): ProfileRecord => ({
@@ -68,11 +106,23 @@ const record = (r: Row): ProfileRecord => ({
   churn: r.churn === null ? null : Number(r.churn),
   churn_flagged: r.churn_flagged === null ? null : Boolean(Number(r.churn_flagged)),
   reasons: JSON.parse(r.reasons),
+  value:
+    r.value_spend === null || r.value_spend === undefined
+      ? null
+      : {
+          days: Number(r.value_days),
+          orders: Number(r.value_orders),
+          spend: Number(r.value_spend),
+          active: Number(r.value_active),
+        },
   segment_at: r.segment_at === null ? null : Number(r.segment_at),
   churn_at: r.churn_at === null ? null : Number(r.churn_at),
 });
 
-const COLUMNS = 'user_id, segment_name, tags, churn, churn_flagged, reasons, segment_at, churn_at';
+const COLUMNS =
+  'user_id, segment_name, tags, churn, churn_flagged, reasons, value_days, value_orders, value_spend, value_active, segment_at, churn_at';
+/** The value sort's key: shoppers without a forecast after every one with. */
+const SPEND = 'COALESCE(value_spend, -1)';
 
 export function profilesOver(sql: Sql): Profiles {
   return {
@@ -89,10 +139,23 @@ export function profilesOver(sql: Sql): Profiles {
     async putChurn(site, rows, at) {
       for (const r of rows) {
         await sql.run(
-          `INSERT INTO profiles (site, user_id, churn, churn_flagged, reasons, churn_at) VALUES (?, ?, ?, ?, ?, ?)
+          `INSERT INTO profiles (site, user_id, churn, churn_flagged, reasons, value_days, value_orders, value_spend,
+             value_active, churn_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (site, user_id) DO UPDATE SET churn = excluded.churn, churn_flagged = excluded.churn_flagged,
-             reasons = excluded.reasons, churn_at = excluded.churn_at`,
-          [site, r.user_id, r.probability, r.flagged ? 1 : 0, JSON.stringify(r.reasons), at],
+             reasons = excluded.reasons, value_days = excluded.value_days, value_orders = excluded.value_orders,
+             value_spend = excluded.value_spend, value_active = excluded.value_active, churn_at = excluded.churn_at`,
+          [
+            site,
+            r.user_id,
+            r.probability,
+            r.flagged ? 1 : 0,
+            JSON.stringify(r.reasons),
+            r.value?.days ?? null,
+            r.value?.orders ?? null,
+            r.value?.spend ?? null,
+            r.value?.active ?? null,
+            at,
+          ],
         );
       }
     },
@@ -107,13 +170,19 @@ export function profilesOver(sql: Sql): Profiles {
         where.push('churn >= ?');
         params.push(q.minChurn);
       }
-      if (q.after !== undefined) {
+      const byValue = q.sort === 'value';
+      if (q.after !== undefined && byValue) {
+        const [spend, user] = JSON.parse(q.after) as [number, string];
+        where.push(`(${SPEND} < ? OR (${SPEND} = ? AND user_id > ?))`);
+        params.push(spend, spend, user);
+      } else if (q.after !== undefined) {
         where.push('user_id > ?');
         params.push(q.after);
       }
       params.push(q.limit);
       const rows = await sql.all<Row>(
-        `SELECT ${COLUMNS} FROM profiles WHERE ${where.join(' AND ')} ORDER BY user_id LIMIT ?`,
+        `SELECT ${COLUMNS} FROM profiles WHERE ${where.join(' AND ')}
+         ORDER BY ${byValue ? `${SPEND} DESC, user_id` : 'user_id'} LIMIT ?`,
         params,
       );
       return rows.map(record);
@@ -141,6 +210,33 @@ export function profilesOver(sql: Sql): Profiles {
         [site],
       );
       return Object.fromEntries(rows.map((r) => [r.segment_name, Number(r.n)]));
+    },
+    async segmentValue(site) {
+      const rows = await sql.all<{
+        segment: string;
+        customers: unknown;
+        orders: unknown;
+        spend: unknown;
+        at_risk: unknown;
+        churn: unknown;
+      }>(
+        `SELECT COALESCE(segment_name, '') AS segment, COUNT(value_spend) AS customers, SUM(value_orders) AS orders,
+           SUM(value_spend) AS spend, SUM(CASE WHEN churn >= ? THEN value_spend END) AS at_risk, AVG(churn) AS churn
+         FROM profiles WHERE site = ? GROUP BY COALESCE(segment_name, '')`,
+        [HIGH_RISK, site],
+      );
+      return Object.fromEntries(
+        rows.map((r) => [
+          r.segment,
+          {
+            customers: Number(r.customers),
+            orders: Number(r.orders ?? 0),
+            spend: Number(r.spend ?? 0),
+            spend_high_risk: Number(r.at_risk ?? 0),
+            churn: r.churn === null ? null : Number(r.churn),
+          },
+        ]),
+      );
     },
     async erase(site, userIds) {
       for (const id of userIds) await sql.run('DELETE FROM profiles WHERE site = ? AND user_id = ?', [site, id]);

@@ -3,7 +3,13 @@
  * for a customer table: a label column, an id column, any numeric and categorical columns, blanks.
  */
 import { BEHAVIOUR_COLUMNS, behaviourRows } from '@aisle/shared-models/features/behaviour';
-import { type ChurnManifest, encodeChurn, load as loadChurn } from '@aisle/shared-models/models/churn';
+import {
+  type ChurnManifest,
+  encodeChurn,
+  load as loadChurn,
+  type ValueMetrics,
+} from '@aisle/shared-models/models/churn';
+import type { Interaction } from '@aisle/shared-models/schema/interaction';
 import { useBackend } from '../backend';
 import { DataError } from '../data/errors';
 import { loadInteractions } from '../data/source';
@@ -13,6 +19,7 @@ import { loadModel, nextVersion, saveModel } from '../model-files';
 import { writeJson, writeJsonLines } from '../output';
 import { parseAsOf, parseHorizon, rollingBehaviour } from '../pipelines/churn-events';
 import { trainChurnTable } from '../pipelines/churn-table';
+import { customerValue, fitCustomerValue, purchaseHistories } from '../pipelines/customer-value';
 import { progress } from '../progress';
 import { publishRun, publishScores } from '../server';
 import { formatTable } from '../table';
@@ -40,6 +47,12 @@ the earlier ones train and validate, split by customer, and none may have a hori
 the last. An invoice-line export (InvoiceNo, StockCode, Quantity, InvoiceDate, UnitPrice,
 CustomerID) is read as purchases and refunds.
 
+From events with purchases, the model also carries each customer's value: BG/NBD (how many orders
+a customer places while active, and the chance they still are) and Gamma-Gamma (what an order of
+theirs is worth, less what they send back), fitted on the histories up to the last cut-off and,
+where the events reach --value-horizon past it, judged against what each customer then ordered
+and spent, beside the last period again and each customer's own average rate.
+
 Trains logistic regression and a small MLP (class-weighted) on 70 % of the rows, keeps the one with
 the better ROC-AUC on 15 %, calibrates it (Platt) and picks the F1-best threshold on that 15 %, and
 reports accuracy, precision, recall, F1, ROC-AUC, PR-AUC and the lift in the top decile on the
@@ -57,6 +70,11 @@ DIR/weights.bin and DIR/manifest.json (version, encoding, calibration, threshold
       default: '30d',
     },
     'label-by': { value: 'WHAT', help: 'purchase or visit', default: 'purchase' },
+    'value-horizon': {
+      value: 'D',
+      help: 'from events: the days each customer’s expected orders and spend are forecast over',
+      default: '90d',
+    },
   },
   async run(values) {
     const fromEvents = values.events !== undefined || values.from !== undefined;
@@ -85,10 +103,24 @@ DIR/weights.bin and DIR/manifest.json (version, encoding, calibration, threshold
       ...behaviour?.split,
     }).finally(() => bar.stop());
     const seconds = (performance.now() - started) / 1000;
+    const value = behaviour
+      ? valueModel(
+          behaviour.events,
+          behaviour.asOf,
+          Math.round(parseHorizon(stringOption(values, 'value-horizon') ?? '90d') / 86_400_000) || 1,
+        )
+      : undefined;
     const manifest = await saveModel<ChurnManifest>(
       out,
       await encodeChurn(result.network),
-      behaviour ? { ...result.manifest, source: 'events', behaviour: behaviour.settings } : result.manifest,
+      behaviour
+        ? {
+            ...result.manifest,
+            source: 'events',
+            behaviour: behaviour.settings,
+            ...(value ? { value: value.model } : {}),
+          }
+        : result.manifest,
     );
     result.network.dispose();
     console.log(
@@ -104,6 +136,7 @@ DIR/weights.bin and DIR/manifest.json (version, encoding, calibration, threshold
         ]),
       ),
     );
+    if (value) console.log(value.report);
     console.log(`\nwrote ${out} (churn version ${manifest.version}, ${manifest.architecture})`);
   },
 };
@@ -124,7 +157,38 @@ async function behaviourTable(values: Values) {
     from: stringOption(values, 'from'),
     purpose: 'train',
   });
-  return rollingBehaviour(events, cutOffs, horizon, labelBy);
+  return { ...rollingBehaviour(events, cutOffs, horizon, labelBy), events, asOf: cutOffs[cutOffs.length - 1] };
+}
+
+/** The customer-value model at the last cut-off, and a table of how it did (or why it was not judged). */
+function valueModel(events: readonly Interaction[], asOf: number, days: number) {
+  if (!events.some((e) => e.type === 'purchase' && e.ts <= asOf)) return undefined;
+  const { model, baselines } = fitCustomerValue(events, asOf, days);
+  const money = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
+  const row = (name: string, m: ValueMetrics) => [
+    name,
+    m.orders_mae.toFixed(3),
+    f4(m.orders_spearman),
+    money(m.spend_mae),
+    f4(m.spend_spearman),
+    m.predicted_orders.toFixed(0),
+    money(m.predicted_spend),
+  ];
+  const head = `\ncustomer value over the ${days} days after ${model.as_of.slice(0, 10)}, ${model.customers} customers (BG/NBD + Gamma-Gamma)`;
+  const { metrics } = model;
+  const report =
+    metrics && baselines
+      ? `${head}\n${formatTable(
+          ['forecast', 'orders MAE', 'orders Spearman', 'spend MAE', 'spend Spearman', 'orders', 'spend'],
+          [
+            row('BG/NBD + Gamma-Gamma', metrics),
+            row('last period again', baselines.last_period),
+            row('own average rate', baselines.average_rate),
+            ['what happened', '', '', '', '', metrics.actual_orders.toFixed(0), money(metrics.actual_spend)],
+          ],
+        )}`
+      : `${head}: fitted, not judged (the events end before ${days} days after the last cut-off)`;
+  return { model: { ...model, ...(baselines ? { baselines } : {}) }, report };
 }
 
 export const scoreChurn: Command = {
@@ -137,7 +201,9 @@ export const scoreChurn: Command = {
 "effect"}]}. From events (a model trained from events), one line per user with behaviour up to
 --as-of, keyed "user_id" instead of "id", and each reason also in words from the user's own
 numbers ("text": "no order for 94 days, was every 21 days"). A reason is a column whose value
-raises the churn log-odds by "effect" against an average customer.`,
+raises the churn log-odds by "effect" against an average customer. Where the model carries a
+customer-value model, each user who has bought also gets "value": {"days", "orders", "spend",
+"active"}: the orders and spend expected over the next days and the chance they are still active.`,
   options: pick('model', 'table', 'id', 'out', 'backend', 'events', 'from', 'as-of', ...PUBLISH),
   async run(values) {
     const dir = stringOption(values, 'model', true);
@@ -145,15 +211,18 @@ raises the churn log-odds by "effect" against an average customer.`,
     const fromEvents = values.events !== undefined || values.from !== undefined;
     let table: Table;
     let id: string;
+    let events: Interaction[] = [];
+    let asOf = 0;
     if (fromEvents) {
       const asOfText = stringOption(values, 'as-of');
       if (!asOfText) throw new UsageError('scoring churn from events needs --as-of DATE');
-      const events = await loadInteractions({
+      events = await loadInteractions({
         events: stringOption(values, 'events'),
         from: stringOption(values, 'from'),
         site: stringOption(values, 'site'),
       });
-      const rows = [...behaviourRows(events, parseAsOf(asOfText))].map(([user, row]) => ({ user_id: user, ...row }));
+      asOf = parseAsOf(asOfText);
+      const rows = [...behaviourRows(events, asOf)].map(([user, row]) => ({ user_id: user, ...row }));
       if (!rows.length) throw new DataError(`no user has an event at or before --as-of ${asOfText}`);
       table = { columns: ['user_id', ...BEHAVIOUR_COLUMNS], rows };
       id = 'user_id';
@@ -167,7 +236,24 @@ raises the churn log-odds by "effect" against an average customer.`,
     try {
       const missing = manifest.tabular.columns.map((c) => c.name).filter((c) => !table.columns.includes(c));
       if (missing.length) throw new DataError(`the table lacks columns the model needs: ${missing.join(', ')}`);
-      const scores = model.score(table.rows);
+      const churn = model.score(table.rows);
+      // The customer-value forecast, for those who have bought, where the model carries one.
+      const histories = fromEvents && manifest.value ? purchaseHistories(events, asOf) : undefined;
+      const scores = churn.map((score, i) => {
+        const history = histories?.get(String(table.rows[i][id] ?? ''));
+        if (!history || !manifest.value) return score;
+        const v = customerValue(manifest.value, history, manifest.value.horizon_days);
+        const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits;
+        return {
+          ...score,
+          value: {
+            days: manifest.value.horizon_days,
+            orders: round(v.orders, 4),
+            spend: round(v.spend, 2),
+            active: round(v.alive, 4),
+          },
+        };
+      });
       await writeJsonLines(
         out,
         table.rows.map((row, i) => ({ [fromEvents ? 'user_id' : 'id']: row[id] ?? '', ...scores[i] })),
@@ -185,6 +271,17 @@ raises the churn log-odds by "effect" against an average customer.`,
           flagged,
           model_version: manifest.version,
           metrics: (manifest.metrics as { test?: unknown }).test ?? null,
+          // The value model without its parameters: what the dashboard tells of it.
+          value: manifest.value
+            ? {
+                kind: manifest.value.kind,
+                as_of: manifest.value.as_of,
+                horizon_days: manifest.value.horizon_days,
+                customers: manifest.value.customers,
+                metrics: manifest.value.metrics ?? null,
+                baselines: manifest.value.baselines ?? null,
+              }
+            : null,
         });
         console.log(`published ${sent} churn scores to ${stringOption(values, 'server')}`);
       }

@@ -1,14 +1,38 @@
-/** @module dashboard/pages/churn — churn probability distribution, the at-risk list with reasons and actions, CSV export, the model's test metrics. */
+/**
+ * @module dashboard/pages/churn — churn probability distribution, the at-risk list with reasons,
+ * each shopper's expected orders and spend and their retention action, CSV export, the model's
+ * test metrics and how its customer-value forecast did against the simple ones.
+ */
 import { api, q } from '../api';
 import { chart, PALETTE } from '../charts';
 import { card, fmt, h, kpi, table } from '../dom';
 import type { Page } from './types';
 
+interface ValueMetrics {
+  customers: number;
+  orders_mae: number;
+  spend_mae: number;
+  orders_spearman: number;
+  spend_spearman: number;
+  predicted_spend: number;
+  actual_spend: number;
+}
 interface Answer {
   scored: number;
   bands: { high: number; medium: number; low: number };
   histogram: { from: number; to: number; users: number }[];
   model: { version: number; threshold: number | null; metrics: Record<string, number> | null } | null;
+  value: {
+    currency: string | null;
+    days: number;
+    fitted_at: string;
+    customers: number;
+    orders: number;
+    spend: number;
+    spend_high_risk: number;
+    metrics: ValueMetrics | null;
+    baselines: Record<string, ValueMetrics> | null;
+  } | null;
 }
 interface ProfileRow {
   user_id: string;
@@ -16,8 +40,46 @@ interface ProfileRow {
   churn: number | null;
   churn_band: string | null;
   reasons: { feature: string; value: string | number; effect: number; text?: string }[];
+  value: { days: number; orders: number; spend: number; active: number } | null;
   action: string;
   message: string;
+}
+
+const BASELINES: Record<string, string> = {
+  last_period: 'the last period again',
+  average_rate: 'each customer’s own average rate',
+};
+
+/** How the customer-value forecast did on the period after it was fitted, beside the simple forecasts. */
+function valueCard(v: NonNullable<Answer['value']>, money: (x: number) => string) {
+  const m = v.metrics;
+  if (!m)
+    return card(
+      `Customer value (next ${v.days} days)`,
+      h('p', { class: 'muted' }, `Fitted on ${fmt.int(v.customers)} customers; not yet judged on a later period.`),
+    );
+  const rows: [string, ValueMetrics][] = [
+    ['BG/NBD + Gamma-Gamma', m],
+    ...Object.entries(v.baselines ?? {}).map(([k, b]): [string, ValueMetrics] => [BASELINES[k] ?? k, b]),
+  ];
+  const best = Math.min(...Object.values(v.baselines ?? {}).map((b) => b.spend_mae));
+  const beats = m.spend_mae < best;
+  return card(
+    `Customer value: forecast of the ${v.days} days after ${v.fitted_at.slice(0, 10)}`,
+    table(
+      ['forecast', 'error per customer (spend)', 'rank agreement (spend)', 'error per customer (orders)'],
+      rows.map(([name, x]) => [name, money(x.spend_mae), fmt.num(x.spend_spearman, 2), fmt.num(x.orders_mae, 2)]),
+      [1, 2, 3],
+      { 'data-table': 'value-model' },
+    ),
+    h(
+      'p',
+      { class: beats ? 'muted' : 'warning', 'data-metric': 'value-verdict' },
+      beats
+        ? `Closer than the simple forecasts for ${fmt.int(m.customers)} customers. Forecast ${money(m.predicted_spend)} in all; they spent ${money(m.actual_spend)}.`
+        : `No closer than a simple forecast (${fmt.int(m.customers)} customers): read the expected spend as a rough guide.`,
+    ),
+  );
 }
 
 const METRICS: [string, string][] = [
@@ -33,7 +95,16 @@ export const churnPage: Page = async ({ site }) => {
     api.get<Answer>(q('/v1/admin/dashboard/churn', { site })),
     api.get<{ sizes: Record<string, number> }>(q('/v1/admin/dashboard/segments', { site })),
   ]);
+  const value = c.value;
+  const money = (x: number) => (value?.currency ? fmt.money(x, value.currency) : fmt.int(x));
   const minChurn = h('input', { type: 'number', min: 0, max: 1, step: 0.05, value: '0.6', name: 'minChurn' });
+  // Likely to leave and worth keeping: with a value forecast, the at-risk list leads with the most expected spend.
+  const sort = h(
+    'select',
+    { name: 'sort' },
+    ...(value ? [h('option', { value: 'value' }, 'most expected spend first')] : []),
+    h('option', { value: 'user' }, 'by shopper id'),
+  );
   const segment = h(
     'select',
     { name: 'segment' },
@@ -41,7 +112,7 @@ export const churnPage: Page = async ({ site }) => {
     ...Object.keys(segments.sizes).map((s) => h('option', { value: s }, s)),
   );
   const list = h('div', {});
-  const filters = () => ({ site, minChurn: minChurn.value, segment: segment.value });
+  const filters = () => ({ site, minChurn: minChurn.value, segment: segment.value, sort: sort.value });
 
   async function load() {
     const answer = await api.get<{ profiles: ProfileRow[]; next_cursor: string | null }>(
@@ -54,12 +125,21 @@ export const churnPage: Page = async ({ site }) => {
         `${answer.profiles.length}${answer.next_cursor ? '+' : ''} shoppers`,
       ),
       table(
-        ['user', 'segment', 'churn', 'band', 'reasons', 'retention action'],
+        [
+          'user',
+          'segment',
+          'churn',
+          'band',
+          ...(value ? [`expected orders (${value.days} d)`, `expected spend (${value.days} d)`] : []),
+          'reasons',
+          'retention action',
+        ],
         answer.profiles.map((p) => [
           p.user_id,
           p.segment ?? '–',
           p.churn === null ? '–' : fmt.pct(p.churn),
           p.churn_band ?? '–',
+          ...(value ? [p.value ? fmt.num(p.value.orders, 1) : '–', p.value ? money(p.value.spend) : '–'] : []),
           p.reasons.map((r) =>
             h(
               'span',
@@ -69,13 +149,14 @@ export const churnPage: Page = async ({ site }) => {
           ),
           h('span', { title: p.message }, p.action.replace(/_/g, ' ')),
         ]),
-        [2],
+        value ? [2, 4, 5] : [2],
         { 'data-table': 'at-risk' },
       ),
     );
   }
   minChurn.addEventListener('change', () => void load());
   segment.addEventListener('change', () => void load());
+  sort.addEventListener('change', () => void load());
   const exportCsv = h('button', { type: 'button', 'data-action': 'export-csv' }, 'Export CSV');
   exportCsv.addEventListener(
     'click',
@@ -94,6 +175,12 @@ export const churnPage: Page = async ({ site }) => {
       kpi('High risk (≥ 60 %)', fmt.int(c.bands.high), 'band-high'),
       kpi('Medium risk (30–60 %)', fmt.int(c.bands.medium), 'band-medium'),
       kpi('Low risk', fmt.int(c.bands.low), 'band-low'),
+      ...(value
+        ? [
+            kpi(`Expected spend, next ${value.days} days`, money(value.spend), 'value-spend'),
+            kpi('…of it from high-risk shoppers', money(value.spend_high_risk), 'value-spend-high-risk'),
+          ]
+        : []),
     ),
     h(
       'div',
@@ -132,6 +219,7 @@ export const churnPage: Page = async ({ site }) => {
         c.model?.threshold != null ? h('p', { class: 'muted' }, `Flag threshold ${fmt.num(c.model.threshold)}`) : null,
       ),
     ),
+    value ? valueCard(value, money) : null,
     card(
       'At-risk shoppers',
       h(
@@ -139,6 +227,7 @@ export const churnPage: Page = async ({ site }) => {
         { class: 'toolbar' },
         h('label', {}, 'churn at least ', minChurn),
         h('label', {}, 'segment ', segment),
+        h('label', {}, 'order ', sort),
         exportCsv,
       ),
       list,

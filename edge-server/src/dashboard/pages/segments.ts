@@ -16,8 +16,17 @@ interface Run {
   users: number;
   segments: RunSegment[];
 }
+interface SegmentValue {
+  customers: number;
+  orders: number;
+  spend: number;
+  spend_high_risk: number;
+  churn: number | null;
+}
 interface Answer {
   sizes: Record<string, number>;
+  /** `days` null: no customer-value forecast (the churn model has none); the mean churn risk still holds. */
+  value: { days: number | null; currency: string | null; segments: Record<string, SegmentValue> };
   latest: Run | null;
   previous: Run | null;
   model: {
@@ -32,6 +41,7 @@ interface ProfileRow {
   segment: string | null;
   tags: string[];
   churn: number | null;
+  value: { orders: number; spend: number } | null;
   action: string;
 }
 
@@ -57,6 +67,9 @@ export const segmentsPage: Page = async ({ site }) => {
   const before = new Map((s.previous?.segments ?? []).map((x) => [x.name, x]));
   const total = names.reduce((n, name) => n + (s.sizes[name] ?? bySegment.get(name)?.size ?? 0), 0);
   const users = h('div', {});
+  const days = s.value.days;
+  const money = (x: number) => (s.value.currency ? fmt.money(x, s.value.currency) : fmt.int(x));
+  const worth = (name: string) => s.value.segments[name];
 
   async function showUsers(name: string) {
     const answer = await api.get<{ profiles: ProfileRow[] }>(
@@ -66,14 +79,15 @@ export const segmentsPage: Page = async ({ site }) => {
       card(
         `Shoppers in ${name} (first ${answer.profiles.length})`,
         table(
-          ['user', 'tags', 'churn', 'retention action'],
+          ['user', 'tags', 'churn', ...(days ? [`expected spend (${days} d)`] : []), 'retention action'],
           answer.profiles.map((p) => [
             p.user_id,
             p.tags.map((t) => h('span', { class: 'tag' }, t)),
             p.churn === null ? '–' : fmt.pct(p.churn),
+            ...(days ? [p.value ? money(p.value.spend) : '–'] : []),
             p.action.replace(/_/g, ' '),
           ]),
-          [2],
+          days ? [2, 3] : [2],
           { 'data-table': 'segment-users' },
         ),
       ),
@@ -138,8 +152,19 @@ export const segmentsPage: Page = async ({ site }) => {
     card(
       'Segments',
       table(
-        ['segment', 'shoppers', 'share', 'revenue share', 'top categories', 'change since last run', ''],
+        [
+          'segment',
+          'shoppers',
+          'share',
+          'revenue share',
+          'mean churn',
+          ...(days ? [`expected spend, ${days} d`, 'at high risk'] : []),
+          'top categories',
+          'since last run',
+          '',
+        ],
         names.map((name) => {
+          const v = worth(name);
           const size = s.sizes[name] ?? bySegment.get(name)?.size ?? 0;
           const run = bySegment.get(name);
           const prev = before.get(name);
@@ -151,12 +176,19 @@ export const segmentsPage: Page = async ({ site }) => {
             h('span', { 'data-metric': `segment-size-${name}` }, fmt.int(size)),
             total ? fmt.pct(size / total) : '–',
             run ? fmt.pct(run.revenue_share) : '–',
+            v?.churn == null ? '–' : fmt.pct(v.churn),
+            ...(days
+              ? [
+                  h('span', { 'data-metric': `segment-value-${name}` }, v ? money(v.spend) : '–'),
+                  v ? money(v.spend_high_risk) : '–',
+                ]
+              : []),
             (run?.top_categories ?? []).map((c) => h('span', { class: 'tag' }, c)),
             change === null ? (s.previous ? 'new' : 'first run') : `${change >= 0 ? '+' : ''}${fmt.int(change)}`,
             open,
           ];
         }),
-        [1, 2, 3, 5],
+        days ? [1, 2, 3, 4, 5, 6, 8] : [1, 2, 3, 4, 6],
         { 'data-table': 'segments' },
       ),
     ),

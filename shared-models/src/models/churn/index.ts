@@ -4,7 +4,14 @@ export { decodeChurn, encodeChurn } from './format';
 export { type ChurnModel, createChurnModel } from './model';
 export { churnNetwork } from './network';
 export { churnStory, STORY_MAX } from './story';
-export type { ChurnArchitecture, ChurnManifest, ChurnScore, Reason } from './types';
+export type {
+  ChurnArchitecture,
+  ChurnManifest,
+  ChurnScore,
+  CustomerValueModel,
+  Reason,
+  ValueMetrics,
+} from './types';
 
 import { loader } from '../load';
 import { decodeChurn } from './format';

@@ -19,6 +19,43 @@ export interface ChurnManifest extends ModelManifest {
   calibration: { a: number; b: number };
   /** Probability at or above which a row is flagged, chosen for F1 on validation rows. */
   threshold: number;
+  /** For `events` with purchases: each customer's expected orders and spend (see `CustomerValueModel`). */
+  value?: CustomerValueModel;
+}
+
+/** How forecasts of each customer's orders and spend compared with what they did. */
+export interface ValueMetrics {
+  customers: number;
+  /** Mean absolute error of orders (days with a purchase) and of spend (paid less refunded) per customer. */
+  orders_mae: number;
+  spend_mae: number;
+  /** Spearman's rank correlation between forecast and realised, over customers. */
+  orders_spearman: number;
+  spend_spearman: number;
+  /** The shop's totals, forecast and realised. */
+  predicted_orders: number;
+  actual_orders: number;
+  predicted_spend: number;
+  actual_spend: number;
+}
+
+/**
+ * Customer value: BG/NBD (orders while active, and the chance of being active; time in days) and
+ * Gamma-Gamma (what an order is worth, shrunk to the shop's mean), fitted on the purchase
+ * histories up to `as_of`; `metrics` judge its forecast of the `horizon_days` after it.
+ */
+export interface CustomerValueModel {
+  kind: 'bg-nbd+gamma-gamma';
+  as_of: string;
+  horizon_days: number;
+  /** Customers (an order at or before `as_of`) it was fitted on. */
+  customers: number;
+  bg_nbd: { r: number; alpha: number; a: number; b: number };
+  /** Absent with too few customers who kept what they bought: each customer's own mean stands. */
+  gamma_gamma: { p: number; q: number; v: number } | null;
+  metrics?: ValueMetrics;
+  /** The simple forecasts on the same customers: the last period again, each customer's own average rate. */
+  baselines?: Record<string, ValueMetrics>;
 }
 
 /** One column's push on one score: how much the logit drops when the column is set to its average. */
