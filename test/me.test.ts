@@ -63,7 +63,13 @@ describe.each(adapters)('GET and DELETE /v1/me ($name)', (adapter) => {
     await admin('/v1/admin/profiles', {
       site: 'demo',
       kind: 'churn',
-      rows: [a.id, other].map((user_id) => ({ user_id, probability: 0.7, flagged: true, reasons: [] })),
+      rows: [a.id, other].map((user_id, i) => ({
+        user_id,
+        probability: 0.7,
+        flagged: true,
+        reasons: [],
+        value: { days: 90, orders: 1.5 + i, spend: 120 + i, active: 0.8 },
+      })),
     });
 
     const seen = await me('GET', a.auth);
@@ -74,6 +80,8 @@ describe.each(adapters)('GET and DELETE /v1/me ($name)', (adapter) => {
       events: 2,
       by_type: { page_view: 1, view_item: 1 },
       churn_band: 'high',
+      // Their own forecast, not the other shopper's.
+      expected: { days: 90, orders: 1.5, spend: 120 },
     });
     for (const auth of ['', 'Device short', `Bearer ${TOKEN}`]) {
       const refused = await me('DELETE', auth);
@@ -88,7 +96,12 @@ describe.each(adapters)('GET and DELETE /v1/me ($name)', (adapter) => {
     expect(left.map((e) => e.event.anonymous_id)).toEqual([other]);
     expect(await server.storage.profiles.get('demo', a.id)).toBeUndefined();
     expect(await server.storage.profiles.get('demo', other)).toBeDefined();
-    expect(await (await me('GET', a.auth)).json()).toMatchObject({ events: 0, segment: null, churn_band: null });
+    expect(await (await me('GET', a.auth)).json()).toMatchObject({
+      events: 0,
+      segment: null,
+      churn_band: null,
+      expected: null,
+    });
     const [delivery] = await server.storage.webhooks.deliveries(hookId, 10);
     expect(JSON.parse(delivery.body).users.map((u: { user_id: string }) => u.user_id)).toEqual([other]);
   });

@@ -176,7 +176,7 @@ describe('the merchant dashboard', () => {
     // the high-risk ones hold, the forecast's record against the simple ones, and the list by value.
     expect(await text('[data-metric=value-spend]')).toBe(money(c.value.spend));
     expect(await text('[data-metric=value-spend-high-risk]')).toBe(money(c.value.spend_high_risk));
-    expect(await text('[data-metric=value-verdict]')).toMatch(/simple forecast/);
+    expect(await text('[data-metric=value-verdict]')).toMatch(/^Closer than the simple forecasts for \d+ customers/);
     expect(await page.$$eval('[data-table=value-model] tbody tr', (rows) => rows.length)).toBe(3);
     expect(await page.$eval('select[name=sort]', (el) => (el as HTMLSelectElement).value)).toBe('value');
     // At least 30 %: the list below is the medium and high bands.

@@ -83,14 +83,13 @@ export function dashboardRoutes(
     await requireSite(storage, q.site);
     return q.site;
   };
-  /** The newest version of a model published for the site, or undefined. */
-  /** The churn page's customer value: the forecast's totals, and how the model did against the simple forecasts. */
   /** The currency most of the site's revenue of the last year came in (forecasts of spend are in it), or null. */
   const shopCurrency = async (s: string) => {
     const to = (await rollups.lastDay(s)) ?? Math.floor(now() / DAY_MS);
     const { revenue } = await rollups.overview({ site: s, from: to - 365, to });
     return [...revenue].sort((a, b) => b.value - a.value)[0]?.currency ?? null;
   };
+  /** The churn page's customer value: the forecast's totals, and how the model did against the simple forecasts. */
   const customerValue = async (s: string, reported: unknown, bySegment: Record<string, SegmentValue>) => {
     const parsed = ValueReport.safeParse(reported);
     if (!parsed.success) return null;
@@ -108,6 +107,7 @@ export function dashboardRoutes(
       baselines: model.baselines ?? null,
     };
   };
+  /** The newest version of a model published for the site, or undefined. */
   const latest = async (s: string, name: string) => {
     const versions = await storage.registry.versions(s, name);
     const top = versions.sort((a, b) => b.version - a.version)[0];

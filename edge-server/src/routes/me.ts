@@ -147,7 +147,7 @@ export function meRoute({ storage, now = Date.now, rateLimit: limits }: MeRouteO
       summary: 'What the server holds about this browser’s shopper',
       tag: 'Shoppers',
       access: 'shopper',
-      responses: { 200: 'anonymous ids, event counts, segment and churn band' },
+      responses: { 200: 'anonymous ids, event counts, segment, churn band and expected orders and spend' },
     },
     async (c) => {
       const site = c.get('site').key;
@@ -166,6 +166,10 @@ export function meRoute({ storage, now = Date.now, rateLimit: limits }: MeRouteO
         last_event: summary.lastTs === null ? null : new Date(summary.lastTs).toISOString(),
         segment: profile?.segment_name ?? null,
         churn_band: profile ? churnBand(profile) : null,
+        // What the shop expects of them too, where it forecasts it: an inference about them is theirs to read.
+        expected: profile?.value
+          ? { days: profile.value.days, orders: profile.value.orders, spend: profile.value.spend }
+          : null,
       });
     },
   );

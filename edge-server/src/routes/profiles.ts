@@ -58,7 +58,8 @@ const Upload = z.discriminatedUnion('kind', [
               days: z.number().int().min(1).max(3660),
               orders: z.number().min(0).max(1e6),
               spend: z.number().min(0).max(1e12),
-              active: z.number().min(0).max(1),
+              /** Null for a customer of one order: the model lets no one leave before a second. */
+              active: z.number().min(0).max(1).nullable(),
             })
             .optional(),
         }),
@@ -251,7 +252,7 @@ export function profilesRoutes(
               p.value ? p.value.orders.toFixed(2) : '',
               p.value ? p.value.spend.toFixed(2) : '',
               p.value ? String(p.value.days) : '',
-              p.value ? p.value.active.toFixed(3) : '',
+              p.value?.active == null ? '' : p.value.active.toFixed(3),
               p.action,
               p.message,
               p.scored_at,

@@ -22,7 +22,8 @@ export interface CustomerValue {
   days: number;
   orders: number;
   spend: number;
-  active: number;
+  /** Null for a customer of one order (BG/NBD lets no one leave before a second). */
+  active: number | null;
 }
 
 export interface ProfileRecord {
@@ -113,7 +114,7 @@ const record = (r: Row): ProfileRecord => ({
           days: Number(r.value_days),
           orders: Number(r.value_orders),
           spend: Number(r.value_spend),
-          active: Number(r.value_active),
+          active: r.value_active === null ? null : Number(r.value_active),
         },
   segment_at: r.segment_at === null ? null : Number(r.segment_at),
   churn_at: r.churn_at === null ? null : Number(r.churn_at),
@@ -152,7 +153,8 @@ export function profilesOver(sql: Sql): Profiles {
             JSON.stringify(r.reasons),
             r.value?.days ?? null,
             r.value?.orders ?? null,
-            r.value?.spend ?? null,
+            // Cents: the value sort's cursor compares the number as stored.
+            r.value ? Math.round(r.value.spend * 100) / 100 : null,
             r.value?.active ?? null,
             at,
           ],

@@ -5,6 +5,7 @@
 import { BEHAVIOUR_COLUMNS, behaviourRows } from '@aisle/shared-models/features/behaviour';
 import {
   type ChurnManifest,
+  type CustomerValueModel,
   encodeChurn,
   load as loadChurn,
   type ValueMetrics,
@@ -78,6 +79,7 @@ DIR/weights.bin and DIR/manifest.json (version, encoding, calibration, threshold
   },
   async run(values) {
     const fromEvents = values.events !== undefined || values.from !== undefined;
+    const valueDays = parseValueDays(stringOption(values, 'value-horizon') ?? '90d');
     const behaviour = fromEvents ? await behaviourTable(values) : undefined;
     const table = behaviour?.table ?? readTable(stringOption(values, 'table', true));
     const out = stringOption(values, 'out', true);
@@ -103,13 +105,7 @@ DIR/weights.bin and DIR/manifest.json (version, encoding, calibration, threshold
       ...behaviour?.split,
     }).finally(() => bar.stop());
     const seconds = (performance.now() - started) / 1000;
-    const value = behaviour
-      ? valueModel(
-          behaviour.events,
-          behaviour.asOf,
-          Math.round(parseHorizon(stringOption(values, 'value-horizon') ?? '90d') / 86_400_000) || 1,
-        )
-      : undefined;
+    const value = behaviour ? valueModel(behaviour.events, behaviour.asOf, valueDays) : undefined;
     const manifest = await saveModel<ChurnManifest>(
       out,
       await encodeChurn(result.network),
@@ -118,7 +114,7 @@ DIR/weights.bin and DIR/manifest.json (version, encoding, calibration, threshold
             ...result.manifest,
             source: 'events',
             behaviour: behaviour.settings,
-            ...(value ? { value: value.model } : {}),
+            ...(value?.model ? { value: value.model } : {}),
           }
         : result.manifest,
     );
@@ -161,9 +157,32 @@ async function behaviourTable(values: Values) {
 }
 
 /** The customer-value model at the last cut-off, and a table of how it did (or why it was not judged). */
+/** What the fit left at the edge of its range, in words. */
+const atBounds = (model: CustomerValueModel) =>
+  model.fit?.at_bounds.length
+    ? `; ${model.fit.at_bounds.join(', ')} at the edge of the range searched${model.bg_nbd.a < 1e-3 ? ' (no sign that customers leave for good: every chance of being active reads about 1)' : ''}`
+    : '';
+
+/** Whole days from `--value-horizon` (a day to ten years). */
+function parseValueDays(text: string): number {
+  const m = /^(\d+)\s*([dw])$/.exec(text.trim());
+  const days = m ? Number(m[1]) * (m[2] === 'w' ? 7 : 1) : Number.NaN;
+  if (!(days >= 1 && days <= 3660))
+    throw new UsageError(`--value-horizon ${text}: expected whole days or weeks, 1d to 3660d (90d, 13w)`);
+  return days;
+}
+
 function valueModel(events: readonly Interaction[], asOf: number, days: number) {
   if (!events.some((e) => e.type === 'purchase' && e.ts <= asOf)) return undefined;
-  const { model, baselines } = fitCustomerValue(events, asOf, days);
+  let fitted: ReturnType<typeof fitCustomerValue>;
+  try {
+    fitted = fitCustomerValue(events, asOf, days);
+  } catch (error) {
+    // The churn model stands without it: say why there is no forecast of value.
+    if (error instanceof DataError) return { model: undefined, report: `\nno customer-value model: ${error.message}` };
+    throw error;
+  }
+  const { model, baselines } = fitted;
   const money = (x: number) => (Number.isFinite(x) ? x.toFixed(2) : 'n/a');
   const row = (name: string, m: ValueMetrics) => [
     name,
@@ -178,7 +197,7 @@ function valueModel(events: readonly Interaction[], asOf: number, days: number) 
   const { metrics } = model;
   const report =
     metrics && baselines
-      ? `${head}\n${formatTable(
+      ? `${head}${atBounds(model)}\n${formatTable(
           ['forecast', 'orders MAE', 'orders Spearman', 'spend MAE', 'spend Spearman', 'orders', 'spend'],
           [
             row('BG/NBD + Gamma-Gamma', metrics),
@@ -187,7 +206,7 @@ function valueModel(events: readonly Interaction[], asOf: number, days: number) 
             ['what happened', '', '', '', '', metrics.actual_orders.toFixed(0), money(metrics.actual_spend)],
           ],
         )}`
-      : `${head}: fitted, not judged (the events end before ${days} days after the last cut-off)`;
+      : `${head}${atBounds(model)}: fitted, not judged (the events end before ${days} days after the last cut-off)`;
   return { model: { ...model, ...(baselines ? { baselines } : {}) }, report };
 }
 
@@ -248,9 +267,11 @@ customer-value model, each user who has bought also gets "value": {"days", "orde
           ...score,
           value: {
             days: manifest.value.horizon_days,
-            orders: round(v.orders, 4),
-            spend: round(v.spend, 2),
-            active: round(v.alive, 4),
+            // Within what the server keeps (a forecast past these is no forecast anyway).
+            orders: round(Math.min(v.orders, 1e6), 4),
+            spend: round(Math.min(v.spend, 1e12), 2),
+            // BG/NBD lets no one leave before a second order: for them the chance says nothing.
+            active: history.repeats > 0 ? round(v.alive, 4) : null,
           },
         };
       });

@@ -42,7 +42,7 @@ function gamma(rnd: () => number, shape: number, rate: number): number {
  * with p ~ Beta(a, b) after each repeat order), each order worth Gamma(p, ν) with ν ~ Gamma(q, v): a shop's log, first
  * orders spread over `spread` days before the cut-off and the days after it too.
  */
-function simulatedShop(seed: number, customers: number, spread: number, after: number) {
+function simulatedShop(seed: number, customers: number, spread: number, after: number, sameDropout?: number) {
   const truth = { r: 0.6, alpha: 25, a: 0.8, b: 2.5, p: 3, q: 4, v: 90 };
   const rnd = random(seed);
   const asOf = Date.UTC(2026, 0, 1);
@@ -50,7 +50,7 @@ function simulatedShop(seed: number, customers: number, spread: number, after: n
   for (let c = 0; c < customers; c++) {
     const lambda = gamma(rnd, truth.r, truth.alpha);
     const x1 = gamma(rnd, truth.a, 1);
-    const pDrop = x1 / (x1 + gamma(rnd, truth.b, 1));
+    const pDrop = sameDropout ?? x1 / (x1 + gamma(rnd, truth.b, 1));
     const nu = gamma(rnd, truth.q, truth.v);
     const order = (ts: number) =>
       events.push({
@@ -184,5 +184,33 @@ describe('customer value (BG/NBD + Gamma-Gamma)', () => {
     expect(spearman([1, 2, 3, 4], [4, 3, 2, 1])).toBeCloseTo(-1, 12);
     expect(spearman([0, 0, 0, 1], [0, 0, 1, 1])).toBeCloseTo(0.5773502691896258, 12);
     expect(Number.isNaN(spearman([1, 1, 1], [1, 2, 3]))).toBe(true);
+  });
+
+  it('forecasts where the closed form breaks down: a near one, everyone leaving alike, first orders at the cut-off', () => {
+    const h: PurchaseHistory = { repeats: 3, recency: 50, age: 80, value: 10 };
+    // a = 1 is 0/0 in the closed form: read beside it, continuous from both sides.
+    const near = (a: number) => expectedOrders({ r: 0.6, alpha: 25, a, b: 2.5 }, h, 90);
+    for (const a of [1, 1 + 1e-12, 1 - 1e-9]) {
+      expect(near(a)).toBeGreaterThan(0);
+      expect(Math.abs(near(a) / near(1.01) - 1)).toBeLessThan(0.02);
+      expect(Math.abs(near(a) / near(0.99) - 1)).toBeLessThan(0.02);
+    }
+    // Everyone with the same 10 % chance of leaving after an order: a and b run to thousands, and
+    // the forecast still comes out (not zero), close to what the shop then did.
+    const { asOf, events } = simulatedShop(3, 6000, 365, 90, 0.1);
+    const { model } = fitCustomerValue(events, asOf, 90);
+    expect(model.bg_nbd.a / (model.bg_nbd.a + model.bg_nbd.b)).toBeCloseTo(0.1, 1);
+    const m = model.metrics;
+    expect(m?.predicted_orders).toBeGreaterThan(0.85 * (m?.actual_orders ?? 0));
+    expect(m?.predicted_orders).toBeLessThan(1.15 * (m?.actual_orders ?? 0));
+    expect(m?.orders_spearman).toBeGreaterThan(0.3);
+    for (const a of [1e3, 1e4, 1e5])
+      expect(expectedOrders({ r: 0.6, alpha: 25, a, b: 9 * a }, { ...h, repeats: 40 }, 90)).toBeGreaterThan(0);
+    // A customer whose first order is at the cut-off (T = 0) is forecast like anyone new.
+    expect(expectedOrders(model.bg_nbd, { repeats: 0, recency: 0, age: 0, value: 10 }, 90)).toBeGreaterThan(0);
+    // A shop where nobody ordered twice has no rhythm to learn: refused, not a model of zeros.
+    const once = events.filter((e, i, all) => all.findIndex((o) => o.user_id === e.user_id) === i);
+    expect(() => fitCustomerValue(once, asOf + 200 * DAY, 30)).toThrow(/no customer ordered twice/);
+    expect(model.fit?.converged).toBe(true);
   });
 });

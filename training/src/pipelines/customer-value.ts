@@ -16,7 +16,9 @@ import { type Interaction, latestTs } from '@aisle/shared-models/schema/interact
 import gammaln from '@stdlib/math-base-special-gammaln';
 import hyp2f1 from '@stdlib/math-base-special-hyp2f1';
 import { DataError } from '../data/errors';
-import { nelderMead } from '../eval/nelder-mead';
+import { type Minimum, nelderMead } from '../eval/nelder-mead';
+
+type FitReport = { converged: boolean; at_bounds: string[] };
 
 const DAY = 86_400_000;
 /** The fits' parameters live in log space within ±BOX. */
@@ -116,8 +118,10 @@ function bgNbdLogLikelihood({ r, alpha, a, b }: BgNbd, h: PurchaseHistory): numb
 }
 
 /** Maximum-likelihood BG/NBD parameters (days as the unit of time). */
-export function fitBgNbd(histories: readonly PurchaseHistory[]): BgNbd & { log_likelihood: number } {
-  if (!histories.length) throw new Error('no purchase history to fit BG/NBD on');
+export function fitBgNbd(histories: readonly PurchaseHistory[]): BgNbd & { log_likelihood: number; fit: FitReport } {
+  // Without a second order anywhere there is no rhythm to learn: every forecast would be the box's edge.
+  if (!histories.some((h) => h.repeats > 0))
+    throw new DataError('no customer ordered twice before the cut-off: no rhythm of orders to learn a forecast from');
   // Customers with the same history count once, weighted: a year of one-order customers repeats a lot.
   const groups = new Map<string, { h: PurchaseHistory; n: number }>();
   for (const h of histories) {
@@ -143,15 +147,27 @@ export function fitBgNbd(histories: readonly PurchaseHistory[]): BgNbd & { log_l
     for (const { h, n } of unique) sum += n * bgNbdLogLikelihood(p, h);
     return -sum;
   };
-  let best = nelderMead(negative, [0, Math.log(Math.max(1, meanAge)), 0, 0]);
-  // Restarting from where it stopped: the simplex can stall on a ridge of this likelihood.
+  // From a = ½, b = 2 (a shop where a third of customers leave after an order), away from a = 1.
+  const best = restarted(negative, [0, Math.log(Math.max(1, meanAge)), Math.log(0.5), Math.log(2)]);
+  return { ...params(best.x), log_likelihood: -best.value, fit: fitReport(best, ['r', 'alpha', 'a', 'b']) };
+}
+
+/** The simplex again from where it stopped, until it stops improving: it can stall on a ridge of these likelihoods. */
+function restarted(f: (x: readonly number[]) => number, start: number[]) {
+  let best = nelderMead(f, start);
   for (let i = 0; i < 3; i++) {
-    const again = nelderMead(negative, best.x);
+    const again = nelderMead(f, best.x);
     if (again.value >= best.value - 1e-6) break;
     best = again;
   }
-  return { ...params(best.x), log_likelihood: -best.value };
+  return best;
 }
+
+/** Whether the fit settled, and which parameters it left at the edge of their box (where the likelihood ran flat). */
+const fitReport = (m: Minimum, names: readonly string[]) => ({
+  converged: m.converged,
+  at_bounds: names.filter((_, i) => Math.abs(m.x[i]) > BOX - 0.5),
+});
 
 /** Gamma-Gamma's log-likelihood of a customer's mean order value over `n` orders (Fader & Hardie 2013). */
 function gammaGammaLogLikelihood({ p, q, v }: GammaGamma, n: number, mean: number): number {
@@ -169,7 +185,7 @@ function gammaGammaLogLikelihood({ p, q, v }: GammaGamma, n: number, mean: numbe
 /** Maximum-likelihood Gamma-Gamma parameters over customers who kept something; undefined with fewer than ten. */
 export function fitGammaGamma(
   histories: readonly PurchaseHistory[],
-): (GammaGamma & { log_likelihood: number }) | undefined {
+): (GammaGamma & { log_likelihood: number; fit: FitReport }) | undefined {
   const paying = histories.filter((h) => h.value > 0);
   if (paying.length < 10) return undefined;
   const meanValue = paying.reduce((s, h) => s + h.value, 0) / paying.length;
@@ -182,13 +198,8 @@ export function fitGammaGamma(
     for (const h of paying) sum += gammaGammaLogLikelihood(g, h.repeats + 1, h.value);
     return -sum;
   };
-  let best = nelderMead(negative, [0, 0, Math.log(meanValue)]);
-  for (let i = 0; i < 3; i++) {
-    const again = nelderMead(negative, best.x);
-    if (again.value >= best.value - 1e-6) break;
-    best = again;
-  }
-  return { ...params(best.x), log_likelihood: -best.value };
+  const best = restarted(negative, [0, 0, Math.log(meanValue)]);
+  return { ...params(best.x), log_likelihood: -best.value, fit: fitReport(best, ['p', 'q', 'v']) };
 }
 
 /** The chance the customer is still active at the cut-off. */
@@ -198,20 +209,32 @@ export function probabilityAlive({ r, alpha, a, b }: BgNbd, h: PurchaseHistory):
   return 1 / (1 + Math.exp(Math.log(a / (b + x - 1)) + (r + x) * Math.log((alpha + h.age) / (alpha + h.recency))));
 }
 
+/** How close to 1 `a` may come: the closed form is 0/0 there, and is read just beside it. */
+const NEAR_ONE = 1e-4;
+
 /**
- * Expected orders in the `days` after the cut-off (FHL 2005, eq. 10), with the hypergeometric term
- * in Euler's form — (1−z)^(a−1)·₂F₁(a+b−1−r, a−1; a+b+x−1; z) — whose series stays small for a
+ * Expected orders in the `days` after the cut-off (FHL 2005, eq. 10). The hypergeometric term is
+ * taken in Euler's form — (1−z)^(a−1)·₂F₁(a+b−1−r, a−1; a+b+x−1; z) — whose series stays small for a
  * customer of hundreds of orders, where the textbook form multiplies a vanishing power by an
- * overflowing series.
+ * overflowing series; where Euler's overflows instead (a shop whose dropout is the same for
+ * everyone: a and b in the thousands) the textbook form is finite, and past both the limit of
+ * that case, a fixed chance p = a/(a+b) of leaving after each order: (1/p)(1 − ((α+T)/(α+T+pt))^(r+x)).
  */
 export function expectedOrders(model: BgNbd, h: PurchaseHistory, days: number): number {
-  const { r, alpha, a, b } = model;
+  const { r, alpha, b } = model;
+  const a = Math.abs(model.a - 1) < NEAR_ONE ? 1 + (model.a < 1 ? -NEAR_ONE : NEAR_ONE) : model.a;
   const x = h.repeats;
   const z = days / (alpha + h.age + days);
-  const series = hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z);
-  const whileActive = ((a + b + x - 1) / (a - 1)) * (1 - (1 - z) ** (a - 1) * series);
-  const expected = whileActive * probabilityAlive(model, h);
-  return Number.isFinite(expected) && expected > 0 ? expected : 0;
+  const lead = (a + b + x - 1) / (a - 1);
+  let whileActive = lead * (1 - (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z));
+  if (!Number.isFinite(whileActive))
+    whileActive = lead * (1 - (1 - z) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z));
+  if (!Number.isFinite(whileActive)) {
+    const p = a / (a + b);
+    whileActive = (1 - ((alpha + h.age) / (alpha + h.age + p * days)) ** (r + x)) / p;
+  }
+  // Rounding can leave a hair below zero; what is not a number stays one (the fit refuses such a model).
+  return Math.max(0, whileActive * probabilityAlive({ ...model, a }, h));
 }
 
 /** What an order of this customer's is expected to be worth: their own mean, shrunk to the population's. */
@@ -344,7 +367,7 @@ export function fitCustomerValue(
   const histories = purchaseHistories(events, asOf);
   if (!histories.size) throw new DataError('no customer has a purchase before the cut-off: no value model');
   const all = [...histories.values()];
-  const { log_likelihood: _bl, ...bg_nbd } = fitBgNbd(all);
+  const { log_likelihood: _bl, fit: bgFit, ...bg_nbd } = fitBgNbd(all);
   const fittedGamma = fitGammaGamma(all);
   const gamma_gamma = fittedGamma ? { p: fittedGamma.p, q: fittedGamma.q, v: fittedGamma.v } : null;
   const model: CustomerValueModel = {
@@ -354,7 +377,17 @@ export function fitCustomerValue(
     customers: histories.size,
     bg_nbd,
     gamma_gamma,
+    fit: {
+      converged: bgFit.converged && (fittedGamma?.fit.converged ?? true),
+      at_bounds: [...bgFit.at_bounds, ...(fittedGamma?.fit.at_bounds ?? [])],
+    },
   };
+  // A model that cannot forecast one of the very customers it was fitted on is no model.
+  const unusable = all.find((h) => !Number.isFinite(customerValue(model, h, days).spend));
+  if (unusable)
+    throw new DataError(
+      `the value model fitted (r ${bg_nbd.r.toPrecision(3)}, α ${bg_nbd.alpha.toPrecision(3)}, a ${bg_nbd.a.toPrecision(3)}, b ${bg_nbd.b.toPrecision(3)}) gives no forecast for a customer of ${unusable.repeats + 1} orders`,
+    );
   if (latestTs(events) < asOf + days * DAY) return { model };
   const f = forecasts(events, asOf, days, model);
   model.metrics = valueMetrics(f.model, f.actual);

@@ -60,8 +60,13 @@ const KNN_WIDTH = 100;
 const BLENDS = [0, 0.25, 0.5, 0.6, 0.75, 0.9, 1];
 const CONTENT_WEIGHTS = [0.1, 0.25, 0.5, 1];
 const CONTENT_DECAY = 0.8;
-const REPEAT_WEIGHTS = [0.25, 0.5, 1, 2, 4, 8, 16];
-const REPEAT_DECAYS = [0.5, 0.9];
+const REPEAT_WEIGHTS = [0.25, 0.5, 1, 2, 4, 8, 16, 32, 64];
+/**
+ * How the repeat boost weighs the history's own items: below 1 the latest most (a shopper back for
+ * what they just looked at); 1 counts how often each came up, whenever (a shop of repeat buyers,
+ * whose orders of twenty lines would push an item bought every month out of a decaying window).
+ */
+const REPEAT_DECAYS = [0.5, 0.9, 1];
 /** An item with this many training events is half as "cold" as an unseen one. */
 const COLD_EVENTS = 5;
 /** Default time budget: 8 of the 10 minutes the issue allows, leaving room for the rest of the run. */

@@ -40,7 +40,7 @@ interface ProfileRow {
   churn: number | null;
   churn_band: string | null;
   reasons: { feature: string; value: string | number; effect: number; text?: string }[];
-  value: { days: number; orders: number; spend: number; active: number } | null;
+  value: { days: number; orders: number; spend: number; active: number | null } | null;
   action: string;
   message: string;
 }
@@ -62,8 +62,9 @@ function valueCard(v: NonNullable<Answer['value']>, money: (x: number) => string
     ['BG/NBD + Gamma-Gamma', m],
     ...Object.entries(v.baselines ?? {}).map(([k, b]): [string, ValueMetrics] => [BASELINES[k] ?? k, b]),
   ];
-  const best = Math.min(...Object.values(v.baselines ?? {}).map((b) => b.spend_mae));
-  const beats = m.spend_mae < best;
+  const simple = Object.values(v.baselines ?? {}).map((b) => b.spend_mae);
+  // Without simple forecasts beside it there is nothing to be closer than: said plainly, not as a win.
+  const beats = simple.length ? m.spend_mae < Math.min(...simple) : undefined;
   return card(
     `Customer value: forecast of the ${v.days} days after ${v.fitted_at.slice(0, 10)}`,
     table(
@@ -74,10 +75,13 @@ function valueCard(v: NonNullable<Answer['value']>, money: (x: number) => string
     ),
     h(
       'p',
-      { class: beats ? 'muted' : 'warning', 'data-metric': 'value-verdict' },
-      beats
-        ? `Closer than the simple forecasts for ${fmt.int(m.customers)} customers. Forecast ${money(m.predicted_spend)} in all; they spent ${money(m.actual_spend)}.`
-        : `No closer than a simple forecast (${fmt.int(m.customers)} customers): read the expected spend as a rough guide.`,
+      { class: beats === false ? 'warning' : 'muted', 'data-metric': 'value-verdict' },
+      beats === undefined
+        ? `Judged on ${fmt.int(m.customers)} customers, with no simple forecast beside it.`
+        : beats
+          ? `Closer than the simple forecasts for ${fmt.int(m.customers)} customers.`
+          : `No closer than a simple forecast (${fmt.int(m.customers)} customers): read the expected spend as a rough guide.`,
+      ` Forecast ${money(m.predicted_spend)} in all; they spent ${money(m.actual_spend)}.`,
     ),
   );
 }

@@ -53,6 +53,12 @@ export interface CustomerValueModel {
   bg_nbd: { r: number; alpha: number; a: number; b: number };
   /** Absent with too few customers who kept what they bought: each customer's own mean stands. */
   gamma_gamma: { p: number; q: number; v: number } | null;
+  /**
+   * Whether the likelihoods' search settled, and the parameters it left at the edge of their range
+   * (e^±12), where the likelihood ran flat: a → 0 with b large, say, is a shop whose customers show
+   * no sign of leaving for good, so every chance of being active reads about 1.
+   */
+  fit?: { converged: boolean; at_bounds: string[] };
   metrics?: ValueMetrics;
   /** The simple forecasts on the same customers: the last period again, each customer's own average rate. */
   baselines?: Record<string, ValueMetrics>;
