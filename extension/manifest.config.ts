@@ -15,6 +15,9 @@ const testHosts = (process.env.AISLE_EXTENSION_TEST_HOSTS ?? '')
   .map((h) => h.trim())
   .filter(Boolean);
 
+/** The shopping-bag mark (`public/icons/`, drawn from the demo shop's favicon.svg), in the sizes Chrome asks for. */
+const ICONS = Object.fromEntries([16, 32, 48, 128].map((size) => [String(size), `icons/aisle-${size}.png`]));
+
 export default defineManifest({
   manifest_version: 3,
   name: 'Aisle',
@@ -22,7 +25,8 @@ export default defineManifest({
   description:
     'Your privacy centre for stores that use Aisle: see, pause and erase what they capture; models shared across stores.',
   minimum_chrome_version: '116',
-  action: { default_popup: 'src/ext/popup.html', default_title: 'Aisle' },
+  icons: ICONS,
+  action: { default_popup: 'src/ext/popup.html', default_title: 'Aisle', default_icon: ICONS },
   background: { service_worker: 'src/ext/background.ts', type: 'module' },
   permissions: ['storage', 'offscreen', 'scripting', 'activeTab'],
   optional_host_permissions: ['https://*/*', 'http://*/*'],

@@ -198,7 +198,7 @@ describe('aisle train / score / eval anomaly', () => {
     for (let i = 0; i < events.length; i += 500)
       await storage.insertEvents('demo', events.slice(i, i + 500), Date.now());
     await storage.rollups.refresh();
-    const flags = (await storage.rollups.risk({ site: 'demo', from: 0, to: 40_000 })).flags;
+    const flags = (await storage.rollups.risk({ site: 'demo', from: 0, to: 40_000 })).sessions;
     const id = (session: string) => flags.find((f) => f.session_id === session)?.event_id as string;
     expect(await storage.riskLabels.set('demo', id(confirmed), 'confirmed', Date.now())).toBe(true);
     expect(await storage.riskLabels.set('demo', id(falseAlarm), 'false', Date.now())).toBe(true);

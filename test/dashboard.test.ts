@@ -16,7 +16,7 @@ const D = Date.UTC(2026, 9, 10) / DAY_MS;
 const at = (day: number, minute: number) => day * DAY_MS + 12 * 3_600_000 + minute * 60_000;
 const item = (id: string, price = 10) => [{ item_id: id, price, item_category: 'Shoes' }];
 
-/** Five sessions over two days: recommendations clicked and bought (A), shown (C), held out (B, D), flagged (E). */
+/** Five sessions over two days: recommendations clicked and bought (A), shown (C), held out (B, D), flagged on two pages (E). */
 function shop(): AisleEvent[][] {
   const e = (session: string, group: 'treatment' | 'control' | undefined, day: number, minute: number, o: object) =>
     makeEvent({
@@ -50,6 +50,17 @@ function shop(): AisleEvent[][] {
       type: 'risk_flag',
       items: undefined,
       props: { score: 0.995, model_version: '2', reasons: 'events_per_minute, timing_regularity' },
+    }),
+    // E's next page, flagged again (older tags sent a flag per page).
+    e('E', undefined, D + 1, 1, {
+      type: 'view_item',
+      items: item('SKU-7'),
+      page: { url: 'https://shop.example/p/SKU-7?utm_source=x' },
+    }),
+    e('E', undefined, D + 1, 2, {
+      type: 'risk_flag',
+      items: undefined,
+      props: { score: 0.999, model_version: '2', reasons: 'payment_failures, events_per_minute' },
     }),
   ];
   return [first, second];
@@ -98,7 +109,7 @@ describe.each(await serverAdapters())('the dashboard API on $name', ({ open }) =
     const { status, body } = await call(server, 'GET', `/v1/admin/dashboard/overview?${range}`);
     expect(status).toBe(200);
     expect(body.range).toMatchObject({ from: D, to: D + 1 });
-    expect(body.events).toBe(16);
+    expect(body.events).toBe(18);
     expect(body.days.map((d: { day: number }) => d.day)).toEqual([D, D + 1]);
     expect(body.days[0].byType).toEqual({
       view_item: 2,
@@ -109,19 +120,19 @@ describe.each(await serverAdapters())('the dashboard API on $name', ({ open }) =
       purchase: 1,
     });
     expect(body.days[1].byType).toEqual({
-      view_item: 2,
+      view_item: 3,
       rec_impression: 1,
       add_to_cart: 1,
       begin_checkout: 1,
       purchase: 2,
-      risk_flag: 1,
+      risk_flag: 2,
     });
     expect(body.days.map((d: { shoppers: number }) => d.shoppers)).toEqual([2, 3]); // A and B, then C, D and E
     expect(body.shoppers).toBe(5);
     expect(body.sessions).toBe(5);
-    // C bought without a cart: it reached the first step only.
+    // C bought without a cart: it reached the first step only; so did E, which only browsed.
     expect(body.funnel).toEqual([
-      { step: 'view_item', sessions: 4 },
+      { step: 'view_item', sessions: 5 },
       { step: 'add_to_cart', sessions: 3 },
       { step: 'begin_checkout', sessions: 2 },
       { step: 'purchase', sessions: 2 },
@@ -145,21 +156,38 @@ describe.each(await serverAdapters())('the dashboard API on $name', ({ open }) =
     ]);
   });
 
-  it('lists risk flags with their reasons, and labels them for the next training run', async () => {
+  it('lists each flagged session once with its reasons and events, and labels it for the next training run', async () => {
     const risk = await call(server, 'GET', `/v1/admin/dashboard/risk?${range}`);
-    expect(risk.body.flags).toHaveLength(1);
-    const flag = risk.body.flags[0];
+    // E was flagged twice (an older tag flagged every page): one session, with every reason and its highest score.
+    expect(risk.body.total).toBe(1);
+    expect(risk.body.sessions).toHaveLength(1);
+    const flag = risk.body.sessions[0];
     expect(flag).toMatchObject({
       session_id: 'sess-E',
-      score: 0.995,
-      reasons: ['events_per_minute', 'timing_regularity'],
+      flags: 2,
+      score: 0.999,
+      reasons: ['events_per_minute', 'timing_regularity', 'payment_failures'],
       label: null,
     });
     expect(risk.body.reasons).toEqual([
-      { reason: 'events_per_minute', flags: 1 },
-      { reason: 'timing_regularity', flags: 1 },
+      { reason: 'events_per_minute', sessions: 1 },
+      { reason: 'payment_failures', sessions: 1 },
+      { reason: 'timing_regularity', sessions: 1 },
     ]);
-    expect(risk.body.days[1]).toEqual({ day: D + 1, flags: 1, confirmed: 0, false: 0 });
+    expect(risk.body.days[1]).toEqual({ day: D + 1, sessions: 1, confirmed: 0, false: 0 });
+
+    const events = await call(server, 'GET', '/v1/admin/dashboard/risk/session?site=demo&session_id=sess-E');
+    expect(events.status).toBe(200);
+    expect(events.body.flags).toBe(2);
+    expect(events.body.events.map((e: { type: string }) => e.type)).toEqual(['risk_flag', 'view_item', 'risk_flag']);
+    expect(events.body.events[1]).toMatchObject({ path: '/p/SKU-7', items: ['SKU-7'] });
+    // Only sessions the site flagged, and only the site's own.
+    for (const path of [
+      '/v1/admin/dashboard/risk/session?site=demo&session_id=sess-A',
+      '/v1/admin/dashboard/risk/session?site=other&session_id=sess-E',
+    ])
+      expect((await call(server, 'GET', path)).status).toBe(404);
+    expect((await call(server, 'GET', '/v1/admin/dashboard/risk/session?site=demo')).status).toBe(400);
 
     const labelled = await call(server, 'POST', `/v1/admin/risk-flags/${flag.event_id}/label`, {
       site: 'demo',
@@ -167,8 +195,9 @@ describe.each(await serverAdapters())('the dashboard API on $name', ({ open }) =
     });
     expect(labelled.status).toBe(200);
     const after = await call(server, 'GET', `/v1/admin/dashboard/risk?${range}`);
-    expect(after.body.flags[0].label).toBe('confirmed');
+    expect(after.body.sessions[0].label).toBe('confirmed');
     expect(after.body.days[1].confirmed).toBe(1);
+    // The label is the session's: training reads it once.
     expect(await server.storage.riskLabels.list('demo')).toEqual([
       { session_id: 'sess-E', anonymous_id: 'anon-E', label: 'confirmed' },
     ]);
@@ -352,6 +381,6 @@ describe.each(await serverAdapters())('the dashboard API on $name', ({ open }) =
     expect(body.shoppers).toBe(4);
     expect(body.sessions).toBe(4);
     // Counts per day stay: they name no one.
-    expect(body.events).toBe(16);
+    expect(body.events).toBe(18);
   });
 });

@@ -17,7 +17,11 @@ import {
 import { ga4Item, jsonScript, layout, money, productList } from './layout';
 
 const STATIC = new URL('./static/', import.meta.url);
-const TYPES: Record<string, string> = { js: 'text/javascript; charset=utf-8', css: 'text/css; charset=utf-8' };
+const TYPES: Record<string, string> = {
+  js: 'text/javascript; charset=utf-8',
+  css: 'text/css; charset=utf-8',
+  svg: 'image/svg+xml',
+};
 
 /** What the page's URL says about the tag: `?backend=`, `?recs=`, `?control=` (tests and demos set them). */
 export interface StorefrontOptions {
@@ -201,7 +205,7 @@ export function storefrontApp({ key }: StorefrontOptions = {}) {
   app.get('/static/:file', async (c) => {
     const file = c.req.param('file');
     const ext = file.split('.').pop() ?? '';
-    if (!/^[a-z-]+\.(js|css)$/.test(file)) return c.notFound();
+    if (!/^[a-z-]+\.(js|css|svg)$/.test(file)) return c.notFound();
     const body = await readFile(new URL(file, STATIC), 'utf8').catch(() => null);
     if (body === null) return c.notFound();
     c.header('Content-Type', TYPES[ext]);
@@ -214,6 +218,7 @@ export function storefrontApp({ key }: StorefrontOptions = {}) {
 /** Puts the demo shop on `app` (the edge server's): `/` leads to it, `/demo/` is it, compressed. */
 export function mountDemo(app: App, options: StorefrontOptions = {}): void {
   app.get('/', (c) => c.redirect('/demo/'));
+  app.get('/favicon.ico', (c) => c.redirect('/demo/static/favicon.svg', 301));
   app.use('/demo/*', compress());
   app.route('/demo', storefrontApp(options));
 }

@@ -43,6 +43,7 @@ export function layout({ title, body, dataLayer = [], head, query = '', tag = {}
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · Aisle Outfitters</title>
+<link rel="icon" href="/demo/static/favicon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="/demo/static/shop.css">
 <script>
 window.dataLayer = window.dataLayer || [];

@@ -215,13 +215,23 @@ describe('the merchant dashboard', () => {
   it('shows the flagged sessions and their reasons, and labels one for training', async () => {
     expect(await visit('risk')).toEqual(['flags-per-day', 'flag-reasons']);
     const r = await api('/v1/admin/dashboard/risk?site=demo&days=30');
-    expect(r.flags).toHaveLength(1);
+    expect(r.sessions).toHaveLength(1);
     expect(await text('[data-metric=flags]')).toBe('1');
+    // Reasons in words, not column names.
+    expect(await page.$$eval('table[data-table=flags] .tag', (tags) => tags.map((t) => t.textContent))).toEqual([
+      'events per minute',
+      'declined payments',
+    ]);
+    // The session's events, on demand.
+    await page.click('table[data-table=flags] details summary');
+    await until('the session’s events', async () =>
+      (await text('table[data-table=flags] details li'))?.includes('session flagged') ? true : undefined,
+    );
     await page.click('table[data-table=flags] button[data-label=confirmed]');
-    const id = r.flags[0].event_id;
+    const id = r.sessions[0].event_id;
     await until('the label shown', async () => (await text(`[data-flag-label="${id}"]`)) === 'confirmed');
     const after = await api('/v1/admin/dashboard/risk?site=demo&days=30');
-    expect(after.flags[0].label).toBe('confirmed');
+    expect(after.sessions[0].label).toBe('confirmed');
   });
 
   it('shows recommendation results by model and backend against the hold-out', async () => {

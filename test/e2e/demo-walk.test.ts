@@ -22,6 +22,7 @@ describe.runIf(chromiumAvailable())('the demo shop in Chromium', () => {
   const e2e = useServerAndBrowser();
   let events: AisleEvent[] = [];
   let pageErrors: string[] = [];
+  let consoleLines: string[] = [];
   let selectedIndex = -1;
 
   const stored = async () => (await e2e.server.storage.events({ limit: 10_000 })).map((s) => s.event);
@@ -68,6 +69,7 @@ describe.runIf(chromiumAvailable())('the demo shop in Chromium', () => {
       return all.some((e) => e.type === 'purchase') ? all : null;
     });
     pageErrors = page.errors;
+    consoleLines = page.console;
   }, 90_000);
 
   const ofType = (type: string) => events.filter((e) => e.type === type);
@@ -150,7 +152,8 @@ describe.runIf(chromiumAvailable())('the demo shop in Chromium', () => {
     expect(new Set(events.map((e) => e.event_id)).size).toBe(events.length);
   });
 
-  it('never throws into the page', () => {
+  it('never throws into the page, nor writes a warning or error to its console', () => {
     expect(pageErrors).toEqual([]);
+    expect(consoleLines).toEqual([]);
   });
 });

@@ -122,6 +122,14 @@ describe.runIf(chromiumAvailable())('the Aisle extension in Chromium', () => {
     expect(manifest.web_accessible_resources).toBeUndefined();
     // Only this test build holds a host up front (see the file's comment).
     expect(manifest.host_permissions).toEqual(['http://127.0.0.1/*']);
+    // An icon in the toolbar and the extensions page, each a PNG of the size it is listed at.
+    expect(Object.keys(manifest.icons)).toEqual(['16', '32', '48', '128']);
+    expect(manifest.action.default_icon).toEqual(manifest.icons);
+    for (const [size, file] of Object.entries(manifest.icons as Record<string, string>)) {
+      const png = readFileSync(join(out, file));
+      expect(png.subarray(1, 4).toString()).toBe('PNG');
+      expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([Number(size), Number(size)]);
+    }
   });
 
   it('has a content script that reads no form: it relays what the store’s tag sends', () => {

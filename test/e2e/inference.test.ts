@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PRODUCTS } from '../../examples/storefront/catalog';
 import { ensureDemoModels } from '../../examples/storefront/models';
-import { type AisleWindow, aisleReady, chromiumAvailable, type TestPage, until } from '../helpers/browser';
+import { type AisleWindow, aisleReady, chromiumAvailable, launch, type TestPage, until } from '../helpers/browser';
 import { useServerAndBrowser } from '../helpers/e2e';
 
 const modelsDir = join(mkdtempSync(join(tmpdir(), 'aisle-infer-')), 'models');
@@ -125,6 +125,25 @@ describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () =
     expect(again.backend).toBe(s.backend);
   }, 120_000);
 
+  it('on a device without a WebGPU adapter, serves from another backend and writes nothing to the shop’s console', async () => {
+    const bare = await launch({ webgpu: false });
+    try {
+      for (const query of ['', '?backend=webgpu']) {
+        const page = await bare.isolatedPage();
+        await page.goto(`${e2e.server.url}/demo/p/${inCategory('Bags')[0].id}${query}`, { waitUntil: 'networkidle0' });
+        await aisleReady(page);
+        const s = await inferenceUp(page);
+        expect(s.backend).not.toBe('webgpu');
+        expect(s.backendChoice?.unavailable).toContain('webgpu');
+        await until('recommendations', async () => ((await shown(page)).length === 4 ? true : undefined));
+        expect(page.errors).toEqual([]);
+        expect(page.console).toEqual([]);
+      }
+    } finally {
+      await bare.close();
+    }
+  }, 120_000);
+
   it('loads the models from IndexedDB on a second visit with the network to them blocked', async () => {
     const { page } = await browse([inCategory('Bags')[0].id], 'wasm');
     // Blocked for the page and its workers alike.
@@ -222,7 +241,36 @@ describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () =
     });
     expect(stored.props).toMatchObject({ score: expect.any(Number), model_version: 1 });
     expect(stored.props?.score).toBeGreaterThanOrEqual(0.99);
-  }, 120_000);
+
+    // The bot goes on to two more pages of the same session: each page's own code hears of the risk
+    // (a checkout can step up), but the shop's server hears of the session once.
+    // Listening from before the script loads (through the tag's queue), as a merchant's checkout would.
+    await bot.evaluateOnNewDocument(() => {
+      const w = window as unknown as { risks: unknown[]; aisle: unknown[] };
+      w.risks = [];
+      w.aisle = w.aisle || [];
+      w.aisle.push(['on', 'risk', (r: unknown) => w.risks.push(r)]);
+    });
+    for (const p of PRODUCTS.slice(41, 43)) {
+      await bot.goto(`${e2e.server.url}/demo/p/${p.id}?backend=wasm`, { waitUntil: 'networkidle0' });
+      await aisleReady(bot);
+      await inferenceUp(bot);
+      await until(
+        'the risk heard on the next page',
+        async () => ((await risks(bot)).length ? true : undefined),
+        20_000,
+      );
+    }
+    await bot.evaluate(() => (window as unknown as AisleWindow).aisle.flush());
+    await until('the next pages’ events on the server', async () => {
+      const events = (await e2e.server.storage.events({ limit: 10_000 })).map((s) => s.event);
+      return events.some((e) => e.type === 'view_item' && e.items?.[0]?.item_id === PRODUCTS[42].id) || undefined;
+    });
+    const sent = (await e2e.server.storage.events({ limit: 10_000 }))
+      .map((s) => s.event)
+      .filter((e) => e.type === 'risk_flag' && e.session_id === stored.session_id);
+    expect(sent).toHaveLength(1);
+  }, 180_000);
 
   it('holds the control group out of recommendations, and every event says which group sent it', async () => {
     const page = await e2e.browser.isolatedPage();

@@ -19,7 +19,8 @@ export const ARGS = [
 
 export const chromiumAvailable = () => existsSync(CHROMIUM);
 
-export type TestPage = Page & { errors: string[] };
+/** A page that keeps its uncaught errors and the warnings and errors it logged (its workers' too). */
+export type TestPage = Page & { errors: string[]; console: string[] };
 
 export interface TestBrowser {
   browser: Browser;
@@ -33,13 +34,20 @@ export interface TestBrowser {
 function track(page: Page): TestPage {
   const p = page as TestPage;
   p.errors = [];
+  p.console = [];
   p.on('pageerror', (err) => p.errors.push(String((err as Error).message ?? err)));
+  p.on('console', (m) => {
+    if (['error', 'warn', 'warning'].includes(m.type()))
+      p.console.push(`${m.type()}: ${m.text()} (${m.location().url ?? ''})`);
+  });
   return p;
 }
 
-export async function launch(): Promise<TestBrowser> {
+/** Chromium as here; `webgpu: false` leaves WebGPU off, as on a device without an adapter. */
+export async function launch({ webgpu = true } = {}): Promise<TestBrowser> {
   const userDataDir = mkdtempSync(join(tmpdir(), 'aisle-chromium-'));
-  const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args: ARGS, userDataDir });
+  const args = webgpu ? ARGS : ARGS.filter((a) => !/webgpu|swiftshader/.test(a));
+  const browser = await puppeteer.launch({ executablePath: CHROMIUM, headless: true, args, userDataDir });
   return {
     browser,
     page: async () => track(await browser.newPage()),

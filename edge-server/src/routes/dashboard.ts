@@ -24,6 +24,17 @@ const RangeQuery = z.object({
   to: z.coerce.number().int().min(0).max(1_000_000).optional(),
 });
 const SiteQuery = z.object({ site: z.string().min(1).max(64) });
+const SessionQuery = z.object({ site: z.string().min(1).max(64), session_id: z.string().min(1).max(128) });
+/** How many of a flagged session's newest events its page shows. */
+const SESSION_EVENTS = 200;
+/** A page address without its query or fragment (a search's terms stay on the search page's own events). */
+const pathOf = (url: string) => {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return null;
+  }
+};
 const Label = z.strictObject({ site: z.string().min(1).max(64), label: z.enum(['confirmed', 'false']).nullable() });
 const TokenInput = z.strictObject({ site: z.string().min(1).max(64), name: z.string().min(1).max(100) });
 const RunInput = z.strictObject({
@@ -177,6 +188,46 @@ export function dashboardRoutes(
         freshness: await freshness(),
       });
     },
+  );
+
+  page(
+    '/v1/admin/dashboard/risk/session',
+    'A flagged session’s events, oldest first (the newest 200), as the Risk page lists them',
+    SessionQuery,
+    async (c) => {
+      const q = parseInput(SessionQuery, c.req.query());
+      await requireSite(storage, q.site);
+      // Only a session the site has flagged: the Risk page is no browser of every shopper's visits.
+      const flags = await storage.riskLabels.flagsOf(q.site, q.session_id);
+      if (!flags) {
+        throw new ApiError(404, 'no such flagged session', [
+          { path: 'session_id', message: `${q.site} has no flagged session ${q.session_id}` },
+        ]);
+      }
+      const stored = await storage.events({
+        site: q.site,
+        anonymous_id: flags.anonymous_id,
+        session_id: q.session_id,
+        newest: true,
+        limit: SESSION_EVENTS,
+      });
+      const events = stored
+        .map(({ event: e }) => ({
+          type: e.type,
+          ts: e.ts,
+          path: e.page?.url ? pathOf(e.page.url) : null,
+          items: (e.items ?? []).slice(0, 5).map((i) => i.item_name ?? i.item_id),
+        }))
+        .sort((a, b) => a.ts - b.ts);
+      return c.json({
+        site: q.site,
+        session_id: q.session_id,
+        flags: flags.count,
+        events,
+        more: stored.length === SESSION_EVENTS,
+      });
+    },
+    '{ events: [{ type, ts, path, items }], more }',
   );
 
   page(

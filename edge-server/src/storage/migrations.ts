@@ -6,6 +6,9 @@ export interface Migration {
   statements: string[];
 }
 
+/** The Risk page labels a session's every flag at once, and finds them by it. */
+const RISK_FLAGS_BY_SESSION = 'CREATE INDEX risk_flags_site_session ON risk_flags (site, session_id)';
+
 export const SQLITE_MIGRATIONS: Migration[] = [
   {
     version: 1,
@@ -95,6 +98,11 @@ export const SQLITE_MIGRATIONS: Migration[] = [
     name: "each customer's expected orders and spend over the next days, and their chance of still being active",
     statements: valueColumns('INTEGER', 'REAL'),
   },
+  {
+    version: 11,
+    name: 'risk flags by session: a label is set on the whole session',
+    statements: [RISK_FLAGS_BY_SESSION],
+  },
 ];
 
 /** Hash partitions of the PostgreSQL events table: writes spread evenly, and the primary key stays `event_id` alone. */
@@ -182,6 +190,11 @@ export const PG_MIGRATIONS: Migration[] = [
     version: 8,
     name: "each customer's expected orders and spend over the next days, and their chance of still being active",
     statements: valueColumns('bigint', 'double precision'),
+  },
+  {
+    version: 9,
+    name: 'risk flags by session: a label is set on the whole session',
+    statements: [RISK_FLAGS_BY_SESSION],
   },
 ];
 

@@ -20,7 +20,10 @@ export async function selectEvents(pool: pg.Pool, q: EventQuery = {}): Promise<S
   const where = ['seq > $1'];
   const args: (string | number)[] = [q.after ?? 0];
   if (q.site) where.push(`site = $${args.push(q.site)}`);
-  if (q.type) where.push(`type = $${args.push(q.type)}`);
+  for (const column of ['type', 'anonymous_id', 'session_id'] as const) {
+    const value = q[column];
+    if (value !== undefined) where.push(`${column} = $${args.push(value)}`);
+  }
   const limit = `$${args.push(Math.min(10_000, q.limit ?? 1000))}`;
   const { rows } = await pool.query(
     `SELECT seq, site, received_at, payload FROM events WHERE ${where.join(' AND ')} ORDER BY seq${q.newest ? ' DESC' : ''} LIMIT ${limit}`,

@@ -38,9 +38,11 @@ export function selectEvents(db: Database.Database, q: EventQuery = {}): StoredE
     where.push('site = ?');
     args.push(q.site);
   }
-  if (q.type) {
-    where.push('type = ?');
-    args.push(q.type);
+  for (const column of ['type', 'anonymous_id', 'session_id'] as const) {
+    const value = q[column];
+    if (value === undefined) continue;
+    where.push(`${column} = ?`);
+    args.push(value);
   }
   args.push(Math.min(10_000, q.limit ?? 1000));
   const rows = db

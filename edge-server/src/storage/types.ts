@@ -44,6 +44,10 @@ export interface Stats {
 export interface EventQuery {
   site?: string;
   type?: string;
+  /** One shopper's events (with `site`, read through the site's shopper index). */
+  anonymous_id?: string;
+  /** One session's events; with `anonymous_id`, without a scan. */
+  session_id?: string;
   /** Return events stored after this sequence number (a cursor). */
   after?: number;
   /** The newest first (with `after`, still only those after it). */

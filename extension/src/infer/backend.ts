@@ -33,8 +33,19 @@ export async function hardwareGpu(): Promise<boolean | undefined> {
 /** `MatMulProgramType.MatMulPackedProgram` of @tensorflow/tfjs-backend-webgpu, which does not export the enum. */
 const PACKED_MATMUL = 3;
 
-/** Starts `name`; false when it cannot start here. */
+/** Whether the browser hands out a WebGPU adapter at all (hardware or software), asked once. */
+let adapterAsked: Promise<boolean> | undefined;
+const hasAdapter = () => {
+  adapterAsked ??= hardwareGpu().then((hardware) => hardware !== undefined);
+  return adapterAsked;
+};
+
+/**
+ * Starts `name`; false when it cannot start here. WebGPU is not even tried without an adapter:
+ * TF.js would log its failed start into the merchant's console on every page.
+ */
 export async function tryBackend(name: BackendName): Promise<boolean> {
+  if (name === 'webgpu' && !(await hasAdapter())) return false;
   try {
     if (!(await tf.setBackend(name))) return false;
     await tf.ready();
@@ -100,6 +111,8 @@ export interface Choice {
   backend: BackendName | null;
   how: NonNullable<InferStatus['backendChoice']>['how'];
   timings?: Record<string, number>;
+  /** Backends that were tried and would not start on this device (WebGPU without an adapter, for one). */
+  unavailable?: BackendName[];
 }
 
 export async function chooseBackend(
@@ -107,12 +120,19 @@ export async function chooseBackend(
   remembered: BackendName | undefined,
   shape: { items: number; dim: number },
 ): Promise<Choice> {
-  if (forced && (await tryBackend(forced))) return { backend: forced, how: 'forced' };
-  if ((await hardwareGpu()) && (await tryBackend('webgpu'))) return { backend: 'webgpu', how: 'hardware-gpu' };
-  if (remembered && (await tryBackend(remembered))) return { backend: remembered, how: 'remembered' };
+  const unavailable = new Set<BackendName>();
+  const start = async (name: BackendName) => {
+    if (await tryBackend(name)) return true;
+    unavailable.add(name);
+    return false;
+  };
+  const done = (choice: Choice): Choice => (unavailable.size ? { ...choice, unavailable: [...unavailable] } : choice);
+  if (forced && (await start(forced))) return done({ backend: forced, how: 'forced' });
+  if ((await hardwareGpu()) && (await start('webgpu'))) return done({ backend: 'webgpu', how: 'hardware-gpu' });
+  if (remembered && (await start(remembered))) return done({ backend: remembered, how: 'remembered' });
   const timings: Record<string, number> = {};
   for (const name of BACKENDS) {
-    if (!(await tryBackend(name))) continue;
+    if (!(await start(name))) continue;
     try {
       timings[name] = Math.round((await timeOne(shape.items, shape.dim)) * 100) / 100;
     } catch {
@@ -121,6 +141,6 @@ export async function chooseBackend(
   }
   const ranked = Object.entries(timings).sort((a, b) => a[1] - b[1]);
   for (const [name] of ranked)
-    if (await tryBackend(name as BackendName)) return { backend: name as BackendName, how: 'calibrated', timings };
-  return { backend: null, how: 'fallback', timings };
+    if (await start(name as BackendName)) return done({ backend: name as BackendName, how: 'calibrated', timings });
+  return done({ backend: null, how: 'fallback', timings });
 }

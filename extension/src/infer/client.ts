@@ -32,6 +32,9 @@ export interface InferClientConfig {
 }
 
 /** Events after which recommendations are worth refreshing. */
+/** How many of the shopper's newest stored events the models read (and the risk check looks through for this session's flag). */
+const HISTORY_LIMIT = 300;
+
 const MEANINGFUL = new Set([
   'view_item',
   'add_to_cart',
@@ -116,6 +119,9 @@ export function startInference(
         started();
         rpc = client;
         status = s;
+        const missing = s.backendChoice?.unavailable;
+        if (missing?.length)
+          log.log('debug', `backends this device cannot start: ${missing.join(', ')}; on ${s.backend}`);
         fire('inference', s);
         schedule();
         void assessRisk();
@@ -127,7 +133,7 @@ export function startInference(
 
   /** The shopper's history (stored and this page's newest), oldest first. */
   async function history(): Promise<HistoryEvent[]> {
-    const stored = await tracker.history(300);
+    const stored = await tracker.history(HISTORY_LIMIT);
     const ids = new Set(stored.map((e) => e.event_id));
     const all = [...stored, ...pageEvents.filter((e) => !ids.has(e.event_id))].filter(
       (e) => !NOT_SHOPPER_ACTIONS.has(e.type),
@@ -177,7 +183,7 @@ export function startInference(
         categories: undefined,
         context: contextCategory,
       });
-      status = { ...status, lastInferenceMs: result.ms };
+      served(result);
       // A catalogue link leaves the worker only as a page of this shop (the merchant's own code may follow it).
       for (const item of result.items) {
         const url = shopLink(item.url, win.location);
@@ -214,16 +220,35 @@ export function startInference(
     }
   }
 
+  /**
+   * Keeps `aisle.status()` saying what is serving: a result from another backend than the one
+   * reported (the engine fell back and rebuilt its models) refreshes the whole status.
+   */
+  function served(result: { ms: number; backend?: BackendName | null }) {
+    status = { ...status, lastInferenceMs: result.ms };
+    if (!rpc || result.backend === undefined || result.backend === status.backend) return;
+    rpc.call('status').then(
+      (s) => {
+        status = { ...s, lastInferenceMs: result.ms };
+      },
+      () => {},
+    );
+  }
+
   async function assessRisk() {
     const last = pageEvents[pageEvents.length - 1];
     if (!rpc || !last) return;
     try {
       const session = (await history()).filter((e) => e.session_id === last.session_id);
       const result = await rpc.call('risk', session);
-      status = { ...status, lastInferenceMs: result.ms };
+      served(result);
       if (!result.flagged || flaggedSession === last.session_id) return;
       flaggedSession = last.session_id;
+      // Each page of a flagged session tells the merchant's code (a checkout can step up), but the
+      // flag is sent once per session: the device remembers it in the session's own history.
       fire('risk', result);
+      const stored = await tracker.history(HISTORY_LIMIT);
+      if (stored.some((e) => e.type === 'risk_flag' && e.session_id === last.session_id)) return;
       tracker.track('risk_flag', {
         score: result.score,
         model_version: result.model_version,

@@ -288,7 +288,7 @@ export async function createInferenceEngine(
   return {
     status: () => ({
       backend,
-      backendChoice: { how: choice.how, timings: choice.timings },
+      backendChoice: { how: choice.how, timings: choice.timings, unavailable: choice.unavailable },
       models: {
         ...(recommender && recFiles
           ? {

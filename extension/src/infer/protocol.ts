@@ -31,6 +31,8 @@ export interface InferStatus {
   backendChoice?: {
     how: 'forced' | 'hardware-gpu' | 'calibrated' | 'remembered' | 'fallback';
     timings?: Record<string, number>;
+    /** Backends that would not start here (told once at debug level, never as a warning: the device simply lacks them). */
+    unavailable?: BackendName[];
   };
   models: { recommender?: ModelStatus; anomaly?: ModelStatus };
   catalog?: { items: number; loadedFrom: 'network' | 'cache' };

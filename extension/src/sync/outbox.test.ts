@@ -40,7 +40,10 @@ beforeEach(async () => {
   results = [];
   calls = 0;
 });
-afterEach(() => storage.close());
+afterEach(async () => {
+  await app.stop();
+  storage.close();
+});
 
 const queue = (events: ReturnType<typeof makeEvent>[]) => store.commit(events, { history: false, outbox: true });
 

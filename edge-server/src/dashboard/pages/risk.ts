@@ -1,30 +1,77 @@
-/** @module dashboard/pages/risk — flagged sessions over time, their reasons, and labels the next anomaly training learns from. */
-import type { RiskSummary } from '../../storage/rollups/types';
+/**
+ * @module dashboard/pages/risk — flagged sessions over time (each session once, however many of its
+ * pages sent a flag), their reasons in words, each session's events on demand, and the labels the
+ * next anomaly training learns from.
+ */
+import { EVENT_LABELS, label, SESSION_LABELS } from '@aisle/shared-models/labels';
+import type { RiskSession, RiskSummary } from '../../storage/rollups/types';
 import { api, q } from '../api';
 import { chart, PALETTE } from '../charts';
 import { card, fmt, h, kpi, table } from '../dom';
 import type { Page } from './types';
 
-type Answer = RiskSummary & { model: { version: number } | null };
+type Answer = RiskSummary & { model: { version: number } | null; range: { days: number } };
+interface SessionEvents {
+  flags: number;
+  events: { type: string; ts: number; path: string | null; items: string[] }[];
+  more: boolean;
+}
+
+/** A flagged session's events, fetched when the merchant opens them. */
+function sessionEvents(site: string, s: RiskSession) {
+  const body = h('div', {}, h('p', { class: 'muted' }, 'Loading…'));
+  const details = h('details', { 'data-session-events': s.session_id }, h('summary', {}, 'events'), body);
+  let loaded = false;
+  details.addEventListener('toggle', async () => {
+    if (!details.open || loaded) return;
+    loaded = true;
+    try {
+      const r = await api.get<SessionEvents>(q('/v1/admin/dashboard/risk/session', { site, session_id: s.session_id }));
+      body.replaceChildren(
+        h(
+          'ol',
+          { class: 'events' },
+          ...r.events.map((e) =>
+            h(
+              'li',
+              {},
+              h('time', {}, fmt.time(e.ts).slice(11)),
+              ' ',
+              label(e.type, EVENT_LABELS),
+              e.items.length ? ` · ${e.items.join(', ')}` : '',
+              e.path ? h('span', { class: 'muted' }, ` ${e.path}`) : null,
+            ),
+          ),
+        ),
+        ...(r.more ? [h('p', { class: 'muted' }, 'Only its newest events are shown.')] : []),
+      );
+    } catch (error) {
+      loaded = false;
+      body.replaceChildren(h('p', { class: 'error' }, (error as Error).message));
+    }
+  });
+  return details;
+}
 
 export const riskPage: Page = async ({ site, role, refresh }) => {
   const r = await api.get<Answer>(q('/v1/admin/dashboard/risk', { site, days: 30 }));
-  const total = r.days.reduce((n, d) => n + d.flags, 0);
-  const labelButton = (eventId: string, label: 'confirmed' | 'false' | null, text: string) => {
-    const b = h('button', { type: 'button', disabled: role !== 'operator', 'data-label': label ?? 'clear' }, text);
+  const days = r.range.days;
+  const labelButton = (eventId: string, value: 'confirmed' | 'false' | null, text: string) => {
+    const b = h('button', { type: 'button', disabled: role !== 'operator', 'data-label': value ?? 'clear' }, text);
     b.addEventListener('click', async () => {
-      await api.send('POST', `/v1/admin/risk-flags/${encodeURIComponent(eventId)}/label`, { site, label });
+      await api.send('POST', `/v1/admin/risk-flags/${encodeURIComponent(eventId)}/label`, { site, label: value });
       refresh();
     });
     return b;
   };
+  const labelText = { confirmed: 'confirmed', false: 'false alarm' } as const;
   return h(
     'div',
     {},
     h(
       'div',
       { class: 'kpis' },
-      kpi('Flagged sessions (30 days)', fmt.int(total), 'flags'),
+      kpi(`Flagged sessions (${days} days)`, fmt.int(r.total), 'flags'),
       kpi('Confirmed', fmt.int(r.days.reduce((n, d) => n + d.confirmed, 0)), 'confirmed'),
       kpi('False alarms', fmt.int(r.days.reduce((n, d) => n + d.false, 0)), 'false'),
       kpi('Anomaly model', r.model ? `v${r.model.version}` : 'none', 'model'),
@@ -39,51 +86,61 @@ export const riskPage: Page = async ({ site, role, refresh }) => {
           data: {
             labels: r.days.map((d) => fmt.day(d.day)),
             datasets: [
-              { label: 'flagged', data: r.days.map((d) => d.flags), borderColor: PALETTE[3] },
+              { label: 'flagged', data: r.days.map((d) => d.sessions), borderColor: PALETTE[3] },
               { label: 'confirmed', data: r.days.map((d) => d.confirmed), borderColor: PALETTE[4] },
               { label: 'false alarm', data: r.days.map((d) => d.false), borderColor: PALETTE[2] },
             ],
           },
-          options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+          options: {
+            scales: { y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: 'sessions' } } },
+          },
         }),
       ),
       card(
-        'Reasons',
+        'Why sessions were flagged',
         chart('flag-reasons', {
           type: 'bar',
           data: {
-            labels: r.reasons.map((x) => x.reason),
-            datasets: [{ label: 'flags', data: r.reasons.map((x) => x.flags), backgroundColor: PALETTE[3] }],
+            labels: r.reasons.map((x) => label(x.reason, SESSION_LABELS)),
+            datasets: [{ label: 'sessions', data: r.reasons.map((x) => x.sessions), backgroundColor: PALETTE[3] }],
           },
-          options: { indexAxis: 'y', plugins: { legend: { display: false } } },
+          options: {
+            indexAxis: 'y',
+            plugins: { legend: { display: false } },
+            scales: { x: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: 'sessions' } } },
+          },
         }),
       ),
     ),
     card(
-      'Flags',
+      'Flagged sessions',
       h(
         'p',
         { class: 'muted' },
-        'Mark each flag confirmed or a false alarm: the next aisle train anomaly --from the store leaves confirmed sessions out of what it learns as normal and keeps false alarms in.',
+        'Mark each session confirmed or a false alarm: the next aisle train anomaly --from the store leaves confirmed sessions out of what it learns as normal and keeps false alarms in.',
       ),
-      r.flags.length
+      r.sessions.length
         ? table(
-            ['time', 'session', 'score', 'reasons', 'model', 'label', ''],
-            r.flags.map((f) => [
-              fmt.time(f.ts),
-              h('code', {}, f.session_id.slice(0, 18)),
-              fmt.num(f.score),
-              f.reasons.map((x) => h('span', { class: 'tag' }, x)),
-              f.model_version,
-              h('span', { 'data-flag-label': f.event_id }, f.label ?? '–'),
+            ['first flagged', 'session', 'highest score', 'reasons', 'model', 'label', '', ''],
+            r.sessions.map((s) => [
+              fmt.time(s.first_ts),
+              [
+                h('code', { title: s.session_id }, s.session_id.slice(0, 18)),
+                s.flags > 1 ? h('div', { class: 'muted' }, `flagged on ${s.flags} pages`) : null,
+              ],
+              fmt.num(s.score),
+              s.reasons.map((x) => h('span', { class: 'tag', title: x }, label(x, SESSION_LABELS))),
+              `v${s.model_version}`,
+              h('span', { 'data-flag-label': s.event_id }, s.label ? labelText[s.label] : '–'),
               h(
                 'span',
-                {},
-                labelButton(f.event_id, 'confirmed', 'Confirm'),
+                { class: 'actions' },
+                labelButton(s.event_id, 'confirmed', 'Confirm'),
                 ' ',
-                labelButton(f.event_id, 'false', 'False alarm'),
-                f.label ? [' ', labelButton(f.event_id, null, 'Clear')] : null,
+                labelButton(s.event_id, 'false', 'False alarm'),
+                s.label ? [' ', labelButton(s.event_id, null, 'Clear')] : null,
               ),
+              sessionEvents(site, s),
             ]),
             [2],
             { 'data-table': 'flags' },

@@ -4,7 +4,7 @@
  * hold-out, risk flags with their reasons. Reads only.
  */
 import type { Sql } from '../sql';
-import { DAY_MS, FUNNEL, type Overview, type RiskFlag, type RiskSummary, type Rollups } from './types';
+import { DAY_MS, FUNNEL, type Overview, type RiskSession, type RiskSummary, type Rollups } from './types';
 
 const n = (x: unknown) => Number(x ?? 0);
 
@@ -144,41 +144,69 @@ export function queriesOver(sql: Sql): Pick<Rollups, 'state' | 'lastDay' | 'over
       const hi = (to + 1) * DAY_MS;
       const rows = await sql.all<Record<string, unknown>>(
         `SELECT event_id, session_id, anonymous_id, ts, score, reasons, model_version, label, labelled_at
-         FROM risk_flags WHERE site = ? AND ts >= ? AND ts < ? ORDER BY ts DESC`,
+         FROM risk_flags WHERE site = ? AND ts >= ? AND ts < ? ORDER BY ts, event_id`,
         [site, lo, hi],
       );
-      const flags: RiskFlag[] = rows.map((r) => ({
-        event_id: String(r.event_id),
-        session_id: String(r.session_id),
-        anonymous_id: String(r.anonymous_id),
-        ts: n(r.ts),
-        score: n(r.score),
-        reasons: String(r.reasons)
+      const bySession = new Map<string, RiskSession>();
+      for (const r of rows) {
+        const id = String(r.session_id);
+        const ts = n(r.ts);
+        const reasons = String(r.reasons)
           .split(',')
           .map((x) => x.trim())
-          .filter(Boolean),
-        model_version: String(r.model_version),
-        label: (r.label as RiskFlag['label']) ?? null,
-        labelled_at: r.labelled_at === null ? null : n(r.labelled_at),
-      }));
-      const days = new Map<number, RiskSummary['days'][number]>();
-      for (let day = from; day <= to; day++) days.set(day, { day, flags: 0, confirmed: 0, false: 0 });
-      const reasons = new Map<string, number>();
-      for (const f of flags) {
-        const d = days.get(Math.floor(f.ts / DAY_MS));
-        if (d) {
-          d.flags += 1;
-          if (f.label === 'confirmed') d.confirmed += 1;
-          if (f.label === 'false') d.false += 1;
+          .filter(Boolean);
+        const label = (r.label as RiskSession['label']) ?? null;
+        const labelledAt = r.labelled_at === null ? null : n(r.labelled_at);
+        const s = bySession.get(id);
+        if (!s) {
+          bySession.set(id, {
+            event_id: String(r.event_id),
+            session_id: id,
+            anonymous_id: String(r.anonymous_id),
+            first_ts: ts,
+            last_ts: ts,
+            flags: 1,
+            score: n(r.score),
+            reasons,
+            model_version: String(r.model_version),
+            label,
+            labelled_at: labelledAt,
+          });
+          continue;
         }
-        for (const r of f.reasons) reasons.set(r, (reasons.get(r) ?? 0) + 1);
+        s.last_ts = ts;
+        s.flags += 1;
+        s.score = Math.max(s.score, n(r.score));
+        s.model_version = String(r.model_version);
+        for (const x of reasons) if (!s.reasons.includes(x)) s.reasons.push(x);
+        // Labels are set on the whole session; flags from before that was so carry the latest word.
+        if (labelledAt !== null && (s.labelled_at === null || labelledAt > s.labelled_at)) {
+          s.label = label;
+          s.labelled_at = labelledAt;
+        }
+      }
+      const sessions = [...bySession.values()];
+      const days = new Map<number, RiskSummary['days'][number]>();
+      for (let day = from; day <= to; day++) days.set(day, { day, sessions: 0, confirmed: 0, false: 0 });
+      const reasons = new Map<string, number>();
+      for (const s of sessions) {
+        const d = days.get(Math.floor(s.first_ts / DAY_MS));
+        if (d) {
+          d.sessions += 1;
+          if (s.label === 'confirmed') d.confirmed += 1;
+          if (s.label === 'false') d.false += 1;
+        }
+        for (const r of s.reasons) reasons.set(r, (reasons.get(r) ?? 0) + 1);
       }
       return {
+        total: sessions.length,
         days: [...days.values()],
         reasons: [...reasons]
-          .map(([reason, count]) => ({ reason, flags: count }))
-          .sort((a, b) => b.flags - a.flags || a.reason.localeCompare(b.reason)),
-        flags: flags.slice(0, limit),
+          .map(([reason, count]) => ({ reason, sessions: count }))
+          .sort((a, b) => b.sessions - a.sessions || a.reason.localeCompare(b.reason)),
+        sessions: sessions
+          .sort((a, b) => b.last_ts - a.last_ts || a.session_id.localeCompare(b.session_id))
+          .slice(0, limit),
       };
     },
   };

@@ -76,10 +76,34 @@ export interface RiskFlag {
   labelled_at: number | null;
 }
 
+/** A flagged session, once however many of its pages sent a flag (older tags sent one per page). */
+export interface RiskSession {
+  /** The session's first flag: the handle its label is set through. */
+  event_id: string;
+  session_id: string;
+  anonymous_id: string;
+  first_ts: number;
+  last_ts: number;
+  /** How many flag events the session sent. */
+  flags: number;
+  /** The highest score it reached. */
+  score: number;
+  /** Every reason any of its flags gave, first seen first. */
+  reasons: string[];
+  model_version: string;
+  label: 'confirmed' | 'false' | null;
+  labelled_at: number | null;
+}
+
 export interface RiskSummary {
-  days: { day: number; flags: number; confirmed: number; false: number }[];
-  reasons: { reason: string; flags: number }[];
-  flags: RiskFlag[];
+  /** Distinct sessions flagged in the range. */
+  total: number;
+  /** Sessions by the day they were first flagged in the range, and how many of them were labelled. */
+  days: { day: number; sessions: number; confirmed: number; false: number }[];
+  /** In how many sessions each reason was given. */
+  reasons: { reason: string; sessions: number }[];
+  /** The sessions, the most recently flagged first. */
+  sessions: RiskSession[];
 }
 
 export interface ScoreRun {
