@@ -62,10 +62,19 @@ export const DEFAULT_POLICY: Rule[] = [
   { action: 'none', message: '' },
 ];
 
-/** The first rule that matches, as `{ action, message }`; `none` when none does. */
-export function actionFor(rules: readonly Rule[], p: ProfileRecord): { action: Rule['action']; message: string } {
+/**
+ * The first rule that matches, as `{ action, message }`; `none` when none does. With `trusted`
+ * false (the churn model is no better than a simple baseline), rules that go by churn band are
+ * passed over: its bands would be guesses, and no action is proposed from a guess.
+ */
+export function actionFor(
+  rules: readonly Rule[],
+  p: ProfileRecord,
+  trusted = true,
+): { action: Rule['action']; message: string } {
   const band = churnBand(p);
   for (const rule of rules) {
+    if (rule.churn && !trusted) continue;
     if (rule.segment && rule.segment !== p.segment_name) continue;
     if (rule.churn && (!band || !rule.churn.includes(band))) continue;
     if (rule.tags && !rule.tags.every((t) => p.tags.includes(t))) continue;

@@ -4,6 +4,12 @@
  * signs in or searches now and then, reaches most products by clicking their cards, browses at a
  * person's uneven pace, comes back to items, carts, checks out and sometimes pays twice (a declined
  * card), over 90 days, on a phone or a desktop — the events the shop's script sends for all that.
+ *
+ * Shoppers differ and change, as a shop's do, so that churn has a story to learn: each has their
+ * own rhythm (how often they come back) and keenness to buy; they join in cohorts over the first
+ * two months; each has a lifetime, and in the three weeks before leaving for good they cool off —
+ * longer gaps, shorter visits, fewer carts. Visits lean to evenings and weekends, and a week of
+ * sale mid-season brings shoppers back sooner and more of them buy.
  */
 import type { Interaction } from '@aisle/shared-models/schema/interaction';
 import { random } from '@aisle/shared-models/util/random';
@@ -22,18 +28,37 @@ export function demoHistory({
   // and orders stay what they were before these were simulated (and the models trained on them).
   const side = random(seed + 1);
   const sidePause = (median: number) => median * Math.exp(0.9 * normal(side));
-  const start = end - days * 86_400_000;
+  const DAY = 86_400_000;
+  const start = end - days * DAY;
   const byCategory = CATEGORIES.map((c) => PRODUCTS.filter((p) => p.slug === c.slug));
   // Within a category the first products are the popular ones.
   const draw = (list: Product[]) => list[Math.min(list.length - 1, Math.floor(list.length * rnd() ** 2.2))];
   const rows: Interaction[] = [];
+  // The mid-season sale: a week, starting seven weeks in.
+  const saleFrom = start + 49 * DAY;
+  const onSale = (at: number) => at >= saleFrom && at < saleFrom + 7 * DAY;
+  /** A visit's moment on day `at`: evenings mostly, weekends more often than weekdays. */
+  const visitTime = (at: number) => {
+    let day = Math.floor(at / DAY);
+    const weekday = (d: number) => ((d % 7) + 7 + 4) % 7; // 0 Sunday … 6 Saturday (1970-01-01 was a Thursday)
+    if (weekday(day) !== 0 && weekday(day) !== 6 && rnd() < 0.3) day += 1;
+    const hour = rnd() < 0.65 ? 18 + rnd() * 5 : 8 + rnd() * 10;
+    return Math.max(at, day * DAY + hour * 3_600_000);
+  };
   for (let s = 0; s < shoppers; s++) {
     const favourites = [Math.floor(rnd() * byCategory.length), Math.floor(rnd() * byCategory.length)];
     const device = rnd() < 0.55 ? 'mobile' : 'desktop';
     const user = `demo-${s}`;
-    let t = start + rnd() * 30 * 86_400_000;
+    // Their own rhythm and keenness; when they join (cohorts, most early) and when they leave for good.
+    const rhythm = Math.exp(0.6 * normal());
+    const keen = Math.min(2.2, Math.exp(0.45 * normal()));
+    const joined = start + rnd() ** 1.6 * 60 * DAY;
+    const leaves = joined + (10 + -Math.log(1 - rnd()) * 70) * DAY;
+    let t = visitTime(joined);
     let session = 0;
-    while (t < end) {
+    while (t < end && t < leaves) {
+      // Cooling off: 0 until three weeks before they leave, rising to 1 on their last visit.
+      const cooling = Math.min(1, Math.max(0, 1 - (leaves - t) / (21 * DAY)));
       session++;
       const seen: Product[] = [];
       const row = (type: string, p: Product | undefined, at: number) =>
@@ -82,7 +107,7 @@ export function demoHistory({
         for (let f = 0; f < 12; f++) row('view_item_list', PRODUCTS[(f * 25 + 3) % PRODUCTS.length], featured);
         t += pause(20_000);
       }
-      const views = 2 + Math.floor(rnd() * 8);
+      const views = 2 + Math.floor(rnd() * 8 * (1 - 0.6 * cooling));
       for (let k = 0; k < views; k++) {
         const back = seen.length > 0 && rnd() < 0.25;
         const list = byCategory[favourites[rnd() < 0.8 ? 0 : 1]];
@@ -90,10 +115,10 @@ export function demoHistory({
         seen.push(p);
         push('view_item', p);
       }
-      if (rnd() < 0.35) {
+      if (rnd() < 0.4 * keen * (1 - 0.75 * cooling) * (onSale(t) ? 1.4 : 1)) {
         const p = seen[seen.length - 1];
         push('add_to_cart', p);
-        if (rnd() < 0.55) {
+        if (rnd() < 0.65) {
           push('begin_checkout', p);
           push('add_payment_info', p);
           if (rnd() < 0.08) {
@@ -103,7 +128,8 @@ export function demoHistory({
           push('purchase', p);
         }
       }
-      t += (1 + rnd() * 12) * 86_400_000;
+      const gap = (1 + rnd() * 9) * rhythm * (1 + 2.5 * cooling) * (onSale(t) ? 0.6 : 1);
+      t = visitTime(t + gap * DAY);
     }
   }
   return rows.sort((a, b) => a.ts - b.ts);

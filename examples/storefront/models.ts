@@ -35,10 +35,15 @@ const runAs = (token: string, ...args: string[]) =>
     env: { ...process.env, AISLE_OPERATOR_TOKEN: token },
   });
 /** Bump when the simulated history changes, so existing demo models are retrained. */
-const HISTORY_VERSION = 4;
-/** The moment the simulated season ends (`demoHistory`'s default), and the one churn labels are cut at: a 30-day horizon before it. */
+const HISTORY_VERSION = 5;
+/** The moment the simulated season ends (`demoHistory`'s default). */
 const SEASON_END = '2026-11-01T00:00:00Z';
-const CHURN_AS_OF = '2026-10-01T00:00:00Z';
+/**
+ * Churn cut-offs, each with a 30-day horizon: the model learns from the shoppers as they were a
+ * month earlier and is judged on those of the last one (the test set is a later period, not a
+ * shuffle of the same one).
+ */
+const CHURN_AS_OF = ['2026-09-01T00:00:00Z', '2026-10-01T00:00:00Z'].join(',');
 export const DEMO_MODELS = ['recommender', 'anomaly', 'profile', 'churn'] as const;
 
 export interface DemoModels {
@@ -73,7 +78,8 @@ export function ensureDemoModels(
     recommender: ['--epochs', String(epochs), '--time-budget', '60'],
     anomaly: [],
     profile: [],
-    // The season's last month is the churn label's horizon, and the value forecast's too.
+    // The season's last month is the churn label's horizon (the month before it, the training
+    // cut-off's), and the value forecast's too.
     churn: ['--as-of', CHURN_AS_OF, '--value-horizon', '30d'],
   };
   // What the models are trained with is part of the stamp: a change retrains them.

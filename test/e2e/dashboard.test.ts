@@ -5,7 +5,7 @@
  * churn list exports as CSV, a flag is labelled, a rollout changed, and a read-only token changes
  * nothing. Screenshots of every page go to test-output/dashboard/.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -75,10 +75,10 @@ describe('the merchant dashboard', () => {
     remove = db.remove;
     server = await startServer(db.storage);
     // What npm start does for the demo shop, on a smaller season.
-    await seedDemoEvents(server.storage, dir, () => {}, 150);
+    await seedDemoEvents(server.storage, dir, () => {}, 300);
     const key = await demoSigningKey(join(dir, 'keys'), server.storage.registry);
     keyFile = key.privateFile;
-    await ensureDemoModels(models, { shoppers: 150, epochs: 1, models: ['profile', 'churn'] }).ready;
+    await ensureDemoModels(models, { shoppers: 300, epochs: 1, models: ['profile', 'churn'] }).ready;
     await publishDemoModels(models, {
       server: server.url,
       token: TOKEN,
@@ -167,7 +167,14 @@ describe('the merchant dashboard', () => {
   it('shows churn risk with the model’s metrics, and exports the at-risk list as CSV', async () => {
     expect(await visit('churn')).toEqual(['churn-histogram']);
     const c = await api('/v1/admin/dashboard/churn?site=demo');
-    expect(c.scored).toBeGreaterThanOrEqual(140);
+    expect(c.scored).toBeGreaterThanOrEqual(280);
+    // The demo's shoppers cool off before they leave: its model earns its verdict, and its bands spread.
+    expect(c.model.health).toMatchObject({ verdict: 'ok', measure: 'held-out ROC-AUC' });
+    expect(c.model.metrics.rocAuc).toBeGreaterThan(0.7);
+    expect(await page.$('[data-health=churn-banner]')).toBeNull();
+    expect(await page.$eval('[data-health=churn]', (el) => el.getAttribute('data-verdict'))).toBe('ok');
+    for (const band of ['high', 'medium', 'low'] as const)
+      expect(c.bands[band], `${band} band`).toBeGreaterThanOrEqual(c.scored * 0.1);
     expect(await text('[data-metric=band-high]')).toBe(int(c.bands.high));
     expect(await text('[data-metric=scored]')).toBe(int(c.scored));
     for (const k of ['precision', 'recall', 'f1', 'rocAuc'])
@@ -360,5 +367,81 @@ describe('the merchant dashboard', () => {
     expect(tried).toBe(403);
     await visit('overview', 'overview-read-only');
     expect(page.errors).toEqual([]);
+  });
+
+  it('warns plainly of a churn model no better than chance, and proposes no action from its bands', async () => {
+    // A model trained on labels that say nothing (shuffled: churn drawn at random), published as the newest.
+    const rows = ['user_id,visits,spend,churned'];
+    let seed = 7;
+    const rnd = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let i = 0; i < 2000; i++)
+      rows.push(`u${i},${Math.floor(rnd() * 20)},${(rnd() * 300).toFixed(2)},${rnd() < 0.4 ? 'yes' : 'no'}`);
+    const table = join(dir, 'shuffled.csv');
+    writeFileSync(table, `${rows.join('\n')}\n`);
+    const trained = await runAisle(
+      dir,
+      'train',
+      'churn',
+      '--table',
+      table,
+      '--label',
+      'churned',
+      '--id',
+      'user_id',
+      '--out',
+      join(dir, 'shuffled'),
+    );
+    expect(trained.code, trained.stderr).toBe(0);
+    expect(trained.stdout).toMatch(
+      /WARNING: no better than a simple baseline: held-out ROC-AUC 0\.\d+: no better than chance/,
+    );
+    const published = await runAisle(
+      dir,
+      'publish',
+      '--model',
+      join(dir, 'shuffled'),
+      '--key',
+      keyFile,
+      '--site',
+      'demo',
+      '--server',
+      server.url,
+      '--token',
+      TOKEN,
+      '--version',
+      '10',
+    );
+    expect(published.code, published.stderr).toBe(0);
+
+    const c = await api('/v1/admin/dashboard/churn?site=demo');
+    expect(c.model).toMatchObject({ version: 10, health: { verdict: 'weak' } });
+    expect(c.model.health.value).toBeLessThanOrEqual(0.55);
+    await page.evaluate(() => {
+      location.hash = '#/overview';
+    });
+    await page.waitForSelector('main[data-page="overview"][data-ready]');
+    await page.evaluate(() => {
+      location.hash = '#/churn';
+    });
+    await page.waitForSelector('main[data-page="churn"][data-ready]');
+    expect(await text('[data-health=churn-banner]')).toMatch(
+      /^Churn model v10 is no better than a simple baseline\. Held-out ROC-AUC 0\.\d+: no better than chance .* not proposed/,
+    );
+    await page.screenshot({ path: join(SHOTS, 'churn-weak-model.png'), fullPage: true });
+    // No action goes by its bands: only those that do not (a care message for who never bought) remain.
+    const listed = await api('/v1/admin/profiles?site=demo&limit=1000');
+    expect(listed.churn_model).toMatchObject({ version: 10, health: { verdict: 'weak' } });
+    const actions = new Set(listed.profiles.map((p: { action: string }) => p.action));
+    expect([...actions].filter((a) => a !== 'none' && a !== 'care_message')).toEqual([]);
+    // The Models page says it too, beside the version.
+    await page.evaluate(() => {
+      location.hash = '#/models';
+    });
+    await page.waitForSelector('main[data-page="models"][data-ready]');
+    expect(await page.$eval('[data-health="churn:10"]', (el) => el.getAttribute('data-verdict'))).toBe('weak');
+    expect(await page.$eval('[data-health="churn:1"]', (el) => el.getAttribute('data-verdict'))).toBe('ok');
   });
 });

@@ -5,11 +5,13 @@
  * Readers (read-only tokens) get the GET routes for their own site; marked `read` on each route (see api/access).
  */
 
+import { modelHealth } from '@aisle/shared-models/models/health';
 import type { ModelManifest } from '@aisle/shared-models/models/manifest';
 import type { Handler } from 'hono';
 import { z } from 'zod';
 import type { AdminApp, AdminEnv } from '../api/admin';
 import { route } from '../api/route';
+import { churnModelOf } from '../churn-model';
 import { ApiError } from '../errors';
 import { jsonBody, parseInput, requireSite } from '../input';
 import { churnBand } from '../retention';
@@ -167,7 +169,13 @@ export function dashboardRoutes(
       RangeQuery,
       async (c) => {
         const r = await range(c.req.query());
-        return c.json({ range: r, ...(await rollups[name](r)), freshness: await freshness() });
+        const extra =
+          name === 'recommendations'
+            ? await latest(r.site, 'recommender').then((m) => ({
+                model: m ? { version: m.version, health: modelHealth('recommender', m.metrics) } : null,
+              }))
+            : {};
+        return c.json({ range: r, ...(await rollups[name](r)), ...extra, freshness: await freshness() });
       },
       'the page’s numbers, its range and how fresh the rollups are',
     );
@@ -184,7 +192,9 @@ export function dashboardRoutes(
       return c.json({
         range: r,
         ...(await rollups.risk(r)),
-        model: model ? { version: model.version, metrics: model.metrics } : null,
+        model: model
+          ? { version: model.version, metrics: model.metrics, health: modelHealth('anomaly', model.metrics) }
+          : null,
         freshness: await freshness(),
       });
     },
@@ -264,6 +274,7 @@ export function dashboardRoutes(
               version: model.version,
               k: model.k,
               silhouette: model.silhouette,
+              health: modelHealth('profile', model.metrics),
               centroids: segments.map((x) => ({ name: x.name, size: x.size, profile: x.profile })),
             }
           : null,
@@ -280,7 +291,7 @@ export function dashboardRoutes(
       const [histogram, runs, model, bySegment] = await Promise.all([
         storage.profiles.churnHistogram(s, HISTOGRAM_BINS),
         storage.scoreRuns.latest(s, 'churn', 1),
-        latest(s, 'churn'),
+        churnModelOf(storage, s),
         storage.profiles.segmentValue(s),
       ]);
       const bands = { high: 0, medium: 0, low: 0 };
@@ -288,19 +299,15 @@ export function dashboardRoutes(
         const band = churnBand({ churn: (i + 0.5) / HISTOGRAM_BINS });
         if (band) bands[band] += count;
       });
-      // The published model's test metrics; without one in the registry, those the last scoring run reported.
-      const run = runs[0]?.summary as
-        | { model_version?: number; metrics?: Record<string, unknown>; value?: unknown }
-        | undefined;
-      const metrics = (model?.metrics as { test?: Record<string, unknown> } | undefined)?.test ?? run?.metrics ?? null;
-      const version = model?.version ?? run?.model_version;
       return c.json({
         site: s,
         scored: histogram.reduce((a, b) => a + b, 0),
         bands,
         histogram: histogram.map((users, i) => ({ from: i / HISTOGRAM_BINS, to: (i + 1) / HISTOGRAM_BINS, users })),
-        model: version === undefined ? null : { version, threshold: model?.threshold ?? null, metrics },
-        value: await customerValue(s, model?.value ?? run?.value, bySegment),
+        model: model
+          ? { version: model.version, threshold: model.threshold, metrics: model.metrics, health: model.health }
+          : null,
+        value: await customerValue(s, model?.value, bySegment),
         run: runs[0] ? { at: new Date(runs[0].at).toISOString(), ...(runs[0].summary as object) } : null,
       });
     },

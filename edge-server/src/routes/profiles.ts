@@ -5,12 +5,14 @@
  * retention action the site's policy maps them to; filtered and paged by cursor, or as a CSV a
  * spreadsheet opens; and the policy itself, editable.
  */
+
 import { randomBytes, randomUUID } from 'node:crypto';
 import { STORY_MAX } from '@aisle/shared-models/models/churn';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import type { AdminApp } from '../api/admin';
 import { route } from '../api/route';
+import { churnModelOf } from '../churn-model';
 import { ApiError } from '../errors';
 import { jsonBody, parseInput, requireSite } from '../input';
 import { actionFor, churnBand, DEFAULT_POLICY, PolicySchema, type Rule } from '../retention';
@@ -117,18 +119,25 @@ export function profilesRoutes(
 
   const policy = async (site: string): Promise<Rule[]> =>
     ((await storage.profiles.policy(site)) as Rule[] | undefined) ?? DEFAULT_POLICY;
-  const view = (rules: Rule[]) => (p: ProfileRecord) => ({
-    user_id: p.user_id,
-    segment: p.segment_name,
-    tags: p.tags,
-    churn: p.churn,
-    churn_band: churnBand(p),
-    churn_flagged: p.churn_flagged,
-    reasons: p.reasons,
-    value: p.value,
-    ...actionFor(rules, p),
-    scored_at: new Date(Math.max(p.segment_at ?? 0, p.churn_at ?? 0)).toISOString(),
-  });
+  /** The site's policy, and whether the churn model its bands come from may drive actions. */
+  const policyAndModel = async (site: string) => {
+    const [rules, model] = await Promise.all([policy(site), churnModelOf(storage, site)]);
+    return { rules, model, trusted: model?.health.verdict !== 'weak' };
+  };
+  const view =
+    ({ rules, trusted }: { rules: Rule[]; trusted: boolean }) =>
+    (p: ProfileRecord) => ({
+      user_id: p.user_id,
+      segment: p.segment_name,
+      tags: p.tags,
+      churn: p.churn,
+      churn_band: churnBand(p),
+      churn_flagged: p.churn_flagged,
+      reasons: p.reasons,
+      value: p.value,
+      ...actionFor(rules, p, trusted),
+      scored_at: new Date(Math.max(p.segment_at ?? 0, p.churn_at ?? 0)).toISOString(),
+    });
 
   route(
     admin,
@@ -150,7 +159,7 @@ export function profilesRoutes(
       else {
         await storage.profiles.putChurn(site, parsed.rows, now());
         // Fresh churn scores: the shoppers now at risk go to the site's webhooks, with their actions.
-        const toView = view(await policy(site));
+        const toView = view(await policyAndModel(site));
         const records = new Map<string, ProfileRecord>();
         await webhooks?.notify(
           site,
@@ -193,9 +202,12 @@ export function profilesRoutes(
         limit: q.limit,
       });
       const last = rows.at(-1);
+      const context = await policyAndModel(q.site);
       return c.json({
-        profiles: rows.map(view(await policy(q.site))),
+        profiles: rows.map(view(context)),
         next_cursor: rows.length === q.limit && last ? cursorOf(last, q.sort) : null,
+        // The model the churn risk comes from, its held-out quality and verdict: a weak one proposes no band-based action.
+        churn_model: context.model ? { version: context.model.version, health: context.model.health } : null,
       });
     },
   );
@@ -214,7 +226,7 @@ export function profilesRoutes(
     async (c) => {
       const q = parseInput(Query, c.req.query());
       await siteOr404(q.site);
-      const toView = view(await policy(q.site));
+      const toView = view(await policyAndModel(q.site));
       const lines: string[][] = [
         [
           'user_id',

@@ -5,7 +5,9 @@
  * list versions with their metrics, read the audit log. Nothing unsigned, mis-signed, signed for
  * another site, or lower than what was published gets in; every action is audited.
  */
+
 import { createHash, createPublicKey } from 'node:crypto';
+import { modelHealth } from '@aisle/shared-models/models/health';
 import { ManifestError, type ModelManifest, ModelManifestSchema } from '@aisle/shared-models/models/manifest';
 import { keyId, verifySignature } from '@aisle/shared-models/models/signing';
 import { z } from 'zod';
@@ -438,6 +440,8 @@ export function registryRoutes(
             created_at: m.created_at,
             key_id: m.key_id ?? null,
             metrics: m.metrics,
+            // Its held-out quality against the simple baseline, and whether that is worth acting on.
+            health: modelHealth(v.name, m.metrics),
             channels: channels
               .filter((ch) => ch.name === v.name && ch.version === v.version)
               .map((ch) => ({

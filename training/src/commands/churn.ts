@@ -2,6 +2,7 @@
  * @module training/commands/churn — `aisle train churn`, `aisle score churn` and `aisle eval churn`
  * for a customer table: a label column, an id column, any numeric and categorical columns, blanks.
  */
+
 import { BEHAVIOUR_COLUMNS, behaviourRows } from '@aisle/shared-models/features/behaviour';
 import {
   type ChurnManifest,
@@ -10,6 +11,7 @@ import {
   load as loadChurn,
   type ValueMetrics,
 } from '@aisle/shared-models/models/churn';
+import { modelHealth, VERDICT_WORDS } from '@aisle/shared-models/models/health';
 import type { Interaction } from '@aisle/shared-models/schema/interaction';
 import { useBackend } from '../backend';
 import { DataError } from '../data/errors';
@@ -133,6 +135,8 @@ DIR/weights.bin and DIR/manifest.json (version, encoding, calibration, threshold
       ),
     );
     if (value) console.log(value.report);
+    const health = modelHealth('churn', manifest.metrics);
+    console.log(`\n${VERDICT_WORDS[health.verdict]}: ${health.reason}`);
     console.log(`\nwrote ${out} (churn version ${manifest.version}, ${manifest.architecture})`);
   },
 };

@@ -4,6 +4,7 @@
  */
 
 import { itemHistories, profileRows } from '@aisle/shared-models/features/profile';
+import { modelHealth, VERDICT_WORDS } from '@aisle/shared-models/models/health';
 import {
   encodeProfile,
   load as loadProfile,
@@ -96,6 +97,8 @@ the same DIR). Writes DIR/model.json, DIR/weights.bin (the centroids) and DIR/ma
         ),
       );
     }
+    const health = modelHealth('profile', manifest.metrics);
+    console.log(`\n${VERDICT_WORDS[health.verdict]}: ${health.reason}`);
     console.log(`\nwrote ${out} (profile version ${manifest.version}, ${manifest.k} segments)`);
   },
 };

@@ -3,6 +3,7 @@
  * sequential recommender trained on an interchange file (or the edge store), and the next K items
  * for every user of a file, as a device would compute them from that user's history.
  */
+import { modelHealth, VERDICT_WORDS } from '@aisle/shared-models/models/health';
 import type { RecommenderModel } from '@aisle/shared-models/models/recommender';
 import { useBackend } from '../backend';
 import { DataError } from '../data/errors';
@@ -85,6 +86,8 @@ budget. Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.`,
         ]),
       ),
     );
+    const health = modelHealth('recommender', manifest.metrics);
+    console.log(`\n${VERDICT_WORDS[health.verdict]}: ${health.reason}`);
     console.log(`\nwrote ${out} (recommender version ${manifest.version})`);
   },
 };

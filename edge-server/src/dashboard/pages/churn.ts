@@ -3,9 +3,11 @@
  * each shopper's expected orders and spend and their retention action, CSV export, the model's
  * test metrics and how its customer-value forecast did against the simple ones.
  */
+import type { ModelHealth } from '@aisle/shared-models/models/health';
 import { api, q } from '../api';
 import { chart, PALETTE } from '../charts';
 import { card, fmt, h, kpi, table } from '../dom';
+import { healthNote } from '../health';
 import type { Page } from './types';
 
 interface ValueMetrics {
@@ -21,7 +23,12 @@ interface Answer {
   scored: number;
   bands: { high: number; medium: number; low: number };
   histogram: { from: number; to: number; users: number }[];
-  model: { version: number; threshold: number | null; metrics: Record<string, number> | null } | null;
+  model: {
+    version: number;
+    threshold: number | null;
+    metrics: Record<string, number> | null;
+    health: ModelHealth;
+  } | null;
   value: {
     currency: string | null;
     days: number;
@@ -169,9 +176,19 @@ export const churnPage: Page = async ({ site }) => {
   await load();
 
   const metrics = c.model?.metrics;
+  const weak = c.model?.health.verdict === 'weak';
   return h(
     'div',
     {},
+    // A model no better than chance is said first, before any number that comes from it.
+    weak
+      ? h(
+          'div',
+          { class: 'banner warning', role: 'alert', 'data-health': 'churn-banner' },
+          h('strong', {}, `Churn model v${c.model?.version} is no better than a simple baseline. `),
+          `${(c.model?.health.reason ?? '').replace(/^./, (x) => x.toUpperCase())}. Retention actions that go by churn risk are not proposed until a better model is published.`,
+        )
+      : null,
     h(
       'div',
       { class: 'kpis' },
@@ -220,6 +237,7 @@ export const churnPage: Page = async ({ site }) => {
               [1],
             )
           : h('p', { class: 'muted' }, 'No churn model published for this site.'),
+        c.model ? healthNote(c.model.health, 'churn') : null,
         c.model?.threshold != null ? h('p', { class: 'muted' }, `Flag threshold ${fmt.num(c.model.threshold)}`) : null,
       ),
     ),

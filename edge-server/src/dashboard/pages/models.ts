@@ -5,10 +5,12 @@
  * server: the operator picks the key file, and this page signs in the browser (WebCrypto, the same
  * signer as `aisle rollback`), sending only the signed manifest.
  */
+import type { ModelHealth } from '@aisle/shared-models/models/health';
 import type { ModelManifest } from '@aisle/shared-models/models/manifest';
 import { signManifest } from '@aisle/shared-models/models/signing';
 import { api, q } from '../api';
 import { card, fmt, h, table } from '../dom';
+import { healthNote } from '../health';
 import type { Page } from './types';
 
 interface ModelRow {
@@ -16,6 +18,7 @@ interface ModelRow {
   version: number;
   published_at: string;
   metrics: Record<string, unknown>;
+  health: ModelHealth;
   channels: { channel: string; rollout: number; rollback: boolean }[];
 }
 
@@ -91,7 +94,7 @@ export const modelsPage: Page = async ({ site, role, refresh }) => {
     return card(
       name,
       table(
-        ['version', 'published', 'metrics', 'channels', 'actions'],
+        ['version', 'published', 'held-out quality', 'metrics', 'channels', 'actions'],
         versions.map((v) => {
           const channels = v.channels.map((c) => {
             const input = h('input', {
@@ -154,7 +157,14 @@ export const modelsPage: Page = async ({ site, role, refresh }) => {
               actions.push(rollbackControl(name, v.version, stable.version));
             }
           }
-          return [h('b', {}, `v${v.version}`), fmt.time(v.published_at), headline(v.metrics), channels, actions];
+          return [
+            h('b', {}, `v${v.version}`),
+            fmt.time(v.published_at),
+            healthNote(v.health, `${name}:${v.version}`),
+            headline(v.metrics),
+            channels,
+            actions,
+          ];
         }),
         [],
         { 'data-table': `models-${name}` },

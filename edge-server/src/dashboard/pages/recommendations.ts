@@ -1,12 +1,16 @@
 /** @module dashboard/pages/recommendations — impressions, click-through and attributed purchases by model version and backend, against the hold-out. */
+import type { ModelHealth } from '@aisle/shared-models/models/health';
 import type { RecResults } from '../../storage/rollups/types';
 import { api, q } from '../api';
 import { chart, PALETTE } from '../charts';
 import { card, fmt, h, kpi, table } from '../dom';
+import { healthNote } from '../health';
 import type { Page } from './types';
 
 export const recommendationsPage: Page = async ({ site }) => {
-  const r = await api.get<RecResults>(q('/v1/admin/dashboard/recommendations', { site, days: 30 }));
+  const r = await api.get<RecResults & { model: { version: number; health: ModelHealth } | null }>(
+    q('/v1/admin/dashboard/recommendations', { site, days: 30 }),
+  );
   const sum = (k: 'impressions' | 'clicks' | 'purchases') => r.byModel.reduce((n, m) => n + m[k], 0);
   const impressions = sum('impressions');
   const clicks = sum('clicks');
@@ -26,6 +30,7 @@ export const recommendationsPage: Page = async ({ site }) => {
       kpi('Hold-out share (observed)', grouped ? fmt.pct(control.sessions / grouped) : '–', 'holdout'),
       kpi('Conversion lift vs hold-out', lift === null ? '–' : `${lift >= 0 ? '+' : ''}${fmt.pct(lift)}`, 'lift'),
     ),
+    r.model ? healthNote(r.model.health, 'recommender') : null,
     h(
       'div',
       { class: 'grid' },

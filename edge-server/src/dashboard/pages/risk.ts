@@ -4,13 +4,15 @@
  * next anomaly training learns from.
  */
 import { EVENT_LABELS, label, SESSION_LABELS } from '@aisle/shared-models/labels';
+import type { ModelHealth } from '@aisle/shared-models/models/health';
 import type { RiskSession, RiskSummary } from '../../storage/rollups/types';
 import { api, q } from '../api';
 import { chart, PALETTE } from '../charts';
 import { card, fmt, h, kpi, table } from '../dom';
+import { healthNote } from '../health';
 import type { Page } from './types';
 
-type Answer = RiskSummary & { model: { version: number } | null; range: { days: number } };
+type Answer = RiskSummary & { model: { version: number; health: ModelHealth } | null; range: { days: number } };
 interface SessionEvents {
   flags: number;
   events: { type: string; ts: number; path: string | null; items: string[] }[];
@@ -76,6 +78,7 @@ export const riskPage: Page = async ({ site, role, refresh }) => {
       kpi('False alarms', fmt.int(r.days.reduce((n, d) => n + d.false, 0)), 'false'),
       kpi('Anomaly model', r.model ? `v${r.model.version}` : 'none', 'model'),
     ),
+    r.model ? healthNote(r.model.health, 'anomaly') : null,
     h(
       'div',
       { class: 'grid' },

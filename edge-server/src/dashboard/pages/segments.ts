@@ -1,7 +1,9 @@
 /** @module dashboard/pages/segments — each segment's size, centroid, top categories, revenue share and change since the last run; its shoppers on a click. */
+import type { ModelHealth } from '@aisle/shared-models/models/health';
 import { api, q } from '../api';
 import { chart, PALETTE } from '../charts';
 import { card, fmt, h, table } from '../dom';
+import { healthNote } from '../health';
 import type { Page } from './types';
 
 interface RunSegment {
@@ -33,6 +35,7 @@ interface Answer {
     version: number;
     k: number;
     silhouette: number;
+    health: ModelHealth;
     centroids: { name: string; size: number; profile: Record<string, number> }[];
   } | null;
 }
@@ -111,6 +114,7 @@ export const segmentsPage: Page = async ({ site }) => {
         ? `. Profile model v${s.model.version}: ${s.model.k} segments, silhouette ${fmt.num(s.model.silhouette)}.`
         : '',
     ),
+    s.model ? healthNote(s.model.health, 'profile') : null,
     h(
       'div',
       { class: 'grid' },

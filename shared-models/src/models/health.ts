@@ -1,0 +1,107 @@
+/**
+ * @module shared-models/models/health — whether a trained model is worth acting on, told plainly:
+ * its held-out quality beside the simple baseline it must beat, and a verdict with the reason.
+ * One rule per model, read from the metrics its manifest already carries, so the CLI, the edge's
+ * API and the dashboard say the same thing of the same model (old manifests included):
+ *
+ * - churn: held-out ROC-AUC above 0.55 (at or below that it ranks customers no better than chance);
+ * - recommender: held-out NDCG@10 above the popularity baseline's on the same split;
+ * - anomaly: held-out ROC-AUC on injected attacks above the no-model baseline's (each session's
+ *   most extreme standardised feature) on the same sessions;
+ * - profile: a silhouette above 0.1 (below it the segments barely separate; there is no label to
+ *   hold out).
+ */
+
+export type Verdict = 'ok' | 'weak' | 'unknown';
+
+export interface ModelHealth {
+  verdict: Verdict;
+  /** What the quality is measured as, in words, e.g. "held-out ROC-AUC". */
+  measure: string;
+  value: number | null;
+  /** The simple baseline the verdict compares with (or the bar it must clear). */
+  baseline: { name: string; value: number } | null;
+  /** One sentence a merchant reads: why the verdict is what it is. */
+  reason: string;
+}
+
+/** How a verdict opens a line of the CLI's output. */
+export const VERDICT_WORDS: Record<Verdict, string> = {
+  ok: 'verdict: worth acting on',
+  weak: 'WARNING: no better than a simple baseline',
+  unknown: 'verdict: not judged',
+};
+
+/** At or below this held-out ROC-AUC a churn model is no better than chance. */
+export const CHURN_MIN_ROC_AUC = 0.55;
+/** At or below this silhouette the segments barely separate. */
+export const PROFILE_MIN_SILHOUETTE = 0.1;
+
+const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFinite(x) ? x : null);
+const at = (x: unknown, ...path: string[]): unknown =>
+  path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), x);
+const f = (x: number) => x.toFixed(3);
+
+function unknown(measure: string, why: string): ModelHealth {
+  return { verdict: 'unknown', measure, value: null, baseline: null, reason: why };
+}
+
+/** Held-out quality above `bar` (strictly) is ok; at or below it, weak. */
+function judged(measure: string, value: number, baseline: { name: string; value: number }, weak: string, ok: string) {
+  const good = value > baseline.value;
+  return { verdict: good ? 'ok' : 'weak', measure, value, baseline, reason: good ? ok : weak } satisfies ModelHealth;
+}
+
+/** The verdict on a model from its manifest's `metrics` (a churn model's `metrics.test`, or the metrics object itself). */
+export function modelHealth(name: string, metrics: unknown): ModelHealth {
+  if (name === 'churn') {
+    const value = num(at(metrics, 'test', 'rocAuc')) ?? num(at(metrics, 'rocAuc'));
+    if (value === null) return unknown('held-out ROC-AUC', 'the model carries no held-out ROC-AUC');
+    return judged(
+      'held-out ROC-AUC',
+      value,
+      { name: 'chance (with margin)', value: CHURN_MIN_ROC_AUC },
+      `held-out ROC-AUC ${f(value)}: no better than chance (≤ ${CHURN_MIN_ROC_AUC}) — its risk bands and retention actions would be guesses`,
+      `held-out ROC-AUC ${f(value)}, above chance (${CHURN_MIN_ROC_AUC})`,
+    );
+  }
+  if (name === 'recommender') {
+    const value = num(at(metrics, 'compared', 'recommender', 'test')) ?? num(at(metrics, 'ndcg_at_10'));
+    const popular = num(at(metrics, 'compared', 'popularity', 'test'));
+    if (value === null) return unknown('held-out NDCG@10', 'the model carries no held-out NDCG@10');
+    if (popular === null)
+      return { ...unknown('held-out NDCG@10', 'no popularity baseline was measured beside it'), value };
+    return judged(
+      'held-out NDCG@10',
+      value,
+      { name: 'popularity', value: popular },
+      `held-out NDCG@10 ${f(value)}, not above recommending the most popular items (${f(popular)})`,
+      `held-out NDCG@10 ${f(value)}, above the most popular items (${f(popular)})`,
+    );
+  }
+  if (name === 'anomaly') {
+    const value = num(at(metrics, 'held_out', 'roc_auc'));
+    const plain = num(at(metrics, 'held_out', 'baseline_roc_auc'));
+    if (value === null || plain === null)
+      return unknown('held-out ROC-AUC on injected attacks', 'the model was trained before attacks were held out');
+    return judged(
+      'held-out ROC-AUC on injected attacks',
+      value,
+      { name: 'max z-score (no model)', value: plain },
+      `held-out ROC-AUC ${f(value)} on injected attacks, not above flagging each session's most unusual feature (${f(plain)})`,
+      `held-out ROC-AUC ${f(value)} on injected attacks, above flagging each session's most unusual feature (${f(plain)})`,
+    );
+  }
+  if (name === 'profile') {
+    const value = num(at(metrics, 'silhouette'));
+    if (value === null) return unknown('silhouette', 'the model carries no silhouette');
+    return judged(
+      'silhouette',
+      value,
+      { name: 'segments that barely separate', value: PROFILE_MIN_SILHOUETTE },
+      `silhouette ${f(value)}: the segments barely separate (≤ ${PROFILE_MIN_SILHOUETTE})`,
+      `silhouette ${f(value)}: the segments separate (above ${PROFILE_MIN_SILHOUETTE})`,
+    );
+  }
+  return unknown('quality', `no rule judges a ${name} model`);
+}
