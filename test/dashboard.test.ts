@@ -144,6 +144,29 @@ describe.each(await serverAdapters())('the dashboard API on $name', ({ open }) =
     expect(one.body.revenue).toEqual([{ currency: 'EUR', value: 50, orders: 1 }]);
   });
 
+  it('answers a custom range with the period before it, and refuses a range that is none', async () => {
+    // The second day, against the first.
+    const { body } = await call(server, 'GET', `/v1/admin/dashboard/overview?site=demo&from=${D + 1}&to=${D + 1}`);
+    expect(body.range).toMatchObject({ from: D + 1, to: D + 1, days: 1, previous: { from: D, to: D } });
+    expect(body.events).toBe(10);
+    expect(body.previous).toMatchObject({ events: 8, shoppers: 2, sessions: 2 });
+    expect(body.previous.revenue).toEqual([{ currency: 'EUR', value: 50, orders: 1 }]);
+    const recs = await call(server, 'GET', `/v1/admin/dashboard/recommendations?site=demo&from=${D + 1}&to=${D + 1}`);
+    expect(recs.body.previous).toMatchObject({ impressions: 1, clicks: 1, purchases: 1 });
+    const risk = await call(server, 'GET', `/v1/admin/dashboard/risk?site=demo&from=${D + 1}&to=${D + 1}`);
+    expect(risk.body.previous).toEqual({ total: 0, confirmed: 0, false: 0 });
+    for (const [query, path] of [
+      [`from=${D + 1}&to=${D}`, 'from'],
+      [`from=${D - 400}&to=${D}`, 'from'],
+      ['from=-1', 'from'],
+      ['from=soon', 'from'],
+    ]) {
+      const bad = await call(server, 'GET', `/v1/admin/dashboard/overview?site=demo&${query}`);
+      expect(bad.status, query).toBe(400);
+      expect(bad.body.details[0].path, query).toBe(path);
+    }
+  });
+
   it('attributes purchases to the model and backend whose recommendation was clicked, against the hold-out', async () => {
     const { body } = await call(server, 'GET', `/v1/admin/dashboard/recommendations?${range}`);
     expect(body.byModel).toEqual([
@@ -176,15 +199,20 @@ describe.each(await serverAdapters())('the dashboard API on $name', ({ open }) =
     ]);
     expect(risk.body.days[1]).toEqual({ day: D + 1, sessions: 1, confirmed: 0, false: 0 });
 
-    const events = await call(server, 'GET', '/v1/admin/dashboard/risk/session?site=demo&session_id=sess-E');
+    const events = await call(
+      server,
+      'GET',
+      '/v1/admin/dashboard/risk/session?site=demo&anonymous_id=anon-E&session_id=sess-E',
+    );
     expect(events.status).toBe(200);
     expect(events.body.flags).toBe(2);
     expect(events.body.events.map((e: { type: string }) => e.type)).toEqual(['risk_flag', 'view_item', 'risk_flag']);
     expect(events.body.events[1]).toMatchObject({ path: '/p/SKU-7', items: ['SKU-7'] });
     // Only sessions the site flagged, and only the site's own.
     for (const path of [
-      '/v1/admin/dashboard/risk/session?site=demo&session_id=sess-A',
-      '/v1/admin/dashboard/risk/session?site=other&session_id=sess-E',
+      '/v1/admin/dashboard/risk/session?site=demo&anonymous_id=anon-A&session_id=sess-A',
+      '/v1/admin/dashboard/risk/session?site=demo&anonymous_id=anon-A&session_id=sess-E',
+      '/v1/admin/dashboard/risk/session?site=other&anonymous_id=anon-E&session_id=sess-E',
     ])
       expect((await call(server, 'GET', path)).status).toBe(404);
     expect((await call(server, 'GET', '/v1/admin/dashboard/risk/session?site=demo')).status).toBe(400);
@@ -200,6 +228,32 @@ describe.each(await serverAdapters())('the dashboard API on $name', ({ open }) =
     // The label is the session's: training reads it once.
     expect(await server.storage.riskLabels.list('demo')).toEqual([
       { session_id: 'sess-E', anonymous_id: 'anon-E', label: 'confirmed' },
+    ]);
+
+    // Anyone can send a flag: one naming another shopper's session id is a session of its own,
+    // never merged into theirs, never labelled with theirs, never showing their events.
+    await server.storage.putSite({ key: 'third', name: 'Third', origins: ['https://third.example'], created_at: 1 });
+    const flagOf = (anonymous_id: string, minute: number) =>
+      makeEvent({
+        anonymous_id,
+        session_id: 'sess-shared',
+        ts: at(D + 1, minute),
+        type: 'risk_flag',
+        items: undefined,
+        props: { score: 0.99, model_version: '2', reasons: 'events_per_minute' },
+      });
+    const third = await server.request('/v1/events', {
+      method: 'POST',
+      headers: { 'X-Aisle-Site': 'third', 'Content-Type': 'application/json' },
+      body: JSON.stringify({ events: [flagOf('anon-1', 1), flagOf('anon-2', 2)] }),
+    });
+    expect(third.status).toBe(200);
+    const shared = await call(server, 'GET', `/v1/admin/dashboard/risk?${range.replace('demo', 'third')}`);
+    expect(shared.body.total).toBe(2);
+    const mine = shared.body.sessions.find((x: { anonymous_id: string }) => x.anonymous_id === 'anon-1');
+    await call(server, 'POST', `/v1/admin/risk-flags/${mine.event_id}/label`, { site: 'third', label: 'false' });
+    expect(await server.storage.riskLabels.list('third')).toEqual([
+      { session_id: 'sess-shared', anonymous_id: 'anon-1', label: 'false' },
     ]);
 
     const bad = await call(server, 'POST', `/v1/admin/risk-flags/${flag.event_id}/label`, {

@@ -193,6 +193,34 @@ describe('SQLite writer thread', () => {
     }
   });
 
+  it('gives each flagged session of an older store one label, the latest given (migration 11)', async () => {
+    const store = tempSqlite();
+    try {
+      await store.storage.migrate();
+      const raw = new Database(`${store.dir}/aisle.db`);
+      const flag = raw.prepare(
+        `INSERT INTO risk_flags (event_id, site, session_id, anonymous_id, ts, score, reasons, model_version, label, labelled_at)
+         VALUES (?, 'shop', ?, ?, 1, 0.99, 'pace', '1', ?, ?)`,
+      );
+      // Labelled one flag at a time, as before: the same session called a bot, then a false alarm.
+      flag.run('e1', 's1', 'a1', 'confirmed', 100);
+      flag.run('e2', 's1', 'a1', 'false', 200);
+      flag.run('e3', 's1', 'a1', null, null);
+      // Another shopper's session of the same id stays as it was.
+      flag.run('e4', 's1', 'a2', null, null);
+      raw.exec('DROP INDEX risk_flags_site_session');
+      raw.prepare('DELETE FROM schema_migrations WHERE version = 11').run();
+      raw.close();
+      await store.storage.close();
+      const again = openSqlite(`${store.dir}/aisle.db`);
+      await again.migrate();
+      expect(await again.riskLabels.list('shop')).toEqual([{ session_id: 's1', anonymous_id: 'a1', label: 'false' }]);
+      await again.close();
+    } finally {
+      store.remove();
+    }
+  });
+
   it('keeps each event once when an older store held copies of an id in other cases (migration 9)', async () => {
     const store = tempSqlite();
     try {

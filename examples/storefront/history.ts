@@ -6,54 +6,77 @@
  * card), over 90 days, on a phone or a desktop — the events the shop's script sends for all that.
  *
  * Shoppers differ and change, as a shop's do, so that churn has a story to learn: each has their
- * own rhythm (how often they come back) and keenness to buy; they join in cohorts over the first
- * two months; each has a lifetime, and in the three weeks before leaving for good they cool off —
- * longer gaps, shorter visits, fewer carts. Visits lean to evenings and weekends, and a week of
- * sale mid-season brings shoppers back sooner and more of them buy.
+ * own rhythm (how often they come back) and keenness to buy; they arrive steadily, so each month
+ * brings a cohort; each has a lifetime, and in the three weeks before leaving for good they cool
+ * off — longer gaps, shorter visits, fewer carts. Visits lean to evenings and weekends, and a sale
+ * week (one in eight) brings shoppers back sooner and more of them buy.
  */
 import type { Interaction } from '@aisle/shared-models/schema/interaction';
 import { random } from '@aisle/shared-models/util/random';
 import { CATEGORIES, PRODUCTS, type Product } from './catalog';
 
-export function demoHistory({
-  shoppers = 600,
-  days = 90,
-  seed = 2026,
-  end = Date.UTC(2026, 10, 1),
-} = {}): Interaction[] {
-  const rnd = random(seed);
-  const normal = (r = rnd) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
-  const pause = (median: number) => median * Math.exp(0.9 * normal());
-  // Sign-ins, searches and card clicks draw from their own stream: the season's products, carts
-  // and orders stay what they were before these were simulated (and the models trained on them).
-  const side = random(seed + 1);
-  const sidePause = (median: number) => median * Math.exp(0.9 * normal(side));
-  const DAY = 86_400_000;
+const DAY = 86_400_000;
+/** Where shoppers' arrivals are counted from; any day past it can end a season. */
+const ORIGIN = Date.UTC(2020, 0, 1);
+/** No one's lifetime (days) is longer: how far before a season its earliest shoppers can have come. */
+const LONGEST_LIFE = 400;
+/** The sale: one week in every eight, counted from ORIGIN, so every 90-day season has one. */
+const onSale = (at: number) => Math.floor((at - ORIGIN) / DAY) % 56 < 7;
+
+/** The end of the season `npm start` shows: today, 00:00 UTC (the simulated past ends where live traffic begins). */
+export const demoSeasonEnd = (now = Date.now()) => Math.floor(now / DAY) * DAY;
+
+/** A seed for one shopper's own random streams (mixed, so that neighbouring shoppers' streams do not overlap). */
+function shopperSeed(seed: number, n: number, stream: number): number {
+  let h = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) ^ Math.imul(n + 1, 0xc2b2ae35) ^ Math.imul(stream + 7, 0x27d4eb2f);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * The `days` before `end`. Shoppers arrive one after another, at a steady rate, counted from
+ * ORIGIN, each simulated from their own random streams: a season ending a day later holds the same
+ * events for the days both cover, so the demo's season can move with the calendar (stored again
+ * when stale, nothing twice). `shoppers` is about how many are active in a season.
+ */
+export function demoHistory({ shoppers = 600, days = 90, seed = 2026, end = demoSeasonEnd() } = {}): Interaction[] {
   const start = end - days * DAY;
   const byCategory = CATEGORIES.map((c) => PRODUCTS.filter((p) => p.slug === c.slug));
-  // Within a category the first products are the popular ones.
-  const draw = (list: Product[]) => list[Math.min(list.length - 1, Math.floor(list.length * rnd() ** 2.2))];
+  // Arrivals per day: those active in a season are the ones who came during it or one lifetime before.
+  const perDay = shoppers / (days + 80);
+  const first = Math.max(0, Math.floor(((start - ORIGIN) / DAY - LONGEST_LIFE) * perDay));
+  const last = Math.ceil(((end - ORIGIN) / DAY) * perDay);
   const rows: Interaction[] = [];
-  // The mid-season sale: a week, starting seven weeks in.
-  const saleFrom = start + 49 * DAY;
-  const onSale = (at: number) => at >= saleFrom && at < saleFrom + 7 * DAY;
-  /** A visit's moment on day `at`: evenings mostly, weekends more often than weekdays. */
-  const visitTime = (at: number) => {
-    let day = Math.floor(at / DAY);
-    const weekday = (d: number) => ((d % 7) + 7 + 4) % 7; // 0 Sunday … 6 Saturday (1970-01-01 was a Thursday)
-    if (weekday(day) !== 0 && weekday(day) !== 6 && rnd() < 0.3) day += 1;
-    const hour = rnd() < 0.65 ? 18 + rnd() * 5 : 8 + rnd() * 10;
-    return Math.max(at, day * DAY + hour * 3_600_000);
-  };
-  for (let s = 0; s < shoppers; s++) {
+  for (let n = first; n <= last; n++) {
+    const rnd = random(shopperSeed(seed, n, 0));
+    // Sign-ins, searches and card clicks draw from their own stream: the products, carts and
+    // orders stay what they were before these were simulated (and the models trained on them).
+    const side = random(shopperSeed(seed, n, 1));
+    const normal = (r = rnd) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+    const pause = (median: number) => median * Math.exp(0.9 * normal());
+    const sidePause = (median: number) => median * Math.exp(0.9 * normal(side));
+    // Within a category the first products are the popular ones.
+    const draw = (list: Product[]) => list[Math.min(list.length - 1, Math.floor(list.length * rnd() ** 2.2))];
+    /** A visit's moment on day `at`: evenings mostly, weekends more often than weekdays. */
+    const visitTime = (at: number) => {
+      let day = Math.floor(at / DAY);
+      const weekday = (d: number) => (d + 4) % 7; // 0 Sunday … 6 Saturday (1970-01-01 was a Thursday)
+      // Some weekday visits wait for the weekend (Saturday or Sunday).
+      const w = weekday(day);
+      if (w !== 0 && w !== 6 && rnd() < 0.3) day += 6 - w + (rnd() < 0.5 ? 1 : 0);
+      const hour = rnd() < 0.65 ? 18 + rnd() * 5 : 8 + rnd() * 10;
+      return Math.max(at, day * DAY + hour * 3_600_000);
+    };
     const favourites = [Math.floor(rnd() * byCategory.length), Math.floor(rnd() * byCategory.length)];
     const device = rnd() < 0.55 ? 'mobile' : 'desktop';
-    const user = `demo-${s}`;
-    // Their own rhythm and keenness; when they join (cohorts, most early) and when they leave for good.
+    const user = `demo-${n}`;
+    // Their own rhythm and keenness; when they came, and when they leave for good.
     const rhythm = Math.exp(0.6 * normal());
     const keen = Math.min(2.2, Math.exp(0.45 * normal()));
-    const joined = start + rnd() ** 1.6 * 60 * DAY;
-    const leaves = joined + (10 + -Math.log(1 - rnd()) * 70) * DAY;
+    const joined = ORIGIN + (n + rnd()) * (DAY / perDay);
+    const leaves = joined + Math.min(LONGEST_LIFE, 10 + -Math.log(1 - rnd()) * 70) * DAY;
+    if (leaves <= start || joined >= end) continue;
     let t = visitTime(joined);
     let session = 0;
     while (t < end && t < leaves) {
@@ -61,7 +84,10 @@ export function demoHistory({
       const cooling = Math.min(1, Math.max(0, 1 - (leaves - t) / (21 * DAY)));
       session++;
       const seen: Product[] = [];
+      // Simulated from the day they came; kept from the season's first day.
       const row = (type: string, p: Product | undefined, at: number) =>
+        at >= start &&
+        at < end &&
         rows.push({
           user_id: user,
           item_id: p?.id ?? '',

@@ -17,7 +17,7 @@ import { generateSigningKey, keyId, publicKeyBase64 } from '@aisle/shared-models
 import { type AisleEvent, EventSchema } from '@aisle/shared-models/schema/event';
 import { toInterchangeCsv } from '@aisle/shared-models/schema/interaction';
 import { PRIVATE_KEY_FILE, PUBLIC_KEY_FILE } from '@aisle/training/src/commands/registry';
-import { catalogDocument, demoHistory } from './history';
+import { catalogDocument, demoHistory, demoSeasonEnd } from './history';
 
 type Registry = Storage['registry'];
 
@@ -35,15 +35,18 @@ const runAs = (token: string, ...args: string[]) =>
     env: { ...process.env, AISLE_OPERATOR_TOKEN: token },
   });
 /** Bump when the simulated history changes, so existing demo models are retrained. */
-const HISTORY_VERSION = 5;
-/** The moment the simulated season ends (`demoHistory`'s default). */
-const SEASON_END = '2026-11-01T00:00:00Z';
+const HISTORY_VERSION = 6;
+const DAY = 86_400_000;
+const iso = (t: number) => new Date(t).toISOString();
 /**
- * Churn cut-offs, each with a 30-day horizon: the model learns from the shoppers as they were a
- * month earlier and is judged on those of the last one (the test set is a later period, not a
- * shuffle of the same one).
+ * Churn cut-offs for a season ending at `end`, each with a 30-day horizon inside it: the model
+ * learns from the shoppers as they were two months before the end and is judged on those of one
+ * month before (the test set is a later period, not a shuffle of the same one).
  */
-const CHURN_AS_OF = ['2026-09-01T00:00:00Z', '2026-10-01T00:00:00Z'].join(',');
+/** Beside the season's events (`demo-history.csv`): when that season ends, which the scoring runs as of. */
+const SEASON_FILE = 'demo-season-end';
+
+const churnAsOf = (end: number) => [iso(end - 61 * DAY), iso(end - 31 * DAY)].join(',');
 export const DEMO_MODELS = ['recommender', 'anomaly', 'profile', 'churn'] as const;
 
 export interface DemoModels {
@@ -58,11 +61,13 @@ export interface DemoModelOptions {
   epochs?: number;
   /** Which models (default all four). */
   models?: readonly (typeof DEMO_MODELS)[number][];
+  /** When the season ends (default today, 00:00 UTC): a new day is a new season, and new models. */
+  end?: number;
 }
 
 export function ensureDemoModels(
   dir: string,
-  { log = () => {}, shoppers = 600, epochs = 12, models = DEMO_MODELS }: DemoModelOptions = {},
+  { log = () => {}, shoppers = 600, epochs = 12, models = DEMO_MODELS, end = demoSeasonEnd() }: DemoModelOptions = {},
 ): DemoModels {
   mkdirSync(dir, { recursive: true });
   const catalog = `${JSON.stringify(catalogDocument())}\n`;
@@ -80,11 +85,11 @@ export function ensureDemoModels(
     profile: [],
     // The season's last month is the churn label's horizon (the month before it, the training
     // cut-off's), and the value forecast's too.
-    churn: ['--as-of', CHURN_AS_OF, '--value-horizon', '30d'],
+    churn: ['--as-of', churnAsOf(end), '--value-horizon', '30d'],
   };
-  // What the models are trained with is part of the stamp: a change retrains them.
+  // What the models are trained with (the season's end among it) is part of the stamp: a change retrains them.
   const stamp = createHash('sha256')
-    .update(`${HISTORY_VERSION}/${shoppers}/${epochs}/${JSON.stringify(train)}\n${catalog}`)
+    .update(`${HISTORY_VERSION}/${shoppers}/${epochs}/${end}/${JSON.stringify(train)}\n${catalog}`)
     .digest('hex');
   const stampFile = join(dir, 'demo-models.stamp');
   const current = existsSync(stampFile) && readFileSync(stampFile, 'utf8').trim() === stamp;
@@ -92,7 +97,8 @@ export function ensureDemoModels(
     return { ready: packed };
   }
   const events = join(dir, 'demo-history.csv');
-  writeFileSync(events, toInterchangeCsv(demoHistory({ shoppers })));
+  writeFileSync(events, toInterchangeCsv(demoHistory({ shoppers, end })));
+  writeFileSync(join(dir, SEASON_FILE), `${iso(end)}\n`);
   log('training the demo models on a simulated season of shoppers (about a minute, in the background)…');
   const started = Date.now();
   const ready = (async () => {
@@ -203,7 +209,9 @@ export async function scoreDemoProfiles(
   { server, token, log = () => {} }: { server: string; token: string; log?: (line: string) => void },
 ): Promise<void> {
   const events = join(dir, 'demo-history.csv');
-  if (!existsSync(events) || !existsSync(join(dir, 'profile')) || !existsSync(join(dir, 'churn'))) return;
+  const seasonFile = join(dir, SEASON_FILE);
+  if (![events, seasonFile, join(dir, 'profile'), join(dir, 'churn')].every((f) => existsSync(f))) return;
+  const seasonEnd = readFileSync(seasonFile, 'utf8').trim();
   const publish = ['--publish', '--site', 'demo', '--server', server];
   await runAs(
     token,
@@ -214,7 +222,7 @@ export async function scoreDemoProfiles(
     '--events',
     events,
     '--as-of',
-    SEASON_END,
+    seasonEnd,
     '--out',
     join(dir, 'profiles.jsonl'),
     ...publish,
@@ -228,7 +236,7 @@ export async function scoreDemoProfiles(
     '--events',
     events,
     '--as-of',
-    SEASON_END,
+    seasonEnd,
     '--out',
     join(dir, 'churn.jsonl'),
     ...publish,
@@ -236,8 +244,12 @@ export async function scoreDemoProfiles(
   log('scored the demo shoppers: segments, churn risk and retention actions at /v1/admin/profiles');
 }
 
-/** Bumped when the seeded events change shape: a store seeded with an older version is seeded again (ids stay stable, so nothing doubles). */
-const SEED_VERSION = 1;
+/**
+ * Bumped when the seeded events change shape (an event's id carries it). A store seeded on an
+ * earlier day gets the days since (the overlap has the same ids, so nothing doubles); one seeded
+ * with an older version gets the whole season again beside the old one (delete the data dir).
+ */
+const SEED_VERSION = 2;
 
 /**
  * The simulated season's events, as the storefront script would have stored them for the site
@@ -245,9 +257,11 @@ const SEED_VERSION = 1;
  * are derived from the events themselves, so a second seeding stores nothing twice. Each order
  * (the purchase rows of one moment) becomes one `purchase` with its items, value and currency.
  */
-export function demoEvents(shoppers = 600): AisleEvent[] {
-  const rows = demoHistory({ shoppers });
+export function demoEvents(shoppers = 600, end = demoSeasonEnd()): AisleEvent[] {
+  const rows = demoHistory({ shoppers, end });
   const out: AisleEvent[] = [];
+  // An event's id comes from what it is (never its place in this season), so a later season's copy has the same.
+  const seen = new Map<string, number>();
   const id = (text: string) => {
     const h = createHash('sha256').update(text).digest('hex');
     // Shaped as a version 8 (custom) UUID with the RFC 9562 variant.
@@ -258,8 +272,11 @@ export function demoEvents(shoppers = 600): AisleEvent[] {
     const item = r.item_id
       ? [{ item_id: r.item_id, item_category: r.category, price: r.price, quantity: r.quantity ?? 1 }]
       : undefined;
+    const key = `${SEED_VERSION}/${r.user_id}/${r.ts}/${r.type}/${r.item_id}`;
+    const copy = seen.get(key) ?? 0;
+    seen.set(key, copy + 1);
     const base = {
-      event_id: id(`${SEED_VERSION}/${i}/${r.user_id}/${r.ts}/${r.type}/${r.item_id}`),
+      event_id: id(`${key}/${copy}`),
       type: r.type,
       ts: r.ts,
       anonymous_id: r.user_id,
@@ -279,21 +296,27 @@ export function demoEvents(shoppers = 600): AisleEvent[] {
   return out.filter((e) => EventSchema.safeParse(e).success);
 }
 
-/** Stores the demo season's events once per seed version (a stamp in `dataDir`); how many were new. */
+/**
+ * Stores the demo season's events (the 90 days up to today) once a day and seed version (a stamp
+ * in `dataDir`): a store last seeded on an earlier day is stale and gets the days since; how many
+ * were new.
+ */
 export async function seedDemoEvents(
   storage: Storage,
   dataDir: string,
   log: (line: string) => void,
   shoppers = 600,
+  end = demoSeasonEnd(),
 ): Promise<number> {
   const stamp = join(dataDir, 'demo-events');
-  if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === String(SEED_VERSION)) return 0;
-  const events = demoEvents(shoppers);
+  const current = `${SEED_VERSION}/${shoppers}/${iso(end).slice(0, 10)}`;
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === current) return 0;
+  const events = demoEvents(shoppers, end);
   let added = 0;
   for (let i = 0; i < events.length; i += 500) {
     added += (await storage.insertEvents('demo', events.slice(i, i + 500), Date.now())).accepted;
   }
-  writeFileSync(stamp, `${SEED_VERSION}\n`);
-  log(`stored the demo shop's simulated season: ${added} events for the dashboard`);
+  writeFileSync(stamp, `${current}\n`);
+  log(`stored the demo shop's simulated season up to ${iso(end).slice(0, 10)}: ${added} new events for the dashboard`);
   return added;
 }

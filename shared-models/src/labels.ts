@@ -1,8 +1,9 @@
 /**
  * @module shared-models/labels — the words a merchant or shopper reads for each model column,
- * event type and retention action, with units: one table for the dashboard, the CSV exports and
- * the extension's popup. Each table is typed by the list it labels, so a new column, event or
- * action without words fails the type check instead of reaching a screen as `snake_case`.
+ * event type and retention action, with units, kept in one place for every screen (the dashboard's
+ * Risk page reads them now; the other pages, the CSV headers and the extension's popup are to
+ * follow). The column and event tables are typed by the lists they label, so a new column or
+ * event without words fails the type check instead of reaching a screen as `snake_case`.
  */
 import type { BEHAVIOUR_COLUMNS } from './features/behaviour';
 import type { PROFILE_EXTRA_COLUMNS } from './features/profile';
@@ -101,7 +102,7 @@ export const EVENT_LABELS: Words<KnownEventType> = {
   risk_flag: 'session flagged',
 };
 
-/** Retention actions (the edge's `ACTIONS`). */
+/** Retention actions (the edge's `ACTIONS`, which shared-models cannot import: kept in step by hand). */
 export const ACTION_LABELS: Record<string, string> = {
   service_call: 'service call',
   limited_time_coupon: 'limited-time coupon',

@@ -59,9 +59,43 @@ export const fmt = {
   },
 };
 
-/** A headline number; `metric` names it for tests and tools reading the page. */
-export const kpi = (label: string, value: string, metric: string) =>
-  h('div', { class: 'kpi' }, h('span', {}, label), h('b', { 'data-metric': metric }, value));
+/** A figure beside the same figure of the previous period of the same length. */
+export interface Change {
+  now: number;
+  before: number;
+  /** Whether more is good news (sessions, revenue) or bad (flagged sessions): sets the colour. */
+  upIsGood?: boolean;
+}
+
+/** "▲ 12.3 %", "▼ 4.0 %", "no change", or "new" when the previous period had none. */
+export function changeText({ now, before }: Change): string {
+  if (!finite(now) || !finite(before)) return NONE;
+  if (now === before) return 'no change';
+  if (before === 0) return 'new';
+  const rel = (now - before) / Math.abs(before);
+  return `${rel > 0 ? '▲' : '▼'} ${Math.abs(rel * 100).toFixed(1)} %`;
+}
+
+/** A headline number; `metric` names it for tests and tools reading the page; with `change`, against the previous period. */
+export const kpi = (label: string, value: string, metric: string, change?: Change & { shown: string }) =>
+  h(
+    'div',
+    { class: 'kpi' },
+    h('span', {}, label),
+    h('b', { 'data-metric': metric }, value),
+    change
+      ? h(
+          'small',
+          {
+            class: `change ${change.now === change.before ? '' : change.now > change.before === (change.upIsGood ?? true) ? 'good' : 'bad'}`,
+            'data-change': metric,
+            title: `previous period: ${change.shown}`,
+          },
+          changeText(change),
+          h('span', { class: 'muted' }, ' vs previous period'),
+        )
+      : null,
+  );
 
 export const card = (title: string, ...children: (Child | Child[])[]) =>
   h('section', { class: 'card' }, h('h2', {}, title), ...children);

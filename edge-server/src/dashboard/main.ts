@@ -14,6 +14,7 @@ import { recommendationsPage } from './pages/recommendations';
 import { riskPage } from './pages/risk';
 import { segmentsPage } from './pages/segments';
 import type { Context, Page } from './pages/types';
+import { dateOf, type Period, PRESETS, periodDays, periodFrom, periodQuery } from './period';
 
 const PAGES: [string, string, Page][] = [
   ['overview', 'Overview', overviewPage],
@@ -24,6 +25,18 @@ const PAGES: [string, string, Page][] = [
   ['models', 'Models', modelsPage],
   ['install', 'Install', installPage],
 ];
+/** The pages that show a period; the others show the last scoring run or the registry as they are. */
+const OVER_TIME = new Set(['overview', 'risk', 'recommendations']);
+
+/** The page and the period the URL's fragment names (`#/risk?period=7d`). */
+function route(): { id: string; period: Period } {
+  const [path, query = ''] = location.hash.replace(/^#\/?/, '').split('?');
+  return { id: path || 'overview', period: periodFrom(new URLSearchParams(query)) };
+}
+const hashOf = (id: string, period: Period) => {
+  const query = periodQuery(period);
+  return `#/${id}${query ? `?${query}` : ''}`;
+};
 const SITE = 'aisle.dashboard.site';
 const root = document.getElementById('app') as HTMLElement;
 
@@ -80,7 +93,36 @@ async function start() {
     sessionStorage.setItem(SITE, site);
     void render();
   });
-  const signOut = h('button', { type: 'button' }, 'Sign out');
+  // The period: a preset, or custom dates; kept in the URL so a view can be shared.
+  const preset = h(
+    'select',
+    { 'aria-label': 'period', name: 'period' },
+    ...PRESETS.map(([value, label]) => h('option', { value }, label)),
+    h('option', { value: 'custom' }, 'Custom dates…'),
+  );
+  const fromInput = h('input', { type: 'date', name: 'from', 'aria-label': 'from' });
+  const toInput = h('input', { type: 'date', name: 'to', 'aria-label': 'to' });
+  const apply = h('button', { type: 'button', 'data-action': 'apply-period' }, 'Apply');
+  const custom = h('span', { class: 'custom-period', hidden: true }, fromInput, '–', toInput, apply);
+  const periodControl = h('span', { class: 'period' }, preset, custom);
+  const go = (period: Period) => {
+    location.hash = hashOf(route().id, period);
+  };
+  preset.addEventListener('change', () => {
+    if (preset.value !== 'custom') return go({ preset: preset.value as Exclude<Period['preset'], 'custom'> });
+    custom.hidden = false;
+    fromInput.focus();
+  });
+  apply.addEventListener('click', () => {
+    const next = periodFrom(new URLSearchParams({ from: fromInput.value, to: toInput.value }));
+    if (next.preset !== 'custom') {
+      apply.setCustomValidity('choose a first and a last day, at most 366 days apart');
+      apply.reportValidity();
+      return;
+    }
+    go(next);
+  });
+  const signOut = h('button', { type: 'button', 'data-action': 'sign-out' }, 'Sign out');
   signOut.addEventListener('click', () => {
     token.clear();
     location.hash = '';
@@ -92,6 +134,7 @@ async function start() {
       {},
       h('strong', {}, 'Aisle'),
       nav,
+      periodControl,
       h(
         'span',
         { class: 'who' },
@@ -105,16 +148,28 @@ async function start() {
 
   let generation = 0;
   async function render() {
-    const id = location.hash.replace(/^#\//, '') || 'overview';
+    const { id, period } = route();
     const entry = PAGES.find(([p]) => p === id) ?? PAGES[0];
-    for (const a of nav.querySelectorAll('a')) a.toggleAttribute('aria-current', a.dataset.page === entry[0]);
-    for (const a of nav.querySelectorAll('a')) if (a.dataset.page === entry[0]) a.setAttribute('aria-current', 'page');
+    for (const a of nav.querySelectorAll('a')) {
+      a.toggleAttribute('aria-current', a.dataset.page === entry[0]);
+      if (a.dataset.page === entry[0]) a.setAttribute('aria-current', 'page');
+      // Every page keeps the period chosen.
+      a.setAttribute('href', hashOf(a.dataset.page ?? '', period));
+    }
+    const days = periodDays(period);
+    preset.value = period.preset;
+    custom.hidden = period.preset !== 'custom';
+    fromInput.value = period.preset === 'custom' ? period.from : dateOf(days.from);
+    toInput.value = period.preset === 'custom' ? period.to : dateOf(days.to);
+    const overTime = OVER_TIME.has(entry[0]);
+    for (const el of [preset, fromInput, toInput, apply]) el.disabled = !overTime;
+    periodControl.title = overTime ? '' : 'This page shows the shop as last scored, not a period.';
     const mine = ++generation;
     clearCharts();
     main.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
     main.dataset.page = entry[0];
     delete main.dataset.ready;
-    const ctx: Context = { site, role: who.role, refresh: () => void render() };
+    const ctx: Context = { site, role: who.role, period, days, refresh: () => void render() };
     try {
       const content = await entry[2](ctx);
       if (mine !== generation) return;

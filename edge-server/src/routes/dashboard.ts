@@ -17,16 +17,24 @@ import { jsonBody, parseInput, requireSite } from '../input';
 import { churnBand } from '../retention';
 import type { Storage } from '../storage';
 import type { SegmentValue } from '../storage/profiles';
-import { DAY_MS, type Range } from '../storage/rollups';
+import { DAY_MS, type Overview, type Range, type RecResults } from '../storage/rollups';
 
 const RangeQuery = z.object({
   site: z.string().min(1).max(64),
   days: z.coerce.number().int().min(1).max(366).default(30),
   /** The last day shown (days since the epoch); default the last day with events. */
   to: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  /** The first day shown (days since the epoch), for a custom range; `days` then follows from it. */
+  from: z.coerce.number().int().min(0).max(1_000_000).optional(),
 });
+/** The longest range a page shows. */
+const MAX_DAYS = 366;
 const SiteQuery = z.object({ site: z.string().min(1).max(64) });
-const SessionQuery = z.object({ site: z.string().min(1).max(64), session_id: z.string().min(1).max(128) });
+const SessionQuery = z.object({
+  site: z.string().min(1).max(64),
+  anonymous_id: z.string().min(1).max(128),
+  session_id: z.string().min(1).max(128),
+});
 /** How many of a flagged session's newest events its page shows. */
 const SESSION_EVENTS = 200;
 /** A page address without its query or fragment (a search's terms stay on the search page's own events). */
@@ -65,6 +73,22 @@ const ValueReport = z.looseObject({
   baselines: z.record(z.string().max(40), Metrics).nullable().optional(),
 });
 
+/** The previous period's overview, as totals (what the page compares each figure with). */
+const totalsOfOverview = ({ events, shoppers, sessions, funnel, revenue }: Overview) => ({
+  events,
+  shoppers,
+  sessions,
+  funnel,
+  revenue,
+});
+/** The previous period's recommendation results, as totals. */
+const totalsOfRecs = ({ byModel, groups }: RecResults) => ({
+  impressions: byModel.reduce((n, m) => n + m.impressions, 0),
+  clicks: byModel.reduce((n, m) => n + m.clicks, 0),
+  purchases: byModel.reduce((n, m) => n + m.purchases, 0),
+  groups,
+});
+
 const HISTOGRAM_BINS = 20;
 /** How long a page waits for events not yet folded into the rollups before it answers with what is there. */
 const FRESH_MS = 250;
@@ -84,12 +108,24 @@ export function dashboardRoutes(
 ) {
   const { rollups } = storage;
 
-  async function range(query: Record<string, string>): Promise<Range & { days: number }> {
+  /**
+   * The range a page asked for — `days` up to `to`, or `from`–`to` — and the period of the same
+   * length just before it, which each figure is compared with.
+   */
+  async function range(query: Record<string, string>): Promise<Range & { days: number; previous: Range }> {
     const q = parseInput(RangeQuery, query);
     await requireSite(storage, q.site);
     await rollups.refresh({ now: now(), settleMs, budgetMs: FRESH_MS });
     const to = q.to ?? (await rollups.lastDay(q.site)) ?? Math.floor(now() / DAY_MS);
-    return { site: q.site, from: to - q.days + 1, to, days: q.days };
+    const from = q.from ?? to - q.days + 1;
+    if (from > to)
+      throw new ApiError(400, 'invalid range', [{ path: 'from', message: `from (${from}) is after to (${to})` }]);
+    const days = to - from + 1;
+    if (days > MAX_DAYS)
+      throw new ApiError(400, 'invalid range', [
+        { path: 'from', message: `at most ${MAX_DAYS} days at a time, asked for ${days}` },
+      ]);
+    return { site: q.site, from, to, days, previous: { site: q.site, from: from - days, to: from - 1 } };
   }
   const site = async (query: Record<string, string>) => {
     const q = parseInput(SiteQuery, query);
@@ -175,9 +211,16 @@ export function dashboardRoutes(
                 model: m ? { version: m.version, health: modelHealth('recommender', m.metrics) } : null,
               }))
             : {};
-        return c.json({ range: r, ...(await rollups[name](r)), ...extra, freshness: await freshness() });
+        const [current, before] = await Promise.all([rollups[name](r), rollups[name](r.previous)]);
+        return c.json({
+          range: r,
+          ...current,
+          previous: name === 'overview' ? totalsOfOverview(before as Overview) : totalsOfRecs(before as RecResults),
+          ...extra,
+          freshness: await freshness(),
+        });
       },
-      'the page’s numbers, its range and how fresh the rollups are',
+      'the page’s numbers, its range, the previous period’s totals and how fresh the rollups are',
     );
   rangePage('overview', 'The overview page: funnel, revenue, traffic by day');
   rangePage('recommendations', 'The recommendations page: shown, clicked and bought, treatment against control');
@@ -188,10 +231,15 @@ export function dashboardRoutes(
     RangeQuery,
     async (c) => {
       const r = await range(c.req.query());
-      const model = await latest(r.site, 'anomaly');
+      const [model, before] = await Promise.all([latest(r.site, 'anomaly'), rollups.risk(r.previous, 0)]);
       return c.json({
         range: r,
         ...(await rollups.risk(r)),
+        previous: {
+          total: before.total,
+          confirmed: before.days.reduce((n, d) => n + d.confirmed, 0),
+          false: before.days.reduce((n, d) => n + d.false, 0),
+        },
         model: model
           ? { version: model.version, metrics: model.metrics, health: modelHealth('anomaly', model.metrics) }
           : null,
@@ -208,20 +256,22 @@ export function dashboardRoutes(
       const q = parseInput(SessionQuery, c.req.query());
       await requireSite(storage, q.site);
       // Only a session the site has flagged: the Risk page is no browser of every shopper's visits.
-      const flags = await storage.riskLabels.flagsOf(q.site, q.session_id);
+      const flags = await storage.riskLabels.flagsOf(q.site, q.anonymous_id, q.session_id);
       if (!flags) {
         throw new ApiError(404, 'no such flagged session', [
-          { path: 'session_id', message: `${q.site} has no flagged session ${q.session_id}` },
+          { path: 'session_id', message: `${q.site} has no flagged session ${q.session_id} of that shopper` },
         ]);
       }
+      // One more than shown: whether there are more.
       const stored = await storage.events({
         site: q.site,
-        anonymous_id: flags.anonymous_id,
+        anonymous_id: q.anonymous_id,
         session_id: q.session_id,
         newest: true,
-        limit: SESSION_EVENTS,
+        limit: SESSION_EVENTS + 1,
       });
       const events = stored
+        .slice(0, SESSION_EVENTS)
         .map(({ event: e }) => ({
           type: e.type,
           ts: e.ts,
@@ -232,9 +282,9 @@ export function dashboardRoutes(
       return c.json({
         site: q.site,
         session_id: q.session_id,
-        flags: flags.count,
+        flags,
         events,
-        more: stored.length === SESSION_EVENTS,
+        more: stored.length > SESSION_EVENTS,
       });
     },
     '{ events: [{ type, ts, path, items }], more }',

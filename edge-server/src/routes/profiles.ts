@@ -158,8 +158,11 @@ export function profilesRoutes(
       if (parsed.kind === 'profile') await storage.profiles.putSegments(site, parsed.rows, now());
       else {
         await storage.profiles.putChurn(site, parsed.rows, now());
-        // Fresh churn scores: the shoppers now at risk go to the site's webhooks, with their actions.
-        const toView = view(await policyAndModel(site));
+        // Fresh churn scores: the shoppers now at risk go to the site's webhooks, with their actions —
+        // unless the model that scored them is no better than chance (its "at risk" is a guess).
+        const context = await policyAndModel(site);
+        if (!context.trusted) return c.json({ site, kind: parsed.kind, stored: parsed.rows.length, notified: false });
+        const toView = view(context);
         const records = new Map<string, ProfileRecord>();
         await webhooks?.notify(
           site,

@@ -6,8 +6,20 @@ export interface Migration {
   statements: string[];
 }
 
-/** The Risk page labels a session's every flag at once, and finds them by it. */
-const RISK_FLAGS_BY_SESSION = 'CREATE INDEX risk_flags_site_session ON risk_flags (site, session_id)';
+/**
+ * The Risk page labels a shopper's session, every flag of it at once, and finds them by it. Flags
+ * labelled one by one before keep one word per session: the latest given.
+ */
+const RISK_FLAGS_BY_SESSION = [
+  'CREATE INDEX risk_flags_site_session ON risk_flags (site, anonymous_id, session_id)',
+  `UPDATE risk_flags SET
+     label = (SELECT r.label FROM risk_flags r WHERE r.site = risk_flags.site AND r.anonymous_id = risk_flags.anonymous_id
+              AND r.session_id = risk_flags.session_id AND r.labelled_at IS NOT NULL ORDER BY r.labelled_at DESC LIMIT 1),
+     labelled_at = (SELECT MAX(r.labelled_at) FROM risk_flags r WHERE r.site = risk_flags.site
+              AND r.anonymous_id = risk_flags.anonymous_id AND r.session_id = risk_flags.session_id)
+   WHERE EXISTS (SELECT 1 FROM risk_flags r WHERE r.site = risk_flags.site AND r.anonymous_id = risk_flags.anonymous_id
+              AND r.session_id = risk_flags.session_id AND r.labelled_at IS NOT NULL)`,
+];
 
 export const SQLITE_MIGRATIONS: Migration[] = [
   {
@@ -101,7 +113,7 @@ export const SQLITE_MIGRATIONS: Migration[] = [
   {
     version: 11,
     name: 'risk flags by session: a label is set on the whole session',
-    statements: [RISK_FLAGS_BY_SESSION],
+    statements: RISK_FLAGS_BY_SESSION,
   },
 ];
 
@@ -194,7 +206,7 @@ export const PG_MIGRATIONS: Migration[] = [
   {
     version: 9,
     name: 'risk flags by session: a label is set on the whole session',
-    statements: [RISK_FLAGS_BY_SESSION],
+    statements: RISK_FLAGS_BY_SESSION,
   },
 ];
 

@@ -8,10 +8,10 @@ import type { Sql } from './sql';
 export type RiskLabel = Pick<RiskSession, 'session_id' | 'anonymous_id' | 'label'>;
 
 export interface RiskLabels {
-  /** Labels the session a flag belongs to, every flag of it (null clears it); false when the site has no such flag. */
+  /** Labels the shopper's session a flag belongs to, every flag of it (null clears it); false when the site has no such flag. */
   set(site: string, eventId: string, label: 'confirmed' | 'false' | null, at: number): Promise<boolean>;
-  /** A session's flags on the site: how many, and whose; null when it was never flagged there. */
-  flagsOf(site: string, sessionId: string): Promise<{ anonymous_id: string; count: number } | null>;
+  /** How many flags a shopper's session sent the site (0: it was never flagged there). */
+  flagsOf(site: string, anonymousId: string, sessionId: string): Promise<number>;
   /** Every labelled session (of one site, or all), once each: what anomaly training learns from. */
   list(site?: string): Promise<RiskLabel[]>;
 }
@@ -19,25 +19,23 @@ export interface RiskLabels {
 export function riskLabelsOver(sql: Sql): RiskLabels {
   return {
     async set(site, eventId, label, at) {
-      const [found] = await sql.all<{ session_id: string }>(
-        'SELECT session_id FROM risk_flags WHERE site = ? AND event_id = ?',
+      const [found] = await sql.all<{ session_id: string; anonymous_id: string }>(
+        'SELECT session_id, anonymous_id FROM risk_flags WHERE site = ? AND event_id = ?',
         [site, eventId],
       );
       if (!found) return false;
-      await sql.run('UPDATE risk_flags SET label = ?, labelled_at = ? WHERE site = ? AND session_id = ?', [
-        label,
-        label ? at : null,
-        site,
-        found.session_id,
-      ]);
+      await sql.run(
+        'UPDATE risk_flags SET label = ?, labelled_at = ? WHERE site = ? AND anonymous_id = ? AND session_id = ?',
+        [label, label ? at : null, site, found.anonymous_id, found.session_id],
+      );
       return true;
     },
-    async flagsOf(site, sessionId) {
-      const [row] = await sql.all<{ anonymous_id: string | null; n: unknown }>(
-        'SELECT MIN(anonymous_id) AS anonymous_id, COUNT(*) AS n FROM risk_flags WHERE site = ? AND session_id = ?',
-        [site, sessionId],
+    async flagsOf(site, anonymousId, sessionId) {
+      const [row] = await sql.all<{ n: unknown }>(
+        'SELECT COUNT(*) AS n FROM risk_flags WHERE site = ? AND anonymous_id = ? AND session_id = ?',
+        [site, anonymousId, sessionId],
       );
-      return row?.anonymous_id ? { anonymous_id: row.anonymous_id, count: Number(row.n) } : null;
+      return Number(row?.n ?? 0);
     },
     list(site) {
       return sql.all(

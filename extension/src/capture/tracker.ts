@@ -237,6 +237,8 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
     log.log('error', 'aisle could not start', cause);
   });
   /** The engine once started, with everything captured so far stamped and written. */
+  /** Without a store (storage refused), the flagged session is remembered for this page only. */
+  let flaggedInMemory: string | undefined;
   const drained = async () => {
     await ready;
     process();
@@ -351,6 +353,14 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
     async history(limit) {
       const e = await drained();
       return e ? e.history(limit) : [];
+    },
+    async firstFlag(sessionId) {
+      const e = await drained();
+      const last = e ? (await e.metaGet('risk'))?.session_id : flaggedInMemory;
+      if (last === sessionId) return false;
+      flaggedInMemory = sessionId;
+      await e?.metaSet('risk', { session_id: sessionId });
+      return true;
     },
     async flush() {
       // Clicks on data-aisle-action buttons are captured a task later; include them.

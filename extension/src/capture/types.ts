@@ -67,6 +67,11 @@ export interface Tracker {
   status(): Promise<Status>;
   /** The shopper's local history, newest first. */
   history(limit?: number): Promise<AisleEvent[]>;
+  /**
+   * Notes that `sessionId` is flagged as risky; true the first time for that session on this
+   * device (across pages and tabs, kept with the device's own records), false after.
+   */
+  firstFlag(sessionId: string): Promise<boolean>;
   flush(): Promise<void>;
   /**
    * Erases everything captured on this device and, with this browser's secret, what the server

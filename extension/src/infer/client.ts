@@ -31,10 +31,10 @@ export interface InferClientConfig {
   port?: Promise<MessagePort | undefined>;
 }
 
-/** Events after which recommendations are worth refreshing. */
-/** How many of the shopper's newest stored events the models read (and the risk check looks through for this session's flag). */
+/** How many of the shopper's newest stored events the models read. */
 const HISTORY_LIMIT = 300;
 
+/** Events after which recommendations are worth refreshing. */
 const MEANINGFUL = new Set([
   'view_item',
   'add_to_cart',
@@ -245,10 +245,9 @@ export function startInference(
       if (!result.flagged || flaggedSession === last.session_id) return;
       flaggedSession = last.session_id;
       // Each page of a flagged session tells the merchant's code (a checkout can step up), but the
-      // flag is sent once per session: the device remembers it in the session's own history.
+      // flag is sent once per session: the device keeps which session it last flagged.
       fire('risk', result);
-      const stored = await tracker.history(HISTORY_LIMIT);
-      if (stored.some((e) => e.type === 'risk_flag' && e.session_id === last.session_id)) return;
+      if (!(await tracker.firstFlag(last.session_id))) return;
       tracker.track('risk_flag', {
         score: result.score,
         model_version: result.model_version,

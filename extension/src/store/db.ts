@@ -15,6 +15,8 @@ export interface Meta {
    * yet; `proved`: user ids proved with the merchant's signature.
    */
   device: { secret: string; erase?: string[]; proved?: string[] };
+  /** The last session this device sent a risk flag for: a session is flagged to the shop once. */
+  risk: { session_id: string };
 }
 
 /**

@@ -83,7 +83,10 @@ export function modelHealth(name: string, metrics: unknown): ModelHealth {
     const value = num(at(metrics, 'held_out', 'roc_auc'));
     const plain = num(at(metrics, 'held_out', 'baseline_roc_auc'));
     if (value === null || plain === null)
-      return unknown('held-out ROC-AUC on injected attacks', 'the model was trained before attacks were held out');
+      return unknown(
+        'held-out ROC-AUC on injected attacks',
+        'no attacks were injected into a held-out period for it (trained before that check, or too few held-out sessions)',
+      );
     return judged(
       'held-out ROC-AUC on injected attacks',
       value,

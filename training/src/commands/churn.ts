@@ -286,15 +286,13 @@ customer-value model, each user who has bought also gets "value": {"days", "orde
       const flagged = scores.filter((s) => s.flagged).length;
       console.log(`scored ${scores.length} rows, ${flagged} flagged at ${f4(manifest.threshold)}; wrote ${out}`);
       if (values.publish) {
-        const sent = await publishScores(
-          values,
-          'churn',
-          table.rows.map((row, i) => ({ user_id: String(row[id] ?? ''), ...scores[i] })),
-        );
+        // The run first: the edge judges the scores by the model it names (a weak one drives no action, no webhook).
         await publishRun(values, 'churn', {
           users: scores.length,
           flagged,
           model_version: manifest.version,
+          // Which published version this is, whatever version it was published as: its files' hashes.
+          model_shards: manifest.shards.map((x) => x.sha256),
           metrics: (manifest.metrics as { test?: unknown }).test ?? null,
           // The value model without its parameters: what the dashboard tells of it.
           value: manifest.value
@@ -308,6 +306,11 @@ customer-value model, each user who has bought also gets "value": {"days", "orde
               }
             : null,
         });
+        const sent = await publishScores(
+          values,
+          'churn',
+          table.rows.map((row, i) => ({ user_id: String(row[id] ?? ''), ...scores[i] })),
+        );
         console.log(`published ${sent} churn scores to ${stringOption(values, 'server')}`);
       }
     } finally {

@@ -3,13 +3,17 @@ import type { Overview } from '../../storage/rollups/types';
 import { api, q } from '../api';
 import { chart, PALETTE } from '../charts';
 import { card, fmt, h, kpi, table } from '../dom';
+import { periodLabel } from '../period';
 import type { Page } from './types';
 
-type Answer = Overview & { range: { from: number; to: number } };
+type Answer = Overview & {
+  range: { from: number; to: number };
+  previous: Pick<Overview, 'events' | 'shoppers' | 'sessions' | 'funnel' | 'revenue'>;
+};
 const SHOWN_TYPES = 6;
 
-export const overviewPage: Page = async ({ site }) => {
-  const o = await api.get<Answer>(q('/v1/admin/dashboard/overview', { site, days: 30 }));
+export const overviewPage: Page = async ({ site, days, period }) => {
+  const o = await api.get<Answer>(q('/v1/admin/dashboard/overview', { site, ...days }));
   const totals = new Map<string, number>();
   for (const d of o.days) for (const [t, n] of Object.entries(d.byType)) totals.set(t, (totals.get(t) ?? 0) + n);
   const types = [...totals].sort((a, b) => b[1] - a[1]).map(([t]) => t);
@@ -31,19 +35,38 @@ export const overviewPage: Page = async ({ site }) => {
   }
   const top = o.funnel[0]?.sessions ?? 0;
   const purchases = o.funnel[o.funnel.length - 1]?.sessions ?? 0;
+  const before = o.previous;
+  const vs = (now: number, then: number, shown = fmt.int(then)) => ({ now, before: then, shown });
   const consentRate = o.consent.decisions ? o.consent.analytics / o.consent.decisions : null;
   return h(
     'div',
     {},
-    h('p', { class: 'muted' }, `${fmt.day(o.range.from)} – ${fmt.day(o.range.to)} (UTC), site ${site}`),
+    h(
+      'p',
+      { class: 'muted', 'data-metric': 'period' },
+      `${periodLabel(period)}: ${fmt.day(o.range.from)} – ${fmt.day(o.range.to)} (UTC), site ${site}; each figure against the ${o.range.to - o.range.from + 1} days before.`,
+    ),
     h(
       'div',
       { class: 'kpis' },
-      kpi('Events', fmt.int(o.events), 'events'),
-      kpi('Active shoppers', fmt.int(o.shoppers), 'shoppers'),
-      kpi('Sessions', fmt.int(o.sessions), 'sessions'),
-      kpi('Purchase sessions', fmt.int(purchases), 'purchase-sessions'),
-      ...o.revenue.map((r) => kpi(`Revenue (${r.currency})`, fmt.money(r.value, r.currency), `revenue-${r.currency}`)),
+      kpi('Events', fmt.int(o.events), 'events', vs(o.events, before.events)),
+      kpi('Active shoppers', fmt.int(o.shoppers), 'shoppers', vs(o.shoppers, before.shoppers)),
+      kpi('Sessions', fmt.int(o.sessions), 'sessions', vs(o.sessions, before.sessions)),
+      kpi(
+        'Purchase sessions',
+        fmt.int(purchases),
+        'purchase-sessions',
+        vs(purchases, before.funnel[before.funnel.length - 1]?.sessions ?? 0),
+      ),
+      ...o.revenue.map((r) => {
+        const then = before.revenue.find((x) => x.currency === r.currency)?.value ?? 0;
+        return kpi(
+          `Revenue (${r.currency})`,
+          fmt.money(r.value, r.currency),
+          `revenue-${r.currency}`,
+          vs(r.value, then, fmt.money(then, r.currency)),
+        );
+      }),
       kpi('Consent rate (analytics)', consentRate === null ? 'no choices yet' : fmt.pct(consentRate), 'consent-rate'),
     ),
     h(

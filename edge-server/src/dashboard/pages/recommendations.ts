@@ -7,10 +7,13 @@ import { card, fmt, h, kpi, table } from '../dom';
 import { healthNote } from '../health';
 import type { Page } from './types';
 
-export const recommendationsPage: Page = async ({ site }) => {
-  const r = await api.get<RecResults & { model: { version: number; health: ModelHealth } | null }>(
-    q('/v1/admin/dashboard/recommendations', { site, days: 30 }),
-  );
+export const recommendationsPage: Page = async ({ site, days }) => {
+  const r = await api.get<
+    RecResults & {
+      model: { version: number; health: ModelHealth } | null;
+      previous: { impressions: number; clicks: number; purchases: number };
+    }
+  >(q('/v1/admin/dashboard/recommendations', { site, ...days }));
   const sum = (k: 'impressions' | 'clicks' | 'purchases') => r.byModel.reduce((n, m) => n + m[k], 0);
   const impressions = sum('impressions');
   const clicks = sum('clicks');
@@ -23,10 +26,22 @@ export const recommendationsPage: Page = async ({ site }) => {
     h(
       'div',
       { class: 'kpis' },
-      kpi('Impressions', fmt.int(impressions), 'impressions'),
-      kpi('Clicks', fmt.int(clicks), 'clicks'),
+      kpi('Impressions', fmt.int(impressions), 'impressions', {
+        now: impressions,
+        before: r.previous.impressions,
+        shown: fmt.int(r.previous.impressions),
+      }),
+      kpi('Clicks', fmt.int(clicks), 'clicks', {
+        now: clicks,
+        before: r.previous.clicks,
+        shown: fmt.int(r.previous.clicks),
+      }),
       kpi('Click-through rate', impressions ? fmt.pct(clicks / impressions, 2) : '–', 'ctr'),
-      kpi('Attributed purchases', fmt.int(sum('purchases')), 'attributed'),
+      kpi('Attributed purchases', fmt.int(sum('purchases')), 'attributed', {
+        now: sum('purchases'),
+        before: r.previous.purchases,
+        shown: fmt.int(r.previous.purchases),
+      }),
       kpi('Hold-out share (observed)', grouped ? fmt.pct(control.sessions / grouped) : '–', 'holdout'),
       kpi('Conversion lift vs hold-out', lift === null ? '–' : `${lift >= 0 ? '+' : ''}${fmt.pct(lift)}`, 'lift'),
     ),

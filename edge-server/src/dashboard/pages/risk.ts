@@ -12,7 +12,11 @@ import { card, fmt, h, kpi, table } from '../dom';
 import { healthNote } from '../health';
 import type { Page } from './types';
 
-type Answer = RiskSummary & { model: { version: number; health: ModelHealth } | null; range: { days: number } };
+type Answer = RiskSummary & {
+  model: { version: number; health: ModelHealth } | null;
+  range: { days: number };
+  previous: { total: number; confirmed: number; false: number };
+};
 interface SessionEvents {
   flags: number;
   events: { type: string; ts: number; path: string | null; items: string[] }[];
@@ -28,7 +32,9 @@ function sessionEvents(site: string, s: RiskSession) {
     if (!details.open || loaded) return;
     loaded = true;
     try {
-      const r = await api.get<SessionEvents>(q('/v1/admin/dashboard/risk/session', { site, session_id: s.session_id }));
+      const r = await api.get<SessionEvents>(
+        q('/v1/admin/dashboard/risk/session', { site, anonymous_id: s.anonymous_id, session_id: s.session_id }),
+      );
       body.replaceChildren(
         h(
           'ol',
@@ -55,8 +61,8 @@ function sessionEvents(site: string, s: RiskSession) {
   return details;
 }
 
-export const riskPage: Page = async ({ site, role, refresh }) => {
-  const r = await api.get<Answer>(q('/v1/admin/dashboard/risk', { site, days: 30 }));
+export const riskPage: Page = async ({ site, role, refresh, days: range }) => {
+  const r = await api.get<Answer>(q('/v1/admin/dashboard/risk', { site, ...range }));
   const days = r.range.days;
   const labelButton = (eventId: string, value: 'confirmed' | 'false' | null, text: string) => {
     const b = h('button', { type: 'button', disabled: role !== 'operator', 'data-label': value ?? 'clear' }, text);
@@ -73,7 +79,12 @@ export const riskPage: Page = async ({ site, role, refresh }) => {
     h(
       'div',
       { class: 'kpis' },
-      kpi(`Flagged sessions (${days} days)`, fmt.int(r.total), 'flags'),
+      kpi(`Flagged sessions (${days} days)`, fmt.int(r.total), 'flags', {
+        now: r.total,
+        before: r.previous.total,
+        shown: fmt.int(r.previous.total),
+        upIsGood: false,
+      }),
       kpi('Confirmed', fmt.int(r.days.reduce((n, d) => n + d.confirmed, 0)), 'confirmed'),
       kpi('False alarms', fmt.int(r.days.reduce((n, d) => n + d.false, 0)), 'false'),
       kpi('Anomaly model', r.model ? `v${r.model.version}` : 'none', 'model'),
@@ -133,7 +144,7 @@ export const riskPage: Page = async ({ site, role, refresh }) => {
               ],
               fmt.num(s.score),
               s.reasons.map((x) => h('span', { class: 'tag', title: x }, label(x, SESSION_LABELS))),
-              `v${s.model_version}`,
+              s.model_version ? `v${s.model_version}` : '–',
               h('span', { 'data-flag-label': s.event_id }, s.label ? labelText[s.label] : '–'),
               h(
                 'span',

@@ -150,6 +150,8 @@ export function queriesOver(sql: Sql): Pick<Rollups, 'state' | 'lastDay' | 'over
       const bySession = new Map<string, RiskSession>();
       for (const r of rows) {
         const id = String(r.session_id);
+        // A session is its shopper's: anyone can send a flag, and another's session id must not join theirs.
+        const key = `${String(r.anonymous_id)}\u0000${id}`;
         const ts = n(r.ts);
         const reasons = String(r.reasons)
           .split(',')
@@ -157,9 +159,9 @@ export function queriesOver(sql: Sql): Pick<Rollups, 'state' | 'lastDay' | 'over
           .filter(Boolean);
         const label = (r.label as RiskSession['label']) ?? null;
         const labelledAt = r.labelled_at === null ? null : n(r.labelled_at);
-        const s = bySession.get(id);
+        const s = bySession.get(key);
         if (!s) {
-          bySession.set(id, {
+          bySession.set(key, {
             event_id: String(r.event_id),
             session_id: id,
             anonymous_id: String(r.anonymous_id),
