@@ -105,11 +105,17 @@ function build(): Product[] {
   const rnd = random(20261128);
   const pick = <T>(list: readonly T[]) => list[Math.floor(rnd() * list.length)];
   const products: Product[] = [];
+  // Two products never share a name: a shopper could not tell them apart on a card.
+  const taken = new Set<string>();
   for (const category of CATEGORIES) {
     for (let i = 0; i < 30; i++) {
       const noun = category.nouns[i % category.nouns.length];
       const brand = pick(BRANDS);
-      const name = `${pick(ADJECTIVES)} ${noun} — ${pick(COLOURS)}`;
+      let name = `${pick(ADJECTIVES)} ${noun} — ${pick(COLOURS)}`;
+      // Taken: the next free adjective and colour, in order (no draw, so the rest of the shop stays as it was).
+      for (let k = 0; taken.has(name); k++)
+        name = `${ADJECTIVES[k % ADJECTIVES.length]} ${noun} — ${COLOURS[Math.floor(k / ADJECTIVES.length) % COLOURS.length]}`;
+      taken.add(name);
       const [lo, hi] = category.priceRange;
       // Prices end in .95 or .00 like a real shop's, skewed toward the cheap end.
       const raw = lo + (hi - lo) * rnd() ** 1.6;

@@ -1,9 +1,10 @@
 /**
  * @module shared-models/labels — the words a merchant or shopper reads for each model column,
- * event type and retention action, with units, kept in one place for every screen (the dashboard's
- * Risk page reads them now; the other pages, the CSV headers and the extension's popup are to
- * follow). The column and event tables are typed by the lists they label, so a new column or
- * event without words fails the type check instead of reaching a screen as `snake_case`.
+ * event type and retention action, with units, kept in one place for every screen: the
+ * dashboard's charts and tables (events, funnel steps, risk reasons, segment features, retention
+ * actions) and the extension's popup. The column and event tables are typed by the lists they
+ * label, so a new column or event without words fails the type check instead of reaching a
+ * screen as `snake_case`. (The CSV exports keep their column names as headers: tools read them.)
  */
 import type { BEHAVIOUR_COLUMNS } from './features/behaviour';
 import type { PROFILE_EXTRA_COLUMNS } from './features/profile';

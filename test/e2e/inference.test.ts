@@ -108,6 +108,27 @@ describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () =
     expect(onGpu.page.errors).toEqual([]);
   }, 240_000);
 
+  it('never recommends what is already in the shopper’s cart', async () => {
+    const kitchen = inCategory('Kitchen')
+      .slice(0, 4)
+      .map((p) => p.id);
+    // A shopper who viewed the same products, without a cart: what the widget offers on the last one.
+    const looked = await browse(kitchen, 'wasm', 10);
+    const carted = kitchen.slice(0, 3).find((id) => looked.items.includes(id));
+    expect(carted, 'a product viewed earlier is among the picks').toBeDefined();
+    // The same views, with that product put in the cart on its page.
+    const page = await e2e.browser.isolatedPage();
+    for (const id of kitchen) {
+      await page.goto(`${e2e.server.url}/demo/p/${id}?backend=wasm&recs=10`, { waitUntil: 'networkidle0' });
+      await aisleReady(page);
+      await inferenceUp(page);
+      if (id === carted) await page.click('#add');
+    }
+    const items = await settled(page, 10);
+    expect(items).not.toContain(carted);
+    expect(items).not.toContain(kitchen[3]);
+  }, 180_000);
+
   it('left to choose, takes the backend its own calibration measured fastest, and remembers it', async () => {
     const page = await e2e.browser.isolatedPage();
     await page.goto(`${e2e.server.url}/demo/`, { waitUntil: 'networkidle0' });

@@ -6,6 +6,7 @@
  * answers with or without the extension.
  */
 
+import { EVENT_LABELS, label } from '@aisle/shared-models/labels';
 import { SEGMENT_MEANINGS } from '@aisle/shared-models/models/profile';
 import browser from 'webextension-polyfill';
 import type { PageInfo, ToBackground, ToContent } from './messages';
@@ -134,7 +135,12 @@ async function render() {
                 ...[...counts]
                   .sort((a, b) => b[1] - a[1])
                   .map(([type, n]) =>
-                    h('tr', {}, h('td', {}, type), h('td', { class: 'num', 'data-count': type }, String(n))),
+                    h(
+                      'tr',
+                      {},
+                      h('td', {}, label(type, EVENT_LABELS)),
+                      h('td', { class: 'num', 'data-count': type }, String(n)),
+                    ),
                   ),
               )
             : h('p', { class: 'muted', 'data-table': 'counts' }, 'Nothing kept on this device.'),
@@ -148,7 +154,7 @@ async function render() {
                 h(
                   'li',
                   {},
-                  `${time(e.ts)} ${e.type}${e.items?.[0] ? ` · ${e.items[0].item_name ?? e.items[0].item_id}` : ''}`,
+                  `${time(e.ts)} ${label(e.type, EVENT_LABELS)}${e.items?.[0] ? ` · ${e.items[0].item_name ?? e.items[0].item_id}` : ''}`,
                 ),
               ),
           ),

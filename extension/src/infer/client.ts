@@ -46,6 +46,17 @@ const MEANINGFUL = new Set([
   'view_item_list',
 ]);
 
+/** Items the shopper put in the cart and has neither removed nor bought since, oldest first. */
+export function inCart(events: readonly HistoryEvent[]): string[] {
+  const cart = new Set<string>();
+  for (const e of events)
+    for (const item of e.items ?? []) {
+      if (e.type === 'add_to_cart') cart.add(item.item_id);
+      else if (e.type === 'remove_from_cart' || e.type === 'purchase') cart.delete(item.item_id);
+    }
+  return [...cart];
+}
+
 const toHistory = (e: AisleEvent): HistoryEvent => ({
   type: e.type,
   ts: e.ts,
@@ -176,10 +187,12 @@ export function startInference(
   async function refreshNow() {
     if (!rpc) return;
     try {
-      const result = await rpc.call('recommend', await history(), {
+      const past = await history();
+      const result = await rpc.call('recommend', past, {
         k: config.k,
         perCategory: config.perCategory,
-        exclude: currentItem ? [currentItem] : [],
+        // Never the product on screen, nor one already in the cart (bought ones are left out by the engine).
+        exclude: [...(currentItem ? [currentItem] : []), ...inCart(past)],
         categories: undefined,
         context: contextCategory,
       });

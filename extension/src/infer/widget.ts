@@ -13,7 +13,7 @@ ul { list-style: none; margin: 0; padding: 0; display: grid; gap: var(--aisle-ga
   grid-template-columns: repeat(var(--aisle-columns, 4), minmax(0, 1fr)); }
 li { border: var(--aisle-border, 1px solid #ddd); border-radius: var(--aisle-radius, 6px); padding: .6em; min-width: 0; }
 a { color: var(--aisle-accent, inherit); text-decoration: none; font-weight: 600; display: block;
-  overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+  overflow-wrap: anywhere; }
 a:focus-visible { outline: 2px solid var(--aisle-accent, currentColor); outline-offset: 2px; }
 .price { display: block; margin-top: .2em; }
 .why { display: block; margin-top: .2em; font-size: .85em; color: var(--aisle-muted, #666); }

@@ -3,9 +3,11 @@
  * each shopper's expected orders and spend and their retention action, CSV export, the model's
  * test metrics and how its customer-value forecast did against the simple ones.
  */
+import { ACTION_LABELS, label } from '@aisle/shared-models/labels';
 import type { ModelHealth } from '@aisle/shared-models/models/health';
 import { api, q } from '../api';
-import { chart, PALETTE } from '../charts';
+import { chart } from '../charts';
+import { BAND_COLOURS } from '../colours';
 import { card, fmt, h, kpi, table } from '../dom';
 import { healthNote } from '../health';
 import type { Page } from './types';
@@ -158,7 +160,7 @@ export const churnPage: Page = async ({ site }) => {
               r.text ?? `${r.feature} = ${r.value}`,
             ),
           ),
-          h('span', { title: p.message }, p.action.replace(/_/g, ' ')),
+          h('span', { title: p.message }, label(p.action, ACTION_LABELS)),
         ]),
         value ? [2, 4, 5] : [2],
         { 'data-table': 'at-risk' },
@@ -217,12 +219,18 @@ export const churnPage: Page = async ({ site }) => {
                 label: 'shoppers',
                 data: c.histogram.map((b) => b.users),
                 backgroundColor: c.histogram.map((b) =>
-                  b.from >= 0.6 ? PALETTE[3] : b.from >= 0.3 ? PALETTE[1] : PALETTE[2],
+                  b.from >= 0.6 ? BAND_COLOURS.high : b.from >= 0.3 ? BAND_COLOURS.medium : BAND_COLOURS.low,
                 ),
               },
             ],
           },
-          options: { plugins: { legend: { display: false } } },
+          options: {
+            plugins: { legend: { display: false } },
+            scales: {
+              x: { title: { display: true, text: 'chance of leaving (churn probability)' } },
+              y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: 'shoppers' } },
+            },
+          },
         }),
       ),
       card(

@@ -1,7 +1,9 @@
 /** @module dashboard/pages/overview — events per day by type, active shoppers, the purchase funnel, revenue, consent. */
+import { EVENT_LABELS, label } from '@aisle/shared-models/labels';
 import type { Overview } from '../../storage/rollups/types';
 import { api, q } from '../api';
-import { chart, PALETTE } from '../charts';
+import { chart } from '../charts';
+import { eventColour, OTHER_COLOUR } from '../colours';
 import { card, fmt, h, kpi, table } from '../dom';
 import { periodLabel } from '../period';
 import type { Page } from './types';
@@ -19,17 +21,17 @@ export const overviewPage: Page = async ({ site, days, period }) => {
   const types = [...totals].sort((a, b) => b[1] - a[1]).map(([t]) => t);
   const shown = types.slice(0, SHOWN_TYPES);
   const labels = o.days.map((d) => fmt.day(d.day));
-  const series = shown.map((t, i) => ({
-    label: t,
+  const series = shown.map((t) => ({
+    label: label(t, EVENT_LABELS),
     data: o.days.map((d) => d.byType[t] ?? 0),
-    backgroundColor: PALETTE[i % PALETTE.length],
+    backgroundColor: eventColour(t),
     stack: 'events',
   }));
   if (types.length > SHOWN_TYPES) {
     series.push({
-      label: 'other',
+      label: 'other events',
       data: o.days.map((d) => types.slice(SHOWN_TYPES).reduce((n, t) => n + (d.byType[t] ?? 0), 0)),
-      backgroundColor: PALETTE[PALETTE.length - 1],
+      backgroundColor: OTHER_COLOUR,
       stack: 'events',
     });
   }
@@ -77,7 +79,12 @@ export const overviewPage: Page = async ({ site, days, period }) => {
         chart('events-per-day', {
           type: 'bar',
           data: { labels, datasets: series },
-          options: { scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } } },
+          options: {
+            scales: {
+              x: { stacked: true },
+              y: { stacked: true, beginAtZero: true, title: { display: true, text: 'events per day' } },
+            },
+          },
         }),
       ),
       card(
@@ -90,13 +97,18 @@ export const overviewPage: Page = async ({ site, days, period }) => {
               {
                 label: 'shoppers',
                 data: o.days.map((d) => d.shoppers),
-                borderColor: PALETTE[0],
+                borderColor: '#2f6fed',
                 backgroundColor: 'rgba(47,111,237,0.15)',
                 fill: true,
               },
             ],
           },
-          options: { scales: { y: { beginAtZero: true } }, plugins: { legend: { display: false } } },
+          options: {
+            scales: {
+              y: { beginAtZero: true, ticks: { precision: 0 }, title: { display: true, text: 'shoppers per day' } },
+            },
+            plugins: { legend: { display: false } },
+          },
         }),
       ),
     ),
@@ -108,17 +120,27 @@ export const overviewPage: Page = async ({ site, days, period }) => {
         chart('funnel', {
           type: 'bar',
           data: {
-            labels: o.funnel.map((f) => f.step),
-            datasets: [{ label: 'sessions', data: o.funnel.map((f) => f.sessions), backgroundColor: PALETTE[0] }],
+            labels: o.funnel.map((f) => label(f.step, EVENT_LABELS)),
+            datasets: [
+              {
+                label: 'sessions',
+                data: o.funnel.map((f) => f.sessions),
+                backgroundColor: o.funnel.map((f) => eventColour(f.step)),
+              },
+            ],
           },
-          options: { indexAxis: 'y', plugins: { legend: { display: false } } },
+          options: {
+            indexAxis: 'y',
+            plugins: { legend: { display: false } },
+            scales: { x: { beginAtZero: true, title: { display: true, text: 'sessions' } } },
+          },
         }),
         table(
           ['step', 'sessions', 'of previous', 'drop-off', 'of first'],
           o.funnel.map((f, i) => {
             const prev = i ? o.funnel[i - 1].sessions : f.sessions;
             return [
-              f.step,
+              label(f.step, EVENT_LABELS),
               h('span', { 'data-metric': `funnel-${f.step}` }, fmt.int(f.sessions)),
               prev ? fmt.pct(f.sessions / prev) : '–',
               i && prev ? fmt.pct(1 - f.sessions / prev) : '–',

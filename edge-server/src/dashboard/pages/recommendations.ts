@@ -57,7 +57,10 @@ export const recommendationsPage: Page = async ({ site, days }) => {
             labels: r.byModel.map((m) => `v${m.model_version} · ${m.backend}`),
             datasets: [{ label: 'CTR %', data: r.byModel.map((m) => m.ctr * 100), backgroundColor: PALETTE[0] }],
           },
-          options: { plugins: { legend: { display: false } } },
+          options: {
+            plugins: { legend: { display: false } },
+            scales: { y: { beginAtZero: true, title: { display: true, text: 'click-through rate (%)' } } },
+          },
         }),
       ),
       card(
@@ -74,7 +77,10 @@ export const recommendationsPage: Page = async ({ site, days }) => {
               },
             ],
           },
-          options: { plugins: { legend: { display: false } } },
+          options: {
+            plugins: { legend: { display: false } },
+            scales: { y: { beginAtZero: true, title: { display: true, text: 'sessions that purchased (%)' } } },
+          },
         }),
       ),
     ),

@@ -7,7 +7,8 @@ import { EVENT_LABELS, label, SESSION_LABELS } from '@aisle/shared-models/labels
 import type { ModelHealth } from '@aisle/shared-models/models/health';
 import type { RiskSession, RiskSummary } from '../../storage/rollups/types';
 import { api, q } from '../api';
-import { chart, PALETTE } from '../charts';
+import { chart } from '../charts';
+import { FLAG_COLOURS } from '../colours';
 import { card, fmt, h, kpi, table } from '../dom';
 import { healthNote } from '../health';
 import type { Page } from './types';
@@ -100,9 +101,9 @@ export const riskPage: Page = async ({ site, role, refresh, days: range }) => {
           data: {
             labels: r.days.map((d) => fmt.day(d.day)),
             datasets: [
-              { label: 'flagged', data: r.days.map((d) => d.sessions), borderColor: PALETTE[3] },
-              { label: 'confirmed', data: r.days.map((d) => d.confirmed), borderColor: PALETTE[4] },
-              { label: 'false alarm', data: r.days.map((d) => d.false), borderColor: PALETTE[2] },
+              { label: 'flagged', data: r.days.map((d) => d.sessions), borderColor: FLAG_COLOURS.flagged },
+              { label: 'confirmed', data: r.days.map((d) => d.confirmed), borderColor: FLAG_COLOURS.confirmed },
+              { label: 'false alarm', data: r.days.map((d) => d.false), borderColor: FLAG_COLOURS.false },
             ],
           },
           options: {
@@ -116,7 +117,9 @@ export const riskPage: Page = async ({ site, role, refresh, days: range }) => {
           type: 'bar',
           data: {
             labels: r.reasons.map((x) => label(x.reason, SESSION_LABELS)),
-            datasets: [{ label: 'sessions', data: r.reasons.map((x) => x.sessions), backgroundColor: PALETTE[3] }],
+            datasets: [
+              { label: 'sessions', data: r.reasons.map((x) => x.sessions), backgroundColor: FLAG_COLOURS.flagged },
+            ],
           },
           options: {
             indexAxis: 'y',

@@ -1,7 +1,9 @@
 /** @module dashboard/pages/segments — each segment's size, centroid, top categories, revenue share and change since the last run; its shoppers on a click. */
+import { ACTION_LABELS, CUSTOMER_LABELS, label } from '@aisle/shared-models/labels';
 import type { ModelHealth } from '@aisle/shared-models/models/health';
 import { api, q } from '../api';
-import { chart, PALETTE } from '../charts';
+import { chart } from '../charts';
+import { segmentColours } from '../colours';
 import { card, fmt, h, table } from '../dom';
 import { healthNote } from '../health';
 import type { Page } from './types';
@@ -88,7 +90,7 @@ export const segmentsPage: Page = async ({ site }) => {
             p.tags.map((t) => h('span', { class: 'tag' }, t)),
             p.churn === null ? '–' : fmt.pct(p.churn),
             ...(days ? [p.value ? money(p.value.spend) : '–'] : []),
-            p.action.replace(/_/g, ' '),
+            label(p.action, ACTION_LABELS),
           ]),
           days ? [2, 3] : [2],
           { 'data-table': 'segment-users' },
@@ -99,6 +101,7 @@ export const segmentsPage: Page = async ({ site }) => {
 
   const centroids = s.model?.centroids ?? [];
   const features = FEATURES.filter((f) => centroids.some((c) => f in c.profile));
+  const colourOf = segmentColours([...names, ...centroids.map((c) => c.name)]);
   const scale = Object.fromEntries(
     features.map((f) => [f, Math.max(1e-9, ...centroids.map((c) => Math.abs(c.profile[f] ?? 0)))]),
   );
@@ -128,11 +131,14 @@ export const segmentsPage: Page = async ({ site }) => {
               {
                 label: 'shoppers',
                 data: names.map((n) => s.sizes[n] ?? bySegment.get(n)?.size ?? 0),
-                backgroundColor: names.map((_, i) => PALETTE[i % PALETTE.length]),
+                backgroundColor: names.map(colourOf),
               },
             ],
           },
-          options: { plugins: { legend: { display: false } } },
+          options: {
+            plugins: { legend: { display: false } },
+            scales: { y: { beginAtZero: true, title: { display: true, text: 'shoppers' } } },
+          },
         }),
       ),
       card(
@@ -141,13 +147,24 @@ export const segmentsPage: Page = async ({ site }) => {
           ? chart('segment-centroids', {
               type: 'radar',
               data: {
-                labels: features,
-                datasets: centroids.map((c, i) => ({
+                labels: features.map((f) => label(f, CUSTOMER_LABELS)),
+                datasets: centroids.map((c) => ({
                   label: c.name,
                   data: features.map((f) => (c.profile[f] ?? 0) / scale[f]),
-                  borderColor: PALETTE[i % PALETTE.length],
+                  borderColor: colourOf(c.name),
                   backgroundColor: 'transparent',
                 })),
+              },
+              // From 0, so a segment's size on the chart is its share of the largest; labels small enough not to overlap.
+              options: {
+                scales: {
+                  r: {
+                    min: 0,
+                    max: 1,
+                    ticks: { display: false, stepSize: 0.25 },
+                    pointLabels: { font: { size: 11 } },
+                  },
+                },
               },
             })
           : h('p', { class: 'muted' }, 'No profile model published for this site.'),
