@@ -37,6 +37,7 @@ const runAs = (token: string, ...args: string[]) =>
 /** Bump when the simulated history changes, so existing demo models are retrained. */
 const HISTORY_VERSION = 6;
 const DAY = 86_400_000;
+const HOUR = 3_600_000;
 const iso = (t: number) => new Date(t).toISOString();
 /**
  * Churn cut-offs for a season ending at `end`, each with a 30-day horizon inside it: the model
@@ -297,19 +298,19 @@ export function demoEvents(shoppers = 600, end = demoSeasonEnd()): AisleEvent[] 
 }
 
 /**
- * Stores the demo season's events (the 90 days up to today) once a day and seed version (a stamp
- * in `dataDir`): a store last seeded on an earlier day is stale and gets the days since; how many
- * were new.
+ * Stores the demo season's events (the 90 days up to this hour, so that today has its morning too)
+ * once an hour and seed version (a stamp in `dataDir`): a store seeded earlier is stale and gets
+ * the hours since; how many were new.
  */
 export async function seedDemoEvents(
   storage: Storage,
   dataDir: string,
   log: (line: string) => void,
   shoppers = 600,
-  end = demoSeasonEnd(),
+  end = Math.floor(Date.now() / HOUR) * HOUR,
 ): Promise<number> {
   const stamp = join(dataDir, 'demo-events');
-  const current = `${SEED_VERSION}/${shoppers}/${iso(end).slice(0, 10)}`;
+  const current = `${SEED_VERSION}/${shoppers}/${iso(end).slice(0, 13)}`;
   if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === current) return 0;
   const events = demoEvents(shoppers, end);
   let added = 0;
@@ -317,6 +318,8 @@ export async function seedDemoEvents(
     added += (await storage.insertEvents('demo', events.slice(i, i + 500), Date.now())).accepted;
   }
   writeFileSync(stamp, `${current}\n`);
-  log(`stored the demo shop's simulated season up to ${iso(end).slice(0, 10)}: ${added} new events for the dashboard`);
+  log(
+    `stored the demo shop's simulated season up to ${iso(end).slice(0, 13)}:00 UTC: ${added} new events for the dashboard`,
+  );
   return added;
 }

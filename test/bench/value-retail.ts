@@ -36,9 +36,10 @@ export async function benchValueRetail() {
       { log: 'Online Retail', asOf: '2011-09-09', days: 90, events: () => retail },
     );
   }
-  // The demo's season, through the interchange file as `npm start` trains on it.
+  // The demo's season, through the interchange file as `npm start` trains on it; one fixed season
+  // (`npm start`'s moves with the calendar), so that runs compare.
   const file = join(mkdtempSync(join(tmpdir(), 'aisle-value-')), 'demo.csv');
-  writeFileSync(file, toInterchangeCsv(demoHistory({ shoppers: 600 })));
+  writeFileSync(file, toInterchangeCsv(demoHistory({ shoppers: 600, end: Date.UTC(2026, 10, 1) })));
   settings.push({ log: 'demo shop (simulated)', asOf: '2026-10-01', days: 30, events: () => readInteractions(file) });
 
   const rows: Row[] = [];

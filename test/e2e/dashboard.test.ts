@@ -416,6 +416,9 @@ describe('the merchant dashboard', () => {
     expect(tried).toBe(403);
     await visit('overview', 'overview-read-only');
     expect(page.errors).toEqual([]);
+    // Nothing in the console but the refusals these tests asked for (a wrong token, a reader's change):
+    // no code made at run time against the page's own Content-Security-Policy, for one.
+    expect(page.console.filter((line) => !/status of 40[13]/.test(line))).toEqual([]);
   });
 
   it('warns plainly of a churn model no better than chance, and proposes no action from its bands', async () => {

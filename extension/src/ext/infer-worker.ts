@@ -5,6 +5,8 @@
  * offscreen document itself, because a hidden document gets no animation frames, which TF.js's
  * GPU backends wait on.
  */
+// First: manifests are checked by zod, on shops whose Content-Security-Policy allows no code made at run time.
+import '@aisle/shared-models/util/no-eval';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
 import { type InferPort, serveInference } from '../infer/serve';
