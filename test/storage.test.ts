@@ -193,7 +193,7 @@ describe('SQLite writer thread', () => {
     }
   });
 
-  it('gives each flagged session of an older store one label, the latest given (migration 11)', async () => {
+  it('gives each flagged session of an older store one label, the latest given (migration 12)', async () => {
     const store = tempSqlite();
     try {
       await store.storage.migrate();
@@ -208,8 +208,9 @@ describe('SQLite writer thread', () => {
       flag.run('e3', 's1', 'a1', null, null);
       // Another shopper's session of the same id stays as it was.
       flag.run('e4', 's1', 'a2', null, null);
-      raw.exec('DROP INDEX risk_flags_site_session');
-      raw.prepare('DELETE FROM schema_migrations WHERE version = 11').run();
+      raw.exec('DROP INDEX risk_flags_site_shopper_session');
+      raw.exec('CREATE INDEX risk_flags_site_session ON risk_flags (site, session_id)');
+      raw.prepare('DELETE FROM schema_migrations WHERE version = 12').run();
       raw.close();
       await store.storage.close();
       const again = openSqlite(`${store.dir}/aisle.db`);

@@ -76,7 +76,8 @@ export function demoHistory({ shoppers = 600, days = 90, seed = 2026, end = demo
     const keen = Math.min(2.2, Math.exp(0.45 * normal()));
     const joined = ORIGIN + (n + rnd()) * (DAY / perDay);
     const leaves = joined + Math.min(LONGEST_LIFE, 10 + -Math.log(1 - rnd()) * 70) * DAY;
-    if (leaves <= start || joined >= end) continue;
+    // Gone a day before the season (their last visit over by then), or not come yet: nothing of theirs in it.
+    if (leaves + DAY <= start || joined >= end) continue;
     let t = visitTime(joined);
     let session = 0;
     while (t < end && t < leaves) {

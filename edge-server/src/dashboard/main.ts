@@ -108,20 +108,26 @@ async function start() {
   const custom = h('span', { class: 'custom-period', hidden: true }, fromInput, '–', toInput, apply);
   const periodControl = h('span', { class: 'period' }, preset, custom);
   const go = (period: Period) => {
-    location.hash = hashOf(route().id, period);
+    const { id } = route();
+    const next = hashOf(PAGES.some(([p]) => p === id) ? id : PAGES[0][0], period);
+    // The same view again (a preset picked back after opening the custom dates): just draw it.
+    if (location.hash === next) void render();
+    else location.hash = next;
   };
   preset.addEventListener('change', () => {
     if (preset.value !== 'custom') return go({ preset: preset.value as Exclude<Period['preset'], 'custom'> });
     custom.hidden = false;
     fromInput.focus();
   });
+  for (const input of [fromInput, toInput]) input.addEventListener('input', () => apply.setCustomValidity(''));
   apply.addEventListener('click', () => {
     const next = periodFrom(new URLSearchParams({ from: fromInput.value, to: toInput.value }));
     if (next.preset !== 'custom') {
-      apply.setCustomValidity('choose a first and a last day, at most 366 days apart');
+      apply.setCustomValidity('choose a first and a last day, the first not after the last, at most 366 days in all');
       apply.reportValidity();
       return;
     }
+    apply.setCustomValidity('');
     go(next);
   });
   const signOut = h('button', { type: 'button', 'data-action': 'sign-out' }, 'Sign out');

@@ -28,6 +28,8 @@ describe('the dashboard period', () => {
       'from=2020-01-01&to=2026-01-01',
       'from=<script>&to=x',
       'from=2026-10-01',
+      'from=1969-12-31&to=1970-01-05',
+      'from=9999-01-01&to=9999-01-02',
     ])
       expect(periodFrom(new URLSearchParams(q)), q).toEqual({ preset: '30d' });
     expect(dayOf('2026-13-01')).toBeUndefined();

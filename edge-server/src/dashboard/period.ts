@@ -19,11 +19,15 @@ export const DEFAULT_PERIOD: Period = { preset: '30d' };
 
 const DAY_MS = 86_400_000;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
-/** A `YYYY-MM-DD` as days since the epoch (UTC), or undefined when it is not a real date. */
+/** Days the API takes (since the epoch): 1970-01-01 to the year 4707. */
+const LAST_DAY = 1_000_000;
+/** A `YYYY-MM-DD` as days since the epoch (UTC), or undefined when it is not a real date the API takes. */
 export function dayOf(date: string): number | undefined {
   if (!ISO_DATE.test(date)) return undefined;
   const t = Date.parse(`${date}T00:00:00Z`);
-  return Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== date ? undefined : t / DAY_MS;
+  if (Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== date) return undefined;
+  const day = t / DAY_MS;
+  return day >= 0 && day <= LAST_DAY ? day : undefined;
 }
 export const dateOf = (day: number) => new Date(day * DAY_MS).toISOString().slice(0, 10);
 

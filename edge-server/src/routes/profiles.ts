@@ -161,7 +161,7 @@ export function profilesRoutes(
         // Fresh churn scores: the shoppers now at risk go to the site's webhooks, with their actions —
         // unless the model that scored them is no better than chance (its "at risk" is a guess).
         const context = await policyAndModel(site);
-        if (!context.trusted) return c.json({ site, kind: parsed.kind, stored: parsed.rows.length, notified: false });
+        if (!context.trusted) return c.json({ site, kind: parsed.kind, stored: parsed.rows.length });
         const toView = view(context);
         const records = new Map<string, ProfileRecord>();
         await webhooks?.notify(

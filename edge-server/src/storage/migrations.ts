@@ -6,12 +6,16 @@ export interface Migration {
   statements: string[];
 }
 
+/** Flags by session (as first added, by session id alone; superseded by RISK_FLAGS_BY_SHOPPER_SESSION). */
+const RISK_FLAGS_BY_SESSION = ['CREATE INDEX risk_flags_site_session ON risk_flags (site, session_id)'];
 /**
- * The Risk page labels a shopper's session, every flag of it at once, and finds them by it. Flags
- * labelled one by one before keep one word per session: the latest given.
+ * The Risk page labels a shopper's session, every flag of it at once, and finds them by it (a
+ * session id is only the shopper's with their anonymous id). Flags labelled one by one before keep
+ * one word per session: the latest given.
  */
-const RISK_FLAGS_BY_SESSION = [
-  'CREATE INDEX risk_flags_site_session ON risk_flags (site, anonymous_id, session_id)',
+const RISK_FLAGS_BY_SHOPPER_SESSION = [
+  'DROP INDEX risk_flags_site_session',
+  'CREATE INDEX risk_flags_site_shopper_session ON risk_flags (site, anonymous_id, session_id)',
   `UPDATE risk_flags SET
      label = (SELECT r.label FROM risk_flags r WHERE r.site = risk_flags.site AND r.anonymous_id = risk_flags.anonymous_id
               AND r.session_id = risk_flags.session_id AND r.labelled_at IS NOT NULL ORDER BY r.labelled_at DESC LIMIT 1),
@@ -115,6 +119,11 @@ export const SQLITE_MIGRATIONS: Migration[] = [
     name: 'risk flags by session: a label is set on the whole session',
     statements: RISK_FLAGS_BY_SESSION,
   },
+  {
+    version: 12,
+    name: "risk flags by shopper and session: one shopper's session, one label",
+    statements: RISK_FLAGS_BY_SHOPPER_SESSION,
+  },
 ];
 
 /** Hash partitions of the PostgreSQL events table: writes spread evenly, and the primary key stays `event_id` alone. */
@@ -207,6 +216,11 @@ export const PG_MIGRATIONS: Migration[] = [
     version: 9,
     name: 'risk flags by session: a label is set on the whole session',
     statements: RISK_FLAGS_BY_SESSION,
+  },
+  {
+    version: 10,
+    name: "risk flags by shopper and session: one shopper's session, one label",
+    statements: RISK_FLAGS_BY_SHOPPER_SESSION,
   },
 ];
 

@@ -7,6 +7,8 @@
  * and remembers the last recommendations for the popup.
  */
 
+// First: zod without code made at run time, which an extension's Content-Security-Policy refuses.
+import '@aisle/shared-models/util/no-eval';
 import { validateEvent } from '@aisle/shared-models/schema/validate';
 import browser from 'webextension-polyfill';
 import type { RecommendResult } from '../infer/protocol';

@@ -6,6 +6,8 @@
  * answers with or without the extension.
  */
 
+// First: zod without code made at run time, which an extension's Content-Security-Policy refuses.
+import '@aisle/shared-models/util/no-eval';
 import { EVENT_LABELS, label } from '@aisle/shared-models/labels';
 import { SEGMENT_MEANINGS } from '@aisle/shared-models/models/profile';
 import browser from 'webextension-polyfill';

@@ -146,7 +146,9 @@ export function startInference(
   async function history(): Promise<HistoryEvent[]> {
     const stored = await tracker.history(HISTORY_LIMIT);
     const ids = new Set(stored.map((e) => e.event_id));
-    const all = [...stored, ...pageEvents.filter((e) => !ids.has(e.event_id))].filter(
+    // The store answers newest first: oldest first before the stable sort, so that events of the
+    // same millisecond (a dataLayer batch) keep the order they happened in.
+    const all = [...[...stored].reverse(), ...pageEvents.filter((e) => !ids.has(e.event_id))].filter(
       (e) => !NOT_SHOPPER_ACTIONS.has(e.type),
     );
     return all.sort((a, b) => a.ts - b.ts).map(toHistory);

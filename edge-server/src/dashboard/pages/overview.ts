@@ -46,7 +46,7 @@ export const overviewPage: Page = async ({ site, days, period }) => {
     h(
       'p',
       { class: 'muted', 'data-metric': 'period' },
-      `${periodLabel(period)}: ${fmt.day(o.range.from)} – ${fmt.day(o.range.to)} (UTC), site ${site}; each figure against the ${o.range.to - o.range.from + 1} days before.`,
+      `${periodLabel(period)}: ${fmt.day(o.range.from)} – ${fmt.day(o.range.to)} (UTC), site ${site}; each figure against the ${o.range.to === o.range.from ? 'day' : `${o.range.to - o.range.from + 1} days`} before.`,
     ),
     h(
       'div',
