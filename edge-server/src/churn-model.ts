@@ -41,9 +41,9 @@ export async function churnModelOf(storage: Storage, site: string): Promise<Chur
     : shards
       ? manifests.find((m) => JSON.stringify(m.shards.map((x) => x.sha256)) === shards)
       : manifests.find((m) => m.version === scoredBy);
+  // A run whose model is not in the registry is judged by what it reported.
   const metrics = (model?.metrics as { test?: Record<string, unknown> } | undefined)?.test ?? run?.metrics ?? null;
   const version = model?.version ?? scoredBy;
-  // A run whose model is not in the registry is judged by what it reported.
   if (version === undefined) return null;
   return {
     version,

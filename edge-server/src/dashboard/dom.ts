@@ -77,7 +77,7 @@ export function changeText({ now, before }: Change): string {
 }
 
 /** A headline number; `metric` names it for tests and tools reading the page; with `change`, against the previous period. */
-export const kpi = (label: string, value: string, metric: string, change?: Change & { shown: string }) =>
+export const kpi = (label: string, value: string, metric: string, change?: Change & { shown?: string }) =>
   h(
     'div',
     { class: 'kpi' },
@@ -89,7 +89,7 @@ export const kpi = (label: string, value: string, metric: string, change?: Chang
           {
             class: `change ${change.now === change.before ? '' : change.now > change.before === (change.upIsGood ?? true) ? 'good' : 'bad'}`,
             'data-change': metric,
-            title: `previous period: ${change.shown}`,
+            title: `previous period: ${change.shown ?? fmt.int(change.before)}`,
           },
           changeText(change),
           h('span', { class: 'muted' }, ' vs previous period'),

@@ -205,13 +205,19 @@ export function dashboardRoutes(
       RangeQuery,
       async (c) => {
         const r = await range(c.req.query());
+        const [current, before, recommender] = await Promise.all([
+          rollups[name](r),
+          rollups[name](r.previous),
+          name === 'recommendations' ? latest(r.site, 'recommender') : undefined,
+        ]);
         const extra =
           name === 'recommendations'
-            ? await latest(r.site, 'recommender').then((m) => ({
-                model: m ? { version: m.version, health: modelHealth('recommender', m.metrics) } : null,
-              }))
+            ? {
+                model: recommender
+                  ? { version: recommender.version, health: modelHealth('recommender', recommender.metrics) }
+                  : null,
+              }
             : {};
-        const [current, before] = await Promise.all([rollups[name](r), rollups[name](r.previous)]);
         return c.json({
           range: r,
           ...current,
@@ -231,10 +237,14 @@ export function dashboardRoutes(
     RangeQuery,
     async (c) => {
       const r = await range(c.req.query());
-      const [model, before] = await Promise.all([latest(r.site, 'anomaly'), rollups.risk(r.previous, 0)]);
+      const [model, current, before] = await Promise.all([
+        latest(r.site, 'anomaly'),
+        rollups.risk(r),
+        rollups.risk(r.previous, 0),
+      ]);
       return c.json({
         range: r,
-        ...(await rollups.risk(r)),
+        ...current,
         previous: {
           total: before.total,
           confirmed: before.days.reduce((n, d) => n + d.confirmed, 0),

@@ -15,8 +15,19 @@ type GpuAdapter = {
   info?: { isFallbackAdapter?: boolean; vendor?: string; architecture?: string; description?: string };
 };
 
-/** Whether the browser offers WebGPU on real hardware (not SwiftShader or another software adapter). */
-export async function hardwareGpu(): Promise<boolean | undefined> {
+/** The adapter, asked once: what the browser offers does not change while the worker runs. */
+let adapterAsked: Promise<boolean | undefined> | undefined;
+
+/**
+ * Whether the browser offers WebGPU on real hardware (not SwiftShader or another software
+ * adapter); undefined when it offers no adapter at all.
+ */
+export const hardwareGpu = (): Promise<boolean | undefined> => {
+  adapterAsked ??= askAdapter();
+  return adapterAsked;
+};
+
+async function askAdapter(): Promise<boolean | undefined> {
   const gpu = (globalThis.navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
   if (!gpu) return undefined;
   try {
@@ -33,19 +44,12 @@ export async function hardwareGpu(): Promise<boolean | undefined> {
 /** `MatMulProgramType.MatMulPackedProgram` of @tensorflow/tfjs-backend-webgpu, which does not export the enum. */
 const PACKED_MATMUL = 3;
 
-/** Whether the browser hands out a WebGPU adapter at all (hardware or software), asked once. */
-let adapterAsked: Promise<boolean> | undefined;
-const hasAdapter = () => {
-  adapterAsked ??= hardwareGpu().then((hardware) => hardware !== undefined);
-  return adapterAsked;
-};
-
 /**
  * Starts `name`; false when it cannot start here. WebGPU is not even tried without an adapter:
  * TF.js would log its failed start into the merchant's console on every page.
  */
 export async function tryBackend(name: BackendName): Promise<boolean> {
-  if (name === 'webgpu' && !(await hasAdapter())) return false;
+  if (name === 'webgpu' && (await hardwareGpu()) === undefined) return false;
   try {
     if (!(await tf.setBackend(name))) return false;
     await tf.ready();

@@ -46,7 +46,7 @@ function unknown(measure: string, why: string): ModelHealth {
   return { verdict: 'unknown', measure, value: null, baseline: null, reason: why };
 }
 
-/** Held-out quality above `bar` (strictly) is ok; at or below it, weak. */
+/** Held-out quality above the baseline's (strictly) is ok; at or below it, weak. */
 function judged(measure: string, value: number, baseline: { name: string; value: number }, weak: string, ok: string) {
   const good = value > baseline.value;
   return { verdict: good ? 'ok' : 'weak', measure, value, baseline, reason: good ? ok : weak } satisfies ModelHealth;

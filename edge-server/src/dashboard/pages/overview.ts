@@ -38,7 +38,7 @@ export const overviewPage: Page = async ({ site, days, period }) => {
   const top = o.funnel[0]?.sessions ?? 0;
   const purchases = o.funnel[o.funnel.length - 1]?.sessions ?? 0;
   const before = o.previous;
-  const vs = (now: number, then: number, shown = fmt.int(then)) => ({ now, before: then, shown });
+  const vs = (now: number, then: number, shown?: string) => ({ now, before: then, shown });
   const consentRate = o.consent.decisions ? o.consent.analytics / o.consent.decisions : null;
   return h(
     'div',

@@ -29,18 +29,15 @@ export const recommendationsPage: Page = async ({ site, days }) => {
       kpi('Impressions', fmt.int(impressions), 'impressions', {
         now: impressions,
         before: r.previous.impressions,
-        shown: fmt.int(r.previous.impressions),
       }),
       kpi('Clicks', fmt.int(clicks), 'clicks', {
         now: clicks,
         before: r.previous.clicks,
-        shown: fmt.int(r.previous.clicks),
       }),
       kpi('Click-through rate', impressions ? fmt.pct(clicks / impressions, 2) : '–', 'ctr'),
       kpi('Attributed purchases', fmt.int(sum('purchases')), 'attributed', {
         now: sum('purchases'),
         before: r.previous.purchases,
-        shown: fmt.int(r.previous.purchases),
       }),
       kpi('Hold-out share (observed)', grouped ? fmt.pct(control.sessions / grouped) : '–', 'holdout'),
       kpi('Conversion lift vs hold-out', lift === null ? '–' : `${lift >= 0 ? '+' : ''}${fmt.pct(lift)}`, 'lift'),

@@ -83,7 +83,6 @@ export const riskPage: Page = async ({ site, role, refresh, days: range }) => {
       kpi(`Flagged sessions (${days} days)`, fmt.int(r.total), 'flags', {
         now: r.total,
         before: r.previous.total,
-        shown: fmt.int(r.previous.total),
         upIsGood: false,
       }),
       kpi('Confirmed', fmt.int(r.days.reduce((n, d) => n + d.confirmed, 0)), 'confirmed'),
