@@ -82,7 +82,14 @@ export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => {
     return {
       root: 'edge-server/src/dashboard',
       base: '/dashboard/',
-      build: { outDir: '../../../dist/dashboard', emptyOutDir: true, target: 'es2022', sourcemap: true },
+      build: {
+        outDir: '../../../dist/dashboard',
+        emptyOutDir: true,
+        target: 'es2022',
+        sourcemap: true,
+        // TensorFlow.js (about 1.4 MB) is a chunk of its own that only the recommendation preview loads.
+        chunkSizeWarningLimit: 2000,
+      },
       test: TEST,
     };
   }

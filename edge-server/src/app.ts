@@ -17,6 +17,7 @@ import { dashboardRoutes } from './routes/dashboard';
 import { eventsRoute } from './routes/events';
 import { meRoute } from './routes/me';
 import { modelsRoute } from './routes/models';
+import { previewRoutes } from './routes/preview';
 import { profilesRoutes } from './routes/profiles';
 import { registryRoutes } from './routes/registry';
 import type { Storage } from './storage';
@@ -94,6 +95,7 @@ export function createApp(options: AppOptions) {
   profilesRoutes(admin, { storage, now: options.now, webhooks });
   const settleMs = options.rollupSettleMs ?? (storage.kind === 'postgres' ? 2000 : 0);
   dashboardRoutes(admin, { storage, now: options.now, settleMs });
+  previewRoutes(admin, { storage });
   app.route('/', admin);
   app.route('/', assetsRoute({ distDir }));
   app.use('/dashboard/*', compress());

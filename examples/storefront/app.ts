@@ -15,6 +15,7 @@ import {
   searchProducts,
 } from './catalog';
 import { ga4Item, jsonScript, layout, money, productList } from './layout';
+import { pictureUrl, productPicture } from './pictures';
 
 const STATIC = new URL('./static/', import.meta.url);
 const TYPES: Record<string, string> = {
@@ -97,6 +98,7 @@ export function storefrontApp({ key }: StorefrontOptions = {}) {
       brand: { '@type': 'Brand', name: p.brand },
       category: `Home > ${p.category}`,
       description: p.description,
+      image: new URL(pictureUrl(p), c.req.url).href,
       offers: {
         '@type': 'Offer',
         price: p.price.toFixed(2),
@@ -111,7 +113,7 @@ export function storefrontApp({ key }: StorefrontOptions = {}) {
         head: html`<script type="application/ld+json">${jsonScript(jsonLd)}</script>`,
         dataLayer: [{ event: 'view_item', ecommerce: { currency: CURRENCY, value: p.price, items: [ga4Item(p)] } }],
         body: html`<article class="product" data-aisle-item="${p.id}" data-aisle-name="${p.name}" data-aisle-category="${p.category}" data-aisle-price="${p.price}" data-aisle-brand="${p.brand}">
-  <div class="thumb big" aria-hidden="true">${p.name.slice(0, 1)}</div>
+  <img class="thumb big" src="${pictureUrl(p)}" alt="${p.name}" width="400" height="300">
   <div class="info">
     <p class="crumbs"><a href="/demo/c/${p.slug}">${p.category}</a></p>
     <h1>${p.name}</h1>
@@ -201,6 +203,14 @@ export function storefrontApp({ key }: StorefrontOptions = {}) {
       }),
     ),
   );
+
+  app.get('/img/:file', (c) => {
+    const p = productById(c.req.param('file').replace(/\.svg$/, ''));
+    if (!p || !c.req.param('file').endsWith('.svg')) return c.notFound();
+    c.header('Content-Type', TYPES.svg);
+    c.header('Cache-Control', 'public, max-age=86400');
+    return c.body(productPicture(p));
+  });
 
   app.get('/static/:file', async (c) => {
     const file = c.req.param('file');

@@ -14,6 +14,7 @@
 import type { Interaction } from '@aisle/shared-models/schema/interaction';
 import { random } from '@aisle/shared-models/util/random';
 import { CATEGORIES, PRODUCTS, type Product } from './catalog';
+import { pictureUrl } from './pictures';
 
 const DAY = 86_400_000;
 /** Where shoppers' arrivals are counted from; any day past it can end a season. */
@@ -162,7 +163,7 @@ export function demoHistory({ shoppers = 600, days = 90, seed = 2026, end = demo
   return rows.sort((a, b) => a.ts - b.ts);
 }
 
-/** The catalogue as devices download it: ids, names, categories, prices and availability. */
+/** The catalogue as devices download it: ids, names, categories, prices, availability, pages and pictures. */
 export function catalogDocument() {
   return {
     currency: 'EUR',
@@ -173,6 +174,7 @@ export function catalogDocument() {
       price: p.price,
       in_stock: p.inStock,
       url: `/demo/p/${p.id}`,
+      image: pictureUrl(p),
     })),
   };
 }

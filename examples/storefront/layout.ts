@@ -2,6 +2,7 @@
 import { html, raw } from 'hono/html';
 import type { HtmlEscapedString } from 'hono/utils/html';
 import { CATEGORIES, CURRENCY, type Product } from './catalog';
+import { pictureUrl } from './pictures';
 
 type Html = HtmlEscapedString | Promise<HtmlEscapedString>;
 
@@ -74,7 +75,7 @@ ${head ?? ''}
 export function card(p: Product) {
   return html`<li class="card" data-aisle-item="${p.id}" data-aisle-name="${p.name}" data-aisle-category="${p.category}" data-aisle-price="${p.price}" data-aisle-brand="${p.brand}">
   <a href="/demo/p/${p.id}" class="card-link">
-    <div class="thumb" aria-hidden="true">${p.name.slice(0, 1)}</div>
+    <img class="thumb" src="${pictureUrl(p)}" alt="" width="400" height="300" loading="lazy">
     <span class="name">${p.name}</span>
   </a>
   <span class="brand">${p.brand}</span>

@@ -39,9 +39,13 @@ startEdge({
     const log = (line: string) => console.log(`  models:         ${line}`);
     // The demo's simulated season in the store, for the dashboard (AISLE_DEMO_EVENTS=0: none).
     if (process.env.AISLE_DEMO_EVENTS !== '0') {
-      seedDemoEvents(edge.storage, edge.dataDir, (line) => console.log(`  demo events:    ${line}`)).catch(
-        (error: Error) => console.log(`  demo events:    could not store them: ${error.message}`),
-      );
+      const seed = () =>
+        seedDemoEvents(edge.storage, edge.dataDir, (line) => console.log(`  demo events:    ${line}`)).catch(
+          (error: Error) => console.log(`  demo events:    could not store them: ${error.message}`),
+        );
+      void seed();
+      // A shop left running keeps living: each hour, the simulated shoppers' visits up to it.
+      setInterval(seed, 60 * 60 * 1000).unref();
     }
     if (process.env.AISLE_DEMO_MODELS !== '0') {
       // Training failures are reported where they happen; publishing ones here.

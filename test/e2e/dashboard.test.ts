@@ -89,7 +89,7 @@ describe('the merchant dashboard', () => {
     await seedDemoEvents(server.storage, dir, () => {}, 300);
     const key = await demoSigningKey(join(dir, 'keys'), server.storage.registry);
     keyFile = key.privateFile;
-    await ensureDemoModels(models, { shoppers: 300, epochs: 1, models: ['profile', 'churn'] }).ready;
+    await ensureDemoModels(models, { shoppers: 300, epochs: 1, models: ['profile', 'churn', 'recommender'] }).ready;
     await publishDemoModels(models, {
       server: server.url,
       token: TOKEN,
@@ -313,10 +313,89 @@ describe('the merchant dashboard', () => {
     expect(await text('[data-metric=impressions]')).toBe(int(impressions));
   });
 
+  it('previews what each recommender version shows one shopper, side by side, with reasons, scores and pictures', async () => {
+    // A second version, trained longer, published over the first.
+    const second = join(dir, 'second');
+    await ensureDemoModels(second, { shoppers: 300, epochs: 2, models: ['recommender'] }).ready;
+    await publish(join(second, 'recommender'), '2');
+    await visit('preview', 'preview-empty');
+    const shoppers = await page.$$eval('select[name=shopper] option', (os) =>
+      os.map((o) => (o as HTMLOptionElement).value).filter(Boolean),
+    );
+    expect(shoppers.length).toBeGreaterThan(5);
+    await page.select('select[name=shopper]', shoppers[0]);
+    await page.click('.preview-form button[type=submit]');
+    // The shopper is kept in the URL: the view can be shared.
+    await until('the shopper in the URL', async () =>
+      (await page.evaluate(() => location.hash)).includes(encodeURIComponent(shoppers[0])) ? true : undefined,
+    );
+    await page.waitForSelector('[data-preview][data-ready]', { timeout: 60_000 });
+    const columns = await page.$$eval('[data-version]', (cs) =>
+      cs.map((c) => ({
+        version: c.getAttribute('data-version'),
+        verdict: c.querySelector('[data-verdict]')?.getAttribute('data-verdict'),
+        picks: [...c.querySelectorAll('ol.picks li')].map((li) => ({
+          id: li.getAttribute('data-item') as string,
+          score: li.getAttribute('data-score'),
+          why: li.querySelector('.why')?.textContent ?? '',
+          name: li.querySelector('b')?.textContent ?? '',
+          src: li.querySelector('img')?.getAttribute('src') ?? '',
+        })),
+      })),
+    );
+    expect(columns.map((c) => c.version)).toEqual(['2', '1']);
+    const history = await api(`/v1/admin/dashboard/preview/history?site=demo&anonymous_id=${shoppers[0]}`);
+    const lastViewed = history.events.filter((e: { type: string }) => e.type === 'view_item').pop()?.items[0].item_id;
+    for (const c of columns) {
+      expect(c.verdict).toMatch(/ok|weak/);
+      expect(c.picks).toHaveLength(8);
+      expect(new Set(c.picks.map((p) => p.id)).size).toBe(8);
+      // On the page of the product they viewed last: never that product.
+      expect(c.picks.map((p) => p.id)).not.toContain(lastViewed);
+      for (const p of c.picks) {
+        expect(p.name).toMatch(/\S/);
+        expect(p.why).toMatch(/\S/);
+        expect(Number.isFinite(Number.parseFloat(p.score ?? ''))).toBe(true);
+        expect(p.src.endsWith(`/demo/img/${p.id}.svg`), p.src).toBe(true);
+      }
+    }
+    expect(await page.$$eval('[data-table=preview-events] tbody tr', (rs) => rs.length)).toBeGreaterThan(0);
+    await page.screenshot({ path: join(SHOTS, 'preview.png'), fullPage: true });
+
+    // A pasted history: the product in the cart is never offered.
+    await page.$eval('textarea[name=history]', (el) => {
+      (el as HTMLTextAreaElement).value = 'SKU-00001\nSKU-00002\nadd_to_cart SKU-00003\nSKU-00004';
+    });
+    await page.$eval('[data-preview]', (el) => {
+      delete (el as HTMLElement).dataset.ready;
+    });
+    await page.click('.preview-form button[type=submit]');
+    await page.waitForSelector('[data-preview][data-ready] [data-version] ol.picks li', { timeout: 60_000 });
+    const pasted = await page.$$eval('[data-version] ol.picks li', (ls) => ls.map((l) => l.getAttribute('data-item')));
+    expect(pasted.length).toBe(16);
+    expect(pasted).not.toContain('SKU-00003');
+    expect(pasted).not.toContain('SKU-00004');
+    expect(page.errors).toEqual([]);
+
+    // What a careless or hostile caller gets: JSON naming the fault.
+    const missing = await api('/v1/admin/dashboard/preview/history?site=demo&anonymous_id=nobody-here');
+    expect(missing).toMatchObject({ status: 404, error: 'no such shopper' });
+    const bad = await api(`/v1/admin/dashboard/preview/history?site=demo&anonymous_id=${'x'.repeat(500)}`);
+    expect(bad.status).toBe(400);
+    expect((await api('/v1/admin/dashboard/preview/history?site=demo')).status).toBe(400);
+    expect((await api('/v1/admin/dashboard/preview/models?site=nowhere')).status).toBe(404);
+    expect((await api('/v1/admin/dashboard/preview/shoppers?site=demo', {}, 'wrong')).status).toBe(401);
+  }, 240_000);
+
   it('lists every model version with its channel, and changes a rollout', async () => {
     await visit('models');
     const listed = await api('/v1/admin/models?site=demo');
-    expect(listed.models.map((m: { name: string }) => m.name).sort()).toEqual(['catalog', 'churn', 'profile']);
+    expect([...new Set(listed.models.map((m: { name: string }) => m.name))].sort()).toEqual([
+      'catalog',
+      'churn',
+      'profile',
+      'recommender',
+    ]);
     await page.$eval('input[data-rollout="churn:stable"]', (el) => {
       (el as HTMLInputElement).value = '';
     });
@@ -414,6 +493,11 @@ describe('the merchant dashboard', () => {
       return res.status;
     }, made.token);
     expect(tried).toBe(403);
+    // One shopper's own visits are the operator's: a reader previews a pasted history only.
+    const history = await api('/v1/admin/dashboard/preview/history?site=demo&anonymous_id=demo-1', {}, made.token);
+    expect(history.status).toBe(403);
+    await visit('preview', 'preview-read-only');
+    expect(await page.$eval('select[name=shopper]', (el) => (el as HTMLSelectElement).disabled)).toBe(true);
     await visit('overview', 'overview-read-only');
     expect(page.errors).toEqual([]);
     // Nothing in the console but the refusals these tests asked for (a wrong token, a reader's change):

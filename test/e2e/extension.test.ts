@@ -213,7 +213,10 @@ describe.runIf(chromiumAvailable())('the Aisle extension in Chromium', () => {
     // The recommendations on the store's page, and why each.
     const recs = await page.$$eval('[data-list=recommendations] li', (li) => li.map((x) => x.textContent ?? ''));
     expect(recs.length).toBeGreaterThan(0);
-    for (const r of recs) expect(r).toMatch(/ — (because you viewed|popular|more from)/);
+    for (const r of recs)
+      expect(r).toMatch(
+        / — (because you viewed|popular|more from|often viewed with|more \w+ like|you looked at|you bought)/,
+      );
     expect(await page.$eval('[data-backend]', (el) => el.getAttribute('data-backend'))).not.toBe('');
     await page.close();
     await inspector.close();

@@ -89,7 +89,11 @@ describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () =
         (e) => e.textContent,
       ),
     );
-    expect(reasons.every((r) => r && /because you viewed|more from|popular/.test(r))).toBe(true);
+    expect(
+      reasons.every(
+        (r) => r && /because you viewed|more from|popular|often viewed with|more \w+ like|looked at/.test(r),
+      ),
+    ).toBe(true);
     expect(
       await onGpu.page.evaluate(
         () => document.querySelector('[data-aisle-slot]')?.shadowRoot?.querySelectorAll('a[href]').length,
@@ -107,6 +111,58 @@ describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () =
     expect(onCpu.items).toEqual(onGpu.items);
     expect(onGpu.page.errors).toEqual([]);
   }, 240_000);
+
+  it('on a product page, most picks relate to it, the rest say why, and every card shows the shop’s picture', async () => {
+    const shoes = inCategory('Shoes')
+      .slice(0, 3)
+      .map((p) => p.id);
+    const kettle = inCategory('Kitchen').find((p) => p.name.includes('Kettle'));
+    if (!kettle) throw new Error('the demo sells no kettle');
+    const { page, items } = await browse([...shoes, kettle.id], 'wasm', 4);
+    const cards = await page.evaluate(() =>
+      [...(document.querySelector('[data-aisle-slot]')?.shadowRoot?.querySelectorAll('li') ?? [])].map((li) => {
+        const img = li.querySelector('img');
+        return {
+          id: li.getAttribute('data-aisle-item') as string,
+          name: li.querySelector('.name')?.textContent,
+          why: li.querySelector('.why')?.textContent ?? '',
+          src: img?.getAttribute('src'),
+        };
+      }),
+    );
+    const product = (id: string) => PRODUCTS.find((p) => p.id === id);
+    // A shoe shopper on a kettle's page: most of the four are about the kettle, not more shoes.
+    const related = cards.filter(
+      (c) => product(c.id)?.category === 'Kitchen' || c.why === `often viewed with ${kettle.name}`,
+    );
+    expect(related.length, JSON.stringify(cards)).toBeGreaterThanOrEqual(3);
+    expect(items).not.toContain(kettle.id);
+    for (const c of cards) {
+      expect(c.name).toBe(product(c.id)?.name);
+      expect(c.why).not.toBe('');
+      expect(c.src).toMatch(new RegExp(`/demo/img/${c.id}\\.svg$`));
+    }
+    await until('the pictures to load', async () =>
+      (await page.evaluate(() =>
+        [...(document.querySelector('[data-aisle-slot]')?.shadowRoot?.querySelectorAll('img') ?? [])].every(
+          (img) => img.complete && img.naturalWidth > 0,
+        ),
+      ))
+        ? true
+        : undefined,
+    );
+    // The shop's own pictures were captured as its lists showed them (the `<img>` in each listed product).
+    // (A list is seen when it comes into view.)
+    await page.evaluate(() => document.querySelector('[data-aisle-list]')?.scrollIntoView());
+    const events = await until('the list seen', async () => {
+      const all = await page.evaluate(async () => (window as unknown as AisleWindow).aisle.history(100));
+      return all.some((e) => e.type === 'view_item_list') ? all : undefined;
+    });
+    const listed = events.filter((e) => e.type === 'view_item_list').flatMap((e) => e.items ?? []);
+    expect(listed.length).toBeGreaterThan(0);
+    expect(listed.every((i) => /^http:\/\/[^/]+\/demo\/img\/SKU-\d+\.svg$/.test(i.item_image ?? ''))).toBe(true);
+    expect(page.errors).toEqual([]);
+  }, 180_000);
 
   it('never recommends what is already in the shopper’s cart', async () => {
     const kitchen = inCategory('Kitchen')

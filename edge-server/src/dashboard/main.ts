@@ -12,6 +12,7 @@ import { churnPage } from './pages/churn';
 import { installPage } from './pages/install';
 import { modelsPage } from './pages/models';
 import { overviewPage } from './pages/overview';
+import { previewPage } from './pages/preview';
 import { recommendationsPage } from './pages/recommendations';
 import { riskPage } from './pages/risk';
 import { segmentsPage } from './pages/segments';
@@ -24,6 +25,7 @@ const PAGES: [string, string, Page][] = [
   ['churn', 'Churn', churnPage],
   ['risk', 'Risk', riskPage],
   ['recommendations', 'Recommendations', recommendationsPage],
+  ['preview', 'Preview', previewPage],
   ['models', 'Models', modelsPage],
   ['install', 'Install', installPage],
 ];

@@ -74,7 +74,7 @@ export function dashboardAssets({ distDir }: { distDir: string }) {
   const guard = (c: { header(name: string, value: string): void }) => {
     c.header(
       'Content-Security-Policy',
-      "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
+      "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
     );
     c.header('Referrer-Policy', 'no-referrer');
   };

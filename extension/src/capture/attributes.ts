@@ -3,7 +3,7 @@ import { LIMITS } from '@aisle/shared-models/schema/constants';
 import type { AisleItem } from '@aisle/shared-models/schema/event';
 import { truncateText } from '@aisle/shared-models/schema/text';
 import type { CaptureContext, Collector } from './context';
-import { toFields, toItem } from './normalize';
+import { imageOf, toFields, toItem } from './normalize';
 
 /** Actions a button may declare with `data-aisle-action`. */
 export const ACTIONS = new Set([
@@ -24,9 +24,27 @@ const MAX_LIST_ITEMS = 50;
 
 const attr = (el: Element, name: string) => el.getAttribute(`data-aisle-${name}`) ?? undefined;
 
-/** The item an element describes through `data-aisle-item`, `-name`, `-category`, `-price`, `-brand`, `-variant`. */
+/**
+ * The picture a product element shows: its `data-aisle-image`, else the first `<img>` inside it
+ * (the source the browser chose), resolved against the page.
+ */
+function imageIn(el: Element): string | undefined {
+  const base = el.ownerDocument.baseURI;
+  const declared = attr(el, 'image');
+  if (declared !== undefined) return imageOf(declared, base);
+  const img = el.querySelector('img');
+  // The source the browser chose, else its own, else a lazy loader's (`data-src`, while `src` is a placeholder).
+  for (const src of [img?.currentSrc, img?.getAttribute('src'), img?.getAttribute('data-src')]) {
+    const url = imageOf(src, base);
+    if (url) return url;
+  }
+  return undefined;
+}
+
+/** The item an element describes through `data-aisle-item`, `-name`, `-category`, `-price`, `-brand`, `-variant`, `-image` (or its `<img>`). */
 export function itemFromElement(el: Element): AisleItem | null {
   return toItem({
+    item_image: imageIn(el),
     item_id: attr(el, 'item'),
     item_name: attr(el, 'name'),
     item_category: attr(el, 'category'),

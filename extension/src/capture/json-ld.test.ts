@@ -37,6 +37,17 @@ describe('productFromJsonLd', () => {
     expect(found?.item).toEqual({ item_id: 'P1', price: 10 });
   });
 
+  it('takes the product’s picture (a URL, an ImageObject or a list), resolved against the page, http(s) only', () => {
+    const base = 'https://shop.example/p/9';
+    const image = (image: unknown) => productFromJsonLd({ '@type': 'Product', sku: 'S', image }, base)?.item.item_image;
+    expect(image('/img/s.jpg')).toBe('https://shop.example/img/s.jpg');
+    expect(image(['https://cdn.example/a.jpg', 'https://cdn.example/b.jpg'])).toBe('https://cdn.example/a.jpg');
+    expect(image({ '@type': 'ImageObject', url: 'https://cdn.example/c.jpg' })).toBe('https://cdn.example/c.jpg');
+    expect(image([{ contentUrl: 'd.jpg' }])).toBe('https://shop.example/p/d.jpg');
+    for (const bad of ['javascript:alert(1)', 'data:image/png;base64,AAAA', 'https://x/'.padEnd(3000, 'a'), 42, {}, ''])
+      expect(image(bad)).toBeUndefined();
+  });
+
   it('gives nothing for pages without a product or a product without an id', () => {
     expect(productFromJsonLd({ '@type': 'Organization' })).toBeNull();
     expect(productFromJsonLd({ '@type': 'Product', name: 'No id' })).toBeNull();

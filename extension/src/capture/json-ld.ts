@@ -1,7 +1,7 @@
 /** @module capture/json-ld — the page's product from schema.org `Product` JSON-LD. */
 import type { AisleItem } from '@aisle/shared-models/schema/event';
 import type { CaptureContext } from './context';
-import { toItem } from './normalize';
+import { imageOf, toItem } from './normalize';
 
 type Node = Record<string, unknown>;
 
@@ -31,8 +31,14 @@ const first = (v: unknown): Node | undefined => {
 };
 const text = (v: unknown) => (typeof v === 'string' ? v : (first(v)?.name as string | undefined));
 
-/** The GA4 item described by a schema.org Product node, with its price and currency. */
-export function productFromJsonLd(data: unknown): { item: AisleItem; currency?: string } | null {
+/** schema.org `image`: a URL, an ImageObject (`url` or `contentUrl`), or a list of either: the first. */
+const imageUrlOf = (v: unknown): unknown => {
+  const x = Array.isArray(v) ? v[0] : v;
+  return x && typeof x === 'object' ? ((x as Node).url ?? (x as Node).contentUrl) : x;
+};
+
+/** The GA4 item described by a schema.org Product node (its picture resolved against `base`), with its price and currency. */
+export function productFromJsonLd(data: unknown, base?: string): { item: AisleItem; currency?: string } | null {
   const p = findProduct(data);
   if (!p) return null;
   const offer = first(p.offers);
@@ -44,6 +50,7 @@ export function productFromJsonLd(data: unknown): { item: AisleItem; currency?: 
     // "Clothing > Shoes > Trainers" names the leaf last.
     item_category: category?.split(/\s*[>/|]\s*/).pop(),
     price: offer?.price ?? offer?.lowPrice,
+    item_image: imageOf(imageUrlOf(p.image), base),
   });
   if (!item) return null;
   const availability = offer?.availability;
@@ -62,7 +69,7 @@ export function scanJsonLd(ctx: CaptureContext): void {
       ctx.log.log('debug', 'skipped JSON-LD that does not parse');
       continue;
     }
-    const found = productFromJsonLd(data);
+    const found = productFromJsonLd(data, ctx.doc.baseURI);
     if (!found) continue;
     ctx.setPageItem(found.item);
     const { price } = found.item;

@@ -39,6 +39,21 @@ const ITEM_TEXT = [
   'affiliation',
 ] as const;
 
+/**
+ * A picture's address as an event carries it: resolved against `base` (the page) when given, kept
+ * only as an absolute http(s) URL no longer than a URL may be; anything else is no picture.
+ */
+export function imageOf(v: unknown, base?: string): string | undefined {
+  if (typeof v !== 'string' || !v.trim() || v.length > LIMITS.url) return undefined;
+  try {
+    const url = new URL(v.trim(), base);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return undefined;
+    return url.href.length <= LIMITS.url && !/\s/.test(url.href) ? url.href : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A GA4 item from whatever the page gave us, or null without an id (Universal Analytics' `id`/`name` accepted). */
 export function toItem(raw: unknown): AisleItem | null {
   if (!raw || typeof raw !== 'object') return null;
@@ -65,6 +80,8 @@ export function toItem(raw: unknown): AisleItem | null {
   const index = int(r.index);
   if (index !== undefined && index <= 10_000) item.index = index;
   if (typeof r.in_stock === 'boolean') item.in_stock = r.in_stock;
+  const image = imageOf(r.item_image ?? r.image ?? r.image_url);
+  if (image) item.item_image = image;
   return item;
 }
 

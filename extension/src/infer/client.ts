@@ -5,6 +5,8 @@
  * widget, and reports to the merchant (`aisle.on('recommendations' | 'risk')`) and the server
  * (`rec_impression`, `rec_click`, `risk_flag`).
  */
+
+import { inCart } from '@aisle/shared-models/models/recommender/serve';
 import type { AisleEvent } from '@aisle/shared-models/schema/event';
 import { NOT_SHOPPER_ACTIONS } from '@aisle/shared-models/schema/interaction';
 import type { Tracker } from '../capture/types';
@@ -13,7 +15,7 @@ import { type RpcClient, rpcClient } from '../rpc/client';
 import type { RpcChannel, RpcReply, RpcRequest } from '../rpc/protocol';
 import { spawnWorker } from '../rpc/spawn';
 import type { BackendName, HistoryEvent, InferApi, InferConfig, InferStatus } from './protocol';
-import { renderRecommendations, shopLink } from './widget';
+import { pictureLink, renderRecommendations, shopLink } from './widget';
 
 export interface InferClientConfig {
   endpoint: string;
@@ -46,15 +48,12 @@ const MEANINGFUL = new Set([
   'view_item_list',
 ]);
 
-/** Items the shopper put in the cart and has neither removed nor bought since, oldest first. */
-export function inCart(events: readonly HistoryEvent[]): string[] {
-  const cart = new Set<string>();
-  for (const e of events)
-    for (const item of e.items ?? []) {
-      if (e.type === 'add_to_cart') cart.add(item.item_id);
-      else if (e.type === 'remove_from_cart' || e.type === 'purchase') cart.delete(item.item_id);
-    }
-  return [...cart];
+/** A list's category when most of what it shows (three in five) is of one: a category page's. */
+export function listCategory(items: readonly { item_category?: string }[] | undefined): string | undefined {
+  const counts = new Map<string, number>();
+  for (const i of items ?? []) if (i.item_category) counts.set(i.item_category, (counts.get(i.item_category) ?? 0) + 1);
+  const [top] = [...counts].sort((a, b) => b[1] - a[1]);
+  return top && items && top[1] >= 0.6 * items.length ? top[0] : undefined;
 }
 
 const toHistory = (e: AisleEvent): HistoryEvent => ({
@@ -193,9 +192,11 @@ export function startInference(
       const result = await rpc.call('recommend', past, {
         k: config.k,
         perCategory: config.perCategory,
-        // Never the product on screen, nor one already in the cart (bought ones are left out by the engine).
+        // Never the product on screen, nor one already in the cart (the serving code leaves out what was bought).
         exclude: [...(currentItem ? [currentItem] : []), ...inCart(past)],
         categories: undefined,
+        // The page counts: most picks relate to its product, or come from its category.
+        item: currentItem,
         context: contextCategory,
       });
       served(result);
@@ -204,6 +205,9 @@ export function startInference(
         const url = shopLink(item.url, win.location);
         if (url) item.url = url;
         else delete item.url;
+        const image = pictureLink(item.image, win.location);
+        if (image) item.image = image;
+        else delete item.image;
       }
       const shown = result.items.map((i) => i.item_id).join(',');
       fire('recommendations', result);
@@ -280,10 +284,15 @@ export function startInference(
     if (pageEvents.length > 500) pageEvents.shift();
     anonymousId = e.anonymous_id || anonymousId;
     control = e.group === 'control';
+    // A new page of a single-page shop: its context is its own.
+    if (e.type === 'page_view') {
+      currentItem = undefined;
+      contextCategory = undefined;
+    }
     if (e.type === 'view_item' && e.items?.[0]) {
       currentItem = e.items[0].item_id;
       contextCategory = e.items[0].item_category ?? contextCategory;
-    }
+    } else if (e.type === 'view_item_list' && !currentItem) contextCategory = listCategory(e.items) ?? contextCategory;
     if (MEANINGFUL.has(e.type)) schedule();
     void assessRisk();
   });

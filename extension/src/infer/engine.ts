@@ -8,20 +8,20 @@ import { botSignals, SESSION_FEATURES_VERSION, sessionRow } from '@aisle/shared-
 import { type AnomalyManifest, type AnomalyModel, decodeAnomaly } from '@aisle/shared-models/models/anomaly';
 import {
   decodeRecommender,
+  interactionsOf,
   type RecommenderManifest,
   type RecommenderModel,
+  recommendationServer,
 } from '@aisle/shared-models/models/recommender';
-import { type Interaction, isItemAction, itemSteps, toInteractions } from '@aisle/shared-models/schema/interaction';
 import * as tf from '@tensorflow/tfjs';
 import { BACKENDS, chooseBackend, tryBackend } from './backend';
 import type { ModelCache } from './cache';
-import { type CatalogItem, type LoadedFiles, loadCatalog, loadModelFiles } from './models';
+import { type LoadedFiles, loadCatalog, loadModelFiles } from './models';
 import type {
   BackendName,
   HistoryEvent,
   InferConfig,
   InferStatus,
-  Recommendation,
   RecommendResult,
   RecommendRules,
   RiskResult,
@@ -45,13 +45,6 @@ export interface InferenceEngine {
   risk(session: HistoryEvent[]): Promise<RiskResult>;
 }
 
-/** Events as interchange rows, one per item, oldest first: the shared mapping, for the shopper on this device. */
-export function interactionsOf(events: readonly HistoryEvent[]): Interaction[] {
-  return [...events]
-    .sort((a, b) => a.ts - b.ts)
-    .flatMap((e) => toInteractions({ ...e, event_id: '', anonymous_id: 'me', session_id: e.session_id ?? '' }));
-}
-
 export async function createInferenceEngine(
   config: InferConfig,
   cache: ModelCache | undefined,
@@ -64,7 +57,6 @@ export async function createInferenceEngine(
     loadCatalog(config.endpoint, cache, trust),
   ]);
   for (const f of [recFiles, anomalyFiles, catalog]) if (f?.problem) problems.push(f.problem);
-  const byId = new Map<string, CatalogItem>((catalog?.items ?? []).map((i) => [i.item_id, i]));
 
   const remembered = await cache?.get<BackendName>(BACKEND_KEY);
   const shape = {
@@ -120,127 +112,19 @@ export async function createInferenceEngine(
   }
 
   let lastInferenceMs: number | undefined;
-
-  const categoryOf = (j: number) => (recommender ? byId.get(recommender.vocabulary.ids[j])?.item_category : undefined);
-  /** Per item: -Infinity where the rules leave it out, the log of its category's boost otherwise. Kept per set of rules. */
-  const adjustments = new Map<string, Float32Array>();
-  function adjustFor(model: RecommenderModel, rules: RecommendRules): Float32Array {
-    const key = JSON.stringify([model.manifest.version, rules.inStockOnly ?? true, rules.categories, rules.boosts]);
-    let adjust = adjustments.get(key);
-    if (adjust) return adjust;
-    const allowed = rules.categories?.length ? new Set(rules.categories) : undefined;
-    adjust = new Float32Array(model.vocabulary.size);
-    for (let j = 1; j < adjust.length; j++) {
-      const info = byId.get(model.vocabulary.ids[j]);
-      const category = info?.item_category ?? '';
-      const boost = rules.boosts?.[category];
-      if (byId.size && !info)
-        adjust[j] = Number.NEGATIVE_INFINITY; // not (or no longer) in the catalogue
-      else if ((rules.inStockOnly ?? true) && info?.in_stock === false) adjust[j] = Number.NEGATIVE_INFINITY;
-      else if (allowed && !allowed.has(category)) adjust[j] = Number.NEGATIVE_INFINITY;
-      else if (boost && boost > 0) adjust[j] = Math.log(boost);
-    }
-    if (adjustments.size >= 8) adjustments.clear();
-    adjustments.set(key, adjust);
-    return adjust;
-  }
-  /** The same, with items outside `category` left out too. */
-  function inContext(model: RecommenderModel, adjust: Float32Array, category: string): Float32Array {
-    const out = adjust.slice();
-    for (let j = 1; j < out.length; j++)
-      if (byId.get(model.vocabulary.ids[j])?.item_category !== category) out[j] = Number.NEGATIVE_INFINITY;
-    return out;
-  }
+  // The ranking, rules, context and reasons: the code the dashboard's preview runs too. Rebuilt with the model.
+  let server = recommendationServer(recommender, catalog?.items ?? []);
+  let servedBy = recommender;
 
   async function recommendNow(history: HistoryEvent[], rules: RecommendRules): Promise<RecommendResult> {
     const started = performance.now();
-    const rows = itemSteps(interactionsOf(history).filter(isItemAction));
-    const purchased = new Set(rows.filter((r) => r.type === 'purchase').map((r) => r.item_id));
-    const exclude = new Set(rules.exclude ?? []);
-    const allowed = rules.categories?.length ? new Set(rules.categories) : undefined;
-    const perCategory = new Map<string, number>();
-    const items: Recommendation[] = [];
-    const model = recommender;
-    const history_ = model ? rows.map((r) => model.vocabulary.indexOf(r.item_id)) : [];
-    const cold = !history_.some((i) => i > 0);
-    const historyCategories = new Set(
-      rows.map((r) => byId.get(r.item_id)?.item_category ?? r.category).filter(Boolean),
-    );
-    const chosen = new Set<string>();
-    const take = (id: string, reason: () => string) => {
-      if (items.length >= rules.k || exclude.has(id) || chosen.has(id)) return;
-      const info = byId.get(id);
-      if (byId.size && !info) return; // not (or no longer) in the catalogue
-      if ((rules.inStockOnly ?? true) && info?.in_stock === false) return;
-      if ((rules.excludePurchased ?? true) && purchased.has(id)) return;
-      const category = info?.item_category ?? '';
-      if (allowed && !allowed.has(category)) return;
-      if (rules.perCategory && (perCategory.get(category) ?? 0) >= rules.perCategory) return;
-      perCategory.set(category, (perCategory.get(category) ?? 0) + 1);
-      chosen.add(id);
-      items.push({
-        item_id: id,
-        item_name: info?.item_name,
-        item_category: info?.item_category,
-        price: info?.price,
-        url: info?.url,
-        reason: reason(),
-      });
-    };
-    if (model) {
-      const types = rows.map((r) => r.type);
-      const typeIndex = new Map(model.manifest.types.map((t, i) => [t, i]));
-      const reasonFor = (j: number, id: string) => {
-        if (cold)
-          return rules.context && categoryOf(j) === rules.context
-            ? `popular in ${rules.context}`
-            : 'popular in the shop';
-        const at = model.explain(history_, j);
-        if (at !== undefined) {
-          const because = rows[at];
-          return `because you viewed ${byId.get(because.item_id)?.item_name ?? because.item_id}`;
-        }
-        const category = byId.get(id)?.item_category;
-        return category && historyCategories.has(category) ? `more from ${category}` : 'popular with shoppers like you';
-      };
-      const excluded = [...((rules.excludePurchased ?? true) ? purchased : []), ...exclude].map((id) =>
-        model.vocabulary.indexOf(id),
-      );
-      const rank = async (adjust: Float32Array, m: number) => {
-        const { index, score } = await model.rankAsync(
-          history_,
-          types.map((t) => typeIndex.get(t) ?? 0),
-          m,
-          { adjust, exclude: excluded },
-        );
-        // Scores rounded to 1e-4: float noise between backends must not reorder items the model rates equal.
-        const order = Array.from(index, (j, r) => ({ j, s: Math.round(score[r] * 1e4) / 1e4 })).sort(
-          (x, y) => y.s - x.s || x.j - y.j,
-        );
-        for (const { j } of order) {
-          if (items.length >= rules.k) break;
-          const id = model.vocabulary.ids[j];
-          take(id, () => reasonFor(j, id));
-        }
-        return index.length === m;
-      };
-      // The merchant's rules that hold for every item (catalogue, stock, categories, boosts) are
-      // scores on the device; only the per-category cap is applied here, over the best few hundred.
-      const adjust = adjustFor(model, rules);
-      // Cold start on a category page: that category's popular items first.
-      if (cold && rules.context) await rank(inContext(model, adjust, rules.context), 4 * rules.k);
-      const m = 4 * rules.k + 200;
-      if (items.length < rules.k && (await rank(adjust, m)) && items.length < rules.k) {
-        await rank(adjust, model.vocabulary.size);
-      }
+    if (servedBy !== recommender) {
+      server = recommendationServer(recommender, catalog?.items ?? []);
+      servedBy = recommender;
     }
-    // No model, or not enough that passes the rules: the catalogue's own order fills the rest.
-    for (const info of byId.values()) {
-      if (items.length >= rules.k) break;
-      take(info.item_id, () => 'popular in the shop');
-    }
+    const { items, cold } = await server.recommend(history, rules);
     lastInferenceMs = performance.now() - started;
-    return { items, model_version: model?.manifest.version ?? null, backend, cold, ms: lastInferenceMs };
+    return { items, model_version: recommender?.manifest.version ?? null, backend, cold, ms: lastInferenceMs };
   }
 
   async function riskNow(session: HistoryEvent[]): Promise<RiskResult> {

@@ -1,4 +1,5 @@
 /** @module infer/protocol — what the page and the inference worker say to each other. */
+import type { HistoryEvent, Recommendation, RecommendRules } from '@aisle/shared-models/models/recommender';
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 
@@ -41,42 +42,8 @@ export interface InferStatus {
   problems: string[];
 }
 
-/** One past event as the models read it. */
-export interface HistoryEvent {
-  type: string;
-  ts: number;
-  session_id?: string;
-  items?: { item_id: string; price?: number; item_category?: string }[];
-}
-
-export interface RecommendRules {
-  k: number;
-  /** Only items the catalogue lists as in stock (default true). */
-  inStockOnly?: boolean;
-  /** Leave out items the shopper bought (default true). */
-  excludePurchased?: boolean;
-  /** Only these categories, when given. */
-  categories?: string[];
-  /** At most this many per category. */
-  perCategory?: number;
-  /** Score multipliers by category (1 = none). */
-  boosts?: Record<string, number>;
-  /** Items never to show (the one on screen, for instance). */
-  exclude?: string[];
-  /** The page's category, for cold start: popular items there first. */
-  context?: string;
-}
-
-export interface Recommendation {
-  item_id: string;
-  item_name?: string;
-  item_category?: string;
-  price?: number;
-  /** The product's page, where the catalogue says. */
-  url?: string;
-  /** "because you viewed X", "popular in Shoes", … */
-  reason: string;
-}
+/** What the page asks for and gets: the shared serving code's own shapes. */
+export type { HistoryEvent, Recommendation, RecommendRules };
 
 export interface RecommendResult {
   items: Recommendation[];

@@ -17,6 +17,8 @@ export interface CatalogItem {
   in_stock?: boolean;
   /** The product's page on the shop: the widget links only to http(s) pages of the shop's own origin. */
   url?: string;
+  /** The product's picture (absolute, or relative to the shop's pages): the widget shows http(s) pictures only. */
+  image?: string;
 }
 
 const Item = z.object({
@@ -26,6 +28,7 @@ const Item = z.object({
   price: z.number().finite().min(0).optional(),
   in_stock: z.boolean().optional(),
   url: z.string().max(2048).optional(),
+  image: z.string().max(2048).optional(),
 });
 
 /** The catalogue document's items; an item that does not have the shape is left out, never guessed. */

@@ -15,6 +15,12 @@ const money = z.number().finite().min(-1e12).max(1e12);
  */
 const price = z.number().finite().min(0).max(1e12);
 
+/** A picture's address: absolute http(s) only (never `javascript:` or `data:`), at most a URL's length. */
+export const imageUrl = z
+  .string()
+  .max(LIMITS.url)
+  .regex(/^https?:\/\/[^\s]+$/i, 'must be an absolute http(s) URL');
+
 /** One product in an event, in GA4's item shape. */
 export const ItemSchema = z.strictObject({
   item_id: z.string().min(1).max(LIMITS.itemId),
@@ -36,6 +42,8 @@ export const ItemSchema = z.strictObject({
   /** At least one: a line of nothing is no line (the trainer drops it as impossible). */
   quantity: z.number().int().min(1).max(1_000_000).optional(),
   in_stock: z.boolean().optional(),
+  /** The product's picture as the shop publishes it: an absolute http(s) URL. */
+  item_image: imageUrl.optional(),
 });
 
 const PageSchema = z.strictObject({

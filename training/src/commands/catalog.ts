@@ -12,11 +12,11 @@ import { type Command, intOption, stringOption } from './command';
 export const catalogPack: Command = {
   summary: 'packs a catalogue file ({ "items": [...] }) for aisle publish',
   usage: ['--file FILE --out DIR [--version N]'],
-  description: `Reads FILE ({ "items": [{ "item_id", "item_name", "item_category", "price", "in_stock", "url" }] }),
+  description: `Reads FILE ({ "items": [{ "item_id", "item_name", "item_category", "price", "in_stock", "url", "image" }] }),
 leaves out items without that shape (and says how many), and writes DIR/${CATALOG_FILE} and
 DIR/manifest.json (model "catalog"). Publish it with aisle publish --model DIR: a device that pins
-the site's key (data-key) takes only a signed catalogue, and links only to http(s) pages of the
-shop's own origin.`,
+the site's key (data-key) takes only a signed catalogue, links only to http(s) pages of the
+shop's own origin, and shows only http(s) pictures (an image's address may be relative to the shop's pages).`,
   options: {
     file: { value: 'FILE', help: 'the catalogue as JSON' },
     out: { value: 'DIR', help: 'where to write the catalogue and its manifest' },

@@ -22,6 +22,17 @@ export {
 } from './model';
 export { DEFAULT_SASREC, encode, itemScores, type SasRecConfig, type SasRecWeights, weightShapes } from './sasrec';
 export { encodeLast, type InferenceWeights, prepareInference } from './sasrec-infer';
+export {
+  contextShare,
+  type HistoryEvent,
+  inCart,
+  interactionsOf,
+  type Recommendation,
+  type RecommendationServer,
+  type RecommendRules,
+  recommendationServer,
+  type Served,
+} from './serve';
 
 import { loader } from '../load';
 import { decodeRecommender } from './format';

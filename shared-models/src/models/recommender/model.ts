@@ -70,6 +70,12 @@ export interface RecommenderModel extends NextItemScorer {
    * the most recent one whose neighbours include it, weighted by similarity. Undefined when none does.
    */
   explain(history: readonly number[], item: number): number | undefined;
+  /**
+   * What shoppers view with `item`: the items item-kNN holds nearest to it (indexes, nearest first)
+   * whose similarity is at least `share` of the nearest one's — the strong ties, not the long tail
+   * every popular item sits in.
+   */
+  neighboursOf(item: number, share?: number): number[];
   /** The top `k` item ids after the history (ids and type names, oldest first); none already in it unless the model allows repeats. */
   recommend(history: readonly string[], types: readonly string[], k: number): string[];
   dispose(): void;
@@ -423,6 +429,17 @@ export function createRecommenderModel(
     score: (history, types = []) => scoreBatch([history], [types])[0],
     scoreBatch,
     rankAsync,
+    neighboursOf(item, share = 0.5) {
+      if (item <= 0 || item >= c.items) return [];
+      const out: number[] = [];
+      const best = neighbours.similarity[item * w];
+      if (!(best > 0)) return [];
+      for (let n = 0; n < w && neighbours.items[item * w + n] > 0; n++) {
+        if (neighbours.similarity[item * w + n] < share * best) break;
+        out.push(neighbours.items[item * w + n]);
+      }
+      return out;
+    },
     explain(history, item) {
       let best: { at: number; weight: number } | undefined;
       let recency = 1;

@@ -1,0 +1,282 @@
+/**
+ * @module shared-models/models/recommender/serve — what a shopper is shown: the recommender's
+ * ranking after the merchant's rules and the page's context, each pick with the reason a shopper
+ * reads and the score it ranked by. The device serves it on every event; the dashboard's preview
+ * runs the very same code on a shopper's history, for every published version side by side.
+ */
+import { type Interaction, isItemAction, itemSteps, toInteractions } from '../../schema/interaction';
+import type { CatalogItem } from '../catalog';
+import type { RecommenderModel } from './model';
+
+/** One past event as the models read it. */
+export interface HistoryEvent {
+  type: string;
+  ts: number;
+  session_id?: string;
+  items?: { item_id: string; price?: number; item_category?: string; item_name?: string; item_image?: string }[];
+}
+
+export interface RecommendRules {
+  k: number;
+  /** Only items the catalogue lists as in stock (default true). */
+  inStockOnly?: boolean;
+  /**
+   * Leave out items the shopper bought before (default: true, unless the model's repeat boost is on:
+   * a shop of repeat buyers shows them again, and says so). Items bought in this session never come back.
+   */
+  excludePurchased?: boolean;
+  /** Only these categories, when given. */
+  categories?: string[];
+  /** At most this many per category. */
+  perCategory?: number;
+  /** Score multipliers by category (1 = none). */
+  boosts?: Record<string, number>;
+  /** Items never to show (the one on screen, those in the cart). */
+  exclude?: string[];
+  /** The page's category (a category page's, or the product's on screen): most picks come from it. */
+  context?: string;
+  /** The product on screen: most picks relate to it (seen with it, or of its kind); the rest say why they are there. */
+  item?: string;
+}
+
+export interface Recommendation {
+  item_id: string;
+  item_name?: string;
+  item_category?: string;
+  price?: number;
+  /** The product's page, where the catalogue says. */
+  url?: string;
+  /** The product's picture: the catalogue's, else the one the shop showed this shopper. */
+  image?: string;
+  /** "seen with Kettle", "because you viewed X", "popular in Shoes", … */
+  reason: string;
+  /** What it ranked by (the model's blended score, after the merchant's boosts); absent for the catalogue's fill. */
+  score?: number;
+  /** Chosen for the page's product or category rather than for the shopper's history alone. */
+  context?: boolean;
+}
+
+export interface Served {
+  items: Recommendation[];
+  /** No history the model knows: the popular items of the context. */
+  cold: boolean;
+}
+
+/** How many of `k` picks the page's context decides: most of them, never all but one of a long row. */
+export const contextShare = (k: number) => k - Math.floor(k / 3);
+
+/** Items the shopper put in the cart and has neither removed nor bought since, oldest first. */
+export function inCart(events: readonly HistoryEvent[]): string[] {
+  const cart = new Set<string>();
+  for (const e of events)
+    for (const item of e.items ?? []) {
+      if (e.type === 'add_to_cart') cart.add(item.item_id);
+      else if (e.type === 'remove_from_cart' || e.type === 'purchase') cart.delete(item.item_id);
+    }
+  return [...cart];
+}
+
+/** Events as interchange rows, one per item, oldest first: the shared mapping, for the shopper on this device. */
+export function interactionsOf(events: readonly HistoryEvent[]): Interaction[] {
+  return [...events]
+    .sort((a, b) => a.ts - b.ts)
+    .flatMap((e) => toInteractions({ ...e, event_id: '', anonymous_id: 'me', session_id: e.session_id ?? '' }));
+}
+
+/**
+ * A recommender serving one catalogue: the per-item adjustments each set of rules implies are
+ * prepared once and kept (a few sets at a time).
+ */
+export interface RecommendationServer {
+  recommend(history: readonly HistoryEvent[], rules: RecommendRules): Promise<Served>;
+}
+
+export function recommendationServer(
+  model: RecommenderModel | undefined,
+  catalogue: readonly CatalogItem[],
+): RecommendationServer {
+  const byId = new Map(catalogue.map((i) => [i.item_id, i]));
+  const categoryOf = (j: number) => (model ? byId.get(model.vocabulary.ids[j])?.item_category : undefined);
+
+  /** Per item: -Infinity where the rules leave it out, the log of its category's boost otherwise. Kept per set of rules. */
+  const adjustments = new Map<string, Float32Array>();
+  function adjustFor(m: RecommenderModel, rules: RecommendRules): Float32Array {
+    const key = JSON.stringify([m.manifest.version, rules.inStockOnly ?? true, rules.categories, rules.boosts]);
+    let adjust = adjustments.get(key);
+    if (adjust) return adjust;
+    const allowed = rules.categories?.length ? new Set(rules.categories) : undefined;
+    adjust = new Float32Array(m.vocabulary.size);
+    for (let j = 1; j < adjust.length; j++) {
+      const info = byId.get(m.vocabulary.ids[j]);
+      const category = info?.item_category ?? '';
+      const boost = rules.boosts?.[category];
+      if (byId.size && !info)
+        adjust[j] = Number.NEGATIVE_INFINITY; // not (or no longer) in the catalogue
+      else if ((rules.inStockOnly ?? true) && info?.in_stock === false) adjust[j] = Number.NEGATIVE_INFINITY;
+      else if (allowed && !allowed.has(category)) adjust[j] = Number.NEGATIVE_INFINITY;
+      else if (boost && boost > 0) adjust[j] = Math.log(boost);
+    }
+    if (adjustments.size >= 8) adjustments.clear();
+    adjustments.set(key, adjust);
+    return adjust;
+  }
+  /** The same, with every item outside `keep` left out too; kept per page (`key`), a few at a time. */
+  const narrowed = new Map<string, Float32Array>();
+  function only(adjust: Float32Array, key: string, keep: (j: number) => boolean): Float32Array {
+    let out = narrowed.get(key);
+    if (out?.length === adjust.length) return out;
+    out = adjust.slice();
+    for (let j = 1; j < out.length; j++) if (!keep(j)) out[j] = Number.NEGATIVE_INFINITY;
+    if (narrowed.size >= 8) narrowed.clear();
+    narrowed.set(key, out);
+    return out;
+  }
+
+  async function recommend(history: readonly HistoryEvent[], rules: RecommendRules): Promise<Served> {
+    const rows = itemSteps(interactionsOf(history).filter(isItemAction));
+    const session = history.length ? history.reduce((a, b) => (b.ts >= a.ts ? b : a)).session_id : undefined;
+    const boughtNow = new Set(
+      rows.filter((r) => r.type === 'purchase' && session && r.session_id === session).map((r) => r.item_id),
+    );
+    const boughtBefore = new Set(rows.filter((r) => r.type === 'purchase').map((r) => r.item_id));
+    const repeats = (model?.manifest.repeat?.weight ?? 0) > 0;
+    const excludePurchased = rules.excludePurchased ?? !repeats;
+    const seen = new Set(rows.map((r) => r.item_id));
+    // The pictures the shop showed this shopper, newest last: where the catalogue has none.
+    const shown = new Map<string, string>();
+    const named = new Map<string, string>();
+    for (const e of history)
+      for (const i of e.items ?? []) {
+        if (i.item_image) shown.set(i.item_id, i.item_image);
+        if (i.item_name) named.set(i.item_id, i.item_name);
+      }
+    const nameOf = (id: string) => byId.get(id)?.item_name ?? named.get(id) ?? id;
+
+    const exclude = new Set([...(rules.exclude ?? []), ...boughtNow, ...(excludePurchased ? boughtBefore : [])]);
+    const allowed = rules.categories?.length ? new Set(rules.categories) : undefined;
+    const perCategory = new Map<string, number>();
+    const items: Recommendation[] = [];
+    const chosen = new Set<string>();
+    const take = (id: string, reason: () => string, score?: number, context = false) => {
+      if (items.length >= rules.k || exclude.has(id) || chosen.has(id)) return;
+      const info = byId.get(id);
+      if (byId.size && !info) return; // not (or no longer) in the catalogue
+      if ((rules.inStockOnly ?? true) && info?.in_stock === false) return;
+      const category = info?.item_category ?? '';
+      if (allowed && !allowed.has(category)) return;
+      if (rules.perCategory && (perCategory.get(category) ?? 0) >= rules.perCategory) return;
+      perCategory.set(category, (perCategory.get(category) ?? 0) + 1);
+      chosen.add(id);
+      const image = info?.image ?? shown.get(id);
+      items.push({
+        item_id: id,
+        item_name: info?.item_name,
+        item_category: info?.item_category,
+        price: info?.price,
+        url: info?.url,
+        ...(image ? { image } : {}),
+        reason: reason(),
+        ...(score === undefined ? {} : { score }),
+        ...(context ? { context } : {}),
+      });
+    };
+
+    const m = model;
+    const historyIndex = m ? rows.map((r) => m.vocabulary.indexOf(r.item_id)) : [];
+    const cold = !historyIndex.some((i) => i > 0);
+    if (m) {
+      const types = rows.map((r) => r.type);
+      const typeIndex = new Map(m.manifest.types.map((t, i) => [t, i]));
+      const historyCategories = new Set(
+        rows.map((r) => byId.get(r.item_id)?.item_category ?? r.category).filter(Boolean),
+      );
+      const onScreen = rules.item ? m.vocabulary.indexOf(rules.item) : 0;
+      const withIt = new Set(onScreen > 0 ? m.neighboursOf(onScreen) : []);
+      const screenName = rules.item ? nameOf(rules.item) : '';
+      const screenCategory = (rules.item && byId.get(rules.item)?.item_category) || rules.context;
+
+      /** Why the model picked j for this shopper. */
+      const personal = (j: number, id: string) => {
+        if (cold)
+          return rules.context && categoryOf(j) === rules.context
+            ? `popular in ${rules.context}`
+            : 'popular in the shop';
+        if (seen.has(id))
+          return boughtBefore.has(id) ? 'you bought this before: buy it again' : 'you looked at this before';
+        const at = m.explain(historyIndex, j);
+        if (at !== undefined) return `because you viewed ${nameOf(rows[at].item_id)}`;
+        const category = byId.get(id)?.item_category;
+        return category && historyCategories.has(category) ? `more from ${category}` : 'popular with shoppers like you';
+      };
+      /** Why j belongs on this page. */
+      const forPage = (j: number, id: string) => {
+        // Back again (the repeat boost): that says more than the page does.
+        if (seen.has(id)) return personal(j, id);
+        if (withIt.has(j)) return `often viewed with ${screenName}`;
+        if (rules.item && screenCategory && categoryOf(j) === screenCategory)
+          return `more ${screenCategory} like ${screenName}`;
+        if (cold) return `popular in ${screenCategory}`;
+        const why = personal(j, id);
+        return why.startsWith('because') ? why : `picked for you in ${screenCategory}`;
+      };
+
+      const excluded = [...exclude].map((id) => m.vocabulary.indexOf(id));
+      const rank = async (
+        adjust: Float32Array,
+        size: number,
+        upTo: number,
+        reason: (j: number, id: string) => string,
+        context = false,
+      ) => {
+        const { index, score } = await m.rankAsync(
+          historyIndex,
+          types.map((t) => typeIndex.get(t) ?? 0),
+          size,
+          { adjust, exclude: excluded },
+        );
+        // Scores rounded to 1e-4: float noise between backends must not reorder items the model rates equal.
+        const order = Array.from(index, (j, r) => ({ j, s: Math.round(score[r] * 1e4) / 1e4 })).sort(
+          (x, y) => y.s - x.s || x.j - y.j,
+        );
+        for (const { j, s } of order) {
+          if (items.length >= upTo) break;
+          const id = m.vocabulary.ids[j];
+          take(id, () => reason(j, id), s, context);
+        }
+        return index.length === size;
+      };
+      // The merchant's rules that hold for every item (catalogue, stock, categories, boosts) are
+      // scores on the device; only the per-category cap is applied here, over the best few hundred.
+      const adjust = adjustFor(m, rules);
+      // The page first: on a product page, what is seen with it or of its kind; on a category page, that category.
+      if (withIt.size || screenCategory) {
+        const key = JSON.stringify([
+          m.manifest.version,
+          rules.inStockOnly ?? true,
+          rules.categories,
+          rules.boosts,
+          onScreen,
+          screenCategory,
+        ]);
+        const related = only(
+          adjust,
+          key,
+          (j) => withIt.has(j) || (!!screenCategory && categoryOf(j) === screenCategory),
+        );
+        await rank(related, 4 * rules.k + 50, contextShare(rules.k), forPage, true);
+      }
+      const size = 4 * rules.k + 200;
+      if (items.length < rules.k && (await rank(adjust, size, rules.k, personal)) && items.length < rules.k) {
+        await rank(adjust, m.vocabulary.size, rules.k, personal);
+      }
+    }
+    // No model, or not enough that passes the rules: the catalogue's own order fills the rest.
+    for (const info of byId.values()) {
+      if (items.length >= rules.k) break;
+      take(info.item_id, () => 'popular in the shop');
+    }
+    return { items, cold };
+  }
+
+  return { recommend };
+}

@@ -1,0 +1,180 @@
+/**
+ * What a shopper is shown, from the serving code the device and the dashboard's preview share: the
+ * page's product decides most picks and the rest say why they are there; nothing bought in this
+ * session comes back, and a purchase from before only where the model's repeat boost is on, said
+ * so; every card carries the picture the shop publishes and the score it ranked by.
+ */
+import type { CatalogItem } from '@aisle/shared-models/models/catalog';
+import {
+  contextShare,
+  createRecommenderModel,
+  type HistoryEvent,
+  type RecommenderManifest,
+  recommendationServer,
+  type SasRecConfig,
+} from '@aisle/shared-models/models/recommender';
+import { initWeights } from '@aisle/shared-models/models/recommender/sasrec-train';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { useBackend } from '../training/src/backend';
+
+beforeAll(async () => {
+  await useBackend('wasm');
+});
+
+// Thirty products in three categories: K0–K9 Kitchen, J0–J9 Jackets, S0–S9 Shoes.
+const CATEGORIES = ['Kitchen', 'Jackets', 'Shoes'];
+const ids = CATEGORIES.flatMap((c) => Array.from({ length: 10 }, (_, i) => `${c[0]}${i}`));
+const catalogue: CatalogItem[] = ids.map((id, i) => ({
+  item_id: id,
+  item_name: `Product ${id}`,
+  item_category: CATEGORIES[Math.floor(i / 10)],
+  price: 10 + i,
+  in_stock: true,
+  // Shoes have no picture in the catalogue.
+  ...(id.startsWith('S') ? {} : { image: `/img/${id}.jpg` }),
+}));
+
+function model(repeat: RecommenderManifest['repeat'] = null) {
+  const config: SasRecConfig = { items: ids.length + 1, types: 3, maxLen: 8, dim: 8, blocks: 1, dropout: 0 };
+  const manifest = {
+    manifest_version: 1,
+    name: 'recommender',
+    version: 3,
+    feature_schema_version: 1,
+    created_at: '',
+    shards: [],
+    metrics: {},
+    config,
+    items: ['', ...ids],
+    types: ['', 'view_item', 'purchase'],
+    blend: 0.5,
+    knn: { neighbours: 3, decay: 0.7 },
+    repeat,
+  } satisfies RecommenderManifest;
+  // Each item's neighbours: the next two of its category and, for the kettle K0, a jacket (J5).
+  const width = 3;
+  const items = new Int32Array(config.items * width);
+  const similarity = new Float32Array(config.items * width);
+  for (let j = 1; j < config.items; j++) {
+    const base = Math.floor((j - 1) / 10) * 10;
+    const next = [((j - 1 - base + 1) % 10) + base + 1, ((j - 1 - base + 2) % 10) + base + 1];
+    const row = j === 1 ? [16, ...next] : next;
+    row.forEach((n, k) => {
+      items[j * width + k] = n;
+      similarity[j * width + k] = 1 - k * 0.2;
+    });
+  }
+  const popularity = Float32Array.from({ length: config.items }, (_, j) => (j ? 100 - j : 0));
+  return createRecommenderModel(initWeights(config, 5), manifest, { items, similarity, width }, popularity);
+}
+
+const view = (id: string, ts: number, session = 's2', extra = {}): HistoryEvent => ({
+  type: 'view_item',
+  ts,
+  session_id: session,
+  items: [{ item_id: id, ...extra }],
+});
+const buy = (id: string, ts: number, session: string): HistoryEvent => ({
+  type: 'purchase',
+  ts,
+  session_id: session,
+  items: [{ item_id: id }],
+});
+
+describe('what the shopper is shown', () => {
+  it('on a product page, most picks relate to the product and the rest say why they are there', async () => {
+    const server = recommendationServer(model(), catalogue);
+    // A shopper of jackets, now on the kettle's page.
+    const history = [view('J1', 1), view('J2', 2), view('J3', 3), view('K0', 4)];
+    for (const k of [4, 6, 8]) {
+      const { items, cold } = await server.recommend(history, { k, item: 'K0', exclude: ['K0'] });
+      expect(cold).toBe(false);
+      expect(items).toHaveLength(k);
+      expect(items.map((i) => i.item_id)).not.toContain('K0');
+      const related = items.filter((i) => i.item_category === 'Kitchen' || i.item_id === 'J5');
+      expect(related.length).toBeGreaterThanOrEqual(contextShare(k));
+      expect(contextShare(k)).toBeGreaterThan(k / 2);
+      // The page's picks come first and say so; the jacket seen with the kettle says it was.
+      for (const i of items.slice(0, contextShare(k))) {
+        expect(i.context).toBe(true);
+        expect(i.reason).toMatch(/often viewed with Product K0|more Kitchen like Product K0/);
+      }
+      expect(items.find((i) => i.item_id === 'J5')?.reason ?? 'often viewed with Product K0').toBe(
+        'often viewed with Product K0',
+      );
+      // The rest are the shopper's own, with their own reasons.
+      for (const i of items.slice(contextShare(k))) {
+        expect(i.context).toBeUndefined();
+        expect(i.reason).toMatch(/because you viewed|more from|popular/);
+      }
+      // Each ranked pick carries its score, best first within its part.
+      const page = items.slice(0, contextShare(k)).map((i) => i.score as number);
+      expect(page.every((s) => Number.isFinite(s))).toBe(true);
+      expect([...page].sort((a, b) => b - a)).toEqual(page);
+    }
+  });
+
+  it('on a category page, a new shopper sees that category’s popular items first', async () => {
+    const { items, cold } = await recommendationServer(model(), catalogue).recommend([], {
+      k: 4,
+      context: 'Shoes',
+    });
+    expect(cold).toBe(true);
+    expect(items.slice(0, 3).map((i) => i.item_id)).toEqual(['S0', 'S1', 'S2']);
+    expect(items.slice(0, 3).every((i) => i.reason === 'popular in Shoes')).toBe(true);
+  });
+
+  it('never shows what was bought in this session; a purchase from before only with a repeat boost, said so', async () => {
+    const history = [buy('K1', 1, 's1'), view('K2', 10, 's2'), buy('K3', 11, 's2'), view('K4', 12, 's2')];
+    const plain = await recommendationServer(model(), catalogue).recommend(history, { k: 29 });
+    expect(plain.items.map((i) => i.item_id)).not.toContain('K1');
+    expect(plain.items.map((i) => i.item_id)).not.toContain('K3');
+
+    const repeats = await recommendationServer(model({ weight: 5, decay: 0.9 }), catalogue).recommend(history, {
+      k: 29,
+    });
+    const shown = repeats.items.map((i) => i.item_id);
+    expect(shown).not.toContain('K3'); // bought minutes ago
+    expect(repeats.items.find((i) => i.item_id === 'K1')?.reason).toBe('you bought this before: buy it again');
+    expect(repeats.items.find((i) => i.item_id === 'K2')?.reason).toBe('you looked at this before');
+    // On a product page too, a purchase coming back says so rather than speak for the page.
+    const onPage = await recommendationServer(model({ weight: 5, decay: 0.9 }), catalogue).recommend(history, {
+      k: 12,
+      item: 'K4',
+      exclude: ['K4'],
+    });
+    const k1 = onPage.items.find((i) => i.item_id === 'K1');
+    expect(k1).toMatchObject({ context: true, reason: 'you bought this before: buy it again' });
+    // The merchant may still say no repeats at all.
+    const strict = await recommendationServer(model({ weight: 5, decay: 0.9 }), catalogue).recommend(history, {
+      k: 29,
+      excludePurchased: true,
+    });
+    expect(strict.items.map((i) => i.item_id)).not.toContain('K1');
+  });
+
+  it('gives each card the catalogue’s picture, else the one the shop showed this shopper', async () => {
+    const history = [
+      view('S1', 1, 's1', { item_image: 'https://cdn.example/s1.jpg' }),
+      view('S3', 2, 's1', { item_image: 'https://cdn.example/s3.jpg' }),
+      view('K1', 3, 's1'),
+    ];
+    const server = recommendationServer(model({ weight: 5, decay: 0.9 }), catalogue);
+    const { items } = await server.recommend(history, { k: 30 });
+    const image = (id: string) => items.find((i) => i.item_id === id)?.image;
+    expect(image('K2')).toBe('/img/K2.jpg');
+    expect(image('S1')).toBe('https://cdn.example/s1.jpg');
+    expect(image('S3')).toBe('https://cdn.example/s3.jpg');
+    expect(image('S5')).toBeUndefined();
+  });
+
+  it('without a model, fills from the catalogue in its order', async () => {
+    const { items, cold } = await recommendationServer(undefined, catalogue).recommend([], { k: 3 });
+    expect(cold).toBe(true);
+    expect(items.map((i) => [i.item_id, i.reason, i.score])).toEqual([
+      ['K0', 'popular in the shop', undefined],
+      ['K1', 'popular in the shop', undefined],
+      ['K2', 'popular in the shop', undefined],
+    ]);
+  });
+});
