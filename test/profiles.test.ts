@@ -117,7 +117,7 @@ describe('the demo shop’s profiles after npm start', () => {
   });
 
   it('exports the same as a CSV a spreadsheet opens', async () => {
-    const res = await fetch(`${server.url}/v1/admin/profiles.csv?site=demo`, {
+    const res = await fetch(`${server.url}/v1/admin/profiles.csv?site=demo&labels=names`, {
       headers: { Authorization: `Bearer ${TOKEN}` },
     });
     expect(res.status).toBe(200);
@@ -142,6 +142,33 @@ describe('the demo shop’s profiles after npm start', () => {
       expect(r.expected_spend).toBe(v ? v.spend.toFixed(2) : '');
       expect(r.forecast_days).toBe(v ? String(v.days) : '');
     }
+    // For people (the default): headings and actions in words, the same rows.
+    const people = await fetch(`${server.url}/v1/admin/profiles.csv?site=demo`, {
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    }).then((r) => r.text());
+    const read = parse(people, { bom: true, columns: true }) as Record<string, string>[];
+    expect(Object.keys(read[0])).toEqual([
+      'Shopper',
+      'Segment',
+      'Tags',
+      'Churn probability (0–1)',
+      'Churn risk',
+      'Reasons',
+      'Expected orders',
+      'Expected spend',
+      'Forecast period (days)',
+      'Chance still a customer (0–1)',
+      'Retention action',
+      'Message',
+      'Scored at (UTC)',
+    ]);
+    expect(read.map((r) => r.Shopper)).toEqual(rows.map((r) => r.user_id));
+    expect(read.filter((r) => /_/.test(r['Retention action']))).toEqual([]);
+    const bad = await fetch(`${server.url}/v1/admin/profiles.csv?site=demo&labels=klingon`, {
+      headers: { Authorization: `Bearer ${TOKEN}` },
+    });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).details[0].path).toBe('labels');
   });
 
   it('forecasts each buyer’s orders and spend, and lists those likely to leave by what they are worth', async () => {

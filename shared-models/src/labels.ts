@@ -4,7 +4,7 @@
  * dashboard's charts and tables (events, funnel steps, risk reasons, segment features, retention
  * actions) and the extension's popup. The column and event tables are typed by the lists they
  * label, so a new column or event without words fails the type check instead of reaching a
- * screen as `snake_case`. (The CSV exports keep their column names as headers: tools read them.)
+ * screen as `snake_case`. (The CSV export heads its columns in words too, unless a tool asks for names.)
  */
 import type { BEHAVIOUR_COLUMNS } from './features/behaviour';
 import type { PROFILE_EXTRA_COLUMNS } from './features/profile';

@@ -279,9 +279,12 @@ describe('the merchant dashboard', () => {
       headers: { Authorization: `Bearer ${TOKEN}` },
     }).then((r) => r.text());
     expect(rows.length).toBe((parse(all, { bom: true, columns: true }) as unknown[]).length);
-    for (const r of rows) expect(Number(r.churn)).toBeGreaterThanOrEqual(0.3);
-    expect(Object.keys(rows[0])).toEqual(expect.arrayContaining(['user_id', 'churn', 'reasons', 'action']));
-    expect(rows.filter((r) => /_/.test(r.reasons))).toEqual([]);
+    for (const r of rows) expect(Number(r['Churn probability (0–1)'])).toBeGreaterThanOrEqual(0.3);
+    // Headings and actions in words, as a merchant reads them in a spreadsheet.
+    expect(Object.keys(rows[0])).toEqual(
+      expect.arrayContaining(['Shopper', 'Churn probability (0–1)', 'Reasons', 'Retention action']),
+    );
+    expect(rows.filter((r) => /_/.test(r.Reasons) || /_/.test(r['Retention action']))).toEqual([]);
   });
 
   it('shows the flagged sessions and their reasons, and labels one for training', async () => {

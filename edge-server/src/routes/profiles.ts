@@ -7,6 +7,7 @@
  */
 
 import { randomBytes, randomUUID } from 'node:crypto';
+import { ACTION_LABELS, label } from '@aisle/shared-models/labels';
 import { STORY_MAX } from '@aisle/shared-models/models/churn';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
@@ -79,6 +80,25 @@ const Query = z.object({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
   cursor: z.string().max(400).optional(),
 });
+
+/** The CSV export: the list's filters, and whether headers and actions are in words (people) or names (tools). */
+const CsvQuery = Query.extend({ labels: z.enum(['words', 'names']).default('words') });
+/** The CSV's columns: the name tools read (`labels=names`), and the heading a person reads. */
+const CSV_COLUMNS: [string, string][] = [
+  ['user_id', 'Shopper'],
+  ['segment', 'Segment'],
+  ['tags', 'Tags'],
+  ['churn', 'Churn probability (0–1)'],
+  ['churn_band', 'Churn risk'],
+  ['reasons', 'Reasons'],
+  ['expected_orders', 'Expected orders'],
+  ['expected_spend', 'Expected spend'],
+  ['forecast_days', 'Forecast period (days)'],
+  ['chance_active', 'Chance still a customer (0–1)'],
+  ['action', 'Retention action'],
+  ['message', 'Message'],
+  ['scored_at', 'Scored at (UTC)'],
+];
 
 /** A cursor is where a page ended (its last user id, or value key), opaque to the client. */
 const cursorOf = (p: ProfileRecord, sort: 'user' | 'value') =>
@@ -220,33 +240,19 @@ export function profilesRoutes(
     {
       method: 'get',
       path: '/v1/admin/profiles.csv',
-      summary: 'The same profiles as CSV (UTF-8 with BOM, CRLF, formula cells defused)',
+      summary:
+        'The same profiles as CSV (UTF-8 with BOM, CRLF, formula cells defused); headers and actions in words, or `labels=names` for tools',
       tag: 'Profiles and retention',
       access: 'read',
-      query: Query,
+      query: CsvQuery,
       responses: { 200: { description: 'CSV', type: 'text/csv' } },
     },
     async (c) => {
-      const q = parseInput(Query, c.req.query());
+      const q = parseInput(CsvQuery, c.req.query());
       await siteOr404(q.site);
       const toView = view(await policyAndModel(q.site));
-      const lines: string[][] = [
-        [
-          'user_id',
-          'segment',
-          'tags',
-          'churn',
-          'churn_band',
-          'reasons',
-          'expected_orders',
-          'expected_spend',
-          'forecast_days',
-          'chance_active',
-          'action',
-          'message',
-          'scored_at',
-        ],
-      ];
+      const words = q.labels === 'words';
+      const lines: string[][] = [CSV_COLUMNS.map(([name, heading]) => (words ? heading : name))];
       for (let after: string | undefined; ; ) {
         const page = await storage.profiles.list(q.site, {
           segment: q.segment,
@@ -268,7 +274,7 @@ export function profilesRoutes(
               p.value ? p.value.spend.toFixed(2) : '',
               p.value ? String(p.value.days) : '',
               p.value?.active == null ? '' : p.value.active.toFixed(3),
-              p.action,
+              words ? label(p.action, ACTION_LABELS) : p.action,
               p.message,
               p.scored_at,
             ].map(safeCell),
