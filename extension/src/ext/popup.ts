@@ -9,7 +9,7 @@
 // First: zod without code made at run time, which an extension's Content-Security-Policy refuses.
 import '@aisle/shared-models/util/no-eval';
 import { EVENT_LABELS, label } from '@aisle/shared-models/labels';
-import { SEGMENT_MEANINGS } from '@aisle/shared-models/models/profile';
+import { SEGMENT_MEANINGS } from '@aisle/shared-models/models/profile/model';
 import browser from 'webextension-polyfill';
 import type { PageInfo, ToBackground, ToContent } from './messages';
 import { h, time } from './ui';
