@@ -5,6 +5,9 @@ import { anomalyNetwork } from './anomaly/model';
 import { churnNetwork } from './churn/network';
 import { decodeLayers, encodeLayers } from './layers';
 
+// The CPU backend in Node prints a banner asking for tfjs-node (which cannot install here): not in the test output.
+tf.env().set('PROD', true);
+
 describe('the Layers format', () => {
   it.each([
     ['churn (MLP)', () => churnNetwork(5, 'mlp', 3)],

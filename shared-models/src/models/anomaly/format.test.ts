@@ -1,8 +1,12 @@
 /** The anomaly model's files, written and read back with its manifest: the same scores and reasons. */
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { fitTabular, inputSize, type TableRow, type TabularSchema } from '../../features/tabular';
 import { decodeAnomaly, encodeAnomaly } from './format';
 import { type AnomalyManifest, anomalyNetwork, anomalySchema, createAnomalyModel } from './model';
+
+// The CPU backend in Node prints a banner asking for tfjs-node (which cannot install here): not in the test output.
+tf.env().set('PROD', true);
 
 const rows: TableRow[] = Array.from({ length: 30 }, (_, i) => ({
   events_per_minute: String((i * 7) % 11),

@@ -1,10 +1,14 @@
 /** The churn model's files, written and read back with its manifest: the same probabilities and reasons. */
+import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { fitTabular, inputSize, type TableRow } from '../../features/tabular';
 import { decodeChurn, encodeChurn } from './format';
 import { createChurnModel } from './model';
 import { churnNetwork } from './network';
 import type { ChurnManifest } from './types';
+
+// The CPU backend in Node prints a banner asking for tfjs-node (which cannot install here): not in the test output.
+tf.env().set('PROD', true);
 
 const rows: TableRow[] = Array.from({ length: 40 }, (_, i) => ({
   visits: String(i % 7),

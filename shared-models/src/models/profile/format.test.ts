@@ -5,6 +5,9 @@ import type { TabularSchema } from '../../features/tabular';
 import { decodeProfile, encodeProfile } from './format';
 import { createProfileModel, type ProfileManifest } from './model';
 
+// The CPU backend in Node prints a banner asking for tfjs-node (which cannot install here): not in the test output.
+tf.env().set('PROD', true);
+
 const tabular: TabularSchema = {
   version: 1,
   columns: [

@@ -9,6 +9,9 @@ import { createRecommenderModel, type RecommenderManifest } from './model';
 import type { SasRecConfig } from './sasrec';
 import { initWeights } from './sasrec-train';
 
+// The CPU backend in Node prints a banner asking for tfjs-node (which cannot install here): not in the test output.
+tf.env().set('PROD', true);
+
 const config: SasRecConfig = { items: 6, types: 2, maxLen: 4, dim: 8, blocks: 1, dropout: 0 };
 const manifest = {
   manifest_version: 1,
