@@ -135,6 +135,16 @@ describe('aisle train recommender and aisle recommend', () => {
     expect(manifest.shards.map((s: { path: string }) => s.path)).toEqual(['model.json', 'weights.bin']);
     // Shoppers walk their category in order: the model must find it, far above popularity.
     expect(manifest.metrics.ndcg_at_10).toBeGreaterThan(2 * manifest.metrics.compared.popularity.test);
+    // Written in fewer bits where validation allowed, in TF.js's quantised format, and said so;
+    // the metrics are those of the weights as written, within 1 % of the float32 model on validation.
+    const q = manifest.metrics.quantization;
+    expect(q.bytes).toBeLessThan(q.bytes_float32 / 2);
+    expect(q.valid_ndcg).toBeGreaterThanOrEqual(0.99 * q.valid_ndcg_float32);
+    expect(q.test_ndcg).toBe(manifest.metrics.ndcg_at_10);
+    const specs = JSON.parse(readFileSync(join(model, 'model.json'), 'utf8')).weightsManifest[0].weights;
+    expect(specs.find((w: { name: string }) => w.name === 'knn_items').quantization.dtype).toMatch(/uint(8|16)/);
+    expect(readFileSync(join(model, 'weights.bin')).byteLength).toBe(q.bytes);
+    expect(trained.stdout).toMatch(/weights: [\d.]+ MB as float32, [\d.]+ MB written/);
   });
 
   it('recommends K distinct items to every user, new users and unknown items included', async () => {
@@ -242,6 +252,10 @@ describe('aisle train recommender and aisle recommend', () => {
       [['recommend', '--model', 'nowhere', '--events', csv, '--out', 'x'], /nowhere: no model here/],
       [['recommend', '--model', model, '--events', csv, '--k', '0', '--out', 'x'], /--k must be a whole number/],
       [['train', 'recommender', '--events', csv], /missing --out/],
+      [
+        ['train', 'recommender', '--events', csv, '--out', 'x', '--quantize-loss', 'lots'],
+        /--quantize-loss must be a percentage/,
+      ],
       [['recommend', '--model', join(dir, 'nowhere'), '--out', 'x'], /missing --events FILE/],
     ];
     const results = await Promise.all(cases.map(([args]) => aisle(...args)));

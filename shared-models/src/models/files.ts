@@ -5,6 +5,7 @@
  * own format (`encodeX` / `decodeX`) lives beside it in `./<name>/format`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { type QuantDtype, quantize } from './quantize';
 
 /** A model's files by name (`model.json`, `weights.bin`, `catalog.json`), as read from a directory, IndexedDB or the network. */
 export type ModelFiles = ReadonlyMap<string, Uint8Array>;
@@ -39,14 +40,43 @@ export type WeightsManifest = { paths: string[]; weights: tf.io.WeightsManifestE
 
 /**
  * Named tensors as `model.json` (`{ format, ...extra, weightsManifest }`) and `weights.bin`. The
- * tensors are the caller's: they are read, not disposed.
+ * tensors are the caller's: they are read, not disposed. Those named in `quantized` are written as
+ * that many bits per value with TF.js's `quantization` spec (see `./quantize`), float32 and int32
+ * tensors alike; `tf.io.decodeWeights` reads them back as their own dtype.
  */
 export async function encodeTensors(
   format: string,
   tensors: tf.NamedTensorMap,
   extra: Record<string, unknown> = {},
+  quantized: Record<string, QuantDtype> = {},
 ): Promise<Map<string, Uint8Array>> {
-  const { data, specs } = await tf.io.encodeWeights(tensors);
+  let data: ArrayBuffer;
+  let specs: tf.io.WeightsManifestEntry[];
+  if (!Object.keys(quantized).length) ({ data, specs } = await tf.io.encodeWeights(tensors));
+  else {
+    specs = [];
+    const chunks: Uint8Array[] = [];
+    for (const [name, t] of Object.entries(tensors)) {
+      if (t.dtype !== 'float32' && t.dtype !== 'int32') throw new Error(`cannot write ${name}: ${t.dtype}`);
+      const values = (await t.data()) as Float32Array | Int32Array;
+      const dtype = quantized[name];
+      if (dtype) {
+        const { q, min, scale } = quantize(values, dtype, t.dtype === 'int32');
+        chunks.push(new Uint8Array(q.buffer, q.byteOffset, q.byteLength));
+        specs.push({ name, shape: t.shape, dtype: t.dtype, quantization: { dtype, min, scale } });
+      } else {
+        chunks.push(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+        specs.push({ name, shape: t.shape, dtype: t.dtype });
+      }
+    }
+    const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
+    let at = 0;
+    for (const c of chunks) {
+      bytes.set(c, at);
+      at += c.byteLength;
+    }
+    data = bytes.buffer;
+  }
   const weightsManifest: WeightsManifest = [{ paths: [WEIGHTS_FILE], weights: specs }];
   return new Map([
     [MODEL_FILE, jsonBytes({ format, ...extra, weightsManifest })],

@@ -8,6 +8,7 @@
 import { createVocabulary } from '@aisle/shared-models/features/vocabulary';
 import { itemCounts, similarityTable } from '@aisle/shared-models/models/baselines';
 import { MANIFEST_VERSION } from '@aisle/shared-models/models/manifest';
+import type { QuantDtype } from '@aisle/shared-models/models/quantize';
 import {
   type ContentTable,
   createRecommenderModel,
@@ -26,6 +27,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { LeaveLastOut } from '../data/sequences';
 import { evaluateRanking, type RankingMetrics } from '../eval/ranking';
 import { type BaselineResult, evaluateBaselines, fairBaselines } from './recommender-baselines';
+import { chooseQuantization } from './recommender-quantize';
 
 export interface RecommenderTrainOptions {
   epochs?: number;
@@ -36,6 +38,11 @@ export interface RecommenderTrainOptions {
   version?: number;
   /** Stop starting epochs once training has taken this long (seconds; the best epoch so far is kept). */
   timeBudget?: number;
+  /**
+   * Write tensors in fewer bits where validation says it costs under `maxLoss` of NDCG@10
+   * (relative; default 1 %); `false` keeps every weight float32.
+   */
+  quantize?: boolean | { maxLoss: number };
   onEpoch?: (done: number, total: number, line: string) => void;
 }
 
@@ -47,9 +54,11 @@ export interface RecommenderTrainResult {
   neighbours: NeighbourTable;
   popularity: Float32Array;
   content: ContentTable;
-  /** Test metrics: the recommender, SASRec alone, and the baselines. */
+  /** Test metrics: the recommender (as shipped, quantised where chosen), SASRec alone, and the baselines. */
   results: { model: string; settings: string; valid: RankingMetrics; test: RankingMetrics }[];
   epochSeconds: number[];
+  /** The tensors written in fewer bits, by name (the manifest's `metrics.quantization` says what that cost and saved). */
+  quantization?: Record<string, QuantDtype>;
 }
 
 /** Catalogues up to this size train with the full softmax; larger ones sample this many negatives. */
@@ -250,7 +259,17 @@ export async function trainRecommender(
   ]
     .filter(Boolean)
     .join(', ');
-  const modelResult = judged(model, settings, split, 'recommender', excludeSeen);
+  const floatResult = judged(model, settings, split, 'recommender', excludeSeen);
+  // What ships: the tensors that lose (next to) nothing in fewer bits, judged as the device decodes them.
+  const quantized =
+    options.quantize === false
+      ? undefined
+      : chooseQuantization({ weights, manifest, neighbours, popularity, content }, split, {
+          excludeSeen,
+          maxLoss: typeof options.quantize === 'object' ? options.quantize.maxLoss : 0.01,
+        });
+  const shipped = quantized?.model ?? model;
+  const modelResult = quantized ? judged(shipped, settings, split, 'recommender', excludeSeen) : floatResult;
   // Judged as the model is: where it may repeat items, each baseline gets the better of both ways.
   const results = [
     modelResult,
@@ -267,8 +286,31 @@ export async function trainRecommender(
     split: `leave-last-out, full ranking, ${excludeSeen ? 'seen items excluded' : 'seen items ranked too'}`,
     validation_repeat_rate: repeatRate,
     epochs_run: ran,
+    ...(quantized
+      ? {
+          quantization: {
+            tensors: quantized.report.tensors,
+            bytes: quantized.report.bytes,
+            bytes_float32: quantized.report.bytes_float32,
+            valid_ndcg_float32: quantized.report.valid_ndcg_float32,
+            valid_ndcg: quantized.report.valid_ndcg,
+            test_ndcg_float32: floatResult.test.ndcg,
+            test_ndcg: modelResult.test.ndcg,
+          },
+        }
+      : {}),
   };
-  return { model, weights, manifest, neighbours, popularity, content, results, epochSeconds };
+  return {
+    model: shipped,
+    weights,
+    manifest,
+    neighbours,
+    popularity,
+    content,
+    results,
+    epochSeconds,
+    quantization: quantized?.report.tensors,
+  };
 }
 
 function judged(model: RecommenderModel, settings: string, split: LeaveLastOut, name = model.name, excludeSeen = true) {

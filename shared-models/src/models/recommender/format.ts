@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { decodeTensors, encodeTensors, type ModelFiles, ModelFormatError, requireTensors } from '../files';
+import type { QuantDtype } from '../quantize';
 import type { ContentTable } from './content';
 import { createRecommenderModel, type NeighbourTable, type RecommenderManifest, type RecommenderModel } from './model';
 import { type SasRecWeights, weightShapes } from './sasrec';
@@ -18,6 +19,8 @@ export interface RecommenderParts {
   neighbours: NeighbourTable;
   popularity: Float32Array;
   content: ContentTable;
+  /** Tensors written in fewer bits (by name), as the trainer chose them; the rest float32 / int32. */
+  quantization?: Record<string, QuantDtype>;
 }
 
 export async function encodeRecommender(parts: RecommenderParts): Promise<Map<string, Uint8Array>> {
@@ -32,7 +35,7 @@ export async function encodeRecommender(parts: RecommenderParts): Promise<Map<st
     item_coldness: tf.tensor1d(content.coldness),
   };
   try {
-    return await encodeTensors(RECOMMENDER_FORMAT, { ...weights, ...tables }, { config: c });
+    return await encodeTensors(RECOMMENDER_FORMAT, { ...weights, ...tables }, { config: c }, parts.quantization);
   } finally {
     tf.dispose(Object.values(tables));
   }
