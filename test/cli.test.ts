@@ -252,10 +252,10 @@ describe('aisle train recommender and aisle recommend', () => {
       [['recommend', '--model', 'nowhere', '--events', csv, '--out', 'x'], /nowhere: no model here/],
       [['recommend', '--model', model, '--events', csv, '--k', '0', '--out', 'x'], /--k must be a whole number/],
       [['train', 'recommender', '--events', csv], /missing --out/],
-      [
-        ['train', 'recommender', '--events', csv, '--out', 'x', '--quantize-loss', 'lots'],
+      ...['lots', '-1', '100', ''].map((loss): [string[], RegExp] => [
+        ['train', 'recommender', '--events', csv, '--out', 'x', '--quantize-loss', loss],
         /--quantize-loss must be a percentage/,
-      ],
+      ]),
       [['recommend', '--model', join(dir, 'nowhere'), '--out', 'x'], /missing --events FILE/],
     ];
     const results = await Promise.all(cases.map(([args]) => aisle(...args)));

@@ -59,7 +59,7 @@ async function measure(label: string, split: LeaveLastOut, epochs: number) {
       pass: loss < MAX_LOSS,
     },
   ];
-  return { rows, tensors: q.tensors, float, small };
+  return { rows, tensors: q.tensors, float, small, epochs_run: trained.manifest.metrics.epochs_run };
 }
 
 export async function benchQuantize() {
@@ -79,7 +79,7 @@ export async function benchQuantize() {
     const purchases = preprocess(readInvoiceLines(onlineRetailFile()), new Map(), { excludeBots: true }).filter(
       (e) => e.type === 'purchase',
     );
-    // Three epochs: what fits the trainer's default time budget on this log (see recommender-retail).
+    // At most three epochs: what the trainer's default time budget allows on this log (see recommender-retail).
     const r = await measure('Online Retail', leaveLastOrderOut(purchases), 3);
     rows.push(...r.rows);
     extra.retail = r;

@@ -38,7 +38,8 @@ export function quantize(values: ArrayLike<number>, dtype: QuantDtype, integer =
   if (integer && max - min > levels) throw new RangeError(`integers over ${max - min} do not fit ${dtype}`);
   // Float32 scale and min: what the weight manifest's JSON round-trips and the decoder multiplies by.
   const scale = integer ? 1 : Math.fround((max - min) / levels) || 1;
-  min = Math.fround(min);
+  // (Integers stay as they are: JSON keeps them exact, and a float32 minimum past 2^24 would not be.)
+  if (!integer) min = Math.fround(min);
   const q = dtype === 'uint8' ? new Uint8Array(values.length) : new Uint16Array(values.length);
   for (let i = 0; i < values.length; i++) q[i] = Math.min(levels, Math.max(0, Math.round((values[i] - min) / scale)));
   return { dtype, q, min, scale };

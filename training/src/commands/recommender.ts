@@ -49,10 +49,11 @@ as it is). Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.`,
     const seed = intOption(values, 'seed', 42, 0);
     const dim = intOption(values, 'dim', 64);
     const timeBudget = intOption(values, 'time-budget', 480);
-    const lossText = stringOption(values, 'quantize-loss') ?? '1';
+    const given = values['quantize-loss'];
+    const lossText = typeof given === 'string' ? given : given === undefined ? '1' : '';
     const maxLoss = Number(lossText);
-    if (!/^\d+(\.\d+)?$/.test(lossText) || maxLoss > 100)
-      throw new UsageError(`--quantize-loss must be a percentage from 0 to 100, got "${lossText}"`);
+    if (!lossText.trim() || !Number.isFinite(maxLoss) || maxLoss < 0 || maxLoss >= 100)
+      throw new UsageError(`--quantize-loss must be a percentage from 0 up to (not) 100, got "${lossText}"`);
     const interactions = await loadInteractions({
       events: stringOption(values, 'events'),
       from: stringOption(values, 'from'),

@@ -2,10 +2,14 @@
  * @module training/pipelines/recommender-quantize — which of a trained recommender's tensors ship
  * in fewer bytes, chosen by their measured effect: integer tables (neighbour indexes, categories,
  * price bands) in the fewest bits that hold them exactly; each float group (the item embedding,
- * the neighbour similarities, the rest of SASRec, the items' coldness, popularity) tried as uint8,
- * then uint16, and kept at the first that leaves the validation NDCG@10 within `maxLoss` (relative)
- * of the float32 model's — the losses add up, so the whole model stays within it — else float32.
- * The test set is not looked at; the model it returns is the one the device will decode.
+ * the neighbour similarities, the rest of SASRec, the items' coldness) tried as uint8, then uint16,
+ * and kept at the first that leaves the validation NDCG@10 of the model with everything kept so
+ * far within `maxLoss` (relative) of the float32 model's — so the whole model stays within it
+ * (greedily: the biggest group, tried first, may use most of the allowance) — else float32.
+ * Popularity stays float32: validation cannot see it (every case there has a history; popularity
+ * is the whole ranking only for a shopper with none), and it is a few kilobytes. A tensor with a
+ * value that is not finite (a training that diverged) stays float32. The test set is not looked
+ * at; the model it returns is the one the device will decode.
  */
 import { BYTES, dequantize, losslessDtype, type QuantDtype, quantize } from '@aisle/shared-models/models/quantize';
 import {
@@ -45,7 +49,6 @@ const GROUPS: [string, string[] | '*sasrec'][] = [
   ['neighbour similarities', ['knn_similarity']],
   ['attention and feed-forward weights', '*sasrec'],
   ['item coldness', ['item_coldness']],
-  ['popularity', ['popularity']],
 ];
 
 export function chooseQuantization(
@@ -99,15 +102,22 @@ export function chooseQuantization(
   };
 
   const baseline = validNdcg();
+  let current = baseline;
   const tried: QuantizationReport['tried'] = [];
   for (const [group, names] of GROUPS) {
-    const members = names === '*sasrec' ? sasrec.filter((n) => n !== 'item_embedding') : names;
+    const members = (names === '*sasrec' ? sasrec.filter((n) => n !== 'item_embedding') : names).filter((n) =>
+      floats[n].every(Number.isFinite),
+    );
+    if (!members.length) continue;
     for (const dtype of ['uint8', 'uint16'] as const) {
       for (const n of members) chosen[n] = dtype;
       const ndcg = validNdcg();
       const kept = ndcg >= baseline * (1 - maxLoss);
       tried.push({ group, dtype, valid_ndcg: ndcg, kept });
-      if (kept) break;
+      if (kept) {
+        current = ndcg;
+        break;
+      }
       for (const n of members) delete chosen[n];
     }
   }
@@ -118,8 +128,17 @@ export function chooseQuantization(
     bytes: Object.entries(all).reduce((n, [name, v]) => n + sizeOf(name, v.length), 0),
     bytes_float32: Object.values(all).reduce((n, v) => n + 4 * v.length, 0),
     valid_ndcg_float32: baseline,
-    valid_ndcg: validNdcg(),
+    valid_ndcg: current,
     tried,
   };
-  return { report, model: build().model };
+  const shipped = build().model;
+  // The model owns its dequantised copies; disposing it frees the float32 weights it was made from too.
+  const model: RecommenderModel = {
+    ...shipped,
+    dispose() {
+      shipped.dispose();
+      tf.dispose(Object.values(parts.weights));
+    },
+  };
+  return { report, model };
 }
