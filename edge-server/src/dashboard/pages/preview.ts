@@ -5,6 +5,7 @@
  * the merchant's browser, through the serving code the shopper's device runs (rules, page context,
  * reasons): what the preview shows is what a device would. TensorFlow.js loads with this page only.
  */
+import { EVENT_LABELS, label } from '@aisle/shared-models/labels';
 import { CATALOG_FILE, type CatalogItem, parseCatalog } from '@aisle/shared-models/models/catalog';
 import type { ModelHealth } from '@aisle/shared-models/models/health';
 import { type ModelManifest, sha256Hex } from '@aisle/shared-models/models/manifest';
@@ -33,16 +34,17 @@ interface Version {
   manifest: RecommenderManifest;
 }
 
-const EVENT_WORDS: Record<string, string> = {
-  view_item: 'viewed',
-  add_to_cart: 'added to cart',
-  remove_from_cart: 'removed from cart',
-  purchase: 'bought',
-  select_item: 'clicked',
-  add_to_wishlist: 'wished for',
-  view_item_list: 'saw in a list',
-  begin_checkout: 'began checkout',
-};
+/** The item events a pasted history may name: what the recommender reads. */
+const PASTABLE = new Set([
+  'view_item',
+  'add_to_cart',
+  'remove_from_cart',
+  'purchase',
+  'select_item',
+  'add_to_wishlist',
+  'view_item_list',
+  'begin_checkout',
+]);
 /** How many recent events the page lists (the models read up to their own window of them). */
 const SHOWN_EVENTS = 20;
 
@@ -103,8 +105,6 @@ async function serverFor(site: string, manifest: RecommenderManifest): Promise<R
   return server;
 }
 
-/** The item events a pasted history may name (what the recommender reads). */
-const PASTABLE = new Set(Object.keys(EVENT_WORDS));
 /** At most this many events (what a device reads), and items per event. */
 const MAX_EVENTS = 300;
 const MAX_ITEMS = 50;
@@ -387,7 +387,7 @@ async function compare(
       ['When', 'What', 'Product'],
       recent.map((e) => [
         fmt.time(e.ts).slice(0, 16),
-        Object.hasOwn(EVENT_WORDS, e.type) ? EVENT_WORDS[e.type] : e.type,
+        label(e.type, EVENT_LABELS),
         (e.items ?? [])
           .slice(0, 3)
           .map((i) => names.get(i.item_id) ?? i.item_id)
