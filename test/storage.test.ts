@@ -305,6 +305,101 @@ describe.runIf(adapters.length > 1)('PostgreSQL with several edge nodes', () => 
     expect(await other.hit('shared', 60_000)).toBe(2);
   });
 
+  it("folds every node's batches into the rollups in their own commits, each event once, while the nodes insert side by side", async () => {
+    const nodes = [t.storage, t.another(), t.another()];
+    const ts = Date.now();
+    const day = Math.floor(ts / DAY_MS);
+    const site = 'fold-shop';
+    const rec = { model_version: 'v-fold', backend: 'wasm' };
+    // Twelve shoppers; each batch sent to two nodes at once, and one resent later: duplicates race.
+    const batches = Array.from({ length: 12 }, (_, b) => {
+      const who = { anonymous_id: `anon-f${b}`, session_id: `sess-f${b}`, ts };
+      return [
+        ...makeEvents(30, { ...who, type: 'view_item' }),
+        makeEvent({ ...who, type: 'rec_click', items: [{ item_id: `SKU-${b}` }], props: rec }),
+      ];
+    });
+    const sends = batches.flatMap((batch, b) => [
+      nodes[b % 3].insertEvents(site, batch, ts),
+      nodes[(b + 1) % 3].insertEvents(site, batch, ts),
+    ]);
+    const results = await Promise.all(sends);
+    expect(results.reduce((n, r) => n + r.accepted, 0)).toBe(12 * 31);
+    // Purchases of what a recommendation was clicked for, in later requests on other nodes.
+    const purchases = batches.map((_, b) =>
+      makeEvent({
+        anonymous_id: `anon-f${b}`,
+        session_id: `sess-f${b}`,
+        ts,
+        type: 'purchase',
+        value: 10,
+        currency: 'EUR',
+        transaction_id: `T-f${b}`,
+        items: [{ item_id: `SKU-${b}`, price: 10 }],
+      }),
+    );
+    await Promise.all(purchases.map((p, b) => nodes[(b + 2) % 3].insertEvents(site, [p], ts)));
+    expect((await nodes[0].insertEvents(site, batches[0], ts)).duplicates).toBe(31);
+    // No refresh ran: every event is folded in already, and the watermark is level with the newest.
+    const newest = (await t.storage.events({ site, newest: true, limit: 1 }))[0].seq;
+    expect((await t.storage.rollups.state()).seq).toBe(newest);
+    const range = { site, from: day, to: day };
+    const overview = await t.storage.rollups.overview(range);
+    expect(overview.days[0].byType).toEqual({ view_item: 360, rec_click: 12, purchase: 12 });
+    expect((await t.storage.rollups.recommendations(range)).byModel).toMatchObject([
+      { model_version: 'v-fold', backend: 'wasm', clicks: 12, purchases: 12 },
+    ]);
+    expect(await t.storage.rollups.refresh({ settleMs: 0 })).toEqual({ events: 0, done: true });
+  });
+
+  it('leaves events above a lagging watermark to the refresh, and folds each of them once', async () => {
+    const site = 'lag-shop';
+    const ts = Date.now();
+    const day = Math.floor(ts / DAY_MS);
+    const range = { site, from: day, to: day };
+    const before = (await t.storage.rollups.overview(range)).events;
+    // Rows another writer stored without folding them (an import, a node on older code).
+    const client = new pg.Client({ connectionString: PG_URL });
+    await client.connect();
+    try {
+      await client.query(`SET search_path = ${t.schema}`);
+      for (const e of makeEvents(3, { ts, type: 'view_item' }))
+        await client.query(
+          `INSERT INTO events (event_id, site, type, ts, anonymous_id, session_id, received_at, payload)
+           VALUES ($1, $2, $3, $4, $5, $6, $4, $7)`,
+          [e.event_id, site, e.type, ts, e.anonymous_id, e.session_id, JSON.stringify(e)],
+        );
+    } finally {
+      await client.end();
+    }
+    // A batch stored now must not move the watermark past them: it is left to the refresh too.
+    await t.another().insertEvents(site, makeEvents(2, { ts, type: 'add_to_cart' }), ts);
+    expect((await t.storage.rollups.overview(range)).events).toBe(before);
+    expect(await t.storage.rollups.refresh({ settleMs: 0 })).toEqual({ events: 5, done: true });
+    expect((await t.storage.rollups.overview(range)).days[0].byType).toEqual({ view_item: 3, add_to_cart: 2 });
+    // Caught up again: the next batch is folded in as it is stored.
+    await t.storage.insertEvents(site, makeEvents(4, { ts, type: 'view_item' }), ts);
+    expect((await t.storage.rollups.overview(range)).events).toBe(9);
+  });
+
+  it('fails only the request PostgreSQL refuses, not the others that shared its transaction', async () => {
+    const site = 'group-shop';
+    const ts = Date.now();
+    // Text PostgreSQL cannot hold in jsonb (NUL), past the route's checks, among good requests.
+    const bad = makeEvent({ ts, type: 'view_item', props: { note: 'a\u0000b' } });
+    const good = Array.from({ length: 20 }, () => makeEvents(25, { ts, type: 'view_item' }));
+    const outcomes = await Promise.allSettled([
+      ...good.slice(0, 10).map((b) => t.storage.insertEvents(site, b, ts)),
+      t.storage.insertEvents(site, [bad], ts),
+      ...good.slice(10).map((b) => t.storage.insertEvents(site, b, ts)),
+    ]);
+    expect(outcomes.filter((o) => o.status === 'rejected')).toHaveLength(1);
+    expect(outcomes[10].status).toBe('rejected');
+    expect((await t.storage.stats(site)).events).toBe(500);
+    const day = Math.floor(ts / DAY_MS);
+    expect((await t.storage.rollups.overview({ site, from: day, to: day })).events).toBe(500);
+  });
+
   it('lets nodes that start together on an empty database migrate it once', async () => {
     const schema = `${t.schema}_fresh`;
     const nodes = [1, 2, 3].map(() => openPostgres({ connectionString: PG_URL, schema, poolSize: 1 }));

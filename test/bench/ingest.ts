@@ -1,5 +1,6 @@
 /** @module test/bench/ingest — events per second into the edge store, next to a no-op Hono endpoint in the same run. */
 import { fork } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { makeEvent } from '../helpers/events';
 import { PG_URL, postgresAvailable } from '../helpers/postgres';
 import { median, type Row, report } from './report';
@@ -30,6 +31,30 @@ function bodies(n: number): string[] {
 }
 
 type CpuProbe = () => Promise<number>;
+
+/**
+ * CPU milliseconds every PostgreSQL process on this machine has used (from /proc, in clock ticks of
+ * 10 ms): where the rest of a batch's time goes when the server runs here. Null when none is visible.
+ */
+function postgresCpuMs(): number | null {
+  let ticks = 0;
+  let seen = false;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      if (!stat.slice(stat.indexOf('(') + 1, close).startsWith('postgres')) continue;
+      const fields = stat.slice(close + 2).split(' ');
+      // utime and stime, fields 14 and 15 of the line (11 and 12 after the name).
+      ticks += Number(fields[11]) + Number(fields[12]);
+      seen = true;
+    } catch {
+      // a process that ended meanwhile
+    }
+  }
+  return seen ? ticks * 10 : null;
+}
 type Drain = (port: number) => Promise<void>;
 
 /** Events per second, and the server's CPU milliseconds per batch, for one round against one port. */
@@ -88,6 +113,7 @@ export async function benchIngest() {
   const cpu: Record<string, number[]> = Object.fromEntries(stores.map((t) => [t, []]));
   const noopRates: Record<string, number[]> = Object.fromEntries(stores.map((t) => [t, []]));
   const noopCpu: Record<string, number[]> = Object.fromEntries(stores.map((t) => [t, []]));
+  const pgCpu: number[] = [];
   try {
     // Warm up every endpoint (JIT, SQLite page cache) before measuring.
     for (const t of ['noop', ...stores]) await round(ports[t], bodies(4), serverCpu, drain);
@@ -96,9 +122,12 @@ export async function benchIngest() {
         const [noopRate, noopMs] = await round(ports.noop, bodies(BATCHES_PER_ROUND), serverCpu, drain);
         noopRates[t].push(noopRate);
         noopCpu[t].push(noopMs);
+        const pg0 = postgresCpuMs();
         const [rate, cpuMs] = await round(ports[t], bodies(BATCHES_PER_ROUND), serverCpu, drain);
+        const pg1 = postgresCpuMs();
         rates[t].push(rate);
         cpu[t].push(cpuMs);
+        if (t === 'postgres' && pg0 !== null && pg1 !== null) pgCpu.push((pg1 - pg0) / BATCHES_PER_ROUND);
       }
     }
   } finally {
@@ -119,12 +148,15 @@ export async function benchIngest() {
     rows.push(
       { metric: `POST /v1/events into ${name(t)}`, value: Math.round(median(rates[t])), unit: 'events/s' },
       { metric: `${name(t)}: server CPU per batch`, value: median(cpu[t]), unit: 'ms' },
+      ...(t === 'postgres' && pgCpu.length
+        ? [{ metric: "PostgreSQL: its own processes' CPU per batch", value: median(pgCpu), unit: 'ms' }]
+        : []),
       {
         metric: `${name(t)} share of the no-op rate (median of paired rounds)`,
         value: Math.round(share(t) * 1000) / 10,
         unit: '%',
-        reference: t === 'sqlite' ? 'target >= 50 %' : undefined,
-        pass: t === 'sqlite' ? share(t) >= 0.5 : undefined,
+        reference: t === 'sqlite' ? 'target >= 50 %' : 'target >= 40 %',
+        pass: share(t) >= (t === 'sqlite' ? 0.5 : 0.4),
       },
     );
   }
@@ -132,7 +164,7 @@ export async function benchIngest() {
     'ingest',
     `Ingest throughput: ${BATCH}-event batches, ${CONCURRENCY} concurrent clients, median of ${ROUNDS} rounds`,
     rows,
-    { rates, cpu, noopRates, noopCpu },
+    { rates, cpu, noopRates, noopCpu, pgCpu },
   );
   return rows;
 }

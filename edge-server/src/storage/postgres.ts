@@ -3,9 +3,13 @@
 import type { AisleEvent } from '@aisle/shared-models/schema/event';
 import pg from 'pg';
 import { PG_MIGRATIONS } from './migrations';
+import { pgSql } from './postgres-sql';
+import { pgEventWriter } from './postgres-writer';
 import { DETAILED_TYPES, rollupsOver } from './rollups';
-import type { Sql } from './sql';
 import { storesOver } from './stores';
+
+export { pgSql } from './postgres-sql';
+
 import type { EventQuery, Site, Stats, Storage, StoredEvent } from './types';
 
 export interface PostgresOptions {
@@ -32,38 +36,6 @@ export async function selectEvents(pool: pg.Pool, q: EventQuery = {}): Promise<S
   return rows.map((r) => ({ seq: Number(r.seq), site: r.site, received_at: Number(r.received_at), event: r.payload }));
 }
 
-/** `?` placeholders numbered for PostgreSQL (the shared stores' statements have no `?` in literals). */
-const numbered = (sql: string) => {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
-};
-
-/** The shared stores' minimal SQL over a pool: each statement on any connection, a transaction on one. */
-export function pgSql(pool: pg.Pool): Sql {
-  const over = (db: pg.Pool | pg.PoolClient): Sql => ({
-    all: async <T>(text: string, params: unknown[] = []) => (await db.query(numbered(text), params)).rows as T[],
-    run: async (text, params = []) => {
-      await db.query(numbered(text), params);
-    },
-    async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
-      if (db !== pool) throw new Error('transactions do not nest');
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
-        const result = await fn(over(client));
-        await client.query('COMMIT');
-        return result;
-      } catch (error) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw error;
-      } finally {
-        client.release();
-      }
-    },
-  });
-  return over(pool);
-}
-
 /** Any number value PostgreSQL returns as text (bigint, count) comes back as a JS number here. */
 const n = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
@@ -80,6 +52,8 @@ export function openPostgres(options: PostgresOptions): Storage {
   let lastSweep = 0;
 
   const sql = pgSql(pool);
+  // Half the pool writes events at most; the other half stays free for reads.
+  const insertEvents = pgEventWriter(pool, Math.max(1, Math.floor(poolSize / 2)));
 
   return {
     kind: 'postgres',
@@ -144,26 +118,7 @@ export function openPostgres(options: PostgresOptions): Storage {
     },
     async insertEvents(site, events: readonly AisleEvent[], receivedAt) {
       if (!events.length) return { accepted: 0, duplicates: 0 };
-      // One round trip for the whole batch: columns travel as arrays and unnest back into rows.
-      const res = await pool.query(
-        `INSERT INTO events (event_id, site, type, ts, anonymous_id, session_id, user_id, received_at, payload)
-         SELECT e.id, $2, e.type, e.ts, e.anon, e.sess, e.uid, $3, e.payload
-         FROM unnest($1::uuid[], $4::text[], $5::bigint[], $6::text[], $7::text[], $8::text[], $9::jsonb[])
-           AS e(id, type, ts, anon, sess, uid, payload)
-         ON CONFLICT (event_id) DO NOTHING`,
-        [
-          events.map((e) => e.event_id),
-          site,
-          receivedAt,
-          events.map((e) => e.type),
-          events.map((e) => e.ts),
-          events.map((e) => e.anonymous_id),
-          events.map((e) => e.session_id),
-          events.map((e) => e.user_id ?? null),
-          events.map((e) => JSON.stringify(e)),
-        ],
-      );
-      const accepted = res.rowCount ?? 0;
+      const accepted = await insertEvents(site, events, receivedAt);
       return { accepted, duplicates: events.length - accepted };
     },
     async events(q: EventQuery = {}) {
