@@ -93,7 +93,34 @@ export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => {
       test: TEST,
     };
   }
-  const { entry, file, name } = mode === 'sync' || mode === 'infer' ? ENTRIES[mode] : ENTRIES.embed;
+  // `--mode infer`: an ES module for a module worker, so that each TensorFlow.js backend but the
+  // CPU one is a chunk of its own (`aisle-infer-<backend>-<hash>.js`, named by content: immutable),
+  // fetched only by a device that tries it. `@tensorflow/tfjs` is the lean core there (infer/tf-lean).
+  if (mode === 'infer') {
+    const { entry, file } = ENTRIES.infer;
+    return {
+      define: { __AISLE_VERSION__: JSON.stringify(version) },
+      resolve: { alias: { '@tensorflow/tfjs': resolve('extension/src/infer/tf-lean.ts') } },
+      build: {
+        outDir: 'dist',
+        emptyOutDir: false,
+        target: 'es2022',
+        sourcemap: true,
+        lib: { entry, formats: ['es'], fileName: () => file },
+        // What the backends share with the rest is one chunk (one more request, at the same time as
+        // nothing else); the entry exports nothing, since the page loads it by a versioned URL that
+        // the chunks, importing it, would load a second time.
+        rollupOptions: {
+          output: {
+            chunkFileNames: 'aisle-infer-[name]-[hash].js',
+            advancedChunks: { groups: [{ name: 'shared', minShareCount: 2 }] },
+          },
+        },
+      },
+      test: TEST,
+    };
+  }
+  const { entry, file, name } = mode === 'sync' ? ENTRIES.sync : ENTRIES.embed;
   return {
     define: { __AISLE_VERSION__: JSON.stringify(version) },
     build: {

@@ -3,9 +3,11 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { brotliDecompressSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDemoModels } from '../examples/storefront/models';
 import { runAisle } from './helpers/aisle';
+import { rawGet } from './helpers/http';
 import { humanSessions, toCsv } from './helpers/interactions';
 import { startServer, type TestServer, tempSqlite } from './helpers/server';
 
@@ -45,6 +47,10 @@ describe('GET /v1/models and /v1/catalog', () => {
       const bytes = new Uint8Array(await r.arrayBuffer());
       expect(bytes.byteLength).toBe(shard.size);
       expect(sha256(bytes)).toBe(shard.sha256);
+      // As a browser fetches it: compressed, and the same bytes once decoded.
+      const raw = await rawGet(`${server.url}/v1/models/shards/${shard.sha256}`, 'gzip, deflate, br');
+      expect(raw.headers['content-encoding']).toBe('br');
+      expect(sha256(brotliDecompressSync(raw.body))).toBe(shard.sha256);
     }
   });
 

@@ -72,8 +72,6 @@ export function createApp(options: AppOptions) {
   app.notFound((c) => c.json({ error: 'not found', details: [{ path: c.req.path, message: 'no such route' }] }, 404));
   app.use('*', secureHeaders({ crossOriginResourcePolicy: 'cross-origin', contentSecurityPolicy: undefined }));
   app.use('*', floodGuard(rateLimit));
-  app.use('/aisle.js', compress());
-  app.use('/aisle-sync.js', compress());
 
   app.get('/healthz', async (c) => c.json({ ok: true, storage: storage.kind }));
   app.route(

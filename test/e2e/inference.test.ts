@@ -221,6 +221,25 @@ describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () =
     }
   }, 120_000);
 
+  it('downloads only the code of the backend it runs, compressed: a device on wasm never fetches WebGL or WebGPU', async () => {
+    const page = await e2e.browser.isolatedPage();
+    const from = e2e.server.served.length;
+    await page.goto(`${e2e.server.url}/demo/p/${inCategory('Bags')[0].id}?backend=wasm`, { waitUntil: 'networkidle0' });
+    await aisleReady(page);
+    expect((await inferenceUp(page)).backend).toBe('wasm');
+    await until('recommendations', async () => ((await shown(page)).length === 4 ? true : undefined));
+    const scripts = e2e.server.served.slice(from).filter((r) => r.path.startsWith('/aisle-infer'));
+    const names = scripts.map((r) => r.path.slice(1));
+    expect(names).toContain('aisle-infer.js');
+    expect(names.some((n) => /^aisle-infer-wasm-[\w-]+\.js$/.test(n))).toBe(true);
+    expect(names.filter((n) => /webgl|webgpu/.test(n))).toEqual([]);
+    // Every script came compressed (gzip: Chromium asks for Brotli over HTTPS only), and the lot is
+    // well under the one bundle of every backend this replaced (331 KB gzip).
+    for (const r of scripts) expect([r.path, r.status, r.encoding]).toEqual([r.path, 200, 'gzip']);
+    const total = scripts.reduce((n, r) => n + (r.length ?? Number.POSITIVE_INFINITY), 0);
+    expect(total).toBeLessThan(270_000);
+  }, 120_000);
+
   it('loads the models from IndexedDB on a second visit with the network to them blocked', async () => {
     const { page } = await browse([inCategory('Bags')[0].id], 'wasm');
     // Blocked for the page and its workers alike.

@@ -3,6 +3,7 @@
  * announced length, the whole body written before a byte of the answer is read (as many simple
  * clients do, and the ones that fail with a broken pipe when the server closes early).
  */
+import { get as httpGet } from 'node:http';
 import { connect } from 'node:net';
 
 export type RawAnswer =
@@ -68,4 +69,20 @@ function unchunk(payload: string): string {
     out += payload.slice(eol + 2, eol + 2 + size);
     at = eol + 2 + size + 2;
   }
+}
+
+/** GETs `url` asking for `acceptEncoding`, without decoding: the status, the headers and the bytes as sent. */
+export function rawGet(
+  url: string,
+  acceptEncoding: string,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, { headers: { 'Accept-Encoding': acceptEncoding } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+  });
 }

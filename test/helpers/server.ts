@@ -19,6 +19,8 @@ export interface TestServer {
   request(path: string, init?: RequestInit): Promise<Response>;
   /** While down, POST /v1/events answers 503, as an edge node in trouble would. */
   setDown(down: boolean): void;
+  /** Every request the server answered over its socket: path, status, Content-Encoding and a GET's bytes as sent. */
+  served: { path: string; status: number; encoding: string | null; length: number | null }[];
   /** Serves `html` at a fresh `/test/...` path of the server's origin and returns its URL. */
   page(html: string, headers?: Record<string, string>): string;
   close(): Promise<void>;
@@ -62,11 +64,20 @@ export async function startServer(
   });
   let counter = 0;
   let down = false;
+  const served: TestServer['served'] = [];
   const server = serve({
-    fetch: (req, env) =>
-      down && new URL(req.url).pathname === '/v1/events'
-        ? Response.json({ error: 'service unavailable', details: [] }, { status: 503 })
-        : app.fetch(req, env),
+    fetch: async (req, env) => {
+      const path = new URL(req.url).pathname;
+      const res =
+        down && path === '/v1/events'
+          ? Response.json({ error: 'service unavailable', details: [] }, { status: 503 })
+          : await app.fetch(req, env);
+      // The bytes as they travel (compressed where they are): read from a copy, every body here being finite.
+      const length = req.method === 'GET' && res.body ? (await res.clone().arrayBuffer()).byteLength : null;
+      served.push({ path, status: res.status, encoding: res.headers.get('Content-Encoding'), length });
+      if (served.length > 10_000) served.splice(0, 5_000);
+      return res;
+    },
     port: 0,
     hostname: '127.0.0.1',
   });
@@ -83,6 +94,7 @@ export async function startServer(
     url,
     storage,
     app,
+    served,
     request: async (path, init) => app.request(path, init),
     setDown(value) {
       down = value;

@@ -3,44 +3,75 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
+import { type Compressed, compressOnce, sendCompressed } from '../compressed';
 import { ApiError } from '../errors';
 
-/** Serves `aisle.js` and `aisle-sync.js` (and their source maps) from `distDir`, with an ETag and a short cache so fixes reach stores within minutes. */
+/** The inference script's chunks: one per GPU or wasm backend, named by their content. */
+const INFER_CHUNK = /^aisle-infer-[\w-]+\.js(\.map)?$/;
+
+/**
+ * Serves `aisle.js`, `aisle-sync.js`, `aisle-infer.js` and its chunks (and their source maps) from
+ * `distDir`, compressed once (Brotli or gzip, as the client accepts), with an ETag and a short cache
+ * so fixes reach stores within minutes; the chunks, whose names change with their content, for a year.
+ */
 export function assetsRoute({ distDir }: { distDir: string }) {
   const app = new Hono();
-  const cache = new Map<string, { body: string; etag: string }>();
-  const load = async (name: string) => {
-    const hit = cache.get(name);
-    if (hit) return hit;
-    let body: string;
-    try {
-      body = await readFile(join(distDir, name), 'utf8');
-    } catch {
-      throw new ApiError(503, `${name} is not built`, [{ path: name, message: 'run `npm run build` first' }]);
+  const cache = new Map<string, Promise<Compressed & { etag: string }>>();
+  const notBuilt = (name: string) =>
+    new ApiError(503, `${name} is not built`, [{ path: name, message: 'run `npm run build` first' }]);
+  const load = (name: string, missing = notBuilt, path = join(distDir, name)) => {
+    let entry = cache.get(path);
+    if (!entry) {
+      entry = readFile(path).then(
+        async (body) => ({
+          ...(await compressOnce(new Uint8Array(body))),
+          etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
+        }),
+        () => {
+          cache.delete(path);
+          throw missing(name);
+        },
+      );
+      cache.set(path, entry);
     }
-    const entry = { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
-    cache.set(name, entry);
     return entry;
   };
-  for (const [name, type] of [
-    ['aisle.js', 'text/javascript; charset=utf-8'],
-    ['aisle.js.map', 'application/json'],
-    ['aisle-sync.js', 'text/javascript; charset=utf-8'],
-    ['aisle-sync.js.map', 'application/json'],
-    ['aisle-infer.js', 'text/javascript; charset=utf-8'],
-    ['aisle-infer.js.map', 'application/json'],
-  ] as const) {
-    app.get(`/${name}`, async (c) => {
-      const { body, etag } = await load(name);
-      c.header('ETag', etag);
-      c.header('Cache-Control', 'public, max-age=300, stale-while-revalidate=86400');
-      c.header('Access-Control-Allow-Origin', '*');
-      if (c.req.header('If-None-Match') === etag) return c.body(null, 304);
-      c.header('Content-Type', type);
-      return c.body(body);
-    });
+  const send = async (
+    c: Context,
+    name: string,
+    cacheControl: string,
+    missing?: (name: string) => ApiError,
+    path?: string,
+  ) => {
+    const entry = await load(name, missing, path);
+    c.header('ETag', entry.etag);
+    c.header('Cache-Control', cacheControl);
+    c.header('Access-Control-Allow-Origin', '*');
+    if (c.req.header('If-None-Match') === entry.etag) return c.body(null, 304);
+    const type = name.endsWith('.map')
+      ? 'application/json'
+      : name.endsWith('.wasm')
+        ? 'application/wasm'
+        : 'text/javascript; charset=utf-8';
+    return sendCompressed(c, entry, type);
+  };
+  for (const name of ['aisle.js', 'aisle-sync.js', 'aisle-infer.js']) {
+    app.get(`/${name}`, (c) => send(c, name, 'public, max-age=300, stale-while-revalidate=86400'));
+    app.get(`/${name}.map`, (c) => send(c, `${name}.map`, 'public, max-age=300, stale-while-revalidate=86400'));
   }
+  app.get('/:file{aisle-infer-[\\w-]+\\.js(\\.map)?}', (c) => {
+    const file = c.req.param('file');
+    if (!INFER_CHUNK.test(file))
+      throw new ApiError(404, 'no such file', [{ path: file, message: 'not a chunk of aisle-infer.js' }]);
+    // A chunk of another build (the page's script is older or newer than this server's) is simply not here.
+    return send(
+      c,
+      file,
+      'public, max-age=31536000, immutable',
+      () => new ApiError(404, 'no such file', [{ path: file, message: 'not a chunk of this build of aisle-infer.js' }]),
+    );
+  });
   // TensorFlow.js's wasm backend, for the inference worker: the binaries of the installed package.
   const wasmDir = dirname(createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/package.json'));
   const WASM = /^tfjs-backend-wasm(-simd|-threaded-simd)?\.wasm$/;
@@ -48,11 +79,7 @@ export function assetsRoute({ distDir }: { distDir: string }) {
     const file = c.req.param('file');
     if (!WASM.test(file))
       throw new ApiError(404, 'no such file', [{ path: file, message: 'not a wasm binary of the backend' }]);
-    const body = await readFile(join(wasmDir, 'dist', file));
-    c.header('Content-Type', 'application/wasm');
-    c.header('Cache-Control', 'public, max-age=86400');
-    c.header('Access-Control-Allow-Origin', '*');
-    return c.body(new Uint8Array(body));
+    return send(c, file, 'public, max-age=86400', undefined, join(wasmDir, 'dist', file));
   });
   return app;
 }

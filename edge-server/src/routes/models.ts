@@ -15,6 +15,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { route } from '../api/route';
+import { compressedCache, sendCompressed } from '../compressed';
 import { ApiError } from '../errors';
 import type { Storage } from '../storage';
 import type { ChannelRecord } from '../storage/registry';
@@ -65,6 +66,9 @@ function pick(channels: ChannelRecord[], asked: string | undefined, bucket: numb
 export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }) {
   const app = new OpenAPIHono();
   const read = cachedFile();
+  // Weights, manifests and the catalogue as a device on a phone's network fetches them: compressed
+  // once each (Brotli at 9: megabytes of weights would take seconds at its best), by content.
+  const compressed = compressedCache(256 * 1024 * 1024, 9);
   app.use('*', async (c, next) => {
     await next();
     c.header('Access-Control-Allow-Origin', '*');
@@ -77,8 +81,7 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
     c.header('ETag', file.etag);
     c.header('Cache-Control', 'public, max-age=60, must-revalidate');
     if (c.req.header('If-None-Match') === file.etag) return c.body(null, 304);
-    c.header('Content-Type', 'application/json');
-    return c.body(new Uint8Array(file.body));
+    return sendCompressed(c, await compressed(file.etag, file.body), 'application/json');
   };
 
   route(
@@ -96,11 +99,13 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
       if (!SHA256.test(sha)) {
         throw new ApiError(400, 'invalid shard id', [{ path: 'sha256', message: 'expected 64 lower-case hex digits' }]);
       }
-      const immutable = (bytes: Uint8Array) => {
+      const immutable = async (bytes: Uint8Array) => {
         c.header('Cache-Control', 'public, max-age=31536000, immutable');
         c.header('ETag', `"${sha}"`);
-        c.header('Content-Type', 'application/octet-stream');
-        return c.body(new Uint8Array(bytes));
+        // Only bytes that are what their name says are kept compressed: a shard damaged in storage
+        // is served as it is (the device refuses it) and not remembered once repaired.
+        const whole = () => createHash('sha256').update(bytes).digest('hex') === sha;
+        return sendCompressed(c, await compressed(sha, bytes, whole), 'application/octet-stream');
       };
       // A published shard, or any current directory model's: the bytes are what the hash says, whoever asks.
       const published = await storage?.registry.shard(sha);
@@ -157,8 +162,11 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
           c.header('Cache-Control', 'public, max-age=60, must-revalidate');
           c.header('Vary', 'Accept-Encoding');
           if (c.req.header('If-None-Match') === etag) return c.body(null, 304);
-          c.header('Content-Type', 'application/json');
-          return c.body(channel.manifest);
+          return sendCompressed(
+            c,
+            await compressed(etag, new TextEncoder().encode(channel.manifest)),
+            'application/json',
+          );
         }
       }
       return serveJson(

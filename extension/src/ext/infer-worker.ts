@@ -8,7 +8,6 @@
 // First: manifests are checked by zod, on shops whose Content-Security-Policy allows no code made at run time.
 import '@aisle/shared-models/util/no-eval';
 import * as tf from '@tensorflow/tfjs';
-import '@tensorflow/tfjs-backend-webgpu';
 import { type InferPort, serveInference } from '../infer/serve';
 
 // An extension's worker may be offered shared memory where a page's is not; the wasm backend then

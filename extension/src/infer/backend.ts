@@ -3,12 +3,47 @@
  * a hardware adapter is taken at once; a software (fallback) adapter is slower than wasm (see
  * ../shared/WEBGPU.md), so otherwise every backend that starts is timed briefly on work shaped like
  * a recommendation, the fastest kept, and the choice remembered for this browser. A forced backend
- * (`data-backend`) is used as is when it starts.
+ * (`data-backend`) is used as is when it starts. Each backend's code is fetched only when it is tried.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName, InferStatus } from './protocol';
 
 export const BACKENDS: BackendName[] = ['webgpu', 'wasm', 'webgl', 'cpu'];
+
+/** Where the wasm backend fetches its binaries: the edge that served the script. */
+let wasmBase: string | undefined;
+export function setWasmBase(url: string) {
+  wasmBase = url;
+}
+
+/**
+ * Each backend's code, fetched the first time this device tries it; the CPU backend is always there.
+ * A device that remembers its choice fetches that one backend's code and no other.
+ */
+const LOADERS: Record<BackendName, () => Promise<void>> = {
+  webgpu: async () => {
+    await import('./backends/webgpu');
+  },
+  webgl: async () => {
+    await import('./backends/webgl');
+  },
+  wasm: async () => {
+    const { setWasmPaths } = await import('./backends/wasm');
+    if (wasmBase) setWasmPaths(wasmBase);
+  },
+  cpu: async () => {},
+};
+
+/** Whether the browser could give this worker a WebGL context at all: if not, the backend's code is not worth fetching. */
+function webglOffered(): boolean {
+  try {
+    if (typeof OffscreenCanvas === 'undefined') return false;
+    const canvas = new OffscreenCanvas(1, 1);
+    return Boolean(canvas.getContext('webgl2') ?? canvas.getContext('webgl'));
+  } catch {
+    return false;
+  }
+}
 
 type GpuAdapter = {
   isFallbackAdapter?: boolean;
@@ -50,7 +85,9 @@ const PACKED_MATMUL = 3;
  */
 export async function tryBackend(name: BackendName): Promise<boolean> {
   if (name === 'webgpu' && (await hardwareGpu()) === undefined) return false;
+  if (name === 'webgl' && !webglOffered()) return false;
   try {
+    await LOADERS[name]();
     if (!(await tf.setBackend(name))) return false;
     await tf.ready();
     // A backend that registers but cannot run one op is no backend.

@@ -96,7 +96,7 @@ export function startInference(
         port.start();
         channel = port as unknown as RpcChannel<RpcReply, RpcRequest>;
       } else {
-        const spawned = spawnWorker(config.scriptUrl, 'aisle-infer');
+        const spawned = spawnWorker(config.scriptUrl, 'aisle-infer', { module: true });
         spawned.failed.then((why) => {
           log.log('warn', `${why}; no recommendations`);
           client.fail(why);

@@ -3,10 +3,9 @@
  * worker (`aisle-infer.js`), and in the Aisle extension's one host for every tab, where engines are
  * shared by every tab of the same store and configuration, over one model cache.
  */
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import type { RpcChannel, RpcReply, RpcRequest } from '../rpc/protocol';
 import { serveRpc } from '../rpc/server';
-import { matVecOnce } from './backend';
+import { matVecOnce, setWasmBase } from './backend';
 import { openModelCache } from './cache';
 import { createInferenceEngine, type InferenceEngine } from './engine';
 import type { InferApi, InferConfig } from './protocol';
@@ -28,7 +27,7 @@ export function serveInference(port: InferPort, onReply?: (request: RpcRequest, 
       let shared = engines.get(key);
       if (!shared) {
         // The wasm binaries come from the edge that served the script.
-        setWasmPaths(`${config.endpoint}/aisle-wasm/`);
+        setWasmBase(`${config.endpoint}/aisle-wasm/`);
         shared = openModelCache().then((cache) => createInferenceEngine(config, cache));
         engines.set(key, shared);
         shared.catch(() => engines.delete(key));

@@ -17,11 +17,17 @@ export interface SpawnedWorker {
 /** Loading a script over a slow network takes a while; a worker that has not answered by then is given up. */
 export const START_TIMEOUT_MS = 15_000;
 
-export function spawnWorker(scriptUrl: string, name: string, timeoutMs = START_TIMEOUT_MS): SpawnedWorker {
+/** `module`: the script is an ES module (it imports chunks of its own beside it), so the worker is a module worker. */
+export function spawnWorker(
+  scriptUrl: string,
+  name: string,
+  { timeoutMs = START_TIMEOUT_MS, module = false } = {},
+): SpawnedWorker {
+  const url = JSON.stringify(scriptUrl);
   const blobUrl = URL.createObjectURL(
-    new Blob([`importScripts(${JSON.stringify(scriptUrl)})`], { type: 'text/javascript' }),
+    new Blob([module ? `import ${url};` : `importScripts(${url})`], { type: 'text/javascript' }),
   );
-  const worker = new Worker(blobUrl, { name });
+  const worker = new Worker(blobUrl, { name, type: module ? 'module' : 'classic' });
   let report: (why: string) => void = () => {};
   const failed = new Promise<string>((resolve) => {
     report = resolve;
