@@ -16,6 +16,7 @@ const ENTRIES = {
   embed: { entry: 'extension/src/embed/index.ts', file: 'aisle.js', name: 'aisleEmbed' },
   sync: { entry: 'extension/src/sync/worker.ts', file: 'aisle-sync.js', name: 'aisleSync' },
   infer: { entry: 'extension/src/infer/worker.ts', file: 'aisle-infer.js', name: 'aisleInfer' },
+  recs: { entry: 'extension/src/infer/recs.ts', file: 'aisle-recs.js', name: 'aisleRecs' },
 };
 
 const TEST = {
@@ -113,14 +114,14 @@ export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => {
         rollupOptions: {
           output: {
             chunkFileNames: 'aisle-infer-[name]-[hash].js',
-            advancedChunks: { groups: [{ name: 'shared', minShareCount: 2 }] },
+            codeSplitting: { groups: [{ name: 'shared', minShareCount: 2 }] },
           },
         },
       },
       test: TEST,
     };
   }
-  const { entry, file, name } = mode === 'sync' ? ENTRIES.sync : ENTRIES.embed;
+  const { entry, file, name } = mode === 'sync' || mode === 'recs' ? ENTRIES[mode] : ENTRIES.embed;
   return {
     define: { __AISLE_VERSION__: JSON.stringify(version) },
     build: {

@@ -27,7 +27,7 @@ describe('GET the storefront scripts', () => {
       expect(chunks.some((f) => f.startsWith(`aisle-infer-${backend}-`))).toBe(true);
   });
 
-  it.each(['aisle.js', 'aisle-sync.js', 'aisle-infer.js'])(
+  it.each(['aisle.js', 'aisle-sync.js', 'aisle-recs.js', 'aisle-infer.js'])(
     'serves %s as Brotli, gzip or plain, as asked, and each decodes to the built file',
     async (name) => {
       const built = readFileSync(`dist/${name}`);

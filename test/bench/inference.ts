@@ -9,6 +9,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MANIFEST_VERSION } from '@aisle/shared-models/models/manifest';
+import { losslessDtype, type QuantDtype } from '@aisle/shared-models/models/quantize';
 import type { RecommenderManifest, SasRecConfig } from '@aisle/shared-models/models/recommender';
 import { initWeights } from '@aisle/shared-models/models/recommender/sasrec-train';
 import { random } from '@aisle/shared-models/util/random';
@@ -27,8 +28,17 @@ const BACKENDS = pick(['wasm', 'webgpu', 'webgl', 'cpu'] as const, process.env.A
 const WARM_RUNS = 60;
 const KNN_WIDTH = 20;
 
-/** A recommender of `items` items with random weights: latency depends on the shapes, not on what was learned. */
-async function syntheticModel(dir: string, items: number) {
+/**
+ * A recommender of `items` items with random weights: latency and bytes depend on the shapes, not
+ * on what was learned. Written as the trainer ships models: every float tensor but popularity as
+ * uint8 (what `aisle train` chose on both real logs, see `npm run bench -- quantize`), the integer
+ * tables in the fewest bits that hold them exactly.
+ */
+export async function syntheticModel(
+  dir: string,
+  items: number,
+  catalogItem: (i: number) => Record<string, unknown> = () => ({}),
+) {
   const rnd = random(items);
   const config: SasRecConfig = { maxLen: 50, dim: 64, blocks: 1, dropout: 0, items: items + 1, types: 3 };
   const weights = initWeights(config, 1);
@@ -48,11 +58,22 @@ async function syntheticModel(dir: string, items: number) {
     metrics: {},
   };
   const n = items + 1;
+  const knnItems = Int32Array.from({ length: n * KNN_WIDTH }, () => 1 + Math.floor(rnd() * items));
+  const quantization: Record<string, QuantDtype> = {
+    ...Object.fromEntries(Object.keys(weights).map((name) => [name, 'uint8' as const])),
+    knn_similarity: 'uint8',
+    item_coldness: 'uint8',
+    item_category: 'uint8',
+    item_band: 'uint8',
+  };
+  const knnDtype = losslessDtype(knnItems);
+  if (knnDtype) quantization.knn_items = knnDtype;
   await saveRecommender(dir, {
+    quantization,
     manifest,
     weights,
     neighbours: {
-      items: Int32Array.from({ length: n * KNN_WIDTH }, () => 1 + Math.floor(rnd() * items)),
+      items: knnItems,
       similarity: Float32Array.from({ length: n * KNN_WIDTH }, () => rnd()),
       width: KNN_WIDTH,
     },
@@ -69,6 +90,7 @@ async function syntheticModel(dir: string, items: number) {
       item_category: `C${i % 20}`,
       price: 10,
       in_stock: true,
+      ...catalogItem(i),
     })),
   };
   writeFileSync(join(dir, '..', 'catalog.json'), JSON.stringify(catalog));
@@ -88,8 +110,8 @@ new PerformanceObserver((list) => {
 }).observe({ type: 'longtask', buffered: true });
 window.startWorker = (backend) => {
   window.mark('start the worker');
-  const blob = new Blob(['importScripts(' + JSON.stringify(location.origin + '/aisle-infer.js') + ')'], { type: 'text/javascript' });
-  const worker = new Worker(URL.createObjectURL(blob));
+  const blob = new Blob(['import ' + JSON.stringify(location.origin + '/aisle-infer.js') + ';'], { type: 'text/javascript' });
+  const worker = new Worker(URL.createObjectURL(blob), { type: 'module' });
   let next = 0;
   const calls = new Map();
   worker.onmessage = ({ data }) => { const p = calls.get(data.id); calls.delete(data.id); data.error ? p.reject(new Error(data.error)) : p.resolve(data.value); };

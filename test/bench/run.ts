@@ -8,6 +8,7 @@ import { benchDashboard } from './dashboard';
 import { benchInference } from './inference';
 import { benchIngest } from './ingest';
 import { benchMainThread } from './main-thread';
+import { benchPhone } from './phone';
 import { benchProfile } from './profile';
 import { benchProfileRetail } from './profile-retail';
 import { benchQuantize } from './quantize';
@@ -38,6 +39,10 @@ if (want('profile-retail')) await benchProfileRetail();
 if (want('inference')) {
   if (chromiumAvailable()) await benchInference();
   else console.warn('\ninference: skipped, Chromium not found at /usr/bin/chromium (apt-get install -y chromium)');
+}
+if (want('phone')) {
+  if (chromiumAvailable()) await benchPhone();
+  else console.warn('\nphone: skipped, Chromium not found at /usr/bin/chromium (apt-get install -y chromium)');
 }
 if (want('dashboard')) {
   if (chromiumAvailable()) await benchDashboard();

@@ -11,7 +11,7 @@ import { ApiError } from '../errors';
 const INFER_CHUNK = /^aisle-infer-[\w-]+\.js(\.map)?$/;
 
 /**
- * Serves `aisle.js`, `aisle-sync.js`, `aisle-infer.js` and its chunks (and their source maps) from
+ * Serves `aisle.js`, `aisle-sync.js`, `aisle-recs.js`, `aisle-infer.js` and its chunks (and their source maps) from
  * `distDir`, compressed once (Brotli or gzip, as the client accepts), with an ETag and a short cache
  * so fixes reach stores within minutes; the chunks, whose names change with their content, for a year.
  */
@@ -56,7 +56,7 @@ export function assetsRoute({ distDir }: { distDir: string }) {
         : 'text/javascript; charset=utf-8';
     return sendCompressed(c, entry, type);
   };
-  for (const name of ['aisle.js', 'aisle-sync.js', 'aisle-infer.js']) {
+  for (const name of ['aisle.js', 'aisle-sync.js', 'aisle-recs.js', 'aisle-infer.js']) {
     app.get(`/${name}`, (c) => send(c, name, 'public, max-age=300, stale-while-revalidate=86400'));
     app.get(`/${name}.map`, (c) => send(c, `${name}.map`, 'public, max-age=300, stale-while-revalidate=86400'));
   }

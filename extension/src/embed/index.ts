@@ -3,7 +3,7 @@
 import { startCapture } from '../capture/start';
 import { createTracker } from '../capture/tracker';
 import { guard } from '../core/logger';
-import { startInference } from '../infer/client';
+import { startInferenceLater } from '../infer/later';
 import { connectEngine } from '../sync/connect';
 import type { AisleApi } from './api';
 import { readConfig } from './config';
@@ -72,11 +72,12 @@ function install() {
   const inference =
     data.inference === 'off'
       ? undefined
-      : guard(log, 'inference start', startInference)(
+      : guard(log, 'inference start', startInferenceLater)(
           tracker,
           {
             endpoint: config.endpoint,
             scriptUrl: `${config.endpoint}/aisle-infer.js?v=${__AISLE_VERSION__}`,
+            recsUrl: `${config.endpoint}/aisle-recs.js?v=${__AISLE_VERSION__}`,
             backend: (['webgpu', 'webgl', 'wasm', 'cpu'] as const).find((b) => b === data.backend),
             k: Math.min(24, Math.max(1, Number.parseInt(data.recommendations ?? '', 10) || 4)),
             perCategory: Number.parseInt(data.perCategory ?? '', 10) || undefined,

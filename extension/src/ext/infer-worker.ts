@@ -7,12 +7,12 @@
  */
 // First: manifests are checked by zod, on shops whose Content-Security-Policy allows no code made at run time.
 import '@aisle/shared-models/util/no-eval';
-import * as tf from '@tensorflow/tfjs';
+import { allowWasmThreads } from '../infer/backend';
 import { type InferPort, serveInference } from '../infer/serve';
 
 // An extension's worker may be offered shared memory where a page's is not; the wasm backend then
 // starts a pool of threads. One thread, as on every store's page: the same numbers, no pool to wait on.
-tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+allowWasmThreads(false);
 
 self.addEventListener('message', (ev: MessageEvent) => {
   const port = ev.ports[0];

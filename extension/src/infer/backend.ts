@@ -16,6 +16,12 @@ export function setWasmBase(url: string) {
   wasmBase = url;
 }
 
+/** Whether the wasm backend may start a pool of threads where the host offers shared memory. */
+let wasmThreads = true;
+export function allowWasmThreads(allowed: boolean) {
+  wasmThreads = allowed;
+}
+
 /**
  * Each backend's code, fetched the first time this device tries it; the CPU backend is always there.
  * A device that remembers its choice fetches that one backend's code and no other.
@@ -30,6 +36,8 @@ const LOADERS: Record<BackendName, () => Promise<void>> = {
   wasm: async () => {
     const { setWasmPaths } = await import('./backends/wasm');
     if (wasmBase) setWasmPaths(wasmBase);
+    // The backend registers the flag as it loads: only then can it be set.
+    if (!wasmThreads) tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
   },
   cpu: async () => {},
 };

@@ -1,9 +1,9 @@
 /**
- * @module infer/client — the page's side of on-device inference, in the small script: starts the
- * inference worker once the page is idle (and only with personalisation consent), asks it for
- * recommendations after every meaningful event and for a risk score after every event, renders the
- * widget, and reports to the merchant (`aisle.on('recommendations' | 'risk')`) and the server
- * (`rec_impression`, `rec_click`, `risk_flag`).
+ * @module infer/client — the page's side of on-device inference, in `aisle-recs.js` (which the tag
+ * loads once the page is idle, and only with personalisation consent: `./later`): starts the
+ * inference worker, asks it for recommendations after every meaningful event and for a risk score
+ * after every event, renders the widget, and reports to the merchant (`aisle.on('recommendations' |
+ * 'risk')`) and the server (`rec_impression`, `rec_click`, `risk_flag`).
  */
 
 import { inCart } from '@aisle/shared-models/models/recommender/serve';
@@ -67,10 +67,12 @@ export interface InferClient {
   status(): Partial<InferStatus>;
 }
 
+/** `early`: the page's events from before this script loaded, oldest first. */
 export function startInference(
   tracker: Tracker,
   config: InferClientConfig,
   fire: (name: string, payload: unknown) => void,
+  early: readonly AisleEvent[] = [],
 ): InferClient {
   const { win, doc, log } = tracker.context;
   let status: Partial<InferStatus> = { backend: null, models: {} };
@@ -277,8 +279,7 @@ export function startInference(
     }
   }
 
-  tracker.on('event', (payload) => {
-    const e = payload as AisleEvent;
+  function onEvent(e: AisleEvent) {
     if (NOT_SHOPPER_ACTIONS.has(e.type)) return;
     pageEvents.push(e);
     if (pageEvents.length > 500) pageEvents.shift();
@@ -295,22 +296,10 @@ export function startInference(
     } else if (e.type === 'view_item_list' && !currentItem) contextCategory = listCategory(e.items) ?? contextCategory;
     if (MEANINGFUL.has(e.type)) schedule();
     void assessRisk();
-  });
-
-  // Only after the page is up, and only with consent to personalise from the shopper's history.
-  const begin = async () => {
-    const consent = await tracker.consent();
-    if (consent.personalization) void connect();
-  };
-  tracker.on('consent', (c) => {
-    if ((c as { personalization?: boolean }).personalization) void connect();
-  });
-  const whenIdle = () =>
-    win.requestIdleCallback
-      ? win.requestIdleCallback(() => void begin(), { timeout: 3000 })
-      : win.setTimeout(() => void begin(), 200);
-  if (doc.readyState === 'complete') whenIdle();
-  else win.addEventListener('load', whenIdle, { once: true });
+  }
+  for (const e of early) onEvent(e);
+  tracker.on('event', (payload) => onEvent(payload as AisleEvent));
+  void connect();
 
   return { status: () => status };
 }

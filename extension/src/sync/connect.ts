@@ -3,6 +3,7 @@
  * (created from a blob that imports `aisle-sync.js`, so it works from any origin), else by loading
  * the same script on the main thread.
  */
+import { loadScript } from '../core/load-script';
 import type { Logger } from '../core/logger';
 import { rpcClient } from '../rpc/client';
 import type { RpcChannel, RpcReply, RpcRequest } from '../rpc/protocol';
@@ -59,19 +60,9 @@ function viaWorker(
   });
 }
 
-function viaScript(scriptUrl: string, config: EngineConfig, onResult: (r: FlushResult) => void, logger: Logger) {
-  return new Promise<Engine>((resolve, reject) => {
-    const g = globalThis as { __aisleSync?: { createEngine: typeof import('./engine').createEngine } };
-    const ready = () => g.__aisleSync?.createEngine(config, { onResult, logger }).then(resolve, reject);
-    if (g.__aisleSync) return void ready();
-    const script = document.createElement('script');
-    script.src = scriptUrl;
-    script.async = true;
-    script.onload = () => (g.__aisleSync ? ready() : reject(new Error('aisle-sync.js did not load')));
-    script.onerror = () => reject(new Error('aisle-sync.js did not load'));
-    // A script element in <head> adds nothing to the layout.
-    document.head.appendChild(script);
-  });
+async function viaScript(scriptUrl: string, config: EngineConfig, onResult: (r: FlushResult) => void, logger: Logger) {
+  const sync = await loadScript<{ createEngine: typeof import('./engine').createEngine }>(scriptUrl, '__aisleSync');
+  return sync.createEngine(config, { onResult, logger });
 }
 
 /** An engine that keeps nothing: the exit beacon is then the only way out. Used only when aisle-sync.js cannot load at all. */
