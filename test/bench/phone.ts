@@ -42,6 +42,10 @@ new PerformanceObserver((list) => { for (const e of list.getEntries()) window.lo
   .observe({ type: 'longtask', buffered: true });
 window.aisle = window.aisle || [];
 aisle.push(['on', 'recommendations', (r) => { if (r.items.length && window.firstRec === undefined) window.firstRec = performance.now(); }]);
+// Where the time went: the tag running, the inference worker answering its start.
+window.marks = {};
+aisle.push(['on', 'inference', (s) => { window.marks.inference ??= performance.now(); window.startup ??= s.startup; }]);
+addEventListener('load', () => { window.marks.load = performance.now(); });
 </script>
 <script type="application/ld+json">${JSON.stringify({ '@context': 'https://schema.org', '@type': 'Product', sku: item, name: `Product ${item}`, category: 'C1', offers: { price: 10, priceCurrency: 'EUR' } })}</script>
 <script async src="/aisle.js" data-site="demo" data-recommendations="8"></script>
@@ -89,7 +93,9 @@ export async function benchPhone() {
         const conditions = NETWORKS[net];
         const first: number[] = [];
         const repeat: number[] = [];
+        const repeatAfterLoad: number[] = [];
         const longTasks: number[][] = [];
+        const marks: Record<string, number>[] = [];
         let bytesFirst = bytesBy([]);
         let bytesRepeat = bytesBy([]);
         let backend: string | null = null;
@@ -116,14 +122,32 @@ export async function benchPhone() {
                 polling: 100,
               });
               const ms = (await at.jsonValue()) as number;
+              // What Aisle adds once the page itself is up (its own HTML crosses the same network first).
+              const afterLoad =
+                ms - (await tab.evaluate(() => (window as unknown as { marks: { load: number } }).marks.load));
               // A second on: long tasks the drawing itself may cause.
               await new Promise((r) => setTimeout(r, 1000));
               const tasks = await tab.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
               const sent = bytesBy(server.served.slice(from));
+              marks.push(
+                await tab.evaluate(() => {
+                  const w = window as unknown as { marks: Record<string, number>; startup?: Record<string, number> };
+                  const m = {
+                    ...w.marks,
+                    ...Object.fromEntries(Object.entries(w.startup ?? {}).map(([k, v]) => [`worker ${k}`, v])),
+                  };
+                  for (const r of performance.getEntriesByType('resource') as PerformanceResourceTiming[]) {
+                    const name = new URL(r.name).pathname.slice(1);
+                    if (name.startsWith('aisle')) m[name] = Math.round(r.responseEnd);
+                  }
+                  return m;
+                }),
+              );
               if (visit === 'first') {
                 first.push(ms);
                 bytesFirst = sent;
               } else {
+                repeatAfterLoad.push(afterLoad);
                 repeat.push(ms);
                 bytesRepeat = sent;
               }
@@ -144,9 +168,11 @@ export async function benchPhone() {
           backend,
           firstMs: first,
           repeatMs: repeat,
+          repeatAfterLoadMs: repeatAfterLoad,
           bytesFirst,
           bytesRepeat,
           longTasks,
+          marks,
         };
         results.push(result);
         console.error(`  ${JSON.stringify(result)}`);
@@ -161,9 +187,9 @@ export async function benchPhone() {
             pass: isTarget ? median(first) <= 3000 : undefined,
           },
           {
-            metric: `${conditions.name}, ${size} items: repeat visit`,
+            metric: `${conditions.name}, ${size} items: repeat visit (after the page's own load event)`,
             value: s1(median(repeat)),
-            unit: 's',
+            unit: `s (${s1(median(repeatAfterLoad))} s)`,
             reference: net === 'slow4g' ? 'target <= 0.5 s' : undefined,
             pass: net === 'slow4g' ? median(repeat) <= 500 : undefined,
           },

@@ -164,10 +164,15 @@ export interface Choice {
   unavailable?: BackendName[];
 }
 
+/**
+ * `calibrate: false` (a page's first visit, nothing remembered): wasm, else CPU, at once, instead of
+ * fetching and timing every backend before the first recommendation; the page calibrates afterwards.
+ */
 export async function chooseBackend(
   forced: BackendName | undefined,
   remembered: BackendName | undefined,
   shape: { items: number; dim: number },
+  { calibrate = true } = {},
 ): Promise<Choice> {
   const unavailable = new Set<BackendName>();
   const start = async (name: BackendName) => {
@@ -179,6 +184,9 @@ export async function chooseBackend(
   if (forced && (await start(forced))) return done({ backend: forced, how: 'forced' });
   if ((await hardwareGpu()) && (await start('webgpu'))) return done({ backend: 'webgpu', how: 'hardware-gpu' });
   if (remembered && (await start(remembered))) return done({ backend: remembered, how: 'remembered' });
+  if (!calibrate)
+    for (const name of ['wasm', 'cpu'] as const)
+      if (await start(name)) return done({ backend: name, how: 'first-visit' });
   const timings: Record<string, number> = {};
   for (const name of BACKENDS) {
     if (!(await start(name))) continue;

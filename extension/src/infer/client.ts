@@ -88,6 +88,7 @@ export function startInference(
   let anonymousId: string | undefined;
 
   let connecting = false;
+  let usingOwnWorker = false;
   async function connect() {
     if (rpc || connecting) return;
     connecting = true;
@@ -98,6 +99,7 @@ export function startInference(
         port.start();
         channel = port as unknown as RpcChannel<RpcReply, RpcRequest>;
       } else {
+        usingOwnWorker = true;
         const spawned = spawnWorker(config.scriptUrl, 'aisle-infer', { module: true });
         spawned.failed.then((why) => {
           log.log('warn', `${why}; no recommendations`);
@@ -130,7 +132,7 @@ export function startInference(
       (s) => {
         started();
         rpc = client;
-        status = s;
+        status = { ...s, calibration: status.calibration };
         const missing = s.backendChoice?.unavailable;
         if (missing?.length)
           log.log('debug', `backends this device cannot start: ${missing.join(', ')}; on ${s.backend}`);
@@ -230,6 +232,7 @@ export function startInference(
             }),
         });
       }
+      calibrateLater();
       tracker.track('rec_impression', {
         items: result.items.map((i, index) => ({ item_id: i.item_id, index })),
         model_version: result.model_version,
@@ -242,6 +245,36 @@ export function startInference(
   }
 
   /**
+   * A first visit serves from wasm (or CPU) at once; once its first recommendations are drawn and
+   * the page is idle, a worker of its own times every backend and remembers the fastest for the
+   * next page, then goes. (The extension's host is one for every store: it keeps its first choice.)
+   */
+  let calibrating = false;
+  function calibrateLater() {
+    if (calibrating || status.backendChoice?.how !== 'first-visit' || !usingOwnWorker) return;
+    calibrating = true;
+    const later = win.requestIdleCallback ?? ((fn: () => void) => win.setTimeout(fn, 1));
+    later(() => {
+      const spawned = spawnWorker(config.scriptUrl, 'aisle-calibrate', { module: true });
+      const done = () => spawned.worker.terminate();
+      spawned.failed.then(done);
+      rpcClient<InferApi>(spawned.worker as unknown as RpcChannel<RpcReply, RpcRequest>)
+        .call('calibrate', { endpoint: config.endpoint })
+        .then(
+          (choice) => {
+            status = { ...status, calibration: { backend: choice.backend, timings: choice.timings } };
+            log.log('debug', `calibrated: ${choice.backend} for the next page`);
+          },
+          (cause) => log.log('debug', 'calibration failed; the next page starts on wasm again', cause),
+        )
+        .finally(() => {
+          spawned.started();
+          done();
+        });
+    });
+  }
+
+  /**
    * Keeps `aisle.status()` saying what is serving: a result from another backend than the one
    * reported (the engine fell back and rebuilt its models) refreshes the whole status.
    */
@@ -250,7 +283,7 @@ export function startInference(
     if (!rpc || result.backend === undefined || result.backend === status.backend) return;
     rpc.call('status').then(
       (s) => {
-        status = { ...s, lastInferenceMs: result.ms };
+        status = { ...s, lastInferenceMs: result.ms, calibration: status.calibration };
       },
       () => {},
     );

@@ -45,26 +45,46 @@ export interface InferenceEngine {
   risk(session: HistoryEvent[]): Promise<RiskResult>;
 }
 
+/** The work calibration is timed on: the cached recommender's shape, else a 10k-item shop's. */
+async function calibrationShape(cache: ModelCache | undefined) {
+  const cached = (await cache?.manifest('recommender').catch(() => undefined)) as
+    | { config?: { items?: number; dim?: number } }
+    | undefined;
+  return { items: Math.max(1000, Number(cached?.config?.items) || 10_000), dim: Number(cached?.config?.dim) || 64 };
+}
+
+/** Times every backend that starts here and remembers the fastest for the engines of later pages. */
+export async function calibrateBackends(cache: ModelCache | undefined) {
+  const choice = await chooseBackend(undefined, undefined, await calibrationShape(cache));
+  if (choice.backend) await cache?.set(BACKEND_KEY, choice.backend).catch(() => {});
+  return choice;
+}
+
 export async function createInferenceEngine(
   config: InferConfig,
   cache: ModelCache | undefined,
 ): Promise<InferenceEngine> {
   const problems: string[] = [];
   const trust = { key: config.key, site: config.site, bucket: config.bucket };
-  const [recFiles, anomalyFiles, catalog] = await Promise.all([
-    loadModelFiles<RecommenderManifest>(config.endpoint, 'recommender', cache, trust),
-    loadModelFiles<AnomalyManifest>(config.endpoint, 'anomaly', cache, trust),
-    loadCatalog(config.endpoint, cache, trust),
-  ]);
+  const remembered = await cache?.get<BackendName>(BACKEND_KEY).catch(() => undefined);
+  const shape = await calibrationShape(cache);
+  const t0 = performance.now();
+  const since = () => Math.round(performance.now() - t0);
+  const startup = { models: 0, backend: 0, decoded: 0, ready: 0 };
+  const [recFiles, anomalyFiles, catalog, choice] = await Promise.all([
+    Promise.all([
+      loadModelFiles<RecommenderManifest>(config.endpoint, 'recommender', cache, trust),
+      loadModelFiles<AnomalyManifest>(config.endpoint, 'anomaly', cache, trust),
+      loadCatalog(config.endpoint, cache, trust),
+    ]).finally(() => {
+      startup.models = since();
+    }),
+    // While the models download. Nothing remembered: no calibration before the first recommendation.
+    chooseBackend(config.backend, remembered, shape, { calibrate: false }).finally(() => {
+      startup.backend = since();
+    }),
+  ]).then(([[rec, anomaly, cat], chosen]) => [rec, anomaly, cat, chosen] as const);
   for (const f of [recFiles, anomalyFiles, catalog]) if (f?.problem) problems.push(f.problem);
-
-  const remembered = await cache?.get<BackendName>(BACKEND_KEY);
-  const shape = {
-    items: Math.max(1000, recFiles?.manifest.config.items ?? 1000),
-    dim: recFiles?.manifest.config.dim ?? 64,
-  };
-  const choice = await chooseBackend(config.backend, remembered, shape);
-  if (choice.how === 'calibrated' && choice.backend) await cache?.set(BACKEND_KEY, choice.backend).catch(() => {});
   let backend = choice.backend;
 
   let recommender: RecommenderModel | undefined;
@@ -87,6 +107,7 @@ export async function createInferenceEngine(
     }
   }
   await build({ rec: recFiles, anomaly: anomalyFiles });
+  startup.decoded = since();
 
   /** A backend failed mid-session: move to the next one that starts and rebuild the models there. */
   async function fallBack(error: unknown): Promise<boolean> {
@@ -157,17 +178,19 @@ export async function createInferenceEngine(
     };
   }
 
-  // Warm up: the first real request should not pay for shader compilation and allocation.
+  // One run through each model before answering: a backend that cannot run them is left now, not on
+  // the shopper's first event. No more: every run here is time before the first recommendation, and
+  // the shopper's first request warms the encoder as well as any made-up history would.
   await withFallback(async () => {
-    await recommendNow([], { k: 10 });
-    // And with a full window of history: the encoder's weights are read into the worker, and its
-    // loops run often enough to be compiled, before the shopper's first event.
-    const window = recommender?.vocabulary.ids.slice(1, 1 + recommender.manifest.config.maxLen) ?? [];
-    const history = window.map((item_id, i) => ({ type: 'view_item', ts: Date.now() + i, items: [{ item_id }] }));
-    for (let i = 0; history.length && i < 8; i++) await recommendNow(history, { k: 10 });
+    const first = recommender?.vocabulary.ids.slice(1, 3) ?? [];
+    await recommendNow(
+      first.map((item_id, i) => ({ type: 'view_item', ts: Date.now() + i, items: [{ item_id }] })),
+      { k: 10 },
+    );
     // Seven events, so the anomaly network runs too.
     await riskNow(Array.from({ length: 7 }, (_, i) => ({ type: 'page_view', ts: Date.now() + i * 1000 })));
   });
+  startup.ready = since();
 
   return {
     status: () => ({
@@ -195,6 +218,7 @@ export async function createInferenceEngine(
       },
       catalog: catalog ? { items: catalog.items.length, loadedFrom: catalog.loadedFrom } : undefined,
       lastInferenceMs,
+      startup,
       problems: [...problems],
     }),
     recommend: (history, rules) => withFallback(() => recommendNow(history, rules)),

@@ -4,7 +4,8 @@
  * signature by it, for this site; a lower version than the one cached needs a signed rollback mark
  * from that very version; a manifest signed before the newest one already seen is a replay. Every
  * shard must match its SHA-256. Whatever is refused, the cached model keeps serving; without a
- * network the cache serves alone. Without a pinned key only the hashes are checked (development).
+ * network, or with one too slow to answer in `NETWORK_WAIT_MS`, the cache serves (and a newer model
+ * the edge offers meanwhile is verified and cached for the next page). Without a pinned key only the hashes are checked (development).
  */
 import { CATALOG_FILE, type CatalogItem, parseCatalog } from '@aisle/shared-models/models/catalog';
 import {
@@ -38,6 +39,8 @@ export interface Trust {
 }
 
 const seenKey = (name: string) => `signed:${name}`;
+/** Set when the edge last answered that it has no such model. */
+const noneKey = (name: string) => `none:${name}`;
 
 async function fromCache<M extends ModelManifest>(cache: ModelCache | undefined, name: string, keys: string[]) {
   const stored = await cache?.manifest(name);
@@ -89,16 +92,53 @@ async function refusal<M extends ModelManifest>(
   return undefined;
 }
 
+/**
+ * How long a device that holds a good copy waits for the edge's answer before serving that copy: on a
+ * phone's network one round trip alone takes longer. The check goes on; what it takes (verified, as
+ * always) is cached for the next page.
+ */
+export const NETWORK_WAIT_MS = 150;
+
 export async function loadModelFiles<M extends ModelManifest>(
   endpoint: string,
   name: string,
   cache: ModelCache | undefined,
   trust: Trust = {},
+  waitMs = NETWORK_WAIT_MS,
 ): Promise<LoadedFiles<M> | undefined> {
   const keys = trust.key ? [trust.key] : [];
-  const cached = await fromCache<M>(cache, name, keys);
-  const keep = (problem?: string) =>
-    cached ? { ...cached, loadedFrom: 'cache' as const, problem: problem && `${name}: ${problem}` } : undefined;
+  // The edge is asked at once, while the cached copy is read and checked.
+  const late = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), waitMs));
+  let answered = () => {};
+  const manifest = new Promise<'answered'>((resolve) => {
+    answered = () => resolve('answered');
+  });
+  const held = fromCache<M>(cache, name, keys);
+  const fresh = fromEdge<M>(endpoint, name, cache, trust, held, answered);
+  fresh.catch(() => {});
+  const cached = await held;
+  // Nothing held: the edge's answer is awaited, unless it said last time that it has no such model.
+  if (!cached && !(await cache?.get<boolean>(noneKey(name)).catch(() => false))) return fresh;
+  // The bound is on the question (is there something newer?), not on the download of what is.
+  const first = await Promise.race([manifest, fresh.then(() => 'answered' as const), late]);
+  if (first !== 'late') return fresh;
+  return cached ? { ...cached, loadedFrom: 'cache' } : undefined;
+}
+
+/** The edge's offer, checked against the cached copy: the offer when it is taken (and cached), else the cached copy. */
+async function fromEdge<M extends ModelManifest>(
+  endpoint: string,
+  name: string,
+  cache: ModelCache | undefined,
+  trust: Trust,
+  held: Promise<{ manifest: M; files: Map<string, Uint8Array>; signedBy?: string } | undefined>,
+  answered: () => void,
+): Promise<LoadedFiles<M> | undefined> {
+  const keys = trust.key ? [trust.key] : [];
+  const keep = async (problem?: string) => {
+    const cached = await held;
+    return cached ? { ...cached, loadedFrom: 'cache' as const, problem: problem && `${name}: ${problem}` } : undefined;
+  };
   let offered: M;
   try {
     const query = new URLSearchParams();
@@ -107,6 +147,8 @@ export async function loadModelFiles<M extends ModelManifest>(
     const res = await fetch(`${endpoint}/v1/models/${name}/manifest${query.size ? `?${query}` : ''}`, {
       cache: 'no-cache',
     });
+    answered();
+    await cache?.set(noneKey(name), res.status === 404).catch(() => {});
     if (!res.ok) return keep(res.status === 404 ? undefined : `the edge answered ${res.status}`);
     offered = await res.json();
   } catch {
@@ -117,6 +159,7 @@ export async function loadModelFiles<M extends ModelManifest>(
   } catch (error) {
     return keep(`the edge's manifest ${(error as Error).message}`);
   }
+  const cached = await held;
   const seen = await cache?.get<string>(seenKey(name)).catch(() => undefined);
   const refused = await refusal(name, offered, cached, trust, seen);
   if (refused) return keep(refused);
@@ -132,23 +175,29 @@ export async function loadModelFiles<M extends ModelManifest>(
   const files = new Map<string, Uint8Array>();
   let signedBy: string | undefined;
   try {
-    for (const s of offered.shards ?? []) {
-      const known = await cache?.shard(s.sha256);
-      if (known) {
-        files.set(s.path, new Uint8Array(known));
-        continue;
-      }
-      // Shards are cached by the browser for good (their URL is their hash); bytes that do not match
-      // were damaged on the way, so they are asked for once more past that cache before being refused.
-      let bytes: Uint8Array | undefined;
-      for (const cacheMode of ['default', 'reload'] as const) {
-        const res = await fetch(`${endpoint}/v1/models/shards/${s.sha256}`, { cache: cacheMode });
-        if (!res.ok) return keep(`shard ${s.path} answered ${res.status}`);
-        bytes = new Uint8Array(await res.arrayBuffer());
-        if ((await sha256Hex(bytes)) === s.sha256) break;
-      }
-      files.set(s.path, bytes as Uint8Array);
-    }
+    // Every shard at once: on a phone's network each one's round trip would otherwise come in turn.
+    const failed = await Promise.all(
+      (offered.shards ?? []).map(async (s): Promise<string | undefined> => {
+        const known = await cache?.shard(s.sha256);
+        if (known) {
+          files.set(s.path, new Uint8Array(known));
+          return undefined;
+        }
+        // Shards are cached by the browser for good (their URL is their hash); bytes that do not match
+        // were damaged on the way, so they are asked for once more past that cache before being refused.
+        let bytes: Uint8Array | undefined;
+        for (const cacheMode of ['default', 'reload'] as const) {
+          const res = await fetch(`${endpoint}/v1/models/shards/${s.sha256}`, { cache: cacheMode });
+          if (!res.ok) return `shard ${s.path} answered ${res.status}`;
+          bytes = new Uint8Array(await res.arrayBuffer());
+          if ((await sha256Hex(bytes)) === s.sha256) break;
+        }
+        files.set(s.path, bytes as Uint8Array);
+        return undefined;
+      }),
+    );
+    const problem = failed.find(Boolean);
+    if (problem) return keep(problem);
     signedBy = await verifyModel(offered, files, keys);
   } catch (error) {
     if (error instanceof ManifestError) return keep(`v${offered.version} refused: ${error.message}`);
@@ -164,7 +213,7 @@ export type { CatalogItem };
 /**
  * The shop's catalogue. With a pinned key it is the signed `catalog` the registry serves, taken and
  * kept exactly as a model is (signature, site, version, replay, shard hash); the unsigned
- * `/v1/catalog` only without one (development). The edge's copy when it answers, else the cached one.
+ * `/v1/catalog` only without one (development). The edge's copy when it answers in time, else the cached one.
  */
 export async function loadCatalog(
   endpoint: string,
@@ -182,16 +231,29 @@ export async function loadCatalog(
       return undefined; // signed, yet not a catalogue: nothing from it is shown
     }
   }
-  try {
-    const res = await fetch(`${endpoint}/v1/catalog`, { cache: 'no-cache' });
-    if (res.ok) {
-      const items = parseCatalog(await res.json());
-      await cache?.set('catalog', items).catch(() => {});
-      return { items, loadedFrom: 'network' };
+  let answered = () => {};
+  const headers = new Promise<'answered'>((resolve) => {
+    answered = () => resolve('answered');
+  });
+  const fresh = (async () => {
+    try {
+      const res = await fetch(`${endpoint}/v1/catalog`, { cache: 'no-cache' });
+      answered();
+      if (res.ok) {
+        const items = parseCatalog(await res.json());
+        await cache?.set('catalog', items).catch(() => {});
+        return { items, loadedFrom: 'network' as const };
+      }
+    } catch {
+      // offline, or not JSON
     }
-  } catch {
-    // offline, or not JSON
-  }
-  const items = await cache?.get<CatalogItem[]>('catalog');
-  return items ? { items: parseCatalog({ items }), loadedFrom: 'cache' } : undefined;
+    return undefined;
+  })();
+  const stored = await cache?.get<CatalogItem[]>('catalog').catch(() => undefined);
+  const cached = stored ? { items: parseCatalog({ items: stored }), loadedFrom: 'cache' as const } : undefined;
+  if (!cached) return fresh;
+  // As for a model: a held copy serves when the edge is slower than NETWORK_WAIT_MS, and is refreshed for the next page.
+  const late = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), NETWORK_WAIT_MS));
+  const first = await Promise.race([headers, fresh.then(() => 'answered' as const), late]);
+  return first === 'late' ? cached : ((await fresh) ?? cached);
 }

@@ -30,7 +30,8 @@ export interface InferStatus {
   backend: BackendName | null;
   /** How the backend was chosen, and what calibration measured (ms per inference) where it ran. */
   backendChoice?: {
-    how: 'forced' | 'hardware-gpu' | 'calibrated' | 'remembered' | 'fallback';
+    /** `first-visit`: nothing remembered yet, so wasm (else CPU) at once; calibration runs after the first recommendation. */
+    how: 'forced' | 'hardware-gpu' | 'calibrated' | 'remembered' | 'first-visit' | 'fallback';
     timings?: Record<string, number>;
     /** Backends that would not start here (told once at debug level, never as a warning: the device simply lacks them). */
     unavailable?: BackendName[];
@@ -38,6 +39,13 @@ export interface InferStatus {
   models: { recommender?: ModelStatus; anomaly?: ModelStatus };
   catalog?: { items: number; loadedFrom: 'network' | 'cache' };
   lastInferenceMs?: number;
+  /** What the calibration after a first visit's first recommendation measured, and chose for the next page. */
+  calibration?: { backend: BackendName | null; timings?: Record<string, number> };
+  /**
+   * Where the worker's start went, in ms from the engine's creation: models (and catalogue) at hand,
+   * backend running, models decoded onto it, first run through each done (the engine ready).
+   */
+  startup?: { models: number; backend: number; decoded: number; ready: number };
   /** Models refused or unreachable, for the inspector. */
   problems: string[];
 }
@@ -71,4 +79,11 @@ export type InferApi = {
   status(): Promise<InferStatus>;
   /** Benchmarks only: one bare [1 × dim] · [dim × items] product on the current backend, read back. */
   floor(items: number, dim: number): Promise<void>;
+  /**
+   * Times every backend that starts here and remembers the fastest for the next page. Asked of a
+   * worker of its own, never of the one serving (it switches TF.js's backend under it).
+   */
+  calibrate(
+    config: Pick<InferConfig, 'endpoint'>,
+  ): Promise<NonNullable<InferStatus['backendChoice']> & { backend: BackendName | null }>;
 };

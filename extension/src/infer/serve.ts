@@ -7,7 +7,7 @@ import type { RpcChannel, RpcReply, RpcRequest } from '../rpc/protocol';
 import { serveRpc } from '../rpc/server';
 import { matVecOnce, setWasmBase } from './backend';
 import { openModelCache } from './cache';
-import { createInferenceEngine, type InferenceEngine } from './engine';
+import { calibrateBackends, createInferenceEngine, type InferenceEngine } from './engine';
 import type { InferApi, InferConfig } from './protocol';
 
 export type InferPort = RpcChannel<RpcRequest, RpcReply>;
@@ -41,6 +41,11 @@ export function serveInference(port: InferPort, onReply?: (request: RpcRequest, 
     floor: async (items, dim) => {
       await ready();
       return matVecOnce(items, dim);
+    },
+    async calibrate(config) {
+      if (engine) throw new Error('calibration runs in a worker of its own, not in one that serves');
+      setWasmBase(`${config.endpoint}/aisle-wasm/`);
+      return calibrateBackends(await openModelCache());
     },
   };
   serveRpc(port, api, onReply);
