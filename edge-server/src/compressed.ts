@@ -67,7 +67,8 @@ export function compressedCache(maxBytes: number, quality?: number) {
     const made = compressOnce(body, quality);
     if (!valid()) return made;
     cache.set(key, made);
-    const size = body.length * 2;
+    // The body and both encodings: weights compress little, so up to about three times the body.
+    const size = body.length * 3;
     sizes.set(key, size);
     total += size;
     for (const [old, n] of sizes) {

@@ -83,6 +83,11 @@ export function benchSize(file = 'dist/aisle.js', syncFile = 'dist/aisle-sync.js
       value: gz(sync),
       unit: 'B',
     },
+    {
+      metric: 'aisle-recs.js gzip -9 (the worker client and widget, loaded when idle with personalisation consent)',
+      value: gz(readFileSync('dist/aisle-recs.js')),
+      unit: 'B',
+    },
     ...inferenceRows(),
   ];
   report('size', 'Storefront script size', rows);

@@ -29,10 +29,11 @@ export function assetsRoute({ distDir }: { distDir: string }) {
           etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
         }),
         () => {
-          cache.delete(path);
           throw missing(name);
         },
       );
+      // Nothing failed is kept: the next request tries again.
+      entry.catch(() => cache.delete(path));
       cache.set(path, entry);
     }
     return entry;
@@ -48,6 +49,7 @@ export function assetsRoute({ distDir }: { distDir: string }) {
     c.header('ETag', entry.etag);
     c.header('Cache-Control', cacheControl);
     c.header('Access-Control-Allow-Origin', '*');
+    c.header('Vary', 'Accept-Encoding');
     if (c.req.header('If-None-Match') === entry.etag) return c.body(null, 304);
     const type = name.endsWith('.map')
       ? 'application/json'

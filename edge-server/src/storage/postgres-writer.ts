@@ -21,6 +21,8 @@ import { clicksFor, fold, projection, writeFolded } from './rollups';
 /** Requests in one transaction at most, and events (each request brings at most 500). */
 const GROUP_REQUESTS = 32;
 const GROUP_EVENTS = 8000;
+/** Requests waiting for a transaction on this node at most. */
+const MAX_QUEUED = 5000;
 
 interface Request {
   site: string;
@@ -35,7 +37,6 @@ export function pgEventWriter(pool: pg.Pool, concurrency: number) {
   const queue: Request[] = [];
   let writing = 0;
 
-  /** Stores one group in one transaction and returns each request's count of new events. */
   /** Folds a transaction's new events into the rollups under the watermark's lock (see the module's note). */
   async function foldIn(
     client: pg.PoolClient,
@@ -52,8 +53,15 @@ export function pgEventWriter(pool: pg.Pool, concurrency: number) {
         above++;
         newest = Math.max(newest, seq);
       }
+    // Whether anything but this transaction's own events lies above the watermark: counted no further
+    // than one past its own, so a backlog (while the refresh works through it) costs no more than none.
     const [{ n }] = above
-      ? (await client.query<{ n: string }>('SELECT COUNT(*) AS n FROM events WHERE seq > $1', [watermark])).rows
+      ? (
+          await client.query<{ n: string }>(
+            'SELECT COUNT(*) AS n FROM (SELECT 1 FROM events WHERE seq > $1 LIMIT $2) AS above',
+            [watermark, above + 1],
+          )
+        ).rows
       : [{ n: '0' }];
     const all = Number(n) === above;
     const events = mine.flatMap(({ request, events }) =>
@@ -68,6 +76,7 @@ export function pgEventWriter(pool: pg.Pool, concurrency: number) {
     await writeFolded(tx, fold(events, await clicksFor(tx, events)), all ? newest : watermark, Date.now());
   }
 
+  /** Stores one group in one transaction and returns each request's count of new events. */
   async function store(group: Request[]): Promise<number[]> {
     const sites: string[] = [];
     const received: number[] = [];
@@ -85,7 +94,11 @@ export function pgEventWriter(pool: pg.Pool, concurrency: number) {
       // The count of events above the watermark must walk the seq index, whatever the planner's
       // statistics say of a table that grew since they were taken: a scan of every event per batch
       // would make each one slower than the last.
-      await client.query('BEGIN; SET LOCAL enable_seqscan = off');
+      // And no transaction waits for ever on the watermark's lock or a statement: a node that hangs
+      // while holding it fails its own requests (which devices resend), not every node's for good.
+      await client.query(
+        "BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL lock_timeout = '10s'; SET LOCAL statement_timeout = '60s'",
+      );
       const { rows } = await client.query<{ seq: string; event_id: string }>(
         `INSERT INTO events (event_id, site, type, ts, anonymous_id, session_id, user_id, received_at, payload)
          SELECT (e.doc->>'event_id')::uuid, ($1::text[])[e.i], e.doc->>'type', (e.doc->>'ts')::bigint,
@@ -148,6 +161,12 @@ export function pgEventWriter(pool: pg.Pool, concurrency: number) {
 
   return function insert(site: string, events: readonly AisleEvent[], receivedAt: number): Promise<number> {
     return new Promise((resolve, reject) => {
+      // Bounded: past this many waiting requests PostgreSQL is not keeping up, and the device is
+      // better told so at once (it keeps its events and resends) than kept waiting.
+      if (queue.length >= MAX_QUEUED) {
+        reject(new Error(`${queue.length} requests already wait for PostgreSQL`));
+        return;
+      }
       queue.push({ site, events, receivedAt, resolve, reject });
       pump();
     });

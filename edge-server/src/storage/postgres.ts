@@ -5,7 +5,7 @@ import pg from 'pg';
 import { PG_MIGRATIONS } from './migrations';
 import { pgSql } from './postgres-sql';
 import { pgEventWriter } from './postgres-writer';
-import { DETAILED_TYPES, rollupsOver } from './rollups';
+import { DETAILED_TYPES, type RollupEvent, rollupsOver } from './rollups';
 import { storesOver } from './stores';
 
 export { pgSql } from './postgres-sql';
@@ -45,6 +45,8 @@ export function openPostgres(options: PostgresOptions): Storage {
   const pool = new pg.Pool({
     connectionString,
     max: poolSize,
+    // A database that does not answer fails a request after this long rather than never.
+    connectionTimeoutMillis: 10_000,
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   // An idle client that loses its connection must not take the process down.
@@ -58,14 +60,21 @@ export function openPostgres(options: PostgresOptions): Storage {
   return {
     kind: 'postgres',
     ...storesOver(sql),
-    rollups: rollupsOver(sql, 'postgres', async (after, limit) => {
+    rollups: rollupsOver(sql, 'postgres', async (after, limit, via = sql) => {
       const detailed = DETAILED_TYPES.map((t) => `'${t}'`).join(', ');
-      const { rows } = await pool.query(
+      type Row = Omit<RollupEvent['event'], 'ts' | 'group'> & {
+        seq: string;
+        site: string;
+        received_at: string;
+        ts: string;
+        grp: RollupEvent['event']['group'] | null;
+      };
+      const rows = await via.all<Row>(
         `SELECT seq, site, received_at, event_id::text AS event_id, type, ts, anonymous_id, session_id,
            payload->>'group' AS grp, (payload->>'value')::float8 AS value, payload->>'currency' AS currency,
            CASE WHEN type IN (${detailed}) THEN payload->'items' END AS items,
            CASE WHEN type IN (${detailed}) THEN payload->'props' END AS props
-         FROM events WHERE seq > $1 ORDER BY seq LIMIT $2`,
+         FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
         [after, limit],
       );
       return rows.map((r) => ({

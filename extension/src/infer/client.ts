@@ -118,6 +118,12 @@ export function startInference(
       return;
     }
     const client = rpcClient<InferApi>(channel);
+    // Started once its script runs: the start timeout is for loading the script, not for downloading
+    // the models, which on a slow network takes longer than any such timeout.
+    client.call('ping').then(
+      () => started(),
+      () => {},
+    );
     const init: InferConfig = {
       endpoint: config.endpoint,
       backend: config.backend,
@@ -255,10 +261,15 @@ export function startInference(
     calibrating = true;
     const later = win.requestIdleCallback ?? ((fn: () => void) => win.setTimeout(fn, 1));
     later(() => {
-      const spawned = spawnWorker(config.scriptUrl, 'aisle-calibrate', { module: true });
+      // Its start and its work are one call: it gets as long as a slow phone takes for both.
+      const spawned = spawnWorker(config.scriptUrl, 'aisle-calibrate', { module: true, timeoutMs: 120_000 });
       const done = () => spawned.worker.terminate();
-      spawned.failed.then(done);
-      rpcClient<InferApi>(spawned.worker as unknown as RpcChannel<RpcReply, RpcRequest>)
+      const calibrator = rpcClient<InferApi>(spawned.worker as unknown as RpcChannel<RpcReply, RpcRequest>);
+      spawned.failed.then((why) => {
+        calibrator.fail(why);
+        done();
+      });
+      calibrator
         .call('calibrate', { endpoint: config.endpoint })
         .then(
           (choice) => {

@@ -31,13 +31,18 @@ export function startInferenceLater(
   const load = () => {
     if (loading) return;
     loading = true;
-    loadScript<RecsScript>(config.recsUrl, '__aisleRecs').then(
-      (recs) => {
+    loadScript<RecsScript>(config.recsUrl, '__aisleRecs')
+      .then(async (recs) => {
         off();
+        // Consent may have been withdrawn while the script loaded.
+        if (!(await tracker.consent()).personalization) {
+          loading = false;
+          return;
+        }
         client = recs.startInference(tracker, config, fire, early.splice(0));
-      },
-      (cause) => log.log('warn', 'no recommendations', cause),
-    );
+      })
+      // Never an unhandled rejection on the merchant's page, whatever went wrong.
+      .catch((cause) => log.log('warn', 'no recommendations', cause));
   };
   // Only after the page is up, and only with consent to personalise from the shopper's history.
   const begin = async () => {

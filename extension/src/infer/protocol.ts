@@ -73,6 +73,8 @@ export interface RiskResult {
 
 /** The inference host's API, as the page calls it over the shared RPC (`init` first). */
 export type InferApi = {
+  /** Answers as soon as the worker's script has run: it started (models may take long to download after that). */
+  ping(): Promise<true>;
   init(config: InferConfig): Promise<InferStatus>;
   recommend(history: HistoryEvent[], rules: RecommendRules): Promise<RecommendResult>;
   risk(session: HistoryEvent[]): Promise<RiskResult>;

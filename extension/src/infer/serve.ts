@@ -22,6 +22,7 @@ export function serveInference(port: InferPort, onReply?: (request: RpcRequest, 
     return engine;
   };
   const api: InferApi = {
+    ping: async () => true,
     async init(config: InferConfig) {
       const key = JSON.stringify(config);
       let shared = engines.get(key);

@@ -19,7 +19,7 @@ export { clicksFor, writeFolded } from './write';
 export function rollupsOver(
   sql: Sql,
   kind: 'sqlite' | 'postgres',
-  read: (after: number, limit: number) => Promise<RollupEvent[]>,
+  read: (after: number, limit: number, via?: Sql) => Promise<RollupEvent[]>,
 ): Rollups {
   return {
     refresh: refreshOver(sql, kind, read),

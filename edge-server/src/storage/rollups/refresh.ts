@@ -15,12 +15,30 @@ const n = (x: unknown) => Number(x ?? 0);
 export function refreshOver(
   sql: Sql,
   kind: 'sqlite' | 'postgres',
-  read: (after: number, limit: number) => Promise<RollupEvent[]>,
+  read: (after: number, limit: number, via?: Sql) => Promise<RollupEvent[]>,
 ): Rollups['refresh'] {
-  const lock = kind === 'postgres' ? ' FOR UPDATE' : '';
   let running: Promise<{ events: number; done: boolean }> | undefined;
 
+  /**
+   * PostgreSQL: the chunk is read after the watermark's lock is taken, in the transaction that moves
+   * it. Every ingest transaction takes that lock before it commits, so the read sees each one that
+   * held it before, and one still uncommitted then folds its own events once the watermark passes
+   * them (postgres-writer): none is skipped, whatever its `received_at`.
+   */
+  async function lockedChunk(now: number, settleMs: number): Promise<number | undefined> {
+    return sql.transaction(async (tx) => {
+      const [state] = await tx.all<{ seq: unknown }>(`SELECT seq FROM rollup_state WHERE id = 'events' FOR UPDATE`);
+      const fetched = await read(n(state?.seq), CHUNK_EVENTS, tx);
+      const cut = fetched.findIndex((e) => e.received_at > now - settleMs);
+      const events = cut < 0 ? fetched : fetched.slice(0, cut);
+      if (!events.length) return undefined;
+      await writeFolded(tx, fold(events, await clicksFor(tx, events)), events[events.length - 1].seq, now);
+      return events.length;
+    });
+  }
+
   async function chunk(now: number, settleMs: number): Promise<number | undefined> {
+    if (kind === 'postgres') return lockedChunk(now, settleMs);
     const [state] = await sql.all<{ seq: unknown }>(`SELECT seq FROM rollup_state WHERE id = 'events'`);
     const from = n(state?.seq);
     const fetched = await read(from, CHUNK_EVENTS);
@@ -33,7 +51,7 @@ export function refreshOver(
     const agg = fold(events, known);
     const to = events[events.length - 1].seq;
     const moved = await sql.transaction(async (tx) => {
-      const [again] = await tx.all<{ seq: unknown }>(`SELECT seq FROM rollup_state WHERE id = 'events'${lock}`);
+      const [again] = await tx.all<{ seq: unknown }>(`SELECT seq FROM rollup_state WHERE id = 'events'`);
       if (n(again?.seq) !== from) return true;
       await writeFolded(tx, agg, to, now);
       return false;
