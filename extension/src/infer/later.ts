@@ -33,12 +33,12 @@ export function startInferenceLater(
     loading = true;
     loadScript<RecsScript>(config.recsUrl, '__aisleRecs')
       .then(async (recs) => {
-        off();
-        // Consent may have been withdrawn while the script loaded.
+        // Consent may have been withdrawn while the script loaded: the events keep being kept until it is given again.
         if (!(await tracker.consent()).personalization) {
           loading = false;
           return;
         }
+        off();
         client = recs.startInference(tracker, config, fire, early.splice(0));
       })
       // Never an unhandled rejection on the merchant's page, whatever went wrong.
