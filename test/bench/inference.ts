@@ -21,7 +21,7 @@ import { startServer, tempSqlite } from '../helpers/server';
 import { type Row, report } from './report';
 
 /** Every size and backend by default; `AISLE_BENCH_SIZES=1000,10000` and `AISLE_BENCH_BACKENDS=wasm,cpu` run a subset. */
-const pick = <T extends string | number>(all: readonly T[], env: string | undefined): T[] =>
+export const pick = <T extends string | number>(all: readonly T[], env: string | undefined): T[] =>
   env ? all.filter((x) => env.split(',').includes(String(x))) : [...all];
 const SIZES = pick([1000, 10_000, 100_000], process.env.AISLE_BENCH_SIZES);
 const BACKENDS = pick(['wasm', 'webgpu', 'webgl', 'cpu'] as const, process.env.AISLE_BENCH_BACKENDS);

@@ -14,11 +14,9 @@ import { join } from 'node:path';
 import { useBackend } from '../../training/src/backend';
 import { launch } from '../helpers/browser';
 import { startServer, type TestServer, tempSqlite } from '../helpers/server';
-import { syntheticModel } from './inference';
+import { pick, syntheticModel } from './inference';
 import { median, type Row, report } from './report';
 
-const pick = <T extends string | number>(all: readonly T[], env: string | undefined): T[] =>
-  env ? all.filter((x) => env.split(',').includes(String(x))) : [...all];
 /** `AISLE_BENCH_SIZES=1000,10000` and `AISLE_BENCH_NETWORKS=slow4g` run a subset. */
 const SIZES = pick([1000, 10_000, 100_000], process.env.AISLE_BENCH_SIZES);
 

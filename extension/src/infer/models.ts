@@ -99,6 +99,24 @@ async function refusal<M extends ModelManifest>(
  */
 export const NETWORK_WAIT_MS = 150;
 
+/**
+ * The bound on the edge's first answer: `answered()` marks it; `inTime(fresh)` resolves true when it
+ * came (or `fresh` settled) within `waitMs` of this call, false once that time is past.
+ */
+function deadline(waitMs: number) {
+  let answered = () => {};
+  const heard = new Promise<boolean>((resolve) => {
+    answered = () => resolve(true);
+  });
+  const late = new Promise<boolean>((resolve) => setTimeout(() => resolve(false), waitMs));
+  const settled = (fresh: Promise<unknown>) =>
+    fresh.then(
+      () => true,
+      () => true,
+    );
+  return { answered, inTime: (fresh: Promise<unknown>) => Promise.race([heard, settled(fresh), late]) };
+}
+
 export async function loadModelFiles<M extends ModelManifest>(
   endpoint: string,
   name: string,
@@ -108,20 +126,15 @@ export async function loadModelFiles<M extends ModelManifest>(
 ): Promise<LoadedFiles<M> | undefined> {
   const keys = trust.key ? [trust.key] : [];
   // The edge is asked at once, while the cached copy is read and checked.
-  const late = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), waitMs));
-  let answered = () => {};
-  const manifest = new Promise<'answered'>((resolve) => {
-    answered = () => resolve('answered');
-  });
+  const bound = deadline(waitMs);
   const held = fromCache<M>(cache, name, keys);
-  const fresh = fromEdge<M>(endpoint, name, cache, trust, held, answered);
+  const fresh = fromEdge<M>(endpoint, name, cache, trust, held, bound.answered);
   fresh.catch(() => {});
   const cached = await held;
   // Nothing held: the edge's answer is awaited, unless it said last time that it has no such model.
   if (!cached && !(await cache?.get<boolean>(noneKey(name)).catch(() => false))) return fresh;
   // The bound is on the question (is there something newer?), not on the download of what is.
-  const first = await Promise.race([manifest, fresh.then(() => 'answered' as const), late]);
-  if (first !== 'late') return fresh;
+  if (await bound.inTime(fresh)) return fresh;
   return cached ? { ...cached, loadedFrom: 'cache' } : undefined;
 }
 
@@ -231,14 +244,11 @@ export async function loadCatalog(
       return undefined; // signed, yet not a catalogue: nothing from it is shown
     }
   }
-  let answered = () => {};
-  const headers = new Promise<'answered'>((resolve) => {
-    answered = () => resolve('answered');
-  });
+  const bound = deadline(NETWORK_WAIT_MS);
   const fresh = (async () => {
     try {
       const res = await fetch(`${endpoint}/v1/catalog`, { cache: 'no-cache' });
-      answered();
+      bound.answered();
       if (res.ok) {
         const items = parseCatalog(await res.json());
         await cache?.set('catalog', items).catch(() => {});
@@ -253,7 +263,5 @@ export async function loadCatalog(
   const cached = stored ? { items: parseCatalog({ items: stored }), loadedFrom: 'cache' as const } : undefined;
   if (!cached) return fresh;
   // As for a model: a held copy serves when the edge is slower than NETWORK_WAIT_MS, and is refreshed for the next page.
-  const late = new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), NETWORK_WAIT_MS));
-  const first = await Promise.race([headers, fresh.then(() => 'answered' as const), late]);
-  return first === 'late' ? cached : ((await fresh) ?? cached);
+  return (await bound.inTime(fresh)) ? ((await fresh) ?? cached) : cached;
 }
