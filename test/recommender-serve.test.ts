@@ -6,14 +6,21 @@
  */
 import type { CatalogItem } from '@aisle/shared-models/models/catalog';
 import {
+  type CandidateSource,
+  candidatesOf,
+  candidateTable,
   contextShare,
   createRecommenderModel,
+  cutHead,
   type HistoryEvent,
+  headIndexes,
   type RecommenderManifest,
+  type RecommendRules,
   recommendationServer,
   type SasRecConfig,
 } from '@aisle/shared-models/models/recommender';
 import { initWeights } from '@aisle/shared-models/models/recommender/sasrec-train';
+import type { Tensor2D } from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../training/src/backend';
 
@@ -176,5 +183,78 @@ describe('what the shopper is shown', () => {
       ['K1', 'popular in the shop', undefined],
       ['K2', 'popular in the shop', undefined],
     ]);
+  });
+});
+
+describe('a head model with the edge’s candidates', () => {
+  // The whole model's parts, its head (the ten most popular: the kitchen) and the edge's table.
+  async function cut() {
+    const whole = model();
+    const config = whole.manifest.config;
+    const weights = initWeights(config, 5);
+    const width = 3;
+    const items = new Int32Array(config.items * width);
+    const similarity = new Float32Array(config.items * width);
+    for (let j = 1; j < config.items; j++) {
+      const base = Math.floor((j - 1) / 10) * 10;
+      [((j - base) % 10) + base + 1, ((j - base + 1) % 10) + base + 1].forEach((n, k) => {
+        items[j * width + k] = n;
+        similarity[j * width + k] = 1 - k * 0.2;
+      });
+    }
+    const popularity = Float32Array.from({ length: config.items }, (_, j) => (j ? 100 - j : 0));
+    const n = config.items;
+    const content = { category: new Int32Array(n), band: new Int32Array(n), coldness: new Float32Array(n) };
+    const neighbours = { items, similarity, width };
+    const keep = headIndexes(popularity, 11);
+    const part = cutHead(keep, { items: whole.manifest.items, weights, neighbours, popularity, content });
+    const table = await candidateTable(whole.manifest.items, weights.item_embedding as Tensor2D, neighbours, width);
+    const manifest = {
+      ...whole.manifest,
+      config: { ...config, items: keep.length },
+      items: part.items,
+      head: { of: n, shard: 'candidates.bin', root: '', width },
+    } satisfies RecommenderManifest;
+    const head = createRecommenderModel(part.weights, manifest, part.neighbours, part.popularity, part.content, true);
+    const held = new Set(part.items.slice(1));
+    const asked: { item: string; fetch: boolean; recent: readonly string[] }[] = [];
+    const source: CandidateSource = async (item, fetch, recent) => {
+      asked.push({ item, fetch, recent });
+      const i = whole.manifest.items.indexOf(item);
+      return i > 0 ? candidatesOf(table, i, held) : undefined;
+    };
+    whole.dispose();
+    return { head, held, source, asked };
+  }
+
+  it('on a page outside the head, ranks the edge’s candidates with the history and says why', async () => {
+    const { head, held, source, asked } = await cut();
+    expect([...held]).toEqual(ids.slice(0, 10));
+    const history = [view('K1', 1), view('S3', 2)];
+    const alone = await recommendationServer(head, catalogue).recommend(history, { k: 4, item: 'S3' });
+    expect(alone.items.every((i) => held.has(i.item_id))).toBe(true);
+    const { items } = await recommendationServer(head, catalogue, source).recommend(history, { k: 4, item: 'S3' });
+    const shoes = items.filter((i) => i.item_id.startsWith('S'));
+    expect(shoes.map((i) => i.item_id).sort()).toEqual(['S4', 'S5']);
+    expect(shoes.every((i) => i.reason === 'often viewed with Product S3' && i.context)).toBe(true);
+    expect(items.map((i) => i.item_id)).not.toContain('S3');
+    // Asked for the product on screen; the history's products only from what is already held.
+    expect(asked.filter((a) => a.fetch).map((a) => a.item)).toEqual(['S3']);
+    expect(asked.find((a) => a.item === 'K1')).toMatchObject({ fetch: false });
+    expect(asked[0].recent).toEqual(['S3', 'K1']);
+  });
+
+  it('holds the edge’s candidates to the merchant’s rules: stock, categories, exclusions', async () => {
+    const { head, source } = await cut();
+    const history = [view('J2', 1)];
+    const soldOut = catalogue.map((i) => (i.item_id === 'J3' ? { ...i, in_stock: false } : i));
+    const shown = async (rules: Omit<RecommendRules, 'k' | 'item'>, from = catalogue) =>
+      (await recommendationServer(head, from, source).recommend(history, { k: 6, item: 'J2', ...rules })).items.map(
+        (i) => i.item_id,
+      );
+    expect(await shown({})).toEqual(expect.arrayContaining(['J3', 'J4']));
+    expect(await shown({}, soldOut)).not.toContain('J3');
+    expect(await shown({ exclude: ['J4'] })).not.toContain('J4');
+    expect((await shown({ categories: ['Kitchen'] })).every((id) => id.startsWith('K'))).toBe(true);
   });
 });

@@ -64,11 +64,20 @@ export interface DemoModelOptions {
   models?: readonly (typeof DEMO_MODELS)[number][];
   /** When the season ends (default today, 00:00 UTC): a new day is a new season, and new models. */
   end?: number;
+  /** Devices hold the recommender's this many most viewed products, the edge answers the rest (default: the trainer's threshold). */
+  head?: number;
 }
 
 export function ensureDemoModels(
   dir: string,
-  { log = () => {}, shoppers = 600, epochs = 12, models = DEMO_MODELS, end = demoSeasonEnd() }: DemoModelOptions = {},
+  {
+    log = () => {},
+    shoppers = 600,
+    epochs = 12,
+    models = DEMO_MODELS,
+    end = demoSeasonEnd(),
+    head,
+  }: DemoModelOptions = {},
 ): DemoModels {
   mkdirSync(dir, { recursive: true });
   const catalog = `${JSON.stringify(catalogDocument())}\n`;
@@ -81,7 +90,7 @@ export function ensureDemoModels(
       ? run('catalog', 'pack', '--file', catalogFile, '--out', join(dir, 'catalog')).then(() => {})
       : Promise.resolve();
   const train: Record<(typeof DEMO_MODELS)[number], string[]> = {
-    recommender: ['--epochs', String(epochs), '--time-budget', '60'],
+    recommender: ['--epochs', String(epochs), '--time-budget', '60', ...(head ? ['--head', String(head)] : [])],
     anomaly: [],
     profile: [],
     // The season's last month is the churn label's horizon (the month before it, the training

@@ -5,19 +5,13 @@
  * [1 × 64] · [64 × items] product on the same backend, asked of the worker and read back the same
  * way, round trip included, each request right after one — and the main-thread long tasks while it runs.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MANIFEST_VERSION } from '@aisle/shared-models/models/manifest';
-import { losslessDtype, type QuantDtype } from '@aisle/shared-models/models/quantize';
-import type { RecommenderManifest, SasRecConfig } from '@aisle/shared-models/models/recommender';
-import { initWeights } from '@aisle/shared-models/models/recommender/sasrec-train';
-import { random } from '@aisle/shared-models/util/random';
-import * as tf from '@tensorflow/tfjs';
 import { useBackend } from '../../training/src/backend';
-import { saveRecommender } from '../../training/src/recommender-files';
 import { launch } from '../helpers/browser';
 import { startServer, tempSqlite } from '../helpers/server';
+import { syntheticModel } from '../helpers/synthetic-model';
 import { type Row, report } from './report';
 
 /** Every size and backend by default; `AISLE_BENCH_SIZES=1000,10000` and `AISLE_BENCH_BACKENDS=wasm,cpu` run a subset. */
@@ -26,75 +20,6 @@ export const pick = <T extends string | number>(all: readonly T[], env: string |
 const SIZES = pick([1000, 10_000, 100_000], process.env.AISLE_BENCH_SIZES);
 const BACKENDS = pick(['wasm', 'webgpu', 'webgl', 'cpu'] as const, process.env.AISLE_BENCH_BACKENDS);
 const WARM_RUNS = 60;
-const KNN_WIDTH = 20;
-
-/**
- * A recommender of `items` items with random weights: latency and bytes depend on the shapes, not
- * on what was learned. Written as the trainer ships models: every float tensor but popularity as
- * uint8 (what `aisle train` chose on both real logs, see `npm run bench -- quantize`), the integer
- * tables in the fewest bits that hold them exactly.
- */
-export async function syntheticModel(
-  dir: string,
-  items: number,
-  catalogItem: (i: number) => Record<string, unknown> = () => ({}),
-) {
-  const rnd = random(items);
-  const config: SasRecConfig = { maxLen: 50, dim: 64, blocks: 1, dropout: 0, items: items + 1, types: 3 };
-  const weights = initWeights(config, 1);
-  const manifest: Omit<RecommenderManifest, 'shards'> = {
-    manifest_version: MANIFEST_VERSION,
-    name: 'recommender',
-    version: 1,
-    feature_schema_version: 1,
-    created_at: new Date().toISOString(),
-    config,
-    items: ['', ...Array.from({ length: items }, (_, i) => `I${i}`)],
-    types: ['', 'view_item', 'add_to_cart'],
-    blend: 0.5,
-    knn: { neighbours: KNN_WIDTH, decay: 0.6 },
-    content: { weight: 0, decay: 0.8, categories: [''], band_edges: [] },
-    repeat: null,
-    metrics: {},
-  };
-  const n = items + 1;
-  const knnItems = Int32Array.from({ length: n * KNN_WIDTH }, () => 1 + Math.floor(rnd() * items));
-  const quantization: Record<string, QuantDtype> = {
-    ...Object.fromEntries(Object.keys(weights).map((name) => [name, 'uint8' as const])),
-    knn_similarity: 'uint8',
-    item_coldness: 'uint8',
-    item_category: 'uint8',
-    item_band: 'uint8',
-  };
-  const knnDtype = losslessDtype(knnItems);
-  if (knnDtype) quantization.knn_items = knnDtype;
-  await saveRecommender(dir, {
-    quantization,
-    manifest,
-    weights,
-    neighbours: {
-      items: knnItems,
-      similarity: Float32Array.from({ length: n * KNN_WIDTH }, () => rnd()),
-      width: KNN_WIDTH,
-    },
-    popularity: Float32Array.from({ length: n }, (_, i) => (i ? 1 / i : 0)),
-    content: { category: new Int32Array(n), band: new Int32Array(n), coldness: new Float32Array(n) },
-    model: undefined as never,
-    results: [],
-    epochSeconds: [],
-  });
-  tf.dispose(Object.values(weights));
-  const catalog = {
-    items: Array.from({ length: items }, (_, i) => ({
-      item_id: `I${i}`,
-      item_category: `C${i % 20}`,
-      price: 10,
-      in_stock: true,
-      ...catalogItem(i),
-    })),
-  };
-  writeFileSync(join(dir, '..', 'catalog.json'), JSON.stringify(catalog));
-}
 
 const PAGE = `<!doctype html><html><head><title>Inference bench</title></head><body><h1>Inference bench</h1>
 <script>

@@ -428,3 +428,97 @@ describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () =
     }
   }, 120_000);
 });
+
+describe.runIf(chromiumAvailable())(
+  'a head recommender on the demo shop: the edge answers for the product on screen',
+  () => {
+    const headDir = join(mkdtempSync(join(tmpdir(), 'aisle-head-')), 'models');
+    const HEAD = 100;
+    const e2e = useServerAndBrowser({ modelsDir: () => headDir });
+    beforeAll(async () => {
+      await ensureDemoModels(headDir, { shoppers: 200, epochs: 3, models: ['recommender', 'anomaly'], head: HEAD })
+        .ready;
+    }, 180_000);
+
+    it('devices hold the most viewed products; on a page outside them, the edge’s candidates are ranked with the shopper’s history, and the request names nothing but that page’s product', async () => {
+      const manifest = JSON.parse(readFileSync(join(headDir, 'recommender', 'manifest.json'), 'utf8'));
+      expect(manifest.items).toHaveLength(HEAD + 1);
+      const held = new Set<string>(manifest.items);
+      const table = manifest.shards.find((s: { path: string }) => s.path === 'candidates.bin');
+      const outside = PRODUCTS.filter((p) => p.inStock && !held.has(p.id));
+      const first = outside.find((p) => p.category === 'Shoes') ?? outside[0];
+      const second = outside.find((p) => p.category === first.category && p.id !== first.id) ?? outside[1];
+      const page = await e2e.browser.isolatedPage();
+      const asked: { url: URL; cookie?: string }[] = [];
+      page.on('request', (r) => {
+        if (r.url().includes('/candidates')) asked.push({ url: new URL(r.url()), cookie: r.headers().cookie });
+      });
+      const views: { items: string[]; why: string[] }[] = [];
+      for (const product of [first, second]) {
+        const before = (await shown(page)).join();
+        await page.goto(`${e2e.server.url}/demo/p/${product.id}?backend=wasm&recs=6`, { waitUntil: 'networkidle0' });
+        await aisleReady(page);
+        await inferenceUp(page);
+        await until('recommendations after the view', async () =>
+          (await shown(page)).join() !== before ? true : undefined,
+        );
+        const items = await settled(page, 6);
+        const why = await page.evaluate(() =>
+          [...(document.querySelector('[data-aisle-slot]')?.shadowRoot?.querySelectorAll('.why') ?? [])].map(
+            (w) => w.textContent ?? '',
+          ),
+        );
+        views.push({ items, why });
+      }
+      // One question per product page, naming that product (and the site's key, when it has one): never the history.
+      expect(asked.map((a) => a.url.searchParams.get('item'))).toEqual([first.id, second.id]);
+      for (const a of asked) {
+        expect([...a.url.searchParams.keys()].filter((k) => k !== 'site')).toEqual(['item']);
+        expect(a.url.pathname).toBe(`/v1/models/recommender/${manifest.version}/candidates`);
+        expect(a.cookie).toBeUndefined();
+      }
+      // The edge's table never reaches the device.
+      expect(e2e.server.served.some((s) => s.path.endsWith(table.sha256))).toBe(false);
+      // Products the device does not hold are recommended, as often viewed with the one on screen.
+      const fromEdge = views.flatMap((v) => v.items).filter((id) => !held.has(id));
+      expect(fromEdge.length, JSON.stringify(views)).toBeGreaterThan(0);
+      expect(views[1].items).not.toContain(second.id);
+      expect(views.flatMap((v) => v.why).every((w) => w.length > 0)).toBe(true);
+      const s = await status(page);
+      expect(s.models.recommender?.head).toEqual({ items: HEAD, of: manifest.head.of - 1 });
+      expect(s.problems ?? []).toEqual([]);
+
+      // The answers kept for the products on screen name what the shopper looked at: erasing takes them.
+      const keptKeys = () =>
+        page.evaluate(
+          () =>
+            new Promise<string[]>((resolve, reject) => {
+              const open = indexedDB.open('aisle-models');
+              open.onerror = () => reject(open.error);
+              open.onsuccess = () => {
+                const keys = open.result.transaction('meta').objectStore('meta').getAllKeys();
+                keys.onsuccess = () => {
+                  resolve((keys.result as string[]).filter((k) => String(k).startsWith('candidates:')));
+                  open.result.close();
+                };
+              };
+            }),
+        );
+      expect(await keptKeys()).toHaveLength(1);
+      await page.evaluate(() => (window as unknown as AisleWindow).aisle.erase());
+      expect(await keptKeys()).toEqual([]);
+
+      // Without consent to analytics nothing leaves the device: not even the product on screen's question.
+      await page.evaluate(() =>
+        (window as unknown as AisleWindow).aisle.consent({ analytics: false, personalization: true }),
+      );
+      const third = outside.find((p) => ![first.id, second.id].includes(p.id)) ?? outside[2];
+      await page.goto(`${e2e.server.url}/demo/p/${third.id}?backend=wasm&recs=6`, { waitUntil: 'networkidle0' });
+      await aisleReady(page);
+      await inferenceUp(page);
+      await settled(page, 6);
+      expect(asked.map((a) => a.url.searchParams.get('item'))).toEqual([first.id, second.id]);
+      expect(page.errors).toEqual([]);
+    }, 240_000);
+  },
+);

@@ -5,12 +5,23 @@
  * forever), and the shop's catalogue (`GET /v1/catalog`). A site's published (signed) model comes
  * from the registry (`?site=KEY`, its channel by `?channel=` or by the device's rollout `?bucket=`);
  * otherwise the directory `MODELS_DIR/NAME` as `aisle train` writes it, unsigned, for development.
- * The catalogue is `MODELS_DIR/catalog.json`.
+ * The catalogue is `MODELS_DIR/catalog.json`. A head recommender's candidates for one product
+ * (`GET /v1/models/recommender/:version/candidates?item=`): see `shared-models/models/recommender/head`.
  */
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ModelFormatError } from '@aisle/shared-models/models/files';
 import { MODEL_NAMES, type ModelManifest } from '@aisle/shared-models/models/manifest';
+import {
+  answerFor,
+  type CandidateTable,
+  decodeCandidates,
+  type MerkleLevel,
+  merkleLevels,
+  merkleRoot,
+  type RecommenderManifest,
+} from '@aisle/shared-models/models/recommender';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { z } from 'zod';
@@ -50,6 +61,21 @@ function cachedFile() {
     return loaded;
   };
 }
+
+/** A head model's candidate table, ready to answer: its items by id and its Merkle tree. */
+interface Answering {
+  table: CandidateTable;
+  levels: MerkleLevel[];
+  indexOf: Map<string, number>;
+  head: Set<string>;
+  version: number;
+}
+
+/** Shards past this size are sent uncompressed. */
+const MAX_COMPRESSED_SHARD = 32 * 1024 * 1024;
+
+/** Longest item id a request may name (the catalogue's own limit). */
+const MAX_ITEM_ID = 256;
 
 /**
  * The channel a device reads: canary when one exists and the device's bucket (0–99, a stable hash
@@ -105,6 +131,12 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
         // Only bytes that are what their name says are kept compressed: a shard damaged in storage
         // is served as it is (the device refuses it) and not remembered once repaired.
         const whole = () => createHash('sha256').update(bytes).digest('hex') === sha;
+        // A head recommender's candidate table (tens of MB, the edge's own) goes as it is: compressing
+        // it would take seconds and most of the cache.
+        if (bytes.byteLength > MAX_COMPRESSED_SHARD) {
+          c.header('Content-Type', 'application/octet-stream');
+          return c.body(bytes as Uint8Array<ArrayBuffer>);
+        }
         return sendCompressed(c, await compressed(sha, bytes, whole), 'application/octet-stream');
       };
       // A published shard, or any current directory model's: the bytes are what the hash says, whoever asks.
@@ -175,6 +207,124 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
         () =>
           new ApiError(404, 'model not published', [{ path: 'name', message: `no ${name} model on this server yet` }]),
       );
+    },
+  );
+
+  // Candidate tables, decoded and hashed into their tree once (a second or two for 100k items, some
+  // 50 MB held), only for versions a channel serves now: two at most per site. A table that failed
+  // is not tried again for a minute.
+  const answering = new Map<string, Promise<Answering>>();
+  const failed = new Map<string, { at: number; error: ApiError }>();
+  const refused = (message: string) => new ApiError(404, 'no candidates', [{ path: 'version', message }]);
+  const answeringFor = (
+    manifest: RecommenderManifest,
+    bytes: (sha: string, path: string) => Promise<Uint8Array | undefined>,
+  ) => {
+    const head = manifest.head as NonNullable<RecommenderManifest['head']>;
+    const shard = manifest.shards.find((s) => s.path === head.shard);
+    if (!shard) throw refused('its manifest lists no candidate table');
+    // The table and what the manifest says of it: a table shared by two cuts answers each by its own.
+    const key = `${shard.sha256}/${head.root}/${manifest.version}/${manifest.items.length}`;
+    const fault = failed.get(key);
+    if (fault && Date.now() - fault.at < 60_000) throw fault.error;
+    let ready = answering.get(key);
+    if (!ready) {
+      const building = (async () => {
+        const body = await bytes(shard.sha256, shard.path);
+        if (!body || createHash('sha256').update(body).digest('hex') !== shard.sha256)
+          throw refused('its candidate table is not stored whole');
+        let table: CandidateTable;
+        let levels: MerkleLevel[];
+        try {
+          table = decodeCandidates(body);
+          levels = await merkleLevels(table);
+        } catch (error) {
+          if (error instanceof ModelFormatError) throw refused(error.message);
+          throw error;
+        }
+        if (merkleRoot(levels) !== head.root) throw refused('its candidate table is not the signed one');
+        const indexOf = new Map(table.ids.map((id, i) => [id, i]));
+        return { table, levels, indexOf, head: new Set(manifest.items.slice(1)), version: manifest.version };
+      })();
+      ready = building;
+      building.catch((error) => {
+        if (answering.get(key) === building) answering.delete(key);
+        if (error instanceof ApiError) failed.set(key, { at: Date.now(), error });
+      });
+      answering.set(key, building);
+      while (answering.size > 4) answering.delete(answering.keys().next().value as string);
+    }
+    return ready;
+  };
+  // Answers compressed apart from the weights: crawling every product must not push shards out.
+  const compressedAnswers = compressedCache(16 * 1024 * 1024, 9);
+
+  route(
+    app,
+    {
+      method: 'get',
+      path: '/v1/models/recommender/:version/candidates',
+      summary:
+        'A head recommender’s candidates for one product: its neighbours in the whole model, with the rows of those outside the head, each with its Merkle proof (immutable)',
+      tag: 'Models',
+      access: 'public',
+      query: z.object({ item: z.string().min(1).max(MAX_ITEM_ID), site: z.string().max(64).optional() }),
+      responses: {
+        200: '{ version, item, leaves: [{ index, leaf, proof }] }',
+        400: 'no item, or not a version',
+        404: 'no such version, no candidates for it, or an item the model does not know',
+      },
+    },
+    async (c) => {
+      const version = Number(c.req.param('version'));
+      if (!Number.isInteger(version) || version < 1)
+        throw new ApiError(400, 'invalid version', [{ path: 'version', message: 'expected a whole number from 1' }]);
+      const item = c.req.query('item') ?? '';
+      if (!item || item.length > MAX_ITEM_ID)
+        throw new ApiError(400, 'invalid item', [
+          { path: 'item', message: `expected the product's id, 1 to ${MAX_ITEM_ID} characters` },
+        ]);
+      const site = c.req.query('site');
+      let manifest: RecommenderManifest | undefined;
+      let bytes: (sha: string, path: string) => Promise<Uint8Array | undefined> = async () => undefined;
+      if (site && storage) {
+        // Only a version a channel serves now: an old one is no device's, and each costs a table.
+        const found = (await storage.registry.channels(site, 'recommender')).find((v) => v.version === version);
+        if (found) {
+          manifest = JSON.parse(found.manifest) as RecommenderManifest;
+          bytes = (sha) => storage.registry.shard(sha);
+        }
+      }
+      if (!manifest) {
+        const file = await read(join(dir, 'recommender', 'manifest.json'));
+        const local = file && (JSON.parse(file.body.toString('utf8')) as RecommenderManifest);
+        if (local?.version === version) {
+          manifest = local;
+          bytes = async (_sha, path) => (await read(join(dir, 'recommender', path)))?.body;
+        }
+      }
+      if (!manifest)
+        throw new ApiError(404, 'no such version', [
+          { path: 'version', message: `no recommender version ${version} here` },
+        ]);
+      if (!manifest.head)
+        throw new ApiError(404, 'no candidates', [
+          { path: 'version', message: `recommender version ${version} holds the whole catalogue: nothing to ask for` },
+        ]);
+      const ready = await answeringFor(manifest, bytes);
+      const answer = answerFor(ready.table, ready.levels, ready.indexOf, item, ready.head, ready.version);
+      if (!answer)
+        throw new ApiError(404, 'unknown item', [
+          { path: 'item', message: `recommender version ${version} does not know it` },
+        ]);
+      // The same answer for everyone who has the product on screen: any cache may keep it.
+      c.header('Cache-Control', 'public, max-age=31536000, immutable');
+      c.header('Vary', 'Accept-Encoding');
+      const body = new TextEncoder().encode(JSON.stringify(answer));
+      const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+      c.header('ETag', etag);
+      if (c.req.header('If-None-Match') === etag) return c.body(null, 304);
+      return sendCompressed(c, await compressedAnswers(etag, body), 'application/json');
     },
   );
 

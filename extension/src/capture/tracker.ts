@@ -6,6 +6,7 @@ import { cleanStrings } from '@aisle/shared-models/schema/text';
 import { siteUrl } from '../core/endpoints';
 import { bucketOf, hashId, uuid } from '../core/ids';
 import { createLogger } from '../core/logger';
+import { forgetKept } from '../infer/cache';
 import type { Meta } from '../store/db';
 import { sendEventsBeacon } from '../sync/beacon';
 import type { Engine } from '../sync/engine';
@@ -288,7 +289,7 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
       unsent.clear();
       await engine?.clear('outbox');
     }
-    if (before.personalization && !consent.personalization) await engine?.clear('history');
+    if (before.personalization && !consent.personalization) await Promise.all([engine?.clear('history'), forgetKept()]);
     if (held.length) {
       pending.unshift(...held.splice(0));
       process();
@@ -381,7 +382,13 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
         toWrite.length = 0;
         unsent.clear();
         await commit();
-        await Promise.all([engine?.clear('history'), engine?.clear('outbox'), engine?.metaDelete('session')]);
+        // The recommender's kept answers name products the shopper had on screen: they go with the history.
+        await Promise.all([
+          engine?.clear('history'),
+          engine?.clear('outbox'),
+          engine?.metaDelete('session'),
+          forgetKept(),
+        ]);
         ids = { anonymous_id: anonymous_id ?? uuid() };
         session = undefined;
         await engine?.metaSet('ids', ids);

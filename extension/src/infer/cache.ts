@@ -22,18 +22,43 @@ export interface ModelCache {
   put(name: string, manifest: ModelManifest, files: ReadonlyMap<string, Uint8Array>): Promise<void>;
   get<T>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown): Promise<void>;
+  /** Small state's keys that start with `prefix`. */
+  keys(prefix: string): Promise<string[]>;
+  unset(key: string): Promise<void>;
+}
+
+/** A head recommender's kept answers (`./candidates`): products the shopper had on screen, so theirs to erase. */
+export const KEPT_PREFIX = 'candidates:';
+
+const upgrade = (d: IDBPDatabase<ModelsDB>) => {
+  for (const name of ['manifests', 'shards', 'meta'] as const) {
+    if (!d.objectStoreNames.contains(name)) d.createObjectStore(name);
+  }
+};
+
+/**
+ * Deletes every kept answer of this origin's models database: what `aisle.erase()` and withdrawn
+ * personalisation consent take with the history. Never throws (no database: nothing to delete).
+ */
+export async function forgetKept(): Promise<void> {
+  try {
+    const db = await openDB<ModelsDB>(MODELS_DB, 1, { upgrade });
+    try {
+      const tx = db.transaction('meta', 'readwrite');
+      for (const key of await tx.store.getAllKeys()) if (String(key).startsWith(KEPT_PREFIX)) tx.store.delete(key);
+      await tx.done;
+    } finally {
+      db.close();
+    }
+  } catch {
+    // private mode or storage refused: nothing was kept
+  }
 }
 
 export async function openModelCache(): Promise<ModelCache | undefined> {
   let db: IDBPDatabase<ModelsDB>;
   try {
-    db = await openDB<ModelsDB>(MODELS_DB, 1, {
-      upgrade(d) {
-        for (const name of ['manifests', 'shards', 'meta'] as const) {
-          if (!d.objectStoreNames.contains(name)) d.createObjectStore(name);
-        }
-      },
-    });
+    db = await openDB<ModelsDB>(MODELS_DB, 1, { upgrade });
   } catch {
     return undefined; // private mode or storage refused: models come from the network each time
   }
@@ -52,6 +77,10 @@ export async function openModelCache(): Promise<ModelCache | undefined> {
     get: async <T>(key: string) => (await db.get('meta', key)) as T | undefined,
     async set(key, value) {
       await db.put('meta', value, key);
+    },
+    keys: async (prefix) => (await db.getAllKeys('meta')).map(String).filter((k) => k.startsWith(prefix)),
+    async unset(key) {
+      await db.delete('meta', key);
     },
   };
 }

@@ -199,7 +199,10 @@ export function startInference(
     if (!rpc) return;
     try {
       const past = await history();
+      // A head model asks the edge about the product on screen only where analytics consent lets anything leave.
+      const { analytics } = await tracker.consent();
       const result = await rpc.call('recommend', past, {
+        askEdge: analytics,
         k: config.k,
         perCategory: config.perCategory,
         // Never the product on screen, nor one already in the cart (the serving code leaves out what was bought).

@@ -16,6 +16,7 @@ import {
 import * as tf from '@tensorflow/tfjs';
 import { BACKENDS, chooseBackend, tryBackend } from './backend';
 import type { ModelCache } from './cache';
+import { candidateSource } from './candidates';
 import { type LoadedFiles, loadCatalog, loadModelFiles } from './models';
 import type {
   BackendName,
@@ -134,13 +135,20 @@ export async function createInferenceEngine(
 
   let lastInferenceMs: number | undefined;
   // The ranking, rules, context and reasons: the code the dashboard's preview runs too. Rebuilt with the model.
-  let server = recommendationServer(recommender, catalog?.items ?? []);
+  // A head model: the edge's candidates for the product on screen, beside the head's own items.
+  const serverFor = (model: RecommenderModel | undefined) =>
+    recommendationServer(
+      model,
+      catalog?.items ?? [],
+      model && candidateSource(config.endpoint, model.manifest, cache, config.site),
+    );
+  let server = serverFor(recommender);
   let servedBy = recommender;
 
   async function recommendNow(history: HistoryEvent[], rules: RecommendRules): Promise<RecommendResult> {
     const started = performance.now();
     if (servedBy !== recommender) {
-      server = recommendationServer(recommender, catalog?.items ?? []);
+      server = serverFor(recommender);
       servedBy = recommender;
     }
     const { items, cold } = await server.recommend(history, rules);
@@ -203,6 +211,9 @@ export async function createInferenceEngine(
                 version: recommender.manifest.version,
                 loadedFrom: recFiles.loadedFrom,
                 ...(recFiles.signedBy ? { signedBy: recFiles.signedBy } : {}),
+                ...(recommender.manifest.head
+                  ? { head: { items: recommender.vocabulary.size - 1, of: recommender.manifest.head.of - 1 } }
+                  : {}),
               },
             }
           : {}),

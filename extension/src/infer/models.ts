@@ -9,6 +9,7 @@
  */
 import { CATALOG_FILE, type CatalogItem, parseCatalog } from '@aisle/shared-models/models/catalog';
 import {
+  deviceShards,
   ManifestError,
   type ModelManifest,
   type ModelName,
@@ -52,7 +53,7 @@ async function fromCache<M extends ModelManifest>(cache: ModelCache | undefined,
     return undefined; // not a manifest (an older build's, or damaged): fetched anew
   }
   const files = new Map<string, Uint8Array>();
-  for (const s of manifest.shards) {
+  for (const s of deviceShards(manifest)) {
     const bytes = await cache.shard(s.sha256);
     if (bytes) files.set(s.path, new Uint8Array(bytes));
   }
@@ -190,7 +191,7 @@ async function fromEdge<M extends ModelManifest>(
   try {
     // Every shard at once: on a phone's network each one's round trip would otherwise come in turn.
     const failed = await Promise.all(
-      (offered.shards ?? []).map(async (s): Promise<string | undefined> => {
+      deviceShards(offered).map(async (s): Promise<string | undefined> => {
         const known = await cache?.shard(s.sha256);
         if (known) {
           files.set(s.path, new Uint8Array(known));

@@ -24,6 +24,8 @@ export interface ModelStatus {
   loadedFrom: 'network' | 'cache';
   /** The id of the pinned key whose signature it carries; absent without a pinned key. */
   signedBy?: string;
+  /** A head recommender: the items it holds of the whole model's; the edge answers for the rest. */
+  head?: { items: number; of: number };
 }
 
 export interface InferStatus {

@@ -3,17 +3,19 @@
  * sequential recommender trained on an interchange file (or the edge store), and the next K items
  * for every user of a file, as a device would compute them from that user's history.
  */
+import { join } from 'node:path';
 import { modelHealth, VERDICT_WORDS } from '@aisle/shared-models/models/health';
-import type { RecommenderModel } from '@aisle/shared-models/models/recommender';
+import { CANDIDATES_FILE, type RecommenderModel } from '@aisle/shared-models/models/recommender';
 import { useBackend } from '../backend';
 import { DataError } from '../data/errors';
 import { leaveLastOut } from '../data/sequences';
 import { loadInteractions } from '../data/source';
 import { nextVersion } from '../model-files';
 import { writeJsonLines } from '../output';
+import { cutRecommender, DEFAULT_HEAD, judgeHead } from '../pipelines/recommender-head';
 import { trainRecommender } from '../pipelines/recommender-sasrec';
 import { progress } from '../progress';
-import { loadRecommender, saveRecommender } from '../recommender-files';
+import { loadRecommender, saveRecommender, WHOLE_DIR } from '../recommender-files';
 import { formatTable } from '../table';
 import { type Command, intOption, stringOption, UsageError } from './command';
 import { pick } from './options';
@@ -37,6 +39,11 @@ as it is). Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.`,
     'time-budget': { value: 'S', help: 'stop starting epochs after S seconds of training', default: '480' },
     seed: { value: 'S', help: 'shuffling and initialisation seed', default: '42' },
     dim: { value: 'N', help: 'embedding size', default: '64' },
+    head: {
+      value: 'N',
+      help: "catalogues past N items ship a head of N (the most viewed) to devices, the rest as the edge's candidates; 0: never",
+      default: String(DEFAULT_HEAD),
+    },
     'quantize-loss': {
       value: 'PCT',
       help: 'the validation NDCG@10 (relative, in %) quantising the weights may cost; 0 keeps them float32',
@@ -49,6 +56,7 @@ as it is). Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.`,
     const seed = intOption(values, 'seed', 42, 0);
     const dim = intOption(values, 'dim', 64);
     const timeBudget = intOption(values, 'time-budget', 480);
+    const headItems = intOption(values, 'head', DEFAULT_HEAD, 0);
     const given = values['quantize-loss'];
     const lossText = typeof given === 'string' ? given : given === undefined ? '1' : '';
     const maxLoss = Number(lossText);
@@ -79,8 +87,35 @@ as it is). Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.`,
       },
     }).finally(() => bar.stop());
     const seconds = (performance.now() - started) / 1000;
-    const manifest = await saveRecommender(out, trained);
+    // A catalogue past the head's size: devices get the head, the edge the rest as candidates.
+    const cut =
+      headItems > 0 && split.vocabulary.size - 1 > headItems
+        ? await cutRecommender(trained, split.train, headItems + 1)
+        : undefined;
+    if (cut) {
+      const quality = await judgeHead(trained.model, cut.trained.model, cut.table, split.test);
+      // What ships is the head with the edge's candidates: its numbers are the model's.
+      cut.trained.manifest.metrics = {
+        ...trained.manifest.metrics,
+        ndcg_at_10: quality.candidates.ndcg,
+        hit_rate_at_10: quality.candidates.hitRate,
+        head: {
+          items: headItems,
+          of: split.vocabulary.size - 1,
+          coverage: cut.coverage,
+          ndcg_full: quality.full.ndcg,
+          ndcg_head: quality.head.ndcg,
+          ndcg_head_candidates: quality.candidates.ndcg,
+        },
+      };
+    }
+    // The whole model stays beside the head, for the operator's own tools (`aisle recommend`, profiles).
+    if (cut) await saveRecommender(join(out, WHOLE_DIR), trained);
+    const manifest = cut
+      ? await saveRecommender(out, cut.trained, new Map([[CANDIDATES_FILE, cut.candidates]]))
+      : await saveRecommender(out, trained);
     trained.model.dispose();
+    cut?.trained.model.dispose();
     for (const line of lines) console.log(line);
     const f4 = (x: number) => x.toFixed(4);
     console.log(
@@ -121,6 +156,20 @@ as it is). Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.`,
           .join(', ')}); validation NDCG@10 ${f4(q.valid_ndcg_float32)} → ${f4(q.valid_ndcg)}`,
       );
     }
+    const head = manifest.metrics.head as
+      | {
+          items: number;
+          of: number;
+          coverage: number;
+          ndcg_full: number;
+          ndcg_head: number;
+          ndcg_head_candidates: number;
+        }
+      | undefined;
+    if (head)
+      console.log(
+        `\nhead: devices hold the ${head.items} most viewed of ${head.of} items (${(100 * head.coverage).toFixed(1)} % of the interactions), the edge answers the rest for the product on screen; test NDCG@10 as a device ranks: whole model ${f4(head.ndcg_full)}, head alone ${f4(head.ndcg_head)}, head with the edge's candidates ${f4(head.ndcg_head_candidates)}`,
+      );
     const health = modelHealth('recommender', manifest.metrics);
     console.log(`\n${VERDICT_WORDS[health.verdict]}: ${health.reason}`);
     console.log(`\nwrote ${out} (recommender version ${manifest.version})`);

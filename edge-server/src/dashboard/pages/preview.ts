@@ -8,8 +8,9 @@
 import { EVENT_LABELS, label } from '@aisle/shared-models/labels';
 import { CATALOG_FILE, type CatalogItem, parseCatalog } from '@aisle/shared-models/models/catalog';
 import type { ModelHealth } from '@aisle/shared-models/models/health';
-import { type ModelManifest, sha256Hex } from '@aisle/shared-models/models/manifest';
+import { deviceShards, type ModelManifest, sha256Hex } from '@aisle/shared-models/models/manifest';
 import type {
+  Candidates,
   HistoryEvent,
   RecommendationServer,
   RecommenderManifest,
@@ -58,7 +59,8 @@ async function publicJson<T>(path: string): Promise<T | undefined> {
 async function filesOf(manifest: ModelManifest): Promise<Map<string, Uint8Array>> {
   const files = new Map<string, Uint8Array>();
   await Promise.all(
-    manifest.shards.map(async (s) => {
+    // What a device fetches: a head model's candidate table stays on the edge, asked one product at a time.
+    deviceShards(manifest).map(async (s) => {
       const res = await fetch(`/v1/models/shards/${s.sha256}`);
       if (!res.ok) throw new Error(`shard ${s.path} of v${manifest.version}: ${res.status}`);
       const bytes = new Uint8Array(await res.arrayBuffer());
@@ -97,7 +99,24 @@ async function serverFor(site: string, manifest: RecommenderManifest): Promise<R
       await tf.setBackend('cpu');
       await tf.ready();
       const [files, catalogue] = await Promise.all([filesOf(manifest), catalogues.get(site) ?? catalogueOf(site)]);
-      return rec.recommendationServer(await rec.decodeRecommender(files, manifest), catalogue);
+      // A head model: the edge's candidates for the pasted products, proven as a device proves them.
+      const head = manifest.head;
+      const answers = new Map<string, Promise<Candidates | undefined>>();
+      const candidates = head
+        ? (item: string) => {
+            if (!item) return Promise.resolve(undefined);
+            let answer = answers.get(item);
+            if (!answer) {
+              const query = new URLSearchParams({ item, site });
+              answer = publicJson(`/v1/models/recommender/${manifest.version}/candidates?${query}`).then((a) =>
+                a === undefined ? undefined : rec.verifyCandidates(a, item, head, manifest.config.dim),
+              );
+              answers.set(item, answer);
+            }
+            return answer;
+          }
+        : undefined;
+      return rec.recommendationServer(await rec.decodeRecommender(files, manifest), catalogue, candidates);
     })();
     server.catch(() => servers.delete(key));
     servers.set(key, server);

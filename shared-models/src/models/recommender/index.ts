@@ -13,9 +13,29 @@ export {
 export { embed } from './embedding';
 export { decodeRecommender, encodeRecommender, RECOMMENDER_FORMAT, type RecommenderParts } from './format';
 export {
+  answerFor,
+  CANDIDATES_FILE,
+  type CandidateAnswer,
+  type Candidates,
+  type CandidateTable,
+  candidatesOf,
+  candidateTable,
+  cutHead,
+  decodeCandidates,
+  encodeCandidates,
+  type HeadInfo,
+  headIndexes,
+  type MerkleLevel,
+  merkleLevels,
+  merkleRoot,
+  verifyCandidates,
+} from './head';
+export {
   createRecommenderModel,
+  type ExtraItems,
   type NeighbourTable,
   padWindow,
+  type RankOptions,
   type RecommenderManifest,
   type RecommenderModel,
   topOf,
@@ -23,10 +43,13 @@ export {
 export { DEFAULT_SASREC, encode, itemScores, type SasRecConfig, type SasRecWeights, weightShapes } from './sasrec';
 export { encodeLast, type InferenceWeights, prepareInference } from './sasrec-infer';
 export {
+  type CandidateSource,
   contextShare,
+  extraItems,
   type HistoryEvent,
   inCart,
   interactionsOf,
+  RECENT_CANDIDATES,
   type Recommendation,
   type RecommendationServer,
   type RecommendRules,

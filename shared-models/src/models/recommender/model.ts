@@ -9,6 +9,7 @@ import { addNeighbourScores } from '../baselines/item-knn';
 import type { NextItemScorer } from '../baselines/types';
 import type { ModelManifest } from '../manifest';
 import { type ContentTable, contentScores, recentPresence } from './content';
+import type { HeadInfo } from './head';
 import { encode, itemScores, type SasRecConfig, type SasRecWeights } from './sasrec';
 import { encodeLast, type InferenceWeights, prepareInference } from './sasrec-infer';
 
@@ -32,6 +33,36 @@ export interface RecommenderManifest extends ModelManifest {
    * back to one). Otherwise they may be, boosted by their recency-weighted presence.
    */
   repeat?: { weight: number; decay: number } | null;
+  /** A head cut from a bigger model: the device holds these items, the edge answers the rest (see `./head`). */
+  head?: HeadInfo;
+}
+
+/**
+ * Items beside the model's own for one ranking (the edge's candidates for the product on screen):
+ * each one's embedding row and its similarity to that product, and, when the product is not among
+ * the model's own items, the similarity of its neighbours that are.
+ */
+export interface ExtraItems {
+  /** [n, dim] */
+  rows: Float32Array;
+  /** [n]: each one's similarity to the product on screen. */
+  similarity: Float32Array;
+  /** [n]: the caller's per-item boost, -Infinity to leave one out. */
+  adjust?: Float32Array;
+  /** The model's own items seen with the product on screen, when the model's table does not hold it. */
+  near?: { index: Int32Array; similarity: Float32Array };
+}
+
+export interface RankOptions {
+  adjust?: Float32Array;
+  exclude?: Iterable<number>;
+  /** Ranked beside the model's items; in the answer, extra item r has index `items + r`. */
+  extra?: ExtraItems;
+  /**
+   * [n, dim] rows of history items the model does not hold (the edge proved them): in the history,
+   * index `items + r` is row r. SASRec reads them; item-kNN, content and repeats do not.
+   */
+  rows?: Float32Array;
 }
 
 /** Item-kNN's neighbour table as exported: [items, neighbours] indexes (0 = none) and similarities. */
@@ -57,7 +88,7 @@ export interface RecommenderModel extends NextItemScorer {
     history: readonly number[],
     types: readonly number[],
     m: number,
-    options?: { adjust?: Float32Array; exclude?: Iterable<number> },
+    options?: RankOptions,
   ): Promise<{ index: Int32Array; score: Float32Array }>;
   /**
    * Each shopper's taste as SASRec sees it after their history (ids and type names, oldest first):
@@ -255,35 +286,54 @@ export function createRecommenderModel(
     adjust: Float32Array | undefined,
     exclude: Iterable<number> | undefined,
     into: Float32Array = new Float32Array(c.items),
-  ): { out: Float32Array; offset: number } {
+    extra?: ExtraItems,
+    /** SASRec scores this ranking too (from rows past the model's own, when `h` is empty). */
+    encoded = h.length > 0 && manifest.blend > 0,
+  ): { out: Float32Array; offset: number; knnWeight: number } {
     const n = c.items;
     let offset = 0;
+    let knnWeight = 0;
     const out = into;
-    if (!h.length) {
+    const near = extra?.near;
+    const extras = extra?.similarity.length ?? 0;
+    if (!h.length && !near?.index.length && !extras && !encoded) {
       for (let j = 1; j < n; j++) out[j] = popularity[j] + (adjust?.[j] ?? 0);
       out[0] = Number.NEGATIVE_INFINITY;
     } else {
       out.set(baseFor(adjust));
-      if (manifest.blend < 1) {
+      // With no item SASRec knows, item-kNN (the product on screen's neighbours) speaks alone.
+      const share = encoded ? 1 - manifest.blend : 1;
+      if (share > 0) {
         // Item-kNN standardised: its mean and spread from the few items it scores.
         scratch ??= new Float32Array(n);
-        const near = scratch;
+        const scored = scratch;
         const touched = new Set<number>();
-        knn(h, near, touched);
+        knn(h, scored, touched);
+        // The product on screen, newest of all, where the model's table does not hold it.
+        near?.index.forEach((j, r) => {
+          if (j <= 0 || j >= n) return;
+          scored[j] += near.similarity[r];
+          touched.add(j);
+        });
         let sum = 0;
         let squares = 0;
         for (const j of touched) {
-          sum += near[j];
-          squares += near[j] * near[j];
+          sum += scored[j];
+          squares += scored[j] * scored[j];
         }
-        const mean = sum / (n - 1);
-        const std = Math.sqrt(Math.max(0, squares / (n - 1) - mean * mean)) || 1;
-        const weight = (1 - manifest.blend) / std;
+        for (const s of extra?.similarity ?? []) {
+          sum += s;
+          squares += s * s;
+        }
+        const count = n - 1 + extras;
+        const mean = sum / count;
+        const std = Math.sqrt(Math.max(0, squares / count - mean * mean)) || 1;
+        knnWeight = share / std;
         for (const j of touched) {
-          out[j] += weight * near[j];
-          near[j] = 0;
+          out[j] += knnWeight * scored[j];
+          scored[j] = 0;
         }
-        offset -= weight * mean;
+        offset -= knnWeight * mean;
       }
       const contentWeight = content ? (manifest.content?.weight ?? 0) : 0;
       if (contentWeight > 0 && content) {
@@ -297,16 +347,20 @@ export function createRecommenderModel(
       } else for (const i of h) out[i] = Number.NEGATIVE_INFINITY;
     }
     for (const j of exclude ?? []) if (j > 0 && j < n) out[j] = Number.NEGATIVE_INFINITY;
-    return { out, offset };
+    return { out, offset, knnWeight };
   }
 
   /** SASRec's hidden state after one history (every item known), [dim]. */
-  async function hiddenOf(history: readonly number[], types: readonly number[]): Promise<Float32Array> {
+  async function hiddenOf(
+    history: readonly number[],
+    types: readonly number[],
+    rows?: Float32Array,
+  ): Promise<Float32Array> {
     const tail = (xs: readonly number[]) => xs.slice(-c.maxLen);
     if (frozen) {
       // On wasm the products over many rows take XNNPACK's kernels; elsewhere plain loops.
       prepared ??= prepareInference(weights, c, tf.getBackend() === 'wasm').then((p) => (ready = p));
-      return encodeLast(await prepared, tail(history), tail(types));
+      return encodeLast(await prepared, tail(history), tail(types), rows);
     }
     const hidden = lastHidden([history], [types]);
     try {
@@ -320,15 +374,19 @@ export function createRecommenderModel(
     history: readonly number[],
     types: readonly number[],
     m: number,
-    options: { adjust?: Float32Array; exclude?: Iterable<number> } = {},
+    options: RankOptions = {},
   ): Promise<{ index: Int32Array; score: Float32Array }> {
     const { known, knownTypes } = knownOf([history], [types.length ? types : history.map(() => 1)]);
-    const h = known[0];
+    // Rows past the model's own only where they are given and the encoder reads them in plain loops.
+    const given = options.rows && frozen ? options.rows.length / c.dim : 0;
+    const keep = known[0].map((i) => i < c.items + given);
+    const h = known[0].filter((_, k) => keep[k]);
+    const t = knownTypes[0].filter((_, k) => keep[k]);
     // A catalogue-sized buffer per call, reused unless two calls overlap: less for the collector.
     const buffer = spare ?? new Float32Array(c.items);
     spare = undefined;
     try {
-      return await rankWith(h, knownTypes[0], m, options, buffer);
+      return await rankWith(h, t, m, options, buffer);
     } finally {
       spare = buffer;
     }
@@ -339,15 +397,21 @@ export function createRecommenderModel(
     h: number[],
     types: number[],
     m: number,
-    options: { adjust?: Float32Array; exclude?: Iterable<number> },
+    options: RankOptions,
     buffer: Float32Array,
   ): Promise<{ index: Int32Array; score: Float32Array }> {
-    const { out: others, offset } = rest(h, options.adjust, options.exclude, buffer);
+    const extra = options.extra;
+    const encoded = h.length > 0 && manifest.blend > 0;
+    // Items past the model's own (read by their rows) score nothing in item-kNN, content or repeats,
+    // yet count in item-kNN's recency: its decay runs over the same products the extra items' does.
+    const { out: others, offset, knnWeight } = rest(h, options.adjust, options.exclude, buffer, extra, encoded);
     let shift = offset;
     let scores = others;
     let plus: Float32Array | undefined;
-    if (h.length > 0 && manifest.blend > 0) {
-      const hidden = await hiddenOf(h, types);
+    // The extra items: item-kNN's part (their similarity to the product on screen) and the boost; SASRec's below.
+    const extraScores = Float32Array.from(extra?.similarity ?? [], (s, r) => knnWeight * s + (extra?.adjust?.[r] ?? 0));
+    if (encoded) {
+      const hidden = await hiddenOf(h, types, options.rows);
       // SASRec's scores standardised over the catalogue: their mean and variance follow from the
       // hidden state and the embedding's own mean and covariance, so the backend computes the bare
       // catalogue-wide product of the scaled state and nothing else reads the whole catalogue there.
@@ -362,6 +426,11 @@ export function createRecommenderModel(
       const scale = manifest.blend / Math.sqrt(Math.max(0, variance) + 1e-12);
       const scaled = hidden.map((v) => v * scale);
       for (let k = 0; k < d; k++) shift -= scaled[k] * mean[k];
+      for (let r = 0; r < extraScores.length; r++) {
+        let dot = 0;
+        for (let k = 0; k < d; k++) dot += scaled[k] * (extra as ExtraItems).rows[r * d + k];
+        extraScores[r] += dot;
+      }
       const product = tf.tidy(() => {
         const query = tf.tensor2d(scaled, [1, d]);
         return itemsT ? tf.matMul(query, itemsT) : itemScores(weights, query);
@@ -374,9 +443,20 @@ export function createRecommenderModel(
       }
       plus = others;
     }
-    const top = topOf(scores, m, plus);
+    const top = extraScores.length ? merged(topOf(scores, m, plus), extraScores, m) : topOf(scores, m, plus);
     for (let r = 0; r < top.score.length; r++) top.score[r] += shift;
     return top;
+  }
+
+  /** The best `m` of the model's top and the extra items (index `items + r`), best first, ties to the lower index. */
+  function merged(top: { index: Int32Array; score: Float32Array }, extra: Float32Array, m: number) {
+    const all = Array.from(top.index, (j, r) => ({ j, s: top.score[r] }));
+    extra.forEach((s, r) => {
+      if (s !== Number.NEGATIVE_INFINITY && !Number.isNaN(s)) all.push({ j: c.items + r, s });
+    });
+    all.sort((a, b) => b.s - a.s || a.j - b.j);
+    const best = all.slice(0, m);
+    return { index: Int32Array.from(best, (e) => e.j), score: Float32Array.from(best, (e) => e.s) };
   }
 
   /** The item embedding's mean and covariance ([dim × dim], row-major) over real items; once for a frozen model. */

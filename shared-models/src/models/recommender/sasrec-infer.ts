@@ -213,17 +213,24 @@ function onBackend(
  * small products run in plain loops here, the products over many rows in one kernel each where
  * the weights were prepared for it. Tested equal to `encode`.
  */
-export function encodeLast(p: InferenceWeights, items: readonly number[], types: readonly number[]): Float32Array {
+export function encodeLast(
+  p: InferenceWeights,
+  items: readonly number[],
+  types: readonly number[],
+  extraRows?: Float32Array,
+): Float32Array {
   const { dim: d, maxLen } = p.c;
   const len = items.length;
   const sqrtDim = Math.sqrt(d);
   const [x, q, queries, kv, f, hidden, weights] = p.scratch;
   for (let i = 0; i < len; i++) {
-    const item = items[i] * d;
+    // An item past the model's own is row `items[i] - items` of `rows` (one the edge proved).
+    const own = items[i] < p.c.items;
+    const from = own ? p.items : (extraRows as Float32Array);
+    const item = (own ? items[i] : items[i] - p.c.items) * d;
     const type = types[i] * d;
     const position = (maxLen - len + i) * d;
-    for (let k = 0; k < d; k++)
-      x[i * d + k] = p.items[item + k] * sqrtDim + p.positions[position + k] + p.types[type + k];
+    for (let k = 0; k < d; k++) x[i * d + k] = from[item + k] * sqrtDim + p.positions[position + k] + p.types[type + k];
   }
   let rows = len;
   for (let index = 0; index < p.blocks.length; index++) {

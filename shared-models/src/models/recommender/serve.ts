@@ -6,7 +6,8 @@
  */
 import { type Interaction, isItemAction, itemSteps, toInteractions } from '../../schema/interaction';
 import type { CatalogItem } from '../catalog';
-import type { RecommenderModel } from './model';
+import type { Candidates } from './head';
+import type { ExtraItems, RecommenderModel } from './model';
 
 /** One past event as the models read it. */
 export interface HistoryEvent {
@@ -37,6 +38,11 @@ export interface RecommendRules {
   context?: string;
   /** The product on screen: most picks relate to it (seen with it, or of its kind); the rest say why they are there. */
   item?: string;
+  /**
+   * Whether a head model may ask the edge for the product on screen's candidates (default true):
+   * the device says so only with the shopper's consent to analytics, as for anything that leaves it.
+   */
+  askEdge?: boolean;
 }
 
 export interface Recommendation {
@@ -61,6 +67,9 @@ export interface Served {
   /** No history the model knows: the popular items of the context. */
   cold: boolean;
 }
+
+/** The products on screen, newest first, whose candidates a head model ranks: item-kNN's recency decay leaves little past these. */
+export const RECENT_CANDIDATES = 5;
 
 /** How many of `k` picks the page's context decides: most of them, never all but one of a long row. */
 export const contextShare = (k: number) => k - Math.floor(k / 3);
@@ -91,14 +100,94 @@ export interface RecommendationServer {
   recommend(history: readonly HistoryEvent[], rules: RecommendRules): Promise<Served>;
 }
 
+/**
+ * The edge's candidates as a head model ranks them beside its own items. `found`: the answers for
+ * the products the shopper had on screen, each with its age (0: the one on screen now, 1: the one
+ * before…), their similarities summed with item-kNN's recency decay. Extra items: the neighbours
+ * outside the head (less those `skip` says, e.g. already seen), each with its row; `near`: the
+ * head's items seen with the products outside it (the head's own table holds its items' neighbours).
+ * `strong`: the neighbours of the product on screen (`onScreen`) at least half as similar as its nearest.
+ */
+export function extraItems(
+  model: RecommenderModel,
+  found: readonly { candidates: Candidates; age: number }[],
+  skip: (id: string) => boolean = () => false,
+  onScreen?: string,
+): { ids: string[]; extra: ExtraItems; strong: Set<string> } {
+  const dim = model.manifest.config.dim;
+  const decay = model.manifest.knn.decay;
+  const extra = new Map<string, { row: Float32Array; score: number }>();
+  const near = new Map<number, number>();
+  const strong = new Set<string>();
+  for (const { candidates, age } of found) {
+    const w = decay ** age;
+    const inHead = model.vocabulary.indexOf(candidates.item) > 0;
+    const best = Math.max(0, ...candidates.neighbours.map((n) => n.similarity));
+    for (const n of candidates.neighbours) {
+      if (!(n.similarity > 0) || n.id === candidates.item) continue;
+      const j = model.vocabulary.indexOf(n.id);
+      if (j > 0) {
+        if (inHead) continue;
+        near.set(j, (near.get(j) ?? 0) + w * n.similarity);
+      } else if (n.row?.length === dim && !skip(n.id)) {
+        const e = extra.get(n.id) ?? { row: n.row, score: 0 };
+        e.score += w * n.similarity;
+        extra.set(n.id, e);
+      } else continue;
+      if (candidates.item === onScreen && n.similarity >= 0.5 * best) strong.add(n.id);
+    }
+  }
+  const ids = [...extra.keys()];
+  const rows = new Float32Array(ids.length * dim);
+  ids.forEach((id, r) => {
+    rows.set((extra.get(id) as { row: Float32Array }).row, r * dim);
+  });
+  return {
+    ids,
+    extra: {
+      rows,
+      similarity: Float32Array.from(ids, (id) => (extra.get(id) as { score: number }).score),
+      near: near.size
+        ? { index: Int32Array.from(near.keys()), similarity: Float32Array.from(near.values()) }
+        : undefined,
+    },
+    strong,
+  };
+}
+
+/**
+ * Where a head model's server gets candidates: for the product on screen (`fetch`: it may ask the
+ * edge), or for products on screen before (`fetch` false: only what it already holds, nothing asked).
+ * `recent`: every product this ranking reads, newest first; a source that keeps answers keeps no
+ * others (what the shopper erased from their history goes from there too).
+ */
+export type CandidateSource = (
+  item: string,
+  fetch: boolean,
+  recent: readonly string[],
+) => Promise<Candidates | undefined>;
+
 export function recommendationServer(
   model: RecommenderModel | undefined,
   catalogue: readonly CatalogItem[],
+  candidates?: CandidateSource,
 ): RecommendationServer {
   const byId = new Map(catalogue.map((i) => [i.item_id, i]));
-  const categoryOf = (j: number) => (model ? byId.get(model.vocabulary.ids[j])?.item_category : undefined);
+  const idCategory = (id: string) => byId.get(id)?.item_category;
+  const categoryOf = (j: number) => (model ? idCategory(model.vocabulary.ids[j]) : undefined);
 
-  /** Per item: -Infinity where the rules leave it out, the log of its category's boost otherwise. Kept per set of rules. */
+  /** One item's score adjustment under the rules: -Infinity where they leave it out, else its category's boost's log. */
+  function adjustOf(id: string, rules: RecommendRules, allowed: Set<string> | undefined): number {
+    const info = byId.get(id);
+    const category = info?.item_category ?? '';
+    const boost = rules.boosts?.[category];
+    if (byId.size && !info) return Number.NEGATIVE_INFINITY; // not (or no longer) in the catalogue
+    if ((rules.inStockOnly ?? true) && info?.in_stock === false) return Number.NEGATIVE_INFINITY;
+    if (allowed && !allowed.has(category)) return Number.NEGATIVE_INFINITY;
+    return boost && boost > 0 ? Math.log(boost) : 0;
+  }
+
+  /** Per item: `adjustOf` for every item of the model. Kept per set of rules. */
   const adjustments = new Map<string, Float32Array>();
   function adjustFor(m: RecommenderModel, rules: RecommendRules): Float32Array {
     const key = JSON.stringify([m.manifest.version, rules.inStockOnly ?? true, rules.categories, rules.boosts]);
@@ -106,16 +195,7 @@ export function recommendationServer(
     if (adjust) return adjust;
     const allowed = rules.categories?.length ? new Set(rules.categories) : undefined;
     adjust = new Float32Array(m.vocabulary.size);
-    for (let j = 1; j < adjust.length; j++) {
-      const info = byId.get(m.vocabulary.ids[j]);
-      const category = info?.item_category ?? '';
-      const boost = rules.boosts?.[category];
-      if (byId.size && !info)
-        adjust[j] = Number.NEGATIVE_INFINITY; // not (or no longer) in the catalogue
-      else if ((rules.inStockOnly ?? true) && info?.in_stock === false) adjust[j] = Number.NEGATIVE_INFINITY;
-      else if (allowed && !allowed.has(category)) adjust[j] = Number.NEGATIVE_INFINITY;
-      else if (boost && boost > 0) adjust[j] = Math.log(boost);
-    }
+    for (let j = 1; j < adjust.length; j++) adjust[j] = adjustOf(m.vocabulary.ids[j], rules, allowed);
     if (adjustments.size >= 8) adjustments.clear();
     adjustments.set(key, adjust);
     return adjust;
@@ -191,13 +271,76 @@ export function recommendationServer(
         rows.map((r) => byId.get(r.item_id)?.item_category ?? r.category).filter(Boolean),
       );
       const onScreen = rules.item ? m.vocabulary.indexOf(rules.item) : 0;
-      const withIt = new Set(onScreen > 0 ? m.neighboursOf(onScreen) : []);
+      const withIt = new Set(onScreen > 0 ? m.neighboursOf(onScreen).map((j) => m.vocabulary.ids[j]) : []);
       const screenName = rules.item ? nameOf(rules.item) : '';
       const screenCategory = (rules.item && byId.get(rules.item)?.item_category) || rules.context;
+      // A head model: the edge's candidates for the product on screen and those it held for the
+      // products on screen before, ranked beside the head's items.
+      const extraIds: string[] = [];
+      let extra: ExtraItems | undefined;
+      let related: ExtraItems | undefined;
+      // The history as SASRec reads it: products outside the head by the rows their answers proved.
+      let inputIndex = historyIndex;
+      let inputRows: Float32Array | undefined;
+      if (m.manifest.head && candidates) {
+        // Newest first, the product on screen before all (it may not be in the history yet).
+        const recent = [
+          ...new Set([...(rules.item ? [rules.item] : []), ...rows.map((r) => r.item_id).reverse()]),
+        ].slice(0, RECENT_CANDIDATES);
+        // Nothing to read: still said, so that a source keeping answers drops those of an erased history.
+        if (!recent.length) await candidates('', false, []).catch(() => undefined);
+        const found = (
+          await Promise.all(
+            recent.map(async (id) => {
+              const ask = id === rules.item && (rules.askEdge ?? true);
+              const c = await candidates(id, ask, recent).catch(() => undefined);
+              return c?.item === id ? { candidates: c, age: recent.indexOf(id) } : undefined;
+            }),
+          )
+        ).filter((f) => f !== undefined);
+        const tailRows = new Map(
+          found
+            .filter(
+              (f) => f.candidates.row?.length === m.manifest.config.dim && m.vocabulary.indexOf(f.candidates.item) <= 0,
+            )
+            .map((f, r) => [f.candidates.item, { r, row: f.candidates.row as Float32Array }]),
+        );
+        if (tailRows.size) {
+          inputRows = new Float32Array(tailRows.size * m.manifest.config.dim);
+          for (const { r, row } of tailRows.values()) inputRows.set(row, r * m.manifest.config.dim);
+          inputIndex = rows.map((row, k) => {
+            const tail = tailRows.get(row.item_id);
+            return historyIndex[k] > 0 || !tail ? historyIndex[k] : m.vocabulary.size + tail.r;
+          });
+        }
+        if (found.length) {
+          const allowed = rules.categories?.length ? new Set(rules.categories) : undefined;
+          const cut = extraItems(m, found, (id) => seen.has(id) && !repeats, rules.item);
+          extraIds.push(...cut.ids);
+          for (const id of cut.strong) withIt.add(id);
+          const adjust = Float32Array.from(extraIds, (id) =>
+            exclude.has(id) ? Number.NEGATIVE_INFINITY : adjustOf(id, rules, allowed),
+          );
+          extra = { ...cut.extra, adjust };
+          related = {
+            ...extra,
+            adjust: adjust.map((a, r) =>
+              withIt.has(extraIds[r]) || (!!screenCategory && idCategory(extraIds[r]) === screenCategory)
+                ? a
+                : Number.NEGATIVE_INFINITY,
+            ),
+          };
+        }
+      }
+      /** The id of ranked index j: the model's item, or an extra one past its items. */
+      const idAt = (j: number) => (j < m.vocabulary.size ? m.vocabulary.ids[j] : extraIds[j - m.vocabulary.size]);
+      const idCold = cold && !extra?.near && !extraIds.length && !inputRows;
 
       /** Why the model picked j for this shopper. */
       const personal = (j: number, id: string) => {
-        if (cold)
+        if (j >= m.vocabulary.size)
+          return seen.has(rules.item ?? '') ? `because you viewed ${screenName}` : `often viewed with ${screenName}`;
+        if (idCold)
           return rules.context && categoryOf(j) === rules.context
             ? `popular in ${rules.context}`
             : 'popular in the shop';
@@ -212,10 +355,10 @@ export function recommendationServer(
       const forPage = (j: number, id: string) => {
         // Back again (the repeat boost): that says more than the page does.
         if (seen.has(id)) return personal(j, id);
-        if (withIt.has(j)) return `often viewed with ${screenName}`;
-        if (rules.item && screenCategory && categoryOf(j) === screenCategory)
+        if (withIt.has(id)) return `often viewed with ${screenName}`;
+        if (rules.item && screenCategory && idCategory(id) === screenCategory)
           return `more ${screenCategory} like ${screenName}`;
-        if (cold) return `popular in ${screenCategory}`;
+        if (idCold) return `popular in ${screenCategory}`;
         const why = personal(j, id);
         return why.startsWith('because') ? why : `picked for you in ${screenCategory}`;
       };
@@ -227,12 +370,13 @@ export function recommendationServer(
         upTo: number,
         reason: (j: number, id: string) => string,
         context = false,
+        extras = extra,
       ) => {
         const { index, score } = await m.rankAsync(
-          historyIndex,
+          inputIndex,
           types.map((t) => typeIndex.get(t) ?? 0),
           size,
-          { adjust, exclude: excluded },
+          { adjust, exclude: excluded, extra: extras, rows: inputRows },
         );
         // Scores rounded to 1e-4: float noise between backends must not reorder items the model rates equal.
         const order = Array.from(index, (j, r) => ({ j, s: Math.round(score[r] * 1e4) / 1e4 })).sort(
@@ -240,7 +384,7 @@ export function recommendationServer(
         );
         for (const { j, s } of order) {
           if (items.length >= upTo) break;
-          const id = m.vocabulary.ids[j];
+          const id = idAt(j);
           take(id, () => reason(j, id), s, context);
         }
         return index.length === size;
@@ -255,19 +399,20 @@ export function recommendationServer(
           rules.inStockOnly ?? true,
           rules.categories,
           rules.boosts,
-          onScreen,
+          rules.item,
           screenCategory,
+          [...withIt].sort(),
         ]);
-        const related = only(
+        const onPage = only(
           adjust,
           key,
-          (j) => withIt.has(j) || (!!screenCategory && categoryOf(j) === screenCategory),
+          (j) => withIt.has(m.vocabulary.ids[j]) || (!!screenCategory && categoryOf(j) === screenCategory),
         );
-        await rank(related, 4 * rules.k + 50, contextShare(rules.k), forPage, true);
+        await rank(onPage, 4 * rules.k + 50, contextShare(rules.k), forPage, true, related);
       }
       const size = 4 * rules.k + 200;
       if (items.length < rules.k && (await rank(adjust, size, rules.k, personal)) && items.length < rules.k) {
-        await rank(adjust, m.vocabulary.size, rules.k, personal);
+        await rank(adjust, m.vocabulary.size + extraIds.length, rules.k, personal);
       }
     }
     // No model, or not enough that passes the rules: the catalogue's own order fills the rest.
