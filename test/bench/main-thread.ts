@@ -1,9 +1,11 @@
 /**
  * @module test/bench/main-thread — main-thread time the script adds per captured event in
- * Chromium: the same page, the same dataLayer pushes, with and without the tag, in the same run.
+ * Chromium: the same page, the same dataLayer pushes, with and without the tag, in the same run;
+ * and what Snowplow's browser tracker and posthog-js add on the same page for the same pushes.
  */
 import { aisleReady, launch, type TestBrowser } from '../helpers/browser';
 import { startServer, tempSqlite } from '../helpers/server';
+import { bundlePeer } from './peers/bundle';
 import { median, type Row, report } from './report';
 
 const EVENTS = 2000;
@@ -27,10 +29,12 @@ window.pushEvents = async (n, how) => {
 };
 </script></body></html>`;
 
-async function taskMs(browser: TestBrowser, url: string, html: string, how: 'datalayer' | 'track') {
+async function taskMs(browser: TestBrowser, url: string, html: string, how: 'datalayer' | 'track', peer?: string) {
   const p = await browser.isolatedPage();
   await p.goto(url, { waitUntil: 'networkidle0' });
   if (html.includes('aisle.js')) await aisleReady(p);
+  // The peer's bundle ran (its IIFE's global is there), or the row would measure an empty page.
+  if (peer && !(await p.evaluate((g) => g in window, `${peer}Bench`))) throw new Error(`${peer} did not run`);
   const cdp = await p.createCDPSession();
   await cdp.send('Performance.enable');
   const read = async () =>
@@ -53,8 +57,16 @@ export async function benchMainThread() {
   });
   const browser = await launch();
   const tag = '<script async src="/aisle.js" data-site="demo"></script>';
-  const perEvent: Record<string, number[]> = { datalayer: [], track: [] };
+  const perEvent: Record<string, number[]> = { datalayer: [], track: [], snowplow: [], posthog: [] };
   const baseline: number[] = [];
+  // The peers, configured for the same events, each as a script of the page's own origin.
+  const peers = {} as Record<'snowplow' | 'posthog', string>;
+  for (const name of ['snowplow', 'posthog'] as const) {
+    const src = server.page((await bundlePeer(name)).toString('utf8'), {
+      'Content-Type': 'text/javascript; charset=utf-8',
+    });
+    peers[name] = `<script src="${src}" data-collector="${server.url}/peer-collector"></script>`;
+  }
   try {
     for (let r = 0; r < ROUNDS; r++) {
       const without = await taskMs(browser, server.page(page('')), page(''), 'datalayer');
@@ -63,6 +75,10 @@ export async function benchMainThread() {
       baseline.push(without / EVENTS);
       perEvent.datalayer.push((withDl - without) / EVENTS);
       perEvent.track.push((withTrack - without) / EVENTS);
+      for (const name of ['snowplow', 'posthog'] as const) {
+        const html = page(peers[name]);
+        perEvent[name].push(((await taskMs(browser, server.page(html), html, 'datalayer', name)) - without) / EVENTS);
+      }
     }
     const stored = (await server.storage.stats()).events;
     const rows: Row[] = [
@@ -81,6 +97,12 @@ export async function benchMainThread() {
         reference: `target <= ${TARGET_MS} ms`,
         pass: median(perEvent.track) <= TARGET_MS,
       },
+      ...(['snowplow', 'posthog'] as const).map((name) => ({
+        metric: `added by ${name === 'snowplow' ? "Snowplow's browser tracker (+ e-commerce plugin)" : 'posthog-js'} per dataLayer event, same page and events`,
+        value: median(perEvent[name]),
+        unit: 'ms',
+        reference: `${(median(perEvent[name]) / median(perEvent.datalayer)).toFixed(1)}× aisle.js`,
+      })),
     ];
     report(
       'main-thread',

@@ -21,7 +21,7 @@ import { benchValueRetail } from './value-retail';
 const only = process.argv.slice(2);
 const want = (name: string) => !only.length || only.includes(name);
 
-if (want('size')) benchSize();
+if (want('size')) await benchSize();
 if (want('main-thread')) {
   if (chromiumAvailable()) await benchMainThread();
   else console.warn('\nmain-thread: skipped, Chromium not found at /usr/bin/chromium (apt-get install -y chromium)');

@@ -112,6 +112,9 @@ async function serverFor(site: string, manifest: RecommenderManifest): Promise<R
                 a === undefined ? undefined : rec.verifyCandidates(a, item, head, manifest.config.dim),
               );
               answers.set(item, answer);
+              // A failed question is asked again next time; a few hundred answers at most are kept.
+              answer.catch(() => answers.delete(item));
+              if (answers.size > 300) answers.delete(answers.keys().next().value as string);
             }
             return answer;
           }

@@ -16,20 +16,11 @@ import * as tf from '@tensorflow/tfjs';
 import { sha256 } from '../../schema/ids';
 import { ModelFormatError } from '../files';
 import type { ContentTable } from './content';
-import type { NeighbourTable } from './model';
-import type { SasRecWeights } from './sasrec';
+import type { HeadInfo, NeighbourTable } from './model';
 
-/** What a head model's manifest says of the whole model it was cut from. */
-export interface HeadInfo {
-  /** Items in the whole model, the unknown bucket included. */
-  of: number;
-  /** The candidate table's file among the manifest's shards: the edge's, never fetched by a device. */
-  shard: string;
-  /** Lower-case hex Merkle root over every item's leaf, in the whole model's item order (item 1 is leaf 0). */
-  root: string;
-  /** Neighbours per leaf at most. */
-  width: number;
-}
+export type { HeadInfo };
+
+import type { SasRecWeights } from './sasrec';
 
 /** The whole model's items as the edge holds them: embedding rows and neighbours, in its item order. */
 export interface CandidateTable {

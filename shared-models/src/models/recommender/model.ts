@@ -9,7 +9,6 @@ import { addNeighbourScores } from '../baselines/item-knn';
 import type { NextItemScorer } from '../baselines/types';
 import type { ModelManifest } from '../manifest';
 import { type ContentTable, contentScores, recentPresence } from './content';
-import type { HeadInfo } from './head';
 import { encode, itemScores, type SasRecConfig, type SasRecWeights } from './sasrec';
 import { encodeLast, type InferenceWeights, prepareInference } from './sasrec-infer';
 
@@ -35,6 +34,18 @@ export interface RecommenderManifest extends ModelManifest {
   repeat?: { weight: number; decay: number } | null;
   /** A head cut from a bigger model: the device holds these items, the edge answers the rest (see `./head`). */
   head?: HeadInfo;
+}
+
+/** What a head model's manifest says of the whole model it was cut from. */
+export interface HeadInfo {
+  /** Items in the whole model, the unknown bucket included. */
+  of: number;
+  /** The candidate table's file among the manifest's shards: the edge's, never fetched by a device. */
+  shard: string;
+  /** Lower-case hex Merkle root over every item's leaf, in the whole model's item order (item 1 is leaf 0). */
+  root: string;
+  /** Neighbours per leaf at most. */
+  width: number;
 }
 
 /**

@@ -264,6 +264,8 @@ export function recommendationServer(
     const m = model;
     const historyIndex = m ? rows.map((r) => m.vocabulary.indexOf(r.item_id)) : [];
     const cold = !historyIndex.some((i) => i > 0);
+    // No history the model reads: not even products outside a head by their rows or candidates.
+    let servedCold = cold;
     if (m) {
       const types = rows.map((r) => r.type);
       const typeIndex = new Map(m.manifest.types.map((t, i) => [t, i]));
@@ -335,6 +337,7 @@ export function recommendationServer(
       /** The id of ranked index j: the model's item, or an extra one past its items. */
       const idAt = (j: number) => (j < m.vocabulary.size ? m.vocabulary.ids[j] : extraIds[j - m.vocabulary.size]);
       const idCold = cold && !extra?.near && !extraIds.length && !inputRows;
+      servedCold = idCold;
 
       /** Why the model picked j for this shopper. */
       const personal = (j: number, id: string) => {
@@ -420,7 +423,7 @@ export function recommendationServer(
       if (items.length >= rules.k) break;
       take(info.item_id, () => 'popular in the shop');
     }
-    return { items, cold };
+    return { items, cold: servedCold };
   }
 
   return { recommend };
