@@ -34,7 +34,7 @@ const BUDGET = Number(process.env.AISLE_BENCH_HEAD_BUDGET ?? 0);
  * Validation and test cases per seed, where a log has more: full ranking over 13k–100k items for
  * every shopper, for every blend and baseline the trainer judges, would take hours on two cores.
  */
-const CASES = 2000;
+const CASES = 1000;
 const sample = (split: LeaveLastOut): LeaveLastOut => ({
   ...split,
   valid: split.valid.slice(0, CASES),
@@ -190,9 +190,15 @@ export async function benchRecommenderHead() {
         unit: `KB of ${Math.round(bytes.whole / 1e3)} KB (${Math.round(bytes.table / 1e3)} KB)`,
       },
     );
+    // Written after each shop: a long run stopped part-way keeps what it measured.
+    write(rows, results);
   }
+}
+
+function write(rows: Row[], results: Record<string, unknown>[]) {
   report(
-    'recommender-head',
+    // A subset of the shops (AISLE_BENCH_HEAD_SHOPS) beside the whole run's numbers, not over them.
+    only ? `recommender-head-${only.join('-')}` : 'recommender-head',
     `The head on the device, the rest from the edge: NDCG@10 as the device ranks (top 10, full catalogue), the whole model against its head alone and the head with the edge's candidates for the products on screen lately; seeds ${BENCH_SEEDS.join(', ')}, float32 weights`,
     rows,
     { results },

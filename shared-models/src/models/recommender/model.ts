@@ -49,18 +49,19 @@ export interface HeadInfo {
 }
 
 /**
- * Items beside the model's own for one ranking (the edge's candidates for the product on screen):
- * each one's embedding row and its similarity to that product, and, when the product is not among
- * the model's own items, the similarity of its neighbours that are.
+ * Items beside the model's own for one ranking (the edge's candidates for the products on screen
+ * lately): each one's embedding row and its item-kNN score (its similarities to those products,
+ * summed with item-kNN's recency decay), and the same score for the model's own items seen with
+ * products the model does not hold.
  */
 export interface ExtraItems {
   /** [n, dim] */
   rows: Float32Array;
-  /** [n]: each one's similarity to the product on screen. */
+  /** [n]: each one's item-kNN score. */
   similarity: Float32Array;
   /** [n]: the caller's per-item boost, -Infinity to leave one out. */
   adjust?: Float32Array;
-  /** The model's own items seen with the product on screen, when the model's table does not hold it. */
+  /** The model's own items seen with products the model's table does not hold, and their item-kNN score. */
   near?: { index: Int32Array; similarity: Float32Array };
 }
 
@@ -71,7 +72,8 @@ export interface RankOptions {
   extra?: ExtraItems;
   /**
    * [n, dim] rows of history items the model does not hold (the edge proved them): in the history,
-   * index `items + r` is row r. SASRec reads them; item-kNN, content and repeats do not.
+   * index `items + r` is row r. SASRec reads them; item-kNN, content and repeats score nothing for
+   * them but count them in their recency.
    */
   rows?: Float32Array;
 }

@@ -107,16 +107,17 @@ export interface RecommendationServer {
  * outside the head (less those `skip` says, e.g. already seen), each with its row; `near`: the
  * head's items seen with the products outside it (the head's own table holds its items' neighbours).
  * `strong`: the neighbours of the product on screen (`onScreen`) at least half as similar as its nearest.
+ * `from`: per extra item, the product that speaks most for it.
  */
 export function extraItems(
   model: RecommenderModel,
   found: readonly { candidates: Candidates; age: number }[],
   skip: (id: string) => boolean = () => false,
   onScreen?: string,
-): { ids: string[]; extra: ExtraItems; strong: Set<string> } {
+): { ids: string[]; extra: ExtraItems; strong: Set<string>; from: Map<string, string> } {
   const dim = model.manifest.config.dim;
   const decay = model.manifest.knn.decay;
-  const extra = new Map<string, { row: Float32Array; score: number }>();
+  const extra = new Map<string, { row: Float32Array; score: number; from: string; best: number }>();
   const near = new Map<number, number>();
   const strong = new Set<string>();
   for (const { candidates, age } of found) {
@@ -130,8 +131,12 @@ export function extraItems(
         if (inHead) continue;
         near.set(j, (near.get(j) ?? 0) + w * n.similarity);
       } else if (n.row?.length === dim && !skip(n.id)) {
-        const e = extra.get(n.id) ?? { row: n.row, score: 0 };
+        const e = extra.get(n.id) ?? { row: n.row, score: 0, from: candidates.item, best: 0 };
         e.score += w * n.similarity;
+        if (w * n.similarity > e.best) {
+          e.best = w * n.similarity;
+          e.from = candidates.item;
+        }
         extra.set(n.id, e);
       } else continue;
       if (candidates.item === onScreen && n.similarity >= 0.5 * best) strong.add(n.id);
@@ -152,6 +157,7 @@ export function extraItems(
         : undefined,
     },
     strong,
+    from: new Map(ids.map((id) => [id, (extra.get(id) as { from: string }).from])),
   };
 }
 
@@ -279,6 +285,7 @@ export function recommendationServer(
       // A head model: the edge's candidates for the product on screen and those it held for the
       // products on screen before, ranked beside the head's items.
       const extraIds: string[] = [];
+      const extraFrom = new Map<string, string>();
       let extra: ExtraItems | undefined;
       let related: ExtraItems | undefined;
       // The history as SASRec reads it: products outside the head by the rows their answers proved.
@@ -319,6 +326,7 @@ export function recommendationServer(
           const allowed = rules.categories?.length ? new Set(rules.categories) : undefined;
           const cut = extraItems(m, found, (id) => seen.has(id) && !repeats, rules.item);
           extraIds.push(...cut.ids);
+          for (const [id, source] of cut.from) extraFrom.set(id, source);
           for (const id of cut.strong) withIt.add(id);
           const adjust = Float32Array.from(extraIds, (id) =>
             exclude.has(id) ? Number.NEGATIVE_INFINITY : adjustOf(id, rules, allowed),
@@ -341,8 +349,10 @@ export function recommendationServer(
 
       /** Why the model picked j for this shopper. */
       const personal = (j: number, id: string) => {
-        if (j >= m.vocabulary.size)
-          return seen.has(rules.item ?? '') ? `because you viewed ${screenName}` : `often viewed with ${screenName}`;
+        if (j >= m.vocabulary.size) {
+          const source = extraFrom.get(id) ?? '';
+          return seen.has(source) ? `because you viewed ${nameOf(source)}` : `often viewed with ${nameOf(source)}`;
+        }
         if (idCold)
           return rules.context && categoryOf(j) === rules.context
             ? `popular in ${rules.context}`
