@@ -27,7 +27,8 @@ import {
 } from './datasets';
 import { plusMinus, type Row, report, SEEDS, spread } from './report';
 
-const BENCH_SEEDS = SEEDS.slice(0, 3);
+/** Three seeds; `AISLE_BENCH_HEAD_SEEDS=1` for a first look at the slowest shop. */
+const BENCH_SEEDS = SEEDS.slice(0, Number(process.env.AISLE_BENCH_HEAD_SEEDS ?? 3));
 /** Training per seed and shop, in s (the trainer's own budget is 480 s): each comparison is on one model, whatever its quality. */
 const BUDGET = Number(process.env.AISLE_BENCH_HEAD_BUDGET ?? 0);
 /**

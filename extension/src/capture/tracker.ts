@@ -6,7 +6,7 @@ import { cleanStrings } from '@aisle/shared-models/schema/text';
 import { siteUrl } from '../core/endpoints';
 import { bucketOf, hashId, uuid } from '../core/ids';
 import { createLogger } from '../core/logger';
-import { forgetKept } from '../infer/cache';
+import { forgetKept } from '../infer/forget';
 import type { Meta } from '../store/db';
 import { sendEventsBeacon } from '../sync/beacon';
 import type { Engine } from '../sync/engine';

@@ -13,7 +13,9 @@ interface ModelsDB extends DBSchema {
   meta: { key: string; value: unknown };
 }
 
-export const MODELS_DB = 'aisle-models';
+export { MODELS_DB } from './forget';
+
+import { MODELS_DB } from './forget';
 
 export interface ModelCache {
   manifest(name: string): Promise<ModelManifest | undefined>;
@@ -28,32 +30,13 @@ export interface ModelCache {
 }
 
 /** A head recommender's kept answers (`./candidates`): products the shopper had on screen, so theirs to erase. */
-export const KEPT_PREFIX = 'candidates:';
+export { KEPT_PREFIX } from './forget';
 
 const upgrade = (d: IDBPDatabase<ModelsDB>) => {
   for (const name of ['manifests', 'shards', 'meta'] as const) {
     if (!d.objectStoreNames.contains(name)) d.createObjectStore(name);
   }
 };
-
-/**
- * Deletes every kept answer of this origin's models database: what `aisle.erase()` and withdrawn
- * personalisation consent take with the history. Never throws (no database: nothing to delete).
- */
-export async function forgetKept(): Promise<void> {
-  try {
-    const db = await openDB<ModelsDB>(MODELS_DB, 1, { upgrade });
-    try {
-      const tx = db.transaction('meta', 'readwrite');
-      for (const key of await tx.store.getAllKeys()) if (String(key).startsWith(KEPT_PREFIX)) tx.store.delete(key);
-      await tx.done;
-    } finally {
-      db.close();
-    }
-  } catch {
-    // private mode or storage refused: nothing was kept
-  }
-}
 
 export async function openModelCache(): Promise<ModelCache | undefined> {
   let db: IDBPDatabase<ModelsDB>;
