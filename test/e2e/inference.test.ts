@@ -443,6 +443,12 @@ describe.runIf(chromiumAvailable())(
     it('devices hold the most viewed products; on a page outside them, the edge’s candidates are ranked with the shopper’s history, and the request names nothing but that page’s product', async () => {
       const manifest = JSON.parse(readFileSync(join(headDir, 'recommender', 'manifest.json'), 'utf8'));
       expect(manifest.items).toHaveLength(HEAD + 1);
+      // What the trainer says of the cut, and the whole model kept beside the head for the operator's tools.
+      expect(manifest.metrics.head).toMatchObject({ items: HEAD, of: manifest.head.of - 1 });
+      expect(manifest.metrics.ndcg_at_10).toBe(manifest.metrics.head.ndcg_head_candidates);
+      const whole = JSON.parse(readFileSync(join(headDir, 'recommender', 'whole', 'manifest.json'), 'utf8'));
+      expect(whole.items.length).toBeGreaterThan(HEAD + 1);
+      expect(whole.head).toBeUndefined();
       const held = new Set<string>(manifest.items);
       const table = manifest.shards.find((s: { path: string }) => s.path === 'candidates.bin');
       const outside = PRODUCTS.filter((p) => p.inStock && !held.has(p.id));
