@@ -13,7 +13,7 @@
  * odd length carries its last node up unpaired.
  */
 import * as tf from '@tensorflow/tfjs';
-import { sha256 } from '../../schema/ids';
+import { hex, sha256 } from '../../schema/ids';
 import { ModelFormatError } from '../files';
 import type { ContentTable } from './content';
 import type { HeadInfo, NeighbourTable } from './model';
@@ -221,7 +221,6 @@ const concat = (...parts: Uint8Array[]) => {
 };
 const leafHash = (leaf: string) => sha256(concat(Uint8Array.of(0), new TextEncoder().encode(leaf)));
 const nodeHash = (left: Uint8Array, right: Uint8Array) => sha256(concat(Uint8Array.of(1), left, right));
-const hex = (bytes: Uint8Array) => Array.from(bytes, (x) => x.toString(16).padStart(2, '0')).join('');
 
 /** One level of the tree: its hashes, 32 bytes each, side by side (one allocation, not one per node). */
 export interface MerkleLevel {
