@@ -1,7 +1,9 @@
 /** The `aisle` command as an operator runs it: a real process, files on disk, the real edge store. */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { decodeTensors } from '@aisle/shared-models/models/files';
 import { uuidv7 } from '@aisle/shared-models/schema/ids';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAisle } from './helpers/aisle';
@@ -265,6 +267,149 @@ describe('aisle train recommender and aisle recommend', () => {
       expect(results[i].stderr.trim().split('\n')).toHaveLength(1);
     });
   });
+});
+
+describe('aisle train recommender --warm-start: a daily retrain that ships only what moved', () => {
+  const log = shopLog({ seed: 12 });
+  // "Yesterday": every shopper but the last two; "today" adds those two (a handful of items move).
+  const cut = log.find((r) => r.user_id === 'u198')?.ts as number;
+  const model = join(dir, 'daily');
+  const sha = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+  const manifestOf = () => JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8'));
+  const shard = (m: { shards: { path: string; sha256: string; size: number }[] }, path: string) =>
+    m.shards.find((s) => s.path === path) as { path: string; sha256: string; size: number };
+  const train = (file: string, ...more: string[]) =>
+    aisle('train', 'recommender', '--events', file, '--out', model, '--dim', '16', '--epochs', '4', ...more);
+  const embedding = async (version: string) => {
+    const files = new Map(
+      ['model.json', 'weights.bin', 'weights.base.bin', 'weights.patch.bin']
+        .filter((f) => existsSync(join(version, f)))
+        .map((f) => [f, new Uint8Array(readFileSync(join(version, f)))]),
+    );
+    const { tensors } = decodeTensors(files, 'aisle-sasrec');
+    const rows = (await tensors.item_embedding.array()) as number[][];
+    for (const t of Object.values(tensors)) t.dispose();
+    return rows;
+  };
+
+  it("writes yesterday's weights as the base and a patch of the rows that moved; unmoved rows keep their values", async () => {
+    const yesterday = join(dir, 'yesterday.csv');
+    const today = join(dir, 'today.csv');
+    writeFileSync(yesterday, toCsv(log.filter((r) => r.ts < cut)));
+    writeFileSync(today, toCsv(log));
+    expect((await train(yesterday)).code).toBe(0);
+    const v1 = manifestOf();
+    const v1Copy = join(dir, 'daily-v1');
+    cpSync(model, v1Copy, { recursive: true });
+    const whole = shard(v1, 'weights.bin');
+    expect(v1.metrics.data_until).toBe(Math.max(...log.filter((r) => r.ts < cut).map((r) => r.ts)));
+
+    const r = await train(today, '--warm-start');
+    expect(r.code).toBe(0);
+    const v2 = manifestOf();
+    const moved = new Set(log.filter((x) => x.ts >= cut).map((x) => x.item_id));
+    expect(v2.version).toBe(2);
+    expect(v2.metrics.warm_start).toEqual({ from_version: 1, moved_items: moved.size });
+    expect(v2.shards.map((s: { path: string }) => s.path)).toEqual([
+      'model.json',
+      'weights.base.bin',
+      'weights.patch.bin',
+    ]);
+    // The base is yesterday's weights.bin, byte for byte: a device that holds v1 fetches only the patch.
+    expect(shard(v2, 'weights.base.bin')).toEqual({ ...whole, path: 'weights.base.bin' });
+    const patch = shard(v2, 'weights.patch.bin');
+    expect(patch.size).toBeLessThan(whole.size / 2);
+    expect(r.stdout).toMatch(/update: a device holding the version before downloads the patch, [\d.]+ KB/);
+    // Items without events today decode to exactly yesterday's values; the others moved.
+    const [before, after] = [await embedding(v1Copy), await embedding(model)];
+    const ids: string[] = v2.items;
+    expect(ids.slice(0, v1.items.length)).toEqual(v1.items);
+    for (let i = 1; i < v1.items.length; i++) {
+      if (moved.has(ids[i])) continue;
+      expect({ id: ids[i], row: after[i] }).toEqual({ id: ids[i], row: before[i] });
+    }
+    expect([...moved].some((id) => after[ids.indexOf(id)].some((v, k) => v !== before[ids.indexOf(id)][k]))).toBe(true);
+    // Still a model: far above popularity, and `aisle recommend` reads it through the patch.
+    expect(v2.metrics.ndcg_at_10).toBeGreaterThan(2 * v2.metrics.compared.popularity.test);
+    const out = join(dir, 'daily-recs.ndjson');
+    expect((await aisle('recommend', '--model', model, '--events', today, '--k', '5', '--out', out)).code).toBe(0);
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toHaveLength(200);
+
+    // The day after: the patch is again against the same base (never a chain), whatever the version in between.
+    expect((await train(today, '--warm-start')).code).toBe(0);
+    const v3 = manifestOf();
+    expect(v3.version).toBe(3);
+    expect(shard(v3, 'weights.base.bin')?.sha256).toBe(whole.sha256);
+    expect(sha(join(model, 'weights.base.bin'))).toBe(whole.sha256);
+    expect(v3.metrics.warm_start.moved_items).toBe(0);
+  }, 240_000);
+
+  it('does the same for a head: starts from the whole model beside it; the head keeps its unmoved rows', async () => {
+    const head = join(dir, 'daily-head');
+    const run = (file: string, ...more: string[]) =>
+      aisle(
+        'train',
+        'recommender',
+        '--events',
+        file,
+        '--out',
+        head,
+        '--dim',
+        '16',
+        '--epochs',
+        '4',
+        '--head',
+        '40',
+        ...more,
+      );
+    expect((await run(join(dir, 'yesterday.csv'))).code).toBe(0);
+    const v1 = JSON.parse(readFileSync(join(head, 'manifest.json'), 'utf8'));
+    cpSync(head, `${head}-v1`, { recursive: true });
+    expect((await run(join(dir, 'today.csv'), '--warm-start')).code).toBe(0);
+    const v2 = JSON.parse(readFileSync(join(head, 'manifest.json'), 'utf8'));
+    expect(v2.head.of).toBe(61); // 60 items and the unknown bucket
+    expect(v2.shards.map((x: { path: string }) => x.path)).toContain('candidates.bin');
+    // Written whole or as a patch (this toy head's patch is not worth it: its dense layers are most of it).
+    const base = shard(v2, 'weights.base.bin');
+    if (base) expect(base.sha256).toBe(shard(v1, 'weights.bin').sha256);
+    // The head is written in the whole model's levels, which the retrain kept: unmoved rows keep their values.
+    const moved = new Set(log.filter((x) => x.ts >= cut).map((x) => x.item_id));
+    const [before, after] = [await embedding(`${head}-v1`), await embedding(head)];
+    let kept = 0;
+    v2.items.forEach((id: string, i: number) => {
+      const was = v1.items.indexOf(id);
+      if (i === 0 || was < 0 || moved.has(id)) return;
+      expect({ id, row: after[i] }).toEqual({ id, row: before[was] });
+      kept++;
+    });
+    expect(kept).toBeGreaterThan(20);
+    // The whole model beside it is whole (the operator's tools read it), and started from the whole one.
+    const whole = JSON.parse(readFileSync(join(head, 'whole', 'manifest.json'), 'utf8'));
+    expect(whole.shards.map((x: { path: string }) => x.path)).toEqual(['model.json', 'weights.bin']);
+    expect(whole.metrics.warm_start.from_version).toBe(1);
+  }, 120_000);
+
+  it('refuses to start from nothing, or from a model of another shape, with one line', async () => {
+    const empty = join(dir, 'no-model-here');
+    const r = await aisle('train', 'recommender', '--events', join(dir, 'today.csv'), '--out', empty, '--warm-start');
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/no model here/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    const other = await aisle(
+      'train',
+      'recommender',
+      '--events',
+      join(dir, 'today.csv'),
+      '--out',
+      model,
+      '--dim',
+      '8',
+      '--warm-start',
+    );
+    expect(other.code).not.toBe(0);
+    expect(other.stderr).toMatch(/has dim 16, this training 8/);
+    expect(other.stderr.trim().split('\n')).toHaveLength(1);
+  }, 120_000);
 });
 
 describe('aisle train recommender on a shop whose shoppers come back to items', () => {

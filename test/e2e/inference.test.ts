@@ -5,12 +5,13 @@
  * person not, and a tampered model refused while the last good one keeps serving.
  */
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PRODUCTS } from '../../examples/storefront/catalog';
 import { ensureDemoModels } from '../../examples/storefront/models';
+import { runAisle } from '../helpers/aisle';
 import { type AisleWindow, aisleReady, chromiumAvailable, launch, type TestPage, until } from '../helpers/browser';
 import { useServerAndBrowser } from '../helpers/e2e';
 
@@ -396,6 +397,69 @@ describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () =
     expect(events.every((e) => e.group === 'control')).toBe(true);
     expect(events.some((e) => e.type === 'rec_impression')).toBe(false);
   }, 60_000);
+
+  it('after a warm-started retrain, a device that holds the model fetches the patch alone and serves the new version', async () => {
+    const { page } = await browse([inCategory('Shoes')[0].id], 'wasm');
+    expect((await status(page)).models.recommender?.version).toBe(1);
+    const dir = join(modelsDir, 'recommender');
+    cpSync(dir, `${dir}-before-warm`, { recursive: true });
+    // A day of new events: five shoppers looking at shoes, after the season the model was trained on.
+    const season = readFileSync(join(modelsDir, 'demo-history.csv'), 'utf8').trimEnd();
+    const last = Math.max(
+      ...season
+        .split('\n')
+        .slice(1)
+        .map((l) => Number(l.split(',')[3]) || 0),
+    );
+    const day = Array.from({ length: 5 }, (_, u) =>
+      inCategory('Shoes')
+        .slice(0, 4)
+        .map((p, k) => `day-${u},${p.id},view_item,${last + 60 + u * 600 + k * 60},day-${u}-s1,,,,desktop`)
+        .join('\n'),
+    ).join('\n');
+    const events = join(modelsDir, 'next-day.csv');
+    writeFileSync(events, `${season}\n${day}\n`);
+    try {
+      const r = await runAisle(
+        modelsDir,
+        'train',
+        'recommender',
+        '--events',
+        events,
+        '--out',
+        dir,
+        '--warm-start',
+        '--epochs',
+        '1',
+      );
+      expect(r.code).toBe(0);
+      const v2 = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+      const paths = v2.shards.map((x: { path: string }) => x.path);
+      expect(paths).toEqual(['model.json', 'weights.base.bin', 'weights.patch.bin']);
+      const from = e2e.server.served.length;
+      await page.goto(`${e2e.server.url}/demo/p/${inCategory('Shoes')[1].id}?backend=wasm`, {
+        waitUntil: 'networkidle0',
+      });
+      await aisleReady(page);
+      await until('version 2 of the recommender', async () =>
+        (await status(page)).models.recommender?.version === 2 ? true : undefined,
+      );
+      expect((await status(page)).models.recommender).toMatchObject({ version: 2, loadedFrom: 'network' });
+      // The base is the weights the device already holds: only the patch and the small model.json travel.
+      const shardOf = (path: string) => v2.shards.find((x: { path: string }) => x.path === path).sha256;
+      const fetched = e2e.server.served
+        .slice(from)
+        .filter((x) => x.path.startsWith('/v1/models/shards/'))
+        .map((x) => x.path.split('/').pop());
+      expect(fetched).toContain(shardOf('weights.patch.bin'));
+      expect(fetched).not.toContain(shardOf('weights.base.bin'));
+      await until('recommendations from version 2', async () => ((await shown(page)).length === 4 ? true : undefined));
+    } finally {
+      cpSync(`${dir}-before-warm`, dir, { recursive: true });
+      rmSync(join(dir, 'weights.base.bin'), { force: true });
+      rmSync(join(dir, 'weights.patch.bin'), { force: true });
+    }
+  }, 180_000);
 
   it('refuses a manifest whose shard does not match its hash, and keeps serving the last good model', async () => {
     const { page } = await browse([inCategory('Toys')[0].id], 'wasm');

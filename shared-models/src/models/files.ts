@@ -5,7 +5,9 @@
  * own format (`encodeX` / `decodeX`) lives beside it in `./<name>/format`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type QuantDtype, quantize } from './quantize';
+import { ModelFormatError } from './format-error';
+import { applyPatch, BASE_FILE, PATCH_FILE } from './patch';
+import { type QuantDtype, type QuantPin, quantize } from './quantize';
 
 /** A model's files by name (`model.json`, `weights.bin`, `catalog.json`), as read from a directory, IndexedDB or the network. */
 export type ModelFiles = ReadonlyMap<string, Uint8Array>;
@@ -13,10 +15,7 @@ export type ModelFiles = ReadonlyMap<string, Uint8Array>;
 export const MODEL_FILE = 'model.json';
 export const WEIGHTS_FILE = 'weights.bin';
 
-/** Thrown when verified files still do not make the model they claim to be. */
-export class ModelFormatError extends Error {
-  override name = 'ModelFormatError';
-}
+export { ModelFormatError };
 
 /** The bytes as an ArrayBuffer of their own. */
 export const arrayBufferOf = (bytes: Uint8Array): ArrayBuffer =>
@@ -42,13 +41,15 @@ export type WeightsManifest = { paths: string[]; weights: tf.io.WeightsManifestE
  * Named tensors as `model.json` (`{ format, ...extra, weightsManifest }`) and `weights.bin`. The
  * tensors are the caller's: they are read, not disposed. Those named in `quantized` are written as
  * that many bits per value with TF.js's `quantization` spec (see `./quantize`), float32 and int32
- * tensors alike; `tf.io.decodeWeights` reads them back as their own dtype.
+ * tensors alike; `tf.io.decodeWeights` reads them back as their own dtype. `pins` are an earlier
+ * version's levels, kept where they still hold its values (`quantize`).
  */
 export async function encodeTensors(
   format: string,
   tensors: tf.NamedTensorMap,
   extra: Record<string, unknown> = {},
   quantized: Record<string, QuantDtype> = {},
+  pins: Record<string, QuantPin> = {},
 ): Promise<Map<string, Uint8Array>> {
   let data: ArrayBuffer;
   let specs: tf.io.WeightsManifestEntry[];
@@ -61,7 +62,7 @@ export async function encodeTensors(
       const values = (await t.data()) as Float32Array | Int32Array;
       const dtype = quantized[name];
       if (dtype) {
-        const { q, min, scale } = quantize(values, dtype, t.dtype === 'int32');
+        const { q, min, scale } = quantize(values, dtype, t.dtype === 'int32', pins[name]);
         chunks.push(new Uint8Array(q.buffer, q.byteOffset, q.byteLength));
         specs.push({ name, shape: t.shape, dtype: t.dtype, quantization: { dtype, min, scale } });
       } else {
@@ -93,13 +94,25 @@ export function decodeTensors<Extra extends object = object>(
   if (model.format !== format) throw new ModelFormatError(`${MODEL_FILE} is ${model.format}, not ${format}`);
   const specs = model.weightsManifest?.[0]?.weights;
   if (!Array.isArray(specs)) throw new ModelFormatError(`${MODEL_FILE} has no weight specs`);
-  const weights = files.get(WEIGHTS_FILE);
-  if (!weights) throw new ModelFormatError(`${WEIGHTS_FILE} is missing`);
+  const weights = weightsOf(files, specs);
   try {
     return { tensors: tf.io.decodeWeights(arrayBufferOf(weights), specs), model };
   } catch (error) {
     throw new ModelFormatError(`${WEIGHTS_FILE} does not match its specs: ${(error as Error).message}`);
   }
+}
+
+/**
+ * `weights.bin`'s bytes: the file itself, or an earlier version's (`weights.base.bin`) with the
+ * patch that makes it this one's (`./patch`).
+ */
+export function weightsOf(files: ModelFiles, specs: readonly tf.io.WeightsManifestEntry[]): Uint8Array {
+  const whole = files.get(WEIGHTS_FILE);
+  if (whole) return whole;
+  const base = files.get(BASE_FILE);
+  const patch = files.get(PATCH_FILE);
+  if (!base || !patch) throw new ModelFormatError(`${WEIGHTS_FILE} is missing`);
+  return applyPatch(base, patch, specs);
 }
 
 /** The named tensors, or a `ModelFormatError` naming those missing (after disposing them all). */

@@ -20,11 +20,29 @@ export interface Quantized {
   scale: number;
 }
 
+/** An earlier version's levels for a tensor: reused where they still hold its values (see `quantize`). */
+export interface QuantPin {
+  dtype: QuantDtype;
+  min: number;
+  scale: number;
+}
+
 /**
  * `values` as `dtype` levels over their own range (scale 1 from their minimum for integers, so an
  * integer table whose range fits is exact). Non-finite values have no level: a caller's error.
+ * With `pin` (the levels an earlier version of the tensor was written with) and every value within
+ * them (or just past an end: `PIN_SLACK`), those levels are kept: a value that did not change is then written as the same bytes, so a
+ * retrain that moved few rows changes few bytes (`./patch`).
  */
-export function quantize(values: ArrayLike<number>, dtype: QuantDtype, integer = false): Quantized {
+export function quantize(values: ArrayLike<number>, dtype: QuantDtype, integer = false, pin?: QuantPin): Quantized {
+  if (pin && !integer && pin.dtype === dtype && fits(values, pin)) {
+    const levels = LEVELS[dtype];
+    const q = dtype === 'uint8' ? new Uint8Array(values.length) : new Uint16Array(values.length);
+    for (let i = 0; i < values.length; i++) {
+      q[i] = Math.min(levels, Math.max(0, Math.round((values[i] - pin.min) / pin.scale)));
+    }
+    return { dtype, q, min: pin.min, scale: pin.scale };
+  }
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
   for (let i = 0; i < values.length; i++) {
@@ -62,4 +80,21 @@ export function losslessDtype(values: ArrayLike<number>): QuantDtype | undefined
   }
   const range = values.length ? max - min : 0;
   return range <= LEVELS.uint8 ? 'uint8' : range <= LEVELS.uint16 ? 'uint16' : undefined;
+}
+
+/**
+ * How far past the pinned levels a value may lie and still be written at the nearest end (a share of
+ * their span): a retrain that stretched a range by a little keeps every other row's bytes, and the
+ * trainer's validation judges the model as written, clamped values included.
+ */
+const PIN_SLACK = 0.02;
+
+/** Whether every value lies within the pinned levels, give or take `PIN_SLACK` of their span. */
+function fits(values: ArrayLike<number>, { dtype, min, scale }: QuantPin): boolean {
+  if (!(scale > 0) || !Number.isFinite(min)) return false;
+  const slack = Math.max(0.5, PIN_SLACK * LEVELS[dtype]) * scale;
+  const low = min - slack;
+  const high = min + scale * LEVELS[dtype] + slack;
+  for (let i = 0; i < values.length; i++) if (!(values[i] >= low && values[i] <= high)) return false;
+  return true;
 }

@@ -3,17 +3,23 @@
  * sequential recommender trained on an interchange file (or the edge store), and the next K items
  * for every user of a file, as a device would compute them from that user's history.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { ModelFormatError } from '@aisle/shared-models/models/files';
 import { modelHealth, VERDICT_WORDS } from '@aisle/shared-models/models/health';
+import { ManifestError } from '@aisle/shared-models/models/manifest';
+import { BASE_FILE, PATCH_FILE } from '@aisle/shared-models/models/patch';
 import { CANDIDATES_FILE, type RecommenderModel } from '@aisle/shared-models/models/recommender';
+import { isItemAction } from '@aisle/shared-models/schema/interaction';
 import { useBackend } from '../backend';
 import { DataError } from '../data/errors';
 import { leaveLastOut } from '../data/sequences';
 import { loadInteractions } from '../data/source';
-import { nextVersion } from '../model-files';
+import { nextVersion, readModelDir } from '../model-files';
 import { writeJsonLines } from '../output';
 import { cutRecommender, DEFAULT_HEAD, judgeHead } from '../pipelines/recommender-head';
 import { trainRecommender } from '../pipelines/recommender-sasrec';
+import { dataUntil, readWarmStart, type WarmStart } from '../pipelines/recommender-warm';
 import { progress } from '../progress';
 import { loadRecommender, saveRecommender, WHOLE_DIR } from '../recommender-files';
 import { formatTable } from '../table';
@@ -44,6 +50,9 @@ as it is). Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.`,
       help: "catalogues past N items ship a head of N (the most viewed) to devices, the rest as the edge's candidates; 0: never",
       default: String(DEFAULT_HEAD),
     },
+    'warm-start': {
+      help: 'start from the model already in --out and move only the rows of items with events since its data ended (default --epochs 3); devices that hold it download those rows as a patch',
+    },
     'quantize-loss': {
       value: 'PCT',
       help: 'the validation NDCG@10 (relative, in %) quantising the weights may cost; 0 keeps them float32',
@@ -52,7 +61,9 @@ as it is). Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.`,
   },
   async run(values) {
     const out = stringOption(values, 'out', true);
-    const epochs = intOption(values, 'epochs', 20);
+    const backend = await useBackend(stringOption(values, 'backend'));
+    const warmFrom = values['warm-start'] ? await warmStartIn(out) : undefined;
+    const epochs = intOption(values, 'epochs', warmFrom ? 3 : 20);
     const seed = intOption(values, 'seed', 42, 0);
     const dim = intOption(values, 'dim', 64);
     const timeBudget = intOption(values, 'time-budget', 480);
@@ -67,10 +78,17 @@ as it is). Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.`,
       from: stringOption(values, 'from'),
       purpose: 'train',
     });
-    const split = leaveLastOut(interactions);
+    const latest = interactions.reduce((t, r) => Math.max(t, r.ts), Number.NEGATIVE_INFINITY);
+    if (warmFrom) {
+      const until = dataUntil(warmFrom.manifest);
+      warmFrom.moved =
+        until === undefined
+          ? undefined
+          : new Set(interactions.filter((r) => r.ts > until && isItemAction(r)).map((r) => r.item_id));
+    }
+    const split = leaveLastOut(interactions, warmFrom?.manifest);
     if (!split.test.length)
       throw new DataError('no user has three or more item interactions: nothing to learn a sequence from');
-    const backend = await useBackend(stringOption(values, 'backend'));
     const bar = progress('training');
     const lines: string[] = [];
     const started = performance.now();
@@ -81,6 +99,8 @@ as it is). Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.`,
       timeBudget,
       quantize: maxLoss > 0 ? { maxLoss: maxLoss / 100 } : false,
       version: nextVersion(out),
+      warmStart: warmFrom,
+      dataUntil: Number.isFinite(latest) ? latest : undefined,
       onEpoch: (done, total, line) => {
         bar.update(done, total);
         lines.push(line);
@@ -110,7 +130,7 @@ as it is). Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.`,
       };
     }
     // The whole model stays beside the head, for the operator's own tools (`aisle recommend`, profiles).
-    if (cut) await saveRecommender(join(out, WHOLE_DIR), trained);
+    if (cut) await saveRecommender(join(out, WHOLE_DIR), trained, undefined, { patch: false });
     const manifest = cut
       ? await saveRecommender(out, cut.trained, new Map([[CANDIDATES_FILE, cut.candidates]]))
       : await saveRecommender(out, trained);
@@ -170,11 +190,32 @@ as it is). Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.`,
       console.log(
         `\nhead: devices hold the ${head.items} most viewed of ${head.of} items (${(100 * head.coverage).toFixed(1)} % of the interactions), the edge answers the rest for the product on screen; test NDCG@10 as a device ranks: whole model ${f4(head.ndcg_full)}, head alone ${f4(head.ndcg_head)}, head with the edge's candidates ${f4(head.ndcg_head_candidates)}`,
       );
+    const patch = manifest.shards.find((s) => s.path === PATCH_FILE);
+    const base = manifest.shards.find((s) => s.path === BASE_FILE);
+    if (patch && base)
+      console.log(
+        `\nupdate: a device holding the version before downloads the patch, ${kb(patch.size)} (the whole weights: ${kb(base.size)} and the patch); ${warmFrom?.moved ? `${warmFrom.moved.size} items had events since it` : 'every row could move'}`,
+      );
     const health = modelHealth('recommender', manifest.metrics);
     console.log(`\n${VERDICT_WORDS[health.verdict]}: ${health.reason}`);
     console.log(`\nwrote ${out} (recommender version ${manifest.version})`);
   },
 };
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+
+/** The model in `dir` to start from: the whole one beside a head, else the one itself. */
+async function warmStartIn(dir: string): Promise<WarmStart> {
+  const from = existsSync(join(dir, WHOLE_DIR, 'manifest.json')) ? join(dir, WHOLE_DIR) : dir;
+  const { manifest, files } = readModelDir(from);
+  try {
+    return await readWarmStart(manifest, files);
+  } catch (error) {
+    if (error instanceof ManifestError || error instanceof ModelFormatError)
+      throw new DataError(`${from}: cannot start from it (${error.message})`);
+    throw error;
+  }
+}
 
 /** Top `k` item ids for each history, scored in batches; none already in it unless the model allows repeats. */
 export function recommendAll(

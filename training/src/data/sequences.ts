@@ -50,20 +50,29 @@ export function userSequences(
   return byUser;
 }
 
-/** Items in order of first appearance: a stable vocabulary for the same file. */
-export function itemVocabulary(interactions: readonly Interaction[]): Vocabulary {
-  return createVocabulary(interactions.filter(isItemAction).map((r) => r.item_id));
+/**
+ * Items in order of first appearance: a stable vocabulary for the same file. With `first` (an
+ * earlier model's ids), those keep their indexes and the file's new items follow them.
+ */
+export function itemVocabulary(interactions: readonly Interaction[], first: readonly string[] = []): Vocabulary {
+  return createVocabulary([...first, ...interactions.filter(isItemAction).map((r) => r.item_id)]);
 }
 
-export const typeVocabulary = (interactions: readonly Interaction[]): Vocabulary =>
-  createVocabulary(interactions.filter(isItemAction).map((r) => r.type));
+export const typeVocabulary = (interactions: readonly Interaction[], first: readonly string[] = []): Vocabulary =>
+  createVocabulary([...first, ...interactions.filter(isItemAction).map((r) => r.type)]);
+
+/** The ids an earlier model was trained with (its manifest's lists, bucket first): kept at their indexes. */
+export interface KeepIndexes {
+  items: readonly string[];
+  types: readonly string[];
+}
 
 /** A split with the vocabularies and item metadata of `interactions`, and no cases yet. */
-function emptySplit(interactions: readonly Interaction[]): LeaveLastOut {
-  const vocabulary = itemVocabulary(interactions);
+function emptySplit(interactions: readonly Interaction[], keep?: KeepIndexes): LeaveLastOut {
+  const vocabulary = itemVocabulary(interactions, keep?.items.slice(1));
   return {
     vocabulary,
-    types: typeVocabulary(interactions),
+    types: typeVocabulary(interactions, keep?.types.slice(1)),
     train: [],
     trainTypes: [],
     valid: [],
@@ -72,8 +81,8 @@ function emptySplit(interactions: readonly Interaction[]): LeaveLastOut {
   };
 }
 
-export function leaveLastOut(interactions: readonly Interaction[]): LeaveLastOut {
-  const out = emptySplit(interactions);
+export function leaveLastOut(interactions: readonly Interaction[], keep?: KeepIndexes): LeaveLastOut {
+  const out = emptySplit(interactions, keep);
   const { vocabulary, types } = out;
   for (const [user, s] of userSequences(interactions, vocabulary, types)) {
     const n = s.items.length;
@@ -94,8 +103,8 @@ export function leaveLastOut(interactions: readonly Interaction[]): LeaveLastOut
  * target the first line of the order before, after every line before it; training is everything
  * before that (all of it for customers with fewer than three orders).
  */
-export function leaveLastOrderOut(purchases: readonly Interaction[]): LeaveLastOut {
-  const out = emptySplit(purchases);
+export function leaveLastOrderOut(purchases: readonly Interaction[], keep?: KeepIndexes): LeaveLastOut {
+  const out = emptySplit(purchases, keep);
   const { vocabulary, types } = out;
   for (const [user, lines] of itemActionsByUser(purchases)) {
     const items = lines.map((r) => vocabulary.indexOf(r.item_id));

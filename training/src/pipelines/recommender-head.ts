@@ -5,6 +5,8 @@
  * judged on the test split as a device ranks: the whole model, the head alone, and the head with
  * the edge's candidates for the product on screen (the history's last item).
  */
+
+import { type QuantPin, quantize } from '@aisle/shared-models/models/quantize';
 import {
   CANDIDATES_FILE,
   type CandidateTable,
@@ -49,7 +51,12 @@ export interface HeadCut {
   coverage: number;
 }
 
-/** Cuts `trained` to a head of `items` (the unknown bucket included), its candidate table `width` wide. */
+/**
+ * Cuts `trained` to a head of `items` (the unknown bucket included), its candidate table `width`
+ * wide. The head's rows are written in the whole model's levels (each quantised tensor's scale and
+ * minimum), so a head row decodes to what the whole model's does, and a warm-started retrain, which
+ * keeps the whole model's levels, keeps the head's too (its unmoved rows' bytes with them).
+ */
 export async function cutRecommender(
   trained: RecommenderTrainResult,
   train: readonly (readonly number[])[],
@@ -81,9 +88,10 @@ export async function cutRecommender(
       all++;
       if (kept.has(i)) inHead++;
     }
-  // The head as devices decode it: in the bits the whole model was written in.
+  // The head as devices decode it: in the bits and levels the whole model was written in.
+  const pins = wholeLevels(trained);
   const model = await decodeRecommender(
-    await encodeRecommender({ ...cut, manifest, quantization: trained.quantization }),
+    await encodeRecommender({ ...cut, manifest, quantization: trained.quantization, pins }),
     manifest as RecommenderManifest,
   );
   return {
@@ -95,11 +103,29 @@ export async function cutRecommender(
       neighbours: cut.neighbours,
       popularity: cut.popularity,
       content: cut.content,
+      pins,
     },
     candidates: encodeCandidates(table),
     table,
     coverage: all ? inHead / all : 0,
   };
+}
+
+/** The levels each of the whole model's quantised float tensors is written in, by name. */
+function wholeLevels(trained: RecommenderTrainResult): Record<string, QuantPin> {
+  const floats: Record<string, ArrayLike<number> | undefined> = {
+    knn_similarity: trained.neighbours.similarity,
+    item_coldness: trained.content.coldness,
+    popularity: trained.popularity,
+  };
+  const levels: Record<string, QuantPin> = {};
+  for (const [name, dtype] of Object.entries(trained.quantization ?? {})) {
+    const values = trained.weights[name]?.dataSync() ?? floats[name];
+    if (!values) continue; // an integer table: written exactly, whatever its levels
+    const { min, scale } = quantize(values, dtype, false, trained.pins?.[name]);
+    levels[name] = { dtype, min, scale };
+  }
+  return levels;
 }
 
 /**

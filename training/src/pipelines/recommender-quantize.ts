@@ -9,9 +9,17 @@
  * Popularity stays float32: validation cannot see it (every case there has a history; popularity
  * is the whole ranking only for a shopper with none), and it is a few kilobytes. A tensor with a
  * value that is not finite (a training that diverged) stays float32. The test set is not looked
- * at; the model it returns is the one the device will decode.
+ * at; the model it returns is the one the device will decode (with an earlier version's levels where
+ * `pins` still hold, as the encoder writes them).
  */
-import { BYTES, dequantize, losslessDtype, type QuantDtype, quantize } from '@aisle/shared-models/models/quantize';
+import {
+  BYTES,
+  dequantize,
+  losslessDtype,
+  type QuantDtype,
+  type QuantPin,
+  quantize,
+} from '@aisle/shared-models/models/quantize';
 import {
   type ContentTable,
   createRecommenderModel,
@@ -54,7 +62,11 @@ const GROUPS: [string, string[] | '*sasrec'][] = [
 export function chooseQuantization(
   parts: Parts,
   split: LeaveLastOut,
-  { maxLoss = 0.01, excludeSeen = true }: { maxLoss?: number; excludeSeen?: boolean } = {},
+  {
+    maxLoss = 0.01,
+    excludeSeen = true,
+    pins = {},
+  }: { maxLoss?: number; excludeSeen?: boolean; pins?: Record<string, QuantPin> } = {},
 ): { report: QuantizationReport; model: RecommenderModel } {
   const sasrec = Object.keys(parts.weights);
   // Every tensor the format writes, as values: SASRec's weights and the tables beside them.
@@ -75,7 +87,7 @@ export function chooseQuantization(
     if (dtype) chosen[name] = dtype;
   }
   const dequantized = (name: string) =>
-    chosen[name] ? (dequantize(quantize(floats[name], chosen[name])) as Float32Array) : floats[name];
+    chosen[name] ? (dequantize(quantize(floats[name], chosen[name], false, pins[name])) as Float32Array) : floats[name];
 
   /** The model with the chosen tensors as the device reads them back; the caller disposes it. */
   const build = () => {

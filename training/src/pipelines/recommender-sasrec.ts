@@ -8,7 +8,7 @@
 import { createVocabulary } from '@aisle/shared-models/features/vocabulary';
 import { itemCounts, similarityTable } from '@aisle/shared-models/models/baselines';
 import { MANIFEST_VERSION } from '@aisle/shared-models/models/manifest';
-import type { QuantDtype } from '@aisle/shared-models/models/quantize';
+import type { QuantDtype, QuantPin } from '@aisle/shared-models/models/quantize';
 import {
   type ContentTable,
   createRecommenderModel,
@@ -28,6 +28,7 @@ import type { LeaveLastOut } from '../data/sequences';
 import { evaluateRanking, type RankingMetrics } from '../eval/ranking';
 import { type BaselineResult, evaluateBaselines, fairBaselines } from './recommender-baselines';
 import { chooseQuantization } from './recommender-quantize';
+import { keepNeighbours, startFrom, type WarmStart } from './recommender-warm';
 
 export interface RecommenderTrainOptions {
   epochs?: number;
@@ -44,6 +45,10 @@ export interface RecommenderTrainOptions {
    */
   quantize?: boolean | { maxLoss: number };
   onEpoch?: (done: number, total: number, line: string) => void;
+  /** Start from this model, moving only the rows of items it names as moved (`./recommender-warm`). */
+  warmStart?: WarmStart;
+  /** The time of the latest event trained on (ms), recorded as `metrics.data_until` for the next warm start. */
+  dataUntil?: number;
 }
 
 export interface RecommenderTrainResult {
@@ -59,6 +64,8 @@ export interface RecommenderTrainResult {
   epochSeconds: number[];
   /** The tensors written in fewer bits, by name (the manifest's `metrics.quantization` says what that cost and saved). */
   quantization?: Record<string, QuantDtype>;
+  /** The earlier version's levels, kept where they still hold (a warm start's). */
+  pins?: Record<string, QuantPin>;
 }
 
 /** Catalogues up to this size train with the full softmax; larger ones sample this many negatives. */
@@ -113,6 +120,9 @@ export async function trainRecommender(
   knnSettings.decay = Number(/decay ([\d.]+)/.exec(knnTuned.settings)?.[1] ?? 0.6);
 
   const weights = initWeights(config, seed);
+  const warm = options.warmStart;
+  const movable = warm ? startFrom(weights, warm, config, split.vocabulary.ids) : undefined;
+  if (warm && movable) keepNeighbours(neighbours, warm, movable.dataSync() as Float32Array);
   // Dropout masks from their own seeded stream, so that batching and sampling draw what they drew before.
   const masks = random(seed + 1);
   const dropoutSeeds = () => Math.floor(masks() * 2 ** 31);
@@ -183,10 +193,20 @@ export async function trainRecommender(
           'int32',
         );
         const negs = negatives ? tf.tensor1d(negatives, 'int32') : undefined;
-        const l = optimizer.minimize(
-          () => sequenceLoss(weights, config, inputs, types, targets, negs, dropoutSeeds),
-          true,
-        ) as tf.Scalar;
+        const f = () => sequenceLoss(weights, config, inputs, types, targets, negs, dropoutSeeds);
+        let l: tf.Scalar;
+        if (!movable) l = optimizer.minimize(f, true) as tf.Scalar;
+        else {
+          // Rows that must not move get no gradient (and a fresh Adam moves nothing without one).
+          const { value, grads } = tf.variableGrads(f);
+          const key = weights.item_embedding.name;
+          const masked = grads[key].mul(movable);
+          optimizer.applyGradients({ ...grads, [key]: masked } as unknown as Parameters<
+            typeof optimizer.applyGradients
+          >[0]);
+          tf.dispose([...Object.values(grads), masked]);
+          l = value;
+        }
         const value = l.dataSync()[0];
         tf.dispose([l, inputs, types, targets, ...(negs ? [negs] : [])]);
         loss += value;
@@ -206,6 +226,7 @@ export async function trainRecommender(
     }
   } finally {
     optimizer.dispose();
+    movable?.dispose();
   }
   // Back to the best epoch's weights.
   if (best) {
@@ -267,6 +288,7 @@ export async function trainRecommender(
       : chooseQuantization({ weights, manifest, neighbours, popularity, content }, split, {
           excludeSeen,
           maxLoss: typeof options.quantize === 'object' ? options.quantize.maxLoss : 0.01,
+          pins: warm?.pins,
         });
   const shipped = quantized?.model ?? model;
   const modelResult = quantized ? judged(shipped, settings, split, 'recommender', excludeSeen) : floatResult;
@@ -286,6 +308,8 @@ export async function trainRecommender(
     split: `leave-last-out, full ranking, ${excludeSeen ? 'seen items excluded' : 'seen items ranked too'}`,
     validation_repeat_rate: repeatRate,
     epochs_run: ran,
+    ...(options.dataUntil !== undefined ? { data_until: options.dataUntil } : {}),
+    ...(warm ? { warm_start: { from_version: warm.manifest.version, moved_items: warm.moved?.size ?? null } } : {}),
     ...(quantized
       ? {
           quantization: {
@@ -310,6 +334,7 @@ export async function trainRecommender(
     results,
     epochSeconds,
     quantization: quantized?.report.tensors,
+    pins: warm?.pins,
   };
 }
 

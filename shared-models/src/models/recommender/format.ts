@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { decodeTensors, encodeTensors, type ModelFiles, ModelFormatError, requireTensors } from '../files';
-import type { QuantDtype } from '../quantize';
+import type { QuantDtype, QuantPin } from '../quantize';
 import type { ContentTable } from './content';
 import { createRecommenderModel, type NeighbourTable, type RecommenderManifest, type RecommenderModel } from './model';
 import { type SasRecWeights, weightShapes } from './sasrec';
@@ -21,6 +21,8 @@ export interface RecommenderParts {
   content: ContentTable;
   /** Tensors written in fewer bits (by name), as the trainer chose them; the rest float32 / int32. */
   quantization?: Record<string, QuantDtype>;
+  /** An earlier version's levels by tensor, kept where they still hold (so unchanged rows keep their bytes). */
+  pins?: Record<string, QuantPin>;
 }
 
 export async function encodeRecommender(parts: RecommenderParts): Promise<Map<string, Uint8Array>> {
@@ -35,7 +37,13 @@ export async function encodeRecommender(parts: RecommenderParts): Promise<Map<st
     item_coldness: tf.tensor1d(content.coldness),
   };
   try {
-    return await encodeTensors(RECOMMENDER_FORMAT, { ...weights, ...tables }, { config: c }, parts.quantization);
+    return await encodeTensors(
+      RECOMMENDER_FORMAT,
+      { ...weights, ...tables },
+      { config: c },
+      parts.quantization,
+      parts.pins,
+    );
   } finally {
     tf.dispose(Object.values(tables));
   }
