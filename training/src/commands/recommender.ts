@@ -175,6 +175,11 @@ as it is). Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.`,
           .map(([dtype, n]) => `${n} tensors ${dtype}`)
           .join(', ')}); validation NDCG@10 ${f4(q.valid_ndcg_float32)} → ${f4(q.valid_ndcg)}`,
       );
+      const width = manifest.metrics.neighbour_width as { chosen: number; tried: { width: number }[] } | undefined;
+      if (width?.tried.length)
+        console.log(
+          `neighbour table: ${width.chosen} wide (narrower ones tried on validation: ${width.tried.map((t) => t.width).join(', ')})`,
+        );
     }
     const head = manifest.metrics.head as
       | {

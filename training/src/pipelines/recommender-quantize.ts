@@ -8,9 +8,10 @@
  * (greedily: the biggest group, tried first, may use most of the allowance) — else float32.
  * Popularity stays float32: validation cannot see it (every case there has a history; popularity
  * is the whole ranking only for a shopper with none), and it is a few kilobytes. A tensor with a
- * value that is not finite (a training that diverged) stays float32. The test set is not looked
- * at; the model it returns is the one the device will decode (with an earlier version's levels where
- * `pins` still hold, as the encoder writes them).
+ * value that is not finite (a training that diverged) stays float32. With `reference`, the
+ * allowance is measured from that validation NDCG@10 instead (the trainer's model before it
+ * narrowed the neighbour table). The test set is not looked at; the model returned is the one the
+ * device will decode (with an earlier version's levels where `pins` still hold, as written).
  */
 import {
   BYTES,
@@ -66,7 +67,8 @@ export function chooseQuantization(
     maxLoss = 0.01,
     excludeSeen = true,
     pins = {},
-  }: { maxLoss?: number; excludeSeen?: boolean; pins?: Record<string, QuantPin> } = {},
+    reference,
+  }: { maxLoss?: number; excludeSeen?: boolean; pins?: Record<string, QuantPin>; reference?: number } = {},
 ): { report: QuantizationReport; model: RecommenderModel } {
   const sasrec = Object.keys(parts.weights);
   // Every tensor the format writes, as values: SASRec's weights and the tables beside them.
@@ -124,7 +126,7 @@ export function chooseQuantization(
     for (const dtype of ['uint8', 'uint16'] as const) {
       for (const n of members) chosen[n] = dtype;
       const ndcg = validNdcg();
-      const kept = ndcg >= baseline * (1 - maxLoss);
+      const kept = ndcg >= (reference ?? baseline) * (1 - maxLoss);
       tried.push({ group, dtype, valid_ndcg: ndcg, kept });
       if (kept) {
         current = ndcg;

@@ -73,6 +73,8 @@ const FULL_SOFTMAX_UP_TO = 4096;
 const NEGATIVES = 512;
 const BATCH = 128;
 const KNN_WIDTH = 100;
+/** Narrower neighbour tables tried, narrowest first (20: what a head's edge candidates carry). */
+const NARROWER = [20, 50];
 const BLENDS = [0, 0.25, 0.5, 0.6, 0.75, 0.9, 1];
 const CONTENT_WEIGHTS = [0.1, 0.25, 0.5, 1];
 const CONTENT_DECAY = 0.8;
@@ -114,13 +116,18 @@ export async function trainRecommender(
   const { content, contentSettings } = contentTable(split);
   const knnSettings = { neighbours: KNN_WIDTH, decay: 0.6 };
   const table = similarityTable(split.train, config.items);
-  const neighbours = toNeighbourTable(table, KNN_WIDTH);
+  const warm = options.warmStart;
+  // A warm start keeps the earlier table's width, so that the rows of items that did not move stay as they were.
+  const earlierWidth = warm ? (warm.tensors.knn_items?.length ?? 0) / warm.manifest.items.length : 0;
+  let neighbours = toNeighbourTable(
+    table,
+    Number.isInteger(earlierWidth) && earlierWidth > 0 ? earlierWidth : KNN_WIDTH,
+  );
   const baselines = evaluateBaselines(split);
   const knnTuned = baselines.find((b) => b.model === 'item-knn') as BaselineResult;
   knnSettings.decay = Number(/decay ([\d.]+)/.exec(knnTuned.settings)?.[1] ?? 0.6);
 
   const weights = initWeights(config, seed);
-  const warm = options.warmStart;
   const movable = warm ? startFrom(weights, warm, config, split.vocabulary.ids) : undefined;
   if (warm && movable) keepNeighbours(neighbours, warm, movable.dataSync() as Float32Array);
   // Dropout masks from their own seeded stream, so that batching and sampling draw what they drew before.
@@ -272,6 +279,31 @@ export async function trainRecommender(
     manifest.repeat = bestRepeat.repeat;
   }
   const excludeSeen = !manifest.repeat;
+  const maxLoss = typeof options.quantize === 'object' ? options.quantize.maxLoss : 0.01;
+  // The neighbour table as narrow as validation allows, with half the loss allowance (quantisation
+  // has the rest, measured from the same reference): it is most of a big catalogue's bytes.
+  const reference = evaluateRanking(candidate({}), split.valid, { excludeSeen }).ndcg;
+  // Reported only (what the full-width float32 model scores on the test items), never chosen on.
+  const referenceTest = evaluateRanking(candidate({}), split.test, { excludeSeen }).ndcg;
+  const widths: { width: number; valid_ndcg: number; kept: boolean }[] = [];
+  if (!warm && options.quantize !== false) {
+    for (const width of NARROWER) {
+      if (width >= neighbours.width) break;
+      const narrow = narrowTable(neighbours, width);
+      const ndcg = evaluateRanking(
+        createRecommenderModel(weights, manifest as RecommenderManifest, narrow, popularity, content),
+        split.valid,
+        { excludeSeen },
+      ).ndcg;
+      const kept = ndcg >= reference * (1 - maxLoss / 2);
+      widths.push({ width, valid_ndcg: ndcg, kept });
+      if (kept) {
+        neighbours = narrow;
+        break;
+      }
+    }
+  }
+  manifest.knn = { ...manifest.knn, neighbours: neighbours.width };
   const model = createRecommenderModel(weights, manifest as RecommenderManifest, neighbours, popularity, content);
   const settings = [
     `SASRec weight ${chosen.blend} against item-kNN`,
@@ -287,7 +319,8 @@ export async function trainRecommender(
       ? undefined
       : chooseQuantization({ weights, manifest, neighbours, popularity, content }, split, {
           excludeSeen,
-          maxLoss: typeof options.quantize === 'object' ? options.quantize.maxLoss : 0.01,
+          maxLoss,
+          reference,
           pins: warm?.pins,
         });
   const shipped = quantized?.model ?? model;
@@ -308,6 +341,12 @@ export async function trainRecommender(
     split: `leave-last-out, full ranking, ${excludeSeen ? 'seen items excluded' : 'seen items ranked too'}`,
     validation_repeat_rate: repeatRate,
     epochs_run: ran,
+    neighbour_width: {
+      chosen: neighbours.width,
+      valid_ndcg_full_width: reference,
+      test_ndcg_full_width_float32: referenceTest,
+      tried: widths,
+    },
     ...(options.dataUntil !== undefined ? { data_until: options.dataUntil } : {}),
     ...(warm ? { warm_start: { from_version: warm.manifest.version, moved_items: warm.moved?.size ?? null } } : {}),
     ...(quantized
@@ -366,6 +405,17 @@ function contentTable(split: LeaveLastOut): {
     content,
     contentSettings: { decay: CONTENT_DECAY, categories: [...categories.ids], band_edges: bandEdges },
   };
+}
+
+/** Each row's first `width` neighbours of a wider table. */
+function narrowTable(table: NeighbourTable, width: number): NeighbourTable {
+  const items = new Int32Array((table.items.length / table.width) * width);
+  const similarity = new Float32Array(items.length);
+  for (let i = 0; i < items.length / width; i++) {
+    items.set(table.items.subarray(i * table.width, i * table.width + width), i * width);
+    similarity.set(table.similarity.subarray(i * table.width, i * table.width + width), i * width);
+  }
+  return { items, similarity, width };
 }
 
 /** The first `width` neighbours of every item, flat, 0-padded. */
