@@ -203,7 +203,7 @@ export async function benchDelta() {
       },
     );
     report(
-      'delta',
+      only ? `delta-${only.join('-')}` : 'delta',
       'Daily retrain: bytes a device downloads and quality, from scratch and warm-started (npm run bench -- delta)',
       rows,
       { results },

@@ -456,8 +456,9 @@ describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () =
       await until('recommendations from version 2', async () => ((await shown(page)).length === 4 ? true : undefined));
     } finally {
       cpSync(`${dir}-before-warm`, dir, { recursive: true });
-      rmSync(join(dir, 'weights.base.bin'), { force: true });
-      rmSync(join(dir, 'weights.patch.bin'), { force: true });
+      for (const left of ['weights.base.bin', 'weights.patch.bin', 'weights.base.ids.json'])
+        rmSync(join(dir, left), { force: true });
+      rmSync(events, { force: true });
     }
   }, 180_000);
 

@@ -3,10 +3,11 @@
  * (`encodeRecommender`: `model.json`, `weights.bin`) and `manifest.json`.
  */
 
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { brotliCompressSync } from 'node:zlib';
+import { brotliCompressSync, constants as zlibConstants } from 'node:zlib';
 import { MODEL_FILE, WEIGHTS_FILE, type WeightsManifest } from '@aisle/shared-models/models/files';
+import { parseManifest, verifyShards } from '@aisle/shared-models/models/manifest';
 import { applyPatch, BASE_FILE, encodePatch, PATCH_FILE, patchBaseSpecs } from '@aisle/shared-models/models/patch';
 import {
   encodeRecommender,
@@ -32,31 +33,18 @@ export async function saveRecommender(
   { patch = true }: { patch?: boolean } = {},
 ): Promise<RecommenderManifest> {
   const files = await encodeRecommender(trained);
-  const base = patch ? baseIn(dir) : undefined;
-  const weights = files.get(WEIGHTS_FILE) as Uint8Array;
-  if (base) {
-    const { weightsManifest } = JSON.parse(new TextDecoder().decode(files.get(MODEL_FILE))) as {
-      weightsManifest: WeightsManifest;
-    };
-    const specs = weightsManifest[0].weights;
-    const made = encodePatch(base, { bytes: weights, specs, ids: trained.manifest.items });
-    // Shipped only if it rebuilds these weights exactly, as a device will (a check that costs a copy);
-    // judged as both travel (the edge sends them compressed).
-    const rebuilt = applyPatch(base.bytes, made, specs);
-    const exact = rebuilt.byteLength === weights.byteLength && rebuilt.every((b, i) => b === weights[i]);
-    if (exact && brotliCompressSync(made).byteLength < REBASE_AT * brotliCompressSync(weights).byteLength) {
-      files.delete(WEIGHTS_FILE);
-      files.set(BASE_FILE, base.bytes);
-      files.set(PATCH_FILE, made);
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(join(dir, BASE_IDS), JSON.stringify(base.ids));
-    }
+  const made = patch ? await patchAgainst(dir, files, trained.manifest.items) : undefined;
+  if (made) {
+    files.delete(WEIGHTS_FILE);
+    files.set(BASE_FILE, made.base.bytes);
+    files.set(PATCH_FILE, made.patch);
   }
-  // The files of the version replaced that this one does not list go: a reader never takes a stale one.
-  const stale = files.has(WEIGHTS_FILE) ? [BASE_IDS, BASE_FILE, PATCH_FILE] : [WEIGHTS_FILE];
-  for (const path of stale) rmSync(join(dir, path), { force: true });
   for (const [path, bytes] of extra) files.set(path, bytes);
-  return saveModel<RecommenderManifest>(dir, files, trained.manifest);
+  const manifest = await saveModel<RecommenderManifest>(dir, files, trained.manifest);
+  // The base's row ids, for the next patch against it (the operator's; never a shard).
+  if (made) writeFileSync(join(dir, BASE_IDS), JSON.stringify(made.base.ids));
+  else rmSync(join(dir, BASE_IDS), { force: true });
+  return manifest;
 }
 
 /** A patch past this share of the whole weights (both compressed) is not worth its base: the version ships whole. */
@@ -65,31 +53,63 @@ export const REBASE_AT = 0.5;
 /** The item ids of a patched version's base rows (the operator's; never shipped). */
 const BASE_IDS = 'weights.base.ids.json';
 
-/** The weights the next version's patch is made against: the version in `dir`'s own, or its base. */
-function baseIn(dir: string): { bytes: Uint8Array; specs: tf.io.WeightsManifestEntry[]; ids: string[] } | undefined {
-  let held: ReturnType<typeof readModelDir>;
+/** Compressed as the edge compresses what it sends. */
+const brotli = (bytes: Uint8Array) =>
+  brotliCompressSync(bytes, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 9 } }).byteLength;
+
+/**
+ * The patch that makes `files`' weights from the base of the version in `dir`, when there is one
+ * it can be made against, it rebuilds them exactly (as a device will), and it is worth it; else
+ * undefined (the version ships whole). A directory it cannot read as a base is no error.
+ */
+async function patchAgainst(
+  dir: string,
+  files: ReadonlyMap<string, Uint8Array>,
+  ids: readonly string[],
+): Promise<{ base: Base; patch: Uint8Array } | undefined> {
+  const base = await baseIn(dir);
+  if (!base) return undefined;
   try {
-    held = readModelDir(dir);
+    const weights = files.get(WEIGHTS_FILE) as Uint8Array;
+    const { weightsManifest } = JSON.parse(new TextDecoder().decode(files.get(MODEL_FILE))) as {
+      weightsManifest: WeightsManifest;
+    };
+    const specs = weightsManifest[0].weights;
+    const patch = encodePatch(base, { bytes: weights, specs, ids });
+    if (!Buffer.from(applyPatch(base.bytes, patch, specs)).equals(weights)) return undefined;
+    return brotli(patch) < REBASE_AT * brotli(weights) ? { base, patch } : undefined;
   } catch {
-    return undefined; // nothing there yet
+    return undefined;
   }
-  const manifest = held.manifest as { items?: string[] };
-  const whole = held.files.get(WEIGHTS_FILE);
-  const model = held.files.get(MODEL_FILE);
+}
+
+interface Base {
+  bytes: Uint8Array;
+  specs: tf.io.WeightsManifestEntry[];
+  ids: string[];
+}
+
+/** The weights the next version's patch is made against: the version in `dir`'s own, or its base; verified. */
+async function baseIn(dir: string): Promise<Base | undefined> {
   try {
-    if (whole && model && Array.isArray(manifest.items)) {
+    const held = readModelDir(dir);
+    const manifest = parseManifest(held.manifest);
+    await verifyShards(manifest, held.files);
+    const items = (manifest as { items?: unknown }).items;
+    const whole = held.files.get(WEIGHTS_FILE);
+    const model = held.files.get(MODEL_FILE);
+    const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+    if (whole && model && strings(items)) {
       const specs = (JSON.parse(new TextDecoder().decode(model)) as { weightsManifest: WeightsManifest })
         .weightsManifest[0].weights;
-      return { bytes: whole, specs, ids: manifest.items };
+      return { bytes: whole, specs, ids: items };
     }
     const base = held.files.get(BASE_FILE);
     const patch = held.files.get(PATCH_FILE);
-    if (base && patch) {
-      const ids = JSON.parse(readFileSync(join(dir, BASE_IDS), 'utf8')) as string[];
-      return { bytes: base, specs: patchBaseSpecs(patch), ids };
-    }
+    const ids: unknown = JSON.parse(readFileSync(join(dir, BASE_IDS), 'utf8'));
+    if (base && patch && strings(ids)) return { bytes: base, specs: patchBaseSpecs(patch), ids };
   } catch {
-    // an earlier version this code cannot read as a base: the next one ships whole
+    // nothing there, or nothing this code can read as a base (damaged, older): the next version ships whole
   }
   return undefined;
 }

@@ -230,6 +230,7 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
       if (storedIds) ids = storedIds;
       await shopper.load(storedDevice);
       session = undefined;
+      fire('erased', {});
     });
   });
 
@@ -394,6 +395,8 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
         await engine?.metaSet('ids', ids);
         // The shopper's other tabs of this shop take up the new identity at once.
         tabs?.postMessage('erased');
+        // What holds a copy of the history (the recommendations' client) lets it go.
+        fire('erased', {});
       });
     },
     hidden() {

@@ -151,16 +151,36 @@ export function startInference(
   }
   let started = () => {};
 
-  /** The shopper's history (stored and this page's newest), oldest first. */
+  /**
+   * The history stored before this page, read once: every later event of the page reaches
+   * `onEvent` (reading IndexedDB after each one was most of the tag's main-thread time per event;
+   * another tab's events of the same time come in on the next page). Let go when the shopper erases
+   * their data or withdraws personalisation.
+   */
+  let stored: Promise<AisleEvent[]> | undefined;
+  const forget = () => {
+    stored = undefined;
+    pageEvents.length = 0;
+  };
+  tracker.on('erased', forget);
+  tracker.on('consent', (c) => {
+    if (!(c as { personalization?: boolean }).personalization) forget();
+  });
+
+  /** The shopper's history (stored and this page's newest), oldest first, the latest `HISTORY_LIMIT`. */
   async function history(): Promise<HistoryEvent[]> {
-    const stored = await tracker.history(HISTORY_LIMIT);
-    const ids = new Set(stored.map((e) => e.event_id));
+    stored ??= tracker.history(HISTORY_LIMIT);
+    const before = await stored;
+    const ids = new Set(before.map((e) => e.event_id));
     // The store answers newest first: oldest first before the stable sort, so that events of the
     // same millisecond (a dataLayer batch) keep the order they happened in.
-    const all = [...[...stored].reverse(), ...pageEvents.filter((e) => !ids.has(e.event_id))].filter(
+    const all = [...[...before].reverse(), ...pageEvents.filter((e) => !ids.has(e.event_id))].filter(
       (e) => !NOT_SHOPPER_ACTIONS.has(e.type),
     );
-    return all.sort((a, b) => a.ts - b.ts).map(toHistory);
+    return all
+      .sort((a, b) => a.ts - b.ts)
+      .slice(-HISTORY_LIMIT)
+      .map(toHistory);
   }
 
   function schedule() {
@@ -303,7 +323,30 @@ export function startInference(
     );
   }
 
+  /**
+   * One risk check at a time, covering every event that came while it ran: a burst of events (a
+   * script, a dataLayer replay) costs one check after it, not one per event.
+   */
+  let assessing = false;
+  let reassess = false;
   async function assessRisk() {
+    if (assessing) {
+      reassess = true;
+      return;
+    }
+    assessing = true;
+    try {
+      await assessRiskNow();
+    } finally {
+      assessing = false;
+      if (reassess) {
+        reassess = false;
+        void assessRisk();
+      }
+    }
+  }
+
+  async function assessRiskNow() {
     const last = pageEvents[pageEvents.length - 1];
     if (!rpc || !last) return;
     try {

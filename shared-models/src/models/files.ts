@@ -94,10 +94,10 @@ export function decodeTensors<Extra extends object = object>(
   if (model.format !== format) throw new ModelFormatError(`${MODEL_FILE} is ${model.format}, not ${format}`);
   const specs = model.weightsManifest?.[0]?.weights;
   if (!Array.isArray(specs)) throw new ModelFormatError(`${MODEL_FILE} has no weight specs`);
-  const weights = weightsOf(files, specs);
   try {
-    return { tensors: tf.io.decodeWeights(arrayBufferOf(weights), specs), model };
+    return { tensors: tf.io.decodeWeights(arrayBufferOf(weightsOf(files, specs)), specs), model };
   } catch (error) {
+    if (error instanceof ModelFormatError) throw error;
     throw new ModelFormatError(`${WEIGHTS_FILE} does not match its specs: ${(error as Error).message}`);
   }
 }

@@ -96,6 +96,21 @@ describe('weights patches', () => {
     refuse(header((h) => h.tensors[1].copy.push('0', null, 1)));
     refuse(header((h) => h.tensors[1].copy.push(0, 0)));
     refuse(header((h) => h.tensors.pop()));
+    // Runs out of order or over each other (each would copy the tensor again), a base spec that is not one.
+    refuse(header((h) => h.tensors[1].copy.push(0, 0, 1)));
+    refuse(header((h) => h.tensors[1].copy.unshift(2, 2, 1)));
+    refuse(header((h) => Object.assign(h, { base: [null, ...(h as unknown as { base: unknown[] }).base] })));
+    refuse(
+      header((h) =>
+        Object.assign(h, {
+          base: [...(h as unknown as { base: unknown[] }).base].fill({
+            name: 'dense',
+            shape: [3, 2],
+            dtype: 'float32',
+          }),
+        }),
+      ),
+    );
     const huge = new TextEncoder().encode('APT1');
     refuse(new Uint8Array([...huge, 255, 255, 255, 255, 1, 2]));
   });

@@ -40,7 +40,12 @@ interface Layout {
 function layouts(specs: readonly Spec[]): { byName: Map<string, Layout>; total: number } {
   const byName = new Map<string, Layout>();
   let offset = 0;
+  const names = new Set<string>();
   for (const spec of specs) {
+    if (!spec || typeof spec !== 'object' || typeof spec.name !== 'string' || names.has(spec.name)) {
+      throw new ModelFormatError('a weight spec is not one this format knows (or names a tensor twice)');
+    }
+    names.add(spec.name);
     const bytes = BYTES[spec.quantization?.dtype ?? spec.dtype];
     if (!bytes || !Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isInteger(d) && d >= 0)) {
       throw new ModelFormatError(`weight ${spec.name} has no size this format knows`);
@@ -77,8 +82,10 @@ export function encodePatch(
     const n = to.byName.get(spec.name) as Layout;
     const b = from.get(spec.name);
     const copy: number[] = [];
+    // Each base row at most once (so a patch never makes more than base and patch hold: `applyPatch`).
+    const used = new Uint8Array(b?.rows ?? 0);
     const same = (row: number, baseRow: number) => {
-      if (!b || baseRow < 0 || baseRow >= b.rows) return false;
+      if (!b || baseRow < 0 || baseRow >= b.rows || used[baseRow]) return false;
       const x = next.bytes.subarray(n.offset + row * n.rowBytes, n.offset + (row + 1) * n.rowBytes);
       const y = base.bytes.subarray(b.offset + baseRow * b.rowBytes, b.offset + (baseRow + 1) * b.rowBytes);
       for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) return false;
@@ -91,6 +98,7 @@ export function encodePatch(
       const byIdRow = byId ? (baseIndex.get((next.ids as readonly string[])[row]) ?? -1) : -1;
       const baseRow = !sameShape ? -1 : same(row, byIdRow) ? byIdRow : row;
       if (sameShape && same(row, baseRow)) {
+        used[baseRow] = 1;
         const last = copy.length - 3;
         // A run continues where both sides go on one row at a time.
         if (last >= 0 && copy[last] + copy[last + 2] === row && copy[last + 1] + copy[last + 2] === baseRow) {
@@ -143,6 +151,8 @@ export function applyPatch(base: Uint8Array, patch: Uint8Array, specs: readonly 
   const from = layouts(header.base);
   const to = layouts(specs);
   if (from.total !== base.byteLength) throw new ModelFormatError('the base is not the weights the patch was made for');
+  // Each base row is copied at most once per tensor, every other row is in the patch: nothing legitimate is bigger.
+  if (to.total > base.byteLength + patch.byteLength) throw new ModelFormatError('the patch makes more than it holds');
   if (header.tensors.length !== specs.length) throw new ModelFormatError('the patch and the specs name other tensors');
   const out = new Uint8Array(to.total);
   let at = dataStart;
@@ -154,12 +164,23 @@ export function applyPatch(base: Uint8Array, patch: Uint8Array, specs: readonly 
     }
     const b = from.byName.get(spec.name);
     const covered = new Uint8Array(n.rows);
+    let end = 0;
     for (let k = 0; k < entry.copy.length; k += 3) {
       const [row, baseRow, count] = entry.copy.slice(k, k + 3);
       const whole = [row, baseRow, count].every((v) => Number.isInteger(v) && v >= 0);
-      if (!b || b.rowBytes !== n.rowBytes || !whole || count < 1 || row + count > n.rows || baseRow + count > b.rows) {
+      // Runs in row order, none over another: the work is bounded by the tensor's rows.
+      if (
+        !b ||
+        b.rowBytes !== n.rowBytes ||
+        !whole ||
+        count < 1 ||
+        row < end ||
+        row + count > n.rows ||
+        baseRow + count > b.rows
+      ) {
         throw new ModelFormatError(`a run of ${spec.name} lies outside it`);
       }
+      end = row + count;
       const start = b.offset + baseRow * b.rowBytes;
       out.set(base.subarray(start, start + count * b.rowBytes), n.offset + row * n.rowBytes);
       covered.fill(1, row, row + count);

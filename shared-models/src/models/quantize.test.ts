@@ -22,6 +22,28 @@ describe('quantised weights', () => {
     }
   });
 
+  it("keeps an earlier version's levels where they hold, so an unchanged value keeps its byte", () => {
+    const before = quantize(floats, 'uint8');
+    const pin = { dtype: 'uint8' as const, min: before.min, scale: before.scale };
+    // A retrain that moved one value: decoded values requantise to the same levels, the moved one to its own.
+    const decoded = dequantize(before) as Float32Array;
+    const moved = decoded.slice();
+    moved[7] += 0.1;
+    const after = quantize(moved, 'uint8', false, pin);
+    expect([after.min, after.scale]).toEqual([before.min, before.scale]);
+    expect([...after.q].filter((q, i) => q !== before.q[i]).length).toBe(1);
+    // Just past an end (within 2 % of the span): clamped to it, the levels kept.
+    const stretched = decoded.slice();
+    stretched[3] = before.min - 0.01 * 255 * before.scale;
+    expect(quantize(stretched, 'uint8', false, pin)).toMatchObject({ min: before.min, q: expect.anything() });
+    expect(quantize(stretched, 'uint8', false, pin).q[3]).toBe(0);
+    // Far past it, another dtype, or integers: the values' own levels.
+    stretched[3] = before.min - 1;
+    expect(quantize(stretched, 'uint8', false, pin).min).toBeCloseTo(before.min - 1, 5);
+    expect(quantize(decoded, 'uint16', false, pin).scale).not.toBe(before.scale);
+    expect(quantize(Int32Array.from([5, 9]), 'uint8', true, pin)).toMatchObject({ min: 5, scale: 1 });
+  });
+
   it('holds integer tables exactly where their range fits, and says when it does not', () => {
     const ids = Int32Array.from({ length: 500 }, (_, i) => (i * 7919) % 40_000);
     expect(losslessDtype(ids)).toBe('uint16');

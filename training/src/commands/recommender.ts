@@ -3,14 +3,13 @@
  * sequential recommender trained on an interchange file (or the edge store), and the next K items
  * for every user of a file, as a device would compute them from that user's history.
  */
-import { existsSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ModelFormatError } from '@aisle/shared-models/models/files';
 import { modelHealth, VERDICT_WORDS } from '@aisle/shared-models/models/health';
 import { ManifestError } from '@aisle/shared-models/models/manifest';
 import { BASE_FILE, PATCH_FILE } from '@aisle/shared-models/models/patch';
 import { CANDIDATES_FILE, type RecommenderModel } from '@aisle/shared-models/models/recommender';
-import { isItemAction } from '@aisle/shared-models/schema/interaction';
 import { useBackend } from '../backend';
 import { DataError } from '../data/errors';
 import { leaveLastOut } from '../data/sequences';
@@ -19,7 +18,7 @@ import { nextVersion, readModelDir } from '../model-files';
 import { writeJsonLines } from '../output';
 import { cutRecommender, DEFAULT_HEAD, judgeHead } from '../pipelines/recommender-head';
 import { trainRecommender } from '../pipelines/recommender-sasrec';
-import { dataUntil, readWarmStart, type WarmStart } from '../pipelines/recommender-warm';
+import { dataUntil, movedSince, readWarmStart, type WarmStart } from '../pipelines/recommender-warm';
 import { progress } from '../progress';
 import { loadRecommender, saveRecommender, WHOLE_DIR } from '../recommender-files';
 import { formatTable } from '../table';
@@ -65,7 +64,7 @@ as it is). Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.`,
     const warmFrom = values['warm-start'] ? await warmStartIn(out) : undefined;
     const epochs = intOption(values, 'epochs', warmFrom ? 3 : 20);
     const seed = intOption(values, 'seed', 42, 0);
-    const dim = intOption(values, 'dim', 64);
+    const dim = intOption(values, 'dim', warmFrom?.manifest.config.dim ?? 64);
     const timeBudget = intOption(values, 'time-budget', 480);
     const headItems = intOption(values, 'head', DEFAULT_HEAD, 0);
     const given = values['quantize-loss'];
@@ -78,14 +77,12 @@ as it is). Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.`,
       from: stringOption(values, 'from'),
       purpose: 'train',
     });
-    const latest = interactions.reduce((t, r) => Math.max(t, r.ts), Number.NEGATIVE_INFINITY);
-    if (warmFrom) {
-      const until = dataUntil(warmFrom.manifest);
-      warmFrom.moved =
-        until === undefined
-          ? undefined
-          : new Set(interactions.filter((r) => r.ts > until && isItemAction(r)).map((r) => r.item_id));
-    }
+    // Never past now: a device whose clock runs ahead must not hide the next day's events.
+    const latest = Math.min(
+      Date.now(),
+      interactions.reduce((t, r) => Math.max(t, r.ts), Number.NEGATIVE_INFINITY),
+    );
+    if (warmFrom) warmFrom.moved = movedSince(interactions, dataUntil(warmFrom.manifest));
     const split = leaveLastOut(interactions, warmFrom?.manifest);
     if (!split.test.length)
       throw new DataError('no user has three or more item interactions: nothing to learn a sequence from');
@@ -129,8 +126,10 @@ as it is). Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.`,
         },
       };
     }
-    // The whole model stays beside the head, for the operator's own tools (`aisle recommend`, profiles).
+    // The whole model stays beside the head, for the operator's own tools (`aisle recommend`, profiles);
+    // without a head, one left from an earlier version would be read instead of this one: it goes.
     if (cut) await saveRecommender(join(out, WHOLE_DIR), trained, undefined, { patch: false });
+    else rmSync(join(out, WHOLE_DIR), { recursive: true, force: true });
     const manifest = cut
       ? await saveRecommender(out, cut.trained, new Map([[CANDIDATES_FILE, cut.candidates]]))
       : await saveRecommender(out, trained);
@@ -209,9 +208,17 @@ as it is). Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.`,
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 
-/** The model in `dir` to start from: the whole one beside a head, else the one itself. */
+/** The model in `dir` to start from: the whole one beside a head (of the same version), else the one itself. */
 async function warmStartIn(dir: string): Promise<WarmStart> {
-  const from = existsSync(join(dir, WHOLE_DIR, 'manifest.json')) ? join(dir, WHOLE_DIR) : dir;
+  const version = (d: string) => {
+    try {
+      return (JSON.parse(readFileSync(join(d, 'manifest.json'), 'utf8')) as { version?: unknown }).version;
+    } catch {
+      return undefined;
+    }
+  };
+  const whole = join(dir, WHOLE_DIR);
+  const from = version(whole) !== undefined && version(whole) === version(dir) ? whole : dir;
   const { manifest, files } = readModelDir(from);
   try {
     return await readWarmStart(manifest, files);

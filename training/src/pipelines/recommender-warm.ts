@@ -14,6 +14,7 @@ import { parseManifest, verifyShards } from '@aisle/shared-models/models/manifes
 import type { QuantPin } from '@aisle/shared-models/models/quantize';
 import type { NeighbourTable, RecommenderManifest, SasRecConfig } from '@aisle/shared-models/models/recommender';
 import { RECOMMENDER_FORMAT } from '@aisle/shared-models/models/recommender/format';
+import { isItemAction } from '@aisle/shared-models/schema/interaction';
 import * as tf from '@tensorflow/tfjs';
 import { DataError } from '../data/errors';
 
@@ -31,6 +32,23 @@ export const dataUntil = (manifest: RecommenderManifest): number | undefined => 
   const until = (manifest.metrics as { data_until?: unknown }).data_until;
   return typeof until === 'number' && Number.isFinite(until) ? until : undefined;
 };
+
+/**
+ * Events that reach the edge late (a device offline for a while, a clock behind) still move their
+ * items when they are at most this much older than the earlier model's data; later ones wait for a
+ * retrain from scratch, which relearns every row (as it should now and then, after erasures too).
+ */
+export const LATE_MS = 3_600_000;
+
+/** The ids of the items with events since `until` (less `LATE_MS`); every item may move when it is unknown. */
+export function movedSince(
+  interactions: readonly { item_id: string; type: string; ts: number }[],
+  until: number | undefined,
+): Set<string> | undefined {
+  if (until === undefined) return undefined;
+  const since = until - LATE_MS;
+  return new Set(interactions.filter((r) => r.ts > since && isItemAction(r)).map((r) => r.item_id));
+}
 
 /** A verified recommender's weights as arrays and the levels its quantised tensors were written with. */
 export async function readWarmStart(manifestJson: unknown, files: ModelFiles): Promise<WarmStart> {
@@ -88,6 +106,9 @@ export function startFrom(
     variable.assign(tf.tensor(values, variable.shape));
   }
   const earlierItems = warm.manifest.items.length;
+  if (ids.length < earlierItems || warm.manifest.items.some((id, i) => ids[i] !== id)) {
+    throw new DataError('the model to start from lists its items in another order than this training keeps them');
+  }
   const mask = new Float32Array(ids.length);
   for (let i = 1; i < ids.length; i++) mask[i] = i >= earlierItems || !warm.moved || warm.moved.has(ids[i]) ? 1 : 0;
   return tf.tensor2d(mask, [ids.length, 1]);
