@@ -462,6 +462,30 @@ describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () =
     }
   }, 180_000);
 
+  it('once the shopper erases their data, the page recommends from nothing it held before', async () => {
+    const viewed = inCategory('Toys').slice(0, 3);
+    const { page } = await browse(
+      viewed.map((p) => p.id),
+      'wasm',
+    );
+    const after = await page.evaluate(async () => {
+      const w = window as unknown as AisleWindow & { lastRecs?: unknown };
+      w.aisle.on('recommendations', (r) => {
+        w.lastRecs = r;
+      });
+      await w.aisle.erase();
+      w.lastRecs = undefined;
+      w.aisle.track('search', { search_term: 'lamp' });
+      for (let i = 0; i < 100 && !w.lastRecs; i++) await new Promise((r) => setTimeout(r, 100));
+      return w.lastRecs as { cold: boolean; items: { item_id: string; reason: string }[] } | undefined;
+    });
+    // Nothing from before the erase: no history the model knows, no reason naming a product viewed
+    // before (the product on screen is the page's own, and may still be named: "often viewed with").
+    expect(after?.cold).toBe(true);
+    for (const item of after?.items ?? [])
+      for (const p of viewed.slice(0, -1)) expect(item.reason).not.toContain(p.name);
+  }, 120_000);
+
   it('refuses a manifest whose shard does not match its hash, and keeps serving the last good model', async () => {
     const { page } = await browse([inCategory('Toys')[0].id], 'wasm');
     expect((await status(page)).models.recommender?.version).toBe(1);
