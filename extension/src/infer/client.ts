@@ -195,25 +195,7 @@ export function startInference(
   }
 
   // One refresh at a time: two in flight could answer out of order and show the older history's list.
-  let refreshing = false;
-  let again = false;
-  async function refresh() {
-    if (!rpc) return;
-    if (refreshing) {
-      again = true;
-      return;
-    }
-    refreshing = true;
-    try {
-      await refreshNow();
-    } finally {
-      refreshing = false;
-      if (again) {
-        again = false;
-        void refresh();
-      }
-    }
-  }
+  const refresh = oneAtATime(() => refreshNow());
 
   async function refreshNow() {
     if (!rpc) return;
@@ -327,24 +309,7 @@ export function startInference(
    * One risk check at a time, covering every event that came while it ran: a burst of events (a
    * script, a dataLayer replay) costs one check after it, not one per event.
    */
-  let assessing = false;
-  let reassess = false;
-  async function assessRisk() {
-    if (assessing) {
-      reassess = true;
-      return;
-    }
-    assessing = true;
-    try {
-      await assessRiskNow();
-    } finally {
-      assessing = false;
-      if (reassess) {
-        reassess = false;
-        void assessRisk();
-      }
-    }
-  }
+  const assessRisk = oneAtATime(() => assessRiskNow());
 
   async function assessRiskNow() {
     const last = pageEvents[pageEvents.length - 1];
@@ -392,4 +357,30 @@ export function startInference(
   void connect();
 
   return { status: () => status };
+}
+
+/**
+ * `run` one call at a time: a call while one runs asks for one more run after it (however many
+ * came), so the last state is always covered and nothing runs twice at once.
+ */
+function oneAtATime(run: () => Promise<void>): () => Promise<void> {
+  let running = false;
+  let again = false;
+  const call = async (): Promise<void> => {
+    if (running) {
+      again = true;
+      return;
+    }
+    running = true;
+    try {
+      await run();
+    } finally {
+      running = false;
+      if (again) {
+        again = false;
+        void call();
+      }
+    }
+  };
+  return call;
 }
