@@ -37,6 +37,8 @@ import { plusMinus, type Row, report, SEEDS, spread } from './report';
 
 const BENCH_SEEDS = SEEDS.slice(0, Number(process.env.AISLE_BENCH_DELTA_SEEDS ?? 3));
 const DAY = 86_400_000;
+/** `AISLE_BENCH_DELTA_EPOCHS`: epochs from scratch for every log (else each log's own). */
+const EPOCHS = Number(process.env.AISLE_BENCH_DELTA_EPOCHS ?? 0);
 /** What `aisle train recommender --warm-start` runs by default. */
 const WARM_EPOCHS = 3;
 /** Validation and test cases, where a log has more (full ranking over every item for each). */
@@ -131,7 +133,7 @@ export async function benchDelta() {
       const log = (line: string) => console.error(`  ${shop.name}, seed ${seed}: ${line}`);
       const train = (split: LeaveLastOut, warm?: Awaited<ReturnType<typeof readWarmStart>>, until = day + DAY) =>
         trainRecommender(split, {
-          epochs: warm ? WARM_EPOCHS : shop.epochs,
+          epochs: warm ? WARM_EPOCHS : EPOCHS || shop.epochs,
           seed,
           timeBudget: Number.POSITIVE_INFINITY,
           warmStart: warm,
@@ -170,6 +172,9 @@ export async function benchDelta() {
           shop: shop.name,
           seed,
           ndcg: { yesterday: m.before.at(-1), cold: m.cold.at(-1), warm: m.warm.at(-1) },
+          // SASRec's weight against item-kNN each chose on validation (0: item-kNN and the content signal alone).
+          blend: { cold: cold.manifest.blend, warm: warm.manifest.blend },
+          neighbour_width: { cold: cold.neighbours.width, warm: warm.neighbours.width },
           bytes: { whole: bytes.whole.at(-1), cold: bytes.cold.at(-1), warm: bytes.warm.at(-1) },
           warm_shards: shipped.shards.map((s) => s.path),
         };
@@ -180,7 +185,7 @@ export async function benchDelta() {
       }
     }
     const kb = (xs: number[]) => Math.round(spread(xs).mean / 1024);
-    const title = `${shop.name} (${items.toLocaleString('en')} items; the day ${new Date(day).toISOString().slice(0, 10)}: ${(today.length - yesterday.length).toLocaleString('en')} events on ${moved.size.toLocaleString('en')} items)`;
+    const title = `${shop.name} (${items.toLocaleString('en')} items; the day ${new Date(day).toISOString().slice(0, 10)}: ${(today.length - yesterday.length).toLocaleString('en')} events on ${moved.size.toLocaleString('en')} items; ${EPOCHS || shop.epochs} epochs from scratch, ${WARM_EPOCHS} warm; ${BENCH_SEEDS.length} seeds)`;
     rows.push(
       {
         metric: `${title}: a device holding yesterday's model downloads, retrained from scratch`,
