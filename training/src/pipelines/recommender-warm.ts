@@ -2,14 +2,14 @@
  * @module training/pipelines/recommender-warm — a retrain that starts from the model it replaces
  * and moves only what new events speak for. SASRec starts from the earlier weights (the split keeps
  * the earlier items at their indexes: `leaveLastOut(…, keep)`); the rows of the item embedding and
- * of the neighbour table belong to items with events since the earlier model's data ended, or to
- * items new to it; every other row keeps its values exactly (its gradient is masked to zero, and a
- * fresh Adam moves nothing without one), and the quantised tensors keep the earlier levels where
- * they still hold (`QuantPin`). Written as the earlier version's weights with a patch (`../model/patch`),
- * a device that holds that version downloads only the rows that moved and the small dense layers.
+ * of the neighbour table that move belong to items with events since the earlier model's data
+ * ended, or to items new to it; every other row keeps its values (its gradient is masked to zero,
+ * and a fresh Adam moves nothing without one), and the quantised tensors keep the earlier levels
+ * where they still hold (`QuantPin`). Written as the earlier version's weights with a patch
+ * (`shared-models/models/patch`), a device that holds that version downloads only the rows that
+ * moved and the small dense layers.
  */
-import type { ModelFiles } from '@aisle/shared-models/models/files';
-import { decodeTensors } from '@aisle/shared-models/models/files';
+import { decodeTensors, type ModelFiles } from '@aisle/shared-models/models/files';
 import { parseManifest, verifyShards } from '@aisle/shared-models/models/manifest';
 import type { QuantPin } from '@aisle/shared-models/models/quantize';
 import type { NeighbourTable, RecommenderManifest, SasRecConfig } from '@aisle/shared-models/models/recommender';
