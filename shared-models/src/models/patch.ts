@@ -62,7 +62,7 @@ function layouts(specs: readonly Spec[]): { byName: Map<string, Layout>; total: 
 export const weightsLength = (specs: readonly Spec[]): number => layouts(specs).total;
 
 /**
- * The patch that turns `base` (written to `baseSpecs`) into `next` (written to `nextSpecs`). Rows of
+ * The patch that turns `base.bytes` (laid out by `base.specs`) into `next.bytes`. Rows of
  * a tensor that has one row per id (its first dimension the length of `base.ids` / `next.ids`) are
  * matched by id first, then by index; a row is copied only where its bytes are the same.
  */
