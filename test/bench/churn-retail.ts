@@ -8,12 +8,10 @@
  */
 import { encodeRows, fitTabular, inputSize } from '@aisle/shared-models/features/tabular';
 import { useBackend } from '../../training/src/backend';
-import { readInvoiceLines } from '../../training/src/data/invoices';
-import { preprocess } from '../../training/src/data/preprocess';
 import { bestF1Threshold, type ClassificationMetrics, classify } from '../../training/src/eval/classification';
 import { parseAsOf, rollingBehaviour } from '../../training/src/pipelines/churn-events';
 import { splitBeside, trainChurnTable } from '../../training/src/pipelines/churn-table';
-import { onlineRetailFile, onlineRetailMissing } from './datasets';
+import { onlineRetailEvents, onlineRetailMissing } from './datasets';
 import { plusMinus, type Row, report, SEEDS, spread } from './report';
 
 const CUT_OFFS = ['2011-01-01', '2011-02-01', '2011-03-01', '2011-04-01', '2011-05-01', '2011-06-01', '2011-09-09'];
@@ -29,7 +27,7 @@ export async function benchChurnRetail() {
   }
   const backend = await useBackend('wasm');
   const XGBoost = await (await import('ml-xgboost')).default;
-  const events = preprocess(readInvoiceLines(onlineRetailFile()), new Map(), { excludeBots: true });
+  const events = onlineRetailEvents();
   const { table, split } = rollingBehaviour(events, CUT_OFFS.map(parseAsOf), HORIZON_DAYS * 86_400_000, 'purchase');
   const labels = Uint8Array.from(table.rows, (r) => (r.churned === 'yes' ? 1 : 0));
   const features = table.columns.filter((c) => c !== 'user_id' && c !== 'churned');

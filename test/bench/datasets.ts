@@ -3,6 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Interaction } from '../../training/src/data/interchange';
 import { sortByTime } from '../../training/src/data/interchange';
+import { readInvoiceLines } from '../../training/src/data/invoices';
+import { preprocess } from '../../training/src/data/preprocess';
 
 export const SHARED_DATA = join(import.meta.dirname, '../../../shared/data');
 const ML_100K = join(SHARED_DATA, 'ml-100k/u.data');
@@ -84,3 +86,10 @@ export function yooChooseClicks(): Interaction[] {
 const ONLINE_RETAIL = join(SHARED_DATA, 'online-retail/online_retail.csv');
 export const onlineRetailMissing = () => missing(ONLINE_RETAIL);
 export const onlineRetailFile = () => ONLINE_RETAIL;
+
+/** The Online Retail year as the trainer reads an invoice export: purchases and refunds, bot-like customers left out. */
+export const onlineRetailEvents = (): Interaction[] =>
+  preprocess(readInvoiceLines(onlineRetailFile()), new Map(), { excludeBots: true });
+
+/** Its purchase lines alone: what the recommender benchmarks learn the next item bought from. */
+export const onlineRetailPurchases = (): Interaction[] => onlineRetailEvents().filter((e) => e.type === 'purchase');

@@ -18,8 +18,6 @@ import type { ModelManifest } from '@aisle/shared-models/models/manifest';
 import { isItemAction } from '@aisle/shared-models/schema/interaction';
 import { useBackend } from '../../training/src/backend';
 import type { Interaction } from '../../training/src/data/interchange';
-import { readInvoiceLines } from '../../training/src/data/invoices';
-import { preprocess } from '../../training/src/data/preprocess';
 import { type LeaveLastOut, leaveLastOrderOut, leaveLastOut } from '../../training/src/data/sequences';
 import { readModelDir } from '../../training/src/model-files';
 import { trainRecommender } from '../../training/src/pipelines/recommender-sasrec';
@@ -28,12 +26,12 @@ import { saveRecommender } from '../../training/src/recommender-files';
 import {
   movieLens100k,
   movieLensMissing,
-  onlineRetailFile,
   onlineRetailMissing,
+  onlineRetailPurchases,
   yooChooseClicks,
   yooChooseMissing,
 } from './datasets';
-import { plusMinus, type Row, report, SEEDS, spread } from './report';
+import { plusMinus, type Row, report, SEEDS, shopsIn, shopWanted, spread } from './report';
 
 const BENCH_SEEDS = SEEDS.slice(0, Number(process.env.AISLE_BENCH_DELTA_SEEDS ?? 3));
 const DAY = 86_400_000;
@@ -76,10 +74,7 @@ const SHOPS: Shop[] = [
   },
   {
     name: 'Online Retail purchases',
-    events: () =>
-      preprocess(readInvoiceLines(onlineRetailFile()), new Map(), { excludeBots: true }).filter(
-        (e) => e.type === 'purchase',
-      ),
+    events: () => onlineRetailPurchases(),
     split: (events, keep) => sample(leaveLastOrderOut(events, keep)),
     missing: onlineRetailMissing,
     epochs: 3,
@@ -108,14 +103,14 @@ function shardsOf(dir: string): Map<string, number> {
   return out;
 }
 
-const only = process.env.AISLE_BENCH_DELTA_SHOPS?.split(',');
+const only = shopsIn(process.env.AISLE_BENCH_DELTA_SHOPS);
 
 export async function benchDelta() {
   await useBackend('wasm');
   const rows: Row[] = [];
   const results: Record<string, unknown>[] = [];
   for (const shop of SHOPS) {
-    if (only && !only.some((o) => shop.name.toLowerCase().includes(o))) continue;
+    if (!shopWanted(shop.name, only)) continue;
     const absent = shop.missing();
     if (absent) {
       console.warn(`\ndelta on ${shop.name}: skipped, ${absent}`);

@@ -6,10 +6,8 @@
  * segments drawn at random, and each segment's mean. Three seeds (k-means's start).
  */
 import { random, shuffleInPlace } from '@aisle/shared-models/util/random';
-import { readInvoiceLines } from '../../training/src/data/invoices';
-import { preprocess } from '../../training/src/data/preprocess';
 import { trainProfile } from '../../training/src/pipelines/profile';
-import { onlineRetailFile, onlineRetailMissing } from './datasets';
+import { onlineRetailEvents, onlineRetailMissing } from './datasets';
 import { plusMinus, type Row, report, SEEDS, spread } from './report';
 
 const AS_OF = Date.parse('2011-09-09T00:00:00Z');
@@ -35,7 +33,7 @@ export async function benchProfileRetail() {
     console.warn(`\nprofile on Online Retail: skipped, ${absent}`);
     return;
   }
-  const events = preprocess(readInvoiceLines(onlineRetailFile()), new Map(), { excludeBots: true });
+  const events = onlineRetailEvents();
   const later = new Map<string, number>();
   for (const e of events) {
     if (e.ts <= AS_OF || e.ts > AS_OF + HORIZON) continue;

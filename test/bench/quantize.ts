@@ -10,11 +10,9 @@ import { gzipSync } from 'node:zlib';
 import { similarityTable } from '@aisle/shared-models/models/baselines';
 import { encodeRecommender } from '@aisle/shared-models/models/recommender';
 import { useBackend } from '../../training/src/backend';
-import { readInvoiceLines } from '../../training/src/data/invoices';
-import { preprocess } from '../../training/src/data/preprocess';
 import { type LeaveLastOut, leaveLastOrderOut, leaveLastOut } from '../../training/src/data/sequences';
 import { toNeighbourTable, trainRecommender } from '../../training/src/pipelines/recommender-sasrec';
-import { movieLens100k, movieLensMissing, onlineRetailFile, onlineRetailMissing } from './datasets';
+import { movieLens100k, movieLensMissing, onlineRetailMissing, onlineRetailPurchases } from './datasets';
 import { type Row, report } from './report';
 
 /** The loss in NDCG@10 (relative) the quantised model may show on the test items. */
@@ -84,9 +82,7 @@ export async function benchQuantize() {
   const absentRetail = onlineRetailMissing();
   if (absentRetail) console.warn(`\nquantize on Online Retail: skipped, ${absentRetail}`);
   else {
-    const purchases = preprocess(readInvoiceLines(onlineRetailFile()), new Map(), { excludeBots: true }).filter(
-      (e) => e.type === 'purchase',
-    );
+    const purchases = onlineRetailPurchases();
     // At most three epochs: what the trainer's default time budget allows on this log (see recommender-retail).
     const r = await measure('Online Retail', leaveLastOrderOut(purchases), 3);
     rows.push(...r.rows);

@@ -12,20 +12,18 @@ import { encodeRecommender } from '@aisle/shared-models/models/recommender';
 import type { Interaction } from '@aisle/shared-models/schema/interaction';
 import { random } from '@aisle/shared-models/util/random';
 import { useBackend } from '../../training/src/backend';
-import { readInvoiceLines } from '../../training/src/data/invoices';
-import { preprocess } from '../../training/src/data/preprocess';
 import { type LeaveLastOut, leaveLastOrderOut, leaveLastOut } from '../../training/src/data/sequences';
 import { cutRecommender, DEFAULT_HEAD, judgeHead } from '../../training/src/pipelines/recommender-head';
 import { trainRecommender } from '../../training/src/pipelines/recommender-sasrec';
 import {
   movieLens100k,
   movieLensMissing,
-  onlineRetailFile,
   onlineRetailMissing,
+  onlineRetailPurchases,
   yooChooseClicks,
   yooChooseMissing,
 } from './datasets';
-import { plusMinus, type Row, report, SEEDS, spread } from './report';
+import { plusMinus, type Row, report, SEEDS, shopsIn, shopWanted, spread } from './report';
 
 /** Three seeds; `AISLE_BENCH_HEAD_SEEDS=1` for a first look at the slowest shop. */
 const BENCH_SEEDS = SEEDS.slice(0, Number(process.env.AISLE_BENCH_HEAD_SEEDS ?? 3));
@@ -99,14 +97,7 @@ const SHOPS: Shop[] = [
   },
   {
     name: 'Online Retail purchases',
-    split: () =>
-      sample(
-        leaveLastOrderOut(
-          preprocess(readInvoiceLines(onlineRetailFile()), new Map(), { excludeBots: true }).filter(
-            (e) => e.type === 'purchase',
-          ),
-        ),
-      ),
+    split: () => sample(leaveLastOrderOut(onlineRetailPurchases())),
     head: (n) => Math.round(n / 5),
     missing: onlineRetailMissing,
     epochs: 3,
@@ -121,14 +112,14 @@ const SHOPS: Shop[] = [
   },
 ];
 
-const only = process.env.AISLE_BENCH_HEAD_SHOPS?.split(',');
+const only = shopsIn(process.env.AISLE_BENCH_HEAD_SHOPS);
 
 export async function benchRecommenderHead() {
   await useBackend('wasm');
   const rows: Row[] = [];
   const results: Record<string, unknown>[] = [];
   for (const shop of SHOPS) {
-    if (only && !only.some((o) => shop.name.toLowerCase().includes(o))) continue;
+    if (!shopWanted(shop.name, only)) continue;
     const absent = shop.missing?.();
     if (absent) {
       console.warn(`\nrecommender-head on ${shop.name}: skipped, ${absent}`);

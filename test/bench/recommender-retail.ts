@@ -6,10 +6,8 @@
  * buyers, what the recommender's repeat boost was built for — against popularity, item-kNN,
  * Markov and buy-again judged the same way; three seeds.
  */
-import { readInvoiceLines } from '../../training/src/data/invoices';
-import { preprocess } from '../../training/src/data/preprocess';
 import { leaveLastOrderOut } from '../../training/src/data/sequences';
-import { onlineRetailFile, onlineRetailMissing } from './datasets';
+import { onlineRetailMissing, onlineRetailPurchases } from './datasets';
 import { benchRecommenderOn } from './recommender';
 
 /** At 140 s an epoch on two cores (3,665 products, full softmax), three epochs fit the trainer's default time budget. */
@@ -21,9 +19,7 @@ export async function benchRecommenderRetail() {
     console.warn(`\nrecommender on Online Retail: skipped, ${absent}`);
     return;
   }
-  const purchases = preprocess(readInvoiceLines(onlineRetailFile()), new Map(), { excludeBots: true }).filter(
-    (e) => e.type === 'purchase',
-  );
+  const purchases = onlineRetailPurchases();
   const split = leaveLastOrderOut(purchases);
   await benchRecommenderOn(
     'recommender-retail',

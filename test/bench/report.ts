@@ -54,3 +54,10 @@ export const plusMinus = (xs: readonly number[]) => {
   const { mean, sd } = spread(xs);
   return `${mean.toFixed(4)} ± ${sd.toFixed(4)}`;
 };
+
+/** Shops a benchmark's variable `env` names (comma-separated, part of each name), or undefined for all. */
+export const shopsIn = (env: string | undefined): string[] | undefined => env?.split(',');
+
+/** Whether a benchmark runs the shop named `name`: every shop, unless `only` names some. */
+export const shopWanted = (name: string, only: readonly string[] | undefined): boolean =>
+  !only || only.some((o) => name.toLowerCase().includes(o));

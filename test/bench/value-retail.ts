@@ -16,10 +16,8 @@ import { toInterchangeCsv } from '@aisle/shared-models/schema/interaction';
 import { random } from '@aisle/shared-models/util/random';
 import { demoHistory } from '../../examples/storefront/history';
 import { readInteractions } from '../../training/src/data/interchange';
-import { readInvoiceLines } from '../../training/src/data/invoices';
-import { preprocess } from '../../training/src/data/preprocess';
 import { fitCustomerValue, forecasts, spearman } from '../../training/src/pipelines/customer-value';
-import { onlineRetailFile, onlineRetailMissing } from './datasets';
+import { onlineRetailEvents, onlineRetailMissing } from './datasets';
 import { type Row, report, spread } from './report';
 
 const RESAMPLES = 200;
@@ -30,7 +28,7 @@ export async function benchValueRetail() {
   const absent = onlineRetailMissing();
   if (absent) console.warn(`\ncustomer value on Online Retail: skipped, ${absent}`);
   else {
-    const retail = preprocess(readInvoiceLines(onlineRetailFile()), new Map(), { excludeBots: true });
+    const retail = onlineRetailEvents();
     settings.push(
       { log: 'Online Retail', asOf: '2011-06-01', days: 90, events: () => retail },
       { log: 'Online Retail', asOf: '2011-09-09', days: 90, events: () => retail },
