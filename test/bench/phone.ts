@@ -41,7 +41,7 @@ window.longTasks = [];
 new PerformanceObserver((list) => { for (const e of list.getEntries()) window.longTasks.push(Math.round(e.duration)); })
   .observe({ type: 'longtask', buffered: true });
 window.aisle = window.aisle || [];
-aisle.push(['on', 'recommendations', (r) => { if (r.items.length && window.firstRec === undefined) window.firstRec = performance.now(); }]);
+aisle.push(['on', 'recommendations', (r) => { if (r.items.length && window.firstRec === undefined) { window.firstRec = performance.now(); window.firstFrom = r.backend; } }]);
 // Where the time went: the tag running, the inference worker answering its start.
 window.marks = {};
 aisle.push(['on', 'inference', (s) => { window.marks.inference ??= performance.now(); window.startup ??= s.startup; }]);
@@ -102,6 +102,8 @@ export async function benchPhone() {
         const repeat: number[] = [];
         const repeatAfterLoad: number[] = [];
         const longTasks: number[][] = [];
+        const modelReady: number[] = [];
+        const froms: string[] = [];
         const marks: Record<string, number>[] = [];
         let bytesFirst = bytesBy([]);
         let bytesRepeat = bytesBy([]);
@@ -136,8 +138,22 @@ export async function benchPhone() {
               // What Aisle adds once the page itself is up (its own HTML crosses the same network first).
               const afterLoad =
                 ms - (await tab.evaluate(() => (window as unknown as { marks: { load: number } }).marks.load));
-              // A second on: long tasks the drawing itself may cause.
+              // A second on: long tasks the drawing itself may cause. On a first visit, until the device's
+              // own models are up too (a first page the edge answered does not wait for them): a repeat
+              // visit is one whose models are in IndexedDB.
               await new Promise((r) => setTimeout(r, 1000));
+              let ready: number | undefined;
+              for (
+                const start = Date.now();
+                visit === 'first' && ready === undefined && Date.now() - start < 600_000;
+              ) {
+                ready = await tab.evaluate(
+                  () => (window as unknown as { marks: { inference?: number } }).marks.inference,
+                );
+                if (ready === undefined) await new Promise((r) => setTimeout(r, 200));
+              }
+              if (visit === 'first' && ready !== undefined) modelReady.push(ready);
+              froms.push(await tab.evaluate(() => (window as unknown as { firstFrom: string }).firstFrom));
               const tasks = await tab.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
               const sent = bytesBy(server.served.slice(from));
               marks.push(
@@ -178,6 +194,8 @@ export async function benchPhone() {
           network: conditions.name,
           backend,
           firstMs: first,
+          firstFrom: froms,
+          modelReadyMs: modelReady,
           repeatMs: repeat,
           repeatAfterLoadMs: repeatAfterLoad,
           bytesFirst,
@@ -191,9 +209,9 @@ export async function benchPhone() {
         const isTarget = net === 'slow4g' && items === 10_000;
         rows.push(
           {
-            metric: `${conditions.name}, ${size} items: first visit, navigation to recommendations (median of ${VISITS})`,
+            metric: `${conditions.name}, ${size} items: first visit, navigation to recommendations (median of ${VISITS}; drawn from ${[...new Set(froms.filter((_, i) => i % 2 === 0))].join(' / ')}), and to the device's own models ready`,
             value: s1(median(first)),
-            unit: 's',
+            unit: `s (${s1(median(modelReady))} s)`,
             reference: isTarget ? 'target <= 3 s' : undefined,
             pass: isTarget ? median(first) <= 3000 : undefined,
           },

@@ -251,6 +251,79 @@ describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () =
     expect(total).toBeLessThan(230_000);
   }, 120_000);
 
+  it('on a first visit, draws the edge’s first page before the device has a model, asking nothing of the shopper; the device takes over at the next event, and a repeat visit never asks', async () => {
+    const page = await e2e.browser.isolatedPage();
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/first-page')) asked.push(r.url());
+    });
+    await page.evaluateOnNewDocument(() => {
+      const w = window as unknown as { seen: { backend: string | null; items: string[] }[]; aisle: unknown[] };
+      w.seen = [];
+      w.aisle = [
+        [
+          'on',
+          'recommendations',
+          (r: { backend: string | null; items: { item_id: string }[] }) =>
+            w.seen.push({ backend: r.backend, items: r.items.map((i) => i.item_id) }),
+        ],
+      ];
+    });
+    const seen = () =>
+      page.evaluate(() => (window as unknown as { seen: { backend: string | null; items: string[] }[] }).seen);
+    const bag = inCategory('Bags')[0].id;
+    await page.goto(`${e2e.server.url}/demo/p/${bag}?backend=wasm`, { waitUntil: 'domcontentloaded' });
+    const first = await until('the first page', async () => (await seen())[0]);
+    expect(first.backend).toBe('edge');
+    expect(first.items).toHaveLength(4);
+    expect(first.items).not.toContain(bag);
+    expect(await shown(page)).toEqual(first.items);
+    // The request named the product on screen, how many to show and the site: nothing of the shopper, no cookie.
+    expect(asked).toHaveLength(1);
+    const query = new URL(asked[0]).searchParams;
+    expect([...query.keys()].sort()).toEqual(['item', 'k', 'site']);
+    expect(query.get('item')).toBe(bag);
+    // The device's own model comes up and leaves the same page's list alone until the shopper does something.
+    await inferenceUp(page);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await seen()).map((s) => s.backend)).toEqual(['edge']);
+    // The rec_impression says where the list came from.
+    const impressions = await until('the impression', async () => {
+      const all = await page.evaluate(async () => (window as unknown as AisleWindow).aisle.history(50));
+      const found = all.filter((e) => e.type === 'rec_impression');
+      return found.length ? found : undefined;
+    });
+    expect(impressions.map((e) => e.props?.backend)).toEqual(['edge']);
+    await page.evaluate(() =>
+      (window as unknown as AisleWindow).aisle.track('add_to_wishlist', { items: [{ item_id: 'SKU-1001' }] }),
+    );
+    const mine = await until('the device’s own list', async () => (await seen()).find((s) => s.backend === 'wasm'));
+    expect(mine.items).toHaveLength(4);
+    // Another page of the same shop: the device answers from its history and models, and the edge is not asked.
+    await page.goto(`${e2e.server.url}/demo/p/${inCategory('Bags')[1].id}?backend=wasm`, { waitUntil: 'networkidle0' });
+    const next = await until('the next page', async () => (await seen())[0]);
+    expect(next.backend).toBe('wasm');
+    expect(asked).toHaveLength(1);
+    expect(page.errors).toEqual([]);
+  }, 120_000);
+
+  it('without consent to analytics (Global Privacy Control), a first visit never asks the edge: the device answers', async () => {
+    const page = await e2e.browser.isolatedPage();
+    const asked: string[] = [];
+    page.on('request', (r) => {
+      if (r.url().includes('/first-page')) asked.push(r.url());
+    });
+    await page.evaluateOnNewDocument(() => {
+      Object.defineProperty(navigator, 'globalPrivacyControl', { value: true });
+    });
+    await page.goto(`${e2e.server.url}/demo/p/${inCategory('Bags')[2].id}?backend=wasm`, { waitUntil: 'networkidle0' });
+    await aisleReady(page);
+    expect((await status(page)).consent).toMatchObject({ analytics: false, personalization: true });
+    await inferenceUp(page);
+    await until('recommendations', async () => ((await shown(page)).length === 4 ? true : undefined));
+    expect(asked).toEqual([]);
+  }, 120_000);
+
   it('loads the models from IndexedDB on a second visit with the network to them blocked', async () => {
     const { page } = await browse([inCategory('Bags')[0].id], 'wasm');
     // Blocked for the page and its workers alike.

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { type AppOptions, createApp } from '../../edge-server/src/app';
+import { type Compressed, compressOnce, sendCompressed } from '../../edge-server/src/compressed';
 import { openSqlite } from '../../edge-server/src/storage/sqlite';
 import type { Storage } from '../../edge-server/src/storage/types';
 import { mountDemo } from '../../examples/storefront/app';
@@ -23,6 +24,12 @@ export interface TestServer {
   served: { path: string; status: number; encoding: string | null; length: number | null }[];
   /** Serves `html` at a fresh `/test/...` path of the server's origin and returns its URL. */
   page(html: string, headers?: Record<string, string>): string;
+  /**
+   * Serves `bytes` as `type` at a fresh `/test/...` path, compressed once as the edge compresses its
+   * scripts and wasm (Brotli at 11, or `quality`; or compressed already), so that `served` counts
+   * them as they would travel.
+   */
+  file(bytes: Uint8Array | Promise<Compressed>, type: string, quality?: number): string;
   close(): Promise<void>;
 }
 
@@ -61,6 +68,13 @@ export async function startServer(
   app.get('/test/:name', (c) => {
     const found = pages.get(c.req.param('name'));
     return found ? c.html(found.html, 200, found.headers) : c.notFound();
+  });
+  const files = new Map<string, { body: Promise<Compressed>; type: string }>();
+  app.get('/test/files/:name', async (c) => {
+    const found = files.get(c.req.param('name'));
+    if (!found) return c.notFound();
+    c.header('Access-Control-Allow-Origin', '*');
+    return sendCompressed(c, await found.body, found.type);
   });
   let counter = 0;
   let down = false;
@@ -103,6 +117,11 @@ export async function startServer(
       const name = `page-${++counter}.html`;
       pages.set(name, { html, headers });
       return `${url}/test/${name}`;
+    },
+    file(bytes, type, quality = 11) {
+      const name = `file-${++counter}`;
+      files.set(name, { body: bytes instanceof Uint8Array ? compressOnce(bytes, quality) : bytes, type });
+      return `${url}/test/files/${name}`;
     },
     async close() {
       await app.stop();

@@ -7,15 +7,19 @@
  * otherwise the directory `MODELS_DIR/NAME` as `aisle train` writes it, unsigned, for development.
  * The catalogue is `MODELS_DIR/catalog.json`. A head recommender's candidates for one product
  * (`GET /v1/models/recommender/:version/candidates?item=`): see `shared-models/models/recommender/head`.
+ * A first visit's recommendations for one product (`GET /v1/models/recommender/first-page?item=&k=`):
+ * see `../first-page`.
  */
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CATALOG_FILE, type CatalogItem, parseCatalog } from '@aisle/shared-models/models/catalog';
 import { ModelFormatError } from '@aisle/shared-models/models/files';
 import { MODEL_NAMES, type ModelManifest } from '@aisle/shared-models/models/manifest';
 import {
   answerFor,
   type CandidateTable,
+  candidatesOf,
   decodeCandidates,
   type MerkleLevel,
   merkleLevels,
@@ -28,6 +32,7 @@ import { z } from 'zod';
 import { route } from '../api/route';
 import { compressedCache, sendCompressed } from '../compressed';
 import { ApiError } from '../errors';
+import type { FirstPageServer } from '../first-page';
 import type { Storage } from '../storage';
 import type { ChannelRecord } from '../storage/registry';
 
@@ -76,6 +81,10 @@ const MAX_COMPRESSED_SHARD = 32 * 1024 * 1024;
 
 /** Longest item id a request may name (the catalogue's own limit). */
 const MAX_ITEM_ID = 256;
+/** Most recommendations a tag asks for (`data-recommendations`). */
+const MAX_K = 24;
+/** First-page answers kept, per site, version and question: a shop's products times a few tag settings. */
+const FIRST_PAGE_ANSWERS = 20_000;
 
 /**
  * The channel a device reads: canary when one exists and the device's bucket (0–99, a stable hash
@@ -325,6 +334,163 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
       c.header('ETag', etag);
       if (c.req.header('If-None-Match') === etag) return c.body(null, 304);
       return sendCompressed(c, await compressedAnswers(etag, body), 'application/json');
+    },
+  );
+
+  /**
+   * A model as a device with no rollout bucket gets it now: the site's channel (stable, else canary),
+   * else the directory's. `bytes` reads one of its shards.
+   */
+  async function current(name: 'recommender' | 'catalog', site: string | undefined) {
+    if (site && storage) {
+      const channel = pick(await storage.registry.channels(site, name), undefined, undefined);
+      if (channel)
+        return {
+          manifest: JSON.parse(channel.manifest) as ModelManifest,
+          bytes: (sha: string, _path: string) => storage.registry.shard(sha),
+        };
+    }
+    const file = await read(join(dir, name, 'manifest.json'));
+    if (!file) return undefined;
+    return {
+      manifest: JSON.parse(file.body.toString('utf8')) as ModelManifest,
+      bytes: async (_sha: string, path: string) => (await read(join(dir, name, path)))?.body,
+    };
+  }
+  /**
+   * The catalogue a device gets now (the site's signed one, else the directory's): a key that changes
+   * with its bytes, and its items, read only when asked.
+   */
+  async function currentCatalogue(site: string | undefined) {
+    const signed = await current('catalog', site).catch(() => undefined);
+    const shard = signed?.manifest.shards.find((s) => s.path === CATALOG_FILE);
+    const file = shard ? undefined : await read(join(dir, 'catalog.json'));
+    const items = async (): Promise<CatalogItem[]> => {
+      const bytes = shard ? await signed?.bytes(shard.sha256, shard.path) : file?.body;
+      try {
+        return bytes ? parseCatalog(JSON.parse(new TextDecoder().decode(bytes))) : [];
+      } catch {
+        return []; // not a catalogue: the model's own ids, with nothing to show beside them
+      }
+    };
+    return { key: shard?.sha256 ?? file?.etag ?? 'none', items };
+  }
+  // First pages: a model and catalogue decoded once per version (a few at a time), answers kept per question.
+  const firstPages = new Map<string, Promise<FirstPageServer>>();
+  const firstAnswers = new Map<string, Uint8Array>();
+  async function firstPageFor(site: string | undefined) {
+    const found = await current('recommender', site);
+    if (!found) return undefined;
+    const manifest = found.manifest as RecommenderManifest;
+    const catalogue = await currentCatalogue(site);
+    const key = `${site ?? ''}\0${manifest.version}\0${manifest.created_at}\0${catalogue.key}`;
+    let ready = firstPages.get(key);
+    if (!ready) {
+      const building = (async () => {
+        const files = new Map<string, Uint8Array>();
+        for (const shard of manifest.shards) {
+          // A head model's candidate table is read through its verified tree below, not decoded twice.
+          if (manifest.head && shard.path === manifest.head.shard) continue;
+          const body = await found.bytes(shard.sha256, shard.path);
+          if (!body || createHash('sha256').update(body).digest('hex') !== shard.sha256)
+            throw new ApiError(404, 'no first page', [
+              { path: 'version', message: `recommender version ${manifest.version} is not stored whole` },
+            ]);
+          files.set(shard.path, body);
+        }
+        const answering = manifest.head ? await answeringFor(manifest, found.bytes) : undefined;
+        const { firstPageServer } = await import('../first-page');
+        return firstPageServer(
+          files,
+          manifest,
+          await catalogue.items(),
+          answering &&
+            (async (item) => {
+              const i = answering.indexOf.get(item);
+              return i === undefined ? undefined : candidatesOf(answering.table, i, answering.head);
+            }),
+        );
+      })();
+      ready = building;
+      building.catch(() => {
+        if (firstPages.get(key) === building) firstPages.delete(key);
+      });
+      firstPages.set(key, building);
+      while (firstPages.size > 4) {
+        const oldest = firstPages.keys().next().value as string;
+        void firstPages.get(oldest)?.then(
+          (s) => s.dispose(),
+          () => {},
+        );
+        firstPages.delete(oldest);
+      }
+    }
+    return { key, server: await ready };
+  }
+
+  route(
+    app,
+    {
+      method: 'get',
+      path: '/v1/models/recommender/first-page',
+      summary:
+        'A first visit’s recommendations on one product’s page: what the device’s own code shows for that page alone, run here while the device has no model yet',
+      tag: 'Models',
+      access: 'public',
+      query: z.object({
+        item: z.string().min(1).max(MAX_ITEM_ID),
+        k: z.string().optional(),
+        per_category: z.string().optional(),
+        site: z.string().max(64).optional(),
+      }),
+      responses: {
+        200: '{ model_version, items: [{ item_id, item_name, price, url, image, reason, … }], cold }',
+        400: 'no item, or k / per_category not whole numbers in range',
+        404: 'no recommender published',
+      },
+    },
+    async (c) => {
+      const item = c.req.query('item') ?? '';
+      if (!item || item.length > MAX_ITEM_ID)
+        throw new ApiError(400, 'invalid item', [
+          { path: 'item', message: `expected the product's id, 1 to ${MAX_ITEM_ID} characters` },
+        ]);
+      const whole = (name: string, fallback: number | undefined, max: number) => {
+        const text = c.req.query(name);
+        if (text === undefined || text === '') return fallback;
+        const n = Number(text);
+        if (!/^\d+$/.test(text) || n < 1 || n > max)
+          throw new ApiError(400, `invalid ${name}`, [
+            { path: name, message: `expected a whole number from 1 to ${max}` },
+          ]);
+        return n;
+      };
+      const k = whole('k', 4, MAX_K) as number;
+      const perCategory = whole('per_category', undefined, MAX_K);
+      const site = c.req.query('site') || undefined;
+      const ready = await firstPageFor(site);
+      if (!ready)
+        throw new ApiError(404, 'model not published', [
+          { path: 'site', message: 'no recommender on this server yet' },
+        ]);
+      const question = JSON.stringify([ready.key, item, k, perCategory]);
+      let body = firstAnswers.get(question);
+      if (!body) {
+        const served = await ready.server.answer(item, k, perCategory);
+        body = new TextEncoder().encode(
+          JSON.stringify({ model_version: ready.server.version, items: served.items, cold: served.cold }),
+        );
+        firstAnswers.set(question, body);
+        while (firstAnswers.size > FIRST_PAGE_ANSWERS) firstAnswers.delete(firstAnswers.keys().next().value as string);
+      }
+      // The same answer for everyone on that page, until the model or the catalogue changes.
+      c.header('Cache-Control', 'public, max-age=300');
+      c.header('Vary', 'Accept-Encoding');
+      return sendCompressed(
+        c,
+        await compressedAnswers(createHash('sha256').update(body).digest('hex'), body),
+        'application/json',
+      );
     },
   );
 

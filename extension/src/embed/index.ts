@@ -85,6 +85,8 @@ function install() {
             site: config.site,
             key: data.key?.trim() || undefined,
             port: ports?.then((p) => p?.[1]),
+            // A first visit's first page from the edge (unsigned: see SECURITY.md), unless the merchant says not.
+            firstPage: data.firstPage !== 'off',
           },
           tracker.fire,
         );

@@ -14,7 +14,7 @@ import { bucketOf } from '../core/ids';
 import { type RpcClient, rpcClient } from '../rpc/client';
 import type { RpcChannel, RpcReply, RpcRequest } from '../rpc/protocol';
 import { spawnWorker } from '../rpc/spawn';
-import type { BackendName, HistoryEvent, InferApi, InferConfig, InferStatus } from './protocol';
+import type { BackendName, HistoryEvent, InferApi, InferConfig, InferStatus, RecommendResult } from './protocol';
 import { pictureLink, renderRecommendations, shopLink } from './widget';
 
 export interface InferClientConfig {
@@ -67,12 +67,18 @@ export interface InferClient {
   status(): Partial<InferStatus>;
 }
 
-/** `early`: the page's events from before this script loaded, oldest first. */
+/**
+ * `early`: the page's events from before this script loaded, oldest first. `firstPage`: on a first
+ * visit, the edge's answer for the product on screen (`./later`), drawn unless the device's own came
+ * first; the worker then starts once the page is idle, and its first list replaces the edge's at the
+ * shopper's next meaningful event (the same page's list twice would only make the row jump).
+ */
 export function startInference(
   tracker: Tracker,
   config: InferClientConfig,
   fire: (name: string, payload: unknown) => void,
   early: readonly AisleEvent[] = [],
+  firstPage?: { item: string; answer: Promise<RecommendResult | undefined> },
 ): InferClient {
   const { win, doc, log } = tracker.context;
   let status: Partial<InferStatus> = { backend: null, models: {} };
@@ -183,8 +189,14 @@ export function startInference(
       .map(toHistory);
   }
 
+  /** Meaningful events seen, and how many there were when the edge's first page was drawn. */
+  let meaningful = 0;
+  let edgeShownAt: number | undefined;
+
   function schedule() {
     if (scheduled || !rpc || control) return;
+    // The edge's first page is on screen and nothing happened since: the device's list waits for the next event.
+    if (edgeShownAt === meaningful) return;
     scheduled = true;
     // After the frame the event's own work lands in: the refresh never competes with it.
     const later = win.requestIdleCallback ?? ((fn: () => void) => win.setTimeout(fn, 1));
@@ -215,44 +227,49 @@ export function startInference(
         context: contextCategory,
       });
       served(result);
-      // A catalogue link leaves the worker only as a page of this shop (the merchant's own code may follow it).
-      for (const item of result.items) {
-        const url = shopLink(item.url, win.location);
-        if (url) item.url = url;
-        else delete item.url;
-        const image = pictureLink(item.image, win.location);
-        if (image) item.image = image;
-        else delete item.image;
-      }
-      const shown = result.items.map((i) => i.item_id).join(',');
-      fire('recommendations', result);
-      const slots = doc.querySelectorAll('[data-aisle-slot="recommendations"]');
-      if (!slots.length || shown === lastShown) return;
-      lastShown = shown;
-      for (const slot of slots) {
-        const template = (slot as HTMLElement).dataset.aisleHref;
-        renderRecommendations(slot, result, {
-          title: (slot as HTMLElement).dataset.aisleTitle || 'Recommended for you',
-          currency: (slot as HTMLElement).dataset.aisleCurrency,
-          href: (id, url) => url ?? (template ? template.replace('{id}', encodeURIComponent(id)) : undefined),
-          onClick: (id, position) =>
-            tracker.track('rec_click', {
-              items: [{ item_id: id, index: position }],
-              model_version: result.model_version,
-              backend: result.backend,
-            }),
-        });
-      }
-      calibrateLater();
-      tracker.track('rec_impression', {
-        items: result.items.map((i, index) => ({ item_id: i.item_id, index })),
-        model_version: result.model_version,
-        backend: result.backend,
-        cold: result.cold,
-      });
+      show(result);
     } catch (cause) {
       log.log('warn', 'recommendations failed', cause);
     }
+  }
+
+  /** Draws a result in the page's slots, tells the merchant's code, and reports the impression. */
+  function show(result: RecommendResult) {
+    // A catalogue link leaves the worker only as a page of this shop (the merchant's own code may follow it).
+    for (const item of result.items) {
+      const url = shopLink(item.url, win.location);
+      if (url) item.url = url;
+      else delete item.url;
+      const image = pictureLink(item.image, win.location);
+      if (image) item.image = image;
+      else delete item.image;
+    }
+    const shown = result.items.map((i) => i.item_id).join(',');
+    fire('recommendations', result);
+    const slots = doc.querySelectorAll('[data-aisle-slot="recommendations"]');
+    if (!slots.length || shown === lastShown) return;
+    lastShown = shown;
+    for (const slot of slots) {
+      const template = (slot as HTMLElement).dataset.aisleHref;
+      renderRecommendations(slot, result, {
+        title: (slot as HTMLElement).dataset.aisleTitle || 'Recommended for you',
+        currency: (slot as HTMLElement).dataset.aisleCurrency,
+        href: (id, url) => url ?? (template ? template.replace('{id}', encodeURIComponent(id)) : undefined),
+        onClick: (id, position) =>
+          tracker.track('rec_click', {
+            items: [{ item_id: id, index: position }],
+            model_version: result.model_version,
+            backend: result.backend,
+          }),
+      });
+    }
+    calibrateLater();
+    tracker.track('rec_impression', {
+      items: result.items.map((i, index) => ({ item_id: i.item_id, index })),
+      model_version: result.model_version,
+      backend: result.backend,
+      cold: result.cold,
+    });
   }
 
   /**
@@ -294,7 +311,7 @@ export function startInference(
    * Keeps `aisle.status()` saying what is serving: a result from another backend than the one
    * reported (the engine fell back and rebuilt its models) refreshes the whole status.
    */
-  function served(result: { ms: number; backend?: BackendName | null }) {
+  function served(result: { ms: number; backend?: BackendName | 'edge' | null }) {
     status = { ...status, lastInferenceMs: result.ms };
     if (!rpc || result.backend === undefined || result.backend === status.backend) return;
     rpc.call('status').then(
@@ -349,12 +366,32 @@ export function startInference(
       currentItem = e.items[0].item_id;
       contextCategory = e.items[0].item_category ?? contextCategory;
     } else if (e.type === 'view_item_list' && !currentItem) contextCategory = listCategory(e.items) ?? contextCategory;
-    if (MEANINGFUL.has(e.type)) schedule();
+    if (MEANINGFUL.has(e.type)) {
+      meaningful++;
+      schedule();
+    }
     void assessRisk();
   }
   for (const e of early) onEvent(e);
   tracker.on('event', (payload) => onEvent(payload as AisleEvent));
-  void connect();
+  if (firstPage) {
+    const whenIdle = () =>
+      win.requestIdleCallback
+        ? win.requestIdleCallback(() => void connect(), { timeout: 3000 })
+        : win.setTimeout(() => void connect(), 200);
+    firstPage.answer
+      .then((result) => {
+        // Only while nothing of the device's own is drawn and the page still shows that product.
+        if (!result || lastShown || control || currentItem !== firstPage.item) return;
+        edgeShownAt = meaningful;
+        show(result);
+      })
+      .catch((cause) => log.log('warn', 'first page failed', cause))
+      .finally(() => {
+        if (doc.readyState === 'complete') whenIdle();
+        else win.addEventListener('load', whenIdle, { once: true });
+      });
+  } else void connect();
 
   return { status: () => status };
 }

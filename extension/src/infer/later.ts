@@ -3,24 +3,82 @@
  * since it started, and, once the page is idle and the shopper consents to personalisation, the
  * loading of `aisle-recs.js` (the client that starts the inference worker and draws the widget:
  * `./client`), to which it hands them. A page that never gets that far never pays for it.
+ *
+ * A first visit (nothing stored from before this page) to a product page with a recommendations
+ * slot does not wait for the device's models (a megabyte for a 10k-item shop: seconds on a phone's
+ * network): as soon as the page is parsed, the edge is asked what the device's own code shows for
+ * that product alone (`GET /v1/models/recommender/first-page`: the site, the product on screen and
+ * the tag's settings — nothing of the shopper, no cookie, the same request for everyone on that
+ * page) and `aisle-recs.js` loads at once to draw it; the worker and its models follow once the
+ * page is idle. Only with consent to personalisation and to analytics (it leaves the device), and
+ * never where the tag says `data-first-page="off"`.
  */
 import type { AisleEvent } from '@aisle/shared-models/schema/event';
 import type { Tracker } from '../capture/types';
 import { loadScript } from '../core/load-script';
+import { DB_NAME } from '../store/name';
 import type { InferClient, InferClientConfig, startInference } from './client';
-import type { InferStatus } from './protocol';
+import type { InferStatus, RecommendResult } from './protocol';
 
 /** What `aisle-recs.js` leaves on the page's global object once it has run. */
 export interface RecsScript {
   startInference: typeof startInference;
 }
 
+/** How long a first page waits for the edge: past this, the device's own model answers first anyway. */
+const FIRST_PAGE_WAIT_MS = 8000;
+/** An answer is a few dozen cards: anything far past that is refused unread. */
+const MAX_FIRST_PAGE_BYTES = 64 * 1024;
+
+/** The edge's answer, if it has the shape of one; the client makes every link and picture safe before drawing it. */
+export function firstPageResult(doc: unknown, k: number, ms: number): RecommendResult | undefined {
+  const d = doc as { model_version?: unknown; items?: unknown; cold?: unknown } | null;
+  if (!d || !Array.isArray(d.items) || !d.items.length) return undefined;
+  const str = (v: unknown) => (typeof v === 'string' && v.length <= 2048 ? v : undefined);
+  const items = d.items.slice(0, k).flatMap((raw) => {
+    const i = raw as Record<string, unknown> | null;
+    const item_id = str(i?.item_id);
+    const reason = str(i?.reason);
+    if (!i || !item_id || !reason) return [];
+    const price = typeof i.price === 'number' && Number.isFinite(i.price) ? i.price : undefined;
+    const card = {
+      item_id,
+      reason,
+      item_name: str(i.item_name),
+      item_category: str(i.item_category),
+      price,
+      url: str(i.url),
+      image: str(i.image),
+    };
+    return [Object.fromEntries(Object.entries(card).filter(([, v]) => v !== undefined)) as typeof card];
+  });
+  if (!items.length) return undefined;
+  const version = Number(d.model_version);
+  return {
+    items,
+    model_version: Number.isInteger(version) ? version : null,
+    backend: 'edge',
+    cold: d.cold === true,
+    ms,
+  };
+}
+
 export function startInferenceLater(
   tracker: Tracker,
-  config: InferClientConfig & { recsUrl: string },
+  config: InferClientConfig & { recsUrl: string; firstPage?: boolean },
   fire: (name: string, payload: unknown) => void,
 ): { status(): Partial<InferStatus> } {
   const { win, doc, log } = tracker.context;
+  const startedAt = Date.now();
+  // Asked at once: the sync script, which opens the database, has not even been fetched yet.
+  const idb = win.indexedDB as (IDBFactory & { databases?: () => Promise<{ name?: string }[]> }) | undefined;
+  const dbBefore =
+    typeof idb?.databases === 'function'
+      ? idb.databases().then(
+          (all) => all.some((d) => d.name === DB_NAME),
+          () => undefined,
+        )
+      : Promise.resolve(undefined);
   const early: AisleEvent[] = [];
   const off = tracker.on('event', (e) => {
     early.push(e as AisleEvent);
@@ -28,6 +86,7 @@ export function startInferenceLater(
   });
   let client: InferClient | undefined;
   let loading = false;
+  let firstPage: { item: string; answer: Promise<RecommendResult | undefined> } | undefined;
   const load = () => {
     if (loading) return;
     loading = true;
@@ -39,7 +98,7 @@ export function startInferenceLater(
           return;
         }
         off();
-        client = recs.startInference(tracker, config, fire, early.splice(0));
+        client = recs.startInference(tracker, config, fire, early.splice(0), firstPage);
       })
       // Never an unhandled rejection on the merchant's page, whatever went wrong.
       .catch((cause) => log.log('warn', 'no recommendations', cause));
@@ -57,5 +116,49 @@ export function startInferenceLater(
       : win.setTimeout(() => void begin(), 200);
   if (doc.readyState === 'complete') whenIdle();
   else win.addEventListener('load', whenIdle, { once: true });
+
+  /**
+   * Whether this browser holds nothing of the shop yet: no shopper database, or, where the browser
+   * cannot list its databases, nothing stored from before this page. A database from an earlier
+   * visit means history, and likely models, here.
+   */
+  const firstVisit = async () => {
+    const listed = await dbBefore;
+    if (listed !== undefined) return !listed;
+    return !(await tracker.history(50)).some((e) => e.ts < startedAt);
+  };
+
+  /** A first visit's product page with a slot: the edge's answer for it, and the client loaded now to draw it. */
+  const askFirstPage = async () => {
+    if (config.firstPage === false || loading || config.port) return;
+    if (!doc.querySelector('[data-aisle-slot="recommendations"]')) return;
+    const consent = await tracker.consent();
+    if (!consent.personalization || !consent.analytics) return;
+    let item: string | undefined;
+    for (const e of early) if (e.type === 'view_item' && e.items?.[0]?.item_id) item = e.items[0].item_id;
+    if (!item || !(await firstVisit())) return;
+    const query = new URLSearchParams({
+      item,
+      k: String(config.k),
+      ...(config.perCategory ? { per_category: String(config.perCategory) } : {}),
+      ...(config.site ? { site: config.site } : {}),
+    });
+    const t0 = win.performance.now();
+    const answer = (async () => {
+      const res = await fetch(`${config.endpoint}/v1/models/recommender/first-page?${query}`, {
+        credentials: 'omit',
+        signal: AbortSignal.timeout(FIRST_PAGE_WAIT_MS),
+      });
+      if (!res.ok) return undefined;
+      const text = await res.text();
+      if (text.length > MAX_FIRST_PAGE_BYTES) return undefined;
+      return firstPageResult(JSON.parse(text), config.k, win.performance.now() - t0);
+    })().catch(() => undefined);
+    firstPage = { item, answer };
+    load();
+  };
+  const whenParsed = () => win.setTimeout(() => void askFirstPage().catch(() => {}), 0);
+  if (doc.readyState === 'loading') doc.addEventListener('DOMContentLoaded', whenParsed, { once: true });
+  else whenParsed();
   return { status: () => client?.status() ?? { backend: null, models: {} } };
 }

@@ -58,7 +58,8 @@ export type { HistoryEvent, Recommendation, RecommendRules };
 export interface RecommendResult {
   items: Recommendation[];
   model_version: number | null;
-  backend: BackendName | null;
+  /** Where it ran: a backend of this device, or `edge` (a first visit's first page, before the device has a model). */
+  backend: BackendName | 'edge' | null;
   /** Cold start: no history the model knows, so the popular items of the context. */
   cold: boolean;
   ms: number;

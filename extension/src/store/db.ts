@@ -3,6 +3,7 @@
 import type { AisleEvent } from '@aisle/shared-models/schema/event';
 import { base64url } from '@aisle/shared-models/schema/ids';
 import { type DBSchema, type IDBPDatabase, openDB } from 'idb';
+import { DB_NAME } from './name';
 
 /** Per-browser state kept next to the events. */
 export interface Meta {
@@ -50,8 +51,8 @@ export interface ShopperDB extends DBSchema {
 
 export type Db = IDBPDatabase<ShopperDB>;
 
-/** Specific enough not to collide with a database of the merchant's own on the same origin. */
-export const DB_NAME = 'aisle-shopper';
+export { DB_NAME } from './name';
+
 const VERSION = 1;
 const STORES = ['history', 'outbox', 'meta'] as const;
 

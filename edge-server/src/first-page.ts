@@ -1,0 +1,75 @@
+/**
+ * @module edge-server/first-page — the recommendations of a shopper's first page, answered by the
+ * edge: on a first visit the device holds no history and no model yet (a 10k-item shop's models are
+ * a megabyte, seconds on a phone's network), so the edge runs the very code the device would run
+ * (`recommendationServer`, the same model and catalogue) on the one thing the device would read —
+ * the product on screen — and the device shows that until its own model answers the next event.
+ * Loaded on the first such request only (TensorFlow.js on its wasm backend, as the trainer runs).
+ */
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import type { CatalogItem } from '@aisle/shared-models/models/catalog';
+import type { ModelFiles } from '@aisle/shared-models/models/files';
+import {
+  type CandidateSource,
+  decodeRecommender,
+  type RecommenderManifest,
+  recommendationServer,
+  type Served,
+} from '@aisle/shared-models/models/recommender';
+import * as tf from '@tensorflow/tfjs';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+
+let started: Promise<void> | undefined;
+/** TensorFlow.js on wasm, its binaries from the installed package (never fetched from elsewhere). */
+function startBackend() {
+  started ??= (async () => {
+    if (tf.getBackend() === 'wasm') return;
+    const wasm = createRequire(import.meta.url).resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm');
+    setWasmPaths(`${dirname(wasm)}/`);
+    if (!(await tf.setBackend('wasm'))) await tf.setBackend('cpu');
+    await tf.ready();
+  })();
+  return started;
+}
+
+export interface FirstPageServer {
+  readonly version: number;
+  /** What a device with no history shows on `item`'s page, with `k` and `perCategory` as its tag says. */
+  answer(item: string, k: number, perCategory: number | undefined): Promise<Served>;
+  dispose(): void;
+}
+
+/**
+ * One published recommender with its catalogue, ready to answer first pages. `candidates`: for a
+ * head model, the edge's own candidate table (what a device would ask the edge for anyway).
+ */
+export async function firstPageServer(
+  files: ModelFiles,
+  manifest: RecommenderManifest,
+  catalogue: readonly CatalogItem[],
+  candidates?: CandidateSource,
+): Promise<FirstPageServer> {
+  await startBackend();
+  const model = await decodeRecommender(files, manifest);
+  const server = recommendationServer(model, catalogue, candidates);
+  const categoryOf = new Map(catalogue.map((i) => [i.item_id, i.item_category]));
+  return {
+    version: manifest.version,
+    answer(item, k, perCategory) {
+      const item_category = categoryOf.get(item);
+      // The page's one event as the device records it, and the rules the device's client asks with.
+      return server.recommend(
+        [
+          {
+            type: 'view_item',
+            ts: Date.now(),
+            items: [{ item_id: item, ...(item_category ? { item_category } : {}) }],
+          },
+        ],
+        { k, perCategory, exclude: [item], item, context: item_category },
+      );
+    },
+    dispose: () => model.dispose(),
+  };
+}
