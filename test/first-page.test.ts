@@ -5,29 +5,48 @@
  * answer for everyone, cacheable; and a JSON 4xx naming the fault for anything a careless or
  * hostile client sends.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CatalogItem, parseCatalog } from '@aisle/shared-models/models/catalog';
+import type { ModelManifest } from '@aisle/shared-models/models/manifest';
 import { recommendationServer } from '@aisle/shared-models/models/recommender';
+import { generateSigningKey } from '@aisle/shared-models/models/signing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../training/src/backend';
+import { signManifest } from '../training/src/commands/registry';
 import { loadRecommender } from '../training/src/recommender-files';
-import { startServer, type TestServer, tempSqlite } from './helpers/server';
+import { startServer, type TestServer, TOKEN, tempSqlite } from './helpers/server';
 import { syntheticModel } from './helpers/synthetic-model';
 
 const ITEMS = 400;
 
-/** What a device with no history shows on `item`'s page, by the device's own code. */
-async function onDevice(dir: string, catalogue: CatalogItem[], item: string, k: number, perCategory?: number) {
+/**
+ * What a device with no history shows on `item`'s page, by the device's own code and as its client
+ * asks (`refreshNow`): the page's `view_item` (with the category and name the page gives, if any),
+ * the product left out, the page's category as the context.
+ */
+async function onDevice(
+  dir: string,
+  catalogue: CatalogItem[],
+  item: string,
+  k: number,
+  perCategory?: number,
+  page: { category?: string; name?: string } = {},
+) {
   const model = await loadRecommender(dir);
   try {
-    const category = catalogue.find((i) => i.item_id === item)?.item_category;
     const served = await recommendationServer(model, catalogue).recommend(
-      [{ type: 'view_item', ts: Date.now(), items: [{ item_id: item, item_category: category }] }],
-      { k, perCategory, exclude: [item], item, context: category },
+      [
+        {
+          type: 'view_item',
+          ts: Date.now(),
+          items: [{ item_id: item, item_category: page.category, item_name: page.name }],
+        },
+      ],
+      { k, perCategory, exclude: [item], item, context: page.category },
     );
-    return served.items.map((i) => i.item_id);
+    return served.items.map((i) => [i.item_id, i.reason]);
   } finally {
     model.dispose();
   }
@@ -70,7 +89,7 @@ describe('the first page of a first visit, answered by the edge', () => {
       };
       expect(body.model_version).toBe(1);
       expect(body.items).toHaveLength(k);
-      expect(body.items.map((i) => i.item_id)).toEqual(
+      expect(body.items.map((i) => [i.item_id, i.reason])).toEqual(
         await onDevice(join(modelsDir, 'recommender'), catalogue, item, k, perCategory),
       );
       expect(body.items.map((i) => i.item_id)).not.toContain(item);
@@ -99,6 +118,45 @@ describe('the first page of a first visit, answered by the edge', () => {
     const body = (await res.json()) as { items: unknown[]; cold: boolean };
     expect(body.items).toHaveLength(4);
     expect(body.cold).toBe(true);
+    // A cap of k or more caps nothing: the same answer as none.
+    expect(await (await ask('item=I7&k=4&per_category=4')).text()).toBe(await (await ask('item=I7&k=4')).text());
+  });
+
+  it('reads the page’s category and name as the device does', async () => {
+    for (const [item, category, name] of [
+      ['I10', 'C3', 'Blue kettle'],
+      ['NOT-LISTED', 'C5', 'A new arrival'],
+    ]) {
+      const res = await ask(`item=${item}&k=6&category=${category}&name=${encodeURIComponent(name)}`);
+      const body = (await res.json()) as { items: { item_id: string; reason: string }[] };
+      expect(body.items.map((i) => [i.item_id, i.reason])).toEqual(
+        await onDevice(join(modelsDir, 'recommender'), catalogue, item, 6, undefined, { category, name }),
+      );
+    }
+  });
+
+  it('serves many sites at once from the one model they share, each answer whole', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => ask(`item=I${20 + i}&k=4&site=shop${i}`).then((r) => r.status)),
+    );
+    expect(answers).toEqual(Array(12).fill(200));
+  });
+
+  it('computes at most fifty new answers a second: past that a 503 the device shrugs off, never a wrong answer', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 150 }, (_, i) =>
+        ask(`item=I${100 + i}&k=3`).then(async (r) => ({
+          status: r.status,
+          retry: r.headers.get('retry-after'),
+          body: await r.json(),
+        })),
+      ),
+    );
+    const busy = results.filter((r) => r.status === 503);
+    expect(busy.length).toBeGreaterThan(0);
+    for (const r of busy) expect([r.retry, r.body.error]).toEqual(['1', 'busy']);
+    for (const r of results.filter((x) => x.status === 200)) expect(r.body.items).toHaveLength(3);
+    expect(results.every((r) => r.status === 200 || r.status === 503)).toBe(true);
   });
 
   it('refuses what a careless or hostile client sends with a JSON 400 naming the field', async () => {
@@ -115,6 +173,10 @@ describe('the first page of a first visit, answered by the edge', () => {
       ['item=I1&k=99999999999999999999', 'k'],
       ['item=I1&per_category=0', 'per_category'],
       ['item=I1&per_category=x', 'per_category'],
+      [`item=I1&category=${'c'.repeat(257)}`, 'category'],
+      [`item=I1&name=${'n'.repeat(257)}`, 'name'],
+      [`item=I1&site=${'s'.repeat(65)}`, 'site'],
+      ['item=I1&site=a%20b', 'site'],
     ]) {
       const res = await ask(query);
       expect(res.status, query).toBe(400);
@@ -168,4 +230,88 @@ describe('the first page of a head model’s product outside the head', () => {
     expect(body.items.some((i) => Number(i.item_id.slice(1)) > 100)).toBe(true);
     expect(body.items.some((i) => i.reason === 'often viewed with I250')).toBe(true);
   });
+});
+
+describe('first pages of sites that each publish their own signed recommender', () => {
+  const db = tempSqlite();
+  const root = mkdtempSync(join(tmpdir(), 'aisle-first-sites-'));
+  const SITES = Array.from({ length: 6 }, (_, i) => ({ key: `shop${i}`, items: 60 + 20 * i, version: 10 + i }));
+  let server: TestServer;
+  const admin = (path: string, init: RequestInit) =>
+    fetch(`${server.url}${path}`, { ...init, headers: { Authorization: `Bearer ${TOKEN}`, ...(init.headers ?? {}) } });
+  beforeAll(async () => {
+    await useBackend('wasm');
+    const emptyModels = join(root, 'none');
+    mkdirSync(emptyModels);
+    server = await startServer(db.storage, { modelsDir: emptyModels });
+    for (const site of SITES) {
+      const { publicPem, privatePem } = await generateSigningKey();
+      await server.storage.putSite({ key: site.key, name: site.key, origins: ['https://shop.example'], created_at: 1 });
+      const json = { 'Content-Type': 'application/json' };
+      expect(
+        (
+          await admin(`/v1/admin/sites/${site.key}/keys`, {
+            method: 'POST',
+            headers: json,
+            body: JSON.stringify({ public_key: publicPem }),
+          })
+        ).status,
+      ).toBe(201);
+      const dir = join(root, site.key, 'recommender');
+      await syntheticModel(dir, site.items);
+      const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ModelManifest;
+      manifest.version = site.version;
+      for (const shard of manifest.shards)
+        expect([200, 201]).toContain(
+          (
+            await admin(`/v1/admin/models/shards/${shard.sha256}`, {
+              method: 'PUT',
+              body: readFileSync(join(dir, shard.path)),
+            })
+          ).status,
+        );
+      const signed = await signManifest(manifest, privatePem, site.key);
+      expect(
+        (
+          await admin('/v1/admin/models/recommender/versions', {
+            method: 'POST',
+            headers: json,
+            body: JSON.stringify({ manifest: signed }),
+          })
+        ).status,
+      ).toBe(201);
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await server.close();
+    db.remove();
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it('answers each site from its own model, more sites at once than it keeps decoded, every answer whole', async () => {
+    const rounds = await Promise.all(
+      [0, 1, 2].flatMap((round) =>
+        SITES.map(async (site) => {
+          const res = await fetch(
+            `${server.url}/v1/models/recommender/first-page?item=I${round + 3}&k=5&site=${site.key}`,
+          );
+          const body =
+            res.status === 200
+              ? ((await res.json()) as { model_version: number; items: { item_id: string }[] })
+              : undefined;
+          return { site, status: res.status, body };
+        }),
+      ),
+    );
+    for (const { site, status, body } of rounds) {
+      expect(status, site.key).toBe(200);
+      expect(body?.model_version).toBe(site.version);
+      expect(body?.items).toHaveLength(5);
+      // Only products of that site's own model.
+      for (const i of body?.items ?? []) expect(Number(i.item_id.slice(1))).toBeLessThan(site.items);
+    }
+    // A site with nothing published: no answer from another site's model.
+    await server.storage.putSite({ key: 'bare', name: 'bare', origins: ['https://bare.example'], created_at: 1 });
+    expect((await fetch(`${server.url}/v1/models/recommender/first-page?item=I1&site=bare`)).status).toBe(404);
+  }, 60_000);
 });

@@ -33,10 +33,20 @@ function startBackend() {
   return started;
 }
 
+/** What the page says and the tag asks: as the device's client reads them (`infer/client.ts`). */
+export interface FirstPageQuestion {
+  k: number;
+  perCategory?: number;
+  /** The product's category as the page gives it (its `view_item`), if it does. */
+  category?: string;
+  /** The product's name as the page gives it. */
+  name?: string;
+}
+
 export interface FirstPageServer {
   readonly version: number;
-  /** What a device with no history shows on `item`'s page, with `k` and `perCategory` as its tag says. */
-  answer(item: string, k: number, perCategory: number | undefined): Promise<Served>;
+  /** What a device with no history shows on `item`'s page. */
+  answer(item: string, question: FirstPageQuestion): Promise<Served>;
   dispose(): void;
 }
 
@@ -53,22 +63,23 @@ export async function firstPageServer(
   await startBackend();
   const model = await decodeRecommender(files, manifest);
   const server = recommendationServer(model, catalogue, candidates);
-  const categoryOf = new Map(catalogue.map((i) => [i.item_id, i.item_category]));
   return {
     version: manifest.version,
-    answer(item, k, perCategory) {
-      const item_category = categoryOf.get(item);
-      // The page's one event as the device records it, and the rules the device's client asks with.
-      return server.recommend(
-        [
-          {
-            type: 'view_item',
-            ts: Date.now(),
-            items: [{ item_id: item, ...(item_category ? { item_category } : {}) }],
-          },
-        ],
-        { k, perCategory, exclude: [item], item, context: item_category },
-      );
+    answer(item, { k, perCategory, category, name }) {
+      // The page's one event as the device records it, and the rules its client asks with
+      // (`refreshNow`): the product on screen left out, the page's category as the context.
+      const seen = {
+        item_id: item,
+        ...(category ? { item_category: category } : {}),
+        ...(name ? { item_name: name } : {}),
+      };
+      return server.recommend([{ type: 'view_item', ts: Date.now(), items: [seen] }], {
+        k,
+        perCategory,
+        exclude: [item],
+        item,
+        context: category,
+      });
     },
     dispose: () => model.dispose(),
   };

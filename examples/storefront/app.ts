@@ -24,7 +24,7 @@ const TYPES: Record<string, string> = {
   svg: 'image/svg+xml',
 };
 
-/** What the page's URL says about the tag: `?backend=`, `?recs=`, `?control=` (tests and demos set them). */
+/** What the page's URL says about the tag: `?backend=`, `?recs=`, `?control=`, `?first=` (tests and demos set them). */
 export interface StorefrontOptions {
   /** The public key the demo's tag pins (`data-key`): models must be signed by it. */
   key?: string;
@@ -36,6 +36,7 @@ export function storefrontApp({ key }: StorefrontOptions = {}) {
     backend: c.req.query('backend'),
     recommendations: c.req.query('recs'),
     control: c.req.query('control'),
+    firstPage: c.req.query('first'),
     key,
   });
 

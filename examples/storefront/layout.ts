@@ -28,13 +28,15 @@ export interface LayoutOptions {
     control?: string;
     /** The pinned public key (`data-key`), set by the server, never by the URL. */
     key?: string;
+    /** `?first=off`: no first page from the edge (`data-first-page`); the demo shop otherwise opts in, key or not. */
+    firstPage?: string;
   };
 }
 
 const BACKENDS = new Set(['webgpu', 'webgl', 'wasm', 'cpu']);
 
 export function layout({ title, body, dataLayer = [], head, query = '', tag = {} }: LayoutOptions) {
-  const { backend, recommendations, control, key } = tag;
+  const { backend, recommendations, control, key, firstPage } = tag;
   const forced = backend && BACKENDS.has(backend) ? backend : undefined;
   const k = recommendations && /^\d{1,2}$/.test(recommendations) ? recommendations : '4';
   const held = control && /^(0|1|0?\.\d+|\d{1,3}%)$/.test(control) ? control : '0';
@@ -50,7 +52,7 @@ export function layout({ title, body, dataLayer = [], head, query = '', tag = {}
 window.dataLayer = window.dataLayer || [];
 ${dataLayer.map((entry) => html`dataLayer.push({ ecommerce: null });\ndataLayer.push(${jsonScript(entry)});\n`)}
 </script>
-<script async src="/aisle.js" data-site="demo" data-recommendations="${k}" data-control="${held}"${forced ? html` data-backend="${forced}"` : ''}${key ? html` data-key="${key}"` : ''}></script>
+<script async src="/aisle.js" data-site="demo" data-recommendations="${k}" data-control="${held}" data-first-page="${firstPage === 'off' ? 'off' : 'on'}"${forced ? html` data-backend="${forced}"` : ''}${key ? html` data-key="${key}"` : ''}></script>
 <script defer src="/demo/static/shop.js"></script>
 ${head ?? ''}
 </head>

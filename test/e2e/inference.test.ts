@@ -253,9 +253,9 @@ describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () =
 
   it('on a first visit, draws the edge’s first page before the device has a model, asking nothing of the shopper; the device takes over at the next event, and a repeat visit never asks', async () => {
     const page = await e2e.browser.isolatedPage();
-    const asked: string[] = [];
+    const asked: { url: string; headers: Record<string, string> }[] = [];
     page.on('request', (r) => {
-      if (r.url().includes('/first-page')) asked.push(r.url());
+      if (r.url().includes('/first-page')) asked.push({ url: r.url(), headers: r.headers() });
     });
     await page.evaluateOnNewDocument(() => {
       const w = window as unknown as { seen: { backend: string | null; items: string[] }[]; aisle: unknown[] };
@@ -278,11 +278,38 @@ describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () =
     expect(first.items).toHaveLength(4);
     expect(first.items).not.toContain(bag);
     expect(await shown(page)).toEqual(first.items);
-    // The request named the product on screen, how many to show and the site: nothing of the shopper, no cookie.
+    // The request named the product on screen as the page shows it, how many to show and the site:
+    // nothing of the shopper, no cookie, not even the page's address.
     expect(asked).toHaveLength(1);
-    const query = new URL(asked[0]).searchParams;
-    expect([...query.keys()].sort()).toEqual(['item', 'k', 'site']);
+    const query = new URL(asked[0].url).searchParams;
+    expect([...query.keys()].sort()).toEqual(['category', 'item', 'k', 'name', 'site']);
     expect(query.get('item')).toBe(bag);
+    expect(asked[0].headers.cookie ?? '').toBe('');
+    expect(asked[0].headers.referer ?? '').toBe('');
+    // It is what the device's own model shows a first visit to that page when it waits for it.
+    const own = await e2e.browser.isolatedPage();
+    await own.evaluateOnNewDocument(() => {
+      const w = window as unknown as { seen: { backend: string | null; items: string[] }[]; aisle: unknown[] };
+      w.seen = [];
+      w.aisle = [
+        [
+          'on',
+          'recommendations',
+          (r: { backend: string | null; items: { item_id: string }[] }) =>
+            w.seen.push({ backend: r.backend, items: r.items.map((i) => i.item_id) }),
+        ],
+      ];
+    });
+    await own.goto(`${e2e.server.url}/demo/p/${bag}?backend=wasm&first=off`, { waitUntil: 'networkidle0' });
+    const device = await until(
+      'the device’s own first page',
+      async () =>
+        (
+          await own.evaluate(() => (window as unknown as { seen: { backend: string | null; items: string[] }[] }).seen)
+        )[0],
+    );
+    expect(device.backend).toBe('wasm');
+    expect(device.items).toEqual(first.items);
     // The device's own model comes up and leaves the same page's list alone until the shopper does something.
     await inferenceUp(page);
     await new Promise((r) => setTimeout(r, 1500));
@@ -624,7 +651,10 @@ describe.runIf(chromiumAvailable())(
       const views: { items: string[]; why: string[] }[] = [];
       for (const product of [first, second]) {
         const before = (await shown(page)).join();
-        await page.goto(`${e2e.server.url}/demo/p/${product.id}?backend=wasm&recs=6`, { waitUntil: 'networkidle0' });
+        // The device's own path from the first page on (no first page from the edge: that has its own test).
+        await page.goto(`${e2e.server.url}/demo/p/${product.id}?backend=wasm&recs=6&first=off`, {
+          waitUntil: 'networkidle0',
+        });
         await aisleReady(page);
         await inferenceUp(page);
         await until('recommendations after the view', async () =>

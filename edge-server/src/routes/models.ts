@@ -83,8 +83,9 @@ const MAX_COMPRESSED_SHARD = 32 * 1024 * 1024;
 const MAX_ITEM_ID = 256;
 /** Most recommendations a tag asks for (`data-recommendations`). */
 const MAX_K = 24;
-/** First-page answers kept, per site, version and question: a shop's products times a few tag settings. */
-const FIRST_PAGE_ANSWERS = 20_000;
+/** First-page answers kept on this node (bytes), and new ones computed per second at most. */
+const FIRST_PAGE_BYTES = 32 * 1024 * 1024;
+const FIRST_PAGE_RUNS = 50;
 
 /**
  * The channel a device reads: canary when one exists and the device's bucket (0–99, a stable hash
@@ -339,7 +340,8 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
 
   /**
    * A model as a device with no rollout bucket gets it now: the site's channel (stable, else canary),
-   * else the directory's. `bytes` reads one of its shards.
+   * else the directory's. `bytes` reads one of its shards; `source` names which model it is (the
+   * channel's manifest, or the directory's by its ETag), never the request's own words.
    */
   async function current(name: 'recommender' | 'catalog', site: string | undefined) {
     if (site && storage) {
@@ -348,6 +350,7 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
         return {
           manifest: JSON.parse(channel.manifest) as ModelManifest,
           bytes: (sha: string, _path: string) => storage.registry.shard(sha),
+          source: `site:${site}:${createHash('sha256').update(channel.manifest).digest('hex')}`,
         };
     }
     const file = await read(join(dir, name, 'manifest.json'));
@@ -355,37 +358,68 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
     return {
       manifest: JSON.parse(file.body.toString('utf8')) as ModelManifest,
       bytes: async (_sha: string, path: string) => (await read(join(dir, name, path)))?.body,
+      source: `dir:${file.etag}`,
     };
   }
   /**
-   * The catalogue a device gets now (the site's signed one, else the directory's): a key that changes
-   * with its bytes, and its items, read only when asked.
+   * The catalogue the device would load: the signed one where its tag pins a key (`signed`), else
+   * the directory's `catalog.json` (`GET /v1/catalog`); a key that changes with its bytes, and its
+   * items, read only when asked. None at all: no items (the device has none either).
    */
-  async function currentCatalogue(site: string | undefined) {
-    const signed = await current('catalog', site).catch(() => undefined);
-    const shard = signed?.manifest.shards.find((s) => s.path === CATALOG_FILE);
-    const file = shard ? undefined : await read(join(dir, 'catalog.json'));
+  async function currentCatalogue(site: string | undefined, signed: boolean) {
+    const found = signed ? await current('catalog', site) : undefined;
+    const shard = found?.manifest.shards.find((s) => s.path === CATALOG_FILE);
+    const file = signed ? undefined : await read(join(dir, 'catalog.json'));
     const items = async (): Promise<CatalogItem[]> => {
-      const bytes = shard ? await signed?.bytes(shard.sha256, shard.path) : file?.body;
+      const bytes = shard ? await found?.bytes(shard.sha256, shard.path) : file?.body;
+      if (shard && (!bytes || createHash('sha256').update(bytes).digest('hex') !== shard.sha256))
+        throw new ApiError(503, 'catalogue not stored', [
+          { path: 'site', message: 'the signed catalogue is not stored whole on this node yet' },
+        ]);
+      if (!bytes) return [];
       try {
-        return bytes ? parseCatalog(JSON.parse(new TextDecoder().decode(bytes))) : [];
+        return parseCatalog(JSON.parse(new TextDecoder().decode(bytes)));
       } catch {
-        return []; // not a catalogue: the model's own ids, with nothing to show beside them
+        return []; // not a catalogue: the device refuses it too, and shows ids alone
       }
     };
-    return { key: shard?.sha256 ?? file?.etag ?? 'none', items };
+    return { key: shard ? `signed:${shard.sha256}` : file ? `dir:${file.etag}` : 'none', items };
   }
-  // First pages: a model and catalogue decoded once per version (a few at a time), answers kept per question.
-  const firstPages = new Map<string, Promise<FirstPageServer>>();
+
+  /**
+   * First pages: a model and its catalogue decoded once (the most recently used four), each used
+   * by the requests in flight and disposed only after the last one, a failed build not tried again
+   * for a minute; answers kept per question (32 MB at most), and at most `FIRST_PAGE_RUNS` new
+   * answers computed per second on this node (past that a 503: the device answers from its own model).
+   */
+  const firstPages = new Map<string, { ready: Promise<FirstPageServer>; using: number; retired: boolean }>();
+  const failedPages = new Map<string, { at: number; error: unknown }>();
   const firstAnswers = new Map<string, Uint8Array>();
-  async function firstPageFor(site: string | undefined) {
+  let firstAnswerBytes = 0;
+  const runs = { second: 0, count: 0 };
+  const compressedFirst = compressedCache(16 * 1024 * 1024, 9);
+  const retire = (entry: { ready: Promise<FirstPageServer>; using: number; retired: boolean }) => {
+    entry.retired = true;
+    if (!entry.using)
+      void entry.ready.then(
+        (s) => s.dispose(),
+        () => {},
+      );
+  };
+  async function firstPageFor(site: string | undefined, signed: boolean) {
     const found = await current('recommender', site);
     if (!found) return undefined;
     const manifest = found.manifest as RecommenderManifest;
-    const catalogue = await currentCatalogue(site);
-    const key = `${site ?? ''}\0${manifest.version}\0${manifest.created_at}\0${catalogue.key}`;
-    let ready = firstPages.get(key);
-    if (!ready) {
+    const catalogue = await currentCatalogue(site, signed);
+    const key = `${found.source}\0${catalogue.key}`;
+    const fault = failedPages.get(key);
+    if (fault && Date.now() - fault.at < 60_000) throw fault.error;
+    let entry = firstPages.get(key);
+    if (entry) {
+      // The most recently used last: the one evicted is the one used longest ago.
+      firstPages.delete(key);
+      firstPages.set(key, entry);
+    } else {
       const building = (async () => {
         const files = new Map<string, Uint8Array>();
         for (const shard of manifest.shards) {
@@ -394,16 +428,17 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
           const body = await found.bytes(shard.sha256, shard.path);
           if (!body || createHash('sha256').update(body).digest('hex') !== shard.sha256)
             throw new ApiError(404, 'no first page', [
-              { path: 'version', message: `recommender version ${manifest.version} is not stored whole` },
+              { path: 'site', message: `recommender version ${manifest.version} is not stored whole` },
             ]);
           files.set(shard.path, body);
         }
         const answering = manifest.head ? await answeringFor(manifest, found.bytes) : undefined;
+        const items = await catalogue.items();
         const { firstPageServer } = await import('../first-page');
         return firstPageServer(
           files,
           manifest,
-          await catalogue.items(),
+          items,
           answering &&
             (async (item) => {
               const i = answering.indexOf.get(item);
@@ -411,21 +446,21 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
             }),
         );
       })();
-      ready = building;
-      building.catch(() => {
-        if (firstPages.get(key) === building) firstPages.delete(key);
+      const made = { ready: building, using: 0, retired: false };
+      entry = made;
+      building.catch((error) => {
+        if (firstPages.get(key) === made) firstPages.delete(key);
+        failedPages.set(key, { at: Date.now(), error });
+        while (failedPages.size > 64) failedPages.delete(failedPages.keys().next().value as string);
       });
-      firstPages.set(key, building);
+      firstPages.set(key, made);
       while (firstPages.size > 4) {
         const oldest = firstPages.keys().next().value as string;
-        void firstPages.get(oldest)?.then(
-          (s) => s.dispose(),
-          () => {},
-        );
+        retire(firstPages.get(oldest) as typeof made);
         firstPages.delete(oldest);
       }
     }
-    return { key, server: await ready };
+    return { key, entry };
   }
 
   route(
@@ -441,54 +476,90 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
         item: z.string().min(1).max(MAX_ITEM_ID),
         k: z.string().optional(),
         per_category: z.string().optional(),
+        category: z.string().max(MAX_ITEM_ID).optional(),
+        name: z.string().max(MAX_ITEM_ID).optional(),
+        signed: z.enum(['1']).optional(),
         site: z.string().max(64).optional(),
       }),
       responses: {
         200: '{ model_version, items: [{ item_id, item_name, price, url, image, reason, … }], cold }',
-        400: 'no item, or k / per_category not whole numbers in range',
+        400: 'no item, or k / per_category not whole numbers 1–24, or a field too long',
         404: 'no recommender published',
+        503: 'busy: more first pages asked than this node computes a second (the device answers from its own model)',
       },
     },
     async (c) => {
-      const item = c.req.query('item') ?? '';
-      if (!item || item.length > MAX_ITEM_ID)
-        throw new ApiError(400, 'invalid item', [
-          { path: 'item', message: `expected the product's id, 1 to ${MAX_ITEM_ID} characters` },
-        ]);
-      const whole = (name: string, fallback: number | undefined, max: number) => {
-        const text = c.req.query(name);
-        if (text === undefined || text === '') return fallback;
-        const n = Number(text);
-        if (!/^\d+$/.test(text) || n < 1 || n > max)
+      const text = (name: string, required: boolean) => {
+        const value = c.req.query(name) ?? '';
+        if ((required && !value) || value.length > MAX_ITEM_ID)
           throw new ApiError(400, `invalid ${name}`, [
-            { path: name, message: `expected a whole number from 1 to ${max}` },
+            { path: name, message: `expected ${required ? '1' : '0'} to ${MAX_ITEM_ID} characters` },
+          ]);
+        return value || undefined;
+      };
+      const item = text('item', true) as string;
+      const category = text('category', false);
+      const name = text('name', false);
+      const whole = (field: string, fallback: number | undefined) => {
+        const value = c.req.query(field);
+        if (value === undefined || value === '') return fallback;
+        const n = Number(value);
+        if (!/^\d{1,2}$/.test(value) || n < 1 || n > MAX_K)
+          throw new ApiError(400, `invalid ${field}`, [
+            { path: field, message: `expected a whole number from 1 to ${MAX_K}` },
           ]);
         return n;
       };
-      const k = whole('k', 4, MAX_K) as number;
-      const perCategory = whole('per_category', undefined, MAX_K);
+      const k = whole('k', 4) as number;
+      const cap = whole('per_category', undefined);
+      // A cap of k or more caps nothing: one question, not twenty.
+      const perCategory = cap !== undefined && cap < k ? cap : undefined;
       const site = c.req.query('site') || undefined;
-      const ready = await firstPageFor(site);
+      if (site !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(site))
+        throw new ApiError(400, 'invalid site', [{ path: 'site', message: 'at most 64 letters, digits, _ or -' }]);
+      const ready = await firstPageFor(site, c.req.query('signed') === '1');
       if (!ready)
         throw new ApiError(404, 'model not published', [
           { path: 'site', message: 'no recommender on this server yet' },
         ]);
-      const question = JSON.stringify([ready.key, item, k, perCategory]);
-      let body = firstAnswers.get(question);
-      if (!body) {
-        const served = await ready.server.answer(item, k, perCategory);
-        body = new TextEncoder().encode(
-          JSON.stringify({ model_version: ready.server.version, items: served.items, cold: served.cold }),
-        );
-        firstAnswers.set(question, body);
-        while (firstAnswers.size > FIRST_PAGE_ANSWERS) firstAnswers.delete(firstAnswers.keys().next().value as string);
+      const { entry } = ready;
+      entry.using++;
+      let body: Uint8Array | undefined;
+      try {
+        const server = await entry.ready;
+        const question = JSON.stringify([ready.key, item, k, perCategory, category, name]);
+        body = firstAnswers.get(question);
+        if (!body) {
+          const now = Math.floor(Date.now() / 1000);
+          if (runs.second !== now) Object.assign(runs, { second: now, count: 0 });
+          if (++runs.count > FIRST_PAGE_RUNS) {
+            c.header('Retry-After', '1');
+            throw new ApiError(503, 'busy', [
+              { path: '', message: `at most ${FIRST_PAGE_RUNS} new first pages a second on this node` },
+            ]);
+          }
+          const served = await server.answer(item, { k, perCategory, category, name });
+          body = new TextEncoder().encode(
+            JSON.stringify({ model_version: server.version, items: served.items, cold: served.cold }),
+          );
+          firstAnswers.set(question, body);
+          firstAnswerBytes += body.byteLength + question.length;
+          for (const [old, bytes] of firstAnswers) {
+            if (firstAnswerBytes <= FIRST_PAGE_BYTES) break;
+            firstAnswers.delete(old);
+            firstAnswerBytes -= bytes.byteLength + old.length;
+          }
+        }
+      } finally {
+        entry.using--;
+        if (entry.retired && !entry.using) retire(entry);
       }
       // The same answer for everyone on that page, until the model or the catalogue changes.
       c.header('Cache-Control', 'public, max-age=300');
       c.header('Vary', 'Accept-Encoding');
       return sendCompressed(
         c,
-        await compressedAnswers(createHash('sha256').update(body).digest('hex'), body),
+        await compressedFirst(createHash('sha256').update(body).digest('hex'), body),
         'application/json',
       );
     },

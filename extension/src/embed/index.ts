@@ -80,13 +80,14 @@ function install() {
             recsUrl: `${config.endpoint}/aisle-recs.js?v=${__AISLE_VERSION__}`,
             backend: (['webgpu', 'webgl', 'wasm', 'cpu'] as const).find((b) => b === data.backend),
             k: Math.min(24, Math.max(1, Number.parseInt(data.recommendations ?? '', 10) || 4)),
-            perCategory: Number.parseInt(data.perCategory ?? '', 10) || undefined,
+            perCategory: Math.min(24, Math.max(1, Number.parseInt(data.perCategory ?? '', 10))) || undefined,
             riskThreshold: Number.parseFloat(data.riskThreshold ?? '') || undefined,
             site: config.site,
             key: data.key?.trim() || undefined,
             port: ports?.then((p) => p?.[1]),
-            // A first visit's first page from the edge (unsigned: see SECURITY.md), unless the merchant says not.
-            firstPage: data.firstPage !== 'off',
+            // A first visit's first page from the edge: unsigned (see SECURITY.md), so off where the tag pins
+            // a key, unless the merchant says `on`.
+            firstPage: data.firstPage === 'on' || (data.firstPage !== 'off' && !data.key?.trim()),
           },
           tracker.fire,
         );

@@ -33,6 +33,9 @@ export interface InferClientConfig {
   port?: Promise<MessagePort | undefined>;
 }
 
+/** How long the worker waits for the edge's first page before starting anyway. */
+const FIRST_PAGE_GRACE_MS = 2000;
+
 /** How many of the shopper's newest stored events the models read. */
 const HISTORY_LIMIT = 300;
 
@@ -149,6 +152,8 @@ export function startInference(
         if (missing?.length)
           log.log('debug', `backends this device cannot start: ${missing.join(', ')}; on ${s.backend}`);
         fire('inference', s);
+        // The edge's first page was this page's first recommendations: the calibration follows them as it would the device's.
+        if (edgeShownAt !== undefined) calibrateLater();
         schedule();
         void assessRisk();
       },
@@ -241,7 +246,8 @@ export function startInference(
       if (url) item.url = url;
       else delete item.url;
       const image = pictureLink(item.image, win.location);
-      if (image) item.image = image;
+      // The edge's unsigned first page: pictures of the shop's own origin only (no other server learns who opened it).
+      if (image && (result.backend !== 'edge' || new URL(image).origin === win.location.origin)) item.image = image;
       else delete item.image;
     }
     const shown = result.items.map((i) => i.item_id).join(',');
@@ -375,10 +381,6 @@ export function startInference(
   for (const e of early) onEvent(e);
   tracker.on('event', (payload) => onEvent(payload as AisleEvent));
   if (firstPage) {
-    const whenIdle = () =>
-      win.requestIdleCallback
-        ? win.requestIdleCallback(() => void connect(), { timeout: 3000 })
-        : win.setTimeout(() => void connect(), 200);
     firstPage.answer
       .then((result) => {
         // Only while nothing of the device's own is drawn and the page still shows that product.
@@ -386,11 +388,16 @@ export function startInference(
         edgeShownAt = meaningful;
         show(result);
       })
-      .catch((cause) => log.log('warn', 'first page failed', cause))
-      .finally(() => {
-        if (doc.readyState === 'complete') whenIdle();
-        else win.addEventListener('load', whenIdle, { once: true });
-      });
+      .catch((cause) => log.log('warn', 'first page failed', cause));
+    // The worker once the page is loaded and idle, after the edge's answer or two seconds, whichever
+    // comes first: its downloads never hold up the first page's, and a slow edge never holds up the models.
+    const idle = () =>
+      win.requestIdleCallback
+        ? win.requestIdleCallback(() => void connect(), { timeout: 3000 })
+        : win.setTimeout(() => void connect(), 200);
+    const whenLoaded = () =>
+      doc.readyState === 'complete' ? idle() : win.addEventListener('load', idle, { once: true });
+    void Promise.race([firstPage.answer, new Promise((r) => win.setTimeout(r, FIRST_PAGE_GRACE_MS))]).then(whenLoaded);
   } else void connect();
 
   return { status: () => status };

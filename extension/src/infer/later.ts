@@ -25,10 +25,36 @@ export interface RecsScript {
   startInference: typeof startInference;
 }
 
-/** How long a first page waits for the edge: past this, the device's own model answers first anyway. */
-const FIRST_PAGE_WAIT_MS = 8000;
-/** An answer is a few dozen cards: anything far past that is refused unread. */
+/** How long a first page waits for the edge; the device's own worker starts meanwhile (`./client`). */
+const FIRST_PAGE_WAIT_MS = 5000;
+/** An answer is a few dozen cards: reading stops past this, and the answer is dropped. */
 const MAX_FIRST_PAGE_BYTES = 64 * 1024;
+
+/** The body as text, read no further than `max` bytes (as they arrive, decompressed): undefined past it. */
+async function boundedText(res: Response, max: number): Promise<string | undefined> {
+  if (Number(res.headers.get('Content-Length')) > max) return undefined;
+  const reader = res.body?.getReader();
+  if (!reader) return undefined;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(value);
+  }
+  const all = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    all.set(c, at);
+    at += c.byteLength;
+  }
+  return new TextDecoder().decode(all);
+}
 
 /** The edge's answer, if it has the shape of one; the client makes every link and picture safe before drawing it. */
 export function firstPageResult(doc: unknown, k: number, ms: number): RecommendResult | undefined {
@@ -70,15 +96,25 @@ export function startInferenceLater(
 ): { status(): Partial<InferStatus> } {
   const { win, doc, log } = tracker.context;
   const startedAt = Date.now();
-  // Asked at once: the sync script, which opens the database, has not even been fetched yet.
-  const idb = win.indexedDB as (IDBFactory & { databases?: () => Promise<{ name?: string }[]> }) | undefined;
-  const dbBefore =
-    typeof idb?.databases === 'function'
-      ? idb.databases().then(
-          (all) => all.some((d) => d.name === DB_NAME),
-          () => undefined,
-        )
-      : Promise.resolve(undefined);
+  const asking = config.firstPage === true && !config.port;
+  // Asked at once, while the sync script that opens the database has not even been fetched; an
+  // answer that does not come within a second (or a browser that throws for storage) is "unknown".
+  const dbBefore: Promise<boolean | undefined> = asking
+    ? new Promise((resolve) => {
+        win.setTimeout(() => resolve(undefined), 1000);
+        try {
+          const idb = win.indexedDB as IDBFactory & { databases?: () => Promise<{ name?: string }[]> };
+          if (typeof idb?.databases !== 'function') resolve(undefined);
+          else
+            idb.databases().then(
+              (all) => resolve(all.some((d) => d.name === DB_NAME)),
+              () => resolve(undefined),
+            );
+        } catch {
+          resolve(undefined);
+        }
+      })
+    : Promise.resolve(undefined);
   const early: AisleEvent[] = [];
   const off = tracker.on('event', (e) => {
     early.push(e as AisleEvent);
@@ -104,7 +140,11 @@ export function startInferenceLater(
       .catch((cause) => log.log('warn', 'no recommendations', cause));
   };
   // Only after the page is up, and only with consent to personalise from the shopper's history.
+  // Where a first page may be asked for, not before that is decided: it hands its answer to the client.
+  let decided: () => void = () => {};
+  const firstPageDecided = asking ? new Promise<void>((resolve) => (decided = resolve)) : Promise.resolve();
   const begin = async () => {
+    await Promise.race([firstPageDecided, new Promise((r) => win.setTimeout(r, 3000))]);
     if ((await tracker.consent()).personalization) load();
   };
   tracker.on('consent', (c) => {
@@ -130,31 +170,44 @@ export function startInferenceLater(
 
   /** A first visit's product page with a slot: the edge's answer for it, and the client loaded now to draw it. */
   const askFirstPage = async () => {
-    if (config.firstPage === false || loading || config.port) return;
+    try {
+      await askFirstPageNow();
+    } finally {
+      decided();
+    }
+  };
+  const askFirstPageNow = async () => {
+    if (!asking || loading) return;
     if (!doc.querySelector('[data-aisle-slot="recommendations"]')) return;
     const consent = await tracker.consent();
     if (!consent.personalization || !consent.analytics) return;
-    let item: string | undefined;
-    for (const e of early) if (e.type === 'view_item' && e.items?.[0]?.item_id) item = e.items[0].item_id;
-    if (!item || !(await firstVisit())) return;
-    const query = new URLSearchParams({
-      item,
-      k: String(config.k),
-      ...(config.perCategory ? { per_category: String(config.perCategory) } : {}),
-      ...(config.site ? { site: config.site } : {}),
-    });
+    // The page's product as its `view_item` says, and what the page says of it (the device reads the same).
+    let seen: NonNullable<AisleEvent['items']>[number] | undefined;
+    let control = false;
+    for (const e of early) {
+      if (e.type === 'view_item' && e.items?.[0]?.item_id) seen = e.items[0];
+      control = e.group === 'control';
+    }
+    if (!seen || control || !(await firstVisit())) return;
+    const fits = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 256;
+    const query = new URLSearchParams({ item: seen.item_id, k: String(config.k) });
+    if (config.perCategory) query.set('per_category', String(config.perCategory));
+    if (fits(seen.item_category)) query.set('category', seen.item_category);
+    if (fits(seen.item_name)) query.set('name', seen.item_name);
+    if (config.key) query.set('signed', '1');
+    if (config.site) query.set('site', config.site);
     const t0 = win.performance.now();
     const answer = (async () => {
       const res = await fetch(`${config.endpoint}/v1/models/recommender/first-page?${query}`, {
         credentials: 'omit',
+        referrerPolicy: 'no-referrer',
         signal: AbortSignal.timeout(FIRST_PAGE_WAIT_MS),
       });
       if (!res.ok) return undefined;
-      const text = await res.text();
-      if (text.length > MAX_FIRST_PAGE_BYTES) return undefined;
-      return firstPageResult(JSON.parse(text), config.k, win.performance.now() - t0);
+      const text = await boundedText(res, MAX_FIRST_PAGE_BYTES);
+      return text === undefined ? undefined : firstPageResult(JSON.parse(text), config.k, win.performance.now() - t0);
     })().catch(() => undefined);
-    firstPage = { item, answer };
+    firstPage = { item: seen.item_id, answer };
     load();
   };
   const whenParsed = () => win.setTimeout(() => void askFirstPage().catch(() => {}), 0);
