@@ -52,27 +52,43 @@ async function onDevice(
   }
 }
 
-describe('the first page of a first visit, answered by the edge', () => {
+/**
+ * An edge server over a fresh SQLite file and a models directory that `prepare` fills (it gets the
+ * server too, once started); everything removed after the suite.
+ */
+function useModelServer(
+  name: string,
+  prepare: (modelsDir: string) => Promise<void>,
+  after?: (server: TestServer) => Promise<void>,
+) {
   const db = tempSqlite();
-  const root = mkdtempSync(join(tmpdir(), 'aisle-first-'));
-  const modelsDir = join(root, 'models');
-  let server: TestServer;
-  let catalogue: CatalogItem[];
-  const ask = (query: string) => fetch(`${server.url}/v1/models/recommender/first-page?${query}`);
+  const root = mkdtempSync(join(tmpdir(), `aisle-first-${name}-`));
+  const context = { modelsDir: join(root, 'models'), server: undefined as unknown as TestServer };
   beforeAll(async () => {
     await useBackend('wasm');
+    mkdirSync(context.modelsDir, { recursive: true });
+    await prepare(context.modelsDir);
+    context.server = await startServer(db.storage, { modelsDir: context.modelsDir });
+    await after?.(context.server);
+  }, 120_000);
+  afterAll(async () => {
+    await context.server?.close();
+    db.remove();
+    rmSync(root, { recursive: true, force: true });
+  });
+  return context;
+}
+
+describe('the first page of a first visit, answered by the edge', () => {
+  let catalogue: CatalogItem[];
+  const edge = useModelServer('whole', async (modelsDir) => {
     await syntheticModel(join(modelsDir, 'recommender'), ITEMS, (i) => ({
       item_name: `Product ${i}`,
       url: `/p/I${i}`,
     }));
     catalogue = parseCatalog(JSON.parse(readFileSync(join(modelsDir, 'catalog.json'), 'utf8')));
-    server = await startServer(db.storage, { modelsDir });
-  }, 60_000);
-  afterAll(async () => {
-    await server.close();
-    db.remove();
-    rmSync(root, { recursive: true, force: true });
   });
+  const ask = (query: string) => fetch(`${edge.server.url}/v1/models/recommender/first-page?${query}`);
 
   it('is what the device’s own code shows on that page, with the catalogue’s names and links, never the product itself', async () => {
     for (const [item, k, perCategory] of [
@@ -90,7 +106,7 @@ describe('the first page of a first visit, answered by the edge', () => {
       expect(body.model_version).toBe(1);
       expect(body.items).toHaveLength(k);
       expect(body.items.map((i) => [i.item_id, i.reason])).toEqual(
-        await onDevice(join(modelsDir, 'recommender'), catalogue, item, k, perCategory),
+        await onDevice(join(edge.modelsDir, 'recommender'), catalogue, item, k, perCategory),
       );
       expect(body.items.map((i) => i.item_id)).not.toContain(item);
       for (const i of body.items) {
@@ -130,7 +146,7 @@ describe('the first page of a first visit, answered by the edge', () => {
       const res = await ask(`item=${item}&k=6&category=${category}&name=${encodeURIComponent(name)}`);
       const body = (await res.json()) as { items: { item_id: string; reason: string }[] };
       expect(body.items.map((i) => [i.item_id, i.reason])).toEqual(
-        await onDevice(join(modelsDir, 'recommender'), catalogue, item, 6, undefined, { category, name }),
+        await onDevice(join(edge.modelsDir, 'recommender'), catalogue, item, 6, undefined, { category, name }),
       );
     }
   });
@@ -205,23 +221,12 @@ describe('the first page of a first visit, answered by the edge', () => {
 });
 
 describe('the first page of a head model’s product outside the head', () => {
-  const db = tempSqlite();
-  const root = mkdtempSync(join(tmpdir(), 'aisle-first-head-'));
-  const modelsDir = join(root, 'models');
-  let server: TestServer;
-  beforeAll(async () => {
-    await useBackend('wasm');
-    await syntheticModel(join(modelsDir, 'recommender'), 300, () => ({}), 100);
-    server = await startServer(db.storage, { modelsDir });
-  }, 60_000);
-  afterAll(async () => {
-    await server.close();
-    db.remove();
-    rmSync(root, { recursive: true, force: true });
-  });
+  const edge = useModelServer('head', (modelsDir) =>
+    syntheticModel(join(modelsDir, 'recommender'), 300, () => ({}), 100),
+  );
 
   it('ranks the product’s candidates from the whole model, as a device asking the edge for them would', async () => {
-    const res = await fetch(`${server.url}/v1/models/recommender/first-page?item=I250&k=6`);
+    const res = await fetch(`${edge.server.url}/v1/models/recommender/first-page?item=I250&k=6`);
     expect(res.status).toBe(200);
     const body = (await res.json()) as { items: { item_id: string; reason: string }[]; cold: boolean };
     expect(body.cold).toBe(false);
@@ -233,67 +238,56 @@ describe('the first page of a head model’s product outside the head', () => {
 });
 
 describe('first pages of sites that each publish their own signed recommender', () => {
-  const db = tempSqlite();
-  const root = mkdtempSync(join(tmpdir(), 'aisle-first-sites-'));
   const SITES = Array.from({ length: 6 }, (_, i) => ({ key: `shop${i}`, items: 60 + 20 * i, version: 10 + i }));
-  let server: TestServer;
-  const admin = (path: string, init: RequestInit) =>
-    fetch(`${server.url}${path}`, { ...init, headers: { Authorization: `Bearer ${TOKEN}`, ...(init.headers ?? {}) } });
-  beforeAll(async () => {
-    await useBackend('wasm');
-    const emptyModels = join(root, 'none');
-    mkdirSync(emptyModels);
-    server = await startServer(db.storage, { modelsDir: emptyModels });
-    for (const site of SITES) {
-      const { publicPem, privatePem } = await generateSigningKey();
-      await server.storage.putSite({ key: site.key, name: site.key, origins: ['https://shop.example'], created_at: 1 });
-      const json = { 'Content-Type': 'application/json' };
-      expect(
+  const staging = mkdtempSync(join(tmpdir(), 'aisle-first-sites-'));
+  afterAll(() => rmSync(staging, { recursive: true, force: true }));
+  // No directory model: every answer must come from the site's published one.
+  const edge = useModelServer(
+    'sites',
+    async () => {},
+    async (server) => {
+      const admin = async (path: string, method: string, body: BodyInit, type?: string) =>
         (
-          await admin(`/v1/admin/sites/${site.key}/keys`, {
-            method: 'POST',
-            headers: json,
-            body: JSON.stringify({ public_key: publicPem }),
+          await fetch(`${edge.server.url}${path}`, {
+            method,
+            body,
+            headers: { Authorization: `Bearer ${TOKEN}`, ...(type ? { 'Content-Type': type } : {}) },
           })
-        ).status,
-      ).toBe(201);
-      const dir = join(root, site.key, 'recommender');
-      await syntheticModel(dir, site.items);
-      const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ModelManifest;
-      manifest.version = site.version;
-      for (const shard of manifest.shards)
-        expect([200, 201]).toContain(
-          (
-            await admin(`/v1/admin/models/shards/${shard.sha256}`, {
-              method: 'PUT',
-              body: readFileSync(join(dir, shard.path)),
-            })
-          ).status,
-        );
-      const signed = await signManifest(manifest, privatePem, site.key);
-      expect(
-        (
-          await admin('/v1/admin/models/recommender/versions', {
-            method: 'POST',
-            headers: json,
-            body: JSON.stringify({ manifest: signed }),
-          })
-        ).status,
-      ).toBe(201);
-    }
-  }, 120_000);
-  afterAll(async () => {
-    await server.close();
-    db.remove();
-    rmSync(root, { recursive: true, force: true });
-  });
+        ).status;
+      for (const site of SITES) {
+        const { publicPem, privatePem } = await generateSigningKey();
+        await server.storage.putSite({
+          key: site.key,
+          name: site.key,
+          origins: ['https://shop.example'],
+          created_at: 1,
+        });
+        const json = 'application/json';
+        expect(
+          await admin(`/v1/admin/sites/${site.key}/keys`, 'POST', JSON.stringify({ public_key: publicPem }), json),
+        ).toBe(201);
+        const dir = join(staging, site.key, 'recommender');
+        await syntheticModel(dir, site.items);
+        const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ModelManifest;
+        manifest.version = site.version;
+        for (const shard of manifest.shards)
+          expect([200, 201]).toContain(
+            await admin(`/v1/admin/models/shards/${shard.sha256}`, 'PUT', readFileSync(join(dir, shard.path))),
+          );
+        const signed = await signManifest(manifest, privatePem, site.key);
+        expect(
+          await admin('/v1/admin/models/recommender/versions', 'POST', JSON.stringify({ manifest: signed }), json),
+        ).toBe(201);
+      }
+    },
+  );
 
   it('answers each site from its own model, more sites at once than it keeps decoded, every answer whole', async () => {
     const rounds = await Promise.all(
       [0, 1, 2].flatMap((round) =>
         SITES.map(async (site) => {
           const res = await fetch(
-            `${server.url}/v1/models/recommender/first-page?item=I${round + 3}&k=5&site=${site.key}`,
+            `${edge.server.url}/v1/models/recommender/first-page?item=I${round + 3}&k=5&site=${site.key}`,
           );
           const body =
             res.status === 200
@@ -311,7 +305,7 @@ describe('first pages of sites that each publish their own signed recommender', 
       for (const i of body?.items ?? []) expect(Number(i.item_id.slice(1))).toBeLessThan(site.items);
     }
     // A site with nothing published: no answer from another site's model.
-    await server.storage.putSite({ key: 'bare', name: 'bare', origins: ['https://bare.example'], created_at: 1 });
-    expect((await fetch(`${server.url}/v1/models/recommender/first-page?item=I1&site=bare`)).status).toBe(404);
+    await edge.server.storage.putSite({ key: 'bare', name: 'bare', origins: ['https://bare.example'], created_at: 1 });
+    expect((await fetch(`${edge.server.url}/v1/models/recommender/first-page?item=I1&site=bare`)).status).toBe(404);
   }, 60_000);
 });

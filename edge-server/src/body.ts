@@ -10,6 +10,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
+import { readAtMost } from '@aisle/shared-models/util/read-at-most';
 import type { Context } from 'hono';
 import { ApiError } from './errors';
 
@@ -95,24 +96,8 @@ function readNode(incoming: IncomingMessage, maxBytes: number): Promise<Uint8Arr
 async function readWeb(c: Context, maxBytes: number): Promise<Uint8Array> {
   const reader = c.req.raw.body?.getReader();
   if (!reader) return new Uint8Array(0);
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => {});
-      throw tooLarge(maxBytes);
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, at);
-    at += chunk.byteLength;
-  }
+  const body = await readAtMost(reader, maxBytes);
+  if (!body) throw tooLarge(maxBytes);
   return body;
 }
 

@@ -41,6 +41,24 @@ async function settled(page: TestPage, recs: number): Promise<string[]> {
   });
 }
 
+/** Records every `aisle.on('recommendations')` a page fires from its start: where it came from and its items. */
+async function recordRecommendations(page: TestPage) {
+  type Seen = { backend: string | null; items: string[] };
+  await page.evaluateOnNewDocument(() => {
+    const w = window as unknown as { seen: Seen[]; aisle: unknown[] };
+    w.seen = [];
+    w.aisle = [
+      [
+        'on',
+        'recommendations',
+        (r: { backend: string | null; items: { item_id: string }[] }) =>
+          w.seen.push({ backend: r.backend, items: r.items.map((i) => i.item_id) }),
+      ],
+    ];
+  });
+  return () => page.evaluate(() => (window as unknown as { seen: Seen[] }).seen);
+}
+
 const inCategory = (name: string) => PRODUCTS.filter((p) => p.category === name && p.inStock);
 
 describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () => {
@@ -257,20 +275,7 @@ describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () =
     page.on('request', (r) => {
       if (r.url().includes('/first-page')) asked.push({ url: r.url(), headers: r.headers() });
     });
-    await page.evaluateOnNewDocument(() => {
-      const w = window as unknown as { seen: { backend: string | null; items: string[] }[]; aisle: unknown[] };
-      w.seen = [];
-      w.aisle = [
-        [
-          'on',
-          'recommendations',
-          (r: { backend: string | null; items: { item_id: string }[] }) =>
-            w.seen.push({ backend: r.backend, items: r.items.map((i) => i.item_id) }),
-        ],
-      ];
-    });
-    const seen = () =>
-      page.evaluate(() => (window as unknown as { seen: { backend: string | null; items: string[] }[] }).seen);
+    const seen = await recordRecommendations(page);
     const bag = inCategory('Bags')[0].id;
     await page.goto(`${e2e.server.url}/demo/p/${bag}?backend=wasm`, { waitUntil: 'domcontentloaded' });
     const first = await until('the first page', async () => (await seen())[0]);
@@ -288,26 +293,9 @@ describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () =
     expect(asked[0].headers.referer ?? '').toBe('');
     // It is what the device's own model shows a first visit to that page when it waits for it.
     const own = await e2e.browser.isolatedPage();
-    await own.evaluateOnNewDocument(() => {
-      const w = window as unknown as { seen: { backend: string | null; items: string[] }[]; aisle: unknown[] };
-      w.seen = [];
-      w.aisle = [
-        [
-          'on',
-          'recommendations',
-          (r: { backend: string | null; items: { item_id: string }[] }) =>
-            w.seen.push({ backend: r.backend, items: r.items.map((i) => i.item_id) }),
-        ],
-      ];
-    });
+    const ownSeen = await recordRecommendations(own);
     await own.goto(`${e2e.server.url}/demo/p/${bag}?backend=wasm&first=off`, { waitUntil: 'networkidle0' });
-    const device = await until(
-      'the device’s own first page',
-      async () =>
-        (
-          await own.evaluate(() => (window as unknown as { seen: { backend: string | null; items: string[] }[] }).seen)
-        )[0],
-    );
+    const device = await until('the device’s own first page', async () => (await ownSeen())[0]);
     expect(device.backend).toBe('wasm');
     expect(device.items).toEqual(first.items);
     // The device's own model comes up and leaves the same page's list alone until the shopper does something.

@@ -460,6 +460,8 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
         firstPages.delete(oldest);
       }
     }
+    // Counted in use before anything else can run: an eviction meanwhile waits for this request.
+    entry.using++;
     return { key, entry };
   }
 
@@ -523,7 +525,6 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
           { path: 'site', message: 'no recommender on this server yet' },
         ]);
       const { entry } = ready;
-      entry.using++;
       let body: Uint8Array | undefined;
       try {
         const server = await entry.ready;

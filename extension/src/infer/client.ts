@@ -73,8 +73,9 @@ export interface InferClient {
 /**
  * `early`: the page's events from before this script loaded, oldest first. `firstPage`: on a first
  * visit, the edge's answer for the product on screen (`./later`), drawn unless the device's own came
- * first; the worker then starts once the page is idle, and its first list replaces the edge's at the
- * shopper's next meaningful event (the same page's list twice would only make the row jump).
+ * first; the worker starts after it (or two seconds) once the page is idle, and its first list
+ * replaces the edge's at the next meaningful event (the same page's list twice would only make the
+ * row jump).
  */
 export function startInference(
   tracker: Tracker,

@@ -4,16 +4,18 @@
  * loading of `aisle-recs.js` (the client that starts the inference worker and draws the widget:
  * `./client`), to which it hands them. A page that never gets that far never pays for it.
  *
- * A first visit (nothing stored from before this page) to a product page with a recommendations
+ * A first visit (no shopper database in this browser yet) to a product page with a recommendations
  * slot does not wait for the device's models (a megabyte for a 10k-item shop: seconds on a phone's
- * network): as soon as the page is parsed, the edge is asked what the device's own code shows for
- * that product alone (`GET /v1/models/recommender/first-page`: the site, the product on screen and
- * the tag's settings — nothing of the shopper, no cookie, the same request for everyone on that
- * page) and `aisle-recs.js` loads at once to draw it; the worker and its models follow once the
- * page is idle. Only with consent to personalisation and to analytics (it leaves the device), and
- * never where the tag says `data-first-page="off"`.
+ * network): once the page is parsed and the stored consent read, the edge is asked what the device's
+ * own code shows for that product alone (`GET /v1/models/recommender/first-page`: the site, the
+ * product on screen as the page gives it and the tag's settings — nothing of the shopper, no cookie,
+ * no referrer, the same request for everyone on that page) and `aisle-recs.js` loads at once to draw
+ * it; the worker and its models follow (`./client`). Only with consent to personalisation and to
+ * analytics (it leaves the device); unsigned, so only where the tag pins no key or says
+ * `data-first-page="on"`, never where it says `off`.
  */
 import type { AisleEvent } from '@aisle/shared-models/schema/event';
+import { readAtMost } from '@aisle/shared-models/util/read-at-most';
 import type { Tracker } from '../capture/types';
 import { loadScript } from '../core/load-script';
 import { DB_NAME } from '../store/name';
@@ -34,26 +36,8 @@ const MAX_FIRST_PAGE_BYTES = 64 * 1024;
 async function boundedText(res: Response, max: number): Promise<string | undefined> {
   if (Number(res.headers.get('Content-Length')) > max) return undefined;
   const reader = res.body?.getReader();
-  if (!reader) return undefined;
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const all = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.byteLength;
-  }
-  return new TextDecoder().decode(all);
+  const bytes = reader && (await readAtMost(reader, max));
+  return bytes && new TextDecoder().decode(bytes);
 }
 
 /** The edge's answer, if it has the shape of one; the client makes every link and picture safe before drawing it. */
@@ -188,7 +172,8 @@ export function startInferenceLater(
       if (e.type === 'view_item' && e.items?.[0]?.item_id) seen = e.items[0];
       control = e.group === 'control';
     }
-    if (!seen || control || !(await firstVisit())) return;
+    // Loading already (the idle start gave up waiting, or consent came): no answer would be drawn.
+    if (!seen || control || !(await firstVisit()) || loading) return;
     const fits = (v: unknown): v is string => typeof v === 'string' && v.length > 0 && v.length <= 256;
     const query = new URLSearchParams({ item: seen.item_id, k: String(config.k) });
     if (config.perCategory) query.set('per_category', String(config.perCategory));
