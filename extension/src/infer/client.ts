@@ -33,6 +33,9 @@ export interface InferClientConfig {
   port?: Promise<MessagePort | undefined>;
 }
 
+/** Recommendations and risk checks start at least this far apart (a burst of events costs one per gap). */
+const PACE_MS = 250;
+
 /** How long the worker waits for the edge's first page before starting anyway. */
 const FIRST_PAGE_GRACE_MS = 2000;
 
@@ -212,8 +215,9 @@ export function startInference(
     });
   }
 
-  // One refresh at a time: two in flight could answer out of order and show the older history's list.
-  const refresh = oneAtATime(() => refreshNow());
+  // One refresh at a time (two in flight could answer out of order and show the older history's
+  // list), at most four a second: no shopper reads a row that changes faster.
+  const refresh = oneAtATime(() => refreshNow(), PACE_MS);
 
   async function refreshNow() {
     if (!rpc) return;
@@ -333,7 +337,7 @@ export function startInference(
    * One risk check at a time, covering every event that came while it ran: a burst of events (a
    * script, a dataLayer replay) costs one check after it, not one per event.
    */
-  const assessRisk = oneAtATime(() => assessRiskNow());
+  const assessRisk = oneAtATime(() => assessRiskNow(), PACE_MS);
 
   async function assessRiskNow() {
     const last = pageEvents[pageEvents.length - 1];
@@ -406,11 +410,14 @@ export function startInference(
 
 /**
  * `run` one call at a time: a call while one runs asks for one more run after it (however many
- * came), so the last state is always covered and nothing runs twice at once.
+ * came), so the last state is always covered and nothing runs twice at once. Runs start at least
+ * `gapMs` apart: a lone call runs at once, a burst (a script's events, a replayed dataLayer) costs
+ * one run per gap, each reading the state as it then is.
  */
-function oneAtATime(run: () => Promise<void>): () => Promise<void> {
+export function oneAtATime(run: () => Promise<void>, gapMs = 0): () => Promise<void> {
   let running = false;
   let again = false;
+  let lastStart = Number.NEGATIVE_INFINITY;
   const call = async (): Promise<void> => {
     if (running) {
       again = true;
@@ -418,6 +425,11 @@ function oneAtATime(run: () => Promise<void>): () => Promise<void> {
     }
     running = true;
     try {
+      const wait = lastStart + gapMs - performance.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      // Whatever came while it waited is read by this run: no second one for it.
+      again = false;
+      lastStart = performance.now();
       await run();
     } finally {
       running = false;
