@@ -185,6 +185,10 @@ export function createTracker(config: TrackerConfig, deps: TrackerDeps): Tracker
   };
 
   async function init() {
+    // The storage-and-sync worker starts in a task of its own: started inside the script's first
+    // run, its creation and first messages made that run a long task on a slow phone (50 ms at 4×
+    // CPU). Events captured meanwhile wait in memory, as they do until it answers anyway.
+    await new Promise((resolve) => deps.win.setTimeout(resolve, 0));
     const connection = await deps.connect(
       {
         endpoint: config.endpoint,
