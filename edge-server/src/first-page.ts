@@ -4,7 +4,7 @@
  * a megabyte, seconds on a phone's network), so the edge runs the very code the device would run
  * (`recommendationServer`, the same model and catalogue) on the one thing the device would read —
  * the product on screen — and the device shows that until its own model answers the next event.
- * Loaded on the first such request only (TensorFlow.js on its wasm backend, as the trainer runs).
+ * Imported on the first such request, which starts TensorFlow.js's wasm backend (as the trainer runs it).
  */
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';

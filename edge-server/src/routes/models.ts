@@ -30,7 +30,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { route } from '../api/route';
-import { compressedCache, sendCompressed } from '../compressed';
+import { type Compressed, compressedCache, compressOnce, sendCompressed } from '../compressed';
 import { ApiError } from '../errors';
 import type { FirstPageServer } from '../first-page';
 import type { Storage } from '../storage';
@@ -394,10 +394,12 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
    */
   const firstPages = new Map<string, { ready: Promise<FirstPageServer>; using: number; retired: boolean }>();
   const failedPages = new Map<string, { at: number; error: unknown }>();
-  const firstAnswers = new Map<string, Uint8Array>();
+  // Each answer kept compressed, as it is sent: made and compressed once, then only looked up.
+  const firstAnswers = new Map<string, Compressed>();
   let firstAnswerBytes = 0;
+  const sizeOf = (a: Compressed, question: string) =>
+    a.body.byteLength + a.br.byteLength + a.gzip.byteLength + question.length;
   const runs = { second: 0, count: 0 };
-  const compressedFirst = compressedCache(16 * 1024 * 1024, 9);
   const retire = (entry: { ready: Promise<FirstPageServer>; using: number; retired: boolean }) => {
     entry.retired = true;
     if (!entry.using)
@@ -525,12 +527,12 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
           { path: 'site', message: 'no recommender on this server yet' },
         ]);
       const { entry } = ready;
-      let body: Uint8Array | undefined;
+      let answer: Compressed | undefined;
       try {
         const server = await entry.ready;
         const question = JSON.stringify([ready.key, item, k, perCategory, category, name]);
-        body = firstAnswers.get(question);
-        if (!body) {
+        answer = firstAnswers.get(question);
+        if (!answer) {
           const now = Math.floor(Date.now() / 1000);
           if (runs.second !== now) Object.assign(runs, { second: now, count: 0 });
           if (++runs.count > FIRST_PAGE_RUNS) {
@@ -540,15 +542,18 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
             ]);
           }
           const served = await server.answer(item, { k, perCategory, category, name });
-          body = new TextEncoder().encode(
-            JSON.stringify({ model_version: server.version, items: served.items, cold: served.cold }),
+          answer = await compressOnce(
+            new TextEncoder().encode(
+              JSON.stringify({ model_version: server.version, items: served.items, cold: served.cold }),
+            ),
+            9,
           );
-          firstAnswers.set(question, body);
-          firstAnswerBytes += body.byteLength + question.length;
-          for (const [old, bytes] of firstAnswers) {
+          firstAnswers.set(question, answer);
+          firstAnswerBytes += sizeOf(answer, question);
+          for (const [old, kept] of firstAnswers) {
             if (firstAnswerBytes <= FIRST_PAGE_BYTES) break;
             firstAnswers.delete(old);
-            firstAnswerBytes -= bytes.byteLength + old.length;
+            firstAnswerBytes -= sizeOf(kept, old);
           }
         }
       } finally {
@@ -558,11 +563,7 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
       // The same answer for everyone on that page, until the model or the catalogue changes.
       c.header('Cache-Control', 'public, max-age=300');
       c.header('Vary', 'Accept-Encoding');
-      return sendCompressed(
-        c,
-        await compressedFirst(createHash('sha256').update(body).digest('hex'), body),
-        'application/json',
-      );
+      return sendCompressed(c, answer, 'application/json');
     },
   );
 
