@@ -1,6 +1,7 @@
 /** @module test/bench/ingest — events per second into the edge store, next to a no-op Hono endpoint in the same run. */
 import { fork } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import pg from 'pg';
 import { makeEvent } from '../helpers/events';
 import { PG_URL, postgresAvailable } from '../helpers/postgres';
 import { median, type Row, report } from './report';
@@ -56,6 +57,47 @@ function postgresCpuMs(): number | null {
   return seen ? ticks * 10 : null;
 }
 type Drain = (port: number) => Promise<void>;
+
+/**
+ * PostgreSQL's own floor for the same batches: each body, as received, in one bare statement (one
+ * round trip, autocommit) into a table of the event id and the document alone — the least that
+ * deduplicates on event_id and keeps the event; no other column or index, no rollups, no edge. Events
+ * per second and PostgreSQL's CPU per batch: what no writer of one row per event can go below here.
+ */
+async function postgresFloor(): Promise<{ rate: number; pgMs: number | null }[]> {
+  const schema = `aisle_bench_floor_${process.pid}`;
+  const pool = new pg.Pool({ connectionString: PG_URL, max: CONCURRENCY, options: `-c search_path=${schema}` });
+  try {
+    await pool.query(`CREATE SCHEMA ${schema}`);
+    await pool.query(`CREATE TABLE ${schema}.floor_events (event_id uuid PRIMARY KEY, payload jsonb NOT NULL)`);
+    const out: { rate: number; pgMs: number | null }[] = [];
+    for (let r = 0; r < 3; r++) {
+      const batches = bodies(BATCHES_PER_ROUND);
+      let next = 0;
+      const pg0 = postgresCpuMs();
+      const start = performance.now();
+      await Promise.all(
+        Array.from({ length: CONCURRENCY }, async () => {
+          while (next < batches.length)
+            await pool.query(
+              `INSERT INTO floor_events SELECT (e->>'event_id')::uuid, e FROM jsonb_array_elements($1::jsonb->'events') AS e
+               ON CONFLICT (event_id) DO NOTHING`,
+              [batches[next++]],
+            );
+        }),
+      );
+      const pg1 = postgresCpuMs();
+      out.push({
+        rate: (batches.length * BATCH) / ((performance.now() - start) / 1000),
+        pgMs: pg0 !== null && pg1 !== null ? (pg1 - pg0) / BATCHES_PER_ROUND : null,
+      });
+    }
+    return out;
+  } finally {
+    await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => {});
+    await pool.end();
+  }
+}
 
 /** Events per second, and the server's CPU milliseconds per batch, for one round against one port. */
 async function round(
@@ -133,6 +175,7 @@ export async function benchIngest() {
   } finally {
     child.kill();
   }
+  const floor = withPg ? await postgresFloor() : [];
   const name = (t: string) => ({ sqlite: 'SQLite', postgres: 'PostgreSQL' })[t] ?? t;
   // Each store round's share against the no-op round right before it, then the median.
   const share = (t: string) => median(rates[t].map((rate, r) => rate / noopRates[t][r]));
@@ -160,11 +203,21 @@ export async function benchIngest() {
       },
     );
   }
+  if (floor.length) {
+    const rate = median(floor.map((f) => f.rate));
+    const pgMs = floor.flatMap((f) => (f.pgMs === null ? [] : [f.pgMs]));
+    rows.push({
+      metric: `PostgreSQL's floor: each batch in one bare INSERT of event id and document (no other index, no rollups, no edge), 3 rounds${pgMs.length ? `; its CPU ${median(pgMs).toFixed(1)} ms per batch` : ''}`,
+      value: Math.round(rate),
+      unit: 'events/s',
+      reference: `${Math.round((rate / median(noopRates.postgres)) * 1000) / 10} % of the no-op rate`,
+    });
+  }
   report(
     'ingest',
     `Ingest throughput: ${BATCH}-event batches, ${CONCURRENCY} concurrent clients, median of ${ROUNDS} rounds`,
     rows,
-    { rates, cpu, noopRates, noopCpu, pgCpu },
+    { rates, cpu, noopRates, noopCpu, pgCpu, floor },
   );
   return rows;
 }

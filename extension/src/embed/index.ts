@@ -51,6 +51,7 @@ function install() {
   // The shopper paused Aisle on this store in the extension: nothing is captured.
   if (document.documentElement.dataset.aisleExtension === 'paused') return;
   const ports = extensionPorts();
+  const queued = Array.isArray(w.aisle) ? (w.aisle as Queued[]) : [];
   // The sync script comes from where this one came from, versioned so that caches never mix releases.
   const syncUrl = `${config.endpoint}/aisle-sync.js?v=${__AISLE_VERSION__}`;
   const prefer = script?.dataset.sync === 'main-thread' ? 'main-thread' : 'worker';
@@ -68,6 +69,17 @@ function install() {
       ),
   });
   const { log } = tracker.context;
+  // Capture starts in a task of its own, queued before anything the inference start queues: the
+  // script's first run stays short on a slow phone (its setup and the page's scan together made it
+  // a long task at 4x CPU), and what capture reads first (the page's product) is there when asked.
+  window.setTimeout(() => {
+    guard(log, 'capture start', startCapture)(tracker);
+    // Calls made before the script loaded, through the stub `window.aisle = window.aisle || []`.
+    for (const [method, ...args] of queued) {
+      const fn = api[method];
+      if (typeof fn === 'function') (fn as (...a: unknown[]) => unknown)(...args);
+    }
+  }, 0);
   const data = script?.dataset ?? {};
   const inference =
     data.inference === 'off'
@@ -115,14 +127,7 @@ function install() {
     erase: () => settle('aisle.erase', tracker.erase),
     me: () => settle('aisle.me', tracker.me),
   };
-  // Calls made before the script loaded, through the stub `window.aisle = window.aisle || []`.
-  const queued = Array.isArray(w.aisle) ? (w.aisle as Queued[]) : [];
   w.aisle = api;
-  guard(log, 'capture start', startCapture)(tracker);
-  for (const [method, ...args] of queued) {
-    const fn = api[method];
-    if (typeof fn === 'function') (fn as (...a: unknown[]) => unknown)(...args);
-  }
 }
 
 try {

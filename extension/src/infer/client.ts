@@ -387,6 +387,8 @@ export function startInference(
   tracker.on('event', (payload) => onEvent(payload as AisleEvent));
   if (firstPage) {
     firstPage.answer
+      // Drawn in a task of its own, not in the one that started this client (a long task on a slow phone).
+      .then((result) => new Promise<typeof result>((resolve) => win.setTimeout(() => resolve(result), 0)))
       .then((result) => {
         // Only while nothing of the device's own is drawn and the page still shows that product.
         if (!result || lastShown || control || currentItem !== firstPage.item) return;
