@@ -38,7 +38,8 @@ const page = (item: string) => `<!doctype html><html><head><title>Product ${item
 <meta name="viewport" content="width=device-width">
 <script>
 window.longTasks = [];
-new PerformanceObserver((list) => { for (const e of list.getEntries()) window.longTasks.push(Math.round(e.duration)); })
+window.longTaskAt = [];
+new PerformanceObserver((list) => { for (const e of list.getEntries()) { window.longTasks.push(Math.round(e.duration)); window.longTaskAt.push(Math.round(e.startTime)); } })
   .observe({ type: 'longtask', buffered: true });
 window.aisle = window.aisle || [];
 aisle.push(['on', 'recommendations', (r) => { if (r.items.length && window.firstRec === undefined) { window.firstRec = performance.now(); window.firstFrom = r.backend; } }]);
@@ -158,11 +159,19 @@ export async function benchPhone() {
               const sent = bytesBy(server.served.slice(from));
               marks.push(
                 await tab.evaluate(() => {
-                  const w = window as unknown as { marks: Record<string, number>; startup?: Record<string, number> };
+                  const w = window as unknown as {
+                    marks: Record<string, number>;
+                    startup?: Record<string, number>;
+                    longTaskAt: number[];
+                  };
                   const m = {
                     ...w.marks,
                     ...Object.fromEntries(Object.entries(w.startup ?? {}).map(([k, v]) => [`worker ${k}`, v])),
                   };
+                  // When each long task began, beside the marks: which part of the visit it belongs to.
+                  w.longTaskAt.forEach((at, i) => {
+                    m[`long task ${i + 1}`] = at;
+                  });
                   for (const r of performance.getEntriesByType('resource') as PerformanceResourceTiming[]) {
                     const name = new URL(r.name).pathname.slice(1);
                     if (name.startsWith('aisle')) m[name] = Math.round(r.responseEnd);

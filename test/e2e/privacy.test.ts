@@ -240,6 +240,30 @@ describe.runIf(chromiumAvailable())('privacy and robustness in Chromium', () => 
     expect(events.filter((e) => e.type === 'page_view')).toHaveLength(1);
   });
 
+  it('keeps the page view and queued calls first, and sees a route change, when the page acts the moment the tag has run', async () => {
+    // The tag's `onload` runs before capture's own task: a direct call and a route change made there
+    // must still come after the page view and the stub's queued call, and the route change be seen.
+    const stub = `<script>window.aisle = window.aisle || []; aisle.push(['track', 'like', { item_id: 'SKU-QUEUED' }]);</script>`;
+    const tag = `<script async src="/aisle.js" data-site="demo" onload="aisle.track('share', { item_id: 'SKU-DIRECT' }); history.pushState(null, '', location.pathname + '-next')"></script>`;
+    const page = await open(productPage(`${stub}${tag}`));
+    await call(page, (a) => a.flush());
+    const events = await serverEventsOf(await anonymousIdOf(page));
+    const order = events.filter((e) => e.type !== 'view_item').map((e) => e.type);
+    expect(order.slice(0, 4)).toEqual(['page_view', 'like', 'share', 'page_view']);
+    const views = events.filter((e) => e.type === 'page_view').map((e) => new URL(e.page?.url ?? '').pathname);
+    expect(views[1]).toBe(`${views[0]}-next`);
+    expect(page.errors).toEqual([]);
+  });
+
+  it('logs and skips a queued call the page got wrong, without an error on the page', async () => {
+    const stub = `<script>window.aisle = [null, 42, ['hasOwnProperty'], ['nope'], ['track', 'like', { item_id: 'SKU-OK' }]];</script>`;
+    const page = await open(productPage(`${stub}${TAG}`));
+    await call(page, (a) => a.flush());
+    const events = await serverEventsOf(await anonymousIdOf(page));
+    expect(events.filter((e) => e.type === 'like').map((e) => e.items?.[0].item_id)).toEqual(['SKU-OK']);
+    expect(page.errors).toEqual([]);
+  });
+
   it('syncs on the main thread when the page forbids workers, and still delivers', async () => {
     const page = await open(productPage(TAG), undefined, { 'Content-Security-Policy': "worker-src 'none'" });
     await page.click('#add');

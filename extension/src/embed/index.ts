@@ -72,14 +72,39 @@ function install() {
   // Capture starts in a task of its own, queued before anything the inference start queues: the
   // script's first run stays short on a slow phone (its setup and the page's scan together made it
   // a long task at 4x CPU), and what capture reads first (the page's product) is there when asked.
-  window.setTimeout(() => {
+  // Anything the page does meanwhile through `window.aisle` or the History API starts it at once,
+  // first: the page view and the stub's queued calls still come before that call, and a route
+  // change is still seen as one.
+  let started = false;
+  const unhook: (() => void)[] = [];
+  const start = () => {
+    if (started) return;
+    started = true;
+    for (const restore of unhook) restore();
     guard(log, 'capture start', startCapture)(tracker);
-    // Calls made before the script loaded, through the stub `window.aisle = window.aisle || []`.
-    for (const [method, ...args] of queued) {
-      const fn = api[method];
-      if (typeof fn === 'function') (fn as (...a: unknown[]) => unknown)(...args);
-    }
-  }, 0);
+    // Calls made before the script loaded, through the stub `window.aisle = window.aisle || []`;
+    // one the page got wrong is logged and skipped, never thrown into the page.
+    for (const call of queued)
+      guard(log, 'queued call', () => {
+        const [method, ...args] = call;
+        const fn = api[method];
+        if (typeof fn === 'function') (fn as (...a: unknown[]) => unknown)(...args);
+      })();
+  };
+  for (const method of ['pushState', 'replaceState'] as const) {
+    const original = history[method];
+    const hook: History['pushState'] = function (this: History, ...args) {
+      const ours = history[method] === hook;
+      start();
+      // Capture wrapped the original in place of this hook; where another script wrapped this hook meanwhile, it stays in its chain.
+      return (ours ? history[method] : original).apply(this, args);
+    };
+    history[method] = hook;
+    unhook.push(() => {
+      if (history[method] === hook) history[method] = original;
+    });
+  }
+  window.setTimeout(start, 0);
   const data = script?.dataset ?? {};
   const inference =
     data.inference === 'off'
@@ -127,6 +152,12 @@ function install() {
     erase: () => settle('aisle.erase', tracker.erase),
     me: () => settle('aisle.me', tracker.me),
   };
+  for (const [name, fn] of Object.entries(api))
+    if (typeof fn === 'function')
+      (api as unknown as Record<string, unknown>)[name] = (...args: unknown[]) => {
+        start();
+        return fn(...args);
+      };
   w.aisle = api;
 }
 

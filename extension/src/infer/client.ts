@@ -14,6 +14,7 @@ import { bucketOf } from '../core/ids';
 import { type RpcClient, rpcClient } from '../rpc/client';
 import type { RpcChannel, RpcReply, RpcRequest } from '../rpc/protocol';
 import { spawnWorker } from '../rpc/spawn';
+import { type FirstPageRequest, readFirstPage } from './first-page';
 import type { BackendName, HistoryEvent, InferApi, InferConfig, InferStatus, RecommendResult } from './protocol';
 import { pictureLink, renderRecommendations, shopLink } from './widget';
 
@@ -85,7 +86,7 @@ export function startInference(
   config: InferClientConfig,
   fire: (name: string, payload: unknown) => void,
   early: readonly AisleEvent[] = [],
-  firstPage?: { item: string; answer: Promise<RecommendResult | undefined> },
+  firstPage?: FirstPageRequest,
 ): InferClient {
   const { win, doc, log } = tracker.context;
   let status: Partial<InferStatus> = { backend: null, models: {} };
@@ -386,7 +387,8 @@ export function startInference(
   for (const e of early) onEvent(e);
   tracker.on('event', (payload) => onEvent(payload as AisleEvent));
   if (firstPage) {
-    firstPage.answer
+    const answer = readFirstPage(firstPage, config.k, () => win.performance.now());
+    answer
       // Drawn in a task of its own, not in the one that started this client (a long task on a slow phone).
       .then((result) => new Promise<typeof result>((resolve) => win.setTimeout(() => resolve(result), 0)))
       .then((result) => {
@@ -404,7 +406,7 @@ export function startInference(
         : win.setTimeout(() => void connect(), 200);
     const whenLoaded = () =>
       doc.readyState === 'complete' ? idle() : win.addEventListener('load', idle, { once: true });
-    void Promise.race([firstPage.answer, new Promise((r) => win.setTimeout(r, FIRST_PAGE_GRACE_MS))]).then(whenLoaded);
+    void Promise.race([answer, new Promise((r) => win.setTimeout(r, FIRST_PAGE_GRACE_MS))]).then(whenLoaded);
   } else void connect();
 
   return { status: () => status };

@@ -15,12 +15,12 @@
  * `data-first-page="on"`, never where it says `off`.
  */
 import type { AisleEvent } from '@aisle/shared-models/schema/event';
-import { readAtMost } from '@aisle/shared-models/util/read-at-most';
 import type { Tracker } from '../capture/types';
 import { loadScript } from '../core/load-script';
 import { DB_NAME } from '../store/name';
 import type { InferClient, InferClientConfig, startInference } from './client';
-import type { InferStatus, RecommendResult } from './protocol';
+import type { FirstPageRequest } from './first-page';
+import type { InferStatus } from './protocol';
 
 /** What `aisle-recs.js` leaves on the page's global object once it has run. */
 export interface RecsScript {
@@ -29,50 +29,6 @@ export interface RecsScript {
 
 /** How long a first page waits for the edge; the device's own worker starts meanwhile (`./client`). */
 const FIRST_PAGE_WAIT_MS = 5000;
-/** An answer is a few dozen cards: reading stops past this, and the answer is dropped. */
-const MAX_FIRST_PAGE_BYTES = 64 * 1024;
-
-/** The body as text, read no further than `max` bytes (as they arrive, decompressed): undefined past it. */
-async function boundedText(res: Response, max: number): Promise<string | undefined> {
-  if (Number(res.headers.get('Content-Length')) > max) return undefined;
-  const reader = res.body?.getReader();
-  const bytes = reader && (await readAtMost(reader, max));
-  return bytes && new TextDecoder().decode(bytes);
-}
-
-/** The edge's answer, if it has the shape of one; the client makes every link and picture safe before drawing it. */
-export function firstPageResult(doc: unknown, k: number, ms: number): RecommendResult | undefined {
-  const d = doc as { model_version?: unknown; items?: unknown; cold?: unknown } | null;
-  if (!d || !Array.isArray(d.items) || !d.items.length) return undefined;
-  const str = (v: unknown) => (typeof v === 'string' && v.length <= 2048 ? v : undefined);
-  const items = d.items.slice(0, k).flatMap((raw) => {
-    const i = raw as Record<string, unknown> | null;
-    const item_id = str(i?.item_id);
-    const reason = str(i?.reason);
-    if (!i || !item_id || !reason) return [];
-    const price = typeof i.price === 'number' && Number.isFinite(i.price) ? i.price : undefined;
-    const card = {
-      item_id,
-      reason,
-      item_name: str(i.item_name),
-      item_category: str(i.item_category),
-      price,
-      url: str(i.url),
-      image: str(i.image),
-    };
-    return [Object.fromEntries(Object.entries(card).filter(([, v]) => v !== undefined)) as typeof card];
-  });
-  if (!items.length) return undefined;
-  const version = Number(d.model_version);
-  return {
-    items,
-    model_version: Number.isInteger(version) ? version : null,
-    backend: 'edge',
-    cold: d.cold === true,
-    ms,
-  };
-}
-
 export function startInferenceLater(
   tracker: Tracker,
   config: InferClientConfig & { recsUrl: string; firstPage?: boolean },
@@ -106,7 +62,7 @@ export function startInferenceLater(
   });
   let client: InferClient | undefined;
   let loading = false;
-  let firstPage: { item: string; answer: Promise<RecommendResult | undefined> } | undefined;
+  let firstPage: FirstPageRequest | undefined;
   const load = () => {
     if (loading) return;
     loading = true;
@@ -181,18 +137,16 @@ export function startInferenceLater(
     if (fits(seen.item_name)) query.set('name', seen.item_name);
     if (config.key) query.set('signed', '1');
     if (config.site) query.set('site', config.site);
-    const t0 = win.performance.now();
-    const answer = (async () => {
-      const res = await fetch(`${config.endpoint}/v1/models/recommender/first-page?${query}`, {
+    // Only sent here, as early as it can leave; `aisle-recs.js` reads and checks the answer (`./first-page`).
+    firstPage = {
+      item: seen.item_id,
+      askedAt: win.performance.now(),
+      response: fetch(`${config.endpoint}/v1/models/recommender/first-page?${query}`, {
         credentials: 'omit',
         referrerPolicy: 'no-referrer',
         signal: AbortSignal.timeout(FIRST_PAGE_WAIT_MS),
-      });
-      if (!res.ok) return undefined;
-      const text = await boundedText(res, MAX_FIRST_PAGE_BYTES);
-      return text === undefined ? undefined : firstPageResult(JSON.parse(text), config.k, win.performance.now() - t0);
-    })().catch(() => undefined);
-    firstPage = { item: seen.item_id, answer };
+      }).catch(() => undefined),
+    };
     load();
   };
   const whenParsed = () => win.setTimeout(() => void askFirstPage().catch(() => {}), 0);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { firstPageResult } from './later';
+import { firstPageResult } from './first-page';
 
-describe('the edge’s first page as the tag takes it', () => {
+describe('the edge’s first page as the client reads it', () => {
   it('keeps at most k cards with an id and a reason, and only the fields a card has, of their types', () => {
     const result = firstPageResult(
       {
