@@ -9,14 +9,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { brotliCompressSync, constants } from 'node:zlib';
 import { deviceShards, type ModelManifest } from '@aisle/shared-models/models/manifest';
 import { BYTES, type QuantDtype } from '@aisle/shared-models/models/quantize';
 import { useBackend } from '../../training/src/backend';
 import { leaveLastOut } from '../../training/src/data/sequences';
 import { readModelDir } from '../../training/src/model-files';
 import { trainRecommender } from '../../training/src/pipelines/recommender-sasrec';
-import { saveRecommender } from '../../training/src/recommender-files';
+import { brotliBytes as brotli, saveRecommender } from '../../training/src/recommender-files';
 import { syntheticModel } from '../helpers/synthetic-model';
 import { yooChooseClicks, yooChooseMissing } from './datasets';
 import { type Row, report, SEEDS } from './report';
@@ -28,10 +27,6 @@ const EPOCHS = Number(process.env.AISLE_BENCH_SIZE_EPOCHS ?? 3);
 const BENCH_SEEDS = SEEDS.slice(0, Number(process.env.AISLE_BENCH_SIZE_SEEDS ?? 1));
 /** Validation and test cases (full ranking over every item for each). */
 const CASES = 1000;
-
-/** Compressed as the edge compresses what it sends (Brotli 9). */
-const brotli = (bytes: Uint8Array) =>
-  brotliCompressSync(bytes, { params: { [constants.BROTLI_PARAM_QUALITY]: 9 } }).byteLength;
 
 interface Sizes {
   /** Every file the device fetches, Brotli bytes. */

@@ -53,8 +53,8 @@ export const REBASE_AT = 0.5;
 /** The item ids of a patched version's base rows (the operator's; never shipped). */
 const BASE_IDS = 'weights.base.ids.json';
 
-/** Compressed as the edge compresses what it sends. */
-const brotli = (bytes: Uint8Array) =>
+/** Bytes as the edge sends them: Brotli at the quality it compresses with. */
+export const brotliBytes = (bytes: Uint8Array) =>
   brotliCompressSync(bytes, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 9 } }).byteLength;
 
 /**
@@ -77,7 +77,7 @@ async function patchAgainst(
     const specs = weightsManifest[0].weights;
     const patch = encodePatch(base, { bytes: weights, specs, ids });
     if (!Buffer.from(applyPatch(base.bytes, patch, specs)).equals(weights)) return undefined;
-    return brotli(patch) < REBASE_AT * brotli(weights) ? { base, patch } : undefined;
+    return brotliBytes(patch) < REBASE_AT * brotliBytes(weights) ? { base, patch } : undefined;
   } catch {
     return undefined;
   }

@@ -15,7 +15,7 @@ export interface FirstPageRequest {
 }
 
 /** An answer is a few dozen cards: reading stops past this, and the answer is dropped. */
-export const MAX_FIRST_PAGE_BYTES = 64 * 1024;
+const MAX_FIRST_PAGE_BYTES = 64 * 1024;
 
 /** The body as text, read no further than `max` bytes (as they arrive, decompressed): undefined past it. */
 async function boundedText(res: Response, max: number): Promise<string | undefined> {
