@@ -5,13 +5,14 @@
  * answer for everyone, cacheable; and a JSON 4xx naming the fault for anything a careless or
  * hostile client sends.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CatalogItem, parseCatalog } from '@aisle/shared-models/models/catalog';
 import type { ModelManifest } from '@aisle/shared-models/models/manifest';
 import { recommendationServer } from '@aisle/shared-models/models/recommender';
 import { generateSigningKey } from '@aisle/shared-models/models/signing';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../training/src/backend';
 import { signManifest } from '../training/src/commands/registry';
@@ -63,7 +64,7 @@ function useModelServer(
 ) {
   const db = tempSqlite();
   const root = mkdtempSync(join(tmpdir(), `aisle-first-${name}-`));
-  const context = { modelsDir: join(root, 'models'), server: undefined as unknown as TestServer };
+  const context = { modelsDir: join(root, 'models'), server: undefined as unknown as TestServer, dbDir: db.dir };
   beforeAll(async () => {
     await useBackend('wasm');
     mkdirSync(context.modelsDir, { recursive: true });
@@ -89,6 +90,24 @@ describe('the first page of a first visit, answered by the edge', () => {
     catalogue = parseCatalog(JSON.parse(readFileSync(join(modelsDir, 'catalog.json'), 'utf8')));
   });
   const ask = (query: string) => fetch(`${edge.server.url}/v1/models/recommender/first-page?${query}`);
+
+  // First in this suite: no request has decoded the model yet.
+  it('has the model decoded as the edge starts, so the first shopper does not wait for it', async () => {
+    await edge.server.app.firstPagesWarm();
+    // The weights gone from disk: only a model decoded before this request can answer it.
+    const manifest = JSON.parse(
+      readFileSync(join(edge.modelsDir, 'recommender', 'manifest.json'), 'utf8'),
+    ) as ModelManifest;
+    const paths = manifest.shards.map((s) => join(edge.modelsDir, 'recommender', s.path));
+    for (const path of paths) renameSync(path, `${path}.away`);
+    try {
+      const res = await ask('item=I42&k=4&site=demo');
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { items: unknown[] }).items).toHaveLength(4);
+    } finally {
+      for (const path of paths) renameSync(`${path}.away`, path);
+    }
+  });
 
   it('is what the device’s own code shows on that page, with the catalogue’s names and links, never the product itself', async () => {
     for (const [item, k, perCategory] of [
@@ -246,41 +265,44 @@ describe('first pages of sites that each publish their own signed recommender', 
     'sites',
     async () => {},
     async (server) => {
-      const admin = async (path: string, method: string, body: BodyInit, type?: string) =>
-        (
-          await fetch(`${edge.server.url}${path}`, {
-            method,
-            body,
-            headers: { Authorization: `Bearer ${TOKEN}`, ...(type ? { 'Content-Type': type } : {}) },
-          })
-        ).status;
-      for (const site of SITES) {
-        const { publicPem, privatePem } = await generateSigningKey();
-        await server.storage.putSite({
-          key: site.key,
-          name: site.key,
-          origins: ['https://shop.example'],
-          created_at: 1,
-        });
-        const json = 'application/json';
-        expect(
-          await admin(`/v1/admin/sites/${site.key}/keys`, 'POST', JSON.stringify({ public_key: publicPem }), json),
-        ).toBe(201);
-        const dir = join(staging, site.key, 'recommender');
-        await syntheticModel(dir, site.items);
-        const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ModelManifest;
-        manifest.version = site.version;
-        for (const shard of manifest.shards)
-          expect([200, 201]).toContain(
-            await admin(`/v1/admin/models/shards/${shard.sha256}`, 'PUT', readFileSync(join(dir, shard.path))),
-          );
-        const signed = await signManifest(manifest, privatePem, site.key);
-        expect(
-          await admin('/v1/admin/models/recommender/versions', 'POST', JSON.stringify({ manifest: signed }), json),
-        ).toBe(201);
-      }
+      for (const site of SITES) await publish(server, site);
     },
   );
+  const admin = async (path: string, method: string, body: BodyInit, type?: string) =>
+    (
+      await fetch(`${edge.server.url}${path}`, {
+        method,
+        body,
+        headers: { Authorization: `Bearer ${TOKEN}`, ...(type ? { 'Content-Type': type } : {}) },
+      })
+    ).status;
+  /** Registers `site` with a key of its own and publishes a synthetic model of `items` items, signed; its shards' hashes. */
+  async function publish(server: TestServer, site: { key: string; items: number; version: number }) {
+    const { publicPem, privatePem } = await generateSigningKey();
+    await server.storage.putSite({
+      key: site.key,
+      name: site.key,
+      origins: ['https://shop.example'],
+      created_at: 1,
+    });
+    const json = 'application/json';
+    expect(
+      await admin(`/v1/admin/sites/${site.key}/keys`, 'POST', JSON.stringify({ public_key: publicPem }), json),
+    ).toBe(201);
+    const dir = join(staging, site.key, 'recommender');
+    await syntheticModel(dir, site.items);
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as ModelManifest;
+    manifest.version = site.version;
+    for (const shard of manifest.shards)
+      expect([200, 201]).toContain(
+        await admin(`/v1/admin/models/shards/${shard.sha256}`, 'PUT', readFileSync(join(dir, shard.path))),
+      );
+    const signed = await signManifest(manifest, privatePem, site.key);
+    expect(
+      await admin('/v1/admin/models/recommender/versions', 'POST', JSON.stringify({ manifest: signed }), json),
+    ).toBe(201);
+    return manifest.shards.map((shard) => shard.sha256);
+  }
 
   it('answers each site from its own model, more sites at once than it keeps decoded, every answer whole', async () => {
     const rounds = await Promise.all(
@@ -307,5 +329,24 @@ describe('first pages of sites that each publish their own signed recommender', 
     // A site with nothing published: no answer from another site's model.
     await edge.server.storage.putSite({ key: 'bare', name: 'bare', origins: ['https://bare.example'], created_at: 1 });
     expect((await fetch(`${edge.server.url}/v1/models/recommender/first-page?item=I1&site=bare`)).status).toBe(404);
+  }, 60_000);
+
+  it('decodes a site’s model as it is published, so its first shopper does not wait for it', async () => {
+    const site = { key: 'fresh', items: 90, version: 3 };
+    const shards = await publish(edge.server, site);
+    await edge.server.app.firstPagesWarm();
+    // The shards gone from the registry: only a model decoded before this request can answer it.
+    const db = new Database(join(edge.dbDir, 'aisle.db'));
+    try {
+      const gone = db.prepare('DELETE FROM model_shards WHERE sha256 = ?');
+      for (const sha of shards) gone.run(sha);
+    } finally {
+      db.close();
+    }
+    const res = await fetch(`${edge.server.url}/v1/models/recommender/first-page?item=I5&k=3&site=${site.key}`);
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { model_version: number; items: unknown[] };
+    expect(body.model_version).toBe(site.version);
+    expect(body.items).toHaveLength(3);
   }, 60_000);
 });

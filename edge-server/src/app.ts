@@ -87,7 +87,20 @@ export function createApp(options: AppOptions) {
   // The admin API: one sub-app, the token checked once in front of it; each route says who may call it.
   const admin = adminApp({ token: operatorToken, access: storage.access });
   adminRoutes(admin, { storage });
-  registryRoutes(admin, { storage, now: options.now });
+  const models = modelsRoute({ dir: modelsDir, storage });
+  // The first page's model decoded before shoppers ask: at start, and again when a site's changes.
+  const warming = new Set<Promise<void>>();
+  const track = (work: Promise<void>) => {
+    const done: Promise<void> = work.finally(() => warming.delete(done));
+    warming.add(done);
+  };
+  registryRoutes(admin, {
+    storage,
+    now: options.now,
+    onChannel: (site, name) => {
+      if (name === 'recommender' || name === 'catalog') track(models.warmFirstPages(site));
+    },
+  });
   const webhooks = webhookDispatcher(storage, { now: options.now, ...options.webhooks });
   webhooks.start();
   profilesRoutes(admin, { storage, now: options.now, webhooks });
@@ -98,7 +111,7 @@ export function createApp(options: AppOptions) {
   app.route('/', assetsRoute({ distDir }));
   app.use('/dashboard/*', compress());
   app.route('/', dashboardAssets({ distDir }));
-  app.route('/', modelsRoute({ dir: modelsDir, storage }));
+  app.route('/', models);
   serveOpenApi(app, API_VERSION);
   // Anything under /v1 that is not a route still gets a JSON answer, never HTML.
   app.all('/v1/*', () => {
@@ -106,10 +119,28 @@ export function createApp(options: AppOptions) {
   });
   const rollups = rollupLoop(storage, options.rollupEveryMs ?? 10_000, settleMs, options.now);
   // Background work (webhook deliveries, rollups) stops before the storage under it closes.
+  // At start: the directory's model, then the sites' whose recommender changed last (the edge keeps
+  // four decoded: warming more would only evict the first).
+  track(
+    (async () => {
+      await models.warmFirstPages();
+      const published: { site: string; at: number }[] = [];
+      for (const { key } of await storage.listSites()) {
+        const channels = await storage.registry.channels(key, 'recommender');
+        if (channels.length) published.push({ site: key, at: Math.max(...channels.map((c) => c.updated_at)) });
+      }
+      for (const { site } of published.sort((a, b) => b.at - a.at).slice(0, 3)) await models.warmFirstPages(site);
+    })().catch(() => {}), // a storage that cannot list its sites: theirs are decoded when first asked
+  );
   return Object.assign(app, {
+    /** Settles when every first page being decoded ahead of shoppers (at start, on a publish) is ready. */
+    firstPagesWarm: async () => {
+      while (warming.size) await Promise.all(warming);
+    },
     stop: async () => {
       await rollups.stop();
       await webhooks.stop();
+      await Promise.all(warming);
     },
   });
 }

@@ -34,6 +34,7 @@ import {
 import { plusMinus, type Row, report, SEEDS, spread } from './report';
 
 const PER_KIND = 100;
+// `AISLE_BENCH_ANOMALY_LOGS=movielens,online-retail` runs a subset of the logs (all three by default).
 const BENCH_SEEDS = SEEDS.slice(0, 3);
 const TARGET_AUC = 0.95;
 const TARGET_RECALL = 0.8;
@@ -73,7 +74,8 @@ export async function benchAnomaly() {
   const backend = await useBackend('wasm');
   const rows: Row[] = [];
   const runs: Record<string, unknown>[] = [];
-  for (const log of LOGS) {
+  const only = process.env.AISLE_BENCH_ANOMALY_LOGS?.toLowerCase().split(',');
+  for (const log of LOGS.filter((l) => !only || only.includes(l.name.toLowerCase().replace(/ /g, '-')))) {
     const absent = log.missing();
     if (absent) {
       console.warn(`\nanomaly on ${log.name}: skipped, ${absent}`);

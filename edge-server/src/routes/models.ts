@@ -467,6 +467,39 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
     return { key, entry };
   }
 
+  /** Done with an entry a request (or a warm-up) used: disposed now if it was retired meanwhile. */
+  const release = (entry: { ready: Promise<FirstPageServer>; using: number; retired: boolean }) => {
+    entry.using--;
+    if (entry.retired && !entry.using) retire(entry);
+  };
+
+  /**
+   * Decodes the first page's model and catalogue for `site` (the models directory's without one)
+   * before any shopper asks, for each catalogue a tag can ask with: the signed one where one is
+   * published, the directory's `catalog.json` where it exists (or none at all). A 100k-item model
+   * takes seconds to decode, longer than a first visit waits. A build that fails is remembered as on
+   * a request (tried again after a minute); the warm-up itself never throws.
+   */
+  async function warmFirstPages(site?: string) {
+    try {
+      if (!(await current('recommender', site))) return;
+      const catalogues: boolean[] = [];
+      if (await current('catalog', site)) catalogues.push(true);
+      if ((await read(join(dir, 'catalog.json'))) || !catalogues.length) catalogues.push(false);
+      for (const signed of catalogues) {
+        const ready = await firstPageFor(site, signed);
+        if (!ready) continue;
+        try {
+          await ready.entry.ready;
+        } finally {
+          release(ready.entry);
+        }
+      }
+    } catch {
+      // Remembered in `failedPages` where it was the build; a request will say what went wrong.
+    }
+  }
+
   route(
     app,
     {
@@ -557,8 +590,7 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
           }
         }
       } finally {
-        entry.using--;
-        if (entry.retired && !entry.using) retire(entry);
+        release(entry);
       }
       // The same answer for everyone on that page, until the model or the catalogue changes.
       c.header('Cache-Control', 'public, max-age=300');
@@ -584,5 +616,5 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
         () => new ApiError(404, 'no catalogue', [{ path: '', message: 'no catalogue on this server yet' }]),
       ),
   );
-  return app;
+  return Object.assign(app, { warmFirstPages });
 }

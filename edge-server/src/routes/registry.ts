@@ -70,9 +70,12 @@ export function registryRoutes(
   {
     storage,
     now = Date.now,
+    onChannel = () => {},
   }: {
     storage: Storage;
     now?: () => number;
+    /** Called after a channel of `name` changed for `site` (publish, promote, rollout, rollback). */
+    onChannel?: (site: string, name: string) => void;
   },
 ) {
   const registry = storage.registry;
@@ -255,6 +258,7 @@ export function registryRoutes(
         version: manifest.version,
         detail: { channel, rollout, key_id: signer, shards: manifest.shards.map((s) => s.sha256) },
       });
+      onChannel(site, manifest.name);
       return c.json({ site, name: manifest.name, version: manifest.version, channel, rollout }, 201);
     },
   );
@@ -321,6 +325,7 @@ export function registryRoutes(
         version: manifest.version,
         detail: { channel, from: current.version, key_id: signer },
       });
+      onChannel(site, name);
       return c.json({ site, name, version: manifest.version, channel, from: current.version }, 201);
     },
   );
@@ -359,6 +364,7 @@ export function registryRoutes(
         version: current.version,
         detail: { channel, from: current.rollout, to: rollout },
       });
+      onChannel(site, name);
       return c.json({ site, name, channel, version: current.version, rollout });
     },
   );
@@ -410,6 +416,7 @@ export function registryRoutes(
         version,
         detail: { channel, rollout, from: current?.version ?? null },
       });
+      onChannel(site, name);
       return c.json({ site, name, channel, version, rollout });
     },
   );
