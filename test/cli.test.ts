@@ -60,6 +60,33 @@ describe('aisle eval recommender', () => {
     expect(ndcg['item-knn']).toBeGreaterThan(ndcg.popularity * 2);
   });
 
+  it('holds out the last sessions whole with --split sessions, SKNN and V-SKNN beside the other baselines', async () => {
+    const { code, stdout } = await aisle(
+      'eval',
+      'recommender',
+      '--events',
+      csv,
+      '--split',
+      'sessions',
+      '--out',
+      'sessions.json',
+    );
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/next items in 20 held-out sessions \(160 to learn from, 20 to choose settings on/);
+    expect(stdout).toMatch(/\| model +\| NDCG@10 +\| HR@10 +\| MRR@20/);
+    const report = JSON.parse(readFileSync(join(dir, 'sessions.json'), 'utf8')) as EvalReport & {
+      split: string;
+      sessions: { test: number };
+      cases: number;
+    };
+    expect(report).toMatchObject({ split: 'sessions', sessions: { test: 20 } });
+    const ndcg = Object.fromEntries(report.results.map((r) => [r.model, r.test.ndcg]));
+    expect(Object.keys(ndcg)).toEqual(expect.arrayContaining(['popularity', 'markov', 'item-knn', 'sknn', 'v-sknn']));
+    // Within a session shoppers walk their category in order: the sessions like it know what comes next.
+    expect(ndcg.sknn).toBeGreaterThan(ndcg.popularity * 2);
+    expect(ndcg['v-sknn']).toBeGreaterThan(ndcg.popularity * 2);
+  });
+
   it('reads the same events from the edge store and gets the same numbers', async () => {
     const { code } = await aisle(
       'eval',
@@ -100,6 +127,7 @@ describe('aisle eval recommender', () => {
       [['eval', 'recommender', '--events', 'nocol.csv'], 1, /missing required column item_id/],
       [['eval', 'recommender', '--events', 'short.csv'], 1, /no user has three or more item interactions/],
       [['eval', 'recommender', '--events', csv, '--k', 'ten'], 2, /--k must be a whole number/],
+      [['eval', 'recommender', '--events', csv, '--split', 'days'], 2, /--split days: expected users or sessions/],
       [['eval', 'recommender', '--colour'], 2, /unknown option '--colour'/],
       [['eval', 'recommender', '--from', 'sqlite:nope.db'], 1, /nope\.db: no such SQLite store/],
       [['eval', 'recommender', '--from', 'mysql://x'], 1, /expected sqlite:PATH or postgres/],
@@ -129,6 +157,13 @@ describe('aisle train recommender and aisle recommend', () => {
     writeFileSync(csv, toCsv(shopLog({ seed: 11 })));
     trained = await aisle('train', 'recommender', '--events', csv, '--out', model, '--epochs', '6');
   }, 120_000);
+
+  it('refuses to judge on held-out sessions a model that learnt from them', async () => {
+    const r = await aisle('eval', 'recommender', '--events', csv, '--split', 'sessions', '--model', model);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/the model learnt from events up to .*, after the held-out sessions begin/);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+  });
 
   it('trains, keeps the best epoch, and reports it next to the baselines', () => {
     expect(trained.code).toBe(0);

@@ -268,9 +268,9 @@ describe('first pages of sites that each publish their own signed recommender', 
       for (const site of SITES) await publish(server, site);
     },
   );
-  const admin = async (path: string, method: string, body: BodyInit, type?: string) =>
+  const admin = async (server: TestServer, path: string, method: string, body: BodyInit, type?: string) =>
     (
-      await fetch(`${edge.server.url}${path}`, {
+      await fetch(`${server.url}${path}`, {
         method,
         body,
         headers: { Authorization: `Bearer ${TOKEN}`, ...(type ? { 'Content-Type': type } : {}) },
@@ -287,7 +287,7 @@ describe('first pages of sites that each publish their own signed recommender', 
     });
     const json = 'application/json';
     expect(
-      await admin(`/v1/admin/sites/${site.key}/keys`, 'POST', JSON.stringify({ public_key: publicPem }), json),
+      await admin(server, `/v1/admin/sites/${site.key}/keys`, 'POST', JSON.stringify({ public_key: publicPem }), json),
     ).toBe(201);
     const dir = join(staging, site.key, 'recommender');
     await syntheticModel(dir, site.items);
@@ -295,11 +295,11 @@ describe('first pages of sites that each publish their own signed recommender', 
     manifest.version = site.version;
     for (const shard of manifest.shards)
       expect([200, 201]).toContain(
-        await admin(`/v1/admin/models/shards/${shard.sha256}`, 'PUT', readFileSync(join(dir, shard.path))),
+        await admin(server, `/v1/admin/models/shards/${shard.sha256}`, 'PUT', readFileSync(join(dir, shard.path))),
       );
     const signed = await signManifest(manifest, privatePem, site.key);
     expect(
-      await admin('/v1/admin/models/recommender/versions', 'POST', JSON.stringify({ manifest: signed }), json),
+      await admin(server, '/v1/admin/models/recommender/versions', 'POST', JSON.stringify({ manifest: signed }), json),
     ).toBe(201);
     return manifest.shards.map((shard) => shard.sha256);
   }
@@ -329,6 +329,38 @@ describe('first pages of sites that each publish their own signed recommender', 
     // A site with nothing published: no answer from another site's model.
     await edge.server.storage.putSite({ key: 'bare', name: 'bare', origins: ['https://bare.example'], created_at: 1 });
     expect((await fetch(`${edge.server.url}/v1/models/recommender/first-page?item=I1&site=bare`)).status).toBe(404);
+  }, 60_000);
+
+  it('decodes at most its budget a minute for requests: whoever cycles through sites gets a JSON 503, never a wrong answer', async () => {
+    const db = tempSqlite();
+    // A budget of a millisecond: the first model decoded for a request spends it.
+    const server = await startServer(db.storage, {
+      modelsDir: mkdtempSync(join(tmpdir(), 'aisle-first-none-')),
+      firstPageBuildMs: 1,
+    });
+    try {
+      const five = SITES.slice(0, 5).map((site) => ({ ...site, key: `budget${site.key}` }));
+      for (const site of five) await publish(server, site);
+      // The last four published are decoded ahead of requests; the first was evicted.
+      await server.app.firstPagesWarm();
+      const ask = (site: string) => fetch(`${server.url}/v1/models/recommender/first-page?item=I2&k=3&site=${site}`);
+      for (const site of five.slice(1)) expect((await ask(site.key)).status).toBe(200);
+      const first = await ask(five[0].key);
+      expect(first.status).toBe(200);
+      expect(((await first.json()) as { model_version: number }).model_version).toBe(five[0].version);
+      // That decode evicted the second; decoding it again is over the budget.
+      const again = await ask(five[1].key);
+      expect(again.status).toBe(503);
+      expect(await again.json()).toMatchObject({
+        error: 'busy',
+        details: [{ path: 'site', message: expect.stringMatching(/decoding first-page models/) }],
+      });
+      // What is still decoded is answered as before.
+      expect((await ask(five[4].key)).status).toBe(200);
+    } finally {
+      await server.close();
+      db.remove();
+    }
   }, 60_000);
 
   it('decodes a site’s model as it is published, so its first shopper does not wait for it', async () => {

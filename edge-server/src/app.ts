@@ -16,7 +16,7 @@ import { assetsRoute, dashboardAssets } from './routes/assets';
 import { dashboardRoutes } from './routes/dashboard';
 import { eventsRoute } from './routes/events';
 import { meRoute } from './routes/me';
-import { modelsRoute } from './routes/models';
+import { FIRST_PAGES_KEPT, modelsRoute } from './routes/models';
 import { previewRoutes } from './routes/preview';
 import { profilesRoutes } from './routes/profiles';
 import { registryRoutes } from './routes/registry';
@@ -33,6 +33,8 @@ export interface AppOptions {
   distDir?: string;
   /** Where the current models and the catalogue are (`aisle train` output); default `.aisle/models`. */
   modelsDir?: string;
+  /** Milliseconds a minute spent decoding first-page models for requests before a 503 (default 15 s). */
+  firstPageBuildMs?: number;
   /** Webhook retry timing (tests shorten it). */
   webhooks?: Omit<DispatcherOptions, 'now'>;
   rateLimit?: Omit<RateLimitOptions, 'storage' | 'clientId'>;
@@ -87,18 +89,39 @@ export function createApp(options: AppOptions) {
   // The admin API: one sub-app, the token checked once in front of it; each route says who may call it.
   const admin = adminApp({ token: operatorToken, access: storage.access });
   adminRoutes(admin, { storage });
-  const models = modelsRoute({ dir: modelsDir, storage });
+  const models = modelsRoute({ dir: modelsDir, storage, buildMsPerMinute: options.firstPageBuildMs });
   // The first page's model decoded before shoppers ask: at start, and again when a site's changes.
-  const warming = new Set<Promise<void>>();
-  const track = (work: Promise<void>) => {
-    const done: Promise<void> = work.finally(() => warming.delete(done));
+  // One warm-up at a time per site: a burst of publishes decodes once more after the one running.
+  const warming = new Set<Promise<unknown>>();
+  const track = (work: Promise<unknown>) => {
+    const done: Promise<unknown> = work.finally(() => warming.delete(done));
     warming.add(done);
+  };
+  const perSite = new Map<string, { again: boolean }>();
+  let stopped = false;
+  const warmSite = (site: string) => {
+    const running = perSite.get(site);
+    if (running) {
+      running.again = true;
+      return;
+    }
+    const state = { again: false };
+    perSite.set(site, state);
+    track(
+      (async () => {
+        do {
+          state.again = false;
+          if (!stopped) await models.warmFirstPages(site);
+        } while (state.again && !stopped);
+        perSite.delete(site);
+      })(),
+    );
   };
   registryRoutes(admin, {
     storage,
     now: options.now,
     onChannel: (site, name) => {
-      if (name === 'recommender' || name === 'catalog') track(models.warmFirstPages(site));
+      if (name === 'recommender' || name === 'catalog') warmSite(site);
     },
   });
   const webhooks = webhookDispatcher(storage, { now: options.now, ...options.webhooks });
@@ -118,29 +141,34 @@ export function createApp(options: AppOptions) {
     throw new ApiError(404, 'not found', [{ path: '', message: 'no such API route' }]);
   });
   const rollups = rollupLoop(storage, options.rollupEveryMs ?? 10_000, settleMs, options.now);
-  // Background work (webhook deliveries, rollups) stops before the storage under it closes.
-  // At start: the directory's model, then the sites' whose recommender changed last (the edge keeps
-  // four decoded: warming more would only evict the first).
+  // At start: the directory's model, then the sites' whose recommender changed last, as many as
+  // the node keeps decoded (warming more would only evict the first).
   track(
     (async () => {
-      await models.warmFirstPages();
+      let kept = await models.warmFirstPages();
       const published: { site: string; at: number }[] = [];
       for (const { key } of await storage.listSites()) {
         const channels = await storage.registry.channels(key, 'recommender');
         if (channels.length) published.push({ site: key, at: Math.max(...channels.map((c) => c.updated_at)) });
       }
-      for (const { site } of published.sort((a, b) => b.at - a.at).slice(0, 3)) await models.warmFirstPages(site);
+      for (const { site } of published.sort((a, b) => b.at - a.at)) {
+        if (stopped || kept >= FIRST_PAGES_KEPT) break;
+        kept += await models.warmFirstPages(site);
+      }
     })().catch(() => {}), // a storage that cannot list its sites: theirs are decoded when first asked
   );
+  // Background work (webhook deliveries, rollups, warm-ups) stops before the storage under it closes.
   return Object.assign(app, {
     /** Settles when every first page being decoded ahead of shoppers (at start, on a publish) is ready. */
     firstPagesWarm: async () => {
       while (warming.size) await Promise.all(warming);
     },
     stop: async () => {
+      stopped = true;
       await rollups.stop();
       await webhooks.stop();
-      await Promise.all(warming);
+      while (warming.size) await Promise.all(warming);
+      models.closeFirstPages();
     },
   });
 }

@@ -31,7 +31,7 @@ import {
   yooChooseClicks,
   yooChooseMissing,
 } from './datasets';
-import { plusMinus, type Row, report, SEEDS, spread } from './report';
+import { plusMinus, type Row, report, SEEDS, shopsIn, shopWanted, spread } from './report';
 
 const PER_KIND = 100;
 // `AISLE_BENCH_ANOMALY_LOGS=movielens,online-retail` runs a subset of the logs (all three by default).
@@ -74,8 +74,8 @@ export async function benchAnomaly() {
   const backend = await useBackend('wasm');
   const rows: Row[] = [];
   const runs: Record<string, unknown>[] = [];
-  const only = process.env.AISLE_BENCH_ANOMALY_LOGS?.toLowerCase().split(',');
-  for (const log of LOGS.filter((l) => !only || only.includes(l.name.toLowerCase().replace(/ /g, '-')))) {
+  const only = shopsIn(process.env.AISLE_BENCH_ANOMALY_LOGS);
+  for (const log of LOGS.filter((l) => shopWanted(l.name.replace(' ', '-'), only))) {
     const absent = log.missing();
     if (absent) {
       console.warn(`\nanomaly on ${log.name}: skipped, ${absent}`);

@@ -56,7 +56,7 @@ export const plusMinus = (xs: readonly number[]) => {
 };
 
 /** Shops a benchmark's variable `env` names (comma-separated, part of each name), or undefined for all. */
-export const shopsIn = (env: string | undefined): string[] | undefined => env?.split(',');
+export const shopsIn = (env: string | undefined): string[] | undefined => env?.toLowerCase().split(',');
 
 /** Whether a benchmark runs the shop named `name`: every shop, unless `only` names some. */
 export const shopWanted = (name: string, only: readonly string[] | undefined): boolean =>

@@ -17,6 +17,7 @@ import { benchQuantize } from './quantize';
 import { benchRecommender } from './recommender';
 import { benchRecommenderHead } from './recommender-head';
 import { benchRecommenderRetail } from './recommender-retail';
+import { benchRecommenderSessions } from './recommender-sessions';
 import { benchSize } from './size';
 import { benchValueRetail } from './value-retail';
 
@@ -33,6 +34,7 @@ if (want('crash')) await benchCrash();
 if (want('recommender')) await benchRecommender();
 if (want('recommender-retail')) await benchRecommenderRetail();
 if (want('recommender-head')) await benchRecommenderHead();
+if (want('recommender-sessions')) await benchRecommenderSessions();
 if (want('quantize')) await benchQuantize();
 if (want('delta')) await benchDelta();
 if (want('model-size')) await benchModelSize();

@@ -86,6 +86,14 @@ const MAX_K = 24;
 /** First-page answers kept on this node (bytes), and new ones computed per second at most. */
 const FIRST_PAGE_BYTES = 32 * 1024 * 1024;
 const FIRST_PAGE_RUNS = 50;
+/** First-page models (and catalogues) kept decoded on a node: the most recently used. */
+export const FIRST_PAGES_KEPT = 4;
+/**
+ * Seconds a minute a node spends decoding first-page models for requests (warm-ups ahead of them
+ * not counted): past it, a 503 — whoever cycles through many sites' first pages cannot keep a node
+ * decoding. A 100k-item model takes a few seconds; a small shop's, milliseconds.
+ */
+export const FIRST_PAGE_BUILD_MS = 15_000;
 
 /**
  * The channel a device reads: canary when one exists and the device's bucket (0–99, a stable hash
@@ -99,7 +107,16 @@ function pick(channels: ChannelRecord[], asked: string | undefined, bucket: numb
   return by.get('stable') ?? canary;
 }
 
-export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }) {
+export function modelsRoute({
+  dir,
+  storage,
+  buildMsPerMinute = FIRST_PAGE_BUILD_MS,
+}: {
+  dir: string;
+  storage?: Storage;
+  /** First-page decoding a minute for requests (`FIRST_PAGE_BUILD_MS`). */
+  buildMsPerMinute?: number;
+}) {
   const app = new OpenAPIHono();
   const read = cachedFile();
   // Weights, manifests and the catalogue as a device on a phone's network fetches them: compressed
@@ -408,7 +425,9 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
         () => {},
       );
   };
-  async function firstPageFor(site: string | undefined, signed: boolean) {
+  // The decoding requests (not warm-ups) started in the last minute, and how long each took.
+  const requestBuilds: { at: number; ms: number }[] = [];
+  async function firstPageFor(site: string | undefined, signed: boolean, { warming = false } = {}) {
     const found = await current('recommender', site);
     if (!found) return undefined;
     const manifest = found.manifest as RecommenderManifest;
@@ -422,6 +441,17 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
       firstPages.delete(key);
       firstPages.set(key, entry);
     } else {
+      const started = Date.now();
+      if (!warming) {
+        while (requestBuilds.length && started - requestBuilds[0].at > 60_000) requestBuilds.shift();
+        if (requestBuilds.reduce((sum, b) => sum + b.ms, 0) >= buildMsPerMinute)
+          throw new ApiError(503, 'busy', [
+            {
+              path: 'site',
+              message: `this node spent its ${buildMsPerMinute / 1000} s a minute decoding first-page models`,
+            },
+          ]);
+      }
       const building = (async () => {
         const files = new Map<string, Uint8Array>();
         for (const shard of manifest.shards) {
@@ -448,6 +478,15 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
             }),
         );
       })();
+      if (!warming) {
+        const spent = { at: started, ms: 0 };
+        requestBuilds.push(spent);
+        const clock = performance.now();
+        const done = () => {
+          spent.ms = performance.now() - clock;
+        };
+        building.then(done, done);
+      }
       const made = { ready: building, using: 0, retired: false };
       entry = made;
       building.catch((error) => {
@@ -456,7 +495,7 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
         while (failedPages.size > 64) failedPages.delete(failedPages.keys().next().value as string);
       });
       firstPages.set(key, made);
-      while (firstPages.size > 4) {
+      while (firstPages.size > FIRST_PAGES_KEPT) {
         const oldest = firstPages.keys().next().value as string;
         retire(firstPages.get(oldest) as typeof made);
         firstPages.delete(oldest);
@@ -480,15 +519,17 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
    * takes seconds to decode, longer than a first visit waits. A build that fails is remembered as on
    * a request (tried again after a minute); the warm-up itself never throws.
    */
-  async function warmFirstPages(site?: string) {
+  async function warmFirstPages(site?: string): Promise<number> {
+    let kept = 0;
     try {
-      if (!(await current('recommender', site))) return;
+      if (!(await current('recommender', site))) return 0;
       const catalogues: boolean[] = [];
       if (await current('catalog', site)) catalogues.push(true);
       if ((await read(join(dir, 'catalog.json'))) || !catalogues.length) catalogues.push(false);
       for (const signed of catalogues) {
-        const ready = await firstPageFor(site, signed);
+        const ready = await firstPageFor(site, signed, { warming: true });
         if (!ready) continue;
+        kept++;
         try {
           await ready.entry.ready;
         } finally {
@@ -498,6 +539,13 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
     } catch {
       // Remembered in `failedPages` where it was the build; a request will say what went wrong.
     }
+    return kept;
+  }
+
+  /** Disposes every decoded first page (a stopping server): each as soon as no request uses it. */
+  function closeFirstPages() {
+    for (const entry of firstPages.values()) retire(entry);
+    firstPages.clear();
   }
 
   route(
@@ -616,5 +664,5 @@ export function modelsRoute({ dir, storage }: { dir: string; storage?: Storage }
         () => new ApiError(404, 'no catalogue', [{ path: '', message: 'no catalogue on this server yet' }]),
       ),
   );
-  return Object.assign(app, { warmFirstPages });
+  return Object.assign(app, { warmFirstPages, closeFirstPages });
 }

@@ -1,8 +1,10 @@
 /**
  * @module training/data/sequences — shoppers' item histories in time order, and the leave-last-out
  * split that next-item models are judged by: the last item is the test, the one before it the
- * validation, everything earlier the training data. Never a random split across time.
+ * validation, everything earlier the training data — and the session-based split, the last sessions
+ * held out whole. Never a random split across time.
  */
+import { sessionize } from '@aisle/shared-models/features/session';
 import { createVocabulary, type Vocabulary } from '@aisle/shared-models/features/vocabulary';
 import { isItemAction, itemActionsByUser, itemSteps } from '@aisle/shared-models/schema/interaction';
 import type { Interaction } from './interchange';
@@ -149,4 +151,92 @@ export function itemMetadata(
     return sorted[Math.floor((sorted.length - 1) / 2)];
   });
   return { itemCategories, itemPrices };
+}
+
+/** The most of a session's earlier steps a case keeps (SASRec reads 50, and so does session-kNN). */
+export const HISTORY_CAP = 50;
+/** The largest share of sessions held out for the test (as much again for validation). */
+const MAX_HELD_OUT = 0.4;
+
+/** What the session split left out of its cases, for the report. */
+export interface SessionSplitInfo {
+  sessions: { train: number; valid: number; test: number };
+  /** When the first validation session began (ms): a model judged here must have learnt from nothing later. */
+  heldOutFrom: number;
+  /** Cases whose target no training session holds: no model could have learnt it, so not judged (as the field does). */
+  unknownTargets: number;
+}
+
+/**
+ * The session-based split (the field's own, e.g. Ludewig, Latifi & Jannach 2021): sessions — the
+ * rows' `session_id`, else each user's events with no 30-minute pause — in the order they began;
+ * the last `share` of them are the test, the `share` before them the validation, the rest training
+ * (each session a sequence of its own: an anonymous shopper's one visit). Every next item of a
+ * held-out session is a case, predicted from that session's earlier items alone. A step repeating
+ * the item just before it (a reload, the cart after the page) is no next item and is dropped.
+ * Targets no training session holds are not judged (counted in `info`); a case keeps the session's
+ * last `HISTORY_CAP` steps.
+ */
+export function sessionSplit(
+  interactions: readonly Interaction[],
+  share = 0.1,
+): LeaveLastOut & { info: SessionSplitInfo } {
+  if (!(share > 0 && share <= MAX_HELD_OUT))
+    throw new RangeError(`share ${share}: expected more than 0 and at most ${MAX_HELD_OUT}`);
+  const out = emptySplit(interactions);
+  const { vocabulary, types } = out;
+  const sessions = [...sessionize(interactions.filter(isItemAction))]
+    .map(([id, list]) => {
+      const steps = itemSteps(list).filter((r, i, all) => i === 0 || r.item_id !== all[i - 1].item_id);
+      return {
+        id,
+        start: list[0].ts,
+        ts: steps.map((r) => r.ts),
+        items: steps.map((r) => vocabulary.indexOf(r.item_id)),
+        types: steps.map((r) => types.indexOf(r.type)),
+      };
+    })
+    .sort((a, b) => a.start - b.start);
+  const held = Math.floor(sessions.length * share);
+  const testFrom = sessions.length - held;
+  const validFrom = testFrom - held;
+  const heldOutFrom = sessions[validFrom]?.start ?? Number.POSITIVE_INFINITY;
+  const testStart = sessions[testFrom]?.start ?? Number.POSITIVE_INFINITY;
+  // A session that began earlier keeps only its steps before `until`: what came later is the
+  // held-out period's, and a model learning or choosing from it would see what it is judged on.
+  const before = (s: (typeof sessions)[number], until: number) => {
+    const n = s.ts.findIndex((t) => t >= until);
+    return n < 0 ? s : { ...s, items: s.items.slice(0, n), types: s.types.slice(0, n) };
+  };
+  const known = new Set<number>();
+  for (const s of sessions.slice(0, validFrom).map((s) => before(s, heldOutFrom))) {
+    if (!s.items.length) continue;
+    out.train.push(s.items);
+    out.trainTypes.push(s.types);
+    for (const i of s.items) known.add(i);
+  }
+  let unknownTargets = 0;
+  const cases = (list: typeof sessions) =>
+    list.flatMap((s) =>
+      s.items.slice(1).flatMap((target, p) => {
+        if (!known.has(target)) {
+          unknownTargets++;
+          return [];
+        }
+        // The session's last HISTORY_CAP steps: what the models read, and memory that stays linear
+        // in a session of thousands of steps (a bot's).
+        const from = Math.max(0, p + 1 - HISTORY_CAP);
+        return [{ user: s.id, history: s.items.slice(from, p + 1), historyTypes: s.types.slice(from, p + 1), target }];
+      }),
+    );
+  out.valid = cases(sessions.slice(validFrom, testFrom).map((s) => before(s, testStart)));
+  out.test = cases(sessions.slice(testFrom));
+  return {
+    ...out,
+    info: {
+      sessions: { train: out.train.length, valid: testFrom - validFrom, test: held },
+      heldOutFrom,
+      unknownTargets,
+    },
+  };
 }

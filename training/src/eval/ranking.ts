@@ -13,6 +13,8 @@ export interface RankingMetrics {
   hitRate: number;
   /** Mean reciprocal rank, over the whole ranking. */
   mrr: number;
+  /** Mean reciprocal rank counting only the top 20 (a target below is 0): the session-based field's MRR@20. */
+  mrr20: number;
   k: number;
   cases: number;
 }
@@ -41,6 +43,7 @@ export function evaluateRanking(
   let ndcg = 0;
   let hits = 0;
   let mrr = 0;
+  let mrr20 = 0;
   const BATCH = 256;
   for (let start = 0; start < cases.length; start += BATCH) {
     const chunk = cases.slice(start, start + BATCH);
@@ -58,6 +61,7 @@ export function evaluateRanking(
       if (seen.has(c.target)) return;
       const rank = rankOf(scores[i], c.target, seen);
       mrr += 1 / (rank + 1);
+      if (rank < 20) mrr20 += 1 / (rank + 1);
       if (rank < k) {
         hits++;
         ndcg += 1 / Math.log2(rank + 2);
@@ -65,5 +69,5 @@ export function evaluateRanking(
     });
   }
   const n = cases.length || 1;
-  return { ndcg: ndcg / n, hitRate: hits / n, mrr: mrr / n, k, cases: cases.length };
+  return { ndcg: ndcg / n, hitRate: hits / n, mrr: mrr / n, mrr20: mrr20 / n, k, cases: cases.length };
 }

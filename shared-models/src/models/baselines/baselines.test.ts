@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fitBuyAgain, fitItemKnn, fitMarkov, fitPopularity } from '.';
+import { fitBuyAgain, fitItemKnn, fitMarkov, fitPopularity, fitSessionKnn } from '.';
 
 const top = (scores: Float32Array, exclude: number[] = []) => {
   let best = 0;
@@ -49,5 +49,34 @@ describe('next-item baselines', () => {
     // Then what the shopper never had, by popularity: 5 first.
     expect(order[3]).toBe(5);
     expect(scores[0]).toBe(0);
+  });
+
+  it('SKNN ranks the items of the past sessions most like the current one; V-SKNN weighs its latest items most', () => {
+    // Oldest first. 1 went with 3, 2 with 4; item 6 is the most popular, in sessions of its own.
+    const sessions = [[6], [6], [6], [1, 3], [2, 4], [6]];
+    const sknn = fitSessionKnn(sessions, 7, { k: 10, sample: 100 });
+    expect(top(sknn.score([1]), [1])).toBe(3);
+    // With no neighbour at all, popularity.
+    expect(top(sknn.score([5]))).toBe(6);
+    // The session [1, 2]: both neighbours alike by cosine; V-SKNN leans on 2, the later item.
+    const vsknn = fitSessionKnn(sessions, 7, { k: 10, sample: 100, weighting: 'linear' });
+    expect(top(vsknn.score([1, 2]), [1, 2])).toBe(4);
+    expect(top(fitSessionKnn(sessions, 7, { k: 10, sample: 100, weighting: 'div' }).score([2, 1]), [1, 2])).toBe(3);
+    const both = sknn.score([1, 2]);
+    expect(both[3]).toBe(both[4]);
+  });
+
+  it('session-kNN looks only at the most recent sessions it samples, and at most k of them', () => {
+    // Item 1 went with 3 long ago and with 4 lately.
+    const sessions = [
+      [1, 3],
+      [1, 3],
+      [1, 3],
+      [1, 4],
+    ];
+    expect(top(fitSessionKnn(sessions, 5, { k: 10, sample: 100 }).score([1]), [1])).toBe(3);
+    expect(top(fitSessionKnn(sessions, 5, { k: 10, sample: 1 }).score([1]), [1])).toBe(4);
+    // k = 1: the nearest only, the newest among equals.
+    expect(top(fitSessionKnn(sessions, 5, { k: 1, sample: 100 }).score([1]), [1])).toBe(4);
   });
 });

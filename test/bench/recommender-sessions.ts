@@ -1,0 +1,133 @@
+/**
+ * @module test/bench/recommender-sessions — the recommender judged the way session-based
+ * recommendation is (Ludewig, Latifi & Jannach, 2021): each log cut into sessions (its session ids,
+ * else 30 idle minutes), the last tenth of the sessions by start held out whole, the tenth before
+ * them the validation, and every next item of a held-out session predicted from that session's
+ * earlier items alone — the anonymous shopper's one visit. Against popularity, Markov, item-kNN,
+ * SKNN and V-SKNN (their settings chosen on the validation sessions), judged as the recommender is
+ * (seen items excluded, or each baseline the better of both ways where the recommender lets them
+ * come back). NDCG@10, HR@10 and MRR@20 on the test sessions; the recommender (`aisle train
+ * recommender` on the training sessions, each a sequence of its own) over seeds.
+ *
+ * Logs: MovieLens-100k (a user's ratings with no 30-minute pause), the Online Retail purchases (a
+ * customer's invoices of one sitting, each line the next item), YooChoose clicks (its sessions).
+ * `AISLE_BENCH_SESSION_LOGS=movielens,retail` runs a subset; `AISLE_BENCH_SESSION_SEEDS=N` the seeds
+ * per log (3 by default; YooChoose 1, its epochs being the slowest).
+ */
+import { useBackend } from '../../training/src/backend';
+import type { Interaction } from '../../training/src/data/interchange';
+import { type LeaveLastOut, sessionSplit } from '../../training/src/data/sequences';
+import type { RankingMetrics } from '../../training/src/eval/ranking';
+import {
+  type BaselineResult,
+  evaluateBaselines,
+  fairBaselines,
+} from '../../training/src/pipelines/recommender-baselines';
+import { trainRecommender } from '../../training/src/pipelines/recommender-sasrec';
+import {
+  movieLens100k,
+  movieLensMissing,
+  onlineRetailMissing,
+  onlineRetailPurchases,
+  yooChooseClicks,
+  yooChooseMissing,
+} from './datasets';
+import { plusMinus, type Row, report, SEEDS, shopsIn, shopWanted, spread } from './report';
+
+const LOGS: {
+  name: string;
+  missing: () => string | undefined;
+  load: () => Interaction[];
+  epochs: number;
+  seeds: number;
+}[] = [
+  { name: 'MovieLens-100k', missing: movieLensMissing, load: () => movieLens100k(), epochs: 10, seeds: 3 },
+  { name: 'Online Retail', missing: onlineRetailMissing, load: onlineRetailPurchases, epochs: 3, seeds: 3 },
+  { name: 'YooChoose', missing: yooChooseMissing, load: yooChooseClicks, epochs: 2, seeds: 1 },
+];
+const SESSION_BASELINES = ['markov', 'item-knn', 'sknn', 'v-sknn'];
+
+export async function benchRecommenderSessions() {
+  const backend = await useBackend('wasm');
+  const only = shopsIn(process.env.AISLE_BENCH_SESSION_LOGS);
+  const seedsWanted = Number(process.env.AISLE_BENCH_SESSION_SEEDS) || undefined;
+  const rows: Row[] = [];
+  const runs: Record<string, unknown>[] = [];
+  for (const log of LOGS.filter((l) => shopWanted(l.name.replace(' ', '-'), only))) {
+    const absent = log.missing();
+    if (absent) {
+      console.warn(`\nrecommender on ${log.name}'s sessions: skipped, ${absent}`);
+      continue;
+    }
+    const split = sessionSplit(log.load());
+    const started = performance.now();
+    // The baselines are deterministic: judged once each way, then matched to each seed's model.
+    const excluded = evaluateBaselines(split, 10, true, { sessionKnn: true });
+    const fair = new Map<boolean, BaselineResult[]>();
+    const baselinesFor = (excludeSeen: boolean) => {
+      const found = fair.get(excludeSeen) ?? fairBaselines(split, 10, excludeSeen, excluded, { sessionKnn: true });
+      fair.set(excludeSeen, found);
+      return found;
+    };
+    const baselineSeconds = (performance.now() - started) / 1000;
+    const byModel = new Map<string, { test: RankingMetrics[]; settings: Set<string> }>();
+    const add = (model: string, test: RankingMetrics, settings: string) => {
+      const m = byModel.get(model) ?? { test: [], settings: new Set<string>() };
+      byModel.set(model, m);
+      m.test.push(test);
+      if (settings) m.settings.add(settings);
+    };
+    const seeds = SEEDS.slice(0, seedsWanted ?? log.seeds);
+    for (const seed of seeds) {
+      const trained = await trainRecommender(split as LeaveLastOut, {
+        epochs: log.epochs,
+        seed,
+        // Every epoch asked for, whatever the machine's load: the same work on every run.
+        timeBudget: Number.POSITIVE_INFINITY,
+        onEpoch: (_done, _total, line) => console.error(`  ${log.name} seed ${seed}: ${line}`),
+      });
+      const excludeSeen = !trained.model.manifest.repeat;
+      trained.model.dispose();
+      for (const r of trained.results.filter((r) => r.model === 'recommender' || r.model === 'sasrec alone'))
+        add(r.model, r.test, r.settings);
+      for (const b of baselinesFor(excludeSeen)) add(b.model, b.test, b.settings);
+      runs.push({ log: log.name, seed, excludeSeen, results: trained.results });
+    }
+    const meanOf = (model: string, metric: 'ndcg' | 'hitRate' | 'mrr20') =>
+      spread(byModel.get(model)?.test.map((t) => t[metric]) ?? [0]).mean;
+    const best = SESSION_BASELINES.filter((b) => byModel.has(b)).reduce((a, b) =>
+      meanOf(b, 'ndcg') > meanOf(a, 'ndcg') ? b : a,
+    );
+    for (const [model, m] of byModel) {
+      const ndcg = m.test.map((t) => t.ndcg);
+      const { mean, sd } = spread(ndcg);
+      rows.push({
+        metric: `${log.name} sessions, ${model}: NDCG@10 (${plusMinus(ndcg)}), HR@10 ${plusMinus(m.test.map((t) => t.hitRate))}, MRR@20 ${plusMinus(m.test.map((t) => t.mrr20))}${m.settings.size ? ` — ${[...m.settings].join(' | ')}` : ''}`,
+        value: mean,
+        unit: '',
+        ...(model === 'recommender'
+          ? {
+              reference: `best session baseline ${best} ${meanOf(best, 'ndcg').toFixed(4)}: ×${(mean / meanOf(best, 'ndcg')).toFixed(2)}`,
+              // A gain smaller than the spread over seeds is no gain.
+              pass: mean - sd > meanOf(best, 'ndcg'),
+            }
+          : {}),
+      });
+    }
+    rows.push({
+      metric: `${log.name}: the session-kNN settings searched and every baseline judged both ways`,
+      value: baselineSeconds,
+      unit: 's',
+    });
+    console.log(
+      `${log.name}: sessions ${JSON.stringify(split.info.sessions)}, ${split.valid.length} validation and ${split.test.length} test cases (${split.info.unknownTargets} targets no training session holds, not judged), ${split.vocabulary.size - 1} items; seeds ${seeds.join(', ')}, ${log.epochs} epochs`,
+    );
+  }
+  if (!rows.length) return;
+  report(
+    'recommender-sessions',
+    `Session-based next item (${backend}): the last tenth of each log's sessions held out whole, every next item predicted from the session's own earlier items; full ranking; the recommender passes where its mean less one standard deviation beats the best of Markov, item-kNN, SKNN and V-SKNN`,
+    rows,
+    { runs },
+  );
+}
