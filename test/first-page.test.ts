@@ -341,22 +341,28 @@ describe('first pages of sites that each publish their own signed recommender', 
     try {
       const five = SITES.slice(0, 5).map((site) => ({ ...site, key: `budget${site.key}` }));
       for (const site of five) await publish(server, site);
-      // The last four published are decoded ahead of requests; the first was evicted.
+      // Four of the five are decoded ahead of requests (the node keeps four).
       await server.app.firstPagesWarm();
       const ask = (site: string) => fetch(`${server.url}/v1/models/recommender/first-page?item=I2&k=3&site=${site}`);
-      for (const site of five.slice(1)) expect((await ask(site.key)).status).toBe(200);
-      const first = await ask(five[0].key);
-      expect(first.status).toBe(200);
-      expect(((await first.json()) as { model_version: number }).model_version).toBe(five[0].version);
-      // That decode evicted the second; decoding it again is over the budget.
-      const again = await ask(five[1].key);
-      expect(again.status).toBe(503);
-      expect(await again.json()).toMatchObject({
-        error: 'busy',
-        details: [{ path: 'site', message: expect.stringMatching(/decoding first-page models/) }],
-      });
-      // What is still decoded is answered as before.
-      expect((await ask(five[4].key)).status).toBe(200);
+      // Round the five twice, one at a time: the one not kept is decoded for its request, which
+      // spends the budget and evicts another, whose next request is then over it.
+      const answers: { site: (typeof five)[number]; status: number; body: unknown }[] = [];
+      for (const site of [...five, ...five]) {
+        const res = await ask(site.key);
+        answers.push({ site, status: res.status, body: await res.json() });
+      }
+      const refused = answers.filter((a) => a.status === 503);
+      expect(refused.length).toBeGreaterThan(0);
+      for (const { body } of refused)
+        expect(body).toMatchObject({
+          error: 'busy',
+          details: [{ path: 'site', message: expect.stringMatching(/decoding first-page models/) }],
+        });
+      // Every other answer whole, and from that site's own model.
+      for (const { site, status, body } of answers.filter((a) => a.status !== 503)) {
+        expect(status).toBe(200);
+        expect(body).toMatchObject({ model_version: site.version });
+      }
     } finally {
       await server.close();
       db.remove();

@@ -125,7 +125,8 @@ export async function benchRecommenderSessions() {
   }
   if (!rows.length) return;
   report(
-    'recommender-sessions',
+    // A subset's numbers beside the full run's, not over them.
+    only ? `recommender-sessions-${only.join('-')}` : 'recommender-sessions',
     `Session-based next item (${backend}): the last tenth of each log's sessions held out whole, every next item predicted from the session's own earlier items; full ranking; the recommender passes where its mean less one standard deviation beats the best of Markov, item-kNN, SKNN and V-SKNN`,
     rows,
     { runs },
