@@ -20,7 +20,7 @@ const withPostgres = await postgresAvailable();
 
 interface EvalReport {
   users: number;
-  results: { model: string; test: { ndcg: number; hitRate: number } }[];
+  results: { model: string; settings: string; test: { ndcg: number; hitRate: number } }[];
 }
 
 describe('aisle eval recommender', () => {
@@ -184,6 +184,29 @@ describe('aisle train recommender and aisle recommend', () => {
     expect(specs.find((w: { name: string }) => w.name === 'knn_items').quantization.dtype).toMatch(/uint(8|16)/);
     expect(readFileSync(join(model, 'weights.bin')).byteLength).toBe(q.bytes);
     expect(trained.stdout).toMatch(/weights: [\d.]+ MB as float32, [\d.]+ MB written/);
+    // --arch auto (the default): both networks trained, the better on validation kept, and why.
+    const arch = manifest.metrics.arch;
+    expect(arch.candidates.map((c: { arch: string }) => c.arch)).toEqual(['sasrec', 'srgnn']);
+    const [sasrec, srgnn] = arch.candidates.map((c: { valid_ndcg: number }) => c.valid_ndcg);
+    expect(manifest.config.arch ?? 'sasrec').toBe(srgnn > sasrec ? 'srgnn' : 'sasrec');
+    expect(arch.chosen).toBe(manifest.config.arch ?? 'sasrec');
+    expect(trained.stdout).toMatch(/network: (sasrec|srgnn): validation NDCG@10 [\d.]+ against (srgnn|sasrec) [\d.]+/);
+  });
+
+  it('trains the session graph alone when asked, and it ranks the same read back', async () => {
+    const graph = join(dir, 'recommender-srgnn');
+    const r = await aisle('train', 'recommender', '--events', csv, '--out', graph, '--epochs', '3', '--arch', 'srgnn');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\| srgnn alone +\| /);
+    expect(r.stdout).toMatch(/network: srgnn: asked for/);
+    const manifest = JSON.parse(readFileSync(join(graph, 'manifest.json'), 'utf8'));
+    expect(manifest.config).toMatchObject({ arch: 'srgnn', maxLen: 20 });
+    expect(manifest.metrics.ndcg_at_10).toBeGreaterThan(2 * manifest.metrics.compared.popularity.test);
+    const evaluated = await aisle('eval', 'recommender', '--events', csv, '--model', graph, '--out', 'srgnn-eval.json');
+    expect(evaluated.code).toBe(0);
+    const report = JSON.parse(readFileSync(join(dir, 'srgnn-eval.json'), 'utf8')) as EvalReport;
+    expect(report.results[0].test.ndcg).toBeCloseTo(manifest.metrics.ndcg_at_10, 6);
+    expect(report.results[0].settings).toMatch(/^SR-GNN weight/);
   });
 
   it('recommends K distinct items to every user, new users and unknown items included', async () => {
@@ -280,7 +303,8 @@ describe('aisle train recommender and aisle recommend', () => {
       '1',
     );
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/stopped after \d+ epochs: the 1 s time budget/);
+    // Two networks (--arch auto), half the budget each.
+    expect(r.stdout).toMatch(/sasrec: stopped after \d+ epochs: its 0.5 s share of the 1 s time budget/);
     const manifest = JSON.parse(readFileSync(join(quick, 'manifest.json'), 'utf8'));
     expect(manifest.metrics.epochs_run).toBeLessThan(200);
     expect(manifest.metrics.ndcg_at_10).toBeGreaterThan(0);
@@ -291,6 +315,10 @@ describe('aisle train recommender and aisle recommend', () => {
       [['recommend', '--model', 'nowhere', '--events', csv, '--out', 'x'], /nowhere: no model here/],
       [['recommend', '--model', model, '--events', csv, '--k', '0', '--out', 'x'], /--k must be a whole number/],
       [['train', 'recommender', '--events', csv], /missing --out/],
+      [
+        ['train', 'recommender', '--events', csv, '--out', 'x', '--arch', 'gru4rec'],
+        /--arch must be one of sasrec, srgnn, auto, got "gru4rec"/,
+      ],
       ...['lots', '-1', '100', ''].map((loss): [string[], RegExp] => [
         ['train', 'recommender', '--events', csv, '--out', 'x', '--quantize-loss', loss],
         /--quantize-loss must be a percentage/,

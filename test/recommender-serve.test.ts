@@ -112,13 +112,41 @@ describe('what the shopper is shown', () => {
       // The rest are the shopper's own, with their own reasons.
       for (const i of items.slice(contextShare(k))) {
         expect(i.context).toBeUndefined();
-        expect(i.reason).toMatch(/because you viewed|more from|popular/);
+        expect(i.reason).toMatch(/because you viewed|more from|popular|visits like yours went next/);
       }
       // Each ranked pick carries its score, best first within its part.
       const page = items.slice(0, contextShare(k)).map((i) => i.score as number);
       expect(page.every((s) => Number.isFinite(s))).toBe(true);
       expect([...page].sort((a, b) => b - a)).toEqual(page);
     }
+  });
+
+  it('tells a first-time shopper with one item which signal picked each item, in words that match it', async () => {
+    const server = recommendationServer(model(), catalogue);
+    // Nothing known: every pick is popularity's, and says so.
+    const none = await server.recommend([], { k: 6 });
+    expect(none.cold).toBe(true);
+    expect(none.items.map((i) => [i.signal, i.reason])).toEqual(
+      none.items.map(() => ['popularity', 'popular in the shop']),
+    );
+    // One product viewed, no page context: its co-view neighbours first, then what the network or the category says.
+    const { items, cold } = await server.recommend([view('J1', 1, 'first')], { k: 10 });
+    expect(cold).toBe(false);
+    expect(items).toHaveLength(10);
+    const said: Record<string, RegExp> = {
+      neighbours: /^(because you viewed|often viewed with) Product J1$/,
+      content: /^more from Jackets$/,
+      sequence: /^shoppers who viewed Product J1 went on to this$/,
+    };
+    for (const i of items) {
+      expect(Object.keys(said)).toContain(i.signal);
+      expect(i.reason).toMatch(said[i.signal as string]);
+    }
+    // J1's neighbours in the table (J2, J3) are the neighbours' picks; the other jackets the category's.
+    const bySignal = (signal: string) => items.filter((i) => i.signal === signal).map((i) => i.item_id);
+    expect(bySignal('neighbours').sort()).toEqual(['J2', 'J3']);
+    expect(bySignal('content').every((id) => id.startsWith('J'))).toBe(true);
+    expect(bySignal('sequence').every((id) => !id.startsWith('J'))).toBe(true);
   });
 
   it('on a category page, a new shopper sees that category’s popular items first', async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeAnomaly } from '@aisle/shared-models/models/anomaly';
 import { encodeChurn } from '@aisle/shared-models/models/churn';
-import { encodeRecommender } from '@aisle/shared-models/models/recommender';
+import { ARCHS, type Arch, encodeRecommender } from '@aisle/shared-models/models/recommender';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useBackend } from '../training/src/backend';
 import { leaveLastOut } from '../training/src/data/sequences';
@@ -53,14 +53,14 @@ describe('training with --seed', () => {
     expect(await run(3)).toBe(first);
   }, 120_000);
 
-  it('trains the same recommender twice from one seed, dropout included', async () => {
+  it('trains the same recommender twice from one seed, dropout included, with either network', async () => {
     const split = leaveLastOut(shopHistory({ users: 80 }));
-    const run = async () => {
-      const trained = await trainRecommender(split, { epochs: 2, seed: 5, config: { dropout: 0.3 } });
+    const run = async (arch: Arch) => {
+      const trained = await trainRecommender(split, { epochs: 2, seed: 5, config: { dropout: 0.3, arch } });
       const bytes = weights(await encodeRecommender(trained));
       trained.model.dispose();
       return bytes;
     };
-    expect(await run()).toBe(await run());
+    for (const arch of ARCHS) expect(await run(arch)).toBe(await run(arch));
   }, 180_000);
 });

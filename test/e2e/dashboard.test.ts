@@ -340,6 +340,7 @@ describe('the merchant dashboard', () => {
         picks: [...c.querySelectorAll('ol.picks li')].map((li) => ({
           id: li.getAttribute('data-item') as string,
           score: li.getAttribute('data-score'),
+          signal: li.getAttribute('data-signal'),
           why: li.querySelector('.why')?.textContent ?? '',
           name: li.querySelector('b')?.textContent ?? '',
           src: li.querySelector('img')?.getAttribute('src') ?? '',
@@ -358,6 +359,8 @@ describe('the merchant dashboard', () => {
       for (const p of c.picks) {
         expect(p.name).toMatch(/\S/);
         expect(p.why).toMatch(/\S/);
+        // Which signal picked it, named on the card.
+        expect(['neighbours', 'sequence', 'content', 'popularity', 'history']).toContain(p.signal);
         expect(Number.isFinite(Number.parseFloat(p.score ?? ''))).toBe(true);
         expect(p.src.endsWith(`/demo/img/${p.id}.svg`), p.src).toBe(true);
       }

@@ -110,9 +110,23 @@ describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () =
     );
     expect(
       reasons.every(
-        (r) => r && /because you viewed|more from|popular|often viewed with|more \w+ like|looked at/.test(r),
+        (r) =>
+          r &&
+          /because you viewed|more from|popular|often viewed with|more \w+ like|looked at|shoppers who viewed|visits like yours|picked for you/.test(
+            r,
+          ),
       ),
     ).toBe(true);
+    // A first visit, three watches in: some picks are there because of a watch just viewed, and every card names its signal.
+    expect(reasons.some((r) => /^because you viewed /.test(r ?? ''))).toBe(true);
+    const signals = await onGpu.page.evaluate(() =>
+      [...(document.querySelector('[data-aisle-slot]')?.shadowRoot?.querySelectorAll('li') ?? [])].map((e) =>
+        e.getAttribute('data-aisle-signal'),
+      ),
+    );
+    expect(signals).toHaveLength(10);
+    for (const signal of signals)
+      expect(['neighbours', 'sequence', 'content', 'popularity', 'history']).toContain(signal);
     expect(
       await onGpu.page.evaluate(
         () => document.querySelector('[data-aisle-slot]')?.shadowRoot?.querySelectorAll('a[href]').length,

@@ -6,7 +6,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MANIFEST_VERSION } from '@aisle/shared-models/models/manifest';
 import { losslessDtype, type QuantDtype } from '@aisle/shared-models/models/quantize';
-import { CANDIDATES_FILE, type RecommenderManifest, type SasRecConfig } from '@aisle/shared-models/models/recommender';
+import {
+  type Arch,
+  CANDIDATES_FILE,
+  type RecommenderManifest,
+  type SasRecConfig,
+} from '@aisle/shared-models/models/recommender';
 import { initWeights } from '@aisle/shared-models/models/recommender/sasrec-train';
 import { random } from '@aisle/shared-models/util/random';
 import * as tf from '@tensorflow/tfjs';
@@ -28,9 +33,18 @@ export async function syntheticModel(
   catalogItem: (i: number) => Record<string, unknown> = () => ({}),
   /** Devices hold this many items (the most popular), the edge answers the rest (`aisle train recommender --head`). */
   head?: number,
+  /** The network (SR-GNN with its trainer's default window, 20). */
+  arch: Arch = 'sasrec',
 ) {
   const rnd = random(items);
-  const config: SasRecConfig = { maxLen: 50, dim: 64, blocks: 1, dropout: 0, items: items + 1, types: 3 };
+  const config: SasRecConfig = {
+    ...(arch === 'srgnn' ? { arch, maxLen: 20 } : { maxLen: 50 }),
+    dim: 64,
+    blocks: 1,
+    dropout: 0,
+    items: items + 1,
+    types: 3,
+  };
   const weights = initWeights(config, 1);
   const manifest: Omit<RecommenderManifest, 'shards'> = {
     manifest_version: MANIFEST_VERSION,

@@ -15,9 +15,10 @@ describe('the edge’s first page as the client reads it', () => {
             price: 12.5,
             url: '/p/A',
             image: '/a.jpg',
+            signal: 'neighbours',
             extra: 'x',
           },
-          { item_id: 'B', reason: 'more Kitchen', price: 'free', item_name: 7 },
+          { item_id: 'B', reason: 'more Kitchen', price: 'free', item_name: 7, signal: 'telepathy' },
           { item_id: 'C' },
           null,
           'D',
@@ -31,7 +32,15 @@ describe('the edge’s first page as the client reads it', () => {
     );
     expect(result).toEqual({
       items: [
-        { item_id: 'A', reason: 'often viewed with X', item_name: 'Kettle', price: 12.5, url: '/p/A', image: '/a.jpg' },
+        {
+          item_id: 'A',
+          reason: 'often viewed with X',
+          signal: 'neighbours',
+          item_name: 'Kettle',
+          price: 12.5,
+          url: '/p/A',
+          image: '/a.jpg',
+        },
         { item_id: 'B', reason: 'more Kitchen' },
       ],
       model_version: 3,

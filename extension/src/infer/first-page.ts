@@ -4,6 +4,7 @@
  * which draws it (the tag stays small). Read no further than a few dozen cards' worth, and only the
  * fields a card has, of their types; the client makes every link and picture safe before drawing it.
  */
+import { SIGNALS, type Signal } from '@aisle/shared-models/models/recommender/serve';
 import { readAtMost } from '@aisle/shared-models/util/read-at-most';
 import type { RecommendResult } from './protocol';
 
@@ -36,9 +37,12 @@ export function firstPageResult(doc: unknown, k: number, ms: number): RecommendR
     const reason = str(i?.reason);
     if (!i || !item_id || !reason) return [];
     const price = typeof i.price === 'number' && Number.isFinite(i.price) ? i.price : undefined;
+    // An edge from before signals were named sends none; an unknown one is not passed on.
+    const signal = SIGNALS.includes(i.signal as Signal) ? (i.signal as Signal) : undefined;
     const card = {
       item_id,
       reason,
+      signal,
       item_name: str(i.item_name),
       item_category: str(i.item_category),
       price,

@@ -108,6 +108,8 @@ export function renderRecommendations(slot: Element, result: RecommendResult, op
       li.append(text(doc, 'span', price, 'price'));
     }
     li.append(text(doc, 'span', item.reason, 'why'));
+    // Which signal picked it, for the merchant's styling and tools (the reason says it in words).
+    if (item.signal) li.setAttribute('data-aisle-signal', item.signal);
     list.append(li);
   });
   section.append(list);

@@ -12,6 +12,7 @@ import { loadInteractions } from '../data/source';
 import { evaluateRanking, type RankingMetrics } from '../eval/ranking';
 import { writeJson } from '../output';
 import { fairBaselines } from '../pipelines/recommender-baselines';
+import { blendSettings } from '../pipelines/recommender-sasrec';
 import { dataUntil } from '../pipelines/recommender-warm';
 import { loadRecommender } from '../recommender-files';
 import { formatTable } from '../table';
@@ -85,13 +86,7 @@ after the first held-out session).`,
         excludeSeen = !m.repeat;
         results.push({
           model: `recommender v${m.version}`,
-          settings: [
-            `SASRec weight ${m.blend} against item-kNN`,
-            m.content?.weight ? `content ${m.content.weight}` : '',
-            m.repeat ? `repeats ${m.repeat.weight} (decay ${m.repeat.decay})` : '',
-          ]
-            .filter(Boolean)
-            .join(', '),
+          settings: blendSettings(m),
           valid: evaluateRanking(scorer, split.valid, { k, excludeSeen }),
           test: evaluateRanking(scorer, split.test, { k, excludeSeen }),
         });

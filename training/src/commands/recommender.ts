@@ -9,15 +9,15 @@ import { ModelFormatError } from '@aisle/shared-models/models/files';
 import { modelHealth, VERDICT_WORDS } from '@aisle/shared-models/models/health';
 import { ManifestError } from '@aisle/shared-models/models/manifest';
 import { BASE_FILE, PATCH_FILE } from '@aisle/shared-models/models/patch';
-import { CANDIDATES_FILE, type RecommenderModel } from '@aisle/shared-models/models/recommender';
+import { ARCHS, CANDIDATES_FILE, type RecommenderModel } from '@aisle/shared-models/models/recommender';
 import { useBackend } from '../backend';
 import { DataError } from '../data/errors';
 import { leaveLastOut } from '../data/sequences';
 import { loadInteractions } from '../data/source';
 import { nextVersion, readModelDir } from '../model-files';
 import { writeJsonLines } from '../output';
+import { type ArchCandidate, type ArchChoice, trainRecommenderArch } from '../pipelines/recommender-arch';
 import { cutRecommender, DEFAULT_HEAD, judgeHead } from '../pipelines/recommender-head';
-import { trainRecommender } from '../pipelines/recommender-sasrec';
 import { dataUntil, movedSince, readWarmStart, type WarmStart } from '../pipelines/recommender-warm';
 import { progress } from '../progress';
 import { loadRecommender, saveRecommender, WHOLE_DIR } from '../recommender-files';
@@ -26,10 +26,12 @@ import { type Command, intOption, stringOption, UsageError } from './command';
 import { pick } from './options';
 
 export const trainRecommenderCommand: Command = {
-  summary: 'the sequential recommender (SASRec with event types, blended with item-kNN) from events',
+  summary: 'the sequential recommender (SASRec or SR-GNN with event types, blended with item-kNN) from events',
   usage: ['(--events FILE | --from STORE) --out DIR [options]'],
-  description: `Splits every user's history by time (last item test, the one before validation), trains SASRec on
-the rest, keeps the epoch with the best validation NDCG@10, chooses on validation its blend with
+  description: `Splits every user's history by time (last item test, the one before validation), trains the
+network --arch names on the rest (auto: SASRec and SR-GNN's session graph each, half the time
+budget each, keeping the one whose shipped model scores the better validation NDCG@10 and saying
+why), keeps the epoch with the best validation NDCG@10, chooses on validation its blend with
 item-kNN, the weight of a content signal (category and price band, for items with few events) and
 whether items already in the history may come back, and prints test NDCG@10 and hit rate next to
 popularity, item-kNN and Markov. Training stops early when the next epoch would overrun the time
@@ -40,6 +42,11 @@ the rest of SASRec, coldness, popularity) as uint8, else uint16, where it costs 
 as it is). Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.`,
   options: {
     ...pick('events', 'from', 'out', 'backend'),
+    arch: {
+      value: 'A',
+      help: `the network that reads the history: ${[...ARCHS, 'auto'].join(', ')} (auto: each trained, the better on validation kept)`,
+      default: 'auto',
+    },
     epochs: { value: 'N', help: 'training epochs', default: '20' },
     'time-budget': { value: 'S', help: 'stop starting epochs after S seconds of training', default: '480' },
     seed: { value: 'S', help: 'shuffling and initialisation seed', default: '42' },
@@ -67,6 +74,9 @@ as it is). Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.`,
     const dim = intOption(values, 'dim', warmFrom?.manifest.config.dim ?? 64);
     const timeBudget = intOption(values, 'time-budget', 480);
     const headItems = intOption(values, 'head', DEFAULT_HEAD, 0);
+    const arch = (stringOption(values, 'arch') ?? 'auto') as ArchChoice;
+    if (![...ARCHS, 'auto'].includes(arch))
+      throw new UsageError(`--arch must be one of ${[...ARCHS, 'auto'].join(', ')}, got "${arch}"`);
     const given = values['quantize-loss'];
     const lossText = typeof given === 'string' ? given : given === undefined ? '1' : '';
     const maxLoss = Number(lossText);
@@ -89,7 +99,7 @@ as it is). Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.`,
     const bar = progress('training');
     const lines: string[] = [];
     const started = performance.now();
-    const trained = await trainRecommender(split, {
+    const trained = await trainRecommenderArch(split, arch, {
       epochs,
       seed,
       config: { dim },
@@ -200,6 +210,8 @@ as it is). Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.`,
       console.log(
         `\nupdate: a device holding the version before downloads the patch, ${kb(patch.size)} (the whole weights: ${kb(base.size)} and the patch); ${warmFrom?.moved ? `${warmFrom.moved.size} items had events since it` : 'every row could move'}`,
       );
+    const chosen = manifest.metrics.arch as { reason: string; candidates: ArchCandidate[] } | undefined;
+    if (chosen) console.log(`\nnetwork: ${chosen.reason}`);
     const health = modelHealth('recommender', manifest.metrics);
     console.log(`\n${VERDICT_WORDS[health.verdict]}: ${health.reason}`);
     console.log(`\nwrote ${out} (recommender version ${manifest.version})`);

@@ -21,7 +21,7 @@ import {
   type RecommenderModel,
   type SasRecConfig,
 } from '@aisle/shared-models/models/recommender';
-import { initWeights, sequenceLoss } from '@aisle/shared-models/models/recommender/sasrec-train';
+import { historyLoss, initWeights, sequenceLoss } from '@aisle/shared-models/models/recommender/sasrec-train';
 import { random, shuffleInPlace } from '@aisle/shared-models/util/random';
 import * as tf from '@tensorflow/tfjs';
 import type { LeaveLastOut } from '../data/sequences';
@@ -39,6 +39,8 @@ export interface RecommenderTrainOptions {
   version?: number;
   /** Stop starting epochs once training has taken this long (seconds; the best epoch so far is kept). */
   timeBudget?: number;
+  /** The whole budget `timeBudget` is a share of (several networks trained in turn), to say so. */
+  budgetOf?: number;
   /**
    * Write tensors in fewer bits where validation says it costs under `maxLoss` of NDCG@10
    * (relative; default 1 %); `false` keeps every weight float32.
@@ -59,7 +61,7 @@ export interface RecommenderTrainResult {
   neighbours: NeighbourTable;
   popularity: Float32Array;
   content: ContentTable;
-  /** Test metrics: the recommender (as shipped, quantised where chosen), SASRec alone, and the baselines. */
+  /** Test metrics: the recommender (as shipped, quantised where chosen), its network alone (`sasrec alone`, `srgnn alone`), and the baselines. */
   results: { model: string; settings: string; valid: RankingMetrics; test: RankingMetrics }[];
   epochSeconds: number[];
   /** The tensors written in fewer bits, by name (the manifest's `metrics.quantization` says what that cost and saved). */
@@ -87,6 +89,8 @@ const REPEAT_WEIGHTS = [0.25, 0.5, 1, 2, 4, 8, 16, 32, 64];
 const REPEAT_DECAYS = [0.5, 0.9, 1];
 /** An item with this many training events is half as "cold" as an unseen one. */
 const COLD_EVENTS = 5;
+/** SR-GNN's window: the latest this many items of a history make its graph. */
+const SRGNN_WINDOW = 20;
 /** Default time budget: 8 of the 10 minutes the issue allows, leaving room for the rest of the run. */
 const TIME_BUDGET = 480;
 
@@ -95,23 +99,18 @@ export async function trainRecommender(
   options: RecommenderTrainOptions = {},
 ): Promise<RecommenderTrainResult> {
   const { epochs = 20, seed = 42, evalEvery = 5, timeBudget = TIME_BUDGET } = options;
+  const arch = options.config?.arch ?? 'sasrec';
   const config: SasRecConfig = {
     ...DEFAULT_SASREC,
     blocks: 1,
+    // A session graph reads the visit's latest items: its cost grows with the square of the window.
+    ...(arch === 'srgnn' ? { arch, maxLen: SRGNN_WINDOW } : {}),
     ...options.config,
     items: split.vocabulary.size,
     types: split.types.size,
   };
   const rnd = random(seed);
-  // Every transition of every training history is a target once per epoch: long histories give
-  // several windows, each with up to maxLen inputs.
-  const windows: { items: number[]; types: number[] }[] = [];
-  split.train.forEach((s, u) => {
-    for (let end = s.length; end > 1; end -= config.maxLen) {
-      const from = Math.max(0, end - config.maxLen - 1);
-      windows.push({ items: s.slice(from, end), types: split.trainTypes[u].slice(from, end) });
-    }
-  });
+  const windows = trainingWindows(split, config);
   const popularity = itemCounts(split.train, config.items);
   const { content, contentSettings } = contentTable(split);
   const knnSettings = { neighbours: KNN_WIDTH, decay: 0.6 };
@@ -128,6 +127,7 @@ export async function trainRecommender(
   knnSettings.decay = Number(/decay ([\d.]+)/.exec(knnTuned.settings)?.[1] ?? 0.6);
 
   const weights = initWeights(config, seed);
+
   const movable = warm ? startFrom(weights, warm, config, split.vocabulary.ids) : undefined;
   if (warm && movable) keepNeighbours(neighbours, warm, movable.dataSync() as Float32Array);
   // Dropout masks from their own seeded stream, so that batching and sampling draw what they drew before.
@@ -159,7 +159,10 @@ export async function trainRecommender(
       const spent = epochSeconds.reduce((x, y) => x + y, 0);
       // Another epoch would overrun the budget: stop, and judge where training got to.
       if (epoch > 1 && spent + (epochSeconds.at(-1) ?? 0) > timeBudget) {
-        options.onEpoch?.(epochs, epochs, `stopped after ${epoch - 1} epochs: the ${timeBudget} s time budget`);
+        const budget = options.budgetOf
+          ? `its ${Math.round(timeBudget * 10) / 10} s share of the ${options.budgetOf} s time budget`
+          : `the ${timeBudget} s time budget`;
+        options.onEpoch?.(epochs, epochs, `stopped after ${epoch - 1} epochs: ${budget}`);
         if ((epoch - 1) % evalEvery !== 0) {
           const { ndcg } = evaluateRanking(sasrecOnly, split.valid);
           if (!best || ndcg > best.ndcg) {
@@ -183,24 +186,41 @@ export async function trainRecommender(
           config.items - 1 > FULL_SOFTMAX_UP_TO
             ? Array.from({ length: NEGATIVES }, () => 1 + Math.floor(rnd() * (config.items - 1)))
             : undefined;
-        const shape: [number, number] = [batch.length, config.maxLen];
-        const inputs = tf.tensor2d(
-          batch.map((w) => padWindow(w.items.slice(0, -1), config.maxLen)),
-          shape,
-          'int32',
-        );
-        const types = tf.tensor2d(
-          batch.map((w) => padWindow(w.types.slice(0, -1), config.maxLen)),
-          shape,
-          'int32',
-        );
-        const targets = tf.tensor2d(
-          batch.map((w) => padWindow(w.items.slice(1), config.maxLen)),
-          shape,
-          'int32',
-        );
         const negs = negatives ? tf.tensor1d(negatives, 'int32') : undefined;
-        const f = () => sequenceLoss(weights, config, inputs, types, targets, negs, dropoutSeeds);
+        let inputs: tf.Tensor;
+        let types: tf.Tensor | undefined;
+        let targets: tf.Tensor;
+        let f: () => tf.Scalar;
+        if (config.arch === 'srgnn') {
+          // One graph per window: its items but the last, which is the target.
+          inputs = tf.tensor1d([], 'int32');
+          targets = tf.tensor1d(
+            batch.map((w) => w.items[w.items.length - 1]),
+            'int32',
+          );
+          const histories = batch.map((w) => w.items.slice(0, -1));
+          const kinds = batch.map((w) => w.types.slice(0, -1));
+          f = () => historyLoss(weights, config, histories, kinds, targets as tf.Tensor1D, negs, dropoutSeeds);
+        } else {
+          const shape: [number, number] = [batch.length, config.maxLen];
+          inputs = tf.tensor2d(
+            batch.map((w) => padWindow(w.items.slice(0, -1), config.maxLen)),
+            shape,
+            'int32',
+          );
+          types = tf.tensor2d(
+            batch.map((w) => padWindow(w.types.slice(0, -1), config.maxLen)),
+            shape,
+            'int32',
+          );
+          targets = tf.tensor2d(
+            batch.map((w) => padWindow(w.items.slice(1), config.maxLen)),
+            shape,
+            'int32',
+          );
+          const [x, t, y] = [inputs, types, targets] as tf.Tensor2D[];
+          f = () => sequenceLoss(weights, config, x, t, y, negs, dropoutSeeds);
+        }
         let l: tf.Scalar;
         if (!movable) l = optimizer.minimize(f, true) as tf.Scalar;
         else {
@@ -215,7 +235,7 @@ export async function trainRecommender(
           l = value;
         }
         const value = l.dataSync()[0];
-        tf.dispose([l, inputs, types, targets, ...(negs ? [negs] : [])]);
+        tf.dispose([l, inputs, ...(types ? [types] : []), targets, ...(negs ? [negs] : [])]);
         loss += value;
         batches++;
       }
@@ -305,13 +325,7 @@ export async function trainRecommender(
   }
   manifest.knn = { ...manifest.knn, neighbours: neighbours.width };
   const model = createRecommenderModel(weights, manifest as RecommenderManifest, neighbours, popularity, content);
-  const settings = [
-    `SASRec weight ${chosen.blend} against item-kNN`,
-    manifest.content?.weight ? `content ${manifest.content.weight}` : '',
-    manifest.repeat ? `repeats ${manifest.repeat.weight} (decay ${manifest.repeat.decay})` : '',
-  ]
-    .filter(Boolean)
-    .join(', ');
+  const settings = blendSettings(manifest);
   const floatResult = judged(model, settings, split, 'recommender', excludeSeen);
   // What ships: the tensors that lose (next to) nothing in fewer bits, judged as the device decodes them.
   const quantized =
@@ -330,7 +344,7 @@ export async function trainRecommender(
     modelResult,
     {
       ...(excludeSeen ? sasrecResult : judged(sasrecOnly, sasrecResult.settings, split, 'sasrec', false)),
-      model: 'sasrec alone',
+      model: `${config.arch ?? 'sasrec'} alone`,
     },
     ...fairBaselines(split, 10, excludeSeen, baselines),
   ];
@@ -375,6 +389,42 @@ export async function trainRecommender(
     quantization: quantized?.report.tensors,
     pins: warm?.pins,
   };
+}
+
+/**
+ * What one epoch trains on. SASRec: every transition of every training history a target once,
+ * long histories cut into windows of up to maxLen inputs (a window's every position predicts its
+ * next). SR-GNN: one graph per target, so a window per transition — the item and the up to maxLen
+ * before it.
+ */
+function trainingWindows(split: LeaveLastOut, config: SasRecConfig): { items: number[]; types: number[] }[] {
+  const windows: { items: number[]; types: number[] }[] = [];
+  split.train.forEach((s, u) => {
+    const types = split.trainTypes[u];
+    if (config.arch === 'srgnn') {
+      for (let end = 2; end <= s.length; end++) {
+        const from = Math.max(0, end - config.maxLen - 1);
+        windows.push({ items: s.slice(from, end), types: types.slice(from, end) });
+      }
+      return;
+    }
+    for (let end = s.length; end > 1; end -= config.maxLen) {
+      const from = Math.max(0, end - config.maxLen - 1);
+      windows.push({ items: s.slice(from, end), types: types.slice(from, end) });
+    }
+  });
+  return windows;
+}
+
+/** The blend a model ships, in words: its network's weight against item-kNN, content, repeats. */
+export function blendSettings(m: Pick<RecommenderManifest, 'config' | 'blend' | 'content' | 'repeat'>): string {
+  return [
+    `${m.config.arch === 'srgnn' ? 'SR-GNN' : 'SASRec'} weight ${m.blend} against item-kNN`,
+    m.content?.weight ? `content ${m.content.weight}` : '',
+    m.repeat ? `repeats ${m.repeat.weight} (decay ${m.repeat.decay})` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
 }
 
 function judged(model: RecommenderModel, settings: string, split: LeaveLastOut, name = model.name, excludeSeen = true) {

@@ -33,9 +33,31 @@ function headline(metrics: Record<string, unknown>): string {
         walk(v as Record<string, unknown>, `${k}.`, depth + 1);
     }
   };
-  walk(metrics ?? {}, '', 0);
+  const { arch, ...rest } = metrics ?? {};
+  walk(rest, '', 0);
+  // A recommender says which network reads the history, and, where both were trained, by how much it won.
+  const chosen = (arch as { chosen?: unknown } | undefined)?.chosen;
+  if (typeof chosen === 'string') {
+    const candidates = (arch as { candidates?: { arch?: unknown; valid_ndcg?: unknown }[] }).candidates ?? [];
+    const others = Array.isArray(candidates)
+      ? candidates.filter((c) => c?.arch !== chosen && typeof c?.valid_ndcg === 'number')
+      : [];
+    const valid = Array.isArray(candidates) ? candidates.find((c) => c?.arch === chosen)?.valid_ndcg : undefined;
+    const against = others.map(
+      (c) => `${NETWORKS[String(c.arch)] ?? String(c.arch)} ${fmt.num(c.valid_ndcg as number)}`,
+    );
+    out.unshift(
+      `network ${NETWORKS[chosen] ?? chosen}${
+        typeof valid === 'number' && against.length
+          ? ` (validation NDCG@10 ${fmt.num(valid)} against ${against.join(', ')})`
+          : ''
+      }`,
+    );
+  }
   return out.join(', ') || '–';
 }
+
+const NETWORKS: Record<string, string> = { sasrec: 'SASRec', srgnn: 'SR-GNN' };
 
 /** What the last action did, shown again on the page it redraws. */
 let lastDone = '';

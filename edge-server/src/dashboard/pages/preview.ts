@@ -15,6 +15,7 @@ import type {
   RecommendationServer,
   RecommenderManifest,
   Served,
+  Signal,
 } from '@aisle/shared-models/models/recommender';
 import { inCart } from '@aisle/shared-models/models/recommender/serve';
 import { api, q } from '../api';
@@ -467,7 +468,16 @@ const picture = (src: string | undefined) => {
   }
 };
 
-/** One version's picks as cards: picture, name, category and price, reason, score. */
+/** Which signal picked a card, as the merchant reads it. */
+const SIGNAL_WORDS: Record<Signal, string> = {
+  neighbours: 'seen together by other shoppers',
+  sequence: 'the order of the visit',
+  content: 'the category',
+  popularity: 'popularity',
+  history: 'their own history',
+};
+
+/** One version's picks as cards: picture, name, category and price, reason, score and the signal behind it. */
 function picks(served: Served) {
   return h(
     'ol',
@@ -478,6 +488,7 @@ function picks(served: Served) {
         {
           'data-item': item.item_id,
           'data-score': item.score ?? '',
+          'data-signal': item.signal ?? '',
           'data-context': item.context ? 'page' : 'shopper',
         },
         picture(item.image)
@@ -504,7 +515,12 @@ function picks(served: Served) {
           h(
             'small',
             { class: 'score' },
-            item.score === undefined ? 'catalogue fill' : `score ${fmt.num(item.score, 3)}`,
+            [
+              item.score === undefined ? 'catalogue fill' : `score ${fmt.num(item.score, 3)}`,
+              item.signal ? SIGNAL_WORDS[item.signal] : undefined,
+            ]
+              .filter(Boolean)
+              .join(' · '),
           ),
         ),
       ),

@@ -7,8 +7,10 @@ import * as tf from '@tensorflow/tfjs';
 import { decodeTensors, encodeTensors, type ModelFiles, ModelFormatError, requireTensors } from '../files';
 import type { QuantDtype, QuantPin } from '../quantize';
 import type { ContentTable } from './content';
+import { weightShapes } from './encoder';
 import { createRecommenderModel, type NeighbourTable, type RecommenderManifest, type RecommenderModel } from './model';
-import { type SasRecWeights, weightShapes } from './sasrec';
+import { ARCHS, type SasRecWeights } from './sasrec';
+import { SRGNN_LIMITS } from './srgnn';
 
 export const RECOMMENDER_FORMAT = 'aisle-sasrec';
 
@@ -55,6 +57,15 @@ export async function decodeRecommender(files: ModelFiles, manifest: Recommender
   if (!c || ![c.items, c.types, c.maxLen, c.dim, c.blocks].every((n) => Number.isInteger(n) && n > 0)) {
     throw new ModelFormatError('the manifest has no valid SASRec config');
   }
+  if (c.arch !== undefined && !ARCHS.includes(c.arch))
+    throw new ModelFormatError(
+      `the manifest's network "${String(c.arch)}" is none this device knows (${ARCHS.join(', ')})`,
+    );
+  // SR-GNN's steps and window are in no tensor's shape: bounded here, or a manifest could make every ranking endless.
+  if (c.arch === 'srgnn' && (c.blocks > SRGNN_LIMITS.steps || c.maxLen > SRGNN_LIMITS.window))
+    throw new ModelFormatError(
+      `SR-GNN's config asks for ${c.blocks} steps over ${c.maxLen} items; at most ${SRGNN_LIMITS.steps} steps over ${SRGNN_LIMITS.window}`,
+    );
   const { tensors } = decodeTensors(files, RECOMMENDER_FORMAT);
   const shapes = weightShapes(c);
   requireTensors(tensors, [...shapes.map(([name]) => name), 'knn_items', 'knn_similarity', 'popularity']);

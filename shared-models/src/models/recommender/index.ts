@@ -11,6 +11,7 @@ export {
   recentPresence,
 } from './content';
 export { embed } from './embedding';
+export { archOf, encodeHistories, type HistoryEncoder, prepareEncoder, weightShapes } from './encoder';
 export { decodeRecommender, encodeRecommender, RECOMMENDER_FORMAT, type RecommenderParts } from './format';
 export {
   answerFor,
@@ -40,7 +41,16 @@ export {
   type RecommenderModel,
   topOf,
 } from './model';
-export { DEFAULT_SASREC, encode, itemScores, type SasRecConfig, type SasRecWeights, weightShapes } from './sasrec';
+export {
+  ARCHS,
+  type Arch,
+  DEFAULT_SASREC,
+  encode,
+  itemScores,
+  type SasRecConfig,
+  type SasRecWeights,
+  sasrecShapes,
+} from './sasrec';
 export { encodeLast, type InferenceWeights, prepareInference } from './sasrec-infer';
 export {
   type CandidateSource,
@@ -55,6 +65,8 @@ export {
   type RecommendRules,
   recommendationServer,
   type Served,
+  SIGNALS,
+  type Signal,
 } from './serve';
 
 import { loader } from '../load';

@@ -9,8 +9,8 @@ import { addNeighbourScores } from '../baselines/item-knn';
 import type { NextItemScorer } from '../baselines/types';
 import type { ModelManifest } from '../manifest';
 import { type ContentTable, contentScores, recentPresence } from './content';
-import { encode, itemScores, type SasRecConfig, type SasRecWeights } from './sasrec';
-import { encodeLast, type InferenceWeights, prepareInference } from './sasrec-infer';
+import { encodeHistories, type HistoryEncoder, padWindow, prepareEncoder } from './encoder';
+import { itemScores, type SasRecConfig, type SasRecWeights } from './sasrec';
 
 export interface RecommenderManifest extends ModelManifest {
   name: 'recommender';
@@ -190,11 +190,7 @@ export function topOf(
   return { index: Int32Array.from(order, (r) => index[r]), score: Float32Array.from(order, (r) => score[r]) };
 }
 
-/** Left-pads (or cuts) a history to the model's window. */
-export const padWindow = (s: readonly number[], n: number) => {
-  const tail = s.slice(-n);
-  return [...new Array(n - tail.length).fill(0), ...tail];
-};
+export { padWindow };
 
 export function createRecommenderModel(
   weights: SasRecWeights,
@@ -211,29 +207,14 @@ export function createRecommenderModel(
   const c = manifest.config;
   const itemsT = frozen ? tf.keep(tf.transpose(weights.item_embedding)) : undefined;
   // Weights in training change under us: only a frozen model prepares the single-history fast path.
-  let prepared: Promise<InferenceWeights> | undefined;
-  let ready: InferenceWeights | undefined;
+  let prepared: Promise<HistoryEncoder> | undefined;
+  let ready: HistoryEncoder | undefined;
   const vocabulary = vocabularyFromList(manifest.items);
   const typeVocabulary = vocabularyFromList(manifest.types);
 
   /** The hidden state after each history, [n, dim]. */
-  function lastHidden(histories: readonly (readonly number[])[], types: readonly (readonly number[])[]): tf.Tensor2D {
-    return tf.tidy(() => {
-      const n = histories.length;
-      const items = tf.tensor2d(
-        histories.map((h) => padWindow(h, c.maxLen)),
-        [n, c.maxLen],
-        'int32',
-      );
-      const kinds = tf.tensor2d(
-        types.map((t, i) => padWindow(t.length ? t : histories[i].map(() => 1), c.maxLen)),
-        [n, c.maxLen],
-        'int32',
-      );
-      const last = encode(weights, c, items, kinds, false).slice([0, c.maxLen - 1, 0], [n, 1, c.dim]);
-      return last.reshape([n, c.dim]) as tf.Tensor2D;
-    });
-  }
+  const lastHidden = (histories: readonly (readonly number[])[], types: readonly (readonly number[])[]) =>
+    encodeHistories(weights, c, histories, types);
 
   /** SASRec's scores of every item after each history, as a tensor [n, items]. */
   const neuralTensor = (histories: readonly (readonly number[])[], types: readonly (readonly number[])[]) =>
@@ -372,8 +353,8 @@ export function createRecommenderModel(
     const tail = (xs: readonly number[]) => xs.slice(-c.maxLen);
     if (frozen) {
       // On wasm the products over many rows take XNNPACK's kernels; elsewhere plain loops.
-      prepared ??= prepareInference(weights, c, tf.getBackend() === 'wasm').then((p) => (ready = p));
-      return encodeLast(await prepared, tail(history), tail(types), rows);
+      prepared ??= prepareEncoder(weights, c, tf.getBackend() === 'wasm').then((p) => (ready = p));
+      return (await prepared).encode(tail(history), tail(types), rows);
     }
     const hidden = lastHidden([history], [types]);
     try {

@@ -147,7 +147,7 @@ function normRows(
  * `out` ([rows, cols]) = rows `from`… of `a` ([*, d]) · W, W given transposed (`wt`, [cols, d]),
  * plus `bias` when given, ReLU'd when asked. Dot products with four running sums.
  */
-function times(
+export function times(
   a: Float32Array,
   from: number,
   rows: number,

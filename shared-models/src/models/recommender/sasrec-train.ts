@@ -5,7 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { embed } from './embedding';
-import { encode, itemScores, matMul2d, type SasRecConfig, type SasRecWeights, weightShapes } from './sasrec';
+import { encodeHistories, weightShapes } from './encoder';
+import { encode, itemScores, matMul2d, type SasRecConfig, type SasRecWeights } from './sasrec';
 
 /** Fresh weights: small normal embeddings, Glorot-uniform matrices, unit layer-norm gains. */
 export function initWeights(c: SasRecConfig, seed = 1): Record<string, tf.Variable> {
@@ -14,7 +15,7 @@ export function initWeights(c: SasRecConfig, seed = 1): Record<string, tf.Variab
   for (const [name, shape] of weightShapes(c)) {
     const value = tf.tidy(() => {
       if (name.endsWith('gamma')) return tf.ones(shape);
-      if (name.endsWith('beta') || /_b\d$/.test(name)) return tf.zeros(shape);
+      if (name.endsWith('beta') || name.endsWith('bias') || /_b\d$/.test(name)) return tf.zeros(shape);
       if (name.endsWith('embedding')) return tf.randomNormal(shape, 0, 0.05, 'float32', s++);
       const limit = Math.sqrt(6 / (shape[0] + shape[1]));
       return tf.randomUniform(shape, -limit, limit, 'float32', s++);
@@ -42,7 +43,33 @@ export function sequenceLoss(
 ): tf.Scalar {
   const [batch, len] = items.shape;
   const h = encode(w, c, items, types, true, seeds).reshape([batch * len, c.dim]) as tf.Tensor2D;
-  const flatTargets = targets.reshape([-1]) as tf.Tensor1D;
+  return nextItemLoss(w, c, h, targets.reshape([-1]) as tf.Tensor1D, negatives);
+}
+
+/**
+ * The same loss for a network that gives one state per history (SR-GNN): each history's next item
+ * (`targets`, one per history) against the rest, its states computed with dropout.
+ */
+export function historyLoss(
+  w: SasRecWeights,
+  c: SasRecConfig,
+  histories: readonly (readonly number[])[],
+  types: readonly (readonly number[])[],
+  targets: tf.Tensor1D,
+  negatives?: tf.Tensor1D,
+  seeds?: () => number,
+): tf.Scalar {
+  return nextItemLoss(w, c, encodeHistories(w, c, histories, types, true, seeds), targets, negatives);
+}
+
+/** Mean cross-entropy of each state's target (0: none), full or sampled softmax. */
+function nextItemLoss(
+  w: SasRecWeights,
+  c: SasRecConfig,
+  h: tf.Tensor2D,
+  flatTargets: tf.Tensor1D,
+  negatives?: tf.Tensor1D,
+): tf.Scalar {
   const valid = tf.notEqual(flatTargets, 0).toFloat();
   let picked: tf.Tensor;
   if (negatives) {

@@ -11,6 +11,8 @@ import * as tf from '@tensorflow/tfjs';
 import { embed } from './embedding';
 
 export interface SasRecConfig {
+  /** Which network reads the history (absent: SASRec, as in every model before there was a choice). */
+  arch?: Arch;
   /** Item vocabulary size, the padding / unknown index 0 included. */
   items: number;
   /** Event type vocabulary size, index 0 for padding and unknown types. */
@@ -21,13 +23,17 @@ export interface SasRecConfig {
   dropout: number;
 }
 
+/** The networks a recommender may read the history with: SASRec, or SR-GNN's session graph (`./srgnn`). */
+export type Arch = 'sasrec' | 'srgnn';
+export const ARCHS: readonly Arch[] = ['sasrec', 'srgnn'];
+
 export const DEFAULT_SASREC: Omit<SasRecConfig, 'items' | 'types'> = { maxLen: 50, dim: 64, blocks: 2, dropout: 0.2 };
 
 /** Weights by name (`weightShapes`): variables while training, plain tensors once loaded. */
 export type SasRecWeights = Record<string, tf.Tensor>;
 
-/** Names and shapes of every weight, in a fixed order (the order they are exported in). */
-export function weightShapes(c: SasRecConfig): [string, number[]][] {
+/** Names and shapes of SASRec's weights, in a fixed order (the order they are exported in). */
+export function sasrecShapes(c: SasRecConfig): [string, number[]][] {
   const shapes: [string, number[]][] = [
     ['item_embedding', [c.items, c.dim]],
     ['position_embedding', [c.maxLen, c.dim]],

@@ -56,10 +56,27 @@ export interface Recommendation {
   image?: string;
   /** "seen with Kettle", "because you viewed X", "popular in Shoes", … */
   reason: string;
+  /**
+   * Which signal put it here: `neighbours` (the co-view graph: seen with a product the shopper
+   * viewed or has on screen), `sequence` (the network reading the visit's order: what shoppers went
+   * on to after such a visit), `content` (the category of what they viewed or have on screen),
+   * `popularity` (nothing known of the shopper: what is popular), `history` (their own item, back
+   * again). Every pick this code makes names one; an edge from before it was named did not.
+   */
+  signal?: Signal;
   /** What it ranked by (the model's blended score, after the merchant's boosts); absent for the catalogue's fill. */
   score?: number;
   /** Chosen for the page's product or category rather than for the shopper's history alone. */
   context?: boolean;
+}
+
+export const SIGNALS = ['neighbours', 'sequence', 'content', 'popularity', 'history'] as const;
+export type Signal = (typeof SIGNALS)[number];
+
+/** A reason a shopper reads and the signal it names. */
+interface Why {
+  reason: string;
+  signal: Signal;
 }
 
 export interface Served {
@@ -243,7 +260,7 @@ export function recommendationServer(
     const perCategory = new Map<string, number>();
     const items: Recommendation[] = [];
     const chosen = new Set<string>();
-    const take = (id: string, reason: () => string, score?: number, context = false) => {
+    const take = (id: string, why: () => Why, score?: number, context = false) => {
       if (items.length >= rules.k || exclude.has(id) || chosen.has(id)) return;
       const info = byId.get(id);
       if (byId.size && !info) return; // not (or no longer) in the catalogue
@@ -261,7 +278,7 @@ export function recommendationServer(
         price: info?.price,
         url: info?.url,
         ...(image ? { image } : {}),
-        reason: reason(),
+        ...why(),
         ...(score === undefined ? {} : { score }),
         ...(context ? { context } : {}),
       });
@@ -347,33 +364,52 @@ export function recommendationServer(
       const idCold = cold && !extra?.near && !extraIds.length && !inputRows;
       servedCold = idCold;
 
+      const lastViewed = rows.length ? nameOf(rows[rows.length - 1].item_id) : '';
       /** Why the model picked j for this shopper. */
-      const personal = (j: number, id: string) => {
+      const personal = (j: number, id: string): Why => {
         if (j >= m.vocabulary.size) {
           const source = extraFrom.get(id) ?? '';
-          return seen.has(source) ? `because you viewed ${nameOf(source)}` : `often viewed with ${nameOf(source)}`;
+          const reason = seen.has(source)
+            ? `because you viewed ${nameOf(source)}`
+            : `often viewed with ${nameOf(source)}`;
+          return { reason, signal: 'neighbours' };
         }
         if (idCold)
-          return rules.context && categoryOf(j) === rules.context
-            ? `popular in ${rules.context}`
-            : 'popular in the shop';
+          return {
+            reason:
+              rules.context && categoryOf(j) === rules.context ? `popular in ${rules.context}` : 'popular in the shop',
+            signal: 'popularity',
+          };
         if (seen.has(id))
-          return boughtBefore.has(id) ? 'you bought this before: buy it again' : 'you looked at this before';
+          return {
+            reason: boughtBefore.has(id) ? 'you bought this before: buy it again' : 'you looked at this before',
+            signal: 'history',
+          };
         const at = m.explain(historyIndex, j);
-        if (at !== undefined) return `because you viewed ${nameOf(rows[at].item_id)}`;
+        if (at !== undefined) return { reason: `because you viewed ${nameOf(rows[at].item_id)}`, signal: 'neighbours' };
         const category = byId.get(id)?.item_category;
-        return category && historyCategories.has(category) ? `more from ${category}` : 'popular with shoppers like you';
+        if (category && historyCategories.has(category)) return { reason: `more from ${category}`, signal: 'content' };
+        // Neither seen with what they viewed nor of its kind: the network's reading of the visit.
+        return {
+          reason:
+            rows.length === 1
+              ? `shoppers who viewed ${lastViewed} went on to this`
+              : 'where visits like yours went next',
+          signal: 'sequence',
+        };
       };
       /** Why j belongs on this page. */
-      const forPage = (j: number, id: string) => {
+      const forPage = (j: number, id: string): Why => {
         // Back again (the repeat boost): that says more than the page does.
         if (seen.has(id)) return personal(j, id);
-        if (withIt.has(id)) return `often viewed with ${screenName}`;
+        if (withIt.has(id)) return { reason: `often viewed with ${screenName}`, signal: 'neighbours' };
         if (rules.item && screenCategory && idCategory(id) === screenCategory)
-          return `more ${screenCategory} like ${screenName}`;
-        if (idCold) return `popular in ${screenCategory}`;
+          return { reason: `more ${screenCategory} like ${screenName}`, signal: 'content' };
+        if (idCold) return { reason: `popular in ${screenCategory}`, signal: 'popularity' };
         const why = personal(j, id);
-        return why.startsWith('because') ? why : `picked for you in ${screenCategory}`;
+        return why.signal === 'neighbours'
+          ? why
+          : { reason: `picked for you in ${screenCategory}`, signal: why.signal };
       };
 
       const excluded = [...exclude].map((id) => m.vocabulary.indexOf(id));
@@ -381,7 +417,7 @@ export function recommendationServer(
         adjust: Float32Array,
         size: number,
         upTo: number,
-        reason: (j: number, id: string) => string,
+        reason: (j: number, id: string) => Why,
         context = false,
         extras = extra,
       ) => {
@@ -431,7 +467,7 @@ export function recommendationServer(
     // No model, or not enough that passes the rules: the catalogue's own order fills the rest.
     for (const info of byId.values()) {
       if (items.length >= rules.k) break;
-      take(info.item_id, () => 'popular in the shop');
+      take(info.item_id, () => ({ reason: 'popular in the shop', signal: 'popularity' }));
     }
     return { items, cold: servedCold };
   }

@@ -1,0 +1,75 @@
+/**
+ * @module training/pipelines/recommender-arch — `--arch auto`: the recommender trained once with
+ * each network that reads the history (SASRec, SR-GNN's session graph), each with its own blend,
+ * content weight and repeats chosen on validation, and the one whose shipped model scores the best
+ * validation NDCG@10 kept. The test items judge it once, after the choice; the others' numbers go
+ * in the manifest beside it, so the operator reads why.
+ */
+import { ARCHS, type Arch } from '@aisle/shared-models/models/recommender';
+import type { LeaveLastOut } from '../data/sequences';
+import { type RecommenderTrainOptions, type RecommenderTrainResult, trainRecommender } from './recommender-sasrec';
+
+export type ArchChoice = Arch | 'auto';
+
+export interface ArchCandidate {
+  arch: Arch;
+  valid_ndcg: number;
+  test_ndcg: number;
+  epochs_run: number;
+  seconds: number;
+}
+
+/**
+ * Trains with `arch` (its config's `arch`), or with each network in turn for `auto` — each given
+ * an equal share of the time budget — and keeps the best on validation. A warm start keeps the
+ * earlier model's network: its rows are what the device holds.
+ */
+export async function trainRecommenderArch(
+  split: LeaveLastOut,
+  arch: ArchChoice,
+  options: RecommenderTrainOptions = {},
+): Promise<RecommenderTrainResult & { candidates: ArchCandidate[] }> {
+  const fixed = options.warmStart ? (options.warmStart.manifest.config.arch ?? 'sasrec') : arch;
+  const archs: readonly Arch[] = fixed === 'auto' ? ARCHS : [fixed];
+  const share = (options.timeBudget ?? 480) / archs.length;
+  const candidates: ArchCandidate[] = [];
+  let best: RecommenderTrainResult | undefined;
+  for (const [k, a] of archs.entries()) {
+    const started = performance.now();
+    const trained = await trainRecommender(split, {
+      ...options,
+      timeBudget: share,
+      ...(archs.length > 1 ? { budgetOf: options.timeBudget ?? 480 } : {}),
+      config: { ...options.config, arch: a },
+      onEpoch: (done, total, line) =>
+        options.onEpoch?.(k * total + done, archs.length * total, archs.length > 1 ? `${a}: ${line}` : line),
+    });
+    const shipped = trained.results.find((r) => r.model === 'recommender');
+    candidates.push({
+      arch: a,
+      valid_ndcg: shipped?.valid.ndcg ?? 0,
+      test_ndcg: shipped?.test.ndcg ?? 0,
+      epochs_run: trained.epochSeconds.length,
+      seconds: (performance.now() - started) / 1000,
+    });
+    const bestValid = best?.results.find((r) => r.model === 'recommender')?.valid.ndcg ?? Number.NEGATIVE_INFINITY;
+    if (!best || (shipped?.valid.ndcg ?? 0) > bestValid) {
+      best?.model.dispose();
+      best = trained;
+    } else trained.model.dispose();
+  }
+  const chosen = best as RecommenderTrainResult;
+  const chosenArch = chosen.manifest.config.arch ?? 'sasrec';
+  const others = candidates.filter((c) => c.arch !== chosenArch);
+  const validOf = (a: string) => candidates.find((c) => c.arch === a)?.valid_ndcg ?? 0;
+  const reason =
+    archs.length === 1
+      ? options.warmStart && arch !== fixed
+        ? `${chosenArch}: the network of the model warm-started from`
+        : `${chosenArch}: asked for`
+      : `${chosenArch}: validation NDCG@10 ${validOf(chosenArch).toFixed(4)} against ${others
+          .map((c) => `${c.arch} ${c.valid_ndcg.toFixed(4)}`)
+          .join(', ')}`;
+  chosen.manifest.metrics = { ...chosen.manifest.metrics, arch: { chosen: chosenArch, reason, candidates } };
+  return { ...chosen, candidates };
+}
