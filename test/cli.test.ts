@@ -288,7 +288,7 @@ describe('aisle train recommender and aisle recommend', () => {
     expect(named / lines.length).toBeGreaterThan(0.45);
   });
 
-  it('stops starting epochs when the time budget runs out, keeping the best so far', async () => {
+  it('stops training when the time budget runs out, mid-epoch if need be, keeping the best so far', async () => {
     const quick = join(dir, 'quick');
     const r = await aisle(
       'train',
@@ -303,8 +303,13 @@ describe('aisle train recommender and aisle recommend', () => {
       '1',
     );
     expect(r.code).toBe(0);
-    // Two networks (--arch auto), half the budget each.
-    expect(r.stdout).toMatch(/sasrec: stopped after \d+ epochs: its 0.5 s share of the 1 s time budget/);
+    // Two networks (--arch auto), half the budget each; an epoch longer than that stops part way.
+    for (const arch of ['sasrec', 'srgnn'])
+      expect(r.stdout).toMatch(
+        new RegExp(
+          `${arch}: stopped (after \\d+ epochs|\\d+ % into epoch \\d+): its 0.5 s share of the 1 s time budget`,
+        ),
+      );
     const manifest = JSON.parse(readFileSync(join(quick, 'manifest.json'), 'utf8'));
     expect(manifest.metrics.epochs_run).toBeLessThan(200);
     expect(manifest.metrics.ndcg_at_10).toBeGreaterThan(0);
@@ -481,6 +486,23 @@ describe('aisle train recommender --warm-start: a daily retrain that ships only 
     expect(other.code).not.toBe(0);
     expect(other.stderr).toMatch(/has dim 16, this training 8/);
     expect(other.stderr.trim().split('\n')).toHaveLength(1);
+    // A warm start keeps its network: asking for the other one is refused, not silently ignored.
+    const arch = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8')).config.arch ?? 'sasrec';
+    const otherArch = arch === 'sasrec' ? 'srgnn' : 'sasrec';
+    const switched = await aisle(
+      'train',
+      'recommender',
+      '--events',
+      join(dir, 'today.csv'),
+      '--out',
+      model,
+      '--warm-start',
+      '--arch',
+      otherArch,
+    );
+    expect(switched.code).not.toBe(0);
+    expect(switched.stderr).toMatch(new RegExp(`reads histories with ${arch}, not ${otherArch}`));
+    expect(switched.stderr.trim().split('\n')).toHaveLength(1);
   }, 120_000);
 });
 

@@ -6,6 +6,7 @@
  */
 import type { CatalogItem } from '@aisle/shared-models/models/catalog';
 import {
+  type Arch,
   type CandidateSource,
   candidatesOf,
   candidateTable,
@@ -41,8 +42,11 @@ const catalogue: CatalogItem[] = ids.map((id, i) => ({
   ...(id.startsWith('S') ? {} : { image: `/img/${id}.jpg` }),
 }));
 
-function model(repeat: RecommenderManifest['repeat'] = null) {
-  const config: SasRecConfig = { items: ids.length + 1, types: 3, maxLen: 8, dim: 8, blocks: 1, dropout: 0 };
+function model(
+  repeat: RecommenderManifest['repeat'] = null,
+  { arch = 'sasrec', blend = 0.5 }: { arch?: Arch; blend?: number } = {},
+) {
+  const config: SasRecConfig = { arch, items: ids.length + 1, types: 3, maxLen: 8, dim: 8, blocks: 1, dropout: 0 };
   const manifest = {
     manifest_version: 1,
     name: 'recommender',
@@ -54,7 +58,7 @@ function model(repeat: RecommenderManifest['repeat'] = null) {
     config,
     items: ['', ...ids],
     types: ['', 'view_item', 'purchase'],
-    blend: 0.5,
+    blend,
     knn: { neighbours: 3, decay: 0.7 },
     repeat,
   } satisfies RecommenderManifest;
@@ -121,33 +125,46 @@ describe('what the shopper is shown', () => {
     }
   });
 
-  it('tells a first-time shopper with one item which signal picked each item, in words that match it', async () => {
-    const server = recommendationServer(model(), catalogue);
-    // Nothing known: every pick is popularity's, and says so.
-    const none = await server.recommend([], { k: 6 });
-    expect(none.cold).toBe(true);
-    expect(none.items.map((i) => [i.signal, i.reason])).toEqual(
-      none.items.map(() => ['popularity', 'popular in the shop']),
-    );
-    // One product viewed, no page context: its co-view neighbours first, then what the network or the category says.
-    const { items, cold } = await server.recommend([view('J1', 1, 'first')], { k: 10 });
-    expect(cold).toBe(false);
-    expect(items).toHaveLength(10);
-    const said: Record<string, RegExp> = {
-      neighbours: /^(because you viewed|often viewed with) Product J1$/,
-      content: /^more from Jackets$/,
-      sequence: /^shoppers who viewed Product J1 went on to this$/,
-    };
-    for (const i of items) {
-      expect(Object.keys(said)).toContain(i.signal);
-      expect(i.reason).toMatch(said[i.signal as string]);
-    }
-    // J1's neighbours in the table (J2, J3) are the neighbours' picks; the other jackets the category's.
-    const bySignal = (signal: string) => items.filter((i) => i.signal === signal).map((i) => i.item_id);
-    expect(bySignal('neighbours').sort()).toEqual(['J2', 'J3']);
-    expect(bySignal('content').every((id) => id.startsWith('J'))).toBe(true);
-    expect(bySignal('sequence').every((id) => !id.startsWith('J'))).toBe(true);
-  });
+  it.each([
+    ['SASRec', 'sasrec', 0.5],
+    ['SR-GNN', 'srgnn', 0.5],
+    ['item-kNN alone (the network weighed 0)', 'sasrec', 0],
+  ] as const)(
+    'tells a first-time shopper with one item which signal picked each item, in words that match it: %s',
+    async (_, arch, blend) => {
+      const server = recommendationServer(model(null, { arch, blend }), catalogue);
+      // Nothing known: every pick is popularity's, and says so.
+      const none = await server.recommend([], { k: 6 });
+      expect(none.cold).toBe(true);
+      expect(none.items.map((i) => [i.signal, i.reason])).toEqual(
+        none.items.map(() => ['popularity', 'popular in the shop']),
+      );
+      // One product viewed, no page context: its co-view neighbours, then what the network says
+      // follows such a visit — or, where it weighs nothing, what is popular — each told apart.
+      const { items, cold } = await server.recommend([view('J1', 1, 'first')], { k: 14 });
+      expect(cold).toBe(false);
+      expect(items).toHaveLength(14);
+      const said: Record<string, RegExp> = {
+        neighbours: /^(because you viewed|often viewed with) Product J1$/,
+        content: /^more from Jackets$/,
+        ...(blend > 0
+          ? { sequence: /^shoppers who viewed Product J1 went on to this$/ }
+          : { popularity: /^popular in the shop$/ }),
+      };
+      for (const i of items) {
+        expect(Object.keys(said)).toContain(i.signal);
+        expect(i.reason).toMatch(said[i.signal as string]);
+      }
+      // J1's neighbours in the table (J2, J3) are the neighbours' picks; other jackets the category's;
+      // the rest, from other categories, the network's (or popularity's where the network weighs nothing).
+      const bySignal = (signal: string) => items.filter((i) => i.signal === signal).map((i) => i.item_id);
+      expect(bySignal('neighbours').sort()).toEqual(['J2', 'J3']);
+      expect(bySignal('content').every((id) => id.startsWith('J'))).toBe(true);
+      const rest = bySignal(blend > 0 ? 'sequence' : 'popularity');
+      expect(rest.length).toBeGreaterThanOrEqual(14 - 9);
+      expect(rest.every((id) => !id.startsWith('J'))).toBe(true);
+    },
+  );
 
   it('on a category page, a new shopper sees that category’s popular items first', async () => {
     const { items, cold } = await recommendationServer(model(), catalogue).recommend([], {

@@ -13,6 +13,7 @@ import {
   type SasRecConfig,
 } from '@aisle/shared-models/models/recommender';
 import { initWeights } from '@aisle/shared-models/models/recommender/sasrec-train';
+import { SRGNN_WINDOW } from '@aisle/shared-models/models/recommender/srgnn';
 import { random } from '@aisle/shared-models/util/random';
 import * as tf from '@tensorflow/tfjs';
 import { cutRecommender } from '../../training/src/pipelines/recommender-head';
@@ -33,12 +34,12 @@ export async function syntheticModel(
   catalogItem: (i: number) => Record<string, unknown> = () => ({}),
   /** Devices hold this many items (the most popular), the edge answers the rest (`aisle train recommender --head`). */
   head?: number,
-  /** The network (SR-GNN with its trainer's default window, 20). */
+  /** The network (SR-GNN with its trainer's default window). */
   arch: Arch = 'sasrec',
 ) {
   const rnd = random(items);
   const config: SasRecConfig = {
-    ...(arch === 'srgnn' ? { arch, maxLen: 20 } : { maxLen: 50 }),
+    ...(arch === 'srgnn' ? { arch, maxLen: SRGNN_WINDOW } : { maxLen: 50 }),
     dim: 64,
     blocks: 1,
     dropout: 0,

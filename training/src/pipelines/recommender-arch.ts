@@ -5,7 +5,9 @@
  * validation NDCG@10 kept. The test items judge it once, after the choice; the others' numbers go
  * in the manifest beside it, so the operator reads why.
  */
-import { ARCHS, type Arch } from '@aisle/shared-models/models/recommender';
+import { ARCHS, type Arch, archOf } from '@aisle/shared-models/models/recommender';
+import * as tf from '@tensorflow/tfjs';
+import { DataError } from '../data/errors';
 import type { LeaveLastOut } from '../data/sequences';
 import { type RecommenderTrainOptions, type RecommenderTrainResult, trainRecommender } from './recommender-sasrec';
 
@@ -29,7 +31,12 @@ export async function trainRecommenderArch(
   arch: ArchChoice,
   options: RecommenderTrainOptions = {},
 ): Promise<RecommenderTrainResult & { candidates: ArchCandidate[] }> {
-  const fixed = options.warmStart ? (options.warmStart.manifest.config.arch ?? 'sasrec') : arch;
+  const earlier = options.warmStart ? archOf(options.warmStart.manifest.config) : undefined;
+  if (earlier && arch !== 'auto' && arch !== earlier)
+    throw new DataError(
+      `the model to start from reads histories with ${earlier}, not ${arch}: leave out --arch, or train without --warm-start`,
+    );
+  const fixed = earlier ?? arch;
   const archs: readonly Arch[] = fixed === 'auto' ? ARCHS : [fixed];
   const share = (options.timeBudget ?? 480) / archs.length;
   const candidates: ArchCandidate[] = [];
@@ -53,13 +60,18 @@ export async function trainRecommenderArch(
       seconds: (performance.now() - started) / 1000,
     });
     const bestValid = best?.results.find((r) => r.model === 'recommender')?.valid.ndcg ?? Number.NEGATIVE_INFINITY;
+    // The other network goes whole: its shipped model and the float weights it was made from.
+    const drop = (t: RecommenderTrainResult) => {
+      t.model.dispose();
+      tf.dispose(Object.values(t.weights));
+    };
     if (!best || (shipped?.valid.ndcg ?? 0) > bestValid) {
-      best?.model.dispose();
+      if (best) drop(best);
       best = trained;
-    } else trained.model.dispose();
+    } else drop(trained);
   }
   const chosen = best as RecommenderTrainResult;
-  const chosenArch = chosen.manifest.config.arch ?? 'sasrec';
+  const chosenArch = archOf(chosen.manifest.config);
   const others = candidates.filter((c) => c.arch !== chosenArch);
   const validOf = (a: string) => candidates.find((c) => c.arch === a)?.valid_ndcg ?? 0;
   const reason =

@@ -22,6 +22,7 @@ import {
   type SasRecConfig,
 } from '@aisle/shared-models/models/recommender';
 import { historyLoss, initWeights, sequenceLoss } from '@aisle/shared-models/models/recommender/sasrec-train';
+import { SRGNN_WINDOW } from '@aisle/shared-models/models/recommender/srgnn';
 import { random, shuffleInPlace } from '@aisle/shared-models/util/random';
 import * as tf from '@tensorflow/tfjs';
 import type { LeaveLastOut } from '../data/sequences';
@@ -89,8 +90,6 @@ const REPEAT_WEIGHTS = [0.25, 0.5, 1, 2, 4, 8, 16, 32, 64];
 const REPEAT_DECAYS = [0.5, 0.9, 1];
 /** An item with this many training events is half as "cold" as an unseen one. */
 const COLD_EVENTS = 5;
-/** SR-GNN's window: the latest this many items of a history make its graph. */
-const SRGNN_WINDOW = 20;
 /** Default time budget: 8 of the 10 minutes the issue allows, leaving room for the rest of the run. */
 const TIME_BUDGET = 480;
 
@@ -154,15 +153,17 @@ export async function trainRecommender(
   const epochSeconds: number[] = [];
   const names = Object.keys(weights);
   let ran = 0;
+  let cut: string | undefined;
+  const budgetWords = () =>
+    options.budgetOf
+      ? `its ${Math.round(timeBudget * 10) / 10} s share of the ${options.budgetOf} s time budget`
+      : `the ${timeBudget} s time budget`;
   try {
     for (let epoch = 1; epoch <= epochs; epoch++) {
       const spent = epochSeconds.reduce((x, y) => x + y, 0);
       // Another epoch would overrun the budget: stop, and judge where training got to.
       if (epoch > 1 && spent + (epochSeconds.at(-1) ?? 0) > timeBudget) {
-        const budget = options.budgetOf
-          ? `its ${Math.round(timeBudget * 10) / 10} s share of the ${options.budgetOf} s time budget`
-          : `the ${timeBudget} s time budget`;
-        options.onEpoch?.(epochs, epochs, `stopped after ${epoch - 1} epochs: ${budget}`);
+        options.onEpoch?.(epochs, epochs, `stopped after ${epoch - 1} epochs: ${budgetWords()}`);
         if ((epoch - 1) % evalEvery !== 0) {
           const { ndcg } = evaluateRanking(sasrecOnly, split.valid);
           if (!best || ndcg > best.ndcg) {
@@ -238,10 +239,16 @@ export async function trainRecommender(
         tf.dispose([l, inputs, ...(types ? [types] : []), targets, ...(negs ? [negs] : [])]);
         loss += value;
         batches++;
+        // An epoch longer than what is left of the budget (a big log's first, or one slower than the
+        // last): it stops here, and what it learnt so far is judged like a whole epoch's.
+        if (spent + (performance.now() - started) / 1000 > timeBudget && b + BATCH < order.length) {
+          cut = `stopped ${Math.round((100 * (b + BATCH)) / order.length)} % into epoch ${epoch}: ${budgetWords()}`;
+          break;
+        }
       }
       epochSeconds.push((performance.now() - started) / 1000);
       let line = `epoch ${epoch}: loss ${(loss / batches).toFixed(3)}, ${epochSeconds.at(-1)?.toFixed(1)} s`;
-      if (epoch % evalEvery === 0 || epoch === epochs) {
+      if (epoch % evalEvery === 0 || epoch === epochs || cut) {
         const { ndcg } = evaluateRanking(sasrecOnly, split.valid);
         line += `, validation NDCG@10 ${ndcg.toFixed(4)}`;
         if (!best || ndcg > best.ndcg) {
@@ -250,6 +257,10 @@ export async function trainRecommender(
         }
       }
       options.onEpoch?.(epoch, epochs, line);
+      if (cut) {
+        options.onEpoch?.(epochs, epochs, cut);
+        break;
+      }
     }
   } finally {
     optimizer.dispose();

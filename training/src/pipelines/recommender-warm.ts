@@ -87,6 +87,10 @@ export function startFrom(
   ids: readonly string[],
 ): tf.Tensor2D {
   const before = warm.manifest.config;
+  if ((before.arch ?? 'sasrec') !== (config.arch ?? 'sasrec'))
+    throw new DataError(
+      `the model to start from reads histories with ${before.arch ?? 'sasrec'}, this training with ${config.arch ?? 'sasrec'}`,
+    );
   for (const key of ['dim', 'maxLen', 'blocks'] as const) {
     if (before[key] !== config[key]) {
       throw new DataError(`the model to start from has ${key} ${before[key]}, this training ${config[key]}`);

@@ -9,7 +9,7 @@ import { addNeighbourScores } from '../baselines/item-knn';
 import type { NextItemScorer } from '../baselines/types';
 import type { ModelManifest } from '../manifest';
 import { type ContentTable, contentScores, recentPresence } from './content';
-import { encodeHistories, type HistoryEncoder, padWindow, prepareEncoder } from './encoder';
+import { archOf, encodeHistories, type HistoryEncoder, padWindow, prepareEncoder } from './encoder';
 import { itemScores, type SasRecConfig, type SasRecWeights } from './sasrec';
 
 export interface RecommenderManifest extends ModelManifest {
@@ -372,7 +372,7 @@ export function createRecommenderModel(
   ): Promise<{ index: Int32Array; score: Float32Array }> {
     const { known, knownTypes } = knownOf([history], [types.length ? types : history.map(() => 1)]);
     // Rows past the model's own only where they are given and the encoder reads them in plain loops.
-    const given = options.rows && frozen ? options.rows.length / c.dim : 0;
+    const given = options.rows && frozen ? Math.floor(options.rows.length / c.dim) : 0;
     const keep = known[0].map((i) => i < c.items + given);
     const h = known[0].filter((_, k) => keep[k]);
     const t = knownTypes[0].filter((_, k) => keep[k]);
@@ -497,7 +497,7 @@ export function createRecommenderModel(
   }
 
   return {
-    name: 'sasrec',
+    name: archOf(c),
     manifest,
     vocabulary,
     score: (history, types = []) => scoreBatch([history], [types])[0],

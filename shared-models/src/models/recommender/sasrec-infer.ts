@@ -183,7 +183,7 @@ export function times(
 }
 
 /** Rows on the backend from this many: below it a product is a few thousand multiply-adds, less than a kernel's overhead. */
-const BACKEND_ROWS = 8;
+export const BACKEND_ROWS = 8;
 
 /** `out` = rows `from`… of `a` · `weight` (+ `bias`, ReLU'd when asked), on the backend; then, given `then`, · `then.weight` + `then.bias`. */
 function onBackend(

@@ -365,6 +365,8 @@ export function recommendationServer(
       servedCold = idCold;
 
       const lastViewed = rows.length ? nameOf(rows[rows.length - 1].item_id) : '';
+      // Whether the network scored this ranking: it has a weight in the blend and an item of the history to read.
+      const networkSpoke = m.manifest.blend > 0 && (!cold || !!inputRows);
       /** Why the model picked j for this shopper. */
       const personal = (j: number, id: string): Why => {
         if (j >= m.vocabulary.size) {
@@ -389,7 +391,9 @@ export function recommendationServer(
         if (at !== undefined) return { reason: `because you viewed ${nameOf(rows[at].item_id)}`, signal: 'neighbours' };
         const category = byId.get(id)?.item_category;
         if (category && historyCategories.has(category)) return { reason: `more from ${category}`, signal: 'content' };
-        // Neither seen with what they viewed nor of its kind: the network's reading of the visit.
+        // Neither seen with what they viewed nor of its kind: the network's reading of the visit, where it read one;
+        // else nothing but popularity ordered it.
+        if (!networkSpoke) return { reason: 'popular in the shop', signal: 'popularity' };
         return {
           reason:
             rows.length === 1

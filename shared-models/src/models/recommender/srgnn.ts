@@ -11,7 +11,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { embed } from './embedding';
 import { matMul2d, type SasRecConfig, type SasRecWeights } from './sasrec';
-import { times } from './sasrec-infer';
+import { BACKEND_ROWS, times } from './sasrec-infer';
+
+/** The window the trainer gives SR-GNN unless told: the latest this many items of a history make its graph. */
+export const SRGNN_WINDOW = 20;
 
 /** The most steps and the widest window a device runs (neither is in a weight's shape, so the format checks them). */
 export const SRGNN_LIMITS = { steps: 8, window: 200 };
@@ -51,8 +54,8 @@ export interface SessionGraph {
   outgoing: Float32Array;
 }
 
-/** The graph of `items` (oldest first), its matrices `size` × `size` (at least the distinct items). */
-export function sessionGraph(items: readonly number[], size?: number): SessionGraph {
+/** The graph of `items` (oldest first). */
+export function sessionGraph(items: readonly number[]): SessionGraph {
   const at = new Map<number, number>();
   const nodes: number[] = [];
   const alias = items.map((i) => {
@@ -64,7 +67,7 @@ export function sessionGraph(items: readonly number[], size?: number): SessionGr
     }
     return k;
   });
-  const n = size ?? nodes.length;
+  const n = nodes.length;
   const edge = new Uint8Array(n * n);
   for (let t = 1; t < alias.length; t++) edge[alias[t - 1] * n + alias[t]] = 1;
   const incoming = new Float32Array(n * n);
@@ -122,10 +125,13 @@ export function encodeSessions(
         incoming[b * n * n + u * n + v] = g.incoming[u * m + v];
         outgoing[b * n * n + u * n + v] = g.outgoing[u * m + v];
       }
+    // Each position's type, aligned from the end as the items are.
+    const kinds = types[b] ?? [];
+    const offset = kinds.length - g.alias.length;
     g.alias.forEach((k, t) => {
       rows[b * len + t] = b * n + k;
       present[b * len + t] = 1;
-      typeIds[b * len + t] = types[b]?.slice(-c.maxLen)[t] ?? 0;
+      typeIds[b * len + t] = kinds[offset + t] ?? 0;
     });
     last[b] = b * len + Math.max(0, g.alias.length - 1);
   });
@@ -230,9 +236,6 @@ export async function prepareSessionInference(
     dispose: () => tensors?.edges.dispose(),
   };
 }
-
-/** Rows on the backend from this many (as `sasrec-infer`'s): below it a product costs less than a kernel's overhead. */
-const BACKEND_ROWS = 8;
 
 /**
  * `out` ([rows, cols]) = the first `rows` rows of `x` ([*, inner]) · W (+ `bias`): on the backend as
