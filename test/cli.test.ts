@@ -472,34 +472,16 @@ describe('aisle train recommender --warm-start: a daily retrain that ships only 
     expect(r.code).not.toBe(0);
     expect(r.stderr).toMatch(/no model here/);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    const other = await aisle(
-      'train',
-      'recommender',
-      '--events',
-      join(dir, 'today.csv'),
-      '--out',
-      model,
-      '--dim',
-      '8',
-      '--warm-start',
-    );
+    const warmAgain = (...more: string[]) =>
+      aisle('train', 'recommender', '--events', join(dir, 'today.csv'), '--out', model, '--warm-start', ...more);
+    const other = await warmAgain('--dim', '8');
     expect(other.code).not.toBe(0);
     expect(other.stderr).toMatch(/has dim 16, this training 8/);
     expect(other.stderr.trim().split('\n')).toHaveLength(1);
     // A warm start keeps its network: asking for the other one is refused, not silently ignored.
     const arch = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8')).config.arch ?? 'sasrec';
     const otherArch = arch === 'sasrec' ? 'srgnn' : 'sasrec';
-    const switched = await aisle(
-      'train',
-      'recommender',
-      '--events',
-      join(dir, 'today.csv'),
-      '--out',
-      model,
-      '--warm-start',
-      '--arch',
-      otherArch,
-    );
+    const switched = await warmAgain('--arch', otherArch);
     expect(switched.code).not.toBe(0);
     expect(switched.stderr).toMatch(new RegExp(`reads histories with ${arch}, not ${otherArch}`));
     expect(switched.stderr.trim().split('\n')).toHaveLength(1);

@@ -12,7 +12,9 @@ import { plusMinus, type Row, report, SEEDS, spread } from './report';
 
 /** Epochs for the benchmark: what `aisle train recommender` runs by default. */
 const EPOCHS = 20;
-const BENCH_SEEDS = SEEDS.slice(0, 3);
+/** Three seeds; `AISLE_BENCH_RECOMMENDER_SEEDS=N` runs the first N (and writes `<name>-seeds-N.json`). */
+const SEEDS_WANTED = Number(process.env.AISLE_BENCH_RECOMMENDER_SEEDS) || undefined;
+const BENCH_SEEDS = SEEDS.slice(0, SEEDS_WANTED ?? 3);
 const BASELINES = ['popularity', 'markov', 'item-knn', 'buy-again'];
 
 /**
@@ -88,7 +90,7 @@ export async function benchRecommenderOn(name: string, title: string, split: Lea
       pass: Math.max(...seconds) < 600,
     },
   );
-  report(name, `${title}; seeds ${BENCH_SEEDS.join(', ')}`, rows, {
+  report(SEEDS_WANTED ? `${name}-seeds-${SEEDS_WANTED}` : name, `${title}; seeds ${BENCH_SEEDS.join(', ')}`, rows, {
     results: Object.fromEntries([...byModel].map(([model, m]) => [model, { ...m, settings: [...m.settings] }])),
     seconds,
   });

@@ -35,9 +35,9 @@ why), keeps the epoch with the best validation NDCG@10, chooses on validation it
 item-kNN, the weight of a content signal (category and price band, for items with few events) and
 whether items already in the history may come back, and prints test NDCG@10 and hit rate next to
 popularity, item-kNN and Markov. Training stops early when the next epoch would overrun the time
-budget. The weights are then written in fewer bits where validation allows: integer tables in the
+budget, and part-way through an epoch that runs past it. The weights are then written in fewer bits where validation allows: integer tables in the
 fewest that hold them exactly, each float group (the item embedding, the neighbour similarities,
-the rest of SASRec, coldness, popularity) as uint8, else uint16, where it costs under
+the rest of the network, coldness, popularity) as uint8, else uint16, where it costs under
 --quantize-loss of validation NDCG@10 (TF.js's own quantised weight format: the device decodes it
 as it is). Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.`,
   options: {
@@ -48,7 +48,7 @@ as it is). Writes DIR/model.json, DIR/weights.bin and DIR/manifest.json.`,
       default: 'auto',
     },
     epochs: { value: 'N', help: 'training epochs', default: '20' },
-    'time-budget': { value: 'S', help: 'stop starting epochs after S seconds of training', default: '480' },
+    'time-budget': { value: 'S', help: 'stop training after S seconds (auto: shared by the networks)', default: '480' },
     seed: { value: 'S', help: 'shuffling and initialisation seed', default: '42' },
     dim: { value: 'N', help: 'embedding size', default: '64' },
     head: {
