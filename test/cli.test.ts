@@ -188,7 +188,8 @@ describe('aisle train recommender and aisle recommend', () => {
     const arch = manifest.metrics.arch;
     expect(arch.candidates.map((c: { arch: string }) => c.arch)).toEqual(['sasrec', 'srgnn']);
     const [sasrec, srgnn] = arch.candidates.map((c: { valid_ndcg: number }) => c.valid_ndcg);
-    expect(manifest.config.arch ?? 'sasrec').toBe(srgnn > sasrec ? 'srgnn' : 'sasrec');
+    // SR-GNN replaces SASRec only where it leads by more than the margin (1 %): no switch for noise.
+    expect(manifest.config.arch ?? 'sasrec').toBe(srgnn > sasrec * 1.01 ? 'srgnn' : 'sasrec');
     expect(arch.chosen).toBe(manifest.config.arch ?? 'sasrec');
     expect(trained.stdout).toMatch(/network: (sasrec|srgnn): validation NDCG@10 [\d.]+ against (srgnn|sasrec) [\d.]+/);
   });

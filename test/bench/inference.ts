@@ -22,7 +22,7 @@ import { syntheticModel } from '../helpers/synthetic-model';
 import { onnxOfModelDir } from './peers/onnx';
 import { type Row, report } from './report';
 
-/** Every size and backend by default; `AISLE_BENCH_SIZES=1000,10000` and `AISLE_BENCH_BACKENDS=wasm,cpu` run a subset. */
+/** Every size and backend by default; `AISLE_BENCH_SIZES=1000,10000` and `AISLE_BENCH_BACKENDS=wasm,cpu` run a subset (written to `inference-<subset>.json`). */
 export const pick = <T extends string | number>(all: readonly T[], env: string | undefined): T[] =>
   env ? all.filter((x) => env.split(',').includes(String(x))) : [...all];
 const SIZES = pick([1000, 10_000, 100_000], process.env.AISLE_BENCH_SIZES);
@@ -30,6 +30,10 @@ const BACKENDS = pick(['wasm', 'webgpu', 'webgl', 'cpu'] as const, process.env.A
 /** The networks, each a synthetic model of every size: `AISLE_BENCH_ARCHS=srgnn` runs one (and writes `inference-srgnn.json`). */
 const ARCHS_BENCHED = pick(ARCHS, process.env.AISLE_BENCH_ARCHS);
 const WARM_RUNS = 60;
+const subset = [process.env.AISLE_BENCH_ARCHS, process.env.AISLE_BENCH_SIZES, process.env.AISLE_BENCH_BACKENDS]
+  .filter(Boolean)
+  .join('-')
+  .replaceAll(',', '-');
 
 const PAGE = `<!doctype html><html><head><title>Inference bench</title></head><body><h1>Inference bench</h1>
 <script>
@@ -348,7 +352,8 @@ export async function benchInference() {
     // every browser is closed where it was opened
   }
   report(
-    process.env.AISLE_BENCH_ARCHS ? `inference-${ARCHS_BENCHED.join('-')}` : 'inference',
+    // A subset's numbers beside the full run's, not over them.
+    subset ? `inference-${subset}` : 'inference',
     'On-device recommendation in headless Chromium (2 cores, WebGPU on a software adapter): top-10 after a history of 20 items growing by one per request, synthetic models of each size and network (SASRec; SR-GNN, its rows marked), each request right after a floor product',
     rows,
     { results, failures },

@@ -21,6 +21,7 @@ import { useBackend } from '../../training/src/backend';
 import type { Interaction } from '../../training/src/data/interchange';
 import { type LeaveLastOut, sessionSplit } from '../../training/src/data/sequences';
 import type { RankingMetrics } from '../../training/src/eval/ranking';
+import { outdoes } from '../../training/src/pipelines/recommender-arch';
 import {
   type BaselineResult,
   evaluateBaselines,
@@ -106,8 +107,7 @@ export async function benchRecommenderSessions() {
       ),
     } as LeaveLastOut;
     for (const seed of seeds) {
-      const shipped: { arch: string; valid: number; test: RankingMetrics; settings: string }[] = [];
-      let excludeSeen = true;
+      const shipped: { arch: string; valid: number; test: RankingMetrics; settings: string; repeat: boolean }[] = [];
       for (const arch of ARCHS) {
         const trained = await trainRecommender(trainOn, {
           epochs: log.epochs[arch],
@@ -119,16 +119,20 @@ export async function benchRecommenderSessions() {
         });
         trained.model.dispose();
         const model = trained.results.find((r) => r.model === 'recommender') as (typeof trained.results)[number];
-        shipped.push({ arch, valid: model.valid.ndcg, test: model.test, settings: model.settings });
+        shipped.push({
+          arch,
+          valid: model.valid.ndcg,
+          test: model.test,
+          settings: model.settings,
+          repeat: !!trained.manifest.repeat,
+        });
         add(`recommender, ${arch}`, model.test, model.settings);
         for (const r of trained.results.filter((r) => r.model.endsWith(' alone'))) add(r.model, r.test, r.settings);
         runs.push({ log: log.name, seed, arch, results: trained.results });
-        // Judged as the chosen one is (seen items left out or not).
-        if (shipped.length === 1 || model.valid.ndcg > Math.max(...shipped.slice(0, -1).map((s) => s.valid)))
-          excludeSeen = !trained.manifest.repeat;
       }
-      // What `--arch auto` ships: the network whose model scores the better validation NDCG@10.
-      const chosen = shipped.reduce((a, b) => (b.valid > a.valid ? b : a));
+      // What `--arch auto` ships: each network in turn replaces the one before only where it outdoes it on validation.
+      const chosen = shipped.reduce((a, b) => (outdoes(b.valid, a.valid) ? b : a));
+      const excludeSeen = !chosen.repeat;
       add('recommender', chosen.test, `${chosen.arch}: ${chosen.settings}`);
       for (const b of baselinesFor(excludeSeen)) add(b.model, b.test, b.settings);
     }

@@ -30,8 +30,8 @@ export const trainRecommenderCommand: Command = {
   usage: ['(--events FILE | --from STORE) --out DIR [options]'],
   description: `Splits every user's history by time (last item test, the one before validation), trains the
 network --arch names on the rest (auto: SASRec and SR-GNN's session graph each, half the time
-budget each, keeping the one whose shipped model scores the better validation NDCG@10 and saying
-why), keeps the epoch with the best validation NDCG@10, chooses on validation its blend with
+budget each, switching to SR-GNN where its shipped model's validation NDCG@10 beats SASRec's by
+more than 1 %, and saying why), keeps the epoch with the best validation NDCG@10, chooses on validation its blend with
 item-kNN, the weight of a content signal (category and price band, for items with few events) and
 whether items already in the history may come back, and prints test NDCG@10 and hit rate next to
 popularity, item-kNN and Markov. Training stops early when the next epoch would overrun the time
