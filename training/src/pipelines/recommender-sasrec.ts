@@ -126,7 +126,6 @@ export async function trainRecommender(
   knnSettings.decay = Number(/decay ([\d.]+)/.exec(knnTuned.settings)?.[1] ?? 0.6);
 
   const weights = initWeights(config, seed);
-
   const movable = warm ? startFrom(weights, warm, config, split.vocabulary.ids) : undefined;
   if (warm && movable) keepNeighbours(neighbours, warm, movable.dataSync() as Float32Array);
   // Dropout masks from their own seeded stream, so that batching and sampling draw what they drew before.
@@ -188,39 +187,38 @@ export async function trainRecommender(
             ? Array.from({ length: NEGATIVES }, () => 1 + Math.floor(rnd() * (config.items - 1)))
             : undefined;
         const negs = negatives ? tf.tensor1d(negatives, 'int32') : undefined;
-        let inputs: tf.Tensor;
-        let types: tf.Tensor | undefined;
-        let targets: tf.Tensor;
+        // The batch's tensors, disposed after its step.
+        const owned: tf.Tensor[] = negs ? [negs] : [];
         let f: () => tf.Scalar;
         if (config.arch === 'srgnn') {
           // One graph per window: its items but the last, which is the target.
-          inputs = tf.tensor1d([], 'int32');
-          targets = tf.tensor1d(
+          const targets = tf.tensor1d(
             batch.map((w) => w.items[w.items.length - 1]),
             'int32',
           );
+          owned.push(targets);
           const histories = batch.map((w) => w.items.slice(0, -1));
           const kinds = batch.map((w) => w.types.slice(0, -1));
-          f = () => historyLoss(weights, config, histories, kinds, targets as tf.Tensor1D, negs, dropoutSeeds);
+          f = () => historyLoss(weights, config, histories, kinds, targets, negs, dropoutSeeds);
         } else {
           const shape: [number, number] = [batch.length, config.maxLen];
-          inputs = tf.tensor2d(
+          const inputs = tf.tensor2d(
             batch.map((w) => padWindow(w.items.slice(0, -1), config.maxLen)),
             shape,
             'int32',
           );
-          types = tf.tensor2d(
+          const types = tf.tensor2d(
             batch.map((w) => padWindow(w.types.slice(0, -1), config.maxLen)),
             shape,
             'int32',
           );
-          targets = tf.tensor2d(
+          const targets = tf.tensor2d(
             batch.map((w) => padWindow(w.items.slice(1), config.maxLen)),
             shape,
             'int32',
           );
-          const [x, t, y] = [inputs, types, targets] as tf.Tensor2D[];
-          f = () => sequenceLoss(weights, config, x, t, y, negs, dropoutSeeds);
+          owned.push(inputs, types, targets);
+          f = () => sequenceLoss(weights, config, inputs, types, targets, negs, dropoutSeeds);
         }
         let l: tf.Scalar;
         if (!movable) l = optimizer.minimize(f, true) as tf.Scalar;
@@ -236,7 +234,7 @@ export async function trainRecommender(
           l = value;
         }
         const value = l.dataSync()[0];
-        tf.dispose([l, inputs, ...(types ? [types] : []), targets, ...(negs ? [negs] : [])]);
+        tf.dispose([l, ...owned]);
         loss += value;
         batches++;
         // An epoch longer than what is left of the budget (a big log's first, or one slower than the
