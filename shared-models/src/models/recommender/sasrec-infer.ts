@@ -65,15 +65,8 @@ export async function prepareInference(
   const d = c.dim;
   const vector = async (t: tf.Tensor) => Float32Array.from((await t.data()) as Float32Array);
   /** [d, cols] matrices side by side, transposed, times `scale`: row o holds what output o reads. */
-  const matrix = async (ts: tf.Tensor[], scale = 1) => {
-    const parts = await Promise.all(ts.map((t) => t.data() as Promise<Float32Array>));
-    const cols = parts.length * d;
-    const out = new Float32Array(cols * d);
-    parts.forEach((m, part) => {
-      for (let i = 0; i < d; i++) for (let o = 0; o < d; o++) out[(part * d + o) * d + i] = m[i * d + o] * scale;
-    });
-    return out;
-  };
+  const matrix = async (ts: tf.Tensor[], scale = 1) =>
+    transposed(await Promise.all(ts.map((t) => t.data() as Promise<Float32Array>)), d, d, scale);
   const blocks: BlockArrays[] = [];
   const tensors: BlockTensors[] = [];
   const scale = 1 / Math.sqrt(d);
@@ -115,6 +108,19 @@ export async function prepareInference(
     // The other tensors are the model's own.
     dispose: () => tf.dispose(tensors.flatMap((t) => [t.wq, t.wkv])),
   };
+}
+
+/**
+ * [rows, cols] matrices side by side (each of the same rows), transposed and times `scale`: row o of
+ * the result holds what output o reads.
+ */
+export function transposed(parts: readonly Float32Array[], rows: number, cols: number, scale = 1): Float32Array {
+  const out = new Float32Array(parts.length * cols * rows);
+  parts.forEach((m, part) => {
+    for (let i = 0; i < rows; i++)
+      for (let o = 0; o < cols; o++) out[(part * cols + o) * rows + i] = m[i * cols + o] * scale;
+  });
+  return out;
 }
 
 /** Rows `from` to `from + rows` of `x` ([*, d]) layer-normalised into `out` from row 0 (as `encode`'s `layerNorm`). */

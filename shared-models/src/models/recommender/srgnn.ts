@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { embed } from './embedding';
 import { matMul2d, type SasRecConfig, type SasRecWeights } from './sasrec';
-import { BACKEND_ROWS, times } from './sasrec-infer';
+import { BACKEND_ROWS, times, transposed } from './sasrec-infer';
 
 /** The window the trainer gives SR-GNN unless told: the latest this many items of a history make its graph. */
 export const SRGNN_WINDOW = 20;
@@ -193,15 +193,6 @@ export interface SessionInference {
   /** The graph network's matrices on the backend ([in, out]), where its products over many rows run there (see `prepareInference`). */
   readonly tensors?: { edges: tf.Tensor2D; ih: tf.Tensor2D; hh: tf.Tensor2D };
   dispose(): void;
-}
-
-/** [rows, cols] matrices side by side (each of the same rows), transposed: row o of the result holds what output o reads. */
-function transposed(parts: Float32Array[], rows: number, cols: number): Float32Array {
-  const out = new Float32Array(parts.length * cols * rows);
-  parts.forEach((m, part) => {
-    for (let i = 0; i < rows; i++) for (let o = 0; o < cols; o++) out[(part * cols + o) * rows + i] = m[i * cols + o];
-  });
-  return out;
 }
 
 /** Reads the weights for `encodeSession`; with `backendProducts`, the graph network's products over many rows run on the backend. */
