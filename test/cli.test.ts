@@ -184,30 +184,53 @@ describe('aisle train recommender and aisle recommend', () => {
     expect(specs.find((w: { name: string }) => w.name === 'knn_items').quantization.dtype).toMatch(/uint(8|16)/);
     expect(readFileSync(join(model, 'weights.bin')).byteLength).toBe(q.bytes);
     expect(trained.stdout).toMatch(/weights: [\d.]+ MB as float32, [\d.]+ MB written/);
-    // --arch auto (the default): both networks trained, the better on validation kept, and why.
+    // --arch auto (the default): the three networks trained, the best on validation kept, and why.
     const arch = manifest.metrics.arch;
-    expect(arch.candidates.map((c: { arch: string }) => c.arch)).toEqual(['sasrec', 'srgnn']);
-    const [sasrec, srgnn] = arch.candidates.map((c: { valid_ndcg: number }) => c.valid_ndcg);
-    // SR-GNN replaces SASRec only where it leads by more than the margin (1 %): no switch for noise.
-    expect(manifest.config.arch ?? 'sasrec').toBe(srgnn > sasrec * 1.01 ? 'srgnn' : 'sasrec');
+    expect(arch.candidates.map((c: { arch: string }) => c.arch)).toEqual(['sasrec', 'srgnn', 'lightgcn']);
+    // Each replaces the one kept so far only where it leads by more than the margin (1 %): no switch for noise.
+    const kept = arch.candidates.reduce((a: { valid_ndcg: number }, b: { valid_ndcg: number }) =>
+      b.valid_ndcg > a.valid_ndcg * 1.01 ? b : a,
+    );
+    expect(manifest.config.arch ?? 'sasrec').toBe(kept.arch);
     expect(arch.chosen).toBe(manifest.config.arch ?? 'sasrec');
-    expect(trained.stdout).toMatch(/network: (sasrec|srgnn): validation NDCG@10 [\d.]+ against (srgnn|sasrec) [\d.]+/);
+    expect(trained.stdout).toMatch(
+      /network: (sasrec|srgnn|lightgcn): validation NDCG@10 [\d.]+ against (srgnn|sasrec|lightgcn) [\d.]+, (srgnn|sasrec|lightgcn) [\d.]+/,
+    );
   });
 
-  it('trains the session graph alone when asked, and it ranks the same read back', async () => {
-    const graph = join(dir, 'recommender-srgnn');
-    const r = await aisle('train', 'recommender', '--events', csv, '--out', graph, '--epochs', '3', '--arch', 'srgnn');
+  it.each([
+    ['the session graph (SR-GNN)', 'srgnn', 'SR-GNN', { arch: 'srgnn', maxLen: 20 }],
+    ['the shoppers–items graph (LightGCN)', 'lightgcn', 'LightGCN', { arch: 'lightgcn', maxLen: 50, decay: 0.7 }],
+  ])('trains %s alone when asked, and it ranks the same read back', async (_, arch, name, config) => {
+    const graph = join(dir, `recommender-${arch}`);
+    const r = await aisle('train', 'recommender', '--events', csv, '--out', graph, '--epochs', '3', '--arch', arch);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/\| srgnn alone +\| /);
-    expect(r.stdout).toMatch(/network: srgnn: asked for/);
+    expect(r.stdout).toMatch(new RegExp(`\\| ${arch} alone +\\| `));
+    expect(r.stdout).toMatch(new RegExp(`network: ${arch}: asked for`));
     const manifest = JSON.parse(readFileSync(join(graph, 'manifest.json'), 'utf8'));
-    expect(manifest.config).toMatchObject({ arch: 'srgnn', maxLen: 20 });
+    expect(manifest.config).toMatchObject(config);
     expect(manifest.metrics.ndcg_at_10).toBeGreaterThan(2 * manifest.metrics.compared.popularity.test);
-    const evaluated = await aisle('eval', 'recommender', '--events', csv, '--model', graph, '--out', 'srgnn-eval.json');
+    const evaluated = await aisle(
+      'eval',
+      'recommender',
+      '--events',
+      csv,
+      '--model',
+      graph,
+      '--out',
+      `${arch}-eval.json`,
+    );
     expect(evaluated.code).toBe(0);
-    const report = JSON.parse(readFileSync(join(dir, 'srgnn-eval.json'), 'utf8')) as EvalReport;
+    const report = JSON.parse(readFileSync(join(dir, `${arch}-eval.json`), 'utf8')) as EvalReport;
     expect(report.results[0].test.ndcg).toBeCloseTo(manifest.metrics.ndcg_at_10, 6);
-    expect(report.results[0].settings).toMatch(/^SR-GNN weight/);
+    expect(report.results[0].settings).toMatch(new RegExp(`^${name} weight`));
+    // A warm start keeps the network, and moves only the items with events in its data's last hour.
+    const warm = await aisle('train', 'recommender', '--events', csv, '--out', graph, '--warm-start');
+    expect(warm.code).toBe(0);
+    const after = JSON.parse(readFileSync(join(graph, 'manifest.json'), 'utf8'));
+    expect(after.config).toMatchObject(config);
+    expect(after.metrics.warm_start.from_version).toBe(manifest.version);
+    expect(after.metrics.warm_start.moved_items).toBeLessThan(manifest.items.length / 4);
   });
 
   it('recommends K distinct items to every user, new users and unknown items included', async () => {
@@ -304,11 +327,11 @@ describe('aisle train recommender and aisle recommend', () => {
       '1',
     );
     expect(r.code).toBe(0);
-    // Two networks (--arch auto), half the budget each; an epoch longer than that stops part way.
-    for (const arch of ['sasrec', 'srgnn'])
+    // Three networks (--arch auto), a third of the budget each; an epoch longer than that stops part way.
+    for (const arch of ['sasrec', 'srgnn', 'lightgcn'])
       expect(r.stdout).toMatch(
         new RegExp(
-          `${arch}: stopped (after \\d+ epochs|\\d+ % into epoch \\d+): its 0.5 s share of the 1 s time budget`,
+          `${arch}: stopped (after \\d+ epochs|\\d+ % into epoch \\d+): its 0.3 s share of the 1 s time budget`,
         ),
       );
     const manifest = JSON.parse(readFileSync(join(quick, 'manifest.json'), 'utf8'));
@@ -323,7 +346,7 @@ describe('aisle train recommender and aisle recommend', () => {
       [['train', 'recommender', '--events', csv], /missing --out/],
       [
         ['train', 'recommender', '--events', csv, '--out', 'x', '--arch', 'gru4rec'],
-        /--arch must be one of sasrec, srgnn, auto, got "gru4rec"/,
+        /--arch must be one of sasrec, srgnn, lightgcn, auto, got "gru4rec"/,
       ],
       ...['lots', '-1', '100', ''].map((loss): [string[], RegExp] => [
         ['train', 'recommender', '--events', csv, '--out', 'x', '--quantize-loss', loss],

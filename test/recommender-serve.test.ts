@@ -116,7 +116,7 @@ describe('what the shopper is shown', () => {
       // The rest are the shopper's own, with their own reasons.
       for (const i of items.slice(contextShare(k))) {
         expect(i.context).toBeUndefined();
-        expect(i.reason).toMatch(/because you viewed|more from|popular|visits like yours went next/);
+        expect(i.reason).toMatch(/because you viewed|more from|popular|visits like yours went next|tastes like yours/);
       }
       // Each ranked pick carries its score, best first within its part.
       const page = items.slice(0, contextShare(k)).map((i) => i.score as number);
@@ -128,6 +128,7 @@ describe('what the shopper is shown', () => {
   it.each([
     ['SASRec', 'sasrec', 0.5],
     ['SR-GNN', 'srgnn', 0.5],
+    ['LightGCN', 'lightgcn', 0.5],
     ['item-kNN alone (the network weighed 0)', 'sasrec', 0],
   ] as const)(
     'tells a first-time shopper with one item which signal picked each item, in words that match it: %s',
@@ -147,9 +148,12 @@ describe('what the shopper is shown', () => {
       const said: Record<string, RegExp> = {
         neighbours: /^(because you viewed|often viewed with) Product J1$/,
         content: /^more from Jackets$/,
-        ...(blend > 0
-          ? { sequence: /^shoppers who viewed Product J1 went on to this$/ }
-          : { popularity: /^popular in the shop$/ }),
+        // The graph network reads no order: it says what shoppers like this one chose.
+        ...(blend === 0
+          ? { popularity: /^popular in the shop$/ }
+          : arch === 'lightgcn'
+            ? { graph: /^shoppers who viewed Product J1 chose items like this$/ }
+            : { sequence: /^shoppers who viewed Product J1 went on to this$/ }),
       };
       for (const i of items) {
         expect(Object.keys(said)).toContain(i.signal);
@@ -160,7 +164,7 @@ describe('what the shopper is shown', () => {
       const bySignal = (signal: string) => items.filter((i) => i.signal === signal).map((i) => i.item_id);
       expect(bySignal('neighbours').sort()).toEqual(['J2', 'J3']);
       expect(bySignal('content').every((id) => id.startsWith('J'))).toBe(true);
-      const rest = bySignal(blend > 0 ? 'sequence' : 'popularity');
+      const rest = bySignal(blend === 0 ? 'popularity' : arch === 'lightgcn' ? 'graph' : 'sequence');
       expect(rest.length).toBeGreaterThanOrEqual(14 - 9);
       expect(rest.every((id) => !id.startsWith('J'))).toBe(true);
     },

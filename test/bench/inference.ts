@@ -20,11 +20,9 @@ import { launch } from '../helpers/browser';
 import { startServer, tempSqlite } from '../helpers/server';
 import { syntheticModel } from '../helpers/synthetic-model';
 import { onnxOfModelDir } from './peers/onnx';
-import { type Row, report } from './report';
+import { pick, type Row, report } from './report';
 
 /** Every size and backend by default; `AISLE_BENCH_SIZES=1000,10000` and `AISLE_BENCH_BACKENDS=wasm,cpu` run a subset (written to `inference-<subset>.json`). */
-export const pick = <T extends string | number>(all: readonly T[], env: string | undefined): T[] =>
-  env ? all.filter((x) => env.split(',').includes(String(x))) : [...all];
 const SIZES = pick([1000, 10_000, 100_000], process.env.AISLE_BENCH_SIZES);
 const BACKENDS = pick(['wasm', 'webgpu', 'webgl', 'cpu'] as const, process.env.AISLE_BENCH_BACKENDS);
 /** The networks, each a synthetic model of every size: `AISLE_BENCH_ARCHS=srgnn` runs one (and writes `inference-srgnn.json`). */
@@ -155,7 +153,7 @@ export async function benchInference() {
         const modelsDir = join(mkdtempSync(join(tmpdir(), 'aisle-bench-models-')), 'models');
         mkdirSync(modelsDir, { recursive: true });
         await syntheticModel(join(modelsDir, 'recommender'), items, undefined, undefined, arch);
-        const network = arch === 'srgnn' ? 'SR-GNN, ' : '';
+        const network = arch === 'srgnn' ? 'SR-GNN, ' : arch === 'lightgcn' ? 'LightGCN, ' : '';
         const db = tempSqlite();
         const server = await startServer(db.storage, { modelsDir });
         const url = server.page(PAGE);

@@ -16,8 +16,7 @@ import { DEFAULT_HEAD } from '../../training/src/pipelines/recommender-head';
 import { launch } from '../helpers/browser';
 import { startServer, type TestServer, tempSqlite } from '../helpers/server';
 import { syntheticModel } from '../helpers/synthetic-model';
-import { pick } from './inference';
-import { median, type Row, report } from './report';
+import { median, pick, type Row, report } from './report';
 
 /** `AISLE_BENCH_SIZES=1000,10000` and `AISLE_BENCH_NETWORKS=slow4g` run a subset. */
 const SIZES = pick([1000, 10_000, 100_000], process.env.AISLE_BENCH_SIZES);

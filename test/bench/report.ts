@@ -61,3 +61,7 @@ export const shopsIn = (env: string | undefined): string[] | undefined => env?.t
 /** Whether a benchmark runs the shop named `name`: every shop, unless `only` names some. */
 export const shopWanted = (name: string, only: readonly string[] | undefined): boolean =>
   !only || only.some((o) => name.toLowerCase().includes(o));
+
+/** The values of `all` an environment variable lists (comma-separated), or all of them where it is unset. */
+export const pick = <T extends string | number>(all: readonly T[], env: string | undefined): T[] =>
+  env ? all.filter((x) => env.split(',').includes(String(x))) : [...all];

@@ -360,7 +360,7 @@ describe('the merchant dashboard', () => {
         expect(p.name).toMatch(/\S/);
         expect(p.why).toMatch(/\S/);
         // Which signal picked it, named on the card.
-        expect(['neighbours', 'sequence', 'content', 'popularity', 'history']).toContain(p.signal);
+        expect(['neighbours', 'sequence', 'graph', 'content', 'popularity', 'history']).toContain(p.signal);
         expect(Number.isFinite(Number.parseFloat(p.score ?? ''))).toBe(true);
         expect(p.src.endsWith(`/demo/img/${p.id}.svg`), p.src).toBe(true);
       }

@@ -215,7 +215,7 @@ describe.runIf(chromiumAvailable())('the Aisle extension in Chromium', () => {
     expect(recs.length).toBeGreaterThan(0);
     for (const r of recs)
       expect(r).toMatch(
-        / — (because you viewed|popular|more from|often viewed with|more \w+ like|you looked at|you bought|shoppers who viewed|visits like yours|picked for you)/,
+        / — (because you viewed|popular|more from|often viewed with|more \w+ like|you looked at|you bought|shoppers who viewed|visits like yours|tastes like yours|picked for you)/,
       );
     expect(await page.$eval('[data-backend]', (el) => el.getAttribute('data-backend'))).not.toBe('');
     await page.close();

@@ -112,7 +112,7 @@ describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () =
       reasons.every(
         (r) =>
           r &&
-          /because you viewed|more from|popular|often viewed with|more \w+ like|looked at|shoppers who viewed|visits like yours|picked for you/.test(
+          /because you viewed|more from|popular|often viewed with|more \w+ like|looked at|shoppers who viewed|visits like yours|tastes like yours|picked for you/.test(
             r,
           ),
       ),
@@ -126,7 +126,7 @@ describe.runIf(chromiumAvailable())('on-device inference on the demo shop', () =
     );
     expect(signals).toHaveLength(10);
     for (const signal of signals)
-      expect(['neighbours', 'sequence', 'content', 'popularity', 'history']).toContain(signal);
+      expect(['neighbours', 'sequence', 'graph', 'content', 'popularity', 'history']).toContain(signal);
     expect(
       await onGpu.page.evaluate(
         () => document.querySelector('[data-aisle-slot]')?.shadowRoot?.querySelectorAll('a[href]').length,

@@ -12,6 +12,7 @@ import {
   type RecommenderManifest,
   type SasRecConfig,
 } from '@aisle/shared-models/models/recommender';
+import { LIGHTGCN_DECAY, LIGHTGCN_WINDOW } from '@aisle/shared-models/models/recommender/lightgcn';
 import { initWeights } from '@aisle/shared-models/models/recommender/sasrec-train';
 import { SRGNN_WINDOW } from '@aisle/shared-models/models/recommender/srgnn';
 import { random } from '@aisle/shared-models/util/random';
@@ -34,12 +35,16 @@ export async function syntheticModel(
   catalogItem: (i: number) => Record<string, unknown> = () => ({}),
   /** Devices hold this many items (the most popular), the edge answers the rest (`aisle train recommender --head`). */
   head?: number,
-  /** The network (SR-GNN with its trainer's default window). */
+  /** The network (SR-GNN and LightGCN with their trainer's default window). */
   arch: Arch = 'sasrec',
 ) {
   const rnd = random(items);
   const config: SasRecConfig = {
-    ...(arch === 'srgnn' ? { arch, maxLen: SRGNN_WINDOW } : { maxLen: 50 }),
+    ...(arch === 'srgnn'
+      ? { arch, maxLen: SRGNN_WINDOW }
+      : arch === 'lightgcn'
+        ? { arch, maxLen: LIGHTGCN_WINDOW, decay: LIGHTGCN_DECAY }
+        : { maxLen: 50 }),
     dim: 64,
     blocks: 1,
     dropout: 0,

@@ -26,12 +26,12 @@ import { type Command, intOption, stringOption, UsageError } from './command';
 import { pick } from './options';
 
 export const trainRecommenderCommand: Command = {
-  summary: 'the sequential recommender (SASRec or SR-GNN with event types, blended with item-kNN) from events',
+  summary: 'the recommender (SASRec, SR-GNN or LightGCN, blended with item-kNN) from events',
   usage: ['(--events FILE | --from STORE) --out DIR [options]'],
   description: `Splits every user's history by time (last item test, the one before validation), trains the
-network --arch names on the rest (auto: SASRec and SR-GNN's session graph each, half the time
-budget each, switching to SR-GNN where its shipped model's validation NDCG@10 beats SASRec's by
-more than 1 %, and saying why), keeps the epoch with the best validation NDCG@10, chooses on validation its blend with
+network --arch names on the rest (auto: SASRec, SR-GNN's session graph and LightGCN's
+shoppers–items graph in turn, a third of the time budget each, each replacing the one kept so far
+only where its shipped model's validation NDCG@10 beats it by more than 1 %, and saying why), keeps the epoch with the best validation NDCG@10, chooses on validation its blend with
 item-kNN, the weight of a content signal (category and price band, for items with few events) and
 whether items already in the history may come back, and prints test NDCG@10 and hit rate next to
 popularity, item-kNN and Markov. Training stops early when the next epoch would overrun the time

@@ -1,8 +1,9 @@
 /**
  * @module training/pipelines/recommender-arch — `--arch auto`: the recommender trained once with
- * each network that reads the history (SASRec, SR-GNN's session graph), each with its own blend,
- * content weight and repeats chosen on validation, and the one whose shipped model scores the best
- * validation NDCG@10 kept. The test items judge it once, after the choice; the others' numbers go
+ * each network that reads the history (SASRec, SR-GNN's session graph, LightGCN's shoppers–items
+ * graph), each with its own blend, content weight and repeats chosen on validation, and the one whose
+ * shipped model scores the best validation NDCG@10 kept (each replacing the one kept before it only
+ * by more than the margin). The test items judge it once, after the choice; the others' numbers go
  * in the manifest beside it, so the operator reads why.
  */
 import { ARCHS, type Arch, archOf } from '@aisle/shared-models/models/recommender';

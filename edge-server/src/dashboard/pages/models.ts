@@ -57,7 +57,7 @@ function headline(metrics: Record<string, unknown>): string {
   return out.join(', ') || '–';
 }
 
-const NETWORKS: Record<string, string> = { sasrec: 'SASRec', srgnn: 'SR-GNN' };
+const NETWORKS: Record<string, string> = { sasrec: 'SASRec', srgnn: 'SR-GNN', lightgcn: 'LightGCN' };
 
 /** What the last action did, shown again on the page it redraws. */
 let lastDone = '';

@@ -472,6 +472,7 @@ const picture = (src: string | undefined) => {
 const SIGNAL_WORDS: Record<Signal, string> = {
   neighbours: 'seen together by other shoppers',
   sequence: 'the order of the visit',
+  graph: 'shoppers with similar tastes',
   content: 'the category',
   popularity: 'popularity',
   history: 'their own history',

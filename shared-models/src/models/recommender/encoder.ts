@@ -1,12 +1,13 @@
 /**
  * @module shared-models/models/recommender/encoder — the network that reads a history, whichever the
- * config names (`arch`: SASRec, absent in every model from before there was a choice, or SR-GNN):
+ * config names (`arch`: SASRec, absent in every model from before there was a choice, SR-GNN or LightGCN):
  * its weights' names and shapes, the state after each of a batch of histories (trainer and
  * evaluation), and the device's one-history pass. The rest of the recommender — scoring against
- * the item embedding, the blend, the head — is the same for both.
+ * the item embedding, the blend, the head — is the same for all.
  */
 import type * as tf from '@tensorflow/tfjs';
 import * as tfc from '@tensorflow/tfjs';
+import { encodeBag, encodeBags, lightgcnShapes, prepareBagInference } from './lightgcn';
 import { type Arch, encode, type SasRecConfig, type SasRecWeights, sasrecShapes } from './sasrec';
 import { encodeLast, prepareInference } from './sasrec-infer';
 import { encodeSession, encodeSessions, prepareSessionInference, srgnnShapes } from './srgnn';
@@ -21,7 +22,8 @@ export const archOf = (c: SasRecConfig): Arch => c.arch ?? 'sasrec';
 
 /** Names and shapes of every weight of the config's network, in the order they are exported in. */
 export function weightShapes(c: SasRecConfig): [string, number[]][] {
-  return archOf(c) === 'srgnn' ? srgnnShapes(c) : sasrecShapes(c);
+  const arch = archOf(c);
+  return arch === 'srgnn' ? srgnnShapes(c) : arch === 'lightgcn' ? lightgcnShapes(c) : sasrecShapes(c);
 }
 
 /**
@@ -38,6 +40,7 @@ export function encodeHistories(
 ): tf.Tensor2D {
   const kinds = types.map((t, i) => (t.length ? t : histories[i].map(() => 1)));
   if (archOf(c) === 'srgnn') return encodeSessions(w, c, histories, kinds, training, seeds);
+  if (archOf(c) === 'lightgcn') return encodeBags(w, c, histories);
   return tfc.tidy(() => {
     const n = histories.length;
     const items = tfc.tensor2d(
@@ -71,6 +74,10 @@ export async function prepareEncoder(
   if (archOf(c) === 'srgnn') {
     const p = await prepareSessionInference(w, c, backendProducts);
     return { encode: (items, types, rows) => encodeSession(p, items, types, rows), dispose: () => p.dispose() };
+  }
+  if (archOf(c) === 'lightgcn') {
+    const p = await prepareBagInference(w, c);
+    return { encode: (items, _types, rows) => encodeBag(p, items, rows), dispose: () => p.dispose() };
   }
   const p = await prepareInference(w, c, backendProducts);
   return { encode: (items, types, rows) => encodeLast(p, items, types, rows), dispose: () => p.dispose() };

@@ -8,6 +8,7 @@ import { decodeTensors, encodeTensors, type ModelFiles, ModelFormatError, requir
 import type { QuantDtype, QuantPin } from '../quantize';
 import type { ContentTable } from './content';
 import { weightShapes } from './encoder';
+import { LIGHTGCN_HOPS } from './lightgcn';
 import { createRecommenderModel, type NeighbourTable, type RecommenderManifest, type RecommenderModel } from './model';
 import { ARCHS, type SasRecWeights } from './sasrec';
 import { SRGNN_LIMITS } from './srgnn';
@@ -66,6 +67,10 @@ export async function decodeRecommender(files: ModelFiles, manifest: Recommender
     throw new ModelFormatError(
       `SR-GNN's config asks for ${c.blocks} steps over ${c.maxLen} items; at most ${SRGNN_LIMITS.steps} steps over ${SRGNN_LIMITS.window}`,
     );
+  if (c.arch === 'lightgcn' && c.blocks > LIGHTGCN_HOPS)
+    throw new ModelFormatError(`LightGCN's config asks for ${c.blocks} hops; at most ${LIGHTGCN_HOPS}`);
+  if (c.decay !== undefined && !(typeof c.decay === 'number' && c.decay > 0 && c.decay <= 1))
+    throw new ModelFormatError(`the config's decay ${JSON.stringify(c.decay)} is not a number in (0, 1]`);
   const { tensors } = decodeTensors(files, RECOMMENDER_FORMAT);
   const shapes = weightShapes(c);
   requireTensors(tensors, [...shapes.map(([name]) => name), 'knn_items', 'knn_similarity', 'popularity']);

@@ -101,7 +101,9 @@ export function cutHead(
     });
     return out;
   };
-  const weights = { ...parts.weights, item_embedding: tf.gather(parts.weights.item_embedding, keep) };
+  // The item rows (LightGCN's per-item scale too), cut to the head.
+  const weights: SasRecWeights = { ...parts.weights, item_embedding: tf.gather(parts.weights.item_embedding, keep) };
+  if (parts.weights.item_scale) weights.item_scale = tf.gather(parts.weights.item_scale, keep);
   return {
     items: Array.from(keep, (full) => parts.items[full]),
     weights: weights as SasRecWeights,

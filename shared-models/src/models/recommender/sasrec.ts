@@ -21,11 +21,16 @@ export interface SasRecConfig {
   dim: number;
   blocks: number;
   dropout: number;
+  /** LightGCN only: how much less each earlier distinct item of the history weighs (absent: 1, none). */
+  decay?: number;
 }
 
-/** The networks a recommender may read the history with: SASRec, or SR-GNN's session graph (`./srgnn`). */
-export type Arch = 'sasrec' | 'srgnn';
-export const ARCHS: readonly Arch[] = ['sasrec', 'srgnn'];
+/**
+ * The networks a recommender may read the history with: SASRec, SR-GNN's session graph (`./srgnn`),
+ * or LightGCN's graph embeddings of the shoppers–items graph (`./lightgcn`).
+ */
+export type Arch = 'sasrec' | 'srgnn' | 'lightgcn';
+export const ARCHS: readonly Arch[] = ['sasrec', 'srgnn', 'lightgcn'];
 
 export const DEFAULT_SASREC: Omit<SasRecConfig, 'items' | 'types'> = { maxLen: 50, dim: 64, blocks: 2, dropout: 0.2 };
 

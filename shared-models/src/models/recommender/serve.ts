@@ -59,7 +59,8 @@ export interface Recommendation {
   /**
    * Which signal put it here: `neighbours` (the co-view graph: seen with a product the shopper
    * viewed or has on screen), `sequence` (the network reading the visit's order: what shoppers went
-   * on to after such a visit), `content` (the category of what they viewed or have on screen),
+   * on to after such a visit), `graph` (LightGCN's shoppers–items graph: what shoppers whose items
+   * were like theirs chose), `content` (the category of what they viewed or have on screen),
    * `popularity` (nothing known of the shopper: what is popular), `history` (their own item, back
    * again). Every pick this code makes names one; an edge from before it was named did not.
    */
@@ -70,7 +71,7 @@ export interface Recommendation {
   context?: boolean;
 }
 
-export const SIGNALS = ['neighbours', 'sequence', 'content', 'popularity', 'history'] as const;
+export const SIGNALS = ['neighbours', 'sequence', 'graph', 'content', 'popularity', 'history'] as const;
 export type Signal = (typeof SIGNALS)[number];
 
 /** A reason a shopper reads and the signal it names. */
@@ -367,6 +368,7 @@ export function recommendationServer(
       const lastViewed = rows.length ? nameOf(rows[rows.length - 1].item_id) : '';
       // Whether the network scored this ranking: it has a weight in the blend and an item of the history to read.
       const networkSpoke = m.manifest.blend > 0 && (!cold || !!inputRows);
+      const graphNetwork = m.manifest.config.arch === 'lightgcn';
       /** Why the model picked j for this shopper. */
       const personal = (j: number, id: string): Why => {
         if (j >= m.vocabulary.size) {
@@ -394,6 +396,15 @@ export function recommendationServer(
         // Neither seen with what they viewed nor of its kind: the network's reading of the visit, where it read one;
         // else nothing but popularity ordered it.
         if (!networkSpoke) return { reason: 'popular in the shop', signal: 'popularity' };
+        // LightGCN reads no order: what shoppers whose items were like these chose.
+        if (graphNetwork)
+          return {
+            reason:
+              rows.length === 1
+                ? `shoppers who viewed ${lastViewed} chose items like this`
+                : 'shoppers with tastes like yours chose items like this',
+            signal: 'graph',
+          };
         return {
           reason:
             rows.length === 1
