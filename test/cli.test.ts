@@ -210,6 +210,8 @@ describe('aisle train recommender and aisle recommend', () => {
     const manifest = JSON.parse(readFileSync(join(graph, 'manifest.json'), 'utf8'));
     expect(manifest.config).toMatchObject(config);
     expect(manifest.metrics.ndcg_at_10).toBeGreaterThan(2 * manifest.metrics.compared.popularity.test);
+    // The network itself learnt (the blend could lean on item-kNN alone).
+    expect(manifest.metrics.compared[`${arch} alone`].test).toBeGreaterThan(manifest.metrics.compared.popularity.test);
     const evaluated = await aisle(
       'eval',
       'recommender',

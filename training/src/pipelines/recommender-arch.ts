@@ -95,7 +95,7 @@ export async function trainRecommenderArch(
       : `${chosenArch}: validation NDCG@10 ${validOf(chosenArch).toFixed(4)} against ${others
           .map((c) => `${c.arch} ${c.valid_ndcg.toFixed(4)}`)
           .join(', ')}${
-          chosenArch === archs[0] && others.some((c) => c.valid_ndcg > validOf(chosenArch))
+          others.some((c) => c.valid_ndcg > validOf(chosenArch))
             ? ` (within ${100 * AUTO_MARGIN} %: no switch for a gain smaller than the noise)`
             : ''
         }`;

@@ -91,7 +91,7 @@ export function startFrom(
     throw new DataError(
       `the model to start from reads histories with ${before.arch ?? 'sasrec'}, this training with ${config.arch ?? 'sasrec'}`,
     );
-  for (const key of ['dim', 'maxLen', 'blocks'] as const) {
+  for (const key of ['dim', 'maxLen', 'blocks', 'decay'] as const) {
     if (before[key] !== config[key]) {
       throw new DataError(`the model to start from has ${key} ${before[key]}, this training ${config[key]}`);
     }

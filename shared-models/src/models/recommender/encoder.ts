@@ -77,7 +77,7 @@ export async function prepareEncoder(
   }
   if (archOf(c) === 'lightgcn') {
     const p = await prepareBagInference(w, c);
-    return { encode: (items, _types, rows) => encodeBag(p, items, rows), dispose: () => p.dispose() };
+    return { encode: (items, _types, rows) => encodeBag(p, items, rows), dispose: () => {} };
   }
   const p = await prepareInference(w, c, backendProducts);
   return { encode: (items, types, rows) => encodeLast(p, items, types, rows), dispose: () => p.dispose() };

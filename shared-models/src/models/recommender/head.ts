@@ -101,9 +101,7 @@ export function cutHead(
     });
     return out;
   };
-  // The item rows (LightGCN's per-item scale too), cut to the head.
-  const weights: SasRecWeights = { ...parts.weights, item_embedding: tf.gather(parts.weights.item_embedding, keep) };
-  if (parts.weights.item_scale) weights.item_scale = tf.gather(parts.weights.item_scale, keep);
+  const weights = { ...parts.weights, item_embedding: tf.gather(parts.weights.item_embedding, keep) };
   return {
     items: Array.from(keep, (full) => parts.items[full]),
     weights: weights as SasRecWeights,

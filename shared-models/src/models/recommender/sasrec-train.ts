@@ -9,20 +9,19 @@ import { encodeHistories, weightShapes } from './encoder';
 import { lightgcnGraph, propagate } from './lightgcn';
 import { encode, itemScores, matMul2d, type SasRecConfig, type SasRecWeights } from './sasrec';
 
-/** Fresh weights: small normal embeddings, Glorot-uniform matrices, unit layer-norm gains and scales. */
+/** Fresh weights: small normal embeddings, Glorot-uniform matrices, unit layer-norm gains. */
 export function initWeights(c: SasRecConfig, seed = 1): Record<string, tf.Variable> {
   const weights: Record<string, tf.Variable> = {};
   let s = seed;
   for (const [name, shape] of weightShapes(c)) {
     const value = tf.tidy(() => {
-      if (name.endsWith('gamma') || name.endsWith('scale')) return tf.ones(shape);
+      if (name.endsWith('gamma')) return tf.ones(shape);
       if (name.endsWith('beta') || name.endsWith('bias') || /_b\d$/.test(name)) return tf.zeros(shape);
       if (name.endsWith('embedding')) return tf.randomNormal(shape, 0, 0.05, 'float32', s++);
       const limit = Math.sqrt(6 / (shape[0] + shape[1]));
       return tf.randomUniform(shape, -limit, limit, 'float32', s++);
     });
-    // A per-item scale (LightGCN's 1/√degree) is the graph's, never trained.
-    weights[name] = tf.variable(value, !name.endsWith('scale'));
+    weights[name] = tf.variable(value, true);
     value.dispose();
   }
   return weights;
@@ -93,7 +92,7 @@ function nextItemLoss(
 
 /** LightGCN in training: the base embeddings it learns, and the shipped weights they propagate to. */
 export interface LightGcnTraining {
-  /** What the model scores with: the propagated item embedding and the per-item scale (neither trained directly). */
+  /** What the model scores with: the propagated item embedding (not trained directly). */
   weights: Record<string, tf.Variable>;
   /** The base embeddings E0, the one trainable tensor. */
   base: tf.Variable;
@@ -113,11 +112,8 @@ export function initLightGcn(c: SasRecConfig, histories: readonly (readonly numb
     return v;
   };
   const base = variable(tf.randomNormal([c.items, c.dim], 0, 0.05, 'float32', seed), true);
-  const weights = {
-    item_embedding: variable(tf.zeros([c.items, c.dim]), false),
-    item_scale: variable(tf.tensor1d(graph.scale), false),
-  };
-  const propagated = () => ({ ...weights, item_embedding: propagate(base as tf.Tensor2D, graph, c.blocks) });
+  const weights = { item_embedding: variable(tf.zeros([c.items, c.dim]), false) };
+  const propagated = () => ({ item_embedding: propagate(base as tf.Tensor2D, graph, c.blocks) });
   const refresh = () => {
     const p = tf.tidy(() => propagate(base as tf.Tensor2D, graph, c.blocks));
     weights.item_embedding.assign(p);
