@@ -6,10 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { expectRoundTrip } from '../../../../test/helpers/recommender-round-trip';
 import { encodeHistories } from './encoder';
-import { decodeRecommender, encodeRecommender } from './format';
+import { decodeRecommender } from './format';
 import { bagOf, encodeBag, lightgcnGraph, prepareBagInference, propagate } from './lightgcn';
-import { createRecommenderModel, type RecommenderManifest } from './model';
 import type { SasRecConfig } from './sasrec';
 import { initLightGcn } from './sasrec-train';
 
@@ -141,42 +141,7 @@ describe("LightGCN's forward passes", () => {
   it('writes a model that reads back ranking as it did, on the fast path too', async () => {
     const training = initLightGcn(config, histories, 5);
     const weights = training.weights;
-    const manifest = {
-      manifest_version: 1,
-      name: 'recommender',
-      version: 1,
-      feature_schema_version: 1,
-      created_at: '2026-12-07T00:00:00.000Z',
-      shards: [],
-      metrics: {},
-      config,
-      items: ['', ...'abcdefghijk'],
-      types: ['', 'view_item', 'add_to_cart'],
-      blend: 0.75,
-      knn: { neighbours: 1, decay: 0.5 },
-    } satisfies RecommenderManifest;
-    const neighbours = {
-      items: Int32Array.from({ length: 12 }, (_, i) => (i ? (i % 11) + 1 : 0)),
-      similarity: Float32Array.from({ length: 12 }, (_, i) => (i ? 1 : 0)),
-      width: 1,
-    };
-    const popularity = Float32Array.from({ length: 12 }, (_, i) => 12 - i);
-    const content = { category: new Int32Array(12), band: new Int32Array(12), coldness: new Float32Array(12) };
-    const written = createRecommenderModel(weights, manifest, neighbours, popularity, content);
-    const files = await encodeRecommender({ manifest, weights, neighbours, popularity, content });
-    const read = await decodeRecommender(files, manifest);
-    const history = [3, 4, 3, 9];
-    const types = [1, 1, 2, 1];
-    const expected = written.scoreBatch([history], [types])[0];
-    const got = read.scoreBatch([history], [types])[0];
-    got.forEach((v, j) => {
-      expect(v).toBeCloseTo(expected[j], 4);
-    });
-    const top = await read.rankAsync(history, types, 5);
-    const order = Array.from({ length: 11 }, (_, j) => j + 1)
-      .filter((j) => !history.includes(j))
-      .sort((x, y) => expected[y] - expected[x]);
-    expect(Array.from(top.index)).toEqual(order.slice(0, 5));
+    const { files, manifest, read, written } = await expectRoundTrip(config, weights);
     // Hops are in no weight's shape, nor the decay: a manifest cannot ask for what no device runs.
     await expect(decodeRecommender(files, { ...manifest, config: { ...config, blocks: 1e9 } })).rejects.toThrow(
       /LightGCN's config asks for 1000000000 hops; at most 4/,

@@ -397,21 +397,14 @@ export function recommendationServer(
         // else nothing but popularity ordered it.
         if (!networkSpoke) return { reason: 'popular in the shop', signal: 'popularity' };
         // LightGCN reads no order: what shoppers whose items were like these chose.
-        if (graphNetwork)
-          return {
-            reason:
-              rows.length === 1
-                ? `shoppers who viewed ${lastViewed} chose items like this`
-                : 'shoppers with tastes like yours chose items like this',
-            signal: 'graph',
-          };
-        return {
-          reason:
-            rows.length === 1
-              ? `shoppers who viewed ${lastViewed} went on to this`
-              : 'where visits like yours went next',
-          signal: 'sequence',
-        };
+        const [one, many, signal]: [string, string, Signal] = graphNetwork
+          ? [
+              `shoppers who viewed ${lastViewed} chose items like this`,
+              'shoppers with tastes like yours chose items like this',
+              'graph',
+            ]
+          : [`shoppers who viewed ${lastViewed} went on to this`, 'where visits like yours went next', 'sequence'];
+        return { reason: rows.length === 1 ? one : many, signal };
       };
       /** Why j belongs on this page. */
       const forPage = (j: number, id: string): Why => {
