@@ -196,14 +196,14 @@ export async function trainRecommender(
       ran = epoch;
       const started = performance.now();
       const order = shuffleInPlace(
-        windows.map((_, i) => i),
+        Array.from({ length: windows.length / 3 }, (_, i) => i),
         rnd,
       );
       let loss = 0;
       let batches = 0;
       const size = graph ? GRAPH_BATCH : BATCH;
       for (let b = 0; b < order.length; b += size) {
-        const batch = order.slice(b, b + size).map((k) => windows[k]);
+        const batch = order.slice(b, b + size).map((k) => windowAt(split, windows, k));
         const negatives =
           config.items - 1 > FULL_SOFTMAX_UP_TO
             ? Array.from({ length: NEGATIVES }, () => 1 + Math.floor(rnd() * (config.items - 1)))
@@ -428,25 +428,26 @@ export async function trainRecommender(
  * What one epoch trains on. SASRec: every transition of every training history a target once,
  * long histories cut into windows of up to maxLen inputs (a window's every position predicts its
  * next). SR-GNN: one graph per target, so a window per transition — the item and the up to maxLen
- * before it. LightGCN: the same, its window a bag of distinct items.
+ * before it. LightGCN: the same, its window a bag of distinct items. Each window as a triple
+ * (shopper, from, end) into the split's histories, sliced when its batch needs it: one window per
+ * transition would otherwise hold up to maxLen + 1 copies of every event.
  */
-function trainingWindows(split: LeaveLastOut, config: SasRecConfig): { items: number[]; types: number[] }[] {
-  const windows: { items: number[]; types: number[] }[] = [];
+function trainingWindows(split: LeaveLastOut, config: SasRecConfig): Int32Array {
+  const windows: number[] = [];
   split.train.forEach((s, u) => {
-    const types = split.trainTypes[u];
     if (config.arch === 'srgnn' || config.arch === 'lightgcn') {
-      for (let end = 2; end <= s.length; end++) {
-        const from = Math.max(0, end - config.maxLen - 1);
-        windows.push({ items: s.slice(from, end), types: types.slice(from, end) });
-      }
+      for (let end = 2; end <= s.length; end++) windows.push(u, Math.max(0, end - config.maxLen - 1), end);
       return;
     }
-    for (let end = s.length; end > 1; end -= config.maxLen) {
-      const from = Math.max(0, end - config.maxLen - 1);
-      windows.push({ items: s.slice(from, end), types: types.slice(from, end) });
-    }
+    for (let end = s.length; end > 1; end -= config.maxLen) windows.push(u, Math.max(0, end - config.maxLen - 1), end);
   });
-  return windows;
+  return Int32Array.from(windows);
+}
+
+/** Window `k` of `trainingWindows`' triples (shopper, from, end): its items and types, sliced when its batch needs them. */
+function windowAt(split: LeaveLastOut, windows: Int32Array, k: number): { items: number[]; types: number[] } {
+  const [u, from, end] = windows.subarray(3 * k, 3 * k + 3);
+  return { items: split.train[u].slice(from, end), types: split.trainTypes[u].slice(from, end) };
 }
 
 /** Each network as the field writes it. */
