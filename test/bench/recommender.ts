@@ -29,7 +29,7 @@ export async function benchRecommenderOn(name: string, title: string, split: Lea
   const epochSeconds: number[] = [];
   for (const seed of BENCH_SEEDS) {
     const started = performance.now();
-    // As `aisle train recommender` trains by default: both networks, half the time budget each, the better on validation kept.
+    // As `aisle train recommender` trains by default: every network, a third of the time budget each, the best on validation kept.
     const trained = await trainRecommenderArch(split, 'auto', {
       epochs,
       seed,
@@ -83,7 +83,7 @@ export async function benchRecommenderOn(name: string, title: string, split: Lea
       unit: 's',
     },
     {
-      metric: `whole run per seed: split, baselines, each network ${epochs} epochs at most (half the time budget each), blend`,
+      metric: `whole run per seed: split, baselines, each network ${epochs} epochs at most (an equal share of the time budget each), blend`,
       value: spread(seconds).mean,
       unit: 's',
       reference: 'target < 600 s',
