@@ -8,13 +8,12 @@ import { MANIFEST_VERSION } from '@aisle/shared-models/models/manifest';
 import { losslessDtype, type QuantDtype } from '@aisle/shared-models/models/quantize';
 import {
   type Arch,
+  archDefaults,
   CANDIDATES_FILE,
   type RecommenderManifest,
   type SasRecConfig,
 } from '@aisle/shared-models/models/recommender';
-import { LIGHTGCN_DECAY, LIGHTGCN_WINDOW } from '@aisle/shared-models/models/recommender/lightgcn';
 import { initWeights } from '@aisle/shared-models/models/recommender/sasrec-train';
-import { SRGNN_WINDOW } from '@aisle/shared-models/models/recommender/srgnn';
 import { random } from '@aisle/shared-models/util/random';
 import * as tf from '@tensorflow/tfjs';
 import { cutRecommender } from '../../training/src/pipelines/recommender-head';
@@ -40,11 +39,8 @@ export async function syntheticModel(
 ) {
   const rnd = random(items);
   const config: SasRecConfig = {
-    ...(arch === 'srgnn'
-      ? { arch, maxLen: SRGNN_WINDOW }
-      : arch === 'lightgcn'
-        ? { arch, maxLen: LIGHTGCN_WINDOW, decay: LIGHTGCN_DECAY }
-        : { maxLen: 50 }),
+    maxLen: 50,
+    ...archDefaults(arch),
     dim: 64,
     blocks: 1,
     dropout: 0,

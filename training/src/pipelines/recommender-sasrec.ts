@@ -10,7 +10,6 @@ import { itemCounts, similarityTable } from '@aisle/shared-models/models/baselin
 import { MANIFEST_VERSION } from '@aisle/shared-models/models/manifest';
 import type { QuantDtype, QuantPin } from '@aisle/shared-models/models/quantize';
 import {
-  type Arch,
   type ContentTable,
   createRecommenderModel,
   DEFAULT_SASREC,
@@ -22,14 +21,14 @@ import {
   type RecommenderModel,
   type SasRecConfig,
 } from '@aisle/shared-models/models/recommender';
-import { LIGHTGCN_DECAY, LIGHTGCN_WINDOW } from '@aisle/shared-models/models/recommender/lightgcn';
+import { archDefaults } from '@aisle/shared-models/models/recommender/encoder';
+import { ARCH_NAMES } from '@aisle/shared-models/models/recommender/networks';
 import {
   historyLoss,
   initLightGcn,
   initWeights,
   sequenceLoss,
 } from '@aisle/shared-models/models/recommender/sasrec-train';
-import { SRGNN_WINDOW } from '@aisle/shared-models/models/recommender/srgnn';
 import { random, shuffleInPlace } from '@aisle/shared-models/util/random';
 import * as tf from '@tensorflow/tfjs';
 import type { LeaveLastOut } from '../data/sequences';
@@ -116,10 +115,7 @@ export async function trainRecommender(
   const config: SasRecConfig = {
     ...DEFAULT_SASREC,
     blocks: 1,
-    // A session graph reads the visit's latest items: its cost grows with the square of the window.
-    ...(arch === 'srgnn' ? { arch, maxLen: SRGNN_WINDOW } : {}),
-    // LightGCN: one hop from item to shopper to item (three layers), over the latest distinct items, the later weighing more.
-    ...(arch === 'lightgcn' ? { arch, maxLen: LIGHTGCN_WINDOW, decay: LIGHTGCN_DECAY } : {}),
+    ...archDefaults(arch),
     ...options.config,
     items: split.vocabulary.size,
     types: split.types.size,
@@ -449,9 +445,6 @@ function windowAt(split: LeaveLastOut, windows: Int32Array, k: number): { items:
   const [u, from, end] = windows.subarray(3 * k, 3 * k + 3);
   return { items: split.train[u].slice(from, end), types: split.trainTypes[u].slice(from, end) };
 }
-
-/** Each network as the field writes it. */
-export const ARCH_NAMES: Record<Arch, string> = { sasrec: 'SASRec', srgnn: 'SR-GNN', lightgcn: 'LightGCN' };
 
 /** The blend a model ships, in words: its network's weight against item-kNN, content, repeats. */
 export function blendSettings(m: Pick<RecommenderManifest, 'config' | 'blend' | 'content' | 'repeat'>): string {

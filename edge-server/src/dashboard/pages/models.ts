@@ -7,6 +7,7 @@
  */
 import type { ModelHealth } from '@aisle/shared-models/models/health';
 import type { ModelManifest } from '@aisle/shared-models/models/manifest';
+import { ARCH_NAMES } from '@aisle/shared-models/models/recommender/networks';
 import { signManifest } from '@aisle/shared-models/models/signing';
 import { api, q } from '../api';
 import { card, fmt, h, table } from '../dom';
@@ -44,10 +45,11 @@ function headline(metrics: Record<string, unknown>): string {
       : [];
     const valid = Array.isArray(candidates) ? candidates.find((c) => c?.arch === chosen)?.valid_ndcg : undefined;
     const against = others.map(
-      (c) => `${NETWORKS[String(c.arch)] ?? String(c.arch)} ${fmt.num(c.valid_ndcg as number)}`,
+      (c) =>
+        `${(ARCH_NAMES as Record<string, string>)[String(c.arch)] ?? String(c.arch)} ${fmt.num(c.valid_ndcg as number)}`,
     );
     out.unshift(
-      `network ${NETWORKS[chosen] ?? chosen}${
+      `network ${(ARCH_NAMES as Record<string, string>)[chosen] ?? chosen}${
         typeof valid === 'number' && against.length
           ? ` (validation NDCG@10 ${fmt.num(valid)} against ${against.join(', ')})`
           : ''
@@ -56,8 +58,6 @@ function headline(metrics: Record<string, unknown>): string {
   }
   return out.join(', ') || '–';
 }
-
-const NETWORKS: Record<string, string> = { sasrec: 'SASRec', srgnn: 'SR-GNN', lightgcn: 'LightGCN' };
 
 /** What the last action did, shown again on the page it redraws. */
 let lastDone = '';

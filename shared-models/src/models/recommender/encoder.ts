@@ -7,10 +7,17 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import * as tfc from '@tensorflow/tfjs';
-import { encodeBag, encodeBags, lightgcnShapes, prepareBagInference } from './lightgcn';
+import {
+  encodeBag,
+  encodeBags,
+  LIGHTGCN_DECAY,
+  LIGHTGCN_WINDOW,
+  lightgcnShapes,
+  prepareBagInference,
+} from './lightgcn';
 import { type Arch, encode, type SasRecConfig, type SasRecWeights, sasrecShapes } from './sasrec';
 import { encodeLast, prepareInference } from './sasrec-infer';
-import { encodeSession, encodeSessions, prepareSessionInference, srgnnShapes } from './srgnn';
+import { encodeSession, encodeSessions, prepareSessionInference, SRGNN_WINDOW, srgnnShapes } from './srgnn';
 
 /** Left-pads (or cuts) a history to the model's window. */
 export const padWindow = (s: readonly number[], n: number) => {
@@ -19,6 +26,18 @@ export const padWindow = (s: readonly number[], n: number) => {
 };
 
 export const archOf = (c: SasRecConfig): Arch => c.arch ?? 'sasrec';
+
+/**
+ * What a network's config sets unless told (SASRec: nothing, `arch` absent as in every model from
+ * before there was a choice). SR-GNN reads the visit's latest items: its cost grows with the square of
+ * the window. LightGCN: the latest distinct items, the later weighing more.
+ */
+export const archDefaults = (arch: Arch): Partial<SasRecConfig> =>
+  arch === 'srgnn'
+    ? { arch, maxLen: SRGNN_WINDOW }
+    : arch === 'lightgcn'
+      ? { arch, maxLen: LIGHTGCN_WINDOW, decay: LIGHTGCN_DECAY }
+      : {};
 
 /** Names and shapes of every weight of the config's network, in the order they are exported in. */
 export function weightShapes(c: SasRecConfig): [string, number[]][] {

@@ -11,7 +11,7 @@ export {
   recentPresence,
 } from './content';
 export { embed } from './embedding';
-export { archOf, encodeHistories, type HistoryEncoder, prepareEncoder, weightShapes } from './encoder';
+export { archDefaults, archOf, encodeHistories, type HistoryEncoder, prepareEncoder, weightShapes } from './encoder';
 export { decodeRecommender, encodeRecommender, RECOMMENDER_FORMAT, type RecommenderParts } from './format';
 export {
   answerFor,

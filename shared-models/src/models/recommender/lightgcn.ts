@@ -105,7 +105,7 @@ export function spmm(a: SparseMatrix, x: tf.Tensor2D): tf.Tensor2D {
 }
 
 /** The graph as the [shoppers, items] matrix of its edge weights. */
-export const graphMatrix = (g: ShopperItemGraph): SparseMatrix => ({
+const graphMatrix = (g: ShopperItemGraph): SparseMatrix => ({
   rows: g.shoppers,
   cols: g.items,
   row: g.shopper,
