@@ -184,6 +184,9 @@ describe.each(await serverAdapters())('the dashboard API on $name', ({ open }) =
     // E was flagged twice (an older tag flagged every page): one session, with every reason and its highest score.
     expect(risk.body.total).toBe(1);
     expect(risk.body.sessions).toHaveLength(1);
+    // One of five sessions; no anomaly model published for the site, so no calibrated share to hold it against.
+    expect(risk.body.sessions_seen).toBe(5);
+    expect(risk.body.flag_rate).toBeNull();
     const flag = risk.body.sessions[0];
     expect(flag).toMatchObject({
       session_id: 'sess-E',
@@ -406,6 +409,59 @@ describe.each(await serverAdapters())('the dashboard API on $name', ({ open }) =
       summary: { x: 'y'.repeat(300_000) },
     });
     expect(bigRun.status).toBe(413);
+  });
+
+  it('warns when far more sessions are flagged than the model was calibrated for, and not on a handful', async () => {
+    const anomalyModel = async (site: string) => {
+      await server.storage.putSite({ key: site, name: site, origins: [`https://${site}.example`], created_at: 1 });
+      await server.storage.registry.putVersion({
+        site,
+        name: 'anomaly',
+        version: 1,
+        manifest: JSON.stringify({ name: 'anomaly', version: 1, site, flag_at: 0.99, metrics: {}, shards: [] }),
+        created_at: 1,
+      });
+    };
+    // 60 sessions, every fifth one flagged (12, 20 %) against the 1 % the model was calibrated for.
+    const visits = (site: string, sessions: number, flagEvery: number) =>
+      Array.from({ length: sessions }, (_, k) => [
+        makeEvent({ anonymous_id: `anon-${k}`, session_id: `s-${k}`, ts: at(D + 1, k), items: item(`SKU-${k}`) }),
+        ...(k % flagEvery === 0
+          ? [
+              makeEvent({
+                anonymous_id: `anon-${k}`,
+                session_id: `s-${k}`,
+                ts: at(D + 1, k) + 1,
+                type: 'risk_flag',
+                items: undefined,
+                props: { score: 0.995, model_version: '1', reasons: 'events_per_minute' },
+              }),
+            ]
+          : []),
+      ]).flat();
+    const risk = async (site: string, events: AisleEvent[]) => {
+      await anomalyModel(site);
+      const res = await server.request('/v1/events', {
+        method: 'POST',
+        headers: { 'X-Aisle-Site': site, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ events }),
+      });
+      expect((await res.json()).accepted).toBe(events.length);
+      return (await call(server, 'GET', `/v1/admin/dashboard/risk?${range.replace('demo', site)}`)).body;
+    };
+    const busy = await risk('drifted', visits('drifted', 60, 5));
+    expect(busy.total).toBe(12);
+    expect(busy.flag_rate).toMatchObject({
+      flagged: 12,
+      sessions: 60,
+      share: 0.2,
+      expected: expect.closeTo(0.01, 9),
+      verdict: 'high',
+    });
+    expect(busy.flag_rate.reason).toMatch(/^20\.0 % of this period's sessions were flagged .*about 1\.0 %/);
+    // Two flagged of twelve is as high a share, and too few flags to say anything of a rate.
+    const small = await risk('small', visits('small', 12, 6));
+    expect(small.flag_rate).toMatchObject({ flagged: 2, sessions: 12, verdict: 'unknown' });
   });
 
   it('adds up the same whether events are folded as they are stored or read back later', async () => {

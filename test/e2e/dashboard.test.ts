@@ -292,6 +292,12 @@ describe('the merchant dashboard', () => {
     const r = await api(`/v1/admin/dashboard/risk?site=demo&${LAST_30}`);
     expect(r.sessions).toHaveLength(1);
     expect(await text('[data-metric=flags]')).toBe('1');
+    // The flagged share of the period's sessions; judged only against an anomaly model's calibration,
+    // and this shop publishes none (its one flag comes from elsewhere), so no verdict is claimed.
+    expect(r.sessions_seen).toBeGreaterThan(100);
+    expect(await text('[data-metric=flag-share]')).toBe(`${((100 * r.total) / r.sessions_seen).toFixed(1)} %`);
+    expect(r.flag_rate).toBeNull();
+    expect(await page.$('[data-flag-rate]')).toBeNull();
     // Reasons in words, not column names.
     expect(await page.$$eval('table[data-table=flags] .tag', (tags) => tags.map((t) => t.textContent))).toEqual([
       'events per minute',

@@ -5,7 +5,7 @@
  * Readers (read-only tokens) get the GET routes for their own site; marked `read` on each route (see api/access).
  */
 
-import { modelHealth } from '@aisle/shared-models/models/health';
+import { flagRate, modelHealth } from '@aisle/shared-models/models/health';
 import type { ModelManifest } from '@aisle/shared-models/models/manifest';
 import type { Handler } from 'hono';
 import { z } from 'zod';
@@ -253,6 +253,11 @@ export function dashboardRoutes(
         model: model
           ? { version: model.version, metrics: model.metrics, health: modelHealth('anomaly', model.metrics) }
           : null,
+        // The period's flagged share against the one the newest model was calibrated for.
+        flag_rate:
+          model && typeof model.flag_at === 'number'
+            ? flagRate(current.total, current.sessions_seen, model.flag_at)
+            : null,
         freshness: await freshness(),
       });
     },

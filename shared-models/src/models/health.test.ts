@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { modelHealth } from './health';
+import { flagRate, modelHealth } from './health';
 
 describe('modelHealth', () => {
   it('judges each kind of model against its own simple baseline, from the metrics its manifest carries', () => {
@@ -34,5 +34,30 @@ describe('modelHealth', () => {
       expect(modelHealth(name, metrics), name).toMatchObject({ verdict: 'unknown', value: null });
     // A recommender without a popularity baseline beside it: its number, but no verdict.
     expect(modelHealth('recommender', { ndcg_at_10: 0.4 })).toMatchObject({ verdict: 'unknown', value: 0.4 });
+  });
+});
+
+describe('flagRate', () => {
+  it("warns when a period's flagged share is far past the calibrated one, as a real shop's autumn was", () => {
+    // Online Retail's autumn at flag_at 0.99: 12.7 % flagged.
+    const autumn = flagRate(427, 3360, 0.99);
+    expect(autumn).toMatchObject({ verdict: 'high', expected: expect.closeTo(0.01, 9) });
+    expect(autumn.share).toBeCloseTo(0.127, 3);
+    expect(autumn.reason).toMatch(
+      /^12\.7 % of this period's sessions were flagged .* about 1\.0 % .*aisle train anomaly/,
+    );
+    // On calibration, or a little above it by chance, no alarm.
+    expect(flagRate(100, 10_000, 0.99).verdict).toBe('ok');
+    expect(flagRate(15, 1000, 0.99).verdict).toBe('ok');
+    expect(flagRate(30, 10_000, 0.99).verdict).toBe('ok');
+  });
+
+  it('says nothing of a rate from a handful of flags, no sessions or a nonsense threshold', () => {
+    // One flagged of five sessions is 20 %, and says nothing.
+    expect(flagRate(1, 5, 0.99)).toMatchObject({ verdict: 'unknown', share: 0.2 });
+    expect(flagRate(0, 0, 0.99)).toMatchObject({ verdict: 'unknown', share: null });
+    expect(flagRate(50, 100, 1).verdict).toBe('unknown');
+    // More flags than sessions (flags of sessions that began before the period) read as at most all of them.
+    expect(flagRate(40, 20, 0.99)).toMatchObject({ verdict: 'high', share: 1 });
   });
 });

@@ -108,3 +108,55 @@ export function modelHealth(name: string, metrics: unknown): ModelHealth {
   }
   return unknown('quality', `no rule judges a ${name} model`);
 }
+
+/** Fewer flagged sessions than this in a period say nothing about the rate (a small shop's noise). */
+export const FLAG_RATE_MIN_FLAGGED = 10;
+/** A period's flagged share this many times the calibrated one, and past chance (z > 3), is out of line. */
+export const FLAG_RATE_RATIO = 2;
+
+export interface FlagRate {
+  /** Sessions flagged in the period, and sessions seen. */
+  flagged: number;
+  sessions: number;
+  /** flagged / sessions, or null with no sessions. */
+  share: number | null;
+  /** The share of normal traffic the model was calibrated to flag (1 − flag_at). */
+  expected: number;
+  /** 'high': far above the calibrated share; 'ok': in line with it; 'unknown': too few flags to tell. */
+  verdict: 'ok' | 'high' | 'unknown';
+  reason: string;
+}
+
+const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+
+/**
+ * Whether a period's flagged share is what the anomaly model was calibrated for. Its threshold
+ * `flag_at` is a percentile of the calibration period's normal sessions, so about 1 − flag_at of
+ * normal traffic is flagged; a share far above that means either an attack under way or traffic
+ * that has moved since the model learnt it (a season, a sale, a new page) — a real year of a shop
+ * flagged 12.7 % of its autumn at 0.99 (`npm run bench -- anomaly`). Judged only on enough flags,
+ * and only past both a ratio and chance (a binomial z above 3).
+ */
+export function flagRate(flagged: number, sessions: number, flagAt: number): FlagRate {
+  const expected = Math.min(1, Math.max(0, 1 - flagAt));
+  const share = sessions > 0 ? Math.min(1, flagged / sessions) : null;
+  const base = { flagged, sessions, share, expected };
+  if (share === null || flagged < FLAG_RATE_MIN_FLAGGED || expected <= 0)
+    return {
+      ...base,
+      verdict: 'unknown',
+      reason: `${flagged} flagged sessions are too few to judge the rate (it takes ${FLAG_RATE_MIN_FLAGGED})`,
+    };
+  const z = (flagged - sessions * expected) / Math.sqrt(sessions * expected * (1 - expected) || 1);
+  if (share > FLAG_RATE_RATIO * expected && z > 3)
+    return {
+      ...base,
+      verdict: 'high',
+      reason: `${pct(share)} of this period's sessions were flagged where the model was calibrated to flag about ${pct(expected)} of normal traffic: either an attack is under way, or shoppers now behave unlike the traffic it learnt from (a season, a sale, a new page). Open the flagged sessions: confirm the bots, mark ordinary shoppers as false alarms, then retrain (aisle train anomaly --from the store) so it learns today's normal`,
+    };
+  return {
+    ...base,
+    verdict: 'ok',
+    reason: `${pct(share)} of this period's sessions were flagged: within ${FLAG_RATE_RATIO}× the about ${pct(expected)} of normal traffic the model was calibrated to flag, or too close to it to tell apart`,
+  };
+}

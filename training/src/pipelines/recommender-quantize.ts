@@ -52,11 +52,11 @@ interface Parts {
   content: ContentTable;
 }
 
-/** The float groups tried, biggest first (each a list of tensor names; `*sasrec` is every SASRec weight but the item embedding). */
+/** The float groups tried, biggest first (each a list of tensor names; `*sasrec` is every weight of the network — SASRec's, SR-GNN's — but the item embedding). */
 const GROUPS: [string, string[] | '*sasrec'][] = [
   ['item embedding', ['item_embedding']],
   ['neighbour similarities', ['knn_similarity']],
-  ['attention and feed-forward weights', '*sasrec'],
+  ["the network's other weights", '*sasrec'],
   ['item coldness', ['item_coldness']],
 ];
 

@@ -4,7 +4,7 @@
  * next anomaly training learns from.
  */
 import { EVENT_LABELS, label, SESSION_LABELS } from '@aisle/shared-models/labels';
-import type { ModelHealth } from '@aisle/shared-models/models/health';
+import type { FlagRate, ModelHealth } from '@aisle/shared-models/models/health';
 import type { RiskSession, RiskSummary } from '../../storage/rollups/types';
 import { api, q } from '../api';
 import { chart } from '../charts';
@@ -15,6 +15,7 @@ import type { Page } from './types';
 
 type Answer = RiskSummary & {
   model: { version: number; health: ModelHealth } | null;
+  flag_rate: FlagRate | null;
   range: { days: number };
   previous: { total: number; confirmed: number; false: number };
 };
@@ -62,6 +63,19 @@ function sessionEvents(site: string, s: RiskSession) {
   return details;
 }
 
+/** The period's flagged share beside the calibrated one: a warning when far past it, a muted line otherwise. */
+function flagRateNote(rate: FlagRate | null) {
+  if (!rate || rate.verdict === 'unknown') return null;
+  const high = rate.verdict === 'high';
+  return h(
+    'p',
+    { class: high ? 'warning' : 'muted', role: high ? 'alert' : undefined, 'data-flag-rate': rate.verdict },
+    high ? 'More flags than the model was calibrated for: ' : '',
+    rate.reason,
+    '.',
+  );
+}
+
 export const riskPage: Page = async ({ site, role, refresh, days: range }) => {
   const r = await api.get<Answer>(q('/v1/admin/dashboard/risk', { site, ...range }));
   const days = r.range.days;
@@ -87,9 +101,15 @@ export const riskPage: Page = async ({ site, role, refresh, days: range }) => {
       }),
       kpi('Confirmed', fmt.int(r.days.reduce((n, d) => n + d.confirmed, 0)), 'confirmed'),
       kpi('False alarms', fmt.int(r.days.reduce((n, d) => n + d.false, 0)), 'false'),
+      kpi(
+        'Share of sessions flagged',
+        r.sessions_seen ? fmt.pct(Math.min(1, r.total / r.sessions_seen)) : '–',
+        'flag-share',
+      ),
       kpi('Anomaly model', r.model ? `v${r.model.version}` : 'none', 'model'),
     ),
     r.model ? healthNote(r.model.health, 'anomaly') : null,
+    flagRateNote(r.flag_rate),
     h(
       'div',
       { class: 'grid' },

@@ -142,11 +142,17 @@ export function queriesOver(sql: Sql): Pick<Rollups, 'state' | 'lastDay' | 'over
     async risk({ site, from, to }, limit = 100) {
       const lo = from * DAY_MS;
       const hi = (to + 1) * DAY_MS;
-      const rows = await sql.all<Record<string, unknown>>(
-        `SELECT event_id, session_id, anonymous_id, ts, score, reasons, model_version, label, labelled_at
-         FROM risk_flags WHERE site = ? AND ts >= ? AND ts < ? ORDER BY ts, event_id`,
-        [site, lo, hi],
-      );
+      const [rows, [seen]] = await Promise.all([
+        sql.all<Record<string, unknown>>(
+          `SELECT event_id, session_id, anonymous_id, ts, score, reasons, model_version, label, labelled_at
+           FROM risk_flags WHERE site = ? AND ts >= ? AND ts < ? ORDER BY ts, event_id`,
+          [site, lo, hi],
+        ),
+        sql.all<{ sessions: unknown }>(
+          'SELECT COUNT(*) AS sessions FROM rollup_sessions WHERE site = ? AND day BETWEEN ? AND ?',
+          [site, from, to],
+        ),
+      ]);
       const bySession = new Map<string, RiskSession>();
       for (const r of rows) {
         const id = String(r.session_id);
@@ -202,6 +208,7 @@ export function queriesOver(sql: Sql): Pick<Rollups, 'state' | 'lastDay' | 'over
       }
       return {
         total: sessions.length,
+        sessions_seen: n(seen?.sessions),
         days: [...days.values()],
         reasons: [...reasons]
           .map(([reason, count]) => ({ reason, sessions: count }))

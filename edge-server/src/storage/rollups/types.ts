@@ -98,6 +98,8 @@ export interface RiskSession {
 export interface RiskSummary {
   /** Distinct sessions flagged in the range. */
   total: number;
+  /** Every session with an event in the range, flagged or not: what the flagged share is of. */
+  sessions_seen: number;
   /** Sessions by the day they were first flagged in the range, and how many of them were labelled. */
   days: { day: number; sessions: number; confirmed: number; false: number }[];
   /** In how many sessions each reason was given. */
