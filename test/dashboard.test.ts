@@ -185,7 +185,8 @@ describe.each(await serverAdapters())('the dashboard API on $name', ({ open }) =
     expect(risk.body.total).toBe(1);
     expect(risk.body.sessions).toHaveLength(1);
     // One of five sessions; no anomaly model published for the site, so no calibrated share to hold it against.
-    expect(risk.body.sessions_seen).toBe(5);
+    expect(risk.body.seen).toEqual({ sessions: 5, flagged: 1 });
+    expect(risk.body.model_versions).toEqual(['2']);
     expect(risk.body.flag_rate).toBeNull();
     const flag = risk.body.sessions[0];
     expect(flag).toMatchObject({
@@ -412,13 +413,13 @@ describe.each(await serverAdapters())('the dashboard API on $name', ({ open }) =
   });
 
   it('warns when far more sessions are flagged than the model was calibrated for, and not on a handful', async () => {
-    const anomalyModel = async (site: string) => {
+    const anomalyModel = async (site: string, flagAt: unknown = 0.99) => {
       await server.storage.putSite({ key: site, name: site, origins: [`https://${site}.example`], created_at: 1 });
       await server.storage.registry.putVersion({
         site,
         name: 'anomaly',
         version: 1,
-        manifest: JSON.stringify({ name: 'anomaly', version: 1, site, flag_at: 0.99, metrics: {}, shards: [] }),
+        manifest: JSON.stringify({ name: 'anomaly', version: 1, site, flag_at: flagAt, metrics: {}, shards: [] }),
         created_at: 1,
       });
     };
@@ -439,8 +440,7 @@ describe.each(await serverAdapters())('the dashboard API on $name', ({ open }) =
             ]
           : []),
       ]).flat();
-    const risk = async (site: string, events: AisleEvent[]) => {
-      await anomalyModel(site);
+    const send = async (site: string, events: AisleEvent[]) => {
       const res = await server.request('/v1/events', {
         method: 'POST',
         headers: { 'X-Aisle-Site': site, 'Content-Type': 'application/json' },
@@ -449,6 +449,19 @@ describe.each(await serverAdapters())('the dashboard API on $name', ({ open }) =
       expect((await res.json()).accepted).toBe(events.length);
       return (await call(server, 'GET', `/v1/admin/dashboard/risk?${range.replace('demo', site)}`)).body;
     };
+    const risk = async (site: string, events: AisleEvent[], flagAt?: unknown) => {
+      await anomalyModel(site, flagAt);
+      return send(site, events);
+    };
+    const flag = (anonymous_id: string, session_id: string, model_version = '1') =>
+      makeEvent({
+        anonymous_id,
+        session_id,
+        ts: at(D + 1, 100),
+        type: 'risk_flag',
+        items: undefined,
+        props: { score: 0.999, model_version, reasons: 'events_per_minute' },
+      });
     const busy = await risk('drifted', visits('drifted', 60, 5));
     expect(busy.total).toBe(12);
     expect(busy.flag_rate).toMatchObject({
@@ -458,7 +471,34 @@ describe.each(await serverAdapters())('the dashboard API on $name', ({ open }) =
       expected: expect.closeTo(0.01, 9),
       verdict: 'high',
     });
-    expect(busy.flag_rate.reason).toMatch(/^20\.0 % of this period's sessions were flagged .*about 1\.0 %/);
+    expect(busy.flag_rate).toMatchObject({ model_version: 1 });
+    expect(busy.flag_rate.reason).toMatch(
+      /^20\.0 % of this period's sessions were flagged \(12 of 60\) .*about 1\.0 %/,
+    );
+    // An attacker naming a shopper's session under 30 made-up shoppers adds flags to the list, not to
+    // the share: a session counts as flagged only by its own shopper's flag.
+    const forged = await send(
+      'drifted',
+      Array.from({ length: 30 }, (_, k) => flag(`anon-x${k}`, 's-1')),
+    );
+    expect(forged.total).toBe(42);
+    expect(forged.flag_rate).toMatchObject({ flagged: 12, sessions: 60, verdict: 'high' });
+    // Flags from two versions of the model, each at its own threshold: no one share to judge by.
+    const mixed = await send('drifted', [flag('anon-1', 's-1', '2')]);
+    expect(mixed.model_versions).toEqual(['1', '2']);
+    expect(mixed.flag_rate).toMatchObject({ flagged: 13, verdict: 'unknown' });
+    expect(mixed.flag_rate.reason).toMatch(/several models \(v1, v2\)/);
+    // A manifest whose threshold is no percentile (a percent by mistake) judges nothing.
+    const percent = await risk('percent', visits('percent', 60, 5), 99);
+    expect(percent.flag_rate).toMatchObject({ flagged: 12, verdict: 'unknown', expected: 0 });
+    // Flags from a model the registry does not hold (a development model): no verdict.
+    const unknownModel = await risk(
+      'elsewhere',
+      visits('elsewhere', 60, 5).map((e) =>
+        e.type === 'risk_flag' ? { ...e, props: { ...e.props, model_version: '7' } } : e,
+      ),
+    );
+    expect(unknownModel.flag_rate).toBeNull();
     // Two flagged of twelve is as high a share, and too few flags to say anything of a rate.
     const small = await risk('small', visits('small', 12, 6));
     expect(small.flag_rate).toMatchObject({ flagged: 2, sessions: 12, verdict: 'unknown' });

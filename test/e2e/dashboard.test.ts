@@ -294,8 +294,8 @@ describe('the merchant dashboard', () => {
     expect(await text('[data-metric=flags]')).toBe('1');
     // The flagged share of the period's sessions; judged only against an anomaly model's calibration,
     // and this shop publishes none (its one flag comes from elsewhere), so no verdict is claimed.
-    expect(r.sessions_seen).toBeGreaterThan(100);
-    expect(await text('[data-metric=flag-share]')).toBe(`${((100 * r.total) / r.sessions_seen).toFixed(1)} %`);
+    expect(r.seen.sessions).toBeGreaterThan(100);
+    expect(await text('[data-metric=flag-share]')).toBe(`${((100 * r.seen.flagged) / r.seen.sessions).toFixed(1)} %`);
     expect(r.flag_rate).toBeNull();
     expect(await page.$('[data-flag-rate]')).toBeNull();
     // Reasons in words, not column names.

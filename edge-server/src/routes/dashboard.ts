@@ -5,7 +5,7 @@
  * Readers (read-only tokens) get the GET routes for their own site; marked `read` on each route (see api/access).
  */
 
-import { flagRate, modelHealth } from '@aisle/shared-models/models/health';
+import { type FlagRate, flagRate, modelHealth } from '@aisle/shared-models/models/health';
 import type { ModelManifest } from '@aisle/shared-models/models/manifest';
 import type { Handler } from 'hono';
 import { z } from 'zod';
@@ -17,7 +17,7 @@ import { jsonBody, parseInput, requireSite } from '../input';
 import { churnBand } from '../retention';
 import type { Storage } from '../storage';
 import type { SegmentValue } from '../storage/profiles';
-import { DAY_MS, type Overview, type Range, type RecResults } from '../storage/rollups';
+import { DAY_MS, type Overview, type Range, type RecResults, type RiskSummary } from '../storage/rollups';
 
 const RangeQuery = z.object({
   site: z.string().min(1).max(64),
@@ -162,6 +162,34 @@ export function dashboardRoutes(
     const top = versions.sort((a, b) => b.version - a.version)[0];
     return top && (JSON.parse(top.manifest) as ModelManifest & Record<string, unknown>);
   };
+  /**
+   * The period's flagged share against the share the model that flagged it was calibrated for: the
+   * one version every flag names (the newest where there is none); nothing to judge by where the
+   * flags name several versions, or one the registry does not hold.
+   */
+  const flagRateOf = async (
+    site: string,
+    risk: RiskSummary,
+  ): Promise<(FlagRate & { model_version?: number }) | null> => {
+    const { sessions, flagged } = risk.seen;
+    if (risk.model_versions.length > 1) {
+      const named = risk.model_versions.map((v) => `v${v}`).join(', ');
+      return {
+        flagged,
+        sessions,
+        share: sessions ? Math.min(1, flagged / sessions) : null,
+        expected: 0,
+        verdict: 'unknown',
+        reason: `this period's flags come from several models (${named}), each at its own threshold: no one share to hold them against`,
+      };
+    }
+    const versions = (await storage.registry.versions(site, 'anomaly')).sort((a, b) => b.version - a.version);
+    const [named] = risk.model_versions;
+    const model = named === undefined ? versions[0] : versions.find((v) => String(v.version) === named);
+    if (!model) return null;
+    const manifest = JSON.parse(model.manifest) as { flag_at?: unknown };
+    return { ...flagRate(flagged, sessions, manifest.flag_at as number), model_version: model.version };
+  };
   const freshness = async () => {
     const state = await rollups.state();
     return { seq: state.seq, updated_at: state.updated_at ? new Date(state.updated_at).toISOString() : null };
@@ -253,11 +281,7 @@ export function dashboardRoutes(
         model: model
           ? { version: model.version, metrics: model.metrics, health: modelHealth('anomaly', model.metrics) }
           : null,
-        // The period's flagged share against the one the newest model was calibrated for.
-        flag_rate:
-          model && typeof model.flag_at === 'number'
-            ? flagRate(current.total, current.sessions_seen, model.flag_at)
-            : null,
+        flag_rate: await flagRateOf(r.site, current),
         freshness: await freshness(),
       });
     },

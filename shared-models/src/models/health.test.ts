@@ -44,7 +44,7 @@ describe('flagRate', () => {
     expect(autumn).toMatchObject({ verdict: 'high', expected: expect.closeTo(0.01, 9) });
     expect(autumn.share).toBeCloseTo(0.127, 3);
     expect(autumn.reason).toMatch(
-      /^12\.7 % of this period's sessions were flagged .* about 1\.0 % .*aisle train anomaly/,
+      /^12\.7 % of this period's sessions were flagged \(427 of 3360\) .* about 1\.0 % .*forged.*aisle train anomaly --from STORE/,
     );
     // On calibration, or a little above it by chance, no alarm.
     expect(flagRate(100, 10_000, 0.99).verdict).toBe('ok');
@@ -52,12 +52,18 @@ describe('flagRate', () => {
     expect(flagRate(30, 10_000, 0.99).verdict).toBe('ok');
   });
 
-  it('says nothing of a rate from a handful of flags, no sessions or a nonsense threshold', () => {
+  it('says nothing of a rate from a handful of flags, no sessions or a threshold that is no percentile', () => {
     // One flagged of five sessions is 20 %, and says nothing.
     expect(flagRate(1, 5, 0.99)).toMatchObject({ verdict: 'unknown', share: 0.2 });
+    expect(flagRate(1, 5, 0.99).reason).toMatch(/^1 of 5 sessions flagged: too few flags/);
     expect(flagRate(0, 0, 0.99)).toMatchObject({ verdict: 'unknown', share: null });
-    expect(flagRate(50, 100, 1).verdict).toBe('unknown');
-    // More flags than sessions (flags of sessions that began before the period) read as at most all of them.
+    // An operator's manifest: 99 (a percent), 1, 0.5 or less, a string — none calibrates a share.
+    for (const flagAt of [99, 1, 0.5, -1, Number.NaN, '0.99' as unknown as number]) {
+      const rate = flagRate(50, 100, flagAt);
+      expect(rate, String(flagAt)).toMatchObject({ verdict: 'unknown', expected: 0 });
+      expect(rate.reason).toMatch(/no percentile/);
+    }
+    // More flagged than seen cannot happen from the store's counts; read as at most all of them.
     expect(flagRate(40, 20, 0.99)).toMatchObject({ verdict: 'high', share: 1 });
   });
 });

@@ -115,19 +115,22 @@ export const FLAG_RATE_MIN_FLAGGED = 10;
 export const FLAG_RATE_RATIO = 2;
 
 export interface FlagRate {
-  /** Sessions flagged in the period, and sessions seen. */
+  /** Sessions seen in the period, and how many of them were flagged. */
   flagged: number;
   sessions: number;
   /** flagged / sessions, or null with no sessions. */
   share: number | null;
   /** The share of normal traffic the model was calibrated to flag (1 − flag_at). */
   expected: number;
-  /** 'high': far above the calibrated share; 'ok': in line with it; 'unknown': too few flags to tell. */
+  /** 'high': far above the calibrated share; 'ok': not far above it; 'unknown': nothing to judge by. */
   verdict: 'ok' | 'high' | 'unknown';
   reason: string;
 }
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+
+/** A threshold that calibrates a share: a percentile of normal traffic above the median, below 1. */
+export const isFlagAt = (x: unknown): x is number => typeof x === 'number' && x > 0.5 && x < 1;
 
 /**
  * Whether a period's flagged share is what the anomaly model was calibrated for. Its threshold
@@ -135,28 +138,31 @@ const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
  * normal traffic is flagged; a share far above that means either an attack under way or traffic
  * that has moved since the model learnt it (a season, a sale, a new page) — a real year of a shop
  * flagged 12.7 % of its autumn at 0.99 (`npm run bench -- anomaly`). Judged only on enough flags,
- * and only past both a ratio and chance (a binomial z above 3).
+ * and only past both a ratio and chance (a binomial z above 3). Both counts come from shoppers'
+ * browsers, so forged traffic moves them too; the reason says so.
  */
 export function flagRate(flagged: number, sessions: number, flagAt: number): FlagRate {
-  const expected = Math.min(1, Math.max(0, 1 - flagAt));
+  const valid = isFlagAt(flagAt);
+  const expected = valid ? 1 - flagAt : 0;
   const share = sessions > 0 ? Math.min(1, flagged / sessions) : null;
   const base = { flagged, sessions, share, expected };
-  if (share === null || flagged < FLAG_RATE_MIN_FLAGGED || expected <= 0)
-    return {
-      ...base,
-      verdict: 'unknown',
-      reason: `${flagged} flagged sessions are too few to judge the rate (it takes ${FLAG_RATE_MIN_FLAGGED})`,
-    };
-  const z = (flagged - sessions * expected) / Math.sqrt(sessions * expected * (1 - expected) || 1);
+  const unknown = (reason: string): FlagRate => ({ ...base, verdict: 'unknown', reason });
+  if (!valid) return unknown(`the model's threshold flag_at ${flagAt} is no percentile between 0.5 and 1`);
+  if (share === null) return unknown('no sessions in this period');
+  if (flagged < FLAG_RATE_MIN_FLAGGED)
+    return unknown(
+      `${flagged} of ${sessions} sessions flagged: too few flags to judge the rate against the about ${pct(expected)} the model was calibrated to flag (it takes ${FLAG_RATE_MIN_FLAGGED})`,
+    );
+  const z = (flagged - sessions * expected) / Math.sqrt(sessions * expected * (1 - expected));
   if (share > FLAG_RATE_RATIO * expected && z > 3)
     return {
       ...base,
       verdict: 'high',
-      reason: `${pct(share)} of this period's sessions were flagged where the model was calibrated to flag about ${pct(expected)} of normal traffic: either an attack is under way, or shoppers now behave unlike the traffic it learnt from (a season, a sale, a new page). Open the flagged sessions: confirm the bots, mark ordinary shoppers as false alarms, then retrain (aisle train anomaly --from the store) so it learns today's normal`,
+      reason: `${pct(share)} of this period's sessions were flagged (${flagged} of ${sessions}) where the model was calibrated to flag about ${pct(expected)} of normal traffic: an attack under way, shoppers who now behave unlike the traffic it learnt from (a season, a sale, a new page), or traffic forged to look like either (both counts come from browsers). Open the flagged sessions and label them — confirm the bots, mark ordinary shoppers as false alarms — and once they are labelled retrain with aisle train anomaly --from STORE, so that it learns today's normal without the bots`,
     };
   return {
     ...base,
     verdict: 'ok',
-    reason: `${pct(share)} of this period's sessions were flagged: within ${FLAG_RATE_RATIO}× the about ${pct(expected)} of normal traffic the model was calibrated to flag, or too close to it to tell apart`,
+    reason: `${pct(share)} of this period's sessions were flagged (${flagged} of ${sessions}): no more than twice the about ${pct(expected)} of normal traffic the model was calibrated to flag, or too close to it to tell apart`,
   };
 }

@@ -15,7 +15,7 @@ import type { Page } from './types';
 
 type Answer = RiskSummary & {
   model: { version: number; health: ModelHealth } | null;
-  flag_rate: FlagRate | null;
+  flag_rate: (FlagRate & { model_version?: number }) | null;
   range: { days: number };
   previous: { total: number; confirmed: number; false: number };
 };
@@ -64,13 +64,15 @@ function sessionEvents(site: string, s: RiskSession) {
 }
 
 /** The period's flagged share beside the calibrated one: a warning when far past it, a muted line otherwise. */
-function flagRateNote(rate: FlagRate | null) {
-  if (!rate || rate.verdict === 'unknown') return null;
+function flagRateNote(rate: Answer['flag_rate']) {
+  if (!rate) return null;
   const high = rate.verdict === 'high';
   return h(
     'p',
     { class: high ? 'warning' : 'muted', role: high ? 'alert' : undefined, 'data-flag-rate': rate.verdict },
-    high ? 'More flags than the model was calibrated for: ' : '',
+    high
+      ? `More flags than ${rate.model_version ? `model v${rate.model_version}` : 'the model'} was calibrated for: `
+      : '',
     rate.reason,
     '.',
   );
@@ -101,11 +103,7 @@ export const riskPage: Page = async ({ site, role, refresh, days: range }) => {
       }),
       kpi('Confirmed', fmt.int(r.days.reduce((n, d) => n + d.confirmed, 0)), 'confirmed'),
       kpi('False alarms', fmt.int(r.days.reduce((n, d) => n + d.false, 0)), 'false'),
-      kpi(
-        'Share of sessions flagged',
-        r.sessions_seen ? fmt.pct(Math.min(1, r.total / r.sessions_seen)) : '–',
-        'flag-share',
-      ),
+      kpi('Share of sessions flagged', r.seen.sessions ? fmt.pct(r.seen.flagged / r.seen.sessions) : '–', 'flag-share'),
       kpi('Anomaly model', r.model ? `v${r.model.version}` : 'none', 'model'),
     ),
     r.model ? healthNote(r.model.health, 'anomaly') : null,

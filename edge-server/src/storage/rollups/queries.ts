@@ -148,10 +148,17 @@ export function queriesOver(sql: Sql): Pick<Rollups, 'state' | 'lastDay' | 'over
            FROM risk_flags WHERE site = ? AND ts >= ? AND ts < ? ORDER BY ts, event_id`,
           [site, lo, hi],
         ),
-        sql.all<{ sessions: unknown }>(
-          'SELECT COUNT(*) AS sessions FROM rollup_sessions WHERE site = ? AND day BETWEEN ? AND ?',
-          [site, from, to],
-        ),
+        // The sessions that began in the range and how many of them were flagged, by the shopper
+        // whose session it is (a flag naming someone else's session id counts for nothing).
+        limit > 0
+          ? sql.all<{ sessions: unknown; flagged: unknown }>(
+              `SELECT COUNT(*) AS sessions,
+                 SUM(CASE WHEN EXISTS (SELECT 1 FROM risk_flags f WHERE f.site = s.site
+                   AND f.anonymous_id = s.anonymous_id AND f.session_id = s.session_id) THEN 1 ELSE 0 END) AS flagged
+               FROM rollup_sessions s WHERE s.site = ? AND s.day BETWEEN ? AND ?`,
+              [site, from, to],
+            )
+          : [{ sessions: 0, flagged: 0 }],
       ]);
       const bySession = new Map<string, RiskSession>();
       for (const r of rows) {
@@ -208,7 +215,8 @@ export function queriesOver(sql: Sql): Pick<Rollups, 'state' | 'lastDay' | 'over
       }
       return {
         total: sessions.length,
-        sessions_seen: n(seen?.sessions),
+        seen: { sessions: n(seen?.sessions), flagged: n(seen?.flagged) },
+        model_versions: [...new Set(rows.map((r) => String(r.model_version)))].sort(),
         days: [...days.values()],
         reasons: [...reasons]
           .map(([reason, count]) => ({ reason, sessions: count }))

@@ -98,8 +98,13 @@ export interface RiskSession {
 export interface RiskSummary {
   /** Distinct sessions flagged in the range. */
   total: number;
-  /** Every session with an event in the range, flagged or not: what the flagged share is of. */
-  sessions_seen: number;
+  /**
+   * The sessions that began in the range (flagged or not) and how many of those their own shopper's
+   * device flagged, at any time: what the flagged share is of (both 0 when asked with `limit` 0).
+   */
+  seen: { sessions: number; flagged: number };
+  /** The anomaly model versions the range's flags name. */
+  model_versions: string[];
   /** Sessions by the day they were first flagged in the range, and how many of them were labelled. */
   days: { day: number; sessions: number; confirmed: number; false: number }[];
   /** In how many sessions each reason was given. */
