@@ -14,7 +14,8 @@
  * Logs: MovieLens-100k (a user's ratings with no 30-minute pause), the Online Retail purchases (a
  * customer's invoices of one sitting, each line the next item), YooChoose clicks (its sessions).
  * `AISLE_BENCH_SESSION_LOGS=movielens,retail` runs a subset; `AISLE_BENCH_SESSION_SEEDS=N` the seeds
- * per log (3 by default; YooChoose 1, its epochs being the slowest); `AISLE_BENCH_ARCHS=lightgcn` the
+ * per log (3 by default; YooChoose 1, its epochs being the slowest), `AISLE_BENCH_SESSION_SEED=1` one
+ * seed alone (so that two processes can share the seeds of a slow log); `AISLE_BENCH_ARCHS=lightgcn` the
  * networks trained (a subset: no `recommender` row, auto's choice needing them all).
  */
 import { ARCHS, type Arch } from '@aisle/shared-models/models/recommender';
@@ -77,6 +78,9 @@ export async function benchRecommenderSessions() {
   const backend = await useBackend('wasm');
   const only = shopsIn(process.env.AISLE_BENCH_SESSION_LOGS);
   const seedsWanted = Number(process.env.AISLE_BENCH_SESSION_SEEDS) || undefined;
+  const oneSeed = process.env.AISLE_BENCH_SESSION_SEED ? Number(process.env.AISLE_BENCH_SESSION_SEED) : undefined;
+  if (oneSeed !== undefined && !Number.isInteger(oneSeed))
+    throw new RangeError(`AISLE_BENCH_SESSION_SEED=${process.env.AISLE_BENCH_SESSION_SEED}: expected a whole number`);
   const archs = pick(ARCHS, process.env.AISLE_BENCH_ARCHS);
   const rows: Row[] = [];
   const runs: Record<string, unknown>[] = [];
@@ -104,7 +108,7 @@ export async function benchRecommenderSessions() {
       m.test.push(test);
       if (settings) m.settings.add(settings);
     };
-    const seeds = SEEDS.slice(0, seedsWanted ?? log.seeds);
+    const seeds = oneSeed !== undefined ? [oneSeed] : SEEDS.slice(0, seedsWanted ?? log.seeds);
     // The trainer chooses epochs, blends and (auto) the network on at most this many validation
     // cases, evenly spread: the baselines' grids read as many (`evaluateBaselines`).
     const step = Math.max(1, split.valid.length / VALIDATION_CASES);
@@ -185,8 +189,13 @@ export async function benchRecommenderSessions() {
   if (!rows.length) return;
   report(
     // A subset's numbers beside the full run's, not over them.
-    only || archs.length < ARCHS.length
-      ? ['recommender-sessions', ...(only ?? []), ...(archs.length < ARCHS.length ? archs : [])].join('-')
+    only || archs.length < ARCHS.length || oneSeed !== undefined
+      ? [
+          'recommender-sessions',
+          ...(only ?? []),
+          ...(archs.length < ARCHS.length ? archs : []),
+          ...(oneSeed !== undefined ? [`seed-${oneSeed}`] : []),
+        ].join('-')
       : 'recommender-sessions',
     `Session-based next item (${backend}): the last tenth of each log's sessions held out whole, every next item predicted from the session's own earlier items; full ranking; the recommender passes where its mean less one standard deviation beats the best of Markov, item-kNN, SKNN and V-SKNN`,
     rows,
