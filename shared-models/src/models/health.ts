@@ -130,7 +130,7 @@ export interface FlagRate {
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 
 /** A threshold that calibrates a share: a percentile of normal traffic above the median, below 1. */
-export const isFlagAt = (x: unknown): x is number => typeof x === 'number' && x > 0.5 && x < 1;
+const isFlagAt = (x: unknown): x is number => typeof x === 'number' && x > 0.5 && x < 1;
 
 /**
  * Whether a period's flagged share is what the anomaly model was calibrated for. Its threshold
