@@ -144,10 +144,17 @@ describe.runIf(chromiumAvailable())('privacy and robustness in Chromium', () => 
     const before = await anonymousIdOf(page);
     await page.click('#add');
     await new Promise((r) => setTimeout(r, 50));
+    // Over a second on the product page: dwell the next route change or hide would report.
+    await new Promise((r) => setTimeout(r, 1100));
     await call(page, (a) => a.erase());
     expect(await call(page, (a) => a.history())).toEqual([]);
     expect((await call(page, (a) => a.status())).queued).toBe(0);
     expect(await anonymousIdOf(page)).not.toBe(before);
+    // The dwell before the erasure is the old identity's: a route change right after reports none of
+    // it under the new one (it used to, with the product seen before), only the new page's view.
+    await page.evaluate(() => history.pushState({}, '', '/next'));
+    await call(page, (a) => a.flush());
+    expect((await call(page, (a) => a.history())).map((e) => e.type)).toEqual(['page_view']);
   });
 
   it('never captures values of forms other than search', async () => {

@@ -9,6 +9,8 @@ export interface Engagement {
   report(): void;
   /** Starts over for a new in-page route: scroll depth is per page. */
   restart(): void;
+  /** Drops what accumulated without reporting it: the shopper erased their data, this dwell included. */
+  forget(): void;
 }
 
 export function createEngagement(ctx: Parameters<Collector>[0]): Engagement & { stop(): void } {
@@ -57,6 +59,11 @@ export function createEngagement(ctx: Parameters<Collector>[0]): Engagement & { 
     restart() {
       depth = 0;
       win.requestAnimationFrame(measure);
+    },
+    forget() {
+      engaged = 0;
+      depth = 0;
+      visibleSince = doc.visibilityState === 'visible' ? performance.now() : -1;
     },
     stop() {
       win.removeEventListener('scroll', onScroll);

@@ -25,7 +25,9 @@ export function startCapture(tracker: Tracker): () => void {
     stopScan = scanAttributes(ctx);
   });
   const engagement = createEngagement(ctx);
-  stops.push(engagement.stop, () => stopScan?.());
+  // Dwell on the page before an erasure is the old identity's: never reported under the new one.
+  const unsubscribe = tracker.on('erased', () => engagement.forget());
+  stops.push(engagement.stop, unsubscribe, () => stopScan?.());
 
   const onDom = safe('capture start', () => {
     scan();
