@@ -156,21 +156,22 @@ export function dashboardRoutes(
       baselines: model.baselines ?? null,
     };
   };
+  /** Every version of a model published for the site, newest first. */
+  const published = async (s: string, name: string) =>
+    (await storage.registry.versions(s, name)).sort((a, b) => b.version - a.version);
+  const manifestOf = (v: { manifest: string } | undefined) =>
+    v && (JSON.parse(v.manifest) as ModelManifest & Record<string, unknown>);
   /** The newest version of a model published for the site, or undefined. */
-  const latest = async (s: string, name: string) => {
-    const versions = await storage.registry.versions(s, name);
-    const top = versions.sort((a, b) => b.version - a.version)[0];
-    return top && (JSON.parse(top.manifest) as ModelManifest & Record<string, unknown>);
-  };
+  const latest = async (s: string, name: string) => manifestOf((await published(s, name))[0]);
   /**
    * The period's flagged share against the share the model that flagged it was calibrated for: the
    * one version every flag names (the newest where there is none); nothing to judge by where the
    * flags name several versions, or one the registry does not hold.
    */
-  const flagRateOf = async (
-    site: string,
+  const flagRateOf = (
     risk: RiskSummary,
-  ): Promise<(FlagRate & { model_version?: number }) | null> => {
+    versions: Awaited<ReturnType<typeof published>>,
+  ): (FlagRate & { model_version?: number }) | null => {
     const { sessions, flagged } = risk.seen;
     if (risk.model_versions.length > 1) {
       const named = risk.model_versions.map((v) => `v${v}`).join(', ');
@@ -183,11 +184,10 @@ export function dashboardRoutes(
         reason: `this period's flags come from several models (${named}), each at its own threshold: no one share to hold them against`,
       };
     }
-    const versions = (await storage.registry.versions(site, 'anomaly')).sort((a, b) => b.version - a.version);
     const [named] = risk.model_versions;
     const model = named === undefined ? versions[0] : versions.find((v) => String(v.version) === named);
     if (!model) return null;
-    const manifest = JSON.parse(model.manifest) as { flag_at?: unknown };
+    const manifest = manifestOf(model) as { flag_at?: unknown };
     return { ...flagRate(flagged, sessions, manifest.flag_at as number), model_version: model.version };
   };
   const freshness = async () => {
@@ -265,11 +265,12 @@ export function dashboardRoutes(
     RangeQuery,
     async (c) => {
       const r = await range(c.req.query());
-      const [model, current, before] = await Promise.all([
-        latest(r.site, 'anomaly'),
+      const [versions, current, before] = await Promise.all([
+        published(r.site, 'anomaly'),
         rollups.risk(r),
         rollups.risk(r.previous, 0),
       ]);
+      const model = manifestOf(versions[0]);
       return c.json({
         range: r,
         ...current,
@@ -281,7 +282,7 @@ export function dashboardRoutes(
         model: model
           ? { version: model.version, metrics: model.metrics, health: modelHealth('anomaly', model.metrics) }
           : null,
-        flag_rate: await flagRateOf(r.site, current),
+        flag_rate: flagRateOf(current, versions),
         freshness: await freshness(),
       });
     },

@@ -22,7 +22,7 @@ import {
   type SasRecConfig,
 } from '@aisle/shared-models/models/recommender';
 import { archDefaults } from '@aisle/shared-models/models/recommender/encoder';
-import { ARCH_NAMES } from '@aisle/shared-models/models/recommender/networks';
+import { networkName } from '@aisle/shared-models/models/recommender/networks';
 import {
   historyLoss,
   initLightGcn,
@@ -449,7 +449,7 @@ function windowAt(split: LeaveLastOut, windows: Int32Array, k: number): { items:
 /** The blend a model ships, in words: its network's weight against item-kNN, content, repeats. */
 export function blendSettings(m: Pick<RecommenderManifest, 'config' | 'blend' | 'content' | 'repeat'>): string {
   return [
-    `${ARCH_NAMES[m.config.arch ?? 'sasrec']} weight ${m.blend} against item-kNN`,
+    `${networkName(m.config.arch)} weight ${m.blend} against item-kNN`,
     m.content?.weight ? `content ${m.content.weight}` : '',
     m.repeat ? `repeats ${m.repeat.weight} (decay ${m.repeat.decay})` : '',
   ]

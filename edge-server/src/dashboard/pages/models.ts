@@ -7,7 +7,7 @@
  */
 import type { ModelHealth } from '@aisle/shared-models/models/health';
 import type { ModelManifest } from '@aisle/shared-models/models/manifest';
-import { ARCH_NAMES } from '@aisle/shared-models/models/recommender/networks';
+import { networkName } from '@aisle/shared-models/models/recommender/networks';
 import { signManifest } from '@aisle/shared-models/models/signing';
 import { api, q } from '../api';
 import { card, fmt, h, table } from '../dom';
@@ -44,12 +44,9 @@ function headline(metrics: Record<string, unknown>): string {
       ? candidates.filter((c) => c?.arch !== chosen && typeof c?.valid_ndcg === 'number')
       : [];
     const valid = Array.isArray(candidates) ? candidates.find((c) => c?.arch === chosen)?.valid_ndcg : undefined;
-    const against = others.map(
-      (c) =>
-        `${(ARCH_NAMES as Record<string, string>)[String(c.arch)] ?? String(c.arch)} ${fmt.num(c.valid_ndcg as number)}`,
-    );
+    const against = others.map((c) => `${networkName(c.arch)} ${fmt.num(c.valid_ndcg as number)}`);
     out.unshift(
-      `network ${(ARCH_NAMES as Record<string, string>)[chosen] ?? chosen}${
+      `network ${networkName(chosen)}${
         typeof valid === 'number' && against.length
           ? ` (validation NDCG@10 ${fmt.num(valid)} against ${against.join(', ')})`
           : ''
