@@ -424,7 +424,7 @@ describe.each(await serverAdapters())('the dashboard API on $name', ({ open }) =
       });
     };
     // 60 sessions, every fifth one flagged (12, 20 %) against the 1 % the model was calibrated for.
-    const visits = (site: string, sessions: number, flagEvery: number) =>
+    const visits = (sessions: number, flagEvery: number) =>
       Array.from({ length: sessions }, (_, k) => [
         makeEvent({ anonymous_id: `anon-${k}`, session_id: `s-${k}`, ts: at(D + 1, k), items: item(`SKU-${k}`) }),
         ...(k % flagEvery === 0
@@ -462,7 +462,7 @@ describe.each(await serverAdapters())('the dashboard API on $name', ({ open }) =
         items: undefined,
         props: { score: 0.999, model_version, reasons: 'events_per_minute' },
       });
-    const busy = await risk('drifted', visits('drifted', 60, 5));
+    const busy = await risk('drifted', visits(60, 5));
     expect(busy.total).toBe(12);
     expect(busy.flag_rate).toMatchObject({
       flagged: 12,
@@ -489,18 +489,16 @@ describe.each(await serverAdapters())('the dashboard API on $name', ({ open }) =
     expect(mixed.flag_rate).toMatchObject({ flagged: 13, verdict: 'unknown' });
     expect(mixed.flag_rate.reason).toMatch(/several models \(v1, v2\)/);
     // A manifest whose threshold is no percentile (a percent by mistake) judges nothing.
-    const percent = await risk('percent', visits('percent', 60, 5), 99);
+    const percent = await risk('percent', visits(60, 5), 99);
     expect(percent.flag_rate).toMatchObject({ flagged: 12, verdict: 'unknown', expected: 0 });
     // Flags from a model the registry does not hold (a development model): no verdict.
     const unknownModel = await risk(
       'elsewhere',
-      visits('elsewhere', 60, 5).map((e) =>
-        e.type === 'risk_flag' ? { ...e, props: { ...e.props, model_version: '7' } } : e,
-      ),
+      visits(60, 5).map((e) => (e.type === 'risk_flag' ? { ...e, props: { ...e.props, model_version: '7' } } : e)),
     );
     expect(unknownModel.flag_rate).toBeNull();
     // Two flagged of twelve is as high a share, and too few flags to say anything of a rate.
-    const small = await risk('small', visits('small', 12, 6));
+    const small = await risk('small', visits(12, 6));
     expect(small.flag_rate).toMatchObject({ flagged: 2, sessions: 12, verdict: 'unknown' });
   });
 
