@@ -173,6 +173,13 @@ describe('aisle train / score churn from events', () => {
       behaviour: { as_of: asOf, horizon_days: 30, label_by: 'purchase' },
     });
     expect((manifest.metrics as { test: { rocAuc: number } }).test.rocAuc).toBeGreaterThan(0.8);
+    // From events a third candidate: the MLP averaged with recency, frequency and money's own
+    // logistic regression, kept unless a single network is ahead by more than validation's noise.
+    expect(r.stdout).toMatch(/\| mlp\+rfm( \(kept\))? /);
+    const compared = (manifest.metrics as { compared: Record<string, { valid_roc_auc: number }> }).compared;
+    expect(Object.keys(compared).sort()).toEqual(['logistic', 'mlp', 'mlp+rfm']);
+    if (manifest.architecture !== 'mlp+rfm')
+      expect(compared[manifest.architecture].valid_roc_auc).toBeGreaterThan(compared['mlp+rfm'].valid_roc_auc);
     // Each customer's orders and spend over the next 30 days, judged on what they did: the ones who
     // drifted away are forecast to buy little, the loyal ones more, and the shop's total about right.
     const value = manifest.value;

@@ -21,6 +21,9 @@ export const ORDER_COLUMNS = [
   'refund_share',
 ] as const;
 
+/** Recency, frequency and money: the columns of the classic RFM churn model, among the ones below. */
+export const RFM_COLUMNS = ['days_since_last_purchase', 'orders', 'revenue'] as const;
+
 /** The columns, in order; `top_category` is categorical, the rest numeric (blank when undefined). */
 export const BEHAVIOUR_COLUMNS = [
   'days_since_last_event',

@@ -3,7 +3,7 @@
  * for a customer table: a label column, an id column, any numeric and categorical columns, blanks.
  */
 
-import { BEHAVIOUR_COLUMNS, behaviourRows } from '@aisle/shared-models/features/behaviour';
+import { BEHAVIOUR_COLUMNS, behaviourRows, RFM_COLUMNS } from '@aisle/shared-models/features/behaviour';
 import {
   type ChurnManifest,
   type CustomerValueModel,
@@ -56,8 +56,9 @@ theirs is worth, less what they send back), fitted on the histories up to the la
 where the events reach --value-horizon past it, judged against what each customer then ordered
 and spent, beside the last period again and each customer's own average rate.
 
-Trains logistic regression and a small MLP (class-weighted) on 70 % of the rows, keeps the one with
-the better ROC-AUC on 15 %, calibrates it (Platt) and picks the F1-best threshold on that 15 %, and
+Trains logistic regression and a small MLP (class-weighted) on 70 % of the rows, and from events
+also the MLP averaged with a logistic regression on recency, frequency and money alone (mlp+rfm),
+keeps the one with the best ROC-AUC on 15 %, calibrates it (Platt) and picks the F1-best threshold on that 15 %, and
 reports accuracy, precision, recall, F1, ROC-AUC, PR-AUC and the lift in the top decile on the
 last 15 % (or the last cut-off's rows). Writes DIR/model.json,
 DIR/weights.bin and DIR/manifest.json (version, encoding, calibration, threshold, metrics, SHA-256s).`,
@@ -105,6 +106,7 @@ DIR/weights.bin and DIR/manifest.json (version, encoding, calibration, threshold
       version: nextVersion(out),
       onEpoch: (done, total) => bar.update(done, total),
       ...behaviour?.split,
+      ...(behaviour ? { rfm: RFM_COLUMNS } : {}),
     }).finally(() => bar.stop());
     const seconds = (performance.now() - started) / 1000;
     const value = behaviour ? valueModel(behaviour.events, behaviour.asOf, valueDays) : undefined;

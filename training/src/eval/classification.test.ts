@@ -1,6 +1,14 @@
 import { random } from '@aisle/shared-models/util/random';
 import { describe, expect, it } from 'vitest';
-import { averagePrecision, bestF1Threshold, classify, fitPlatt, liftAt, rocAuc } from './classification';
+import {
+  averagePrecision,
+  bestF1Threshold,
+  classify,
+  fitPlatt,
+  liftAt,
+  rocAuc,
+  rocAucStandardError,
+} from './classification';
 
 describe('classification metrics', () => {
   it('ROC-AUC is 1 for a perfect ranking, 0.5 for ties, and counts pairs in between', () => {
@@ -8,6 +16,27 @@ describe('classification metrics', () => {
     expect(rocAuc([0.5, 0.5, 0.5, 0.5], [0, 1, 0, 1])).toBe(0.5);
     // Positives at 0.8 and 0.3, negatives at 0.5 and 0.1: 3 of 4 pairs ordered right.
     expect(rocAuc([0.8, 0.5, 0.3, 0.1], [1, 0, 1, 0])).toBe(0.75);
+  });
+
+  it("ROC-AUC's standard error is Mann and Whitney's under no signal, and the spread of AUCs drawn again", () => {
+    // With A = 0.5 it is exactly the null variance of the U statistic: (n1 + n0 + 1) / (12 n1 n0).
+    expect(rocAucStandardError(0.5, 40, 60)).toBeCloseTo(Math.sqrt(101 / (12 * 40 * 60)), 12);
+    expect(rocAucStandardError(1, 10, 10)).toBe(0);
+    // Scores N(1, 1) for 80 positives and N(0, 1) for 120 negatives, drawn 400 times: the AUCs'
+    // standard deviation is within a tenth of the formula's at their mean.
+    const rnd = random(7);
+    const normal = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+    const labels = Array.from({ length: 200 }, (_, i) => (i < 80 ? 1 : 0));
+    const aucs = Array.from({ length: 400 }, () =>
+      rocAuc(
+        labels.map((y) => y + normal()),
+        labels,
+      ),
+    );
+    const mean = aucs.reduce((a, b) => a + b, 0) / aucs.length;
+    const sd = Math.sqrt(aucs.reduce((s, a) => s + (a - mean) ** 2, 0) / (aucs.length - 1));
+    expect(sd / rocAucStandardError(mean, 80, 120)).toBeGreaterThan(0.9);
+    expect(sd / rocAucStandardError(mean, 80, 120)).toBeLessThan(1.1);
   });
 
   it('average precision rewards positives ranked first', () => {

@@ -36,6 +36,19 @@ export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): nu
   return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }
 
+/**
+ * The standard error of a ROC-AUC of `auc` measured on `positives` and `negatives` rows (Hanley and
+ * McNeil, 1982): how far another draw of rows of that size could move it.
+ */
+export function rocAucStandardError(auc: number, positives: number, negatives: number): number {
+  const q1 = auc / (2 - auc);
+  const q2 = (2 * auc * auc) / (1 + auc);
+  const variance =
+    (auc * (1 - auc) + (positives - 1) * (q1 - auc * auc) + (negatives - 1) * (q2 - auc * auc)) /
+    (positives * negatives);
+  return Math.sqrt(Math.max(0, variance));
+}
+
 /** Average precision over the ranking by descending score. */
 export function averagePrecision(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
   const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[b] - scores[a]);

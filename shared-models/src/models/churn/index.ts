@@ -2,7 +2,7 @@
 
 export { decodeChurn, encodeChurn } from './format';
 export { type ChurnModel, createChurnModel } from './model';
-export { churnNetwork } from './network';
+export { averageNetwork, churnNetwork, type Member } from './network';
 export { churnStory, STORY_MAX } from './story';
 export type {
   ChurnArchitecture,
