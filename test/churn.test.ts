@@ -180,6 +180,8 @@ describe('aisle train / score churn from events', () => {
     expect(Object.keys(compared).sort()).toEqual(['logistic', 'mlp', 'mlp+rfm']);
     if (manifest.architecture !== 'mlp+rfm')
       expect(compared[manifest.architecture].valid_roc_auc).toBeGreaterThan(compared['mlp+rfm'].valid_roc_auc);
+    // Why, in words: the choice and the margin it was made by.
+    expect(r.stdout).toMatch(/\nkept (mlp\+rfm|mlp|logistic): /);
     // Each customer's orders and spend over the next 30 days, judged on what they did: the ones who
     // drifted away are forecast to buy little, the loyal ones more, and the shop's total about right.
     const value = manifest.value;

@@ -136,6 +136,7 @@ DIR/weights.bin and DIR/manifest.json (version, encoding, calibration, threshold
         ]),
       ),
     );
+    console.log(`kept ${result.choice}`);
     if (value) console.log(value.report);
     const health = modelHealth('churn', manifest.metrics);
     console.log(`\n${VERDICT_WORDS[health.verdict]}: ${health.reason}`);

@@ -56,8 +56,10 @@ export interface ChurnTableOptions {
 export interface ChurnTableResult {
   network: tf.LayersModel;
   manifest: Omit<ChurnManifest, 'shards'>;
-  /** Test-set metrics of both architectures, the kept one first. */
+  /** Test-set metrics of every architecture, the kept one first. */
   compared: { architecture: ChurnArchitecture; validRocAuc: number; test: ClassificationMetrics }[];
+  /** Why the kept one was kept, in words. */
+  choice: string;
   rows: { train: number; valid: number; test: number };
 }
 
@@ -238,11 +240,17 @@ export async function trainChurnTable(table: Table, options: ChurnTableOptions):
   // period carry as far into a later one. On Online Retail validation chose the MLP alone every
   // seed, by less than its noise, and the MLP was the worse of the two on every later period.
   const average = trained.findIndex((t) => t.architecture === 'mlp+rfm');
+  let choice = `${trained[0].architecture}: the best validation ROC-AUC`;
   if (average > 0) {
     const validY = yOf(parts.valid);
     const positives = validY.reduce((n: number, v) => n + v, 0);
     const noise = rocAucStandardError(trained[0].validRocAuc, positives, validY.length - positives);
-    if (trained[0].validRocAuc - trained[average].validRocAuc <= noise) trained.unshift(...trained.splice(average, 1));
+    const ahead = trained[0].validRocAuc - trained[average].validRocAuc;
+    const verdict = `${trained[0].architecture} ahead on validation by ${ahead.toFixed(4)}, its standard error there ${noise.toFixed(4)}`;
+    if (ahead <= noise) {
+      choice = `mlp+rfm: ${verdict} (an average is kept unless beaten by more)`;
+      trained.unshift(...trained.splice(average, 1));
+    } else choice = `${trained[0].architecture}: ${verdict}`;
   }
 
   const validRows = pick(parts.valid);
@@ -288,12 +296,14 @@ export async function trainChurnTable(table: Table, options: ChurnTableOptions):
   manifest.metrics = {
     test: kept.test,
     valid_roc_auc: kept.validRocAuc,
+    choice,
     compared: Object.fromEntries(compared.map((c) => [c.architecture, { valid_roc_auc: c.validRocAuc, test: c.test }])),
   };
   return {
     network: kept.network,
     manifest,
     compared: compared.map(({ architecture, validRocAuc, test }) => ({ architecture, validRocAuc, test })),
+    choice,
     rows: { train: parts.train.length, valid: parts.valid.length, test: parts.test.length },
   };
 }

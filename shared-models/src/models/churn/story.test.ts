@@ -13,6 +13,11 @@ describe('a churn reason in words', () => {
     expect(
       churnStory('days_since_last_purchase', { days_since_last_purchase: '40', days_between_orders: '', orders: '1' }),
     ).toBe('one order, 40 days ago');
+    // A single order's count tells the same story as its date, so the two read as one reason.
+    const once = { days_since_last_purchase: '206', days_between_orders: '', orders: '1' };
+    expect(churnStory('orders', once)).toBe(churnStory('days_since_last_purchase', once));
+    expect(churnStory('orders', { orders: '1' })).toBe('1 order in all');
+    expect(churnStory('orders', { orders: '3', days_since_last_purchase: '5' })).toBe('3 orders in all');
     // Without the order count, nothing is claimed about how many.
     expect(churnStory('days_since_last_purchase', { days_since_last_purchase: '40' })).toBe('last order 40 days ago');
     expect(churnStory('days_since_last_purchase', { days_since_last_purchase: '' })).toBe('has never ordered');
@@ -23,6 +28,10 @@ describe('a churn reason in words', () => {
       'returned 2 times, 18 % of what they spent',
     );
     expect(churnStory('refund_share', { refunds: '0', refund_share: '0' })).toBe('never returned anything');
+    // A small return is not "0 %".
+    expect(churnStory('refunds', { refunds: '1', refund_share: '0.003' })).toBe(
+      'returned 1 time, under 1 % of what they spent',
+    );
     expect(churnStory('events_last_30_days', { events_last_30_days: '1', events_30_to_60_days_ago: '12' })).toBe(
       '1 event in the last 30 days, 12 in the 30 before',
     );

@@ -9,7 +9,8 @@ const num = (v: string | undefined) => (v === undefined || v.trim() === '' ? und
 const whole = (x: number) => String(Math.round(x));
 const plural = (n: number, one: string, many = `${one}s`) => `${whole(n)} ${Math.round(n) === 1 ? one : many}`;
 const money = (x: number) => (Math.abs(x) >= 100 ? whole(x) : x.toFixed(2));
-const share = (x: number) => `${Math.round(x * 100)} %`;
+/** `18 %`; a share that rounds to nothing but is not nothing reads `under 1 %`. */
+const share = (x: number) => (x > 0 && x < 0.005 ? 'under 1 %' : `${Math.round(x * 100)} %`);
 /** `3 days ago`, `1 day ago`, `today`. */
 const ago = (days: number) => (days < 1 ? 'today' : `${plural(days, 'day')} ago`);
 
@@ -41,7 +42,11 @@ const PHRASES: Record<string, Phrase> = {
     return `${plural(recent, 'event')} in the last 30 days, ${whole(before)} in the 30 before`;
   },
   events_30_to_60_days_ago: (row, n) => PHRASES.events_last_30_days(row, n),
-  orders: (_, n) => `${plural(n('orders') ?? 0, 'order')} in all`,
+  // One order is the story of that order ("one order, 206 days ago"), told once with it.
+  orders: (row, n) =>
+    n('orders') === 1 && n('days_since_last_purchase') !== undefined
+      ? PHRASES.days_since_last_purchase(row, n)
+      : `${plural(n('orders') ?? 0, 'order')} in all`,
   purchases: (_, n) => `${plural(n('purchases') ?? 0, 'item')} bought in all`,
   refunds: (_, n) => {
     const refunds = n('refunds') ?? 0;
