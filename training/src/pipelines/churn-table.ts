@@ -201,6 +201,8 @@ export async function trainChurnTable(table: Table, options: ChurnTableOptions):
       onEpoch: (epoch) => options.onEpoch?.(n * epochs + epoch + 1, fits * epochs),
       onStop: () => options.onEpoch?.((n + 1) * epochs, fits * epochs),
     });
+    // Its moment estimates are of no more use: the network is not trained further.
+    network.optimizer.dispose();
     return network;
   };
   try {
@@ -215,21 +217,25 @@ export async function trainChurnTable(table: Table, options: ChurnTableOptions):
       // Each member's logit over its spread on validation rows, so that each counts alike.
       const spreadOf = (z: Float32Array) => {
         const mean = z.reduce((s, v) => s + v, 0) / z.length;
-        return Math.sqrt(z.reduce((s, v) => s + (v - mean) ** 2, 0) / z.length) || 1;
+        return Math.sqrt(z.reduce((s, v) => s + (v - mean) ** 2, 0) / z.length);
       };
       const deep = trained[1].network;
-      const network = averageNetwork(
-        size,
-        { network: deep, scale: spreadOf(validLogits(deep, xValid)) },
-        { network: linear, columns: rfmAt, scale: spreadOf(validLogits(linear, rfmValid)) },
-      );
+      const [deepSpread, linearSpread] = [spreadOf(validLogits(deep, xValid)), spreadOf(validLogits(linear, rfmValid))];
+      // Recency, frequency and money the same for every row (visits, and nobody bought): nothing to average.
+      if (linearSpread > 1e-6 && deepSpread > 1e-6) {
+        const network = averageNetwork(
+          size,
+          { network: deep, scale: deepSpread },
+          { network: linear, columns: rfmAt, scale: linearSpread },
+        );
+        trained.push({
+          architecture: 'mlp+rfm',
+          network,
+          validRocAuc: rocAuc(validLogits(network, xValid), yOf(parts.valid)),
+        });
+      }
       tf.dispose([at, rfmTrain, rfmValid]);
       linear.dispose();
-      trained.push({
-        architecture: 'mlp+rfm',
-        network,
-        validRocAuc: rocAuc(validLogits(network, xValid), yOf(parts.valid)),
-      });
     }
   } finally {
     tf.dispose([xTrain, yTrain, xValid, yValid]);
