@@ -62,8 +62,11 @@ describe('aisle train / score / eval anomaly', () => {
       12,
       3,
     );
+    const before = tf.memory().numTensors;
     const { network, suspected } = await trainAnomaly(march.events, { epochs: 40 });
     network.dispose();
+    // Two fits, and nothing of either left behind (their optimizers' state included).
+    expect(tf.memory().numTensors).toBe(before);
     const attacks = [...march.sessions.keys()];
     // Attacks in the later fifth calibrate; of those in the training part, nearly all are set aside.
     const { ids } = sessionTable(march.events);

@@ -131,6 +131,8 @@ async function fitAutoencoder(
     return { network, loss: fitted.best, epochs: fitted.epochs };
   } finally {
     tf.dispose([train, valid]);
+    // The optimizer's moment estimates: the network is not trained further, and it does not own them.
+    network.optimizer.dispose();
   }
 }
 
