@@ -58,7 +58,9 @@ and spent, beside the last period again and each customer's own average rate.
 
 Trains logistic regression and a small MLP (class-weighted) on 70 % of the rows, and from events
 also the MLP averaged with a logistic regression on recency, frequency and money alone (mlp+rfm),
-keeps the one with the best ROC-AUC on 15 %, calibrates it (Platt) and picks the F1-best threshold on that 15 %, and
+keeps the one with the best ROC-AUC on 15 % (the average unless a single network leads it there by
+more than three standard errors of the difference; with several cut-offs, on the latest one's
+rows), calibrates it (Platt) and picks the F1-best threshold on that 15 %, and
 reports accuracy, precision, recall, F1, ROC-AUC, PR-AUC and the lift in the top decile on the
 last 15 % (or the last cut-off's rows). Writes DIR/model.json,
 DIR/weights.bin and DIR/manifest.json (version, encoding, calibration, threshold, metrics, SHA-256s).`,

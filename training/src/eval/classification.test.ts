@@ -1,14 +1,6 @@
 import { random } from '@aisle/shared-models/util/random';
 import { describe, expect, it } from 'vitest';
-import {
-  averagePrecision,
-  bestF1Threshold,
-  classify,
-  fitPlatt,
-  liftAt,
-  rocAuc,
-  rocAucStandardError,
-} from './classification';
+import { averagePrecision, bestF1Threshold, classify, fitPlatt, liftAt, pairedRocAuc, rocAuc } from './classification';
 
 describe('classification metrics', () => {
   it('ROC-AUC is 1 for a perfect ranking, 0.5 for ties, and counts pairs in between', () => {
@@ -18,25 +10,61 @@ describe('classification metrics', () => {
     expect(rocAuc([0.8, 0.5, 0.3, 0.1], [1, 0, 1, 0])).toBe(0.75);
   });
 
-  it("ROC-AUC's standard error is Mann and Whitney's under no signal, and the spread of AUCs drawn again", () => {
-    // With A = 0.5 it is exactly the null variance of the U statistic: (n1 + n0 + 1) / (12 n1 n0).
-    expect(rocAucStandardError(0.5, 40, 60)).toBeCloseTo(Math.sqrt(101 / (12 * 40 * 60)), 12);
-    expect(rocAucStandardError(1, 10, 10)).toBe(0);
-    // Scores N(1, 1) for 80 positives and N(0, 1) for 120 negatives, drawn 400 times: the AUCs'
-    // standard deviation is within a tenth of the formula's at their mean.
-    const rnd = random(7);
+  it("compares two rankings of the same rows: the AUCs' difference and DeLong's standard error of it", () => {
+    const rnd = random(11);
     const normal = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
-    const labels = Array.from({ length: 200 }, (_, i) => (i < 80 ? 1 : 0));
-    const aucs = Array.from({ length: 400 }, () =>
-      rocAuc(
-        labels.map((y) => y + normal()),
-        labels,
-      ),
+    const labels = Array.from({ length: 90 }, (_, i) => (i % 3 === 0 ? 1 : 0));
+    // Two rankings sharing most of their signal, with ties (rounded to a tenth).
+    const shared = labels.map((y) => y + normal());
+    const a = shared.map((v) => Math.round((v + 0.3 * normal()) * 10) / 10);
+    const b = shared.map((v) => Math.round((v + 0.3 * normal()) * 10) / 10);
+    const { difference, standardError } = pairedRocAuc(a, b, labels);
+    expect(difference).toBeCloseTo(rocAuc(a, labels) - rocAuc(b, labels), 12);
+    // DeLong's components the long way: each positive against every negative, ties counted half.
+    const pos = labels.flatMap((y, i) => (y ? [i] : []));
+    const neg = labels.flatMap((y, i) => (y ? [] : [i]));
+    const psi = (x: number, y: number) => (x > y ? 1 : x === y ? 0.5 : 0);
+    const v10 = (s: number[]) => pos.map((i) => neg.reduce((t, j) => t + psi(s[i], s[j]), 0) / neg.length);
+    const v01 = (s: number[]) => neg.map((j) => pos.reduce((t, i) => t + psi(s[i], s[j]), 0) / pos.length);
+    const variance = (d: number[]) => {
+      const m = d.reduce((t, v) => t + v, 0) / d.length;
+      return d.reduce((t, v) => t + (v - m) ** 2, 0) / (d.length - 1);
+    };
+    const diff = (p: number[], q: number[]) => p.map((v, k) => v - q[k]);
+    const expected = Math.sqrt(
+      variance(diff(v10(a), v10(b))) / pos.length + variance(diff(v01(a), v01(b))) / neg.length,
     );
-    const mean = aucs.reduce((a, b) => a + b, 0) / aucs.length;
-    const sd = Math.sqrt(aucs.reduce((s, a) => s + (a - mean) ** 2, 0) / (aucs.length - 1));
-    expect(sd / rocAucStandardError(mean, 80, 120)).toBeGreaterThan(0.9);
-    expect(sd / rocAucStandardError(mean, 80, 120)).toBeLessThan(1.1);
+    expect(standardError).toBeCloseTo(expected, 12);
+    // Far smaller than either AUC's own error, as rankings of the same rows that mostly agree are.
+    expect(standardError).toBeLessThan(0.05);
+    expect(pairedRocAuc(a, a, labels)).toEqual({ difference: 0, standardError: 0 });
+    expect(
+      pairedRocAuc(
+        a,
+        b,
+        labels.map(() => 1),
+      ).standardError,
+    ).toBeNaN();
+  });
+
+  it("DeLong's standard error is the spread of the difference over rows drawn again", () => {
+    // 60 positives and 90 negatives, two rankings with correlated noise, drawn 300 times.
+    const rnd = random(5);
+    const normal = () => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
+    const labels = Array.from({ length: 150 }, (_, i) => (i < 60 ? 1 : 0));
+    const draws = Array.from({ length: 300 }, () => {
+      const shared = labels.map((y) => y + normal());
+      return pairedRocAuc(
+        shared.map((v) => v + 0.5 * normal()),
+        shared.map((v, i) => v + 0.5 * normal() + 0.2 * labels[i]),
+        labels,
+      );
+    });
+    const mean = draws.reduce((t, d) => t + d.difference, 0) / draws.length;
+    const sd = Math.sqrt(draws.reduce((t, d) => t + (d.difference - mean) ** 2, 0) / (draws.length - 1));
+    const se = draws.reduce((t, d) => t + d.standardError, 0) / draws.length;
+    expect(sd / se).toBeGreaterThan(0.85);
+    expect(sd / se).toBeLessThan(1.15);
   });
 
   it('average precision rewards positives ranked first', () => {

@@ -86,6 +86,7 @@ export function rollingBehaviour(
         ? {
             testRows: new Set<number>(Array.from({ length: rows.length - testFrom }, (_, k) => testFrom + k)),
             groups: rows.map((r) => r.user_id ?? ''),
+            periods: tables.flatMap((t, k) => t.rows.map(() => k)),
           }
         : {},
     settings: {

@@ -14,7 +14,7 @@
 import { random, shuffleInPlace } from '@aisle/shared-models/util/random';
 import * as tf from '@tensorflow/tfjs';
 
-export function earlyStop(
+function earlyStop(
   network: tf.LayersModel,
   {
     patience = 6,

@@ -42,10 +42,17 @@ describe('averageNetwork', () => {
     const linear = churnNetwork(2, 'logistic', 4);
     expect(() =>
       averageNetwork(6, { network: deep, scale: 1 }, { network: linear, columns: [0, 1], scale: 1 }),
-    ).toThrow(/not an MLP of this input/);
-    expect(() => averageNetwork(5, { network: deep, scale: 1 }, { network: linear, columns: [0], scale: 1 })).toThrow(
-      /does not read these columns/,
-    );
+    ).toThrow(/not an MLP of this input with one logit/);
+    for (const columns of [[0], [0, 0], [0, 5], [0, 1.5]])
+      expect(() => averageNetwork(5, { network: deep, scale: 1 }, { network: linear, columns, scale: 1 })).toThrow(
+        /does not read these columns/,
+      );
+    for (const scale of [0, -1, Number.NaN, Number.POSITIVE_INFINITY])
+      expect(() => averageNetwork(5, { network: deep, scale }, { network: linear, columns: [0, 1], scale: 1 })).toThrow(
+        /scale must be a positive number/,
+      );
+    // A logistic regression is no MLP.
+    expect(() => averageNetwork(2, { network: linear, scale: 1 }, { network: linear, scale: 1 })).toThrow(/not an MLP/);
     deep.dispose();
     linear.dispose();
   });

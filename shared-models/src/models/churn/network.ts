@@ -49,12 +49,24 @@ export interface Member {
  * dense layer over every input with zeros where it does not read. Inference only: no dropout.
  */
 export function averageNetwork(inputs: number, deep: Member, linear: Member): tf.LayersModel {
-  const [k1, b1, k2, b2] = deep.network.getWeights();
-  if (!k1 || !b1 || !k2 || !b2 || k1.shape[0] !== inputs)
-    throw new Error('the deep member is not an MLP of this input');
-  const [k, b] = linear.network.getWeights();
+  const deepWeights = deep.network.getWeights();
+  const [k1, b1, k2, b2] = deepWeights;
+  if (deepWeights.length !== 4 || k1.shape[0] !== inputs || k2.shape[1] !== 1)
+    throw new Error('the deep member is not an MLP of this input with one logit');
+  const linearWeights = linear.network.getWeights();
+  const [k, b] = linearWeights;
   const columns = linear.columns ?? [...Array(inputs).keys()];
-  if (!k || !b || k.shape[0] !== columns.length) throw new Error('the linear member does not read these columns');
+  if (
+    linearWeights.length !== 2 ||
+    k.shape[0] !== columns.length ||
+    k.shape[1] !== 1 ||
+    new Set(columns).size !== columns.length ||
+    columns.some((at) => !Number.isInteger(at) || at < 0 || at >= inputs)
+  )
+    throw new Error('the linear member does not read these columns with one logit');
+  for (const scale of [deep.scale, linear.scale])
+    if (!(Number.isFinite(scale) && scale > 0))
+      throw new Error(`a member's scale must be a positive number, not ${scale}`);
   const read = k.dataSync();
   const kernel = new Float32Array(inputs);
   columns.forEach((at, i) => {

@@ -12,7 +12,7 @@ describe('a churn reason in words', () => {
     expect(churnStory('days_since_last_event', { days_since_last_event: '0.4' })).toBe('last seen today');
     expect(
       churnStory('days_since_last_purchase', { days_since_last_purchase: '40', days_between_orders: '', orders: '1' }),
-    ).toBe('one order, 40 days ago');
+    ).toBe('only one order, 40 days ago');
     // A single order's count tells the same story as its date, so the two read as one reason.
     const once = { days_since_last_purchase: '206', days_between_orders: '', orders: '1' };
     expect(churnStory('orders', once)).toBe(churnStory('days_since_last_purchase', once));
@@ -31,6 +31,13 @@ describe('a churn reason in words', () => {
     // A small return is not "0 %".
     expect(churnStory('refunds', { refunds: '1', refund_share: '0.003' })).toBe(
       'returned 1 time, under 1 % of what they spent',
+    );
+    // Stored to a thousandth, a tiny return reads 0: still a return.
+    expect(churnStory('refunds', { refunds: '1', refund_share: '0' })).toBe(
+      'returned 1 time, under 1 % of what they spent',
+    );
+    expect(churnStory('refunds', { refunds: '3', refund_share: '0.997' })).toBe(
+      'returned 3 times, over 99 % of what they spent',
     );
     expect(churnStory('events_last_30_days', { events_last_30_days: '1', events_30_to_60_days_ago: '12' })).toBe(
       '1 event in the last 30 days, 12 in the 30 before',

@@ -9,8 +9,9 @@ const num = (v: string | undefined) => (v === undefined || v.trim() === '' ? und
 const whole = (x: number) => String(Math.round(x));
 const plural = (n: number, one: string, many = `${one}s`) => `${whole(n)} ${Math.round(n) === 1 ? one : many}`;
 const money = (x: number) => (Math.abs(x) >= 100 ? whole(x) : x.toFixed(2));
-/** `18 %`; a share that rounds to nothing but is not nothing reads `under 1 %`. */
-const share = (x: number) => (x > 0 && x < 0.005 ? 'under 1 %' : `${Math.round(x * 100)} %`);
+/** `18 %`; a share that rounds to none or to all without being so reads `under 1 %` or `over 99 %`. */
+const share = (x: number) =>
+  x > 0 && x < 0.005 ? 'under 1 %' : x < 1 && x >= 0.995 ? 'over 99 %' : `${Math.round(x * 100)} %`;
 /** `3 days ago`, `1 day ago`, `today`. */
 const ago = (days: number) => (days < 1 ? 'today' : `${plural(days, 'day')} ago`);
 
@@ -23,7 +24,7 @@ const PHRASES: Record<string, Phrase> = {
     const every = n('days_between_orders');
     if (every !== undefined)
       return `no order for ${plural(days, 'day')}, was every ${plural(Math.max(1, every), 'day')}`;
-    return n('orders') === 1 ? `one order, ${ago(days)}` : `last order ${ago(days)}`;
+    return n('orders') === 1 ? `only one order, ${ago(days)}` : `last order ${ago(days)}`;
   },
   days_between_orders: (row, n) => PHRASES.days_since_last_purchase(row, n),
   overdue: (row, n) => PHRASES.days_since_last_purchase(row, n),
@@ -42,7 +43,7 @@ const PHRASES: Record<string, Phrase> = {
     return `${plural(recent, 'event')} in the last 30 days, ${whole(before)} in the 30 before`;
   },
   events_30_to_60_days_ago: (row, n) => PHRASES.events_last_30_days(row, n),
-  // One order is the story of that order ("one order, 206 days ago"), told once with it.
+  // One order is the story of that order ("only one order, 206 days ago"), told once with it.
   orders: (row, n) =>
     n('orders') === 1 && n('days_since_last_purchase') !== undefined
       ? PHRASES.days_since_last_purchase(row, n)
@@ -51,9 +52,9 @@ const PHRASES: Record<string, Phrase> = {
   refunds: (_, n) => {
     const refunds = n('refunds') ?? 0;
     const part = n('refund_share');
-    return refunds
-      ? `returned ${plural(refunds, 'time')}${part !== undefined ? `, ${share(part)} of what they spent` : ''}`
-      : 'never returned anything';
+    // The share is stored to a thousandth: a return is never "0 %" of the spend.
+    const told = part === undefined ? '' : `, ${part > 0 ? share(part) : 'under 1 %'} of what they spent`;
+    return refunds ? `returned ${plural(refunds, 'time')}${told}` : 'never returned anything';
   },
   refund_share: (row, n) => PHRASES.refunds(row, n),
   revenue: (_, n) => `spent ${money(n('revenue') ?? 0)} in all`,
