@@ -9,6 +9,7 @@ import {
   encodeRows,
   fitTabular,
   inputSize,
+  numericValue,
   type TableRow,
   type TabularSchema,
 } from '../../features/tabular';
@@ -62,14 +63,29 @@ export interface AnomalyScore {
 }
 
 /**
+ * The spread given to a column normal traffic never varied on (every training session the same
+ * value: no logins in a click log, no film rated twice in a sitting), in the column's encoded units
+ * (after `log1p` for counts). Any value there is one normal traffic never showed, so it must weigh
+ * as such: one login, or a share that moved by a twentieth, is then 5 or more standard deviations
+ * out — where the spread of 1 the tabular encoding falls back to made a share's move of 0.05 a
+ * twentieth of one, invisible beside the columns that do vary.
+ */
+export const NEVER_VARIED_SPREAD = 0.01;
+
+/**
  * The encoding of session rows for the autoencoder: the tabular encoding fitted on normal traffic,
  * but clipped at ±20 standard deviations rather than at the 1st and 99th percentiles — clipping
- * there would hide exactly the sessions the model exists to see.
+ * there would hide exactly the sessions the model exists to see — and with `NEVER_VARIED_SPREAD`
+ * for a column every normal session has the same value in.
  */
 export function anomalySchema(rows: readonly TableRow[], columns: readonly string[]): TabularSchema {
   const schema = fitTabular(rows, columns);
   for (const c of schema.columns) {
     if (c.kind !== 'numeric') continue;
+    // Never varied: every session the same number, a blank counting as the column's fill.
+    const cell = (row: TableRow) => numericValue(row[c.name]) ?? c.fill;
+    const first = rows.length ? cell(rows[0]) : undefined;
+    if (first !== undefined && rows.every((row) => cell(row) === first)) c.std = NEVER_VARIED_SPREAD;
     c.lo = c.mean - 20 * c.std;
     c.hi = c.mean + 20 * c.std;
   }
