@@ -154,6 +154,10 @@ export function demoHistory({ shoppers = 600, days = 90, seed = 2026, end = demo
             push('add_payment_info', p);
           }
           push('purchase', p);
+        } else if (side() < 0.3) {
+          // Some change their mind and take it out again (drawn on the side stream, so the visits,
+          // carts and orders of the season are the same as without it).
+          row('remove_from_cart', p, t + sidePause(20_000));
         }
       }
       const gap = (1 + rnd() * 9) * rhythm * (1 + 2.5 * cooling) * (onSale(t) ? 0.6 : 1);
