@@ -37,7 +37,7 @@ export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): nu
 }
 
 /** Midranks (1-based, ties sharing their mean rank) of `values`. */
-function midranks(values: readonly number[]): Float64Array {
+export function midranks(values: readonly number[]): Float64Array {
   const order = values.map((_, i) => i).sort((a, b) => values[a] - values[b]);
   const out = new Float64Array(values.length);
   for (let i = 0; i < order.length; ) {

@@ -313,11 +313,14 @@ export async function trainChurnTable(table: Table, options: ChurnTableOptions):
   } finally {
     tf.dispose([xTrain, yTrain, xValid, yValid]);
   }
-  // The choice on the validation rows of the latest period (all of them without periods).
-  const latest = options.periods ? Math.max(...parts.valid.map((i) => options.periods?.[i] ?? 0)) : 0;
-  const recent = parts.valid.flatMap((i, k) => (!options.periods || options.periods[i] === latest ? [k] : []));
+  // The choice on the validation rows of the latest period (all of them without periods, or where
+  // the latest holds fewer than 10 of either class).
+  const periodOf = (i: number) => options.periods?.[i] ?? 0;
+  const latest = parts.valid.reduce((m, i) => Math.max(m, periodOf(i)), Number.NEGATIVE_INFINITY);
+  const recent = parts.valid.flatMap((i, k) => (periodOf(i) === latest ? [k] : []));
+  const recentPositives = recent.reduce((n, k) => n + validY[k], 0);
   const chosen =
-    recent.length === parts.valid.length
+    recent.length === parts.valid.length || Math.min(recentPositives, recent.length - recentPositives) < 10
       ? chooseChurn(trained, validY)
       : chooseChurn(
           trained.map((t) => {

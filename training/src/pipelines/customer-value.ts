@@ -16,6 +16,7 @@ import { type Interaction, latestTs } from '@aisle/shared-models/schema/interact
 import gammaln from '@stdlib/math-base-special-gammaln';
 import hyp2f1 from '@stdlib/math-base-special-hyp2f1';
 import { DataError } from '../data/errors';
+import { midranks } from '../eval/classification';
 import { type Minimum, nelderMead } from '../eval/nelder-mead';
 
 type FitReport = { converged: boolean; at_bounds: string[] };
@@ -255,23 +256,10 @@ export function customerValue(
   return { orders, spend: orders * expectedOrderValue(model.gamma_gamma, h), alive: probabilityAlive(model.bg_nbd, h) };
 }
 
-/** Ranks with ties sharing their mean rank. */
-function ranks(values: readonly number[]): number[] {
-  const order = values.map((_, i) => i).sort((p, q) => values[p] - values[q]);
-  const out = Array<number>(values.length);
-  for (let i = 0; i < order.length; ) {
-    let j = i;
-    while (j + 1 < order.length && values[order[j + 1]] === values[order[i]]) j++;
-    for (let k = i; k <= j; k++) out[order[k]] = (i + j) / 2 + 1;
-    i = j + 1;
-  }
-  return out;
-}
-
 /** Spearman's rank correlation (Pearson's over mid-ranks); NaN when either side is constant. */
 export function spearman(xs: readonly number[], ys: readonly number[]): number {
-  const rx = ranks(xs);
-  const ry = ranks(ys);
+  const rx = midranks(xs);
+  const ry = midranks(ys);
   const mean = (rx.length + 1) / 2;
   let sxy = 0;
   let sxx = 0;
