@@ -35,7 +35,7 @@ const runAs = (token: string, ...args: string[]) =>
     env: { ...process.env, AISLE_OPERATOR_TOKEN: token },
   });
 /** Bump when the simulated history changes, so existing demo models are retrained. */
-const HISTORY_VERSION = 6;
+const HISTORY_VERSION = 7;
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const iso = (t: number) => new Date(t).toISOString();

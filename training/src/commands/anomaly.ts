@@ -102,7 +102,7 @@ they look bot-like).`,
     const never = (m.never_varied ?? []) as string[];
     if (never.length) {
       console.log(
-        `\nnormal traffic never varied on ${never.join(', ')}: a session that does differ there scores as unusual. Train on events that include those actions (the shop's own, --from STORE) if its sessions have them.`,
+        `\nno session of these events, calibration included, ever varied on ${never.join(', ')}: a session that does differ there is flagged, whatever else it does. Train on events that include those actions (the shop's own, --from STORE) if its shoppers take them.`,
       );
     }
     if (labels) {

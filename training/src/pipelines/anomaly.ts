@@ -12,19 +12,14 @@ import {
   sessionize,
   sessionRow,
 } from '@aisle/shared-models/features/session';
-import {
-  columnSpans,
-  encodeRows,
-  inputSize,
-  type TableRow,
-  type TabularSchema,
-} from '@aisle/shared-models/features/tabular';
+import { encodeRows, inputSize, type TableRow, type TabularSchema } from '@aisle/shared-models/features/tabular';
 import {
   type AnomalyManifest,
   anomalyNetwork,
   anomalySchema,
   clampInputs,
   meanErrors,
+  NEVER_VARIED_SPREAD,
 } from '@aisle/shared-models/models/anomaly';
 import { MANIFEST_VERSION } from '@aisle/shared-models/models/manifest';
 import type { Interaction } from '@aisle/shared-models/schema/interaction';
@@ -162,7 +157,7 @@ export async function trainAnomaly(
   const progress = (round: number) => (epoch: number) => options.onEpoch?.(round * epochs + epoch, 2 * epochs);
 
   // First fit on everything, to find the sessions that do not look like the rest.
-  const first = anomalySchema(trainRows, SESSION_COLUMNS);
+  const first = anomalySchema(trainRows, SESSION_COLUMNS, table.rows);
   const firstBounds = bounded ? inputBounds(first, trainRows) : undefined;
   const draft = await fitAutoencoder(first, trainRows, firstBounds, epochs, { seed, bottleneck }, progress(0));
   const draftErrors = rowErrors(draft.network, first, trainRows, firstBounds);
@@ -174,7 +169,7 @@ export async function trainAnomaly(
   const suspected = table.ids.slice(0, cut).filter((_, i) => !isNormal(i));
   options.onEpoch?.(epochs, 2 * epochs);
 
-  const schema = anomalySchema(normal, SESSION_COLUMNS);
+  const schema = anomalySchema(normal, SESSION_COLUMNS, table.rows);
   const bounds = bounded ? inputBounds(schema, normal) : undefined;
   const fitted = await fitAutoencoder(schema, normal, bounds, epochs, { seed, bottleneck }, progress(1));
   const { network, loss, epochs: ran } = fitted;
@@ -215,13 +210,9 @@ export async function trainAnomaly(
       trained_until: new Date(table.starts[cut - 1]).toISOString(),
       // Columns normal traffic never varied on (an action the log never has): any value there is
       // unlike everything the model knows, so sessions with it score as unusual.
-      never_varied: bounds
-        ? columnSpans(schema)
-            .filter(({ start, width }) =>
-              bounds.lo.slice(start, start + width).every((lo, k) => lo === bounds.hi[start + k]),
-            )
-            .map((span) => span.name)
-        : [],
+      never_varied: schema.columns
+        .filter((c) => c.kind === 'numeric' && c.std === NEVER_VARIED_SPREAD)
+        .map((c) => c.name),
     },
   };
   return { network, manifest, suspected };

@@ -11,6 +11,7 @@ export {
   clampInputs,
   createAnomalyModel,
   meanErrors,
+  NEVER_VARIED_SPREAD,
   percentileOf,
   reconstructionErrors,
 } from './model';

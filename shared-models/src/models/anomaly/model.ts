@@ -76,16 +76,26 @@ export const NEVER_VARIED_SPREAD = 0.01;
  * The encoding of session rows for the autoencoder: the tabular encoding fitted on normal traffic,
  * but clipped at ±20 standard deviations rather than at the 1st and 99th percentiles — clipping
  * there would hide exactly the sessions the model exists to see — and with `NEVER_VARIED_SPREAD`
- * for a column every normal session has the same value in.
+ * for a column every normal session has the same value in: every one of `rows` (what the network
+ * learns from) and of `seen` (every session the trainer holds, those it set aside as suspected bots
+ * and those that calibrate the score included), so that an action some of them took, however rarely,
+ * keeps the ordinary spread and cannot push the calibration's percentiles up.
  */
-export function anomalySchema(rows: readonly TableRow[], columns: readonly string[]): TabularSchema {
+export function anomalySchema(
+  rows: readonly TableRow[],
+  columns: readonly string[],
+  seen: readonly TableRow[] = rows,
+): TabularSchema {
   const schema = fitTabular(rows, columns);
   for (const c of schema.columns) {
     if (c.kind !== 'numeric') continue;
     // Never varied: every session the same number, a blank counting as the column's fill.
     const cell = (row: TableRow) => numericValue(row[c.name]) ?? c.fill;
     const first = rows.length ? cell(rows[0]) : undefined;
-    if (first !== undefined && rows.every((row) => cell(row) === first)) c.std = NEVER_VARIED_SPREAD;
+    if (first !== undefined && rows.every((row) => cell(row) === first) && seen.every((row) => cell(row) === first)) {
+      c.std = NEVER_VARIED_SPREAD;
+      c.mean = first;
+    }
     c.lo = c.mean - 20 * c.std;
     c.hi = c.mean + 20 * c.std;
   }

@@ -46,4 +46,12 @@ describe('anomalySchema', () => {
     );
     expect((varied.columns[0] as { std: number }).std).toBeGreaterThan(NEVER_VARIED_SPREAD);
   });
+
+  it('keeps the ordinary spread where any session it was given to look at varied, the calibration’s included', () => {
+    // The network learns from sessions without sign-ins, but one calibration session signed in.
+    const calibration = [...rows.slice(0, 50), { ...rows[0], logins: '1' }];
+    const seen = anomalySchema(rows, ['logins', 'item_breadth'], [...rows, ...calibration]);
+    expect((seen.columns[0] as { std: number }).std).toBe(1);
+    expect((seen.columns[1] as { std: number }).std).toBe(NEVER_VARIED_SPREAD);
+  });
 });
