@@ -15,27 +15,6 @@ export interface ClassificationMetrics {
   rows: number;
 }
 
-/** ROC-AUC by ranks (Mann–Whitney U), ties counted half. */
-export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
-  const order = Array.from({ length: scores.length }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
-  let rankSum = 0;
-  let positives = 0;
-  for (let i = 0; i < order.length; ) {
-    let j = i;
-    while (j + 1 < order.length && scores[order[j + 1]] === scores[order[i]]) j++;
-    const rank = (i + j) / 2 + 1;
-    for (let k = i; k <= j; k++)
-      if (labels[order[k]]) {
-        rankSum += rank;
-        positives++;
-      }
-    i = j + 1;
-  }
-  const negatives = order.length - positives;
-  if (!positives || !negatives) return Number.NaN;
-  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
-}
-
 /** Midranks (1-based, ties sharing their mean rank) of `values`. */
 export function midranks(values: readonly number[]): Float64Array {
   const order = values.map((_, i) => i).sort((a, b) => values[a] - values[b]);
@@ -47,6 +26,21 @@ export function midranks(values: readonly number[]): Float64Array {
     i = j + 1;
   }
   return out;
+}
+
+/** ROC-AUC by ranks (Mann–Whitney U), ties counted half. */
+export function rocAuc(scores: ArrayLike<number>, labels: ArrayLike<number>): number {
+  const ranks = midranks(Array.from(scores));
+  let rankSum = 0;
+  let positives = 0;
+  for (let i = 0; i < ranks.length; i++)
+    if (labels[i]) {
+      rankSum += ranks[i];
+      positives++;
+    }
+  const negatives = ranks.length - positives;
+  if (!positives || !negatives) return Number.NaN;
+  return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }
 
 /**

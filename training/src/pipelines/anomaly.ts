@@ -208,8 +208,8 @@ export async function trainAnomaly(
       p99_error: percentiles[99],
       calibration_flagged_share: flagged / calibrationRows.length,
       trained_until: new Date(table.starts[cut - 1]).toISOString(),
-      // Columns normal traffic never varied on (an action the log never has): any value there is
-      // unlike everything the model knows, so sessions with it score as unusual.
+      // Columns no session varied on (an action the log never has): any value there is unlike
+      // everything the model knows, so a session with it is flagged (`NEVER_VARIED_SPREAD`).
       never_varied: schema.columns
         .filter((c) => c.kind === 'numeric' && c.std === NEVER_VARIED_SPREAD)
         .map((c) => c.name),
