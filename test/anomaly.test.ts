@@ -50,6 +50,7 @@ describe('aisle train / score / eval anomaly', () => {
     const manifest = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8')) as AnomalyManifest;
     expect(manifest).toMatchObject({ name: 'anomaly', version: 1, flag_at: 0.99 });
     expect(manifest.error_percentiles).toHaveLength(101);
+    expect(manifest.error_scale).toHaveLength(manifest.input_bounds?.lo.length ?? -1);
     expect(manifest.shards.map((s) => s.path)).toEqual(['model.json', 'weights.bin']);
     const m = manifest.metrics as Record<string, number>;
     expect(m.excluded_as_suspected_bots).toBeGreaterThan(0);

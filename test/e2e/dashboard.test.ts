@@ -20,6 +20,7 @@ import {
 import { runAisle } from '../helpers/aisle';
 import { launch, type TestBrowser, type TestPage, until } from '../helpers/browser';
 import { makeEvent } from '../helpers/events';
+import { humanSessions, toCsv } from '../helpers/interactions';
 import { startServer, type TestServer, TOKEN, tempSqlite } from '../helpers/server';
 
 const SHOTS = join(process.cwd(), 'test-output', 'dashboard');
@@ -313,7 +314,25 @@ describe('the merchant dashboard', () => {
     await until('the label shown', async () => (await text(`[data-flag-label="${id}"]`)) === 'confirmed');
     const after = await api(`/v1/admin/dashboard/risk?site=demo&${LAST_30}`);
     expect(after.sessions[0].label).toBe('confirmed');
-  });
+    expect(await page.$('[data-never-varied]')).toBeNull();
+    // An anomaly model trained on a shop with no sign-in or sign-up: the merchant is told that any
+    // session with one is flagged, in words, and what to do the day the shop adds one.
+    writeFileSync(join(dir, 'browsing.csv'), toCsv(humanSessions({ users: 80, days: 20 })));
+    const trained = await runAisle(dir, 'train', 'anomaly', '--events', 'browsing.csv', '--out', 'anomaly');
+    expect(trained.code, trained.stderr).toBe(0);
+    const never = JSON.parse(readFileSync(join(dir, 'anomaly', 'manifest.json'), 'utf8')).metrics.never_varied;
+    expect(never).toEqual(expect.arrayContaining(['logins', 'sign_ups']));
+    await publish(join(dir, 'anomaly'), '1');
+    await visit('risk', 'risk-never-varied');
+    expect((await page.$eval('[data-never-varied]', (el) => el.getAttribute('data-never-varied')))?.split(' ')).toEqual(
+      never,
+    );
+    const note = await text('[data-never-varied]');
+    expect(note).toMatch(
+      /^Model v1's training sessions never varied in .*sign-ins, accounts created, so every session that differs in one is flagged\./,
+    );
+    expect(note).not.toMatch(/_/);
+  }, 120_000);
 
   it('shows recommendation results by model and backend against the hold-out', async () => {
     expect(await visit('recommendations')).toEqual(['ctr-by-model', 'holdout']);
@@ -403,6 +422,7 @@ describe('the merchant dashboard', () => {
     await visit('models');
     const listed = await api('/v1/admin/models?site=demo');
     expect([...new Set(listed.models.map((m: { name: string }) => m.name))].sort()).toEqual([
+      'anomaly',
       'catalog',
       'churn',
       'profile',

@@ -17,6 +17,10 @@ describe('modelHealth', () => {
       modelHealth('anomaly', { held_out: { roc_auc: own, baseline_roc_auc: plain } });
     expect(anomaly(0.99, 0.9).verdict).toBe('ok');
     expect(anomaly(0.8, 0.9).verdict).toBe('weak');
+    // Two measures that round alike are shown with the decimals that tell them apart.
+    expect(anomaly(0.99996, 0.99991).reason).toMatch(/ROC-AUC 1\.0000 on .* feature \(0\.9999\)$/);
+    expect(anomaly(1, 1).reason).toMatch(/ROC-AUC 1\.000 on .*not above .* \(1\.000\)$/);
+    expect(rec(0.12341, 0.1234).reason).toMatch(/NDCG@10 0\.12341, above .* \(0\.12340\)$/);
     expect(modelHealth('profile', { silhouette: 0.22 }).verdict).toBe('ok');
     expect(modelHealth('profile', { silhouette: 0.04 }).verdict).toBe('weak');
   });

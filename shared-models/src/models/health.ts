@@ -41,6 +41,12 @@ const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFi
 const at = (x: unknown, ...path: string[]): unknown =>
   path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), x);
 const f = (x: number) => x.toFixed(3);
+/** Two measures with as many decimals (3 to 6) as it takes to tell them apart: never "1.000, above 1.000". */
+function apart(a: number, b: number): [string, string] {
+  let digits = 3;
+  while (digits < 6 && a !== b && a.toFixed(digits) === b.toFixed(digits)) digits++;
+  return [a.toFixed(digits), b.toFixed(digits)];
+}
 
 function unknown(measure: string, why: string): ModelHealth {
   return { verdict: 'unknown', measure, value: null, baseline: null, reason: why };
@@ -71,12 +77,13 @@ export function modelHealth(name: string, metrics: unknown): ModelHealth {
     if (value === null) return unknown('held-out NDCG@10', 'the model carries no held-out NDCG@10');
     if (popular === null)
       return { ...unknown('held-out NDCG@10', 'no popularity baseline was measured beside it'), value };
+    const [v, p] = apart(value, popular);
     return judged(
       'held-out NDCG@10',
       value,
       { name: 'popularity', value: popular },
-      `held-out NDCG@10 ${f(value)}, not above recommending the most popular items (${f(popular)})`,
-      `held-out NDCG@10 ${f(value)}, above the most popular items (${f(popular)})`,
+      `held-out NDCG@10 ${v}, not above recommending the most popular items (${p})`,
+      `held-out NDCG@10 ${v}, above the most popular items (${p})`,
     );
   }
   if (name === 'anomaly') {
@@ -87,12 +94,13 @@ export function modelHealth(name: string, metrics: unknown): ModelHealth {
         'held-out ROC-AUC on injected attacks',
         'no attacks were injected into a held-out period for it (trained before that check, or too few held-out sessions)',
       );
+    const [v, p] = apart(value, plain);
     return judged(
       'held-out ROC-AUC on injected attacks',
       value,
       { name: 'max z-score (no model)', value: plain },
-      `held-out ROC-AUC ${f(value)} on injected attacks, not above flagging each session's most unusual feature (${f(plain)})`,
-      `held-out ROC-AUC ${f(value)} on injected attacks, above flagging each session's most unusual feature (${f(plain)})`,
+      `held-out ROC-AUC ${v} on injected attacks, not above flagging each session's most unusual feature (${p})`,
+      `held-out ROC-AUC ${v} on injected attacks, above flagging each session's most unusual feature (${p})`,
     );
   }
   if (name === 'profile') {

@@ -18,8 +18,10 @@ import {
   anomalyNetwork,
   anomalySchema,
   clampInputs,
+  errorScale,
   meanErrors,
   NEVER_VARIED_SPREAD,
+  reconstructionErrors,
 } from '@aisle/shared-models/models/anomaly';
 import { MANIFEST_VERSION } from '@aisle/shared-models/models/manifest';
 import type { Interaction } from '@aisle/shared-models/schema/interaction';
@@ -73,9 +75,27 @@ export function sessionTable(
 
 type Bounds = AnomalyManifest['input_bounds'];
 
-/** Mean squared reconstruction error of each row (its inputs clamped to `bounds` where given). */
-export const rowErrors = (network: tf.LayersModel, schema: TabularSchema, rows: readonly TableRow[], bounds?: Bounds) =>
-  meanErrors(network, encodeRows(schema, rows), rows.length, inputSize(schema), bounds);
+/**
+ * Mean squared reconstruction error of each row (its inputs clamped to `bounds` where given), each
+ * input's divided by its `scale` where given.
+ */
+export const rowErrors = (
+  network: tf.LayersModel,
+  schema: TabularSchema,
+  rows: readonly TableRow[],
+  bounds?: Bounds,
+  scale?: readonly number[],
+) => meanErrors(network, encodeRows(schema, rows), rows.length, inputSize(schema), bounds, scale);
+
+/** Each input's mean squared reconstruction error over `rows`, what the network learnt from: its `error_scale`. */
+function fittedScale(network: tf.LayersModel, schema: TabularSchema, rows: readonly TableRow[], bounds?: Bounds) {
+  const dim = inputSize(schema);
+  return errorScale(
+    reconstructionErrors(network, encodeRows(schema, rows), rows.length, dim, bounds),
+    rows.length,
+    dim,
+  );
+}
 
 /** Share of normal training traffic beyond each end of an input's range (see `input_bounds`). */
 const BOUND_SHARE = 0.001;
@@ -160,6 +180,8 @@ export async function trainAnomaly(
   const first = anomalySchema(trainRows, SESSION_COLUMNS, table.rows);
   const firstBounds = bounded ? inputBounds(first, trainRows) : undefined;
   const draft = await fitAutoencoder(first, trainRows, firstBounds, epochs, { seed, bottleneck }, progress(0));
+  // Plain errors here: a scale measured on these rows would be inflated by the very sessions this
+  // fit is to find (on the inputs they are off on), dulling it exactly there.
   const draftErrors = rowErrors(draft.network, first, trainRows, firstBounds);
   draft.network.dispose();
   const limit = quantile(Float64Array.from(draftErrors).sort(), 1 - SUSPECT_SHARE);
@@ -174,7 +196,8 @@ export async function trainAnomaly(
   const fitted = await fitAutoencoder(schema, normal, bounds, epochs, { seed, bottleneck }, progress(1));
   const { network, loss, epochs: ran } = fitted;
   options.onEpoch?.(2 * epochs, 2 * epochs);
-  const calibration = Float64Array.from(rowErrors(network, schema, calibrationRows, bounds)).sort();
+  const scale = fittedScale(network, schema, normal, bounds);
+  const calibration = Float64Array.from(rowErrors(network, schema, calibrationRows, bounds, scale)).sort();
   const percentiles = Array.from({ length: 101 }, (_, p) => quantile(calibration, p / 100));
   // The tail's scale, the mean excess over the 95th percentile: what the score follows past the
   // 99th, where 1 % of the calibration sessions are too few to interpolate (see `percentileOf`).
@@ -194,6 +217,7 @@ export async function trainAnomaly(
     flag_at: flagAt,
     ...(tailScale > 0 ? { error_tail_scale: tailScale } : {}),
     ...(bounds ? { input_bounds: bounds } : {}),
+    error_scale: scale,
     session_features: SESSION_FEATURES_VERSION,
     metrics: {
       sessions: n,

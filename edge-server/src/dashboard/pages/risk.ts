@@ -14,7 +14,7 @@ import { healthNote } from '../health';
 import type { Page } from './types';
 
 type Answer = RiskSummary & {
-  model: { version: number; health: ModelHealth } | null;
+  model: { version: number; health: ModelHealth; metrics?: Record<string, unknown> } | null;
   flag_rate: (FlagRate & { model_version?: number }) | null;
   range: { days: number };
   previous: { total: number; confirmed: number; false: number };
@@ -78,6 +78,23 @@ function flagRateNote(rate: Answer['flag_rate']) {
   );
 }
 
+/**
+ * What the model never saw vary (`metrics.never_varied`: no session it trained on had a sign-in,
+ * say): any session with one is flagged, which is right for a shop that has no sign-in and wrong
+ * the day one is added — so the merchant is told which, and what to do.
+ */
+function neverVariedNote(model: Answer['model']) {
+  const columns = model?.metrics?.never_varied;
+  if (!Array.isArray(columns)) return null;
+  const names = columns.filter((c): c is string => typeof c === 'string');
+  if (!names.length) return null;
+  return h(
+    'p',
+    { class: 'muted', 'data-never-varied': names.join(' ') },
+    `Model v${model?.version}'s training sessions never varied in ${names.map((c) => label(c, SESSION_LABELS)).join(', ')}, so every session that differs in one is flagged. If the shop has since added such a step, label those flags false alarms and train again.`,
+  );
+}
+
 export const riskPage: Page = async ({ site, role, refresh, days: range }) => {
   const r = await api.get<Answer>(q('/v1/admin/dashboard/risk', { site, ...range }));
   const days = r.range.days;
@@ -108,6 +125,7 @@ export const riskPage: Page = async ({ site, role, refresh, days: range }) => {
     ),
     r.model ? healthNote(r.model.health, 'anomaly') : null,
     flagRateNote(r.flag_rate),
+    neverVariedNote(r.model),
     h(
       'div',
       { class: 'grid' },

@@ -64,4 +64,25 @@ describe('the anomaly format', () => {
       expect(() => createAnomalyModel(network, { ...base, input_bounds })).toThrow(/input_bounds/);
     network.dispose();
   });
+
+  it('weighs each input by error_scale, keeps it through the files, and refuses a scale that does not fit', async () => {
+    const base = manifestOf(anomalySchema(rows, COLUMNS));
+    const network = anomalyNetwork(inputSize(base.tabular), 5);
+    const plain = createAnomalyModel(network, base);
+    // The third input reconstructed a hundred times more closely on normal traffic than the others.
+    const manifest = { ...base, error_scale: [1, 1, 0.01] };
+    const scaled = createAnomalyModel(network, manifest);
+    const session = { events_per_minute: '3', gap_cv: '0.4', failed_payments: '9' };
+    const [p] = plain.score([session]);
+    const [s] = scaled.score([session]);
+    const third = (r: typeof p) => r.reasons.find((x) => x.feature === 'failed_payments')?.share ?? 0;
+    expect(s.error).toBeGreaterThan(p.error);
+    expect(third(s)).toBeGreaterThan(third(p));
+    const read = await decodeAnomaly(await encodeAnomaly(network), manifest);
+    expect(read.score([session])[0].error).toBe(s.error);
+    for (const error_scale of [[1, 1], [1, 1, 0], [1, Number.NaN, 1], [1, 1, -1], 'big' as unknown as number[]])
+      expect(() => createAnomalyModel(network, { ...base, error_scale })).toThrow(/error_scale/);
+    read.dispose();
+    network.dispose();
+  });
 });

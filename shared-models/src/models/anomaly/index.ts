@@ -10,6 +10,8 @@ export {
   anomalySchema,
   clampInputs,
   createAnomalyModel,
+  ERROR_SCALE_FLOOR,
+  errorScale,
   meanErrors,
   NEVER_VARIED_SPREAD,
   percentileOf,

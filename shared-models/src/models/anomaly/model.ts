@@ -38,6 +38,16 @@ export interface AnomalyManifest extends ModelManifest {
    */
   input_bounds?: { lo: number[]; hi: number[] };
   /**
+   * Per input, the mean squared reconstruction error of the normal sessions the network learnt from
+   * (plus `ERROR_SCALE_FLOOR`): each input's error is divided by it before the mean, so that an
+   * input the network reconstructs closely on normal traffic counts for as much when it is missed as
+   * one it always reconstructs loosely (a standardised residual). Without it the mean was led by the
+   * loosely reconstructed inputs, and one count a human never reaches — five categories in a click
+   * session, a hundred films rated at human pace — was diluted among them. Absent in models from
+   * before it existed, which divide by nothing.
+   */
+  error_scale?: number[];
+  /**
    * What the session columns meant when the model was trained (`SESSION_FEATURES_VERSION`): its
    * sessions are described the same way when scored. Absent in models from before it existed (1).
    */
@@ -49,12 +59,12 @@ export interface AnomalyReason {
   value: string;
   /** How many standard deviations of normal traffic the value is from its average (capped at 20). */
   z: number;
-  /** This feature's share of the session's reconstruction error. */
+  /** This feature's share of the session's reconstruction error (as `error` counts it). */
   share: number;
 }
 
 export interface AnomalyScore {
-  /** Mean squared reconstruction error per input: the raw statistic, for ranking. */
+  /** Mean squared reconstruction error per input (each divided by its `error_scale`): the raw statistic, for ranking. */
   error: number;
   /** Share of normal sessions whose error is lower: 0.5 is typical, 0.999 almost unseen. */
   score: number;
@@ -113,6 +123,28 @@ export function anomalyNetwork(inputs: number, seed = 1, bottleneck = 4): tf.Seq
       tf.layers.dense({ units: inputs, kernelInitializer: init(3) }),
     ],
   });
+}
+
+/**
+ * What every input's `error_scale` adds to its mean squared error, in squared standard deviations of
+ * normal traffic: a tenth of a standard deviation of error, so that an input the network reconstructs
+ * almost exactly on normal traffic (a column that hardly varies) weighs at most a hundred times a
+ * poorly reconstructed one, not without bound — where a session that is merely new, an autumn
+ * customer's second invoice, would flag as surely as an attack (on the Online Retail benchmark a
+ * thousandth made the ranking of slow scrapers fragile: in one variant one model of three caught 6 %).
+ */
+export const ERROR_SCALE_FLOOR = 0.01;
+
+/** Each input's mean of `parts` (per-input squared errors of `n` rows) plus `ERROR_SCALE_FLOOR`: an `error_scale`. */
+export function errorScale(parts: Float32Array, n: number, dim: number): number[] {
+  const sums = new Float64Array(dim);
+  for (let i = 0; i < n * dim; i++) sums[i % dim] += parts[i];
+  return Array.from(sums, (sum) => ERROR_SCALE_FLOOR + (n ? sum / n : 0));
+}
+
+/** `parts` (per-input squared errors, row-major) with each input's divided by its `scale`; `parts` itself without one. */
+function standardise(parts: Float32Array, dim: number, scale?: readonly number[]): Float32Array {
+  return scale ? parts.map((v, i) => v / scale[i % dim]) : parts;
 }
 
 /** `x` (rows of `dim` inputs) with each input clamped to `bounds`; `x` itself without bounds. */
@@ -193,14 +225,15 @@ export interface AnomalyModel {
   dispose(): void;
 }
 
-/** Mean squared reconstruction error of each of `n` encoded rows. */
+/** Mean squared reconstruction error of each of `n` encoded rows, each input's divided by its `scale` where given. */
 export const meanErrors = (
   network: tf.LayersModel,
   x: Float32Array,
   n: number,
   dim: number,
   bounds?: AnomalyManifest['input_bounds'],
-) => meanOfRows(reconstructionErrors(network, x, n, dim, bounds), n, dim);
+  scale?: readonly number[],
+) => meanOfRows(standardise(reconstructionErrors(network, x, n, dim, bounds), dim, scale), n, dim);
 
 function meanOfRows(parts: Float32Array, n: number, dim: number): Float64Array {
   const out = new Float64Array(n);
@@ -236,7 +269,19 @@ export function createAnomalyModel(network: tf.LayersModel, manifest: AnomalyMan
   ) {
     throw new ManifestError(`manifest field input_bounds: expected ${dim} finite ranges, one per input`);
   }
-  const scoreFrom = (rows: readonly TableRow[], x: Float32Array, parts: Float32Array): AnomalyScore[] => {
+  const scale = manifest.error_scale;
+  if (
+    scale !== undefined &&
+    (!Array.isArray(scale) ||
+      scale.length !== dim ||
+      scale.some((v) => typeof v !== 'number' || !Number.isFinite(v) || v < ERROR_SCALE_FLOOR))
+  ) {
+    throw new ManifestError(
+      `manifest field error_scale: expected ${dim} finite numbers of at least ${ERROR_SCALE_FLOOR}, one per input`,
+    );
+  }
+  const scoreFrom = (rows: readonly TableRow[], x: Float32Array, raw: Float32Array): AnomalyScore[] => {
+    const parts = standardise(raw, dim, scale);
     const errors = meanOfRows(parts, rows.length, dim);
     return rows.map((row, r) => {
       const error = errors[r];
