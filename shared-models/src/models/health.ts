@@ -41,7 +41,7 @@ const num = (x: unknown): number | null => (typeof x === 'number' && Number.isFi
 const at = (x: unknown, ...path: string[]): unknown =>
   path.reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), x);
 const f = (x: number) => x.toFixed(3);
-/** Two measures with as many decimals (3 to 6) as it takes to tell them apart: never "1.000, above 1.000". */
+/** Two measures with as many decimals (3 to 6) as it takes to tell them apart: 0.99996 against 0.99991 reads "1.0000, above 0.9999", not "1.000, above 1.000" (under a millionth apart, they still read alike). */
 function apart(a: number, b: number): [string, string] {
   let digits = 3;
   while (digits < 6 && a !== b && a.toFixed(digits) === b.toFixed(digits)) digits++;

@@ -158,7 +158,8 @@ export const scoreAnomalyCommand: Command = {
   description: `Writes one JSON line per session: {"session_id", "score", "flagged", "reasons"}. The score is the
 share of normal sessions (the model's calibration set) this one is more unusual than; reasons are
 the three features furthest outside normal traffic (beyond three standard deviations, "z"), with
-their share of the reconstruction error.`,
+their share of the reconstruction error (each input's error counted against how closely the
+network reconstructs it on normal traffic).`,
   options: pick('model', 'events', 'from', 'out', 'backend'),
   async run(values) {
     const dir = stringOption(values, 'model', true);

@@ -78,20 +78,26 @@ function flagRateNote(rate: Answer['flag_rate']) {
   );
 }
 
+/** Most never-varied actions named in the note; the rest are counted. */
+const NEVER_VARIED_NAMED = 8;
+
 /**
  * What the model never saw vary (`metrics.never_varied`: no session it trained on had a sign-in,
- * say): any session with one is flagged, which is right for a shop that has no sign-in and wrong
- * the day one is added — so the merchant is told which, and what to do.
+ * say): a session with one stands out, which is right for a shop that has no sign-in and wrong the
+ * day one is added — so the merchant is told which, and what to do. Only columns the page knows
+ * are named, at most `NEVER_VARIED_NAMED` of them.
  */
 function neverVariedNote(model: Answer['model']) {
   const columns = model?.metrics?.never_varied;
   if (!Array.isArray(columns)) return null;
-  const names = columns.filter((c): c is string => typeof c === 'string');
+  const names = columns.filter((c): c is string => typeof c === 'string' && Object.hasOwn(SESSION_LABELS, c));
   if (!names.length) return null;
+  const shown = names.slice(0, NEVER_VARIED_NAMED).map((c) => label(c, SESSION_LABELS));
+  const more = names.length - shown.length;
   return h(
     'p',
     { class: 'muted', 'data-never-varied': names.join(' ') },
-    `Model v${model?.version}'s training sessions never varied in ${names.map((c) => label(c, SESSION_LABELS)).join(', ')}, so every session that differs in one is flagged. If the shop has since added such a step, label those flags false alarms and train again.`,
+    `Model v${model?.version}'s training sessions never varied in ${shown.join(', ')}${more ? ` and ${more} more` : ''}, so a session that differs in one stands out as unusual and is likely flagged. If the shop has since added such a step, label those flags false alarms and train again.`,
   );
 }
 

@@ -60,6 +60,8 @@ describe('the anomaly format', () => {
       { lo: [-1, -1], hi: [1, 1] },
       { lo: [-1, -1, Number.NaN], hi: [1, 1, 1] },
       { lo: [2, -1, -1], hi: [1, 1, 1] },
+      // biome-ignore lint/suspicious/noSparseArray: a hole is what is refused here
+      { lo: [-1, , -1] as number[], hi: [1, 1, 1] },
     ])
       expect(() => createAnomalyModel(network, { ...base, input_bounds })).toThrow(/input_bounds/);
     network.dispose();
@@ -80,7 +82,18 @@ describe('the anomaly format', () => {
     expect(third(s)).toBeGreaterThan(third(p));
     const read = await decodeAnomaly(await encodeAnomaly(network), manifest);
     expect(read.score([session])[0].error).toBe(s.error);
-    for (const error_scale of [[1, 1], [1, 1, 0], [1, Number.NaN, 1], [1, 1, -1], 'big' as unknown as number[]])
+    // biome-ignore lint/suspicious/noSparseArray: a hole is what is refused here
+    const holed = [1, , 1] as number[];
+    for (const error_scale of [
+      [1, 1],
+      [1, 1, 0],
+      [1, Number.NaN, 1],
+      [1, 1, -1],
+      [1, 1, Number.POSITIVE_INFINITY],
+      [1, 1, 1e308],
+      holed,
+      'big' as unknown as number[],
+    ])
       expect(() => createAnomalyModel(network, { ...base, error_scale })).toThrow(/error_scale/);
     read.dispose();
     network.dispose();

@@ -10,5 +10,12 @@ import { type AnomalyManifest, type AnomalyModel, createAnomalyModel } from './m
 export const encodeAnomaly = (network: tf.LayersModel) => encodeLayers(network);
 
 export async function decodeAnomaly(files: ModelFiles, manifest: AnomalyManifest): Promise<AnomalyModel> {
-  return createAnomalyModel(await decodeLayers(files), manifest);
+  const network = await decodeLayers(files);
+  try {
+    return createAnomalyModel(network, manifest);
+  } catch (error) {
+    // A manifest refused: the network it would have owned is freed, not left on the backend.
+    network.dispose();
+    throw error;
+  }
 }

@@ -11,6 +11,7 @@ export {
   clampInputs,
   createAnomalyModel,
   ERROR_SCALE_FLOOR,
+  ERROR_SCALE_MAX,
   errorScale,
   meanErrors,
   NEVER_VARIED_SPREAD,

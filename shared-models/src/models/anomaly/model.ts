@@ -134,6 +134,11 @@ export function anomalyNetwork(inputs: number, seed = 1, bottleneck = 4): tf.Seq
  * thousandth made the ranking of slow scrapers fragile: in one variant one model of three caught 6 %).
  */
 export const ERROR_SCALE_FLOOR = 0.01;
+/**
+ * The most an `error_scale` may be: inputs are clipped at 20 standard deviations, so no input's mean
+ * squared error on normal traffic comes near; a larger one would quietly switch detection off.
+ */
+export const ERROR_SCALE_MAX = 1e4;
 
 /** Each input's mean of `parts` (per-input squared errors of `n` rows) plus `ERROR_SCALE_FLOOR`: an `error_scale`. */
 export function errorScale(parts: Float32Array, n: number, dim: number): number[] {
@@ -259,25 +264,23 @@ export function createAnomalyModel(network: tf.LayersModel, manifest: AnomalyMan
   const spans = columnSpans(manifest.tabular);
   const dim = inputSize(manifest.tabular);
   const bounds = manifest.input_bounds;
+  // Index loops, not `some`: a sparse array's holes would pass unseen and score NaN.
+  const every = (list: unknown, ok: (v: unknown, i: number) => boolean) => {
+    if (!Array.isArray(list) || list.length !== dim) return false;
+    for (let i = 0; i < dim; i++) if (!ok(list[i], i)) return false;
+    return true;
+  };
+  const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
   if (
     bounds &&
-    (!Array.isArray(bounds.lo) ||
-      !Array.isArray(bounds.hi) ||
-      bounds.lo.length !== dim ||
-      bounds.hi.length !== dim ||
-      bounds.lo.some((lo, i) => !Number.isFinite(lo) || !Number.isFinite(bounds.hi[i]) || lo > bounds.hi[i]))
+    !(every(bounds.lo, finite) && every(bounds.hi, (hi, i) => finite(hi) && (bounds.lo[i] as number) <= hi))
   ) {
     throw new ManifestError(`manifest field input_bounds: expected ${dim} finite ranges, one per input`);
   }
   const scale = manifest.error_scale;
-  if (
-    scale !== undefined &&
-    (!Array.isArray(scale) ||
-      scale.length !== dim ||
-      scale.some((v) => typeof v !== 'number' || !Number.isFinite(v) || v < ERROR_SCALE_FLOOR))
-  ) {
+  if (scale !== undefined && !every(scale, (v) => finite(v) && v >= ERROR_SCALE_FLOOR && v <= ERROR_SCALE_MAX)) {
     throw new ManifestError(
-      `manifest field error_scale: expected ${dim} finite numbers of at least ${ERROR_SCALE_FLOOR}, one per input`,
+      `manifest field error_scale: expected ${dim} numbers from ${ERROR_SCALE_FLOOR} to ${ERROR_SCALE_MAX}, one per input`,
     );
   }
   const scoreFrom = (rows: readonly TableRow[], x: Float32Array, raw: Float32Array): AnomalyScore[] => {
