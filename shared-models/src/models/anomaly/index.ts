@@ -10,8 +10,6 @@ export {
   anomalySchema,
   clampInputs,
   createAnomalyModel,
-  ERROR_SCALE_FLOOR,
-  ERROR_SCALE_MAX,
   errorScale,
   meanErrors,
   NEVER_VARIED_SPREAD,

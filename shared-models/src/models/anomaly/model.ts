@@ -128,10 +128,11 @@ export function anomalyNetwork(inputs: number, seed = 1, bottleneck = 4): tf.Seq
 /**
  * What every input's `error_scale` adds to its mean squared error, in squared standard deviations of
  * normal traffic: a tenth of a standard deviation of error, so that an input the network reconstructs
- * almost exactly on normal traffic (a column that hardly varies) weighs at most a hundred times a
- * poorly reconstructed one, not without bound — where a session that is merely new, an autumn
- * customer's second invoice, would flag as surely as an attack (on the Online Retail benchmark a
- * thousandth made the ranking of slow scrapers fragile: in one variant one model of three caught 6 %).
+ * almost exactly on normal traffic (a column that hardly varies) weighs at most about a hundred
+ * times one it reconstructs to within a standard deviation, not without bound — where the smallest
+ * new variation in such a column would outweigh everything else a session shows (on the Online
+ * Retail benchmark a thousandth made the ranking of slow scrapers fragile: in one variant one model
+ * of three caught 6 %).
  */
 export const ERROR_SCALE_FLOOR = 0.01;
 /**
