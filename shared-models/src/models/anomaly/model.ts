@@ -4,6 +4,7 @@
  * sessions it exceeds, and the features it failed worst on are the reasons.
  */
 import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
 import {
   columnSpans,
   encodeRows,
@@ -265,21 +266,19 @@ export function createAnomalyModel(network: tf.LayersModel, manifest: AnomalyMan
   const spans = columnSpans(manifest.tabular);
   const dim = inputSize(manifest.tabular);
   const bounds = manifest.input_bounds;
-  // Index loops, not `some`: a sparse array's holes would pass unseen and score NaN.
-  const every = (list: unknown, ok: (v: unknown, i: number) => boolean) => {
-    if (!Array.isArray(list) || list.length !== dim) return false;
-    for (let i = 0; i < dim; i++) if (!ok(list[i], i)) return false;
-    return true;
-  };
-  const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+  // zod reads every index, so a sparse array's hole fails as a missing number, not NaN scored.
+  const inputs = (entry: z.ZodNumber) => z.array(entry).length(dim);
   if (
     bounds &&
-    !(every(bounds.lo, finite) && every(bounds.hi, (hi, i) => finite(hi) && (bounds.lo[i] as number) <= hi))
+    !z
+      .object({ lo: inputs(z.number()), hi: inputs(z.number()) })
+      .refine(({ lo, hi }) => lo.every((l, i) => l <= hi[i]))
+      .safeParse(bounds).success
   ) {
     throw new ManifestError(`manifest field input_bounds: expected ${dim} finite ranges, one per input`);
   }
   const scale = manifest.error_scale;
-  if (scale !== undefined && !every(scale, (v) => finite(v) && v >= ERROR_SCALE_FLOOR && v <= ERROR_SCALE_MAX)) {
+  if (scale !== undefined && !inputs(z.number().min(ERROR_SCALE_FLOOR).max(ERROR_SCALE_MAX)).safeParse(scale).success) {
     throw new ManifestError(
       `manifest field error_scale: expected ${dim} numbers from ${ERROR_SCALE_FLOOR} to ${ERROR_SCALE_MAX}, one per input`,
     );
