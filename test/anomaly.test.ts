@@ -2,8 +2,8 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { sessionize, sessionRows } from '@aisle/shared-models/features/session';
-import { type AnomalyManifest, load } from '@aisle/shared-models/models/anomaly';
+import { sessionize, sessionRow, sessionRows } from '@aisle/shared-models/features/session';
+import { type AnomalyManifest, createAnomalyModel, load } from '@aisle/shared-models/models/anomaly';
 import type { AisleEvent } from '@aisle/shared-models/schema/event';
 import { uuidv7 } from '@aisle/shared-models/schema/ids';
 import * as tf from '@tensorflow/tfjs';
@@ -60,7 +60,10 @@ describe('aisle train / score / eval anomaly', () => {
     // them: half above the median, about one in a hundred flagged — the scale the errors are counted
     // in is the same in the trainer and the model.
     const here = await loadModel(model, load);
-    const people = sessionTable(march.events.filter((e) => !march.sessions.has(e.session_id as string)));
+    const people = sessionTable(
+      march.events.filter((e) => !march.sessions.has(e.session_id as string)),
+      here.manifest,
+    );
     const last = people.rows.slice(Math.floor(people.rows.length * 0.8));
     const scores = here.score(last);
     here.dispose();
@@ -86,6 +89,43 @@ describe('aisle train / score / eval anomaly', () => {
     expect(caught.length / inTraining.length).toBeGreaterThanOrEqual(0.75);
   }, 60_000);
 
+  it('in a shop whose shoppers look mostly at a few products, flags a crawl through the rest at a person’s pace', async () => {
+    // The same shoppers, but four products in five they open are the first eight of their category.
+    const skewed = log.map((e) => {
+      const [category, k] = e.item_id.split('-i');
+      const n = Number(k);
+      return n >= 8 && (n * 7 + e.ts) % 5 ? { ...e, item_id: `${category}-i${n % 8}` } : e;
+    });
+    const { network, manifest } = await trainAnomaly(
+      skewed.filter((e) => e.ts < HALF),
+      { epochs: 40 },
+    );
+    const m = createAnomalyModel(network, { ...manifest, shards: [] });
+    // Rare: some of the 192 products opened a fifth as often, none of the 48 most opened.
+    expect(manifest.rare_items?.items).toBeGreaterThan(48);
+    expect(manifest.rare_items?.items).toBeLessThanOrEqual(192);
+    // A crawler reading one product page a minute or so, every category's products in turn.
+    const crawl = Array.from({ length: 40 }, (_, k) => ({
+      user_id: 'crawler',
+      item_id: `cat${k % 6}-i${8 + ((k * 5) % 32)}`,
+      category: `cat${k % 6}`,
+      type: 'view_item',
+      ts: HALF + 3_600_000 + k * (40_000 + ((k * 7919) % 50_000)),
+    }));
+    const row = sessionRow(crawl, manifest);
+    expect(Number(row.rare_item_surprise)).toBeGreaterThan(10);
+    const [crawler] = m.score([row]);
+    expect(crawler.flagged).toBe(true);
+    expect(crawler.reasons.map((r) => r.feature)).toContain('rare_item_surprise');
+    // The shop's own April, never seen: few flagged (one in a hundred where nothing drifted).
+    const april = sessionTable(
+      skewed.filter((e) => e.ts >= HALF),
+      manifest,
+    );
+    expect(m.score(april.rows).filter((s) => s.flagged).length / april.rows.length).toBeLessThan(0.05);
+    m.dispose();
+  }, 60_000);
+
   it('scores every session in a fresh process as the trainer does, flagging attacks with reasons', async () => {
     const attacked = injectSessions(
       log.filter((e) => e.ts >= HALF),
@@ -101,11 +141,12 @@ describe('aisle train / score / eval anomaly', () => {
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l));
-    const rows = sessionRows(attacked.events);
+    const here = await loadModel(model, load);
+    // Described as the model reads sessions: its columns, against the products its shop looks at most.
+    const rows = sessionRows(attacked.events, here.manifest);
     expect(lines).toHaveLength(rows.size);
     expect(Object.keys(lines[0])).toEqual(['session_id', 'score', 'flagged', 'reasons']);
 
-    const here = await loadModel(model, load);
     const expected = here.score([...rows.values()]);
     here.dispose();
     lines.forEach((line, i) => {

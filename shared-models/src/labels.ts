@@ -38,6 +38,7 @@ export const SESSION_LABELS: Words<(typeof SESSION_COLUMNS)[number]> = {
   logins: 'sign-ins',
   sign_ups: 'accounts created',
   top_item_share: 'share of views on one product',
+  rare_item_surprise: 'rarely viewed products, how unlikely (1 in 10^x)',
 };
 
 /** A customer's columns, as the profile and churn models read them and give them as reasons. */

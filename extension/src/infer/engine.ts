@@ -4,7 +4,7 @@
  * worker; the same code the trainer exports for (`shared-models`), on the backend `backend.ts` chose.
  */
 
-import { botSignals, SESSION_FEATURES_VERSION, sessionRow } from '@aisle/shared-models/features/session';
+import { botSignals, sessionRow } from '@aisle/shared-models/features/session';
 import { type AnomalyManifest, type AnomalyModel, decodeAnomaly } from '@aisle/shared-models/models/anomaly';
 import {
   decodeRecommender,
@@ -159,12 +159,10 @@ export async function createInferenceEngine(
   async function riskNow(session: HistoryEvent[]): Promise<RiskResult> {
     const started = performance.now();
     const interactions = interactionsOf(session);
-    // The session described as the model was trained to read it; the rules always read today's columns.
+    // The session described as the model was trained to read it (its columns' version, the products
+    // its shop hardly ever opens); the rules always read today's columns.
     const row = sessionRow(interactions);
-    const modelRow =
-      !anomaly || anomaly.manifest.session_features === SESSION_FEATURES_VERSION
-        ? row
-        : sessionRow(interactions, anomaly.manifest);
+    const modelRow = anomaly ? sessionRow(interactions, anomaly.manifest) : row;
     const scored =
       Number(row.events) >= MIN_EVENTS_FOR_MODEL ? (await anomaly?.scoreAsync([modelRow]))?.[0] : undefined;
     const signals = botSignals(row);

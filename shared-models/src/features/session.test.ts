@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Interaction, itemSteps } from '../schema/interaction';
-import { SESSION_COLUMNS, SESSION_FEATURES_VERSION, sessionize, sessionRow } from './session';
+import { rareItems, SESSION_COLUMNS, SESSION_FEATURES_VERSION, sessionize, sessionRow } from './session';
 
 const at = (user: string, seconds: number, type = 'view_item', item = `i${seconds}`): Interaction => ({
   user_id: user,
@@ -102,5 +102,35 @@ describe('sessions', () => {
       'a',
       'b',
     ]);
+  });
+
+  it("say how unlikely a shopper opens as many products few people open, against the model's own list of them", () => {
+    // A shop where people look at five products, and now and then at one of a hundred others.
+    const people = Array.from({ length: 200 }, (_, u) =>
+      [0, 40, 90, 150].map((s, k) => at(`u${u}`, s, 'view_item', (u + k) % 25 ? `pop${(u + k) % 5}` : `rare${u}`)),
+    );
+    const rare = rareItems(people);
+    expect(rare?.items).toBe(32);
+    expect(rare?.share).toBe(0.04);
+    const model = { session_features: SESSION_FEATURES_VERSION, rare_items: rare };
+    const rareIds = [...new Set(people.flat().map((e) => e.item_id))].filter((id) => id.startsWith('rare'));
+    const scraper = rareIds.slice(0, 30).map((id, k) => at('bot', k * 20, 'view_item', id));
+    // 30 of 30 steps on rare products, where a shopper's steps are 4 % of the time: −log10(0.04³⁰).
+    expect(sessionRow(scraper, model).rare_item_surprise).toBe('41.938');
+    // None rare: nothing unlikely. One of four: −log10(1 − 0.96⁴), about one in seven.
+    expect(sessionRow(people[1], model).rare_item_surprise).toBe('0');
+    expect(sessionRow(people[0], model).rare_item_surprise).toBe('0.822');
+    // Products nobody opened before may be new: they count for nothing.
+    const fresh = Array.from({ length: 30 }, (_, k) => at('new', k * 20, 'view_item', `sku${k}`));
+    expect(sessionRow(fresh, model).rare_item_surprise).toBe('0');
+    // Without the set (no model, one from before, a log without products) the column is blank.
+    expect(sessionRow(scraper).rare_item_surprise).toBe('');
+    expect(sessionRow(scraper, { session_features: 2, rare_items: rare }).rare_item_surprise).toBe('');
+    expect(rareItems([[at('x', 0, 'login', '')]])).toBeUndefined();
+    // A shop whose products are all looked at alike has no rare ones.
+    const alike = Array.from({ length: 100 }, (_, u) =>
+      [0, 30].map((s, k) => at(`a${u}`, s, 'view_item', `p${(u + k) % 20}`)),
+    );
+    expect(rareItems(alike)).toBeUndefined();
   });
 });

@@ -7,6 +7,7 @@
 
 import { type Interaction, isItemAction, itemSteps, NOT_SHOPPER_ACTIONS } from '../schema/interaction';
 import { SESSION_IDLE_MS } from '../schema/sessions';
+import { type BloomSet, bloomOf, bloomReader } from '../util/bloom';
 import type { TableRow } from './tabular';
 
 export const SESSION_COLUMNS = [
@@ -33,6 +34,7 @@ export const SESSION_COLUMNS = [
   'logins',
   'sign_ups',
   'top_item_share',
+  'rare_item_surprise',
 ] as const;
 
 export { SESSION_IDLE_MS };
@@ -67,15 +69,72 @@ export function sessionize(events: readonly Interaction[]): Map<string, Interact
 export const MOMENT_MS = 1000;
 
 /**
- * What the session columns mean, recorded in each anomaly model's manifest: 2 times the pauses
- * between moments (`MOMENT_MS`) and counts a card's click and the page it opened as one item step
- * (`itemSteps`); 1, or no version, times them between events and counts every item event (models
- * trained before, scored as they were trained). A model is scored with the columns of its own version.
+ * What the session columns mean, recorded in each anomaly model's manifest: 3 adds
+ * `rare_item_surprise` (against the model's `rare_items`); 2 times the pauses between moments
+ * (`MOMENT_MS`) and counts a card's click and the page it opened as one item step (`itemSteps`); 1,
+ * or no version, times them between events and counts every item event (models trained before,
+ * scored as they were trained). A model is scored with the columns of its own version.
  */
-export const SESSION_FEATURES_VERSION = 2;
+export const SESSION_FEATURES_VERSION = 3;
 
-/** The model a row is for: its manifest's `session_features` (absent: 1, a model from before). */
-export type ScoredBy = { session_features?: number };
+/**
+ * The shop's rarely opened products, as the model that reads `rare_item_surprise` knows them: those
+ * the training sessions stepped on less than `RARE_SHARE_OF_MEAN` times as often as the average
+ * product (at most `RARE_MAX_ITEMS`), as a Bloom filter, with the share of item steps they took
+ * (`share`). People look mostly at what others look at; a scraper walks the catalogue, where many
+ * products are ones hardly anybody opens. A product the training sessions never opened is not
+ * counted rare: it may be new, which says nothing of who opens it.
+ */
+export type RareItems = BloomSet & { items: number; share: number };
+
+/**
+ * The model a row is for: its manifest's `session_features` (absent: 1, a model from before) and,
+ * from version 3, its `rare_items` (absent: `rare_item_surprise` blank).
+ */
+export type ScoredBy = { session_features?: number; rare_items?: RareItems };
+
+/**
+ * A product opened less than this share of the average product's steps is rare. Relative to the
+ * average, so that a shop whose products are all looked at alike has none: cut at a share of the
+ * steps instead, its rare ones would be as popular as the rest.
+ */
+export const RARE_SHARE_OF_MEAN = 0.3;
+/** The most products the set holds (a filter of 16,384 is 20 KB): the most opened of them. */
+export const RARE_MAX_ITEMS = 16_384;
+
+/** The rare products of the item steps in `sessions` (see `RareItems`); none where no product is rare. */
+export function rareItems(sessions: Iterable<readonly Interaction[]>): RareItems | undefined {
+  const counts = new Map<string, number>();
+  let total = 0;
+  for (const list of sessions)
+    for (const e of itemSteps(list.filter(isItemAction))) {
+      counts.set(e.item_id, (counts.get(e.item_id) ?? 0) + 1);
+      total++;
+    }
+  const ceiling = (RARE_SHARE_OF_MEAN * total) / counts.size;
+  const rare = [...counts]
+    .filter(([, n]) => n < ceiling)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, RARE_MAX_ITEMS);
+  if (!rare.length) return undefined;
+  const steps = rare.reduce((sum, [, n]) => sum + n, 0);
+  return {
+    ...bloomOf(rare.map(([id]) => id)),
+    items: rare.length,
+    share: Math.round((steps / total) * 10_000) / 10_000,
+  };
+}
+
+/** Each set's membership test, decoded once per manifest. */
+const readers = new WeakMap<RareItems, (id: string) => boolean>();
+function isRare(set: RareItems): (id: string) => boolean {
+  let read = readers.get(set);
+  if (!read) {
+    read = bloomReader(set);
+    readers.set(set, read);
+  }
+  return read;
+}
 
 /** The columns' version for `model`: today's without a model, else the model's own. */
 const versionOf = (model?: ScoredBy) => (model ? (model.session_features ?? 1) : SESSION_FEATURES_VERSION);
@@ -100,7 +159,9 @@ const MULTI_ITEM: ReadonlySet<string> = new Set([
  * impression, a purchase of three things) counts once; Aisle's own events do not count.
  */
 export function sessionRow(all: readonly Interaction[], model?: ScoredBy): TableRow {
-  const current = versionOf(model) >= 2;
+  const version = versionOf(model);
+  const current = version >= 2;
+  const rare = version >= 3 ? model?.rare_items : undefined;
   const momentMs = current ? MOMENT_MS : 0;
   const acted = all.filter((e) => !NOT_SHOPPER_ACTIONS.has(e.type));
   const seenEvents = new Set<string>();
@@ -163,6 +224,10 @@ export function sessionRow(all: readonly Interaction[], model?: ScoredBy): Table
     sign_ups: String(count('sign_up')),
     // The share of item events on the one item looked at most: a watcher reloads the same page.
     top_item_share: withItem.length ? round(topShare(withItem)) : '',
+    // How unlikely a shopper's steps land on products hardly anybody opens (`RareItems`) as often as
+    // this session's do: a crawler's walk through the catalogue, at whatever pace, stands out once
+    // it is long enough to tell from chance.
+    rare_item_surprise: rare && withItem.length ? round(rareSurprise(withItem, rare)) : '',
   };
 }
 
@@ -175,6 +240,32 @@ function topShare(events: readonly Interaction[]): number {
     top = Math.max(top, n);
   }
   return top / events.length;
+}
+
+/**
+ * How unlikely it is that a shopper's `events` land on `rare` products as often as these do: −log10
+ * of the chance of at least that many of them there, each step there with the share such products
+ * took of the training sessions' (from 1 % to 50 %). One step of one, rare where 5 % are: 1.3 (one
+ * in twenty); a crawler's forty of a hundred: over 20. Short sessions cannot reach a crawler's,
+ * however they land.
+ */
+function rareSurprise(events: readonly Interaction[], rare: RareItems): number {
+  const known = isRare(rare);
+  const k = events.filter((e) => known(e.item_id)).length;
+  if (!k) return 0;
+  const n = events.length;
+  const p = Math.min(0.5, Math.max(0.01, rare.share));
+  const odds = p / (1 - p);
+  // log P(X = k), then P(X ≥ k) / P(X = k) summed term by term until the terms no longer count.
+  let log = k * Math.log(p) + (n - k) * Math.log(1 - p);
+  for (let j = 0; j < k; j++) log += Math.log((n - j) / (j + 1));
+  let sum = 1;
+  for (let j = k, term = 1; j < n; j++) {
+    term *= ((n - j) / (j + 1)) * odds;
+    sum += term;
+    if (term < 1e-12 * sum) break;
+  }
+  return Math.max(0, -(log + Math.log(sum)) / Math.LN10);
 }
 
 /** Each session's row, keyed as `sessionize` keys them, for interactions sorted by time. */

@@ -99,6 +99,12 @@ they look bot-like).`,
         ],
       ),
     );
+    const rare = manifest.rare_items;
+    if (rare) {
+      console.log(
+        `\nproducts hardly anybody opened: ${rare.items}, ${(rare.share * 100).toFixed(1)} % of the training sessions' product views; a session that opens more of them than chance gives a shopper counts as unusual (a crawler walking the catalogue)`,
+      );
+    }
     const never = (m.never_varied ?? []) as string[];
     if (never.length) {
       console.log(

@@ -6,6 +6,7 @@
  */
 
 import {
+  rareItems,
   type ScoredBy,
   SESSION_COLUMNS,
   SESSION_FEATURES_VERSION,
@@ -60,18 +61,22 @@ export const MIN_SESSIONS = 50;
 const SUSPECT_SHARE = 0.01;
 const PATIENCE = 6;
 
+type Sessions = [id: string, events: Interaction[]][];
+
+/** Each session of `events`, ordered by its first event. */
+const orderedSessions = (events: readonly Interaction[]): Sessions =>
+  [...sessionize(events)].sort((a, b) => a[1][0].ts - b[1][0].ts);
+
+/** Each session's id, row (with the columns `model` was trained on, else today's) and start. */
+const tableOf = (sessions: Sessions, model?: ScoredBy) => ({
+  ids: sessions.map(([id]) => id),
+  rows: sessions.map(([, list]) => sessionRow(list, model)),
+  starts: sessions.map(([, list]) => list[0].ts),
+});
+
 /** Each session's id and row, ordered by the session's first event (the columns `model` was trained on, else today's). */
-export function sessionTable(
-  events: readonly Interaction[],
-  model?: ScoredBy,
-): { ids: string[]; rows: TableRow[]; starts: number[] } {
-  const sessions = [...sessionize(events)].sort((a, b) => a[1][0].ts - b[1][0].ts);
-  return {
-    ids: sessions.map(([id]) => id),
-    rows: sessions.map(([, list]) => sessionRow(list, model)),
-    starts: sessions.map(([, list]) => list[0].ts),
-  };
-}
+export const sessionTable = (events: readonly Interaction[], model?: ScoredBy) =>
+  tableOf(orderedSessions(events), model);
 
 type Bounds = AnomalyManifest['input_bounds'];
 
@@ -156,18 +161,13 @@ export async function trainAnomaly(
   options: AnomalyOptions = {},
 ): Promise<AnomalyTrainResult> {
   const { epochs = 60, seed = 42, flagAt = 0.99, labels, bottleneck = 4, bounded = true } = options;
-  const whole = sessionTable(events);
-  const confirmed = whole.ids.filter((id) => labels?.confirmed.has(id)).length;
-  const table = confirmed
-    ? (() => {
-        const keep = whole.ids.map((id) => !labels?.confirmed.has(id));
-        return {
-          ids: whole.ids.filter((_, i) => keep[i]),
-          rows: whole.rows.filter((_, i) => keep[i]),
-          starts: whole.starts.filter((_, i) => keep[i]),
-        };
-      })()
-    : whole;
+  const sessions = orderedSessions(events);
+  // Confirmed bots are no part of normal traffic, nor of what its rarely opened products are.
+  const kept = sessions.filter(([id]) => !labels?.confirmed.has(id));
+  const confirmed = sessions.length - kept.length;
+  // Rare as the sessions the network learns from have it, never those that calibrate it.
+  const rare = rareItems(kept.slice(0, Math.floor(kept.length * 0.8)).map(([, list]) => list));
+  const table = tableOf(kept, { session_features: SESSION_FEATURES_VERSION, rare_items: rare });
   const n = table.rows.length;
   if (n < MIN_SESSIONS)
     throw new DataError(`need at least ${MIN_SESSIONS} sessions to learn normal traffic, have ${n}`);
@@ -219,6 +219,7 @@ export async function trainAnomaly(
     ...(bounds ? { input_bounds: bounds } : {}),
     error_scale: scale,
     session_features: SESSION_FEATURES_VERSION,
+    ...(rare ? { rare_items: rare } : {}),
     metrics: {
       sessions: n,
       training_sessions: normal.length,

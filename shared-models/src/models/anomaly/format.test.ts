@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { fitTabular, inputSize, type TableRow, type TabularSchema } from '../../features/tabular';
+import { bloomOf } from '../../util/bloom';
 import { decodeAnomaly, encodeAnomaly } from './format';
 import { type AnomalyManifest, anomalyNetwork, anomalySchema, createAnomalyModel } from './model';
 
@@ -96,6 +97,25 @@ describe('the anomaly format', () => {
     ])
       expect(() => createAnomalyModel(network, { ...base, error_scale })).toThrow(/error_scale/);
     read.dispose();
+    network.dispose();
+  });
+
+  it('takes a rare_items a device can read and refuses one it cannot', () => {
+    const base = manifestOf(anomalySchema(rows, COLUMNS));
+    const network = anomalyNetwork(inputSize(base.tabular), 5);
+    const rare = { ...bloomOf(['a', 'b']), items: 2, share: 0.04 };
+    createAnomalyModel(network, { ...base, rare_items: rare });
+    for (const rare_items of [
+      { ...rare, bits: 'not base64!' },
+      { ...rare, bits: 'QUJD' + 'A'.repeat(50_000) },
+      { ...rare, bits: 'QUJ' },
+      { ...rare, hashes: 0 },
+      { ...rare, hashes: 1e9 },
+      { ...rare, share: 2 },
+      { ...rare, items: Number.NaN },
+      'rare' as unknown as typeof rare,
+    ])
+      expect(() => createAnomalyModel(network, { ...base, rare_items })).toThrow(/rare_items/);
     network.dispose();
   });
 });

@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
+import type { RareItems } from '../../features/session';
 import {
   columnSpans,
   encodeRows,
@@ -53,6 +54,12 @@ export interface AnomalyManifest extends ModelManifest {
    * sessions are described the same way when scored. Absent in models from before it existed (1).
    */
   session_features?: number;
+  /**
+   * The products hardly anybody opened in the sessions the network learnt from, against which a
+   * session's `rare_item_surprise` is counted (see `RareItems`). Absent where no product was rare, and
+   * in models from before it existed.
+   */
+  rare_items?: RareItems;
 }
 
 export interface AnomalyReason {
@@ -252,6 +259,19 @@ function meanOfRows(parts: Float32Array, n: number, dim: number): Float64Array {
   return out;
 }
 
+/** A `rare_items` a device can read: base64 of at most 40 KB (twice `RARE_MAX_ITEMS`' filter). */
+const RARE_ITEMS = z.object({
+  bits: z
+    .string()
+    .min(4)
+    .max(40_000)
+    .regex(/^[A-Za-z0-9+/]+={0,2}$/)
+    .refine((b) => b.length % 4 === 0),
+  hashes: z.number().int().min(1).max(16),
+  items: z.number().int().min(0),
+  share: z.number().min(0).max(1),
+});
+
 /** How far outside normal traffic (in standard deviations) a feature must be to be named as a reason. */
 export const REASON_MIN_Z = 3;
 
@@ -281,6 +301,11 @@ export function createAnomalyModel(network: tf.LayersModel, manifest: AnomalyMan
   if (scale !== undefined && !inputs(z.number().min(ERROR_SCALE_FLOOR).max(ERROR_SCALE_MAX)).safeParse(scale).success) {
     throw new ManifestError(
       `manifest field error_scale: expected ${dim} numbers from ${ERROR_SCALE_FLOOR} to ${ERROR_SCALE_MAX}, one per input`,
+    );
+  }
+  if (manifest.rare_items !== undefined && !RARE_ITEMS.safeParse(manifest.rare_items).success) {
+    throw new ManifestError(
+      'manifest field rare_items: expected base64 bits (at most 40 KB), 1 to 16 hashes, a count and a share',
     );
   }
   const scoreFrom = (rows: readonly TableRow[], x: Float32Array, raw: Float32Array): AnomalyScore[] => {
