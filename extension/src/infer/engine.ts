@@ -162,9 +162,10 @@ export async function createInferenceEngine(
     // The session described as the model was trained to read it (its columns' version, the products
     // its shop hardly ever opens); the rules always read today's columns.
     const row = sessionRow(interactions);
-    const modelRow = anomaly ? sessionRow(interactions, anomaly.manifest) : row;
     const scored =
-      Number(row.events) >= MIN_EVENTS_FOR_MODEL ? (await anomaly?.scoreAsync([modelRow]))?.[0] : undefined;
+      anomaly && Number(row.events) >= MIN_EVENTS_FOR_MODEL
+        ? (await anomaly.scoreAsync([sessionRow(interactions, anomaly.manifest)]))[0]
+        : undefined;
     const signals = botSignals(row);
     if (config.webdriver) signals.push('automation (navigator.webdriver)');
     const score =

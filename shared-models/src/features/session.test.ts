@@ -120,6 +120,11 @@ describe('sessions', () => {
     // None rare: nothing unlikely. One of four: −log10(1 − 0.96⁴), about one in seven.
     expect(sessionRow(people[1], model).rare_item_surprise).toBe('0');
     expect(sessionRow(people[0], model).rare_item_surprise).toBe('0.822');
+    // A long look at one rare product, to the checkout, is one product of one: one in 25, not a crawl.
+    const keen = ['view_item', 'add_to_cart', 'begin_checkout', 'purchase'].map((type, k) =>
+      at('keen', k * 30, type, rareIds[0]),
+    );
+    expect(sessionRow(keen, model).rare_item_surprise).toBe('1.398');
     // Products nobody opened before may be new: they count for nothing.
     const fresh = Array.from({ length: 30 }, (_, k) => at('new', k * 20, 'view_item', `sku${k}`));
     expect(sessionRow(fresh, model).rare_item_surprise).toBe('0');

@@ -79,11 +79,12 @@ export const SESSION_FEATURES_VERSION = 3;
 
 /**
  * The shop's rarely opened products, as the model that reads `rare_item_surprise` knows them: those
- * the training sessions stepped on less than `RARE_SHARE_OF_MEAN` times as often as the average
- * product (at most `RARE_MAX_ITEMS`), as a Bloom filter, with the share of item steps they took
- * (`share`). People look mostly at what others look at; a scraper walks the catalogue, where many
- * products are ones hardly anybody opens. A product the training sessions never opened is not
- * counted rare: it may be new, which says nothing of who opens it.
+ * fewer of the training sessions opened than `RARE_SHARE_OF_MEAN` times the average product's (at
+ * most `RARE_MAX_ITEMS`, the rarest), as a Bloom filter, with the share of the products a session
+ * opened that the filter holds rare (`share`, counted through the filter, its false positives
+ * included, as the device counts). People look mostly at what others look at; a scraper walks the
+ * catalogue, where many products are ones hardly anybody opens. A product the training sessions
+ * never opened is not counted rare: it may be new, which says nothing of who opens it.
  */
 export type RareItems = BloomSet & { items: number; share: number };
 
@@ -94,35 +95,38 @@ export type RareItems = BloomSet & { items: number; share: number };
 export type ScoredBy = { session_features?: number; rare_items?: RareItems };
 
 /**
- * A product opened less than this share of the average product's steps is rare. Relative to the
- * average, so that a shop whose products are all looked at alike has none: cut at a share of the
- * steps instead, its rare ones would be as popular as the rest.
+ * A product fewer sessions opened than this share of the average product's is rare. Relative to
+ * the average, so that a shop whose products are all looked at alike has none: cut at a share of
+ * the views instead, its rare ones would be as popular as the rest.
  */
 export const RARE_SHARE_OF_MEAN = 0.3;
-/** The most products the set holds (a filter of 16,384 is 20 KB): the most opened of them. */
+/** The most products the set holds (a filter of 16,384 is 20 KB): the rarest, those only a crawler reaches. */
 export const RARE_MAX_ITEMS = 16_384;
 
-/** The rare products of the item steps in `sessions` (see `RareItems`); none where no product is rare. */
+/** The products a session opened (Aisle's own events aside). */
+const productsOf = (list: readonly Interaction[]) =>
+  new Set(list.filter((e) => !NOT_SHOPPER_ACTIONS.has(e.type) && isItemAction(e)).map((e) => e.item_id));
+
+/** The rare products of `sessions` (see `RareItems`); none where no product is rare. */
 export function rareItems(sessions: Iterable<readonly Interaction[]>): RareItems | undefined {
-  const counts = new Map<string, number>();
-  let total = 0;
+  const opened = new Map<string, number>();
+  let pairs = 0;
   for (const list of sessions)
-    for (const e of itemSteps(list.filter(isItemAction))) {
-      counts.set(e.item_id, (counts.get(e.item_id) ?? 0) + 1);
-      total++;
+    for (const id of productsOf(list)) {
+      opened.set(id, (opened.get(id) ?? 0) + 1);
+      pairs++;
     }
-  const ceiling = (RARE_SHARE_OF_MEAN * total) / counts.size;
-  const rare = [...counts]
+  const ceiling = (RARE_SHARE_OF_MEAN * pairs) / opened.size;
+  const rare = [...opened]
     .filter(([, n]) => n < ceiling)
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .sort((a, b) => a[1] - b[1] || (a[0] < b[0] ? -1 : 1))
     .slice(0, RARE_MAX_ITEMS);
   if (!rare.length) return undefined;
-  const steps = rare.reduce((sum, [, n]) => sum + n, 0);
-  return {
-    ...bloomOf(rare.map(([id]) => id)),
-    items: rare.length,
-    share: Math.round((steps / total) * 10_000) / 10_000,
-  };
+  const set = bloomOf(rare.map(([id]) => id));
+  const inSet = bloomReader(set);
+  let counted = 0;
+  for (const [id, n] of opened) if (inSet(id)) counted += n;
+  return { ...set, items: rare.length, share: Math.round((counted / pairs) * 10_000) / 10_000 };
 }
 
 /** Each set's membership test, decoded once per manifest. */
@@ -193,7 +197,8 @@ export function sessionRow(all: readonly Interaction[], model?: ScoredBy): Table
   }
   const count = (type: string) => list.filter((e) => e.type === type).length;
   const withItem = current ? itemSteps(acted.filter(isItemAction)) : acted.filter(isItemAction);
-  const items = new Set(withItem.map((e) => e.item_id)).size;
+  const products = new Set(withItem.map((e) => e.item_id));
+  const items = products.size;
   const carts = count('add_to_cart');
   return {
     events: String(list.length),
@@ -224,10 +229,10 @@ export function sessionRow(all: readonly Interaction[], model?: ScoredBy): Table
     sign_ups: String(count('sign_up')),
     // The share of item events on the one item looked at most: a watcher reloads the same page.
     top_item_share: withItem.length ? round(topShare(withItem)) : '',
-    // How unlikely a shopper's steps land on products hardly anybody opens (`RareItems`) as often as
-    // this session's do: a crawler's walk through the catalogue, at whatever pace, stands out once
-    // it is long enough to tell from chance.
-    rare_item_surprise: rare && withItem.length ? round(rareSurprise(withItem, rare)) : '',
+    // How unlikely a shopper opens as many products hardly anybody opens (`RareItems`) as this
+    // session did: a crawler's walk through the catalogue, at whatever pace, stands out once it is
+    // long enough to tell from chance.
+    rare_item_surprise: rare && items ? round(rareSurprise(products, rare)) : '',
   };
 }
 
@@ -243,18 +248,19 @@ function topShare(events: readonly Interaction[]): number {
 }
 
 /**
- * How unlikely it is that a shopper's `events` land on `rare` products as often as these do: −log10
- * of the chance of at least that many of them there, each step there with the share such products
- * took of the training sessions' (from 1 % to 50 %). One step of one, rare where 5 % are: 1.3 (one
- * in twenty); a crawler's forty of a hundred: over 20. Short sessions cannot reach a crawler's,
- * however they land.
+ * How unlikely it is that a shopper who opens as many products as `products` opens as many `rare`
+ * ones: −log10 of the chance of at least that many, each product rare with the share rare ones took
+ * of the training sessions' (from 1 % to 50 %); 0 for no more than that share. One product of one,
+ * rare where 5 % are: 1.3 (one in twenty); a crawler's forty of a hundred: over 20. A short session
+ * cannot reach a crawler's, however it lands, nor a long look at one product.
  */
-function rareSurprise(events: readonly Interaction[], rare: RareItems): number {
+function rareSurprise(products: ReadonlySet<string>, rare: RareItems): number {
   const known = isRare(rare);
-  const k = events.filter((e) => known(e.item_id)).length;
-  if (!k) return 0;
-  const n = events.length;
+  let k = 0;
+  for (const id of products) if (known(id)) k++;
+  const n = products.size;
   const p = Math.min(0.5, Math.max(0.01, rare.share));
+  if (k <= n * p) return 0;
   const odds = p / (1 - p);
   // log P(X = k), then P(X ≥ k) / P(X = k) summed term by term until the terms no longer count.
   let log = k * Math.log(p) + (n - k) * Math.log(1 - p);

@@ -30,13 +30,18 @@ function* positions(id: string, size: number, count: number) {
   for (let i = 0; i < count; i++) yield ((h + Math.imul(i, g)) >>> 0) % size;
 }
 
+/** The bytes of a filter of `count` ids: at least 64, so that one of a handful is not as wrong as a full one. */
+const bloomBytes = (count: number) => Math.max(64, Math.ceil((count * BITS_PER_ID) / 8));
+
+/** The length of the base64 `bits` of a filter of `count` ids. */
+export const bloomTextLength = (count: number) => 4 * Math.ceil(bloomBytes(count) / 3);
+
 /** A filter holding `ids`. */
 export function bloomOf(ids: Iterable<string>): BloomSet {
   const list = [...new Set(ids)];
-  // At least 64 bytes: a filter of a handful of ids would otherwise be as wrong as a full one.
-  const bytes = new Uint8Array(Math.max(64, Math.ceil((list.length * BITS_PER_ID) / 8)));
+  const bytes = new Uint8Array(bloomBytes(list.length));
   const size = bytes.length * 8;
-  for (const id of list) for (const p of positions(id, size, HASHES)) bytes[p >> 3] |= 1 << (p & 7);
+  for (const id of list) for (const p of positions(id, size, HASHES)) bytes[p >>> 3] |= 1 << (p & 7);
   let text = '';
   for (const b of bytes) text += String.fromCharCode(b);
   return { bits: btoa(text), hashes: HASHES };
@@ -48,7 +53,7 @@ export function bloomReader(set: BloomSet): (id: string) => boolean {
   const bytes = Uint8Array.from(text, (c) => c.charCodeAt(0));
   const size = bytes.length * 8;
   return (id) => {
-    for (const p of positions(id, size, set.hashes)) if (!(bytes[p >> 3] & (1 << (p & 7)))) return false;
+    for (const p of positions(id, size, set.hashes)) if (!(bytes[p >>> 3] & (1 << (p & 7)))) return false;
     return true;
   };
 }

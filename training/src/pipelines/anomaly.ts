@@ -165,7 +165,8 @@ export async function trainAnomaly(
   // Confirmed bots are no part of normal traffic, nor of what its rarely opened products are.
   const kept = sessions.filter(([id]) => !labels?.confirmed.has(id));
   const confirmed = sessions.length - kept.length;
-  // Rare as the sessions the network learns from have it, never those that calibrate it.
+  // Rare as the training sessions have it, never those that calibrate it (the suspected bots among
+  // them included: they are known only after the first fit, which reads the column).
   const rare = rareItems(kept.slice(0, Math.floor(kept.length * 0.8)).map(([, list]) => list));
   const table = tableOf(kept, { session_features: SESSION_FEATURES_VERSION, rare_items: rare });
   const n = table.rows.length;

@@ -1,6 +1,7 @@
 /** The anomaly model's files, written and read back with its manifest: the same scores and reasons. */
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
+import { RARE_MAX_ITEMS } from '../../features/session';
 import { fitTabular, inputSize, type TableRow, type TabularSchema } from '../../features/tabular';
 import { bloomOf } from '../../util/bloom';
 import { decodeAnomaly, encodeAnomaly } from './format';
@@ -105,7 +106,15 @@ describe('the anomaly format', () => {
     const network = anomalyNetwork(inputSize(base.tabular), 5);
     const rare = { ...bloomOf(['a', 'b']), items: 2, share: 0.04 };
     createAnomalyModel(network, { ...base, rare_items: rare });
+    // The largest set the trainer writes is read; anything longer is not.
+    const largest = {
+      ...bloomOf(Array.from({ length: RARE_MAX_ITEMS }, (_, i) => `p${i}`)),
+      items: RARE_MAX_ITEMS,
+      share: 0.05,
+    };
+    createAnomalyModel(network, { ...base, rare_items: largest }).score([rows[0]]);
     for (const rare_items of [
+      { ...largest, bits: `${largest.bits}AAAA` },
       { ...rare, bits: 'not base64!' },
       { ...rare, bits: 'QUJD' + 'A'.repeat(50_000) },
       { ...rare, bits: 'QUJ' },

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import type { RareItems } from '../../features/session';
+import { RARE_MAX_ITEMS, type RareItems } from '../../features/session';
 import {
   columnSpans,
   encodeRows,
@@ -15,6 +15,7 @@ import {
   type TableRow,
   type TabularSchema,
 } from '../../features/tabular';
+import { bloomTextLength } from '../../util/bloom';
 import { ManifestError, type ModelManifest } from '../manifest';
 
 export interface AnomalyManifest extends ModelManifest {
@@ -259,12 +260,15 @@ function meanOfRows(parts: Float32Array, n: number, dim: number): Float64Array {
   return out;
 }
 
-/** A `rare_items` a device can read: base64 of at most 40 KB (twice `RARE_MAX_ITEMS`' filter). */
+/** The longest `rare_items.bits`: the filter of `RARE_MAX_ITEMS` products, the most the trainer writes. */
+const RARE_BITS_MAX = bloomTextLength(RARE_MAX_ITEMS);
+
+/** A `rare_items` a device can read, no larger than the trainer writes. */
 const RARE_ITEMS = z.object({
   bits: z
     .string()
     .min(4)
-    .max(40_000)
+    .max(RARE_BITS_MAX)
     .regex(/^[A-Za-z0-9+/]+={0,2}$/)
     .refine((b) => b.length % 4 === 0),
   hashes: z.number().int().min(1).max(16),
@@ -305,7 +309,7 @@ export function createAnomalyModel(network: tf.LayersModel, manifest: AnomalyMan
   }
   if (manifest.rare_items !== undefined && !RARE_ITEMS.safeParse(manifest.rare_items).success) {
     throw new ManifestError(
-      'manifest field rare_items: expected base64 bits (at most 40 KB), 1 to 16 hashes, a count and a share',
+      `manifest field rare_items: expected base64 bits (at most ${RARE_BITS_MAX} characters), 1 to 16 hashes, a count and a share`,
     );
   }
   const scoreFrom = (rows: readonly TableRow[], x: Float32Array, raw: Float32Array): AnomalyScore[] => {
