@@ -142,7 +142,7 @@ describe('aisle train / score / eval anomaly', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     const here = await loadModel(model, load);
-    // Described as the model reads sessions: its columns, against the products its shop looks at most.
+    // Described as the model reads sessions: its columns, against the products its shop hardly ever opens.
     const rows = sessionRows(attacked.events, here.manifest);
     expect(lines).toHaveLength(rows.size);
     expect(Object.keys(lines[0])).toEqual(['session_id', 'score', 'flagged', 'reasons']);
