@@ -64,7 +64,8 @@ export const weightsLength = (specs: readonly Spec[]): number => layouts(specs).
 /**
  * The patch that turns `base.bytes` (laid out by `base.specs`) into `next.bytes`. Rows of
  * a tensor that has one row per id (its first dimension the length of `base.ids` / `next.ids`) are
- * matched by id first, then by index; a row is copied only where its bytes are the same.
+ * matched by id first, then by index, then with any base row of the same bytes not already taken;
+ * a row is copied only where its bytes are the same.
  */
 export function encodePatch(
   base: { bytes: Uint8Array; specs: readonly Spec[]; ids?: readonly string[] },
@@ -93,10 +94,41 @@ export function encodePatch(
     };
     const byId = b && base.ids && next.ids && b.rows === base.ids.length && n.rows === next.ids.length;
     const sameShape = b && b.rowBytes === n.rowBytes;
+    // Base rows by a hash of their bytes, made the first time a row is neither the same id's nor
+    // the same index's: a tensor whose rows only happen to number the items, or a row another took.
+    let byContent: Map<number, number[]> | undefined;
+    const hashOf = (bytes: Uint8Array, start: number, length: number) => {
+      let h = 0x811c9dc5;
+      for (let k = start; k < start + length; k++) h = Math.imul(h ^ bytes[k], 0x01000193);
+      return h >>> 0;
+    };
+    const anyRow = (row: number) => {
+      if (!b) return -1;
+      if (!byContent) {
+        byContent = new Map();
+        for (let r = 0; r < b.rows; r++) {
+          const h = hashOf(base.bytes, b.offset + r * b.rowBytes, b.rowBytes);
+          const rows = byContent.get(h);
+          if (rows) rows.push(r);
+          else byContent.set(h, [r]);
+        }
+      }
+      const candidates = byContent.get(hashOf(next.bytes, n.offset + row * n.rowBytes, n.rowBytes)) ?? [];
+      // Taken rows leave the list as they are met, so many equal rows (zeros) cost no more than one pass.
+      for (let i = 0; i < candidates.length; ) {
+        const r = candidates[i];
+        if (used[r]) {
+          candidates[i] = candidates[candidates.length - 1];
+          candidates.pop();
+        } else if (same(row, r)) return r;
+        else i++;
+      }
+      return -1;
+    };
     for (let row = 0; row < n.rows; row++) {
-      // The same id's row, else the same index (a tensor whose rows only happen to number the items).
+      // The same id's row, else the same index, else any unused row with the same bytes.
       const byIdRow = byId ? (baseIndex.get((next.ids as readonly string[])[row]) ?? -1) : -1;
-      const baseRow = !sameShape ? -1 : same(row, byIdRow) ? byIdRow : row;
+      const baseRow = !sameShape ? -1 : same(row, byIdRow) ? byIdRow : same(row, row) ? row : anyRow(row);
       if (sameShape && same(row, baseRow)) {
         used[baseRow] = 1;
         const last = copy.length - 3;
