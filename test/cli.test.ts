@@ -201,39 +201,45 @@ describe('aisle train recommender and aisle recommend', () => {
   it.each([
     ['the session graph (SR-GNN)', 'srgnn', 'SR-GNN', { arch: 'srgnn', maxLen: 20 }],
     ['the shoppers–items graph (LightGCN)', 'lightgcn', 'LightGCN', { arch: 'lightgcn', maxLen: 50, decay: 0.7 }],
-  ])('trains %s alone when asked, and it ranks the same read back', async (_, arch, name, config) => {
-    const graph = join(dir, `recommender-${arch}`);
-    const r = await aisle('train', 'recommender', '--events', csv, '--out', graph, '--epochs', '3', '--arch', arch);
-    expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`\\| ${arch} alone +\\| `));
-    expect(r.stdout).toMatch(new RegExp(`network: ${arch}: asked for`));
-    const manifest = JSON.parse(readFileSync(join(graph, 'manifest.json'), 'utf8'));
-    expect(manifest.config).toMatchObject(config);
-    expect(manifest.metrics.ndcg_at_10).toBeGreaterThan(2 * manifest.metrics.compared.popularity.test);
-    // The network itself learnt (the blend could lean on item-kNN alone).
-    expect(manifest.metrics.compared[`${arch} alone`].test).toBeGreaterThan(manifest.metrics.compared.popularity.test);
-    const evaluated = await aisle(
-      'eval',
-      'recommender',
-      '--events',
-      csv,
-      '--model',
-      graph,
-      '--out',
-      `${arch}-eval.json`,
-    );
-    expect(evaluated.code).toBe(0);
-    const report = JSON.parse(readFileSync(join(dir, `${arch}-eval.json`), 'utf8')) as EvalReport;
-    expect(report.results[0].test.ndcg).toBeCloseTo(manifest.metrics.ndcg_at_10, 6);
-    expect(report.results[0].settings).toMatch(new RegExp(`^${name} weight`));
-    // A warm start keeps the network, and moves only the items with events in its data's last hour.
-    const warm = await aisle('train', 'recommender', '--events', csv, '--out', graph, '--warm-start');
-    expect(warm.code).toBe(0);
-    const after = JSON.parse(readFileSync(join(graph, 'manifest.json'), 'utf8'));
-    expect(after.config).toMatchObject(config);
-    expect(after.metrics.warm_start.from_version).toBe(manifest.version);
-    expect(after.metrics.warm_start.moved_items).toBeLessThan(manifest.items.length / 4);
-  });
+  ])(
+    'trains %s alone when asked, and it ranks the same read back',
+    async (_, arch, name, config) => {
+      const graph = join(dir, `recommender-${arch}`);
+      const r = await aisle('train', 'recommender', '--events', csv, '--out', graph, '--epochs', '3', '--arch', arch);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toMatch(new RegExp(`\\| ${arch} alone +\\| `));
+      expect(r.stdout).toMatch(new RegExp(`network: ${arch}: asked for`));
+      const manifest = JSON.parse(readFileSync(join(graph, 'manifest.json'), 'utf8'));
+      expect(manifest.config).toMatchObject(config);
+      expect(manifest.metrics.ndcg_at_10).toBeGreaterThan(2 * manifest.metrics.compared.popularity.test);
+      // The network itself learnt (the blend could lean on item-kNN alone).
+      expect(manifest.metrics.compared[`${arch} alone`].test).toBeGreaterThan(
+        manifest.metrics.compared.popularity.test,
+      );
+      const evaluated = await aisle(
+        'eval',
+        'recommender',
+        '--events',
+        csv,
+        '--model',
+        graph,
+        '--out',
+        `${arch}-eval.json`,
+      );
+      expect(evaluated.code).toBe(0);
+      const report = JSON.parse(readFileSync(join(dir, `${arch}-eval.json`), 'utf8')) as EvalReport;
+      expect(report.results[0].test.ndcg).toBeCloseTo(manifest.metrics.ndcg_at_10, 6);
+      expect(report.results[0].settings).toMatch(new RegExp(`^${name} weight`));
+      // A warm start keeps the network, and moves only the items with events in its data's last hour.
+      const warm = await aisle('train', 'recommender', '--events', csv, '--out', graph, '--warm-start');
+      expect(warm.code).toBe(0);
+      const after = JSON.parse(readFileSync(join(graph, 'manifest.json'), 'utf8'));
+      expect(after.config).toMatchObject(config);
+      expect(after.metrics.warm_start.from_version).toBe(manifest.version);
+      expect(after.metrics.warm_start.moved_items).toBeLessThan(manifest.items.length / 4);
+    },
+    120_000,
+  );
 
   it('recommends K distinct items to every user, new users and unknown items included', async () => {
     const extra = join(dir, 'visitors.csv');

@@ -59,8 +59,12 @@ export async function launch({ webgpu = true } = {}): Promise<TestBrowser> {
   };
 }
 
-/** Waits until `fn` resolves truthy, polling; fails with `what` after `ms`. */
-export async function until<T>(what: string, fn: () => Promise<T> | T, ms = 15_000): Promise<NonNullable<T>> {
+/**
+ * Waits until `fn` resolves truthy, polling; fails with `what` after `ms`. The default is generous:
+ * it returns as soon as `fn` holds, and only a failure waits it out, so a CI machine slower than
+ * this one (two busy cores, test files side by side) is not mistaken for a broken page.
+ */
+export async function until<T>(what: string, fn: () => Promise<T> | T, ms = 30_000): Promise<NonNullable<T>> {
   const end = Date.now() + ms;
   let last: unknown;
   while (Date.now() < end) {
