@@ -69,6 +69,36 @@ describe('weights patches', () => {
     );
   });
 
+  it('copy rows found by their bytes as runs, and send a lone small row rather than a run dearer than it', () => {
+    const spec: Spec[] = [
+      { name: 't', shape: [12, 4], dtype: 'float32', quantization: { dtype: 'uint8', min: 0, scale: 1 } },
+    ];
+    const runs = (patch: Uint8Array) => {
+      const length = new DataView(patch.buffer).getUint32(4, true);
+      return JSON.parse(new TextDecoder().decode(patch.subarray(8, 8 + length))).tensors[0].copy;
+    };
+    const ids = Array.from({ length: 12 }, (_, i) => `i${i}`);
+    // Equal rows (zeros): the last six items kept, six new ones. The new ones take the free rows in turn: two runs.
+    const zeros = new Uint8Array(48);
+    const kept = [...ids.slice(6), ...ids.slice(0, 6).map((id) => `new-${id}`)];
+    const turned = encodePatch({ bytes: zeros, specs: spec, ids }, { bytes: zeros, specs: spec, ids: kept });
+    expect(runs(turned)).toEqual([0, 6, 6, 6, 0, 6]);
+    // Without ids, a row put in at the top: the rest are one run, and only the new row is sent.
+    const base = Uint8Array.from({ length: 48 }, (_, i) => (i * 37 + 11) & 255);
+    const next = new Uint8Array(48).fill(200, 0, 4);
+    next.set(base.subarray(0, 44), 4);
+    const shifted = encodePatch({ bytes: base, specs: spec }, { bytes: next, specs: spec });
+    expect(runs(shifted)).toEqual([1, 0, 11]);
+    expect(applyPatch(base, shifted, spec)).toEqual(next);
+    // A lone 4-byte row that happens to equal a free base row is sent: `,11,0,1` would cost more.
+    const lone = base.slice().fill(200, 0, 4);
+    lone.set(base.subarray(0, 4), 44);
+    const alone = encodePatch({ bytes: base, specs: spec }, { bytes: lone, specs: spec });
+    expect(runs(alone)).toEqual([1, 1, 10]);
+    expect(alone.byteLength - 8 - new DataView(alone.buffer).getUint32(4, true)).toBe(8);
+    expect(applyPatch(base, alone, spec)).toEqual(lone);
+  });
+
   it('refuse every patch that does not fit the base or the specs, with a ModelFormatError', () => {
     const base = model(['a', 'b', 'c'], (_, i) => i);
     const next = model(['a', 'b', 'c', 'd'], (_, i) => i * 3);

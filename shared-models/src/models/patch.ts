@@ -64,8 +64,9 @@ export const weightsLength = (specs: readonly Spec[]): number => layouts(specs).
 /**
  * The patch that turns `base.bytes` (laid out by `base.specs`) into `next.bytes`. Rows of
  * a tensor that has one row per id (its first dimension the length of `base.ids` / `next.ids`) are
- * matched by id first, then by index, then with any base row of the same bytes not already taken;
- * a row is copied only where its bytes are the same.
+ * matched by id first, then by index, then as the next row of the run before, then with any base
+ * row of the same bytes not already taken (where its copy costs fewer bytes than the row); a row is
+ * copied only where its bytes are the same.
  */
 export function encodePatch(
   base: { bytes: Uint8Array; specs: readonly Spec[]; ids?: readonly string[] },
@@ -94,9 +95,10 @@ export function encodePatch(
     };
     const byId = b && base.ids && next.ids && b.rows === base.ids.length && n.rows === next.ids.length;
     const sameShape = b && b.rowBytes === n.rowBytes;
-    // Base rows by a hash of their bytes, made the first time a row is neither the same id's nor
-    // the same index's: a tensor whose rows only happen to number the items, or a row another took.
-    let byContent: Map<number, number[]> | undefined;
+    // Base rows by a hash of their bytes (ascending in each bucket, `next` past the taken front),
+    // made the first time a row is neither the same id's, the same index's nor the next of a run:
+    // a tensor whose rows only happen to number the items, or a row another took.
+    let byContent: Map<number, { rows: number[]; next: number }> | undefined;
     const hashOf = (bytes: Uint8Array, start: number, length: number) => {
       let h = 0x811c9dc5;
       for (let k = start; k < start + length; k++) h = Math.imul(h ^ bytes[k], 0x01000193);
@@ -108,30 +110,43 @@ export function encodePatch(
         byContent = new Map();
         for (let r = 0; r < b.rows; r++) {
           const h = hashOf(base.bytes, b.offset + r * b.rowBytes, b.rowBytes);
-          const rows = byContent.get(h);
-          if (rows) rows.push(r);
-          else byContent.set(h, [r]);
+          const bucket = byContent.get(h);
+          if (bucket) bucket.rows.push(r);
+          else byContent.set(h, { rows: [r], next: 0 });
         }
       }
-      const candidates = byContent.get(hashOf(next.bytes, n.offset + row * n.rowBytes, n.rowBytes)) ?? [];
-      // Taken rows leave the list as they are met, so many equal rows (zeros) cost no more than one pass.
-      for (let i = 0; i < candidates.length; ) {
-        const r = candidates[i];
-        if (used[r]) {
-          candidates[i] = candidates[candidates.length - 1];
-          candidates.pop();
-        } else if (same(row, r)) return r;
-        else i++;
-      }
+      const bucket = byContent.get(hashOf(next.bytes, n.offset + row * n.rowBytes, n.rowBytes));
+      if (!bucket) return -1;
+      // The lowest free row first, so that equal rows taken in turn make one run.
+      while (bucket.next < bucket.rows.length && used[bucket.rows[bucket.next]]) bucket.next++;
+      for (let i = bucket.next; i < bucket.rows.length; i++) if (same(row, bucket.rows[i])) return bucket.rows[i];
       return -1;
     };
     for (let row = 0; row < n.rows; row++) {
-      // The same id's row, else the same index, else any unused row with the same bytes.
+      // The same id's row, else the same index, else the row after the last one copied (a run goes
+      // on), else any free row of the same bytes where copying costs fewer bytes than sending.
       const byIdRow = byId ? (baseIndex.get((next.ids as readonly string[])[row]) ?? -1) : -1;
-      const baseRow = !sameShape ? -1 : same(row, byIdRow) ? byIdRow : same(row, row) ? row : anyRow(row);
+      const last = copy.length - 3;
+      const onward = last >= 0 && copy[last] + copy[last + 2] === row ? copy[last + 1] + copy[last + 2] : -1;
+      let baseRow = -1;
+      if (sameShape) {
+        if (same(row, byIdRow)) baseRow = byIdRow;
+        else if (same(row, row)) baseRow = row;
+        else if (same(row, onward)) baseRow = onward;
+        else {
+          const found = anyRow(row);
+          // A run of its own costs `,row,baseRow,count` in the header: taken where the rows it
+          // would copy (this one and those that go on from it) outweigh that.
+          const cost = `${row}${found}`.length + 4;
+          let gain = 0;
+          for (let k = 0; found >= 0 && gain <= cost && row + k < n.rows && same(row + k, found + k); k++) {
+            gain += n.rowBytes;
+          }
+          if (gain > cost) baseRow = found;
+        }
+      }
       if (sameShape && same(row, baseRow)) {
         used[baseRow] = 1;
-        const last = copy.length - 3;
         // A run continues where both sides go on one row at a time.
         if (last >= 0 && copy[last] + copy[last + 2] === row && copy[last + 1] + copy[last + 2] === baseRow) {
           copy[last + 2]++;
