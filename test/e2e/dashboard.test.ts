@@ -66,7 +66,7 @@ describe('the merchant dashboard', () => {
         window.dispatchEvent(new HashChangeEvent('hashchange'));
       } else location.hash = `#/${n}`;
     }, name);
-    await page.waitForSelector(`main[data-page="${name}"][data-ready]`, { timeout: 20_000 });
+    await page.waitForSelector(`main[data-page="${name}"][data-ready]`, { timeout: 30_000 });
     const charts = await page.$$eval('canvas[data-chart]', (cs) =>
       cs.map((c) => ({
         name: c.getAttribute('data-chart'),

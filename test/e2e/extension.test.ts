@@ -46,7 +46,7 @@ describe.runIf(chromiumAvailable())('the Aisle extension in Chromium', () => {
         const a = (window as unknown as Partial<AisleWindow>).aisle;
         return a?.status && (await a.status()).sync === 'extension';
       },
-      { timeout: 15_000, polling: 200 },
+      { timeout: 30_000, polling: 200 },
     );
   /** Opens the popup for the store's tab, as a page of its own, and waits until it has drawn. */
   async function popup() {
@@ -87,7 +87,7 @@ describe.runIf(chromiumAvailable())('the Aisle extension in Chromium', () => {
     });
     const worker = await browser.waitForTarget(
       (t) => t.type() === 'service_worker' && t.url().startsWith('chrome-extension://'),
-      { timeout: 15_000 },
+      { timeout: 30_000 },
     );
     extensionId = new URL(worker.url()).host;
     shop = await browser.newPage();
@@ -162,7 +162,7 @@ describe.runIf(chromiumAvailable())('the Aisle extension in Chromium', () => {
           const a = (window as unknown as Partial<AisleWindow>).aisle;
           return a?.status && (await a.status()).backend !== null;
         },
-        { timeout: 20_000, polling: 250 },
+        { timeout: 30_000, polling: 250 },
       );
     }
     // Recommendations in the page's slot, as with the script alone.
@@ -197,11 +197,11 @@ describe.runIf(chromiumAvailable())('the Aisle extension in Chromium', () => {
   it('shows the shopper what this store captured, and the inspector each event with its verdict', async () => {
     const inspector = await browser.newPage();
     await inspector.goto(`chrome-extension://${extensionId}/src/ext/inspector.html?tab=${tabId}`);
-    await inspector.waitForSelector('[data-sync=extension]', { timeout: 10_000 });
+    await inspector.waitForSelector('[data-sync=extension]', { timeout: 30_000 });
     // The shop's tab in front again, as a shopper would have it: background tabs are throttled.
     await shop.bringToFront();
     await shop.click('#wish');
-    await inspector.waitForSelector('tr[data-type=add_to_wishlist][data-valid=true]', { timeout: 10_000 });
+    await inspector.waitForSelector('tr[data-type=add_to_wishlist][data-valid=true]', { timeout: 30_000 });
 
     const page = await popup();
     expect(await page.$eval('[data-state]', (el) => el.getAttribute('data-state'))).toBe('active');
@@ -258,7 +258,7 @@ describe.runIf(chromiumAvailable())('the Aisle extension in Chromium', () => {
     );
     const page = await popup();
     await page.click('button[data-action=erase]');
-    await page.waitForSelector('#app[data-erased]', { timeout: 15_000 });
+    await page.waitForSelector('#app[data-erased]', { timeout: 30_000 });
     await until(
       'nothing of theirs on the server',
       async () => !(await serverEvents()).some((e) => e.anonymous_id === id),

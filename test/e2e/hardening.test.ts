@@ -337,7 +337,7 @@ describe.runIf(chromiumAvailable())('a signed-in shopper and the merchant’s da
       await page.evaluate((n) => {
         location.hash = `#/${n}`;
       }, name);
-      await page.waitForSelector(`main[data-page="${name}"][data-ready]`, { timeout: 20_000 });
+      await page.waitForSelector(`main[data-page="${name}"][data-ready]`, { timeout: 30_000 });
       expect(await page.$('main [role=alert]'), `${name} shows no error`).toBeNull();
       // Nothing a shopper sent widens the page past the window.
       expect(await page.evaluate(() => document.documentElement.scrollWidth), name).toBeLessThanOrEqual(1280);
