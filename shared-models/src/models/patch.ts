@@ -145,12 +145,12 @@ export function encodePatch(
           if (gain > cost) baseRow = found;
         }
       }
-      if (sameShape && same(row, baseRow)) {
+      // Every way above found `baseRow` with its bytes compared: no second comparison.
+      if (baseRow >= 0) {
         used[baseRow] = 1;
         // A run continues where both sides go on one row at a time.
-        if (last >= 0 && copy[last] + copy[last + 2] === row && copy[last + 1] + copy[last + 2] === baseRow) {
-          copy[last + 2]++;
-        } else copy.push(row, baseRow, 1);
+        if (baseRow === onward) copy[last + 2]++;
+        else copy.push(row, baseRow, 1);
       } else literal.push(next.bytes.subarray(n.offset + row * n.rowBytes, n.offset + (row + 1) * n.rowBytes));
     }
     tensors.push({ name: spec.name, copy });
