@@ -47,6 +47,14 @@ describe('GET the storefront scripts', () => {
     },
   );
 
+  it.each(['aisle.js', 'aisle-sync.js', 'aisle-recs.js'])(
+    'serves %s beginning with the V8 compile hint, so that the browser compiles it off the main thread as it streams in',
+    async (name) => {
+      const plain = await rawGet(`${server.url}/${name}`, '');
+      expect(plain.body.toString('utf8').split('\n', 1)[0]).toBe('//# allFunctionsCalledOnLoad');
+    },
+  );
+
   it('serves each backend chunk by its hashed name for a year, and no other name', async () => {
     const chunk = chunks.find((f) => f.startsWith('aisle-infer-wasm-')) as string;
     const res = await rawGet(`${server.url}/${chunk}`, 'gzip');
