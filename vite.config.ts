@@ -138,11 +138,12 @@ export default defineConfig(async ({ mode }): Promise<ViteUserConfig> => {
       target: 'es2020',
       sourcemap: true,
       lib: { entry, name, formats: ['iife'], fileName: () => file },
-      // V8's compile hint (Chrome 136+; a comment elsewhere): every function is compiled while the
-      // script streams in, off the main thread, instead of each on its first call, on it. These
-      // scripts call most of what they hold as they start, and the tag's first run was the page's
-      // one long task at 4x CPU (its EvaluateScript 16-34 ms at 4x on this machine without, 9-16
-      // with; a trace of 8 first visits each). Added after minification, which would drop it.
+      // V8's compile hint (Chrome 136+; other browsers read a comment): every function is compiled
+      // while the script streams in, off the main thread, instead of each on its first call, on it.
+      // These scripts call most of what they hold as they start, and the tag's first run was the
+      // page's one long task at 4x CPU (its EvaluateScript 15.6-33.8 ms, median 24.6, without;
+      // 9.0-28.5, median 10, with: traces of 8 first visits each on a 2-core machine). Added after
+      // minification, which would drop it.
       rollupOptions: { output: { postBanner: COMPILE_HINT } },
     },
     test: TEST,

@@ -261,8 +261,10 @@ export async function loadCatalog(
     return undefined;
   })();
   const stored = await cache?.get<CatalogItem[]>('catalog').catch(() => undefined);
-  const cached = stored ? { items: parseCatalog({ items: stored }), loadedFrom: 'cache' as const } : undefined;
-  if (!cached) return fresh;
+  if (!stored) return fresh;
+  // Checked (the page's origin can write there) only when it serves: where the edge's copy comes in
+  // time, a repeat visit does not check every item twice before its first recommendation.
+  const cached = () => ({ items: parseCatalog({ items: stored }), loadedFrom: 'cache' as const });
   // As for a model: a held copy serves when the edge is slower than NETWORK_WAIT_MS, and is refreshed for the next page.
-  return (await bound.inTime(fresh)) ? ((await fresh) ?? cached) : cached;
+  return (await bound.inTime(fresh)) ? ((await fresh) ?? cached()) : cached();
 }
