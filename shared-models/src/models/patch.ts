@@ -130,16 +130,17 @@ export function encodePatch(
       const onward = last >= 0 && copy[last] + copy[last + 2] === row ? copy[last + 1] + copy[last + 2] : -1;
       let baseRow = -1;
       if (sameShape) {
+        // A candidate already compared (the same index as the id's, a run going on there) is not compared again.
         if (same(row, byIdRow)) baseRow = byIdRow;
-        else if (same(row, row)) baseRow = row;
-        else if (same(row, onward)) baseRow = onward;
+        else if (row !== byIdRow && same(row, row)) baseRow = row;
+        else if (onward !== byIdRow && onward !== row && same(row, onward)) baseRow = onward;
         else {
           const found = anyRow(row);
           // A run of its own costs `,row,baseRow,count` in the header: taken where the rows it
-          // would copy (this one and those that go on from it) outweigh that.
+          // would copy (this one, found equal, and those that go on from it) outweigh that.
           const cost = `${row}${found}`.length + 4;
-          let gain = 0;
-          for (let k = 0; found >= 0 && gain <= cost && row + k < n.rows && same(row + k, found + k); k++) {
+          let gain = found >= 0 ? n.rowBytes : 0;
+          for (let k = 1; found >= 0 && gain <= cost && row + k < n.rows && same(row + k, found + k); k++) {
             gain += n.rowBytes;
           }
           if (gain > cost) baseRow = found;
